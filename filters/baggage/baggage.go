@@ -1,0 +1,380 @@
+package baggage
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// MaxMembers is the number of list members kept; later members are dropped whole.
+const MaxMembers = 64
+
+// MaxBytes is the number of bytes of the combined header within which a kept member must end.
+const MaxBytes = 8192
+
+// Member is one baggage list-member; Value is percent-decoded, Properties is the raw text after the first ';' (may be "").
+type Member struct {
+	Key, Value, Properties string
+}
+
+// Baggage is the parsed, limit-applied combination of every `baggage` header value of a request.
+type Baggage struct {
+	members []Member
+	dropped int
+}
+
+// Parse parses every baggage header value of a request, in order, combined as if comma-joined.
+func Parse(values []string) Baggage {
+	sc := scanner{values: values, countRest: true}
+	var (
+		members []Member
+		buf     []byte // shared storage for decoded values
+	)
+	for {
+		m, ok := sc.next()
+		if !ok {
+			break
+		}
+		if members == nil {
+			members = make([]Member, 0, sc.memberBound())
+		}
+		v := m.value
+		if m.escaped {
+			if buf == nil {
+				buf = make([]byte, 0, sc.remainingBytes()+len(m.value))
+			}
+			start := len(buf)
+			buf = appendDecoded(buf, m.value)
+			// The bytes buf[start:] are never written again: later appends
+			// only write past len(buf), or into a new array.
+			v = unsafe.String(unsafe.SliceData(buf[start:]), len(buf)-start)
+		}
+		members = append(members, Member{Key: m.key, Value: v, Properties: m.props})
+	}
+	return Baggage{members: members, dropped: sc.dropped}
+}
+
+// Len returns the number of kept members.
+func (b *Baggage) Len() int { return len(b.members) }
+
+// At returns the i-th kept member in wire order; it panics if i is out of range [0, Len()).
+func (b *Baggage) At(i int) Member { return b.members[i] }
+
+// Get returns the value of key; a key whose occurrences disagree is reported absent (see package doc).
+func (b *Baggage) Get(key string) (string, bool) {
+	var (
+		val   string
+		found bool
+	)
+	for i := range b.members {
+		m := &b.members[i]
+		if m.Key != key {
+			continue
+		}
+		if !found {
+			val, found = m.Value, true
+			continue
+		}
+		if m.Value != val {
+			return "", false
+		}
+	}
+	return val, found
+}
+
+// Dropped returns the number of members dropped because they were malformed or beyond the limits.
+func (b *Baggage) Dropped() int { return b.dropped }
+
+// Lookup returns what Parse(values).Get(key) would, without allocating unless the value needs percent-decoding.
+func Lookup(values []string, key string) (string, bool) {
+	sc := scanner{values: values}
+	var (
+		first   rawMember
+		found   bool
+		decoded string
+		haveDec bool
+	)
+	for {
+		m, ok := sc.next()
+		if !ok {
+			break
+		}
+		if m.key != key {
+			continue
+		}
+		if !found {
+			first, found = m, true
+			continue
+		}
+		if m.value == first.value {
+			continue
+		}
+		if !m.escaped && !first.escaped {
+			return "", false
+		}
+		if !haveDec {
+			decoded, haveDec = decodeValue(first), true
+		}
+		if decodeValue(m) != decoded {
+			return "", false
+		}
+	}
+	if !found {
+		return "", false
+	}
+	if haveDec {
+		return decoded, true
+	}
+	return decodeValue(first), true
+}
+
+// decodeValue returns m's value percent-decoded.
+func decodeValue(m rawMember) string {
+	if !m.escaped {
+		return m.value
+	}
+	buf := appendDecoded(make([]byte, 0, len(m.value)), m.value)
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// rawMember is a well-formed member as it appears on the wire.
+type rawMember struct {
+	key, value, props string // value still percent-encoded
+	text              string // whole member, OWS-trimmed
+	escaped           bool   // value contains '%'
+}
+
+// scanner walks the members of several header values as one comma-joined list,
+// applying the limits.
+type scanner struct {
+	values    []string
+	vi        int  // index of the current value
+	pos       int  // offset in values[vi] of the next element
+	base      int  // offset of values[vi] in the combined text
+	kept      int  // members returned so far
+	dropped   int  // malformed members, and elements beyond the limits if countRest
+	done      bool // limits reached or input exhausted
+	countRest bool // count the elements beyond the limits in dropped
+}
+
+// next returns the next kept member, or false when there is none.
+func (s *scanner) next() (rawMember, bool) {
+	for !s.done {
+		if s.vi >= len(s.values) {
+			s.done = true
+			break
+		}
+		v := s.values[s.vi]
+		if s.pos > len(v) {
+			s.base += len(v) + 1
+			s.vi++
+			s.pos = 0
+			continue
+		}
+		end := strings.IndexByte(v[s.pos:], ',')
+		if end < 0 {
+			end = len(v)
+		} else {
+			end += s.pos
+		}
+		start, stop := trimOWS(v, s.pos, end)
+		s.pos = end + 1
+		if start == stop {
+			continue // empty list element
+		}
+		if s.kept >= MaxMembers || s.base+stop > MaxBytes {
+			s.done = true
+			if s.countRest {
+				s.dropped += 1 + s.countElements()
+			}
+			break
+		}
+		m, ok := parseMember(v[start:stop])
+		if !ok {
+			s.dropped++
+			continue
+		}
+		s.kept++
+		return m, true
+	}
+	return rawMember{}, false
+}
+
+// countElements returns the number of non-empty list elements after the current position.
+func (s *scanner) countElements() int {
+	n := 0
+	for vi, pos := s.vi, s.pos; vi < len(s.values); vi, pos = vi+1, 0 {
+		v := s.values[vi]
+		blank := true
+		for i := pos; i < len(v); i++ {
+			switch v[i] {
+			case ',':
+				if !blank {
+					n++
+				}
+				blank = true
+			case ' ', '\t':
+			default:
+				blank = false
+			}
+		}
+		if !blank {
+			n++
+		}
+	}
+	return n
+}
+
+// memberBound returns an upper bound of the number of members still to be kept, including the one just returned.
+func (s *scanner) memberBound() int {
+	n := 1
+	for vi, pos := s.vi, s.pos; vi < len(s.values) && n < MaxMembers; vi, pos = vi+1, 0 {
+		if pos <= len(s.values[vi]) {
+			n += 1 + strings.Count(s.values[vi][pos:], ",")
+		}
+	}
+	return min(n, MaxMembers-s.kept+1)
+}
+
+// remainingBytes returns the number of input bytes not yet scanned.
+func (s *scanner) remainingBytes() int {
+	n := 0
+	for vi, pos := s.vi, s.pos; vi < len(s.values); vi, pos = vi+1, 0 {
+		if pos < len(s.values[vi]) {
+			n += len(s.values[vi]) - pos
+		}
+	}
+	return n
+}
+
+// trimOWS returns the bounds of v[start:end] without leading and trailing spaces and tabs.
+func trimOWS(v string, start, end int) (int, int) {
+	for start < end && (v[start] == ' ' || v[start] == '\t') {
+		start++
+	}
+	for end > start && (v[end-1] == ' ' || v[end-1] == '\t') {
+		end--
+	}
+	return start, end
+}
+
+// parseMember parses one OWS-trimmed, non-empty list member.
+func parseMember(t string) (rawMember, bool) {
+	i := skipToken(t, 0)
+	if i == 0 {
+		return rawMember{}, false
+	}
+	m := rawMember{key: t[:i], text: t}
+	i = skipOWS(t, i)
+	if i == len(t) || t[i] != '=' {
+		return rawMember{}, false
+	}
+	i = skipOWS(t, i+1)
+	vStart := i
+	i, m.escaped = skipValue(t, i)
+	if i < 0 {
+		return rawMember{}, false
+	}
+	m.value = t[vStart:i]
+	i = skipOWS(t, i)
+	if i == len(t) {
+		return m, true
+	}
+	if t[i] != ';' || !validProperties(t[i+1:]) {
+		return rawMember{}, false
+	}
+	m.props = t[i+1:]
+	return m, true
+}
+
+// validProperties reports whether p is a ';'-separated list of properties, blank elements allowed.
+func validProperties(p string) bool {
+	i := 0
+	for {
+		i = skipOWS(p, i)
+		if i < len(p) && p[i] != ';' {
+			k := skipToken(p, i)
+			if k == i {
+				return false
+			}
+			i = skipOWS(p, k)
+			if i < len(p) && p[i] == '=' {
+				i, _ = skipValue(p, skipOWS(p, i+1))
+				if i < 0 {
+					return false
+				}
+				i = skipOWS(p, i)
+			}
+		}
+		if i == len(p) {
+			return true
+		}
+		if p[i] != ';' {
+			return false
+		}
+		i++
+	}
+}
+
+// skipOWS returns the index of the first byte at or after i that is not a space or tab.
+func skipOWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipToken returns the index of the first byte at or after i that is not a token character.
+func skipToken(s string, i int) int {
+	for i < len(s) && charClass[s[i]]&classToken != 0 {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the baggage-octets starting at i and whether they
+// contain escapes, or -1 if a '%' is not followed by two hex digits.
+func skipValue(s string, i int) (int, bool) {
+	escaped := false
+	for i < len(s) {
+		c := s[i]
+		if charClass[c]&classOctet == 0 {
+			break
+		}
+		if c == '%' {
+			if i+2 >= len(s) || charClass[s[i+1]]&classHex == 0 || charClass[s[i+2]]&classHex == 0 {
+				return -1, false
+			}
+			escaped = true
+			i += 3
+			continue
+		}
+		i++
+	}
+	return i, escaped
+}
+
+const (
+	classToken = 1 << iota // RFC 7230 tchar
+	classOctet             // W3C baggage-octet
+	classHex               // hex digit
+)
+
+// charClass maps each byte to its classes.
+var charClass = func() (t [256]uint8) {
+	for c := 0x21; c <= 0x7e; c++ {
+		if c != '"' && c != ',' && c != ';' && c != '\\' {
+			t[c] |= classOctet
+		}
+		if isAlnum(byte(c)) || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0 {
+			t[c] |= classToken
+		}
+	}
+	for _, c := range []byte("0123456789abcdefABCDEF") {
+		t[c] |= classHex
+	}
+	return t
+}()
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
