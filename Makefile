@@ -1,0 +1,48 @@
+# laneway: see README.md. Every target works on a fresh clone with only Go installed.
+GO      ?= go
+BIN     := $(CURDIR)/bin
+REGISTRY_VERSION := v3.1.2
+FUZZTIME ?= 10s
+
+.PHONY: all build test test-race bench fuzz check demo tools clean
+
+all: build test
+
+## build: compile every filter under filters/ to dist/<name>.wasm (standard Go, wasip1, c-shared)
+build:
+	$(GO) run ./packager/cmd/wasmbuild
+
+## tools: install the test-only tools (the distribution registry used by the packaging tests) into bin/
+tools: $(BIN)/registry
+$(BIN)/registry:
+	GOBIN=$(BIN) $(GO) install github.com/distribution/distribution/v3/cmd/registry@$(REGISTRY_VERSION)
+
+## test: build the modules, then run every test (Go leg, Wasm leg, local mesh, packaging)
+test: build tools
+	LANEWAY_REGISTRY_BIN=$(BIN)/registry $(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
+
+## bench: run the benchmarks and write the report (bench/REPORT.md)
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee dist/bench.txt
+
+## fuzz: a short run of every fuzz target (FUZZTIME each)
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## check: gofmt, go vet, and go mod tidy must leave no diff
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+## demo: the main job end to end on embedded defaults (local mesh, OTel traffic, decisions table)
+demo: build
+	$(GO) run ./packager/cmd/laneway demo
+
+clean:
+	rm -rf dist .build bin

@@ -1,0 +1,8 @@
+//go:build laneway_glue && (laneway_cb_all || laneway_cb_request_headers)
+
+package internal
+
+//go:wasmexport proxy_on_request_headers
+func exportOnRequestHeaders(contextID, numHeaders, endOfStream uint32) uint32 {
+	return uint32(proxyOnRequestHeaders(contextID, int(numHeaders), endOfStream != 0))
+}

@@ -1,0 +1,8 @@
+//go:build laneway_glue && (laneway_cb_all || laneway_cb_response_headers)
+
+package internal
+
+//go:wasmexport proxy_on_response_headers
+func exportOnResponseHeaders(contextID, numHeaders, endOfStream uint32) uint32 {
+	return uint32(proxyOnResponseHeaders(contextID, int(numHeaders), endOfStream != 0))
+}

@@ -1,0 +1,255 @@
+//go:build laneway_glue
+
+package internal
+
+import "unsafe"
+
+// The proxy-wasm ABI passes every pointer and length as an i32 and every out-parameter as a pointer to a
+// 4-byte slot (8 bytes for *_u64). Go's int and pointers are 64-bit in memory under GOARCH=wasm, so every
+// value crosses this boundary as uint32 and out-slots are uint32 variables, never *int.
+
+//go:wasmimport env proxy_log
+func abiLog(level uint32, msg unsafe.Pointer, msgLen uint32) uint32
+
+//go:wasmimport env proxy_set_property
+func abiSetProperty(path unsafe.Pointer, pathLen uint32, val unsafe.Pointer, valLen uint32) uint32
+
+//go:wasmimport env proxy_get_property
+func abiGetProperty(path unsafe.Pointer, pathLen uint32, outPtr *uint32, outLen *uint32) uint32
+
+//go:wasmimport env proxy_send_local_response
+func abiSendLocalResponse(code uint32, details unsafe.Pointer, detailsLen uint32, body unsafe.Pointer, bodyLen uint32, pairs unsafe.Pointer, pairsLen uint32, grpcStatus int32) uint32
+
+//go:wasmimport env proxy_get_shared_data
+func abiGetSharedData(key unsafe.Pointer, keyLen uint32, outPtr *uint32, outLen *uint32, outCas *uint32) uint32
+
+//go:wasmimport env proxy_set_shared_data
+func abiSetSharedData(key unsafe.Pointer, keyLen uint32, val unsafe.Pointer, valLen uint32, cas uint32) uint32
+
+//go:wasmimport env proxy_register_shared_queue
+func abiRegisterSharedQueue(name unsafe.Pointer, nameLen uint32, outID *uint32) uint32
+
+//go:wasmimport env proxy_resolve_shared_queue
+func abiResolveSharedQueue(vmID unsafe.Pointer, vmIDLen uint32, name unsafe.Pointer, nameLen uint32, outID *uint32) uint32
+
+//go:wasmimport env proxy_dequeue_shared_queue
+func abiDequeueSharedQueue(id uint32, outPtr *uint32, outLen *uint32) uint32
+
+//go:wasmimport env proxy_enqueue_shared_queue
+func abiEnqueueSharedQueue(id uint32, val unsafe.Pointer, valLen uint32) uint32
+
+//go:wasmimport env proxy_get_header_map_value
+func abiGetHeaderMapValue(mapType uint32, key unsafe.Pointer, keyLen uint32, outPtr *uint32, outLen *uint32) uint32
+
+//go:wasmimport env proxy_add_header_map_value
+func abiAddHeaderMapValue(mapType uint32, key unsafe.Pointer, keyLen uint32, val unsafe.Pointer, valLen uint32) uint32
+
+//go:wasmimport env proxy_replace_header_map_value
+func abiReplaceHeaderMapValue(mapType uint32, key unsafe.Pointer, keyLen uint32, val unsafe.Pointer, valLen uint32) uint32
+
+//go:wasmimport env proxy_remove_header_map_value
+func abiRemoveHeaderMapValue(mapType uint32, key unsafe.Pointer, keyLen uint32) uint32
+
+//go:wasmimport env proxy_get_header_map_pairs
+func abiGetHeaderMapPairs(mapType uint32, outPtr *uint32, outLen *uint32) uint32
+
+//go:wasmimport env proxy_set_header_map_pairs
+func abiSetHeaderMapPairs(mapType uint32, pairs unsafe.Pointer, pairsLen uint32) uint32
+
+//go:wasmimport env proxy_continue_stream
+func abiContinueStream(streamType uint32) uint32
+
+//go:wasmimport env proxy_close_stream
+func abiCloseStream(streamType uint32) uint32
+
+//go:wasmimport env proxy_get_buffer_bytes
+func abiGetBufferBytes(bufferType uint32, start uint32, maxSize uint32, outPtr *uint32, outLen *uint32) uint32
+
+//go:wasmimport env proxy_set_buffer_bytes
+func abiSetBufferBytes(bufferType uint32, start uint32, size uint32, data unsafe.Pointer, dataLen uint32) uint32
+
+//go:wasmimport env proxy_http_call
+func abiHTTPCall(upstream unsafe.Pointer, upstreamLen uint32, headers unsafe.Pointer, headersLen uint32, body unsafe.Pointer, bodyLen uint32, trailers unsafe.Pointer, trailersLen uint32, timeoutMillis uint32, outToken *uint32) uint32
+
+//go:wasmimport env proxy_call_foreign_function
+func abiCallForeignFunction(name unsafe.Pointer, nameLen uint32, args unsafe.Pointer, argsLen uint32, outPtr *uint32, outLen *uint32) uint32
+
+//go:wasmimport env proxy_set_tick_period_milliseconds
+func abiSetTickPeriodMilliseconds(period uint32) uint32
+
+//go:wasmimport env proxy_set_effective_context
+func abiSetEffectiveContext(contextID uint32) uint32
+
+//go:wasmimport env proxy_done
+func abiDone() uint32
+
+//go:wasmimport env proxy_define_metric
+func abiDefineMetric(metricType uint32, name unsafe.Pointer, nameLen uint32, outID *uint32) uint32
+
+//go:wasmimport env proxy_increment_metric
+func abiIncrementMetric(id uint32, offset int64) uint32
+
+//go:wasmimport env proxy_record_metric
+func abiRecordMetric(id uint32, value uint64) uint32
+
+//go:wasmimport env proxy_get_metric
+func abiGetMetric(id uint32, outValue *uint64) uint32
+
+// abiHost implements the SDK's ProxyWasmHost on top of the real ABI imports.
+type abiHost struct{}
+
+var _ ProxyWasmHost = abiHost{}
+
+// init only assigns a variable: Envoy forbids host calls (other than logging) during _initialize.
+func init() { currentHost = abiHost{} }
+
+func ptr(b *byte) unsafe.Pointer { return unsafe.Pointer(b) }
+
+// received turns a host-filled (ptr, len) pair into the SDK's out-parameters. The bytes live in a buffer
+// proxy_on_memory_allocate handed out; it stays referenced from allocKeep until the SDK's slice or string
+// aliases it, after which releaseAllocs drops our reference.
+func received(p, n uint32, outData **byte, outSize *int) {
+	if p == 0 || n == 0 {
+		*outData, *outSize = nil, 0
+	} else {
+		*outData, *outSize = (*byte)(unsafe.Pointer(uintptr(p))), int(n)
+	}
+	releaseAllocs()
+}
+
+func (abiHost) ProxyLog(logLevel LogLevel, messageData *byte, messageSize int) Status {
+	return Status(abiLog(uint32(logLevel), ptr(messageData), uint32(messageSize)))
+}
+
+func (abiHost) ProxySetProperty(pathData *byte, pathSize int, valueData *byte, valueSize int) Status {
+	return Status(abiSetProperty(ptr(pathData), uint32(pathSize), ptr(valueData), uint32(valueSize)))
+}
+
+func (abiHost) ProxyGetProperty(pathData *byte, pathSize int, returnValueData **byte, returnValueSize *int) Status {
+	var p, n uint32
+	st := abiGetProperty(ptr(pathData), uint32(pathSize), &p, &n)
+	received(p, n, returnValueData, returnValueSize)
+	return Status(st)
+}
+
+func (abiHost) ProxySendLocalResponse(statusCode uint32, statusCodeDetailData *byte, statusCodeDetailsSize int, bodyData *byte, bodySize int, headersData *byte, headersSize int, grpcStatus int32) Status {
+	return Status(abiSendLocalResponse(statusCode, ptr(statusCodeDetailData), uint32(statusCodeDetailsSize),
+		ptr(bodyData), uint32(bodySize), ptr(headersData), uint32(headersSize), grpcStatus))
+}
+
+func (abiHost) ProxyGetSharedData(keyData *byte, keySize int, returnValueData **byte, returnValueSize *int, returnCas *uint32) Status {
+	var p, n uint32
+	st := abiGetSharedData(ptr(keyData), uint32(keySize), &p, &n, returnCas)
+	received(p, n, returnValueData, returnValueSize)
+	return Status(st)
+}
+
+func (abiHost) ProxySetSharedData(keyData *byte, keySize int, valueData *byte, valueSize int, cas uint32) Status {
+	return Status(abiSetSharedData(ptr(keyData), uint32(keySize), ptr(valueData), uint32(valueSize), cas))
+}
+
+func (abiHost) ProxyRegisterSharedQueue(nameData *byte, nameSize int, returnID *uint32) Status {
+	return Status(abiRegisterSharedQueue(ptr(nameData), uint32(nameSize), returnID))
+}
+
+func (abiHost) ProxyResolveSharedQueue(vmIDData *byte, vmIDSize int, nameData *byte, nameSize int, returnID *uint32) Status {
+	return Status(abiResolveSharedQueue(ptr(vmIDData), uint32(vmIDSize), ptr(nameData), uint32(nameSize), returnID))
+}
+
+func (abiHost) ProxyDequeueSharedQueue(queueID uint32, returnValueData **byte, returnValueSize *int) Status {
+	var p, n uint32
+	st := abiDequeueSharedQueue(queueID, &p, &n)
+	received(p, n, returnValueData, returnValueSize)
+	return Status(st)
+}
+
+func (abiHost) ProxyEnqueueSharedQueue(queueID uint32, valueData *byte, valueSize int) Status {
+	return Status(abiEnqueueSharedQueue(queueID, ptr(valueData), uint32(valueSize)))
+}
+
+func (abiHost) ProxyGetHeaderMapValue(mapType MapType, keyData *byte, keySize int, returnValueData **byte, returnValueSize *int) Status {
+	var p, n uint32
+	st := abiGetHeaderMapValue(uint32(mapType), ptr(keyData), uint32(keySize), &p, &n)
+	received(p, n, returnValueData, returnValueSize)
+	return Status(st)
+}
+
+func (abiHost) ProxyAddHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
+	return Status(abiAddHeaderMapValue(uint32(mapType), ptr(keyData), uint32(keySize), ptr(valueData), uint32(valueSize)))
+}
+
+func (abiHost) ProxyReplaceHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
+	return Status(abiReplaceHeaderMapValue(uint32(mapType), ptr(keyData), uint32(keySize), ptr(valueData), uint32(valueSize)))
+}
+
+func (abiHost) ProxyContinueStream(streamType StreamType) Status {
+	return Status(abiContinueStream(uint32(streamType)))
+}
+
+func (abiHost) ProxyCloseStream(streamType StreamType) Status {
+	return Status(abiCloseStream(uint32(streamType)))
+}
+
+func (abiHost) ProxyRemoveHeaderMapValue(mapType MapType, keyData *byte, keySize int) Status {
+	return Status(abiRemoveHeaderMapValue(uint32(mapType), ptr(keyData), uint32(keySize)))
+}
+
+func (abiHost) ProxyGetHeaderMapPairs(mapType MapType, returnValueData **byte, returnValueSize *int) Status {
+	var p, n uint32
+	st := abiGetHeaderMapPairs(uint32(mapType), &p, &n)
+	received(p, n, returnValueData, returnValueSize)
+	return Status(st)
+}
+
+func (abiHost) ProxySetHeaderMapPairs(mapType MapType, mapData *byte, mapSize int) Status {
+	return Status(abiSetHeaderMapPairs(uint32(mapType), ptr(mapData), uint32(mapSize)))
+}
+
+func (abiHost) ProxyGetBufferBytes(bufferType BufferType, start int, maxSize int, returnBufferData **byte, returnBufferSize *int) Status {
+	var p, n uint32
+	st := abiGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), &p, &n)
+	received(p, n, returnBufferData, returnBufferSize)
+	return Status(st)
+}
+
+func (abiHost) ProxySetBufferBytes(bufferType BufferType, start int, maxSize int, bufferData *byte, bufferSize int) Status {
+	return Status(abiSetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), ptr(bufferData), uint32(bufferSize)))
+}
+
+func (abiHost) ProxyHttpCall(upstreamData *byte, upstreamSize int, headerData *byte, headerSize int, bodyData *byte, bodySize int, trailersData *byte, trailersSize int, timeout uint32, calloutIDPtr *uint32) Status {
+	return Status(abiHTTPCall(ptr(upstreamData), uint32(upstreamSize), ptr(headerData), uint32(headerSize),
+		ptr(bodyData), uint32(bodySize), ptr(trailersData), uint32(trailersSize), timeout, calloutIDPtr))
+}
+
+func (abiHost) ProxyCallForeignFunction(funcNamePtr *byte, funcNameSize int, paramPtr *byte, paramSize int, returnData **byte, returnSize *int) Status {
+	var p, n uint32
+	st := abiCallForeignFunction(ptr(funcNamePtr), uint32(funcNameSize), ptr(paramPtr), uint32(paramSize), &p, &n)
+	received(p, n, returnData, returnSize)
+	return Status(st)
+}
+
+func (abiHost) ProxySetTickPeriodMilliseconds(period uint32) Status {
+	return Status(abiSetTickPeriodMilliseconds(period))
+}
+
+func (abiHost) ProxySetEffectiveContext(contextID uint32) Status {
+	return Status(abiSetEffectiveContext(contextID))
+}
+
+func (abiHost) ProxyDone() Status { return Status(abiDone()) }
+
+func (abiHost) ProxyDefineMetric(metricType MetricType, metricNameData *byte, metricNameSize int, returnMetricIDPtr *uint32) Status {
+	return Status(abiDefineMetric(uint32(metricType), ptr(metricNameData), uint32(metricNameSize), returnMetricIDPtr))
+}
+
+func (abiHost) ProxyIncrementMetric(metricID uint32, offset int64) Status {
+	return Status(abiIncrementMetric(metricID, offset))
+}
+
+func (abiHost) ProxyRecordMetric(metricID uint32, value uint64) Status {
+	return Status(abiRecordMetric(metricID, value))
+}
+
+func (abiHost) ProxyGetMetric(metricID uint32, returnMetricValue *uint64) Status {
+	return Status(abiGetMetric(metricID, returnMetricValue))
+}

@@ -1,0 +1,277 @@
+// Package wasmbuild compiles laneway's filters to proxy-wasm modules with the standard Go toolchain
+// (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared), patching proxy-wasm-go-sdk v0.24.0 with laneway's ABI
+// glue in a private copy under .build/ so that the module cache is never touched.
+package wasmbuild
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// SDKModule is the proxy-wasm SDK module the glue patches.
+const SDKModule = "github.com/tetratelabs/proxy-wasm-go-sdk"
+
+// CallbacksDirective is the comment in a filter's main.go naming the callback groups it exports.
+const CallbacksDirective = "//laneway:callbacks"
+
+// CallbackGroups lists the callback groups the glue can export (see filters/internal/abiglue).
+var CallbackGroups = []string{
+	"request_headers", "request_body", "request_trailers",
+	"response_headers", "response_body", "response_trailers",
+	"log", "done", "http_call_response", "queue_ready", "tick", "l4",
+}
+
+// Options configures a build.
+type Options struct {
+	// Root is the laneway module root (the directory holding go.mod and filters/).
+	Root string
+	// OutDir receives <filter>.wasm; default <Root>/dist.
+	OutDir string
+	// Filters names the filters to build (directories under filters/); empty means all.
+	Filters []string
+	// Stderr receives the Go toolchain's diagnostics; nil means os.Stderr.
+	Stderr *os.File
+}
+
+// Artifact is one built module.
+type Artifact struct {
+	Filter    string   `json:"filter"`
+	Path      string   `json:"path"`
+	Size      int64    `json:"size"`
+	Callbacks []string `json:"callbacks"`
+}
+
+// FindRoot walks up from dir to the directory whose go.mod declares the laneway module.
+func FindRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil && bytes.Contains(b, []byte("module github.com/laneway/laneway\n")) {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no laneway checkout above %s: run the build from inside the laneway repository (the directory with go.mod and filters/)", dir)
+		}
+	}
+}
+
+// ListFilters returns the names of the directories under filters/ that hold a main.go.
+func ListFilters(root string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "filters"))
+	if err != nil {
+		return nil, fmt.Errorf("reading filters/: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "internal" {
+			if _, err := os.Stat(filepath.Join(root, "filters", e.Name(), "main.go")); err == nil {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Build compiles the requested filters and returns what it wrote.
+func Build(ctx context.Context, opts Options) ([]Artifact, error) {
+	if opts.Root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		if opts.Root, err = FindRoot(wd); err != nil {
+			return nil, err
+		}
+	}
+	if opts.OutDir == "" {
+		opts.OutDir = filepath.Join(opts.Root, "dist")
+	}
+	stderr := opts.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	all, err := ListFilters(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	names := opts.Filters
+	if len(names) == 0 {
+		names = all
+	}
+	for _, n := range names {
+		if !contains(all, n) {
+			return nil, fmt.Errorf("unknown filter %q: expected one of %s (directories under filters/ with a main.go)", n, strings.Join(all, ", "))
+		}
+	}
+	modfile, err := prepareSDK(ctx, opts.Root, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return nil, err
+	}
+	var out []Artifact
+	for _, n := range names {
+		groups, err := callbackGroups(filepath.Join(opts.Root, "filters", n, "main.go"))
+		if err != nil {
+			return nil, err
+		}
+		tags := []string{"laneway_glue"}
+		for _, g := range groups {
+			tags = append(tags, "laneway_cb_"+g)
+		}
+		dst := filepath.Join(opts.OutDir, n+".wasm")
+		cmd := exec.CommandContext(ctx, "go", "build", "-modfile="+modfile, "-buildmode=c-shared",
+			"-trimpath", "-ldflags=-s -w", "-tags="+strings.Join(tags, ","), "-o", dst, "./filters/"+n)
+		cmd.Dir = opts.Root
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
+		cmd.Stdout, cmd.Stderr = stderr, stderr
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("building filters/%s for wasip1/wasm: %w", n, err)
+		}
+		st, err := os.Stat(dst)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Artifact{Filter: n, Path: dst, Size: st.Size(), Callbacks: groups})
+	}
+	return out, nil
+}
+
+// callbackGroups reads the //laneway:callbacks directive; without one the module exports every callback.
+func callbackGroups(mainGo string) ([]string, error) {
+	f, err := os.Open(mainGo)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, CallbacksDirective) {
+			continue
+		}
+		fields := strings.Fields(strings.TrimPrefix(line, CallbacksDirective))
+		if len(fields) == 1 && fields[0] == "all" {
+			return []string{"all"}, nil
+		}
+		for _, g := range fields {
+			if !contains(CallbackGroups, g) {
+				return nil, fmt.Errorf("%s: unknown callback group %q in %s: expected \"all\" or any of %s", mainGo, g, CallbacksDirective, strings.Join(CallbackGroups, " "))
+			}
+		}
+		return fields, nil
+	}
+	return []string{"all"}, sc.Err()
+}
+
+// prepareSDK copies the SDK module into .build/sdk, adds the glue and writes .build/go.mod replacing the
+// SDK with that copy. It returns the modfile path.
+func prepareSDK(ctx context.Context, root string, stderr *os.File) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", SDKModule)
+	cmd.Dir = root
+	cmd.Stderr = stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locating %s in the module cache (go mod download): %w", SDKModule, err)
+	}
+	src := jsonField(outb, "Dir")
+	if src == "" {
+		return "", fmt.Errorf("go mod download did not report a directory for %s: %s", SDKModule, outb)
+	}
+	build := filepath.Join(root, ".build")
+	dst := filepath.Join(build, "sdk")
+	if err := os.RemoveAll(dst); err != nil {
+		return "", err
+	}
+	if err := copyTree(src, dst); err != nil {
+		return "", fmt.Errorf("copying the SDK to %s: %w", dst, err)
+	}
+	glue, err := filepath.Glob(filepath.Join(root, "filters", "internal", "abiglue", "*.go"))
+	if err != nil || len(glue) == 0 {
+		return "", errors.New("no ABI glue found in filters/internal/abiglue")
+	}
+	for _, g := range glue {
+		if err := copyFile(g, filepath.Join(dst, "proxywasm", "internal", "laneway_"+filepath.Base(g))); err != nil {
+			return "", err
+		}
+	}
+	// //go:wasmexport needs language version go1.24 in the package that uses it.
+	sdkMod := filepath.Join(dst, "go.mod")
+	b, err := os.ReadFile(sdkMod)
+	if err != nil {
+		return "", err
+	}
+	b = bytes.Replace(b, []byte("\ngo 1.19\n"), []byte("\ngo 1.24\n"), 1)
+	if err := os.WriteFile(sdkMod, b, 0o644); err != nil {
+		return "", err
+	}
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	mod = append(mod, []byte(fmt.Sprintf("\nreplace %s => %s\n", SDKModule, dst))...)
+	modfile := filepath.Join(build, "go.mod")
+	if err := os.WriteFile(modfile, mod, 0o644); err != nil {
+		return "", err
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		return "", err
+	}
+	return modfile, os.WriteFile(filepath.Join(build, "go.sum"), sum, 0o644)
+}
+
+func jsonField(b []byte, key string) string {
+	k := []byte(`"` + key + `": "`)
+	i := bytes.Index(b, k)
+	if i < 0 {
+		return ""
+	}
+	rest := b[i+len(k):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		t := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(t, 0o755)
+		}
+		return copyFile(p, t)
+	})
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
