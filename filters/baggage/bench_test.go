@@ -1,0 +1,92 @@
+package baggage
+
+import (
+	"strings"
+	"testing"
+)
+
+var (
+	smallInput = []string{"laneway-tenant=acme, sd-routing-key=r1;ttl=30,userId=alice"}
+	// largeInput is 64 members in two headers, 8190 bytes combined, the key last.
+	largeInput = func() []string {
+		var a, b []string
+		for i := range 63 {
+			m := member("key"+itoa(i), 127)
+			if i < 32 {
+				a = append(a, m)
+			} else {
+				b = append(b, m)
+			}
+		}
+		b = append(b, member("laneway-tenant", 125))
+		return []string{strings.Join(a, ","), strings.Join(b, ",")}
+	}()
+	sinkString string
+	sinkBool   bool
+	sinkInt    int
+)
+
+func TestBenchmarkInputsAreNearTheLimits(t *testing.T) {
+	b := Parse(largeInput)
+	if b.Len() != MaxMembers || b.Dropped() != 0 {
+		t.Fatalf("large input keeps %d members, drops %d", b.Len(), b.Dropped())
+	}
+	if n := len(largeInput[0]) + 1 + len(largeInput[1]); n < MaxBytes-64 || n > MaxBytes {
+		t.Fatalf("large input is %d bytes", n)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		in   []string
+	}{{"small", smallInput}, {"small-escaped", []string{"laneway-tenant=%61cme,userId=alice%40example.com"}}, {"64members-8KB", largeInput}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bg := Parse(bc.in)
+				sinkInt += bg.Len()
+			}
+		})
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		in   []string
+	}{{"small", smallInput}, {"small-escaped", []string{"laneway-tenant=%61cme,userId=alice%40example.com"}}, {"64members-8KB", largeInput}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkString, sinkBool = Lookup(bc.in, "laneway-tenant")
+			}
+		})
+	}
+}
+
+func BenchmarkRemoveKeysAndAppend(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		h, _ := RemoveKeys(smallInput, "laneway-tenant")
+		sinkString, sinkBool = AppendMember(h, "laneway-tenant", "acme")
+	}
+}
+
+func TestLookupDoesNotAllocateForPlainValues(t *testing.T) {
+	for _, in := range [][]string{smallInput, largeInput} {
+		allocs := testing.AllocsPerRun(100, func() { sinkString, sinkBool = Lookup(in, "laneway-tenant") })
+		if allocs != 0 {
+			t.Errorf("Lookup allocates %v times per call", allocs)
+		}
+	}
+}
+
+func TestParseAllocatesOnlyTheMemberSlice(t *testing.T) {
+	for _, in := range [][]string{smallInput, largeInput} {
+		allocs := testing.AllocsPerRun(100, func() { bg := Parse(in); sinkInt = bg.Len() })
+		if allocs != 1 {
+			t.Errorf("Parse allocates %v times per call, want 1", allocs)
+		}
+	}
+}
