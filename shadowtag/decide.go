@@ -1,0 +1,366 @@
+package shadowtag
+
+import (
+	"strings"
+
+	"github.com/laneway/laneway/filters/baggage"
+)
+
+// Signal is a bit set of the reasons a request was recognised as shadow.
+type Signal uint8
+
+// Detection signals.
+const (
+	SignalHostSuffix     Signal = 1 << iota // inbound :authority carries Envoy's -shadow suffix
+	SignalWorkload                          // detect.shadowWorkload: every request is shadow
+	SignalMarkerHeader                      // one of detect.markerHeaders matched
+	SignalLanewayHeader                     // x-laneway-shadow: 1 from an earlier hop
+	SignalLanewayBaggage                    // laneway-shadow=1 in baggage from an earlier hop
+)
+
+var signalNames = [...]string{"host-suffix", "workload", "marker-header", "laneway-header", "laneway-baggage"}
+
+// String lists the signals in s, joined with '+'; "none" when empty.
+func (s Signal) String() string {
+	if s == 0 {
+		return "none"
+	}
+	var parts []string
+	for i, n := range signalNames {
+		if s&(1<<i) != 0 {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, "+")
+}
+
+// Outcome is the single result of one request; each has a counter.
+type Outcome uint8
+
+// Outcomes.
+const (
+	OutcomePassed     Outcome = iota // continued without containment
+	OutcomeMarked                    // inbound shadow request, marked for the app
+	OutcomeSuppressed                // answered locally; never reaches the destination
+	OutcomeRerouted                  // reroute header set for a test double
+	OutcomeStripped                  // edge: untrusted shadow markers removed
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"passed", "marked", "suppressed", "rerouted", "stripped"}
+
+// String returns the counter label of o.
+func (o Outcome) String() string {
+	if o < numOutcomes {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Edit is one request-header change: Remove deletes every occurrence of Name,
+// otherwise Name ends up with exactly one occurrence, Value.
+type Edit struct {
+	Name   string
+	Value  string
+	Remove bool
+}
+
+// maxEdits bounds the edits of one decision (edge strips every marker kind).
+const maxEdits = 4 + MaxMarkerHeaders
+
+// Decision is what the filter does with one request.
+type Decision struct {
+	Mode        Mode    // the mode applied: inbound, outbound, edge, or 0 when auto could not resolve
+	Shadow      bool    // the request is a shadow copy (inbound/outbound only)
+	Signals     Signal  // why Shadow is true
+	Outcome     Outcome // the one outcome counted
+	Method      string  // :method, as received
+	Destination string  // outbound: allow-list key of :authority
+	edits       [maxEdits]Edit
+	numEdits    int
+}
+
+// Edits returns the request-header changes to apply when the request continues.
+func (d *Decision) Edits() []Edit { return d.edits[:d.numEdits] }
+
+// Continue reports whether the request goes on (false: a local response was decided).
+func (d *Decision) Continue() bool { return d.Outcome != OutcomeSuppressed }
+
+func (d *Decision) set(name, value string) {
+	if d.numEdits < maxEdits {
+		d.edits[d.numEdits] = Edit{Name: name, Value: value}
+		d.numEdits++
+	}
+}
+
+func (d *Decision) remove(name string) {
+	if d.numEdits < maxEdits {
+		d.edits[d.numEdits] = Edit{Name: name, Remove: true}
+		d.numEdits++
+	}
+}
+
+// Resolve returns the mode to apply for a listener direction (1 inbound, 2 outbound,
+// anything else unknown): the configured mode unless it is auto; 0 when auto cannot resolve.
+func (c *Config) Resolve(listenerDirection int64) Mode {
+	if c.Mode != ModeAuto {
+		return c.Mode
+	}
+	switch listenerDirection {
+	case int64(ModeInbound):
+		return ModeInbound
+	case int64(ModeOutbound):
+		return ModeOutbound
+	}
+	return 0
+}
+
+// scan is what one pass over the request headers found.
+type scan struct {
+	authority      string
+	method         string
+	lanewayCount   int    // x-laneway-shadow occurrences
+	lanewayValue   string // last x-laneway-shadow value
+	lanewayTrue    bool   // some x-laneway-shadow value says shadow
+	markerMatch    bool
+	markerPresent  [MaxMarkerHeaders]bool
+	reroutePresent bool
+	bagArr         [4]string
+	bags           []string // every baggage value, in order
+	bagMarker      string   // laneway-shadow baggage value (set by detect)
+	bagMarkerOK    bool
+}
+
+// isTrue reports whether a marker value says shadow: "1" or "true", any case, blanks around ignored.
+func isTrue(v string) bool {
+	v = strings.Trim(v, " \t")
+	return v == "1" || strings.EqualFold(v, "true")
+}
+
+func (c *Config) scan(s *scan, pairs [][2]string) {
+	s.bags = s.bagArr[:0]
+	host := ""
+	for _, p := range pairs {
+		switch name := p[0]; name {
+		case ":authority":
+			s.authority = p[1]
+		case "host":
+			if host == "" {
+				host = p[1]
+			}
+		case ":method":
+			s.method = p[1]
+		case MarkerHeader:
+			s.lanewayCount++
+			s.lanewayValue = p[1]
+			if isTrue(p[1]) {
+				s.lanewayTrue = true
+			}
+		case "baggage":
+			s.bags = append(s.bags, p[1])
+		default:
+			if name == c.RerouteHeader {
+				s.reroutePresent = true
+			}
+			for i := range c.MarkerHeaders {
+				m := &c.MarkerHeaders[i]
+				if name != m.Name {
+					continue
+				}
+				s.markerPresent[i] = true
+				v := strings.Trim(p[1], " \t")
+				if m.Value == "" && v != "" || m.Value != "" && strings.EqualFold(v, m.Value) {
+					s.markerMatch = true
+				}
+			}
+		}
+	}
+	if s.authority == "" {
+		s.authority = host
+	}
+}
+
+// bagsMention reports whether any baggage value contains key as text (a cheap pre-check).
+func bagsMention(bags []string, key string) bool {
+	for _, b := range bags {
+		if strings.Contains(b, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// Decide returns what to do with a request in mode (from Resolve), given its header
+// pairs as returned by one GetHttpRequestHeaders call (lowercase names, repeats allowed).
+func (c *Config) Decide(mode Mode, pairs [][2]string) Decision {
+	var s scan
+	c.scan(&s, pairs)
+	d := Decision{Mode: mode, Method: s.method}
+	switch mode {
+	case ModeEdge:
+		c.decideEdge(&d, &s)
+	case ModeInbound:
+		c.detect(&d, &s, true)
+		if d.Shadow {
+			c.mark(&d, &s)
+		}
+	case ModeOutbound:
+		d.Destination = destinationHost(s.authority)
+		c.detect(&d, &s, false)
+		if d.Shadow {
+			c.contain(&d, &s)
+		}
+	}
+	return d
+}
+
+func (c *Config) detect(d *Decision, s *scan, inbound bool) {
+	if inbound && c.HostSuffix {
+		if _, _, shadow := parseAuthority(s.authority); shadow {
+			d.Signals |= SignalHostSuffix
+		}
+	}
+	if c.ShadowWorkload {
+		d.Signals |= SignalWorkload
+	}
+	if s.markerMatch {
+		d.Signals |= SignalMarkerHeader
+	}
+	if s.lanewayTrue {
+		d.Signals |= SignalLanewayHeader
+	}
+	if len(s.bags) > 0 {
+		s.bagMarker, s.bagMarkerOK = baggage.Lookup(s.bags, MarkerBaggageKey)
+		if s.bagMarkerOK && isTrue(s.bagMarker) {
+			d.Signals |= SignalLanewayBaggage
+		}
+	}
+	d.Shadow = d.Signals != 0
+}
+
+// ensureMarkerHeader sets x-laneway-shadow: 1 unless it is already exactly that.
+func ensureMarkerHeader(d *Decision, s *scan) {
+	if s.lanewayCount != 1 || s.lanewayValue != MarkerValue {
+		d.set(MarkerHeader, MarkerValue)
+	}
+}
+
+func (c *Config) mark(d *Decision, s *scan) {
+	d.Outcome = OutcomeMarked
+	ensureMarkerHeader(d, s)
+	if c.Baggage && (!s.bagMarkerOK || s.bagMarker != MarkerValue) {
+		c.markBaggage(d, s)
+	}
+	if c.RestoreHost {
+		if restored, ok := restoreAuthority(s.authority); ok {
+			d.set(":authority", restored)
+		}
+	}
+}
+
+// markBaggage makes the combined baggage carry exactly one laneway-shadow=1 member.
+func (c *Config) markBaggage(d *Decision, s *scan) {
+	base, changed := "", false
+	switch {
+	case bagsMention(s.bags, MarkerBaggageKey):
+		base, changed = baggage.RemoveKeys(s.bags, MarkerBaggageKey)
+	case len(s.bags) == 1:
+		base = s.bags[0]
+	case len(s.bags) > 1:
+		base, changed = strings.Join(s.bags, ","), true
+	}
+	if out, ok := baggage.AppendMember(base, MarkerBaggageKey, MarkerValue); ok {
+		d.set("baggage", out)
+	} else if changed {
+		d.setOrRemove("baggage", base)
+	}
+}
+
+func (d *Decision) setOrRemove(name, value string) {
+	if value == "" {
+		d.remove(name)
+	} else {
+		d.set(name, value)
+	}
+}
+
+// mutating reports whether method is one of the configured mutating methods; a
+// missing method counts as mutating (fail closed).
+func (c *Config) mutating(method string) bool {
+	if method == "" {
+		return true
+	}
+	for _, m := range c.Methods {
+		if strings.EqualFold(m, method) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) contain(d *Decision, s *scan) {
+	if !c.mutating(s.method) || allowed(c.Allow, d.Destination) {
+		d.Outcome = OutcomePassed
+		ensureMarkerHeader(d, s) // collaborators must know a read is shadow too
+		return
+	}
+	if c.Action == ActionSuppress {
+		d.Outcome = OutcomeSuppressed
+		return
+	}
+	d.Outcome = OutcomeRerouted
+	ensureMarkerHeader(d, s)
+	d.set(c.RerouteHeader, c.RerouteValue)
+}
+
+func (c *Config) decideEdge(d *Decision, s *scan) {
+	if s.lanewayCount > 0 {
+		d.remove(MarkerHeader)
+	}
+	if bagsMention(s.bags, MarkerBaggageKey) {
+		if out, removed := baggage.RemoveKeys(s.bags, MarkerBaggageKey); removed {
+			d.setOrRemove("baggage", out)
+		}
+	}
+	for i := range c.MarkerHeaders {
+		if s.markerPresent[i] {
+			d.remove(c.MarkerHeaders[i].Name)
+		}
+	}
+	if s.reroutePresent {
+		d.remove(c.RerouteHeader)
+	}
+	if d.numEdits > 0 {
+		d.Outcome = OutcomeStripped
+	}
+}
+
+// ApplyEdits returns pairs with edits applied: a set header takes the position of
+// its first occurrence (or goes last), removed and repeated occurrences are dropped.
+func ApplyEdits(pairs [][2]string, edits []Edit) [][2]string {
+	out := make([][2]string, 0, len(pairs)+len(edits))
+	var done [maxEdits]bool
+	for _, p := range pairs {
+		keep := true
+		for i := range edits {
+			if edits[i].Name != p[0] {
+				continue
+			}
+			keep = false
+			if !edits[i].Remove && i < maxEdits && !done[i] {
+				out = append(out, [2]string{p[0], edits[i].Value})
+				done[i] = true
+			}
+			break
+		}
+		if keep {
+			out = append(out, p)
+		}
+	}
+	for i := range edits {
+		if !edits[i].Remove && (i >= maxEdits || !done[i]) {
+			out = append(out, [2]string{edits[i].Name, edits[i].Value})
+		}
+	}
+	return out
+}

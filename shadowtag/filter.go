@@ -1,0 +1,170 @@
+package shadowtag
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// MetricPrefix starts every counter name: laneway_shadowtag_<outcome>_total.
+const MetricPrefix = "laneway_shadowtag_"
+
+// directionProperty is the listener direction (1 inbound, 2 outbound) in Envoy >= 1.33.
+var directionProperty = []string{"xds", "listener_direction"}
+
+// callForeignFunction is proxywasm.CallForeignFunction; tests replace it to model a
+// host without clear_route_cache (proxytest aborts on unknown foreign functions).
+var callForeignFunction = proxywasm.CallForeignFunction
+
+// NewVMContext returns the VM context the wasm main registers in init().
+func NewVMContext() types.VMContext { return &vmContext{} }
+
+type vmContext struct {
+	types.DefaultVMContext
+}
+
+// NewPluginContext implements types.VMContext.
+func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+
+// pluginContext holds the configuration and counters of one plugin (per listener direction).
+type pluginContext struct {
+	types.DefaultPluginContext
+	cfg      Config
+	mode     Mode // resolved mode; 0 while auto is unresolved
+	tried    bool // auto: the per-request direction read was attempted
+	detected proxywasm.MetricCounter
+	outcomes [numOutcomes]proxywasm.MetricCounter
+	// noClearRouteCache is set once the host said it has no clear_route_cache.
+	noClearRouteCache bool
+}
+
+// OnPluginStart validates the configuration; a bad one fails the plugin with a critical log.
+func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
+	data, err := proxywasm.GetPluginConfiguration()
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		proxywasm.LogCriticalf("shadowtag: cannot read plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		proxywasm.LogCriticalf("shadowtag: plugin not started: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	p.cfg = cfg
+	p.detected = proxywasm.DefineCounterMetric(MetricPrefix + "detected_total")
+	for o := Outcome(0); o < numOutcomes; o++ {
+		p.outcomes[o] = proxywasm.DefineCounterMetric(MetricPrefix + o.String() + "_total")
+	}
+	p.mode = cfg.Mode
+	resolved := ""
+	if cfg.Mode == ModeAuto {
+		// Envoy derives listener_direction from the plugin's listener and keys root
+		// contexts by (plugin name, traffic direction), so the value is constant for
+		// this plugin: read it once. The root context may not see it; then the first
+		// request reads it.
+		p.mode = 0
+		if dir, ok := readDirection(); ok {
+			p.mode = cfg.Resolve(dir)
+		}
+		if p.mode == 0 {
+			resolved = " (direction resolved on the first request)"
+		} else {
+			resolved = " (listener direction: " + p.mode.String() + ")"
+		}
+	}
+	proxywasm.LogInfo(cfg.Summary() + resolved)
+	return types.OnPluginStartStatusOK
+}
+
+// readDirection reads xds.listener_direction (an 8-byte little-endian integer).
+func readDirection() (int64, bool) {
+	b, err := proxywasm.GetProperty(directionProperty)
+	if err != nil || len(b) != 8 {
+		return 0, false
+	}
+	return int64(binary.LittleEndian.Uint64(b)), true
+}
+
+// resolveOnRequest tries the direction once from a stream context and pins it.
+func (p *pluginContext) resolveOnRequest() {
+	p.tried = true
+	if dir, ok := readDirection(); ok {
+		p.mode = p.cfg.Resolve(dir)
+	}
+	if p.mode != 0 {
+		proxywasm.LogInfof("shadowtag: listener direction resolved: %s", p.mode)
+		return
+	}
+	proxywasm.LogWarn("shadowtag: mode auto could not read xds.listener_direction (1 or 2); requests pass unchanged; set mode to inbound or outbound")
+}
+
+// NewHttpContext implements types.PluginContext.
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &httpContext{p: p} }
+
+type httpContext struct {
+	types.DefaultHttpContext
+	p *pluginContext
+}
+
+// OnHttpRequestHeaders reads every request header with one host call, decides, and acts.
+func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+	p := h.p
+	if p.mode == 0 && !p.tried {
+		p.resolveOnRequest()
+	}
+	if p.mode == 0 {
+		p.outcomes[OutcomePassed].Increment(1)
+		return types.ActionContinue
+	}
+	pairs, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		proxywasm.LogDebugf("shadowtag: cannot read request headers: %v", err)
+		p.outcomes[OutcomePassed].Increment(1)
+		return types.ActionContinue
+	}
+	d := p.cfg.Decide(p.mode, pairs)
+	if d.Shadow {
+		p.detected.Increment(1)
+	}
+	if d.Outcome == OutcomeSuppressed {
+		return p.suppress(&d)
+	}
+	if edits := d.Edits(); len(edits) > 0 {
+		if err := proxywasm.ReplaceHttpRequestHeaders(ApplyEdits(pairs, edits)); err != nil && d.Outcome == OutcomeRerouted {
+			// Without the reroute header the write would reach the real collaborator.
+			proxywasm.LogDebugf("shadowtag: reroute header not set (%v); suppressing", err)
+			return p.suppress(&d)
+		}
+	}
+	if d.Outcome == OutcomeRerouted {
+		p.clearRouteCache()
+		proxywasm.LogDebugf("shadowtag: rerouted shadow %s to %s via %s", d.Method, d.Destination, p.cfg.RerouteHeader)
+	}
+	p.outcomes[d.Outcome].Increment(1)
+	return types.ActionContinue
+}
+
+// suppress answers the request locally; it never continues, even if the reply fails.
+func (p *pluginContext) suppress(d *Decision) types.Action {
+	r := &p.cfg.Response
+	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil {
+		proxywasm.LogDebugf("shadowtag: local response failed: %v", err)
+	}
+	proxywasm.LogDebugf("shadowtag: suppressed shadow %s to %s", d.Method, d.Destination)
+	p.outcomes[OutcomeSuppressed].Increment(1)
+	return types.ActionPause
+}
+
+// clearRouteCache asks Envoy (>= 1.33) to select the route again; a host without the
+// foreign function is remembered and not asked again (ABI 0.2.x header edits clear it anyway).
+func (p *pluginContext) clearRouteCache() {
+	if p.noClearRouteCache {
+		return
+	}
+	if _, err := callForeignFunction("clear_route_cache", nil); errors.Is(err, types.ErrorStatusNotFound) {
+		p.noClearRouteCache = true
+		proxywasm.LogInfo("shadowtag: host has no clear_route_cache foreign function; relying on header edits to clear the route cache")
+	}
+}
