@@ -1,0 +1,447 @@
+// Package tenantroute routes a request tagged with a tenant (W3C baggage and friends) to that tenant's
+// sandbox: it validates the tenant, writes it to a dedicated header that Istio VirtualServices match
+// exactly, guards the trust boundary at the ingress gateway and injects a workload's own tenant.
+package tenantroute
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Defaults applied when a field is absent from the plugin configuration.
+const (
+	DefaultTenantHeader      = "x-laneway-tenant"
+	DefaultStripHeaderPrefix = "x-laneway-"
+	DefaultInvalidLogLimit   = 128
+)
+
+// Limits on configuration sizes, so that per-request work stays bounded.
+const (
+	MaxBaggageKeys     = 8
+	MaxAllow           = 4096
+	MaxInvalidLogLimit = 4096
+	MaxTenantLen       = 253
+	maxNameLen         = 128
+)
+
+// DefaultBaggageKeys are the baggage keys read when baggageKeys is absent: ours, then Signadot's.
+var DefaultBaggageKeys = []string{"laneway-tenant", "sd-routing-key"}
+
+// Carrier names accepted in the carriers field.
+const (
+	CarrierTracestate = "tracestate"
+	CarrierOTBaggage  = "ot-baggage"
+	CarrierUberctx    = "uberctx"
+)
+
+// Config is the validated tenantroute plugin configuration; build it with ParseConfig.
+type Config struct {
+	// BaggageKeys are the baggage keys holding the tenant, highest priority first.
+	BaggageKeys []string
+	// Carriers are extra carriers looked up for each baggage key after baggage itself, in this order.
+	Carriers []string
+	// Header is an optional plain request header read last ("" = none).
+	Header string
+	// TenantHeader is the output header the routes match.
+	TenantHeader string
+	// Pattern is a custom RE2 pattern a tenant must match entirely ("" = DNS label).
+	Pattern string
+	// Allow, when not empty, is the only set of tenants that are routed.
+	Allow []string
+	// TrustBoundary strips client-set headers and accepts only allowed tenants (ingress gateway mode).
+	TrustBoundary bool
+	// StripHeaderPrefix is the prefix of the headers removed at the trust boundary.
+	StripHeaderPrefix string
+	// StripBaggage removes tenant members from baggage and carriers when a trust boundary rejects them.
+	StripBaggage bool
+	// WorkloadTenant is added to requests carrying no valid tenant ("" = none).
+	WorkloadTenant string
+	// InvalidLogLimit is how many distinct rejected values are logged (once each) per plugin.
+	InvalidLogLimit int
+
+	re             *regexp.Regexp
+	allow          map[string]struct{}
+	useTracestate  bool
+	otNames        []string // "ot-baggage-<key>" per baggage key, nil when that carrier is off
+	uberNames      []string // "uberctx-<key>" per baggage key, nil when that carrier is off
+	carrierSources []Source // configured carriers in order, as sources
+}
+
+// ConfigError describes one invalid field of the plugin configuration.
+type ConfigError struct {
+	Field string // JSON path of the field, e.g. "allow[2]" ("" for the document itself)
+	Got   string // what was received
+	Want  string // what is allowed
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("tenantroute config: got %s, want %s", e.Got, e.Want)
+	}
+	return fmt.Sprintf("tenantroute config: field %q: got %s, want %s", e.Field, e.Got, e.Want)
+}
+
+func fieldErr(field, got, want string) error { return &ConfigError{Field: field, Got: got, Want: want} }
+
+// describe renders a received JSON value for an error message, bounded in size.
+func describe(v gjson.Result) string {
+	raw := v.Raw
+	if len(raw) > 80 {
+		raw = raw[:77] + "..."
+	}
+	switch v.Type {
+	case gjson.String:
+		return "string " + raw
+	case gjson.Number:
+		return "number " + raw
+	case gjson.True, gjson.False:
+		return "boolean " + raw
+	case gjson.Null:
+		return "null"
+	}
+	if v.IsArray() {
+		return "array " + raw
+	}
+	return "object " + raw
+}
+
+const (
+	wantToken  = "a lower-case HTTP token (letters a-z, digits and !#$%&'*+-.^_`|~), 1-128 characters"
+	wantKey    = "a baggage key (an HTTP token: letters, digits and !#$%&'*+-.^_`|~), 1-128 characters"
+	wantTenant = "a tenant name"
+)
+
+// ParseConfig parses and validates the plugin configuration JSON; empty input yields the defaults.
+func ParseConfig(data []byte) (Config, error) {
+	c := Config{
+		BaggageKeys:       append([]string(nil), DefaultBaggageKeys...),
+		TenantHeader:      DefaultTenantHeader,
+		StripHeaderPrefix: DefaultStripHeaderPrefix,
+		InvalidLogLimit:   DefaultInvalidLogLimit,
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		return c, c.compile(nil)
+	}
+	if !gjson.ValidBytes(data) {
+		return Config{}, fieldErr("", "text that is not valid JSON", "a JSON object such as {\"allow\":[\"acme\"]}")
+	}
+	doc := gjson.ParseBytes(data)
+	if !doc.IsObject() {
+		return Config{}, fieldErr("", describe(doc), "a JSON object such as {\"allow\":[\"acme\"]}")
+	}
+	seen := map[string]bool{}
+	var err error
+	doc.ForEach(func(k, v gjson.Result) bool {
+		name := k.String()
+		if seen[name] {
+			err = fieldErr(name, "the field twice", "each field at most once")
+			return false
+		}
+		seen[name] = true
+		err = c.setField(name, v)
+		return err == nil
+	})
+	if err != nil {
+		return Config{}, err
+	}
+	if err := c.compile(seen); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// fieldNames lists the accepted fields, for the unknown-field error.
+var fieldNames = []string{"allow", "baggageKeys", "carriers", "header", "invalidLogLimit", "pattern",
+	"stripBaggage", "stripHeaderPrefix", "tenantHeader", "trustBoundary", "workloadTenant"}
+
+func (c *Config) setField(name string, v gjson.Result) error {
+	var err error
+	switch name {
+	case "baggageKeys":
+		c.BaggageKeys, err = stringList(name, v, MaxBaggageKeys, wantKey, func(s string) bool { return isToken(s, false) })
+	case "carriers":
+		c.Carriers, err = stringList(name, v, 3, `one of "tracestate", "ot-baggage", "uberctx"`, func(s string) bool {
+			return s == CarrierTracestate || s == CarrierOTBaggage || s == CarrierUberctx
+		})
+	case "header":
+		c.Header, err = str(name, v, wantToken+", or \"\" for none", func(s string) bool { return s == "" || isToken(s, true) })
+	case "tenantHeader":
+		c.TenantHeader, err = str(name, v, wantToken, func(s string) bool { return isToken(s, true) })
+	case "pattern":
+		c.Pattern, err = str(name, v, "an RE2 regular expression, or \"\" for a DNS label", nil)
+	case "allow":
+		c.Allow, err = stringList(name, v, MaxAllow, wantTenant, nil)
+	case "trustBoundary":
+		c.TrustBoundary, err = boolean(name, v)
+	case "stripHeaderPrefix":
+		c.StripHeaderPrefix, err = str(name, v, wantToken, func(s string) bool { return isToken(s, true) })
+	case "stripBaggage":
+		c.StripBaggage, err = boolean(name, v)
+	case "workloadTenant":
+		c.WorkloadTenant, err = str(name, v, wantTenant+", or \"\" for none", nil)
+	case "invalidLogLimit":
+		if v.Type != gjson.Number {
+			return fieldErr(name, describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
+		}
+		n, perr := strconv.Atoi(v.Raw)
+		if perr != nil || n < 0 || n > MaxInvalidLogLimit {
+			return fieldErr(name, describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
+		}
+		c.InvalidLogLimit = n
+	default:
+		return fieldErr(name, "an unknown field", "one of "+strings.Join(fieldNames, ", "))
+	}
+	return err
+}
+
+func str(field string, v gjson.Result, want string, ok func(string) bool) (string, error) {
+	if v.Type != gjson.String {
+		return "", fieldErr(field, describe(v), want)
+	}
+	s := v.String()
+	if ok != nil && !ok(s) {
+		return "", fieldErr(field, describe(v), want)
+	}
+	return s, nil
+}
+
+func boolean(field string, v gjson.Result) (bool, error) {
+	if v.Type != gjson.True && v.Type != gjson.False {
+		return false, fieldErr(field, describe(v), "true or false")
+	}
+	return v.Bool(), nil
+}
+
+func stringList(field string, v gjson.Result, max int, want string, ok func(string) bool) ([]string, error) {
+	if !v.IsArray() {
+		return nil, fieldErr(field, describe(v), fmt.Sprintf("an array of at most %d strings, each %s", max, want))
+	}
+	items := v.Array()
+	if len(items) > max {
+		return nil, fieldErr(field, fmt.Sprintf("%d entries", len(items)), fmt.Sprintf("at most %d", max))
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		s, err := str(f, it, want, ok)
+		if err != nil {
+			return nil, err
+		}
+		for _, prev := range out {
+			if prev == s {
+				return nil, fieldErr(f, describe(it)+" a second time", "each value at most once")
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// compile checks cross-field rules and builds the lookup state; seen holds the fields that were given.
+func (c *Config) compile(seen map[string]bool) error {
+	if c.Pattern != "" {
+		re, err := regexp.Compile("^(?:" + c.Pattern + ")$")
+		if err != nil {
+			return fieldErr("pattern", strconv.Quote(c.Pattern), "an RE2 regular expression ("+err.Error()+")")
+		}
+		c.re = re
+	}
+	switch c.TenantHeader {
+	case "baggage", "tracestate":
+		return fieldErr("tenantHeader", strconv.Quote(c.TenantHeader), "a header of its own, not a tenant carrier")
+	}
+	if c.Header != "" {
+		switch {
+		case c.Header == c.TenantHeader:
+			return fieldErr("header", strconv.Quote(c.Header), "a header other than tenantHeader (the output header is always rewritten)")
+		case c.Header == "baggage" || c.Header == "tracestate":
+			return fieldErr("header", strconv.Quote(c.Header), "a plain header; list baggage keys in baggageKeys and tracestate in carriers")
+		case c.TrustBoundary && strings.HasPrefix(c.Header, c.StripHeaderPrefix):
+			return fieldErr("header", strconv.Quote(c.Header), "a header not starting with stripHeaderPrefix "+strconv.Quote(c.StripHeaderPrefix)+" (those are stripped at the trust boundary)")
+		}
+	}
+	if len(c.Carriers) > 0 && len(c.BaggageKeys) == 0 {
+		return fieldErr("carriers", fmt.Sprintf("%q with no baggageKeys", c.Carriers), "at least one baggageKeys entry (carriers are looked up by baggage key)")
+	}
+	if !c.TrustBoundary {
+		if seen["stripHeaderPrefix"] {
+			return fieldErr("stripHeaderPrefix", strconv.Quote(c.StripHeaderPrefix), "no stripHeaderPrefix unless trustBoundary is true")
+		}
+		if c.StripBaggage {
+			return fieldErr("stripBaggage", "true", "false unless trustBoundary is true")
+		}
+	}
+	for i, t := range c.Allow {
+		if !c.Valid(t) {
+			return fieldErr(fmt.Sprintf("allow[%d]", i), strconv.Quote(t), c.validationText())
+		}
+	}
+	if len(c.Allow) > 0 {
+		c.allow = make(map[string]struct{}, len(c.Allow))
+		for _, t := range c.Allow {
+			c.allow[t] = struct{}{}
+		}
+	}
+	if c.WorkloadTenant != "" {
+		switch {
+		case c.TrustBoundary:
+			return fieldErr("workloadTenant", strconv.Quote(c.WorkloadTenant), "\"\" when trustBoundary is true (a gateway does not originate calls)")
+		case len(c.BaggageKeys) == 0:
+			return fieldErr("workloadTenant", strconv.Quote(c.WorkloadTenant), "\"\" when baggageKeys is empty (it travels on as baggageKeys[0])")
+		case !c.Valid(c.WorkloadTenant):
+			return fieldErr("workloadTenant", strconv.Quote(c.WorkloadTenant), c.validationText())
+		case c.allow != nil && !c.Allowed(c.WorkloadTenant):
+			return fieldErr("workloadTenant", strconv.Quote(c.WorkloadTenant), "one of the allow list")
+		}
+	}
+	c.carrierSources = c.carrierSources[:0]
+	c.otNames, c.uberNames, c.useTracestate = nil, nil, false
+	for _, car := range c.Carriers {
+		switch car {
+		case CarrierTracestate:
+			c.useTracestate = true
+			c.carrierSources = append(c.carrierSources, SourceTracestate)
+		case CarrierOTBaggage:
+			c.otNames = prefixed("ot-baggage-", c.BaggageKeys)
+			c.carrierSources = append(c.carrierSources, SourceOTBaggage)
+		case CarrierUberctx:
+			c.uberNames = prefixed("uberctx-", c.BaggageKeys)
+			c.carrierSources = append(c.carrierSources, SourceUberctx)
+		}
+	}
+	return nil
+}
+
+func prefixed(prefix string, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = strings.ToLower(prefix + k)
+	}
+	return out
+}
+
+func (c *Config) validationText() string {
+	if c.re == nil {
+		return "a DNS label: 1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit"
+	}
+	return fmt.Sprintf("a value matching pattern %q made of 1-%d characters A-Z a-z 0-9 - . _ ~", c.Pattern, MaxTenantLen)
+}
+
+// Valid reports whether t is a well-formed tenant (DNS label, or the custom pattern within the safe alphabet).
+func (c *Config) Valid(t string) bool {
+	if c.re == nil {
+		return isDNSLabel(t)
+	}
+	if len(t) == 0 || len(t) > MaxTenantLen {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if !isSafe(t[i]) {
+			return false
+		}
+	}
+	return c.re.MatchString(t)
+}
+
+// Allowed reports whether t passes the allow list (always true when no allow list is configured).
+func (c *Config) Allowed(t string) bool {
+	if c.allow == nil {
+		return true
+	}
+	_, ok := c.allow[t]
+	return ok
+}
+
+// isDNSLabel reports whether s is an RFC 1123 label: 1-63 of [a-z0-9-], alphanumeric at both ends.
+func isDNSLabel(s string) bool {
+	n := len(s)
+	if n == 0 || n > 63 || s[0] == '-' || s[n-1] == '-' {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isSafe reports whether b is an RFC 3986 unreserved character: safe in a header, a baggage value and a log line.
+func isSafe(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~'
+}
+
+// isToken reports whether s is an RFC 7230 token of at most maxNameLen bytes (lower-case only if lower).
+func isToken(s string, lower bool) bool {
+	if len(s) == 0 || len(s) > maxNameLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case b >= 'a' && b <= 'z', b >= '0' && b <= '9':
+		case b >= 'A' && b <= 'Z':
+			if lower {
+				return false
+			}
+		case strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Summary renders the effective configuration on one line for the start-up log.
+func (c Config) Summary() string {
+	var b strings.Builder
+	list := func(xs []string) string {
+		if len(xs) == 0 {
+			return "[]"
+		}
+		return "[" + strings.Join(xs, ",") + "]"
+	}
+	opt := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	fmt.Fprintf(&b, "baggageKeys=%s carriers=%s header=%s tenantHeader=%s", list(c.BaggageKeys), list(c.Carriers), opt(c.Header), c.TenantHeader)
+	if c.Pattern == "" {
+		b.WriteString(" validation=dns-label")
+	} else {
+		fmt.Fprintf(&b, " validation=pattern:%q", c.Pattern)
+	}
+	if len(c.Allow) == 0 {
+		b.WriteString(" allow=any")
+	} else {
+		allow := append([]string(nil), c.Allow...)
+		sort.Strings(allow)
+		if len(allow) > 10 {
+			fmt.Fprintf(&b, " allow=%d tenants %s...", len(allow), list(allow[:10]))
+		} else {
+			fmt.Fprintf(&b, " allow=%s", list(allow))
+		}
+	}
+	if c.TrustBoundary {
+		fmt.Fprintf(&b, " trustBoundary=on stripHeaderPrefix=%s stripBaggage=%t", c.StripHeaderPrefix, c.StripBaggage)
+		if len(c.Allow) == 0 {
+			b.WriteString(" (no allow list: every tenant is rejected)")
+		}
+		if !c.StripBaggage {
+			b.WriteString(" (rejected tenants stay in baggage for later hops)")
+		}
+	} else {
+		b.WriteString(" trustBoundary=off")
+	}
+	fmt.Fprintf(&b, " workloadTenant=%s invalidLogLimit=%d", opt(c.WorkloadTenant), c.InvalidLogLimit)
+	return b.String()
+}

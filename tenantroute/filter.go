@@ -1,0 +1,220 @@
+package tenantroute
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// metricPrefix and metricSuffix frame every counter name: laneway_tenantroute_<outcome>_total.
+const (
+	metricPrefix = "laneway_tenantroute_"
+	metricSuffix = "_total"
+	// maxLoggedValueLen bounds each remembered rejected value, so the log-once set stays small.
+	maxLoggedValueLen = 64
+	// clearRouteCacheFn is Envoy's (>= 1.33) foreign function that makes the router re-match.
+	clearRouteCacheFn = "clear_route_cache"
+)
+
+// counter indexes the plugin's counters.
+type counter int
+
+const (
+	counterRouted counter = iota
+	counterBaseline
+	counterInjected
+	counterInvalid
+	counterStripped
+	numCounters
+)
+
+var counterNames = [numCounters]string{"routed", "baseline", "injected", "invalid", "stripped"}
+
+// foreignCaller calls a host foreign function (proxywasm.CallForeignFunction in production).
+type foreignCaller func(name string, param []byte) ([]byte, error)
+
+// NewVMContext returns the VM context the tenantroute wasm main registers.
+func NewVMContext() types.VMContext {
+	return &vmContext{callForeign: proxywasm.CallForeignFunction}
+}
+
+type vmContext struct {
+	types.DefaultVMContext
+	callForeign foreignCaller
+}
+
+// NewPluginContext implements types.VMContext.
+func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
+	return &pluginContext{callForeign: v.callForeign}
+}
+
+type pluginContext struct {
+	types.DefaultPluginContext
+	cfg         Config
+	configured  bool
+	counters    [numCounters]proxywasm.MetricCounter
+	callForeign foreignCaller
+	// noClearRouteCache remembers that the host lacks clear_route_cache, so it is not retried.
+	noClearRouteCache bool
+	// logged holds the rejected values already logged, at most cfg.InvalidLogLimit of them.
+	logged     map[string]struct{}
+	loggedFull bool
+	// scratch is reused by every request: callbacks of one VM never run concurrently.
+	scratch Decision
+}
+
+// OnPluginStart implements types.PluginContext: parse and validate the configuration, define counters.
+func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
+	data, err := proxywasm.GetPluginConfiguration()
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		proxywasm.LogCriticalf("tenantroute: cannot read plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		proxywasm.LogCriticalf("tenantroute: plugin not started: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	if !p.configured {
+		for i := range p.counters {
+			p.counters[i] = proxywasm.DefineCounterMetric(metricPrefix + counterNames[i] + metricSuffix)
+		}
+	}
+	p.cfg, p.configured = cfg, true
+	p.logged, p.loggedFull = nil, false
+	proxywasm.LogInfof("tenantroute: started with %s", cfg.Summary())
+	return types.OnPluginStartStatusOK
+}
+
+// NewHttpContext implements types.PluginContext.
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	return &httpContext{p: p}
+}
+
+type httpContext struct {
+	types.DefaultHttpContext
+	p *pluginContext
+}
+
+// OnHttpRequestHeaders implements types.HttpContext: one header read, then only the edits needed.
+func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+	p := h.p
+	if !p.configured {
+		return types.ActionContinue
+	}
+	headers, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		proxywasm.LogDebugf("tenantroute: cannot read request headers: %v", err)
+		return types.ActionContinue
+	}
+	d := &p.scratch
+	p.cfg.Route(headers, d)
+	p.apply(d)
+	p.count(d)
+	return types.ActionContinue
+}
+
+// apply performs the decision's header edits and makes Envoy re-match the route if anything changed.
+func (p *pluginContext) apply(d *Decision) {
+	changed := false
+	for _, e := range d.Edits {
+		var err error
+		switch e.Kind {
+		case EditRemove:
+			err = proxywasm.RemoveHttpRequestHeader(e.Name)
+		case EditReplace:
+			err = proxywasm.ReplaceHttpRequestHeader(e.Name, e.Value)
+		case EditAdd:
+			err = proxywasm.AddHttpRequestHeader(e.Name, e.Value)
+		}
+		if err != nil {
+			proxywasm.LogDebugf("tenantroute: editing header %s: %v", e.Name, err)
+			continue
+		}
+		changed = true
+	}
+	if changed {
+		p.clearRouteCache()
+	}
+}
+
+// clearRouteCache calls Envoy's clear_route_cache where present; header edits already clear it for ABI <= 0.2.1.
+func (p *pluginContext) clearRouteCache() {
+	if p.noClearRouteCache || p.callForeign == nil {
+		return
+	}
+	if _, err := p.callForeign(clearRouteCacheFn, nil); err != nil {
+		p.noClearRouteCache = true
+		proxywasm.LogDebugf("tenantroute: host has no %s foreign function (%v); relying on header edits to re-route", clearRouteCacheFn, err)
+	}
+}
+
+// count increments the outcome counters and logs a rejected value the first time it is seen.
+func (p *pluginContext) count(d *Decision) {
+	switch d.Outcome {
+	case OutcomeRouted:
+		p.counters[counterRouted].Increment(1)
+	case OutcomeInjected:
+		p.counters[counterInjected].Increment(1)
+	default:
+		p.counters[counterBaseline].Increment(1)
+	}
+	if d.Stripped > 0 {
+		p.counters[counterStripped].Increment(1)
+	}
+	if d.Rejected != "" {
+		p.counters[counterInvalid].Increment(1)
+		p.logRejected(d)
+	}
+	if d.BaggageFull {
+		proxywasm.LogDebugf("tenantroute: tenant %s not added to baggage: it would exceed the W3C limits", d.Tenant)
+	}
+}
+
+// logRejected logs each distinct rejected value once per plugin, remembering at most InvalidLogLimit values.
+func (p *pluginContext) logRejected(d *Decision) {
+	limit := p.cfg.InvalidLogLimit
+	if limit == 0 || p.loggedFull {
+		return
+	}
+	v := d.Rejected
+	if len(v) > maxLoggedValueLen {
+		v = v[:maxLoggedValueLen]
+	}
+	if _, seen := p.logged[v]; seen {
+		return
+	}
+	if p.logged == nil {
+		p.logged = make(map[string]struct{})
+	}
+	// Clone so that the set does not pin the request's header buffer.
+	p.logged[string(append([]byte(nil), v...))] = struct{}{}
+	where := d.RejectedSource.String()
+	if d.Key != "" {
+		where += " key " + d.Key
+	}
+	proxywasm.LogWarnf("tenantroute: ignoring tenant %s from %s (%s); request goes to %s (each value is logged once)",
+		quoteBounded(d.Rejected), where, d.Reason, routeText(d))
+	if len(p.logged) >= limit {
+		p.loggedFull = true
+		proxywasm.LogWarnf("tenantroute: %d distinct rejected tenants logged; further ones are only counted in %s",
+			limit, metricPrefix+counterNames[counterInvalid]+metricSuffix)
+	}
+}
+
+func routeText(d *Decision) string {
+	if d.Outcome == OutcomeInjected {
+		return "workload tenant " + d.Tenant
+	}
+	return "baseline"
+}
+
+// quoteBounded quotes a value for a log line, truncated to maxLoggedValueLen bytes.
+func quoteBounded(v string) string {
+	if len(v) > maxLoggedValueLen {
+		return fmt.Sprintf("%q... (%d bytes)", v[:maxLoggedValueLen], len(v))
+	}
+	return fmt.Sprintf("%q", v)
+}

@@ -1,0 +1,429 @@
+package tenantroute
+
+import (
+	"strings"
+
+	"github.com/laneway/laneway/filters/baggage"
+)
+
+// Outcome is where a request goes.
+type Outcome uint8
+
+// Outcomes of Route.
+const (
+	OutcomeBaseline Outcome = iota // no accepted tenant: the baseline service
+	OutcomeRouted                  // a tenant carried by the request was accepted
+	OutcomeInjected                // the configured workload tenant was added
+)
+
+// String returns the outcome's metric label.
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeRouted:
+		return "routed"
+	case OutcomeInjected:
+		return "injected"
+	}
+	return "baseline"
+}
+
+// Source tells where a tenant value came from.
+type Source uint8
+
+// Sources of a tenant value.
+const (
+	SourceNone Source = iota
+	SourceBaggage
+	SourceTracestate
+	SourceOTBaggage
+	SourceUberctx
+	SourceHeader
+	SourceWorkload
+)
+
+// String names the source for logs.
+func (s Source) String() string {
+	switch s {
+	case SourceBaggage:
+		return "baggage"
+	case SourceTracestate:
+		return "tracestate"
+	case SourceOTBaggage:
+		return "ot-baggage"
+	case SourceUberctx:
+		return "uberctx"
+	case SourceHeader:
+		return "header"
+	case SourceWorkload:
+		return "workloadTenant"
+	}
+	return "none"
+}
+
+// Reason tells why a tenant value was rejected.
+type Reason uint8
+
+// Reasons for rejecting a tenant value.
+const (
+	ReasonNone       Reason = iota
+	ReasonMalformed         // fails the DNS-label or custom pattern check
+	ReasonNotAllowed        // well-formed but absent from the allow list (or no allow list at a trust boundary)
+)
+
+// String describes the reason for logs.
+func (r Reason) String() string {
+	switch r {
+	case ReasonMalformed:
+		return "malformed"
+	case ReasonNotAllowed:
+		return "not allowed"
+	}
+	return "none"
+}
+
+// EditKind is one request-header mutation, mapping to one host call.
+type EditKind uint8
+
+// Header edits, applied in order.
+const (
+	EditRemove  EditKind = iota // remove every value of Name
+	EditReplace                 // replace the (single) value of Name
+	EditAdd                     // add a value of Name
+)
+
+// Edit is one request-header mutation.
+type Edit struct {
+	Kind        EditKind
+	Name, Value string
+}
+
+// Decision is the result of Route; reuse one value across requests to avoid allocating.
+type Decision struct {
+	Outcome Outcome
+	// Tenant is the tenant the request is routed to ("" = baseline).
+	Tenant string
+	// Source is where Tenant came from.
+	Source Source
+	// Key is the baggage key Tenant (or Rejected) was found under, "" for the plain header and workloadTenant.
+	Key string
+	// Rejected is a tenant value found but refused ("" = none); RejectedSource and Reason say where and why.
+	Rejected       string
+	RejectedSource Source
+	Reason         Reason
+	// Stripped counts client-set headers and tenant members removed at the trust boundary.
+	Stripped int
+	// BaggageFull is set when the tenant could not be appended to baggage without breaking W3C limits.
+	BaggageFull bool
+	// Edits are the header mutations to apply, in order (one host call each).
+	Edits []Edit
+
+	bag, ts     []string
+	tenantCount int
+	tenantFirst string
+	header      string
+	headerFound bool
+	ot, uber    [MaxBaggageKeys]string
+	otN, uberN  [MaxBaggageKeys]int
+}
+
+func (d *Decision) reset() {
+	edits, bag, ts := d.Edits[:0], d.bag[:0], d.ts[:0]
+	*d = Decision{Edits: edits, bag: bag, ts: ts}
+}
+
+// Route decides the tenant of a request from its header pairs (names lower-case, repeats allowed).
+func (c *Config) Route(headers [][2]string, d *Decision) {
+	d.reset()
+	c.scan(headers, d)
+
+	val, src, key := c.find(d)
+	if src != SourceNone {
+		switch {
+		case !c.Valid(val):
+			d.Rejected, d.RejectedSource, d.Reason = val, src, ReasonMalformed
+		case !c.Allowed(val) || c.TrustBoundary && c.allow == nil:
+			d.Rejected, d.RejectedSource, d.Reason = val, src, ReasonNotAllowed
+		default:
+			d.Outcome, d.Tenant, d.Source = OutcomeRouted, val, src
+		}
+		d.Key = key
+	}
+	if d.Tenant == "" && c.WorkloadTenant != "" {
+		d.Outcome, d.Tenant, d.Source = OutcomeInjected, c.WorkloadTenant, SourceWorkload
+	}
+
+	c.tenantHeaderEdits(d)
+	switch {
+	case d.Tenant != "" && d.Source != SourceBaggage && len(c.BaggageKeys) > 0:
+		c.carryInBaggage(d)
+	case d.Tenant == "" && c.TrustBoundary && c.StripBaggage:
+		c.stripCarriers(d)
+	}
+}
+
+// scan walks the headers once, collecting carriers and stripping client-set headers at a trust boundary.
+func (c *Config) scan(headers [][2]string, d *Decision) {
+	for i := range headers {
+		name, val := headers[i][0], headers[i][1]
+		switch {
+		case equalFold(name, "baggage"):
+			d.bag = append(d.bag, val)
+		case c.useTracestate && equalFold(name, "tracestate"):
+			d.ts = append(d.ts, val)
+		case equalFold(name, c.TenantHeader):
+			d.tenantCount++
+			if d.tenantCount == 1 {
+				d.tenantFirst = val
+			}
+			if c.TrustBoundary {
+				d.strip(name)
+			}
+		case c.TrustBoundary && hasPrefixFold(name, c.StripHeaderPrefix):
+			d.strip(name)
+		case c.Header != "" && equalFold(name, c.Header):
+			if !d.headerFound {
+				d.header, d.headerFound = val, true
+			}
+		case c.otNames != nil && hasPrefixFold(name, "ot-baggage-"):
+			carrierHeader(name, val, c.otNames, &d.ot, &d.otN)
+		case c.uberNames != nil && hasPrefixFold(name, "uberctx-"):
+			carrierHeader(name, val, c.uberNames, &d.uber, &d.uberN)
+		}
+	}
+}
+
+// carrierHeader records the first value of a per-key carrier header.
+func carrierHeader(name, val string, names []string, vals *[MaxBaggageKeys]string, counts *[MaxBaggageKeys]int) {
+	for i, n := range names {
+		if equalFold(name, n) {
+			if counts[i] == 0 {
+				vals[i] = val
+			}
+			counts[i]++
+			return
+		}
+	}
+}
+
+func (d *Decision) strip(name string) {
+	d.Edits = append(d.Edits, Edit{Kind: EditRemove, Name: name})
+	d.Stripped++
+}
+
+func (d *Decision) removeN(name string, n int) {
+	for ; n > 0; n-- {
+		d.Edits = append(d.Edits, Edit{Kind: EditRemove, Name: name})
+	}
+}
+
+// find returns the highest-priority non-empty tenant value present, or SourceNone.
+func (c *Config) find(d *Decision) (val string, src Source, key string) {
+	if len(d.bag) > 0 {
+		for _, k := range c.BaggageKeys {
+			if v, ok := baggage.Lookup(d.bag, k); ok && v != "" {
+				return v, SourceBaggage, k
+			}
+		}
+	}
+	for _, s := range c.carrierSources {
+		for i, k := range c.BaggageKeys {
+			var v string
+			switch s {
+			case SourceTracestate:
+				v, _ = tracestateLookup(d.ts, k)
+			case SourceOTBaggage:
+				v = d.ot[i]
+			case SourceUberctx:
+				v = d.uber[i]
+			}
+			if v != "" {
+				return v, s, k
+			}
+		}
+	}
+	if d.headerFound && d.header != "" {
+		return d.header, SourceHeader, ""
+	}
+	return "", SourceNone, ""
+}
+
+// tenantHeaderEdits makes the output header hold exactly Tenant, or nothing at baseline.
+func (c *Config) tenantHeaderEdits(d *Decision) {
+	switch {
+	case c.TrustBoundary:
+		// Every client-set copy was already stripped by scan.
+		if d.Tenant != "" {
+			d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: c.TenantHeader, Value: d.Tenant})
+		}
+	case d.Tenant == "":
+		d.removeN(c.TenantHeader, d.tenantCount)
+	case d.tenantCount == 1 && d.tenantFirst == d.Tenant:
+		// Already right: no host call, no route-cache clear.
+	case d.tenantCount == 1:
+		d.Edits = append(d.Edits, Edit{Kind: EditReplace, Name: c.TenantHeader, Value: d.Tenant})
+	default:
+		d.removeN(c.TenantHeader, d.tenantCount)
+		d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: c.TenantHeader, Value: d.Tenant})
+	}
+}
+
+// carryInBaggage writes the tenant as the only tenant member of baggage, so that later hops see it.
+func (c *Config) carryInBaggage(d *Decision) {
+	base := ""
+	if len(d.bag) > 0 {
+		base, _ = baggage.RemoveKeys(d.bag, c.BaggageKeys...)
+	}
+	next, ok := baggage.AppendMember(base, c.BaggageKeys[0], d.Tenant)
+	if !ok {
+		d.BaggageFull = true
+		next = base
+	}
+	d.setBaggage(next)
+}
+
+// stripCarriers removes tenant members from baggage and the configured carriers (trust boundary, no tenant).
+func (c *Config) stripCarriers(d *Decision) {
+	if mentionsAny(d.bag, c.BaggageKeys) {
+		if next, removed := baggage.RemoveKeys(d.bag, c.BaggageKeys...); removed {
+			d.Stripped++
+			d.setBaggage(next)
+		}
+	}
+	if c.useTracestate && mentionsAny(d.ts, c.BaggageKeys) {
+		if next, removed := tracestateRemove(d.ts, c.BaggageKeys); removed {
+			d.Stripped++
+			d.setHeader("tracestate", next, len(d.ts), d.ts)
+		}
+	}
+	for i := range c.otNames {
+		d.Stripped += d.otN[i]
+		d.removeN(c.otNames[i], d.otN[i])
+	}
+	for i := range c.uberNames {
+		d.Stripped += d.uberN[i]
+		d.removeN(c.uberNames[i], d.uberN[i])
+	}
+}
+
+func (d *Decision) setBaggage(next string) { d.setHeader("baggage", next, len(d.bag), d.bag) }
+
+// setHeader makes header name hold the single value next ("" = remove), given its n current values.
+func (d *Decision) setHeader(name, next string, n int, cur []string) {
+	switch {
+	case next == "":
+		d.removeN(name, n)
+	case n == 1 && cur[0] == next:
+	case n == 1:
+		d.Edits = append(d.Edits, Edit{Kind: EditReplace, Name: name, Value: next})
+	default:
+		d.removeN(name, n)
+		d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: name, Value: next})
+	}
+}
+
+// mentionsAny is a cheap pre-check: does any value contain any key as a substring?
+func mentionsAny(values, keys []string) bool {
+	for _, v := range values {
+		for _, k := range keys {
+			if strings.Contains(v, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tracestateLookup returns the value of the first tracestate list member whose key is key.
+func tracestateLookup(values []string, key string) (string, bool) {
+	for _, v := range values {
+		for len(v) > 0 {
+			var m string
+			if i := strings.IndexByte(v, ','); i >= 0 {
+				m, v = v[:i], v[i+1:]
+			} else {
+				m, v = v, ""
+			}
+			m = trimOWS(m)
+			if len(m) > len(key) && m[len(key)] == '=' && m[:len(key)] == key {
+				return m[len(key)+1:], true
+			}
+		}
+	}
+	return "", false
+}
+
+// tracestateRemove returns the combined tracestate without members whose key is listed.
+func tracestateRemove(values, keys []string) (string, bool) {
+	var (
+		b       strings.Builder
+		removed bool
+	)
+	for _, v := range values {
+		for len(v) > 0 {
+			var m string
+			if i := strings.IndexByte(v, ','); i >= 0 {
+				m, v = v[:i], v[i+1:]
+			} else {
+				m, v = v, ""
+			}
+			m = trimOWS(m)
+			if m == "" {
+				continue
+			}
+			k := m
+			if i := strings.IndexByte(m, '='); i >= 0 {
+				k = m[:i]
+			}
+			if containsString(keys, k) {
+				removed = true
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(m)
+		}
+	}
+	return b.String(), removed
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// equalFold compares an arbitrary header name with a lower-case name, ASCII case-insensitively.
+func equalFold(name, lower string) bool {
+	return len(name) == len(lower) && hasPrefixFold(name, lower)
+}
+
+// hasPrefixFold reports whether name starts with the lower-case prefix, ASCII case-insensitively.
+func hasPrefixFold(name, prefix string) bool {
+	if len(name) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		b := name[i]
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
