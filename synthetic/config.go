@@ -1,0 +1,645 @@
+package synthetic
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// Mode says where in the mesh the filter runs and therefore what it checks.
+type Mode uint8
+
+// The modes a plugin configuration can select.
+const (
+	ModeInbound Mode = iota + 1
+	ModeOutbound
+	ModeEdge
+)
+
+// String returns the configuration spelling of m.
+func (m Mode) String() string {
+	switch m {
+	case ModeInbound:
+		return "inbound"
+	case ModeOutbound:
+		return "outbound"
+	case ModeEdge:
+		return "edge"
+	}
+	return "unset"
+}
+
+// Defaults used when a configuration leaves a field out.
+const (
+	DefaultHeader          = "x-laneway-synthetic"
+	DefaultBaggageKey      = "laneway-synthetic"
+	DefaultTokenHeader     = "x-laneway-synthetic-token"
+	DefaultAckHeader       = "x-laneway-synthetic-ack"
+	DefaultMaxSkew         = 30 * time.Second
+	DefaultMaxLifetime     = time.Hour
+	DefaultRefuseStatus    = 403
+	DefaultRefuseBody      = "laneway synthetic transaction {id}: {method} to {host} refused: the destination is not declared rollback-capable\n"
+	minSecretBytes         = 16
+	maxSkewLimit           = 5 * time.Minute
+	maxLifetimeLimit       = 24 * time.Hour
+	maxListEntries         = 256
+	maxEntryBytes          = 512
+	maxRefuseBodyBytes     = 4096
+	maxHeaderNameBytes     = 128
+	maxRerouteValueBytes   = 256
+	allowedHeaderNameChars = "lowercase letters, digits and !#$%&'*+-.^_`|~"
+)
+
+var defaultMutating = []string{"POST", "PUT", "PATCH", "DELETE"}
+
+// Config is a validated plugin configuration.
+type Config struct {
+	Mode       Mode
+	Header     string // marker header name
+	BaggageKey string // marker baggage key
+
+	// Trust (inbound and edge only).
+	Principals  []string // exact peer identities
+	Prefixes    []string // peer identity prefixes (entries written with a trailing '*')
+	secret      []byte   // HMAC secret; never printed
+	TokenHeader string
+	MaxSkew     time.Duration
+	MaxLifetime time.Duration
+
+	// Destination policy (outbound and edge only).
+	Participants    []Destination // rollback-capable destinations
+	MutatingMethods []string
+	RefuseStatus    int
+	RefuseBody      string // may hold {id}, {method} and {host}
+	RerouteHeader   string // when set, requests are rerouted instead of refused
+	RerouteValue    string
+	AckHeader       string
+	AckRequired     bool
+}
+
+// Destination is one rollback-capable destination: a host (any port), host:port, or *.suffix.
+type Destination struct {
+	Host   string // lowercase; for a wildcard, the suffix including its leading '.'
+	Port   string // "" = any port
+	Suffix bool   // Host is a suffix (entry written as *.suffix)
+}
+
+// String returns d as written in the configuration.
+func (d Destination) String() string {
+	s := d.Host
+	if d.Suffix {
+		s = "*" + s
+	}
+	if d.Port != "" {
+		s += ":" + d.Port
+	}
+	return s
+}
+
+// HasSecret reports whether token trust is configured.
+func (c *Config) HasSecret() bool { return len(c.secret) > 0 }
+
+// ConfigError says which field was wrong, what was received and what is allowed.
+type ConfigError struct {
+	Field, Received, Allowed string
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("synthetic config: field %q: received %s; allowed: %s", e.Field, e.Received, e.Allowed)
+}
+
+func cfgErr(field, received, allowed string) error {
+	return &ConfigError{Field: field, Received: received, Allowed: allowed}
+}
+
+// received renders a JSON value for an error message, shortened.
+func received(v gjson.Result) string {
+	s := v.Raw
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
+
+var (
+	topFields    = []string{"mode", "header", "baggageKey", "trust", "participants", "mutatingMethods", "refuse", "reroute", "ack"}
+	trustFields  = []string{"principals", "token"}
+	tokenFields  = []string{"secret", "header", "maxSkew", "maxLifetime"}
+	refuseFields = []string{"status", "body"}
+	rerouteFlds  = []string{"header", "value"}
+	ackFields    = []string{"header", "required"}
+	policyFields = []string{"participants", "mutatingMethods", "refuse", "reroute", "ack"}
+)
+
+// ParseConfig parses and validates a plugin configuration (a JSON object; unknown fields are rejected).
+func ParseConfig(data []byte) (Config, error) {
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return Config{}, cfgErr("mode", "an empty configuration", `a JSON object with at least "mode": "inbound", "outbound" or "edge"`)
+	}
+	if !gjson.ValidBytes(data) {
+		return Config{}, cfgErr("(document)", "invalid JSON", "a JSON object")
+	}
+	root := gjson.ParseBytes(data)
+	if !root.IsObject() {
+		return Config{}, cfgErr("(document)", received(root), "a JSON object")
+	}
+	fields, err := objectFields(root, "", topFields)
+	if err != nil {
+		return Config{}, err
+	}
+	c := Config{
+		Header:       DefaultHeader,
+		BaggageKey:   DefaultBaggageKey,
+		TokenHeader:  DefaultTokenHeader,
+		MaxSkew:      DefaultMaxSkew,
+		MaxLifetime:  DefaultMaxLifetime,
+		RefuseStatus: DefaultRefuseStatus,
+		RefuseBody:   DefaultRefuseBody,
+		AckHeader:    DefaultAckHeader,
+	}
+	mode, ok := fields["mode"]
+	if !ok {
+		return Config{}, cfgErr("mode", "nothing", `"inbound", "outbound" or "edge"`)
+	}
+	switch {
+	case mode.Type == gjson.String && mode.Str == "inbound":
+		c.Mode = ModeInbound
+	case mode.Type == gjson.String && mode.Str == "outbound":
+		c.Mode = ModeOutbound
+	case mode.Type == gjson.String && mode.Str == "edge":
+		c.Mode = ModeEdge
+	default:
+		return Config{}, cfgErr("mode", received(mode), `"inbound", "outbound" or "edge"`)
+	}
+	if v, ok := fields["header"]; ok {
+		if c.Header, err = headerName("header", v); err != nil {
+			return Config{}, err
+		}
+	}
+	if v, ok := fields["baggageKey"]; ok {
+		if c.BaggageKey, err = baggageKey("baggageKey", v); err != nil {
+			return Config{}, err
+		}
+	}
+	if v, ok := fields["trust"]; ok {
+		if c.Mode == ModeOutbound {
+			return Config{}, cfgErr("trust", "a trust section in mode \"outbound\"", `no "trust" in mode "outbound" (the marker comes from the local workload); use mode "inbound" or "edge" to check trust`)
+		}
+		if err := c.parseTrust(v); err != nil {
+			return Config{}, err
+		}
+	}
+	for _, name := range policyFields {
+		if _, ok := fields[name]; ok && c.Mode == ModeInbound {
+			return Config{}, cfgErr(name, "a destination-policy field in mode \"inbound\"", `no "participants", "mutatingMethods", "refuse", "reroute" or "ack" in mode "inbound" (an inbound filter cannot change where a request went); use mode "outbound" or "edge"`)
+		}
+	}
+	if c.Mode != ModeInbound {
+		if err := c.parsePolicy(fields); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := c.checkDistinctHeaders(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func (c *Config) parseTrust(v gjson.Result) error {
+	tf, err := objectFields(v, "trust.", trustFields)
+	if err != nil {
+		return err
+	}
+	if p, ok := tf["principals"]; ok {
+		if !p.IsArray() {
+			return cfgErr("trust.principals", received(p), "a list of peer identities, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or prefixes ending in '*'")
+		}
+		var perr error
+		n := 0
+		p.ForEach(func(_, e gjson.Result) bool {
+			field := "trust.principals[" + strconv.Itoa(n) + "]"
+			n++
+			if n > maxListEntries {
+				perr = cfgErr("trust.principals", "more than "+strconv.Itoa(maxListEntries)+" entries", "at most "+strconv.Itoa(maxListEntries)+" entries")
+				return false
+			}
+			if perr = c.addPrincipal(field, e); perr != nil {
+				return false
+			}
+			return true
+		})
+		if perr != nil {
+			return perr
+		}
+	}
+	if t, ok := tf["token"]; ok {
+		if err := c.parseToken(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) addPrincipal(field string, e gjson.Result) error {
+	const allowed = "a non-empty peer identity of printable ASCII without spaces (e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\"), at most 512 bytes, with '*' only as the last character to mean a prefix (e.g. \"spiffe://cluster.local/ns/synthetics/*\"), and not \"*\" alone"
+	if e.Type != gjson.String || e.Str == "" || len(e.Str) > maxEntryBytes {
+		return cfgErr(field, received(e), allowed)
+	}
+	s := e.Str
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch <= ' ' || ch >= 0x7f || (ch == '*' && i != len(s)-1) {
+			return cfgErr(field, received(e), allowed)
+		}
+	}
+	if strings.HasSuffix(s, "*") {
+		if len(s) == 1 {
+			return cfgErr(field, received(e), allowed)
+		}
+		c.Prefixes = append(c.Prefixes, s[:len(s)-1])
+		return nil
+	}
+	c.Principals = append(c.Principals, s)
+	return nil
+}
+
+func (c *Config) parseToken(t gjson.Result) error {
+	if !t.IsObject() { // do not echo the value: it may be the secret itself
+		return cfgErr("trust.token", "a JSON "+t.Type.String()+" (value not shown)", "an object with fields "+strings.Join(tokenFields, ", "))
+	}
+	tf, err := objectFields(t, "trust.token.", tokenFields)
+	if err != nil {
+		return err
+	}
+	s, ok := tf["secret"]
+	if !ok || s.Type != gjson.String || len(s.Str) < minSecretBytes {
+		r := "nothing"
+		if ok {
+			r = "a value that is not a string of at least 16 bytes" // never echo a secret
+		}
+		return cfgErr("trust.token.secret", r, "a string of at least 16 bytes (e.g. 32 random bytes, hex-encoded)")
+	}
+	c.secret = []byte(s.Str)
+	if v, ok := tf["header"]; ok {
+		if c.TokenHeader, err = headerName("trust.token.header", v); err != nil {
+			return err
+		}
+	}
+	if v, ok := tf["maxSkew"]; ok {
+		if c.MaxSkew, err = duration("trust.token.maxSkew", v, 0, maxSkewLimit); err != nil {
+			return err
+		}
+	}
+	if v, ok := tf["maxLifetime"]; ok {
+		if c.MaxLifetime, err = duration("trust.token.maxLifetime", v, time.Second, maxLifetimeLimit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
+	if p, ok := fields["participants"]; ok {
+		if !p.IsArray() {
+			return cfgErr("participants", received(p), "a list of rollback-capable destinations: \"host\", \"host:port\" or \"*.suffix\"")
+		}
+		var perr error
+		n := 0
+		p.ForEach(func(_, e gjson.Result) bool {
+			field := "participants[" + strconv.Itoa(n) + "]"
+			n++
+			if n > maxListEntries {
+				perr = cfgErr("participants", "more than "+strconv.Itoa(maxListEntries)+" entries", "at most "+strconv.Itoa(maxListEntries)+" entries")
+				return false
+			}
+			var d Destination
+			if d, perr = destination(field, e); perr != nil {
+				return false
+			}
+			c.Participants = append(c.Participants, d)
+			return true
+		})
+		if perr != nil {
+			return perr
+		}
+	}
+	c.MutatingMethods = defaultMutating
+	if m, ok := fields["mutatingMethods"]; ok {
+		const allowed = "a non-empty list of uppercase HTTP method names, e.g. [\"POST\", \"PUT\", \"PATCH\", \"DELETE\"]"
+		if !m.IsArray() {
+			return cfgErr("mutatingMethods", received(m), allowed)
+		}
+		c.MutatingMethods = nil
+		var merr error
+		n := 0
+		m.ForEach(func(_, e gjson.Result) bool {
+			field := "mutatingMethods[" + strconv.Itoa(n) + "]"
+			n++
+			if n > 32 || e.Type != gjson.String || !isMethod(e.Str) {
+				merr = cfgErr(field, received(e), allowed+", at most 32")
+				return false
+			}
+			c.MutatingMethods = append(c.MutatingMethods, e.Str)
+			return true
+		})
+		if merr != nil {
+			return merr
+		}
+		if len(c.MutatingMethods) == 0 {
+			return cfgErr("mutatingMethods", received(m), allowed)
+		}
+	}
+	_, hasRefuse := fields["refuse"]
+	_, hasReroute := fields["reroute"]
+	if hasRefuse && hasReroute {
+		return cfgErr("reroute", "both \"refuse\" and \"reroute\"", "one of them: \"refuse\" answers locally, \"reroute\" sends the request on with a routing header")
+	}
+	if v, ok := fields["refuse"]; ok {
+		rf, err := objectFields(v, "refuse.", refuseFields)
+		if err != nil {
+			return err
+		}
+		if s, ok := rf["status"]; ok {
+			if s.Type != gjson.Number || strings.ContainsAny(s.Raw, ".eE") || s.Int() < 400 || s.Int() > 599 {
+				return cfgErr("refuse.status", received(s), "an integer HTTP status from 400 to 599")
+			}
+			c.RefuseStatus = int(s.Int())
+		}
+		if b, ok := rf["body"]; ok {
+			if b.Type != gjson.String || len(b.Str) > maxRefuseBodyBytes {
+				return cfgErr("refuse.body", received(b), "a string of at most 4096 bytes; {id}, {method} and {host} are replaced")
+			}
+			c.RefuseBody = b.Str
+		}
+	}
+	if v, ok := fields["reroute"]; ok {
+		rf, err := objectFields(v, "reroute.", rerouteFlds)
+		if err != nil {
+			return err
+		}
+		h, ok := rf["header"]
+		if !ok {
+			return cfgErr("reroute.header", "nothing", "the name of the routing header a VirtualService matches, e.g. \"x-laneway-route\"")
+		}
+		if c.RerouteHeader, err = headerName("reroute.header", h); err != nil {
+			return err
+		}
+		val, ok := rf["value"]
+		if !ok || val.Type != gjson.String || !isHeaderValue(val.Str) {
+			r := "nothing"
+			if ok {
+				r = received(val)
+			}
+			return cfgErr("reroute.value", r, "a non-empty string of at most 256 visible ASCII characters, e.g. \"synthetic-stub\"")
+		}
+		c.RerouteValue = val.Str
+	}
+	if v, ok := fields["ack"]; ok {
+		af, err := objectFields(v, "ack.", ackFields)
+		if err != nil {
+			return err
+		}
+		if h, ok := af["header"]; ok {
+			if c.AckHeader, err = headerName("ack.header", h); err != nil {
+				return err
+			}
+		}
+		if r, ok := af["required"]; ok {
+			if r.Type != gjson.True && r.Type != gjson.False {
+				return cfgErr("ack.required", received(r), "true or false")
+			}
+			c.AckRequired = r.Type == gjson.True
+		}
+	}
+	return nil
+}
+
+// checkDistinctHeaders rejects configurations whose header names collide.
+func (c *Config) checkDistinctHeaders() error {
+	type named struct{ field, name string }
+	hs := []named{{"header", c.Header}}
+	if c.HasSecret() {
+		hs = append(hs, named{"trust.token.header", c.TokenHeader})
+	}
+	if c.RerouteHeader != "" {
+		hs = append(hs, named{"reroute.header", c.RerouteHeader})
+	}
+	for i := 1; i < len(hs); i++ {
+		for j := 0; j < i; j++ {
+			if hs[i].name == hs[j].name {
+				return cfgErr(hs[i].field, strconv.Quote(hs[i].name), "a header name different from "+hs[j].field)
+			}
+		}
+	}
+	return nil
+}
+
+// objectFields returns the members of an object, rejecting unknown and duplicate names.
+func objectFields(v gjson.Result, prefix string, allowed []string) (map[string]gjson.Result, error) {
+	if !v.IsObject() {
+		return nil, cfgErr(strings.TrimSuffix(prefix, "."), received(v), "an object with fields "+strings.Join(allowed, ", "))
+	}
+	out := make(map[string]gjson.Result, len(allowed))
+	var err error
+	v.ForEach(func(k, val gjson.Result) bool {
+		name := k.Str
+		known := false
+		for _, a := range allowed {
+			if a == name {
+				known = true
+				break
+			}
+		}
+		if !known {
+			err = cfgErr(prefix+name, "an unknown field", "the fields "+strings.Join(allowed, ", "))
+			return false
+		}
+		if _, dup := out[name]; dup {
+			err = cfgErr(prefix+name, "the field twice", "each field once")
+			return false
+		}
+		out[name] = val
+		return true
+	})
+	return out, err
+}
+
+func headerName(field string, v gjson.Result) (string, error) {
+	allowed := "a header name of 1 to 128 " + allowedHeaderNameChars + " (not a ':' pseudo-header)"
+	if v.Type != gjson.String || v.Str == "" || len(v.Str) > maxHeaderNameBytes {
+		return "", cfgErr(field, received(v), allowed)
+	}
+	for i := 0; i < len(v.Str); i++ {
+		ch := v.Str[i]
+		if !isTokenChar(ch) || (ch >= 'A' && ch <= 'Z') {
+			return "", cfgErr(field, received(v), allowed)
+		}
+	}
+	switch v.Str {
+	case "baggage", "host", "content-length", "transfer-encoding":
+		return "", cfgErr(field, received(v), allowed+", and not baggage, host, content-length or transfer-encoding")
+	}
+	return v.Str, nil
+}
+
+func baggageKey(field string, v gjson.Result) (string, error) {
+	const allowed = "a baggage key: 1 to 128 token characters (letters, digits and !#$%&'*+-.^_`|~)"
+	if v.Type != gjson.String || v.Str == "" || len(v.Str) > maxHeaderNameBytes {
+		return "", cfgErr(field, received(v), allowed)
+	}
+	for i := 0; i < len(v.Str); i++ {
+		if !isTokenChar(v.Str[i]) {
+			return "", cfgErr(field, received(v), allowed)
+		}
+	}
+	return v.Str, nil
+}
+
+func duration(field string, v gjson.Result, lo, hi time.Duration) (time.Duration, error) {
+	allowed := fmt.Sprintf("a duration string from %s to %s, e.g. \"30s\"", lo, hi)
+	if v.Type != gjson.String {
+		return 0, cfgErr(field, received(v), allowed)
+	}
+	d, err := time.ParseDuration(v.Str)
+	if err != nil || d < lo || d > hi {
+		return 0, cfgErr(field, received(v), allowed)
+	}
+	return d, nil
+}
+
+func destination(field string, e gjson.Result) (Destination, error) {
+	const allowed = "a lowercase host name (any port), \"host:port\", or \"*.suffix\" (e.g. \"orders\", \"orders.shop.svc.cluster.local:8080\", \"*.sandbox.svc.cluster.local\")"
+	if e.Type != gjson.String || e.Str == "" || len(e.Str) > maxEntryBytes {
+		return Destination{}, cfgErr(field, received(e), allowed)
+	}
+	var d Destination
+	s := e.Str
+	if strings.HasPrefix(s, "*.") {
+		d.Suffix = true
+		s = s[1:]
+	}
+	host, port, ok := splitHostPort(s)
+	if !ok {
+		return Destination{}, cfgErr(field, received(e), allowed)
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return Destination{}, cfgErr(field, received(e), allowed)
+		}
+	}
+	start := 0
+	if d.Suffix {
+		start = 1 // the leading '.'
+	}
+	if len(host) <= start {
+		return Destination{}, cfgErr(field, received(e), allowed)
+	}
+	for i := start; i < len(host); i++ {
+		ch := host[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.' || ch == '_' || (ch == ':' || ch == '[' || ch == ']') && !d.Suffix) {
+			return Destination{}, cfgErr(field, received(e), allowed)
+		}
+	}
+	d.Host, d.Port = host, port
+	return d, nil
+}
+
+// splitHostPort splits "host", "host:port", "[v6]" or "[v6]:port"; ok is false for an empty host.
+func splitHostPort(s string) (host, port string, ok bool) {
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return "", "", false
+		}
+		host, rest := s[:end+1], s[end+1:]
+		if rest == "" {
+			return host, "", true
+		}
+		if rest[0] != ':' || len(rest) == 1 {
+			return "", "", false
+		}
+		return host, rest[1:], true
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return s, "", s != ""
+	}
+	if strings.IndexByte(s[:i], ':') >= 0 || i == 0 || i == len(s)-1 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+func isTokenChar(ch byte) bool {
+	switch {
+	case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", ch) >= 0
+}
+
+func isMethod(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; !(ch >= 'A' && ch <= 'Z' || ch == '-' || ch == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isHeaderValue(s string) bool {
+	if s == "" || len(s) > maxRerouteValueBytes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Summary describes the configuration in one line for the start-up log; it never prints the secret.
+func (c *Config) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mode=%s header=%s baggageKey=%s", c.Mode, c.Header, c.BaggageKey)
+	if c.Mode != ModeOutbound {
+		fmt.Fprintf(&b, " trustedPrincipals=%d trustedPrefixes=%q", len(c.Principals), c.Prefixes)
+		if c.HasSecret() {
+			fmt.Fprintf(&b, " token=on(header=%s maxSkew=%s maxLifetime=%s secret=set)", c.TokenHeader, c.MaxSkew, c.MaxLifetime)
+		} else {
+			b.WriteString(" token=off")
+		}
+		if len(c.Principals) == 0 && len(c.Prefixes) == 0 && !c.HasSecret() {
+			b.WriteString(" (no trusted source: every marker is stripped)")
+		}
+	}
+	if c.Mode != ModeInbound {
+		ps := make([]string, len(c.Participants))
+		for i, p := range c.Participants {
+			ps[i] = p.String()
+		}
+		fmt.Fprintf(&b, " participants=%q mutatingMethods=%q", ps, c.MutatingMethods)
+		if c.RerouteHeader != "" {
+			fmt.Fprintf(&b, " nonParticipantWrites=reroute(%s: %s)", c.RerouteHeader, c.RerouteValue)
+		} else {
+			fmt.Fprintf(&b, " nonParticipantWrites=refuse(%d)", c.RefuseStatus)
+		}
+		if c.AckRequired {
+			fmt.Fprintf(&b, " ack=required(%s)", c.AckHeader)
+		} else {
+			b.WriteString(" ack=off")
+		}
+	}
+	return b.String()
+}

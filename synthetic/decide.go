@@ -1,0 +1,348 @@
+package synthetic
+
+import (
+	"strings"
+	"time"
+
+	"github.com/laneway/laneway/filters/baggage"
+)
+
+// Action is what the filter does with a request.
+type Action uint8
+
+// The actions Decide can return.
+const (
+	// ActionNone leaves the request alone (no marker); see Decision.StripToken.
+	ActionNone Action = iota
+	// ActionStrip removes an untrusted marker (header, baggage member, token) and continues.
+	ActionStrip
+	// ActionForward normalises the marker and continues.
+	ActionForward
+	// ActionRefuse answers locally: a mutating call to a destination that is not rollback-capable.
+	ActionRefuse
+	// ActionReroute normalises the marker, adds the reroute header and continues.
+	ActionReroute
+)
+
+// String names a.
+func (a Action) String() string {
+	switch a {
+	case ActionNone:
+		return "none"
+	case ActionStrip:
+		return "strip"
+	case ActionForward:
+		return "forward"
+	case ActionRefuse:
+		return "refuse"
+	case ActionReroute:
+		return "reroute"
+	}
+	return "unknown"
+}
+
+// PrincipalSource gives the downstream peer identity; Decide asks only when a marked request needs it.
+type PrincipalSource interface {
+	Principal() (string, bool)
+}
+
+// StaticPrincipal is a PrincipalSource with a fixed identity ("" = no identity).
+type StaticPrincipal string
+
+// Principal implements PrincipalSource.
+func (p StaticPrincipal) Principal() (string, bool) { return string(p), p != "" }
+
+// Decision is the outcome of Decide for one request.
+type Decision struct {
+	Action Action
+	// Accepted: a marker passed the trust check (inbound and edge).
+	Accepted bool
+	// ID is the transaction id; "" for a synthetic request means the filter must generate one.
+	ID string
+	// Method and Authority are the request's :method and :authority.
+	Method, Authority string
+	// Participant: the destination is declared rollback-capable.
+	Participant bool
+	// AwaitAck: the response must carry the acknowledgement header with ID.
+	AwaitAck bool
+	// HasHeader and HasBaggage say where the marker was; StripToken: a token header must be removed.
+	HasHeader, HasBaggage, StripToken bool
+	// Reason is a short static explanation for debug logs.
+	Reason string
+}
+
+// Synthetic reports whether the request goes on (or is answered) as a synthetic transaction.
+func (d *Decision) Synthetic() bool { return d.Action >= ActionForward }
+
+// scan is what one pass over the request headers finds.
+type scan struct {
+	method, authority string
+	present           bool // a marker header or baggage member exists
+	hasHeader         bool
+	inBaggage         bool
+	id                string // agreed, valid id
+	bad               bool   // a marker value was malformed, or ids disagreed
+	token             string
+	tokens            int
+}
+
+func (s *scan) addID(id string, ok bool) {
+	if !ok {
+		s.bad = true
+		return
+	}
+	if id == "" {
+		return
+	}
+	if s.id != "" && s.id != id {
+		s.bad = true
+		return
+	}
+	s.id = id
+}
+
+func (c *Config) scan(headers [][2]string, s *scan) {
+	var arr [4]string
+	bags := arr[:0]
+	bagMayHold := false
+	for i := range headers {
+		k, v := headers[i][0], headers[i][1]
+		switch k {
+		case ":method":
+			s.method = v
+		case ":authority":
+			s.authority = v
+		case c.Header:
+			s.present, s.hasHeader = true, true
+			s.addID(parseHeaderMarker(v))
+		case "baggage":
+			bags = append(bags, v)
+			if !bagMayHold && strings.Contains(v, c.BaggageKey) {
+				bagMayHold = true
+			}
+		default:
+			if c.secret != nil && k == c.TokenHeader {
+				s.tokens++
+				s.token = v
+			}
+		}
+	}
+	if !bagMayHold {
+		return
+	}
+	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok {
+		s.present, s.inBaggage = true, true
+		s.addID(parseBaggageMarker(v))
+		return
+	}
+	// The key text occurs but Lookup found no single value: either another
+	// key or value merely contains it, or the key occurs with conflicting
+	// values (which an application's parser would still read).
+	b := baggage.Parse(bags)
+	for i := 0; i < b.Len(); i++ {
+		if b.At(i).Key == c.BaggageKey {
+			s.present, s.inBaggage, s.bad = true, true, true
+			return
+		}
+	}
+}
+
+// Decide decides what to do with a request, given its headers (from one
+// GetHttpRequestHeaders call), the downstream identity (asked only when
+// needed) and the current time.
+func (c *Config) Decide(headers [][2]string, src PrincipalSource, now time.Time) Decision {
+	var s scan
+	c.scan(headers, &s)
+	d := Decision{
+		Method:     s.method,
+		Authority:  s.authority,
+		HasHeader:  s.hasHeader,
+		HasBaggage: s.inBaggage,
+		StripToken: s.tokens > 0 && c.Mode != ModeOutbound,
+	}
+	if !s.present {
+		d.Reason = "no marker"
+		return d
+	}
+	id := s.id
+	if s.bad {
+		id = ""
+	}
+	if c.Mode != ModeOutbound {
+		trusted, tokenID, reason := c.trust(&s, src, now)
+		if !trusted {
+			d.Action, d.Reason = ActionStrip, reason
+			return d
+		}
+		d.Accepted, d.Reason = true, reason
+		if tokenID != "" {
+			id = tokenID
+		}
+	} else {
+		d.Reason = "marker from the local workload"
+	}
+	d.ID = id
+	if c.Mode == ModeInbound {
+		d.Action = ActionForward
+		return d
+	}
+	mutating := c.isMutating(s.method)
+	d.Participant = c.isParticipant(s.authority)
+	switch {
+	case mutating && !d.Participant && c.RerouteHeader != "":
+		d.Action, d.Reason = ActionReroute, "mutating call to a destination that is not rollback-capable: rerouted"
+	case mutating && !d.Participant:
+		d.Action, d.Reason = ActionRefuse, "mutating call to a destination that is not rollback-capable: refused"
+	default:
+		d.Action = ActionForward
+		d.AwaitAck = c.AckRequired && mutating
+	}
+	return d
+}
+
+// trust reports whether a marked request comes from a trusted source; a valid token's id is returned.
+func (c *Config) trust(s *scan, src PrincipalSource, now time.Time) (trusted bool, tokenID, reason string) {
+	reason = "no trusted source configured"
+	if c.secret != nil {
+		switch {
+		case s.tokens == 0:
+			reason = "no token"
+		case s.tokens > 1:
+			reason = "several token headers"
+		default:
+			id, err := VerifyToken(c.secret, s.token, now, c.MaxSkew, c.MaxLifetime)
+			switch {
+			case err == ErrTokenExpired:
+				reason = "token expired"
+			case err == ErrTokenForged:
+				reason = "token signature mismatch"
+			case err == ErrTokenTooLong:
+				reason = "token lifetime too long"
+			case err != nil:
+				reason = "token malformed"
+			case s.id != "" && s.id != id:
+				reason = "marker id differs from the token's"
+			default:
+				return true, id, "valid token"
+			}
+		}
+	}
+	if len(c.Principals) == 0 && len(c.Prefixes) == 0 {
+		return false, "", reason
+	}
+	p, ok := src.Principal()
+	if !ok {
+		return false, "", reason + "; no peer identity"
+	}
+	if c.principalTrusted(p) {
+		return true, "", "trusted peer identity"
+	}
+	return false, "", reason + "; peer identity not trusted"
+}
+
+func (c *Config) principalTrusted(p string) bool {
+	for _, t := range c.Principals {
+		if p == t {
+			return true
+		}
+	}
+	for _, t := range c.Prefixes {
+		if strings.HasPrefix(p, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) isMutating(method string) bool {
+	for _, m := range c.MutatingMethods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// isParticipant reports whether an :authority names a rollback-capable destination (host case-insensitive).
+func (c *Config) isParticipant(authority string) bool {
+	host, port, ok := splitHostPort(authority)
+	if !ok {
+		return false
+	}
+	host = strings.TrimSuffix(host, ".")
+	for i := range c.Participants {
+		p := &c.Participants[i]
+		if p.Port != "" && p.Port != port {
+			continue
+		}
+		if p.Suffix {
+			if len(host) > len(p.Host) && strings.EqualFold(host[len(host)-len(p.Host):], p.Host) {
+				return true
+			}
+			continue
+		}
+		if strings.EqualFold(host, p.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+// BaggageWithID returns the baggage header that carries exactly one `<key>=<id>` member, keeping
+// other members; change is false when the request's baggage already does. When the member would
+// break the baggage limits the old marker members are still removed; an empty value with change
+// means the header must be deleted.
+func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
+	var arr [4]string
+	bags := collect(headers, "baggage", arr[:0])
+	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && countKey(bags, c.BaggageKey) == 1 {
+		return "", false
+	}
+	rest, _ := baggage.RemoveKeys(bags, c.BaggageKey)
+	out, ok := baggage.AppendMember(rest, c.BaggageKey, id)
+	if !ok {
+		return rest, true
+	}
+	return out, true
+}
+
+// BaggageWithoutMarker returns the baggage header without the marker member; remove is true
+// when the header must be deleted, change when it must be replaced by value.
+func (c *Config) BaggageWithoutMarker(headers [][2]string) (value string, change, remove bool) {
+	var arr [4]string
+	bags := collect(headers, "baggage", arr[:0])
+	out, removed := baggage.RemoveKeys(bags, c.BaggageKey)
+	if !removed {
+		return "", false, false
+	}
+	if out == "" {
+		return "", false, true
+	}
+	return out, true, false
+}
+
+// RefusalBody returns the configured refusal body with {id}, {method} and {host} filled in.
+func (c *Config) RefusalBody(d *Decision) string {
+	r := strings.NewReplacer("{id}", d.ID, "{method}", d.Method, "{host}", d.Authority)
+	return r.Replace(c.RefuseBody)
+}
+
+func collect(headers [][2]string, name string, dst []string) []string {
+	for i := range headers {
+		if headers[i][0] == name {
+			dst = append(dst, headers[i][1])
+		}
+	}
+	return dst
+}
+
+func countKey(values []string, key string) int {
+	b := baggage.Parse(values)
+	n := 0
+	for i := 0; i < b.Len(); i++ {
+		if b.At(i).Key == key {
+			n++
+		}
+	}
+	return n
+}

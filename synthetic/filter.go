@@ -1,0 +1,210 @@
+package synthetic
+
+import (
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// Outcomes counted as laneway_synthetic_<outcome>_total.
+const (
+	OutcomeAccepted   = "accepted"
+	OutcomeStripped   = "stripped"
+	OutcomePassed     = "passed"
+	OutcomeRefused    = "refused"
+	OutcomeRerouted   = "rerouted"
+	OutcomeAcked      = "acked"
+	OutcomeAckMissing = "ack_missing"
+)
+
+// MetricName returns the counter name for an outcome.
+func MetricName(outcome string) string { return "laneway_synthetic_" + outcome + "_total" }
+
+// principalProperties are read, in order, for the downstream peer identity.
+var principalProperties = [][]string{
+	{"connection", "uri_san_peer_certificate"},
+	{"source", "principal"},
+}
+
+// NewVMContext returns the VM context the wasm main registers.
+func NewVMContext() types.VMContext { return &vmContext{} }
+
+type vmContext struct{ types.DefaultVMContext }
+
+// NewPluginContext implements types.VMContext.
+func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+
+type counters struct {
+	accepted, stripped, passed, refused, rerouted, acked, ackMissing proxywasm.MetricCounter
+}
+
+type pluginContext struct {
+	types.DefaultPluginContext
+	cfg       *Config
+	m         counters
+	warnedAck bool
+}
+
+// OnPluginStart parses the configuration; a bad one fails the plugin with a critical log naming the field.
+func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
+	data, err := proxywasm.GetPluginConfiguration()
+	if err != nil && err != types.ErrorStatusNotFound {
+		proxywasm.LogCriticalf("synthetic: cannot read plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		proxywasm.LogCriticalf("synthetic: invalid plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	p.cfg = &cfg
+	p.m = counters{
+		accepted:   proxywasm.DefineCounterMetric(MetricName(OutcomeAccepted)),
+		stripped:   proxywasm.DefineCounterMetric(MetricName(OutcomeStripped)),
+		passed:     proxywasm.DefineCounterMetric(MetricName(OutcomePassed)),
+		refused:    proxywasm.DefineCounterMetric(MetricName(OutcomeRefused)),
+		rerouted:   proxywasm.DefineCounterMetric(MetricName(OutcomeRerouted)),
+		acked:      proxywasm.DefineCounterMetric(MetricName(OutcomeAcked)),
+		ackMissing: proxywasm.DefineCounterMetric(MetricName(OutcomeAckMissing)),
+	}
+	proxywasm.LogInfof("synthetic: started: %s", cfg.Summary())
+	return types.OnPluginStartStatusOK
+}
+
+// NewHttpContext implements types.PluginContext.
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	if p.cfg == nil {
+		return &types.DefaultHttpContext{}
+	}
+	return &httpContext{p: p}
+}
+
+type httpContext struct {
+	types.DefaultHttpContext
+	p        *pluginContext
+	awaitAck bool
+	txid     string
+	host     string
+}
+
+// hostPrincipal reads the peer identity from Envoy properties.
+type hostPrincipal struct{}
+
+// Principal implements PrincipalSource.
+func (hostPrincipal) Principal() (string, bool) {
+	for _, path := range principalProperties {
+		if v, err := proxywasm.GetProperty(path); err == nil && len(v) > 0 {
+			return string(v), true
+		}
+	}
+	return "", false
+}
+
+// OnHttpRequestHeaders implements types.HttpContext.
+func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+	cfg := h.p.cfg
+	headers, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		proxywasm.LogDebugf("synthetic: cannot read request headers: %v", err)
+		return types.ActionContinue
+	}
+	d := cfg.Decide(headers, hostPrincipal{}, time.Now())
+	if d.StripToken {
+		_ = proxywasm.RemoveHttpRequestHeader(cfg.TokenHeader)
+	}
+	if d.Accepted {
+		h.p.m.accepted.Increment(1)
+	}
+	switch d.Action {
+	case ActionNone:
+		return types.ActionContinue
+	case ActionStrip:
+		h.p.m.stripped.Increment(1)
+		h.strip(headers, &d)
+		proxywasm.LogDebugf("synthetic: stripped marker: %s", d.Reason)
+		return types.ActionContinue
+	}
+	if d.ID == "" {
+		d.ID = NewTxID()
+	}
+	switch d.Action {
+	case ActionRefuse:
+		h.p.m.refused.Increment(1)
+		proxywasm.LogDebugf("synthetic: tx %s: refused %s to %s", d.ID, d.Method, d.Authority)
+		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, NormalisedValue(d.ID)}}
+		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, []byte(cfg.RefusalBody(&d)), -1); err != nil {
+			proxywasm.LogDebugf("synthetic: tx %s: cannot send refusal: %v", d.ID, err)
+		}
+		return types.ActionPause
+	case ActionReroute:
+		h.p.m.rerouted.Increment(1)
+		h.normalise(headers, &d)
+		_ = proxywasm.ReplaceHttpRequestHeader(cfg.RerouteHeader, cfg.RerouteValue)
+		// Envoy re-routes after header changes for ABI <= 0.2.1; also ask
+		// explicitly where the host offers it (Envoy >= 1.33).
+		_, _ = proxywasm.CallForeignFunction("clear_route_cache", nil)
+		proxywasm.LogDebugf("synthetic: tx %s: rerouted %s to %s", d.ID, d.Method, d.Authority)
+		return types.ActionContinue
+	}
+	if cfg.Mode != ModeInbound {
+		h.p.m.passed.Increment(1)
+	}
+	h.normalise(headers, &d)
+	if d.AwaitAck {
+		h.awaitAck, h.txid, h.host = true, d.ID, d.Authority
+	}
+	proxywasm.LogDebugf("synthetic: tx %s: %s %s to %s (%s)", d.ID, d.Action, d.Method, d.Authority, d.Reason)
+	return types.ActionContinue
+}
+
+// normalise leaves exactly one marker header and one baggage member, both with d.ID.
+func (h *httpContext) normalise(headers [][2]string, d *Decision) {
+	cfg := h.p.cfg
+	_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, NormalisedValue(d.ID))
+	if v, change := cfg.BaggageWithID(headers, d.ID); change {
+		if v == "" {
+			_ = proxywasm.RemoveHttpRequestHeader("baggage")
+		} else {
+			_ = proxywasm.ReplaceHttpRequestHeader("baggage", v)
+		}
+	}
+}
+
+// strip removes an untrusted marker from the header and the baggage.
+func (h *httpContext) strip(headers [][2]string, d *Decision) {
+	cfg := h.p.cfg
+	if d.HasHeader {
+		_ = proxywasm.RemoveHttpRequestHeader(cfg.Header)
+	}
+	if d.HasBaggage {
+		v, change, remove := cfg.BaggageWithoutMarker(headers)
+		switch {
+		case remove:
+			_ = proxywasm.RemoveHttpRequestHeader("baggage")
+		case change:
+			_ = proxywasm.ReplaceHttpRequestHeader("baggage", v)
+		}
+	}
+}
+
+// OnHttpResponseHeaders checks the acknowledgement of a mutating synthetic call to a participant.
+func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+	if !h.awaitAck {
+		return types.ActionContinue
+	}
+	h.awaitAck = false
+	v, err := proxywasm.GetHttpResponseHeader(h.p.cfg.AckHeader)
+	if err == nil && v == h.txid {
+		h.p.m.acked.Increment(1)
+		return types.ActionContinue
+	}
+	h.p.m.ackMissing.Increment(1)
+	if !h.p.warnedAck {
+		h.p.warnedAck = true
+		proxywasm.LogWarnf("synthetic: tx %s: %s did not acknowledge with %s: %q (further misses are logged at debug)", h.txid, h.host, h.p.cfg.AckHeader, v)
+	} else {
+		proxywasm.LogDebugf("synthetic: tx %s: %s did not acknowledge with %s: %q", h.txid, h.host, h.p.cfg.AckHeader, v)
+	}
+	return types.ActionContinue
+}

@@ -1,0 +1,85 @@
+package synthetic
+
+import (
+	"math/rand/v2"
+)
+
+// MaxTxIDLen is the longest transaction id accepted.
+const MaxTxIDLen = 64
+
+// ValidTxID reports whether s is a transaction id: 1 to 64 of A-Z a-z 0-9 _ -.
+func ValidTxID(s string) bool {
+	if s == "" || len(s) > MaxTxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewTxID returns a fresh transaction id: 32 lowercase hex characters from math/rand/v2.
+func NewTxID() string {
+	const digits = "0123456789abcdef"
+	var b [32]byte
+	for half := 0; half < 2; half++ {
+		v := rand.Uint64()
+		for i := 0; i < 16; i++ {
+			b[half*16+i] = digits[v&0xf]
+			v >>= 4
+		}
+	}
+	return string(b[:])
+}
+
+// NormalisedValue returns the marker header value the application receives: `1;id=<txid>`.
+func NormalisedValue(txid string) string { return "1;id=" + txid }
+
+// parseHeaderMarker parses a marker header value `1` or `1;id=<txid>` (spaces
+// and tabs allowed around ';' and at both ends); ok is false for anything else.
+func parseHeaderMarker(v string) (id string, ok bool) {
+	v = trimOWS(v)
+	if v == "" || v[0] != '1' {
+		return "", false
+	}
+	rest := trimOWS(v[1:])
+	if rest == "" {
+		return "", true
+	}
+	if rest[0] != ';' {
+		return "", false
+	}
+	rest = trimOWS(rest[1:])
+	if len(rest) < 3 || rest[:3] != "id=" {
+		return "", false
+	}
+	id = rest[3:]
+	if !ValidTxID(id) {
+		return "", false
+	}
+	return id, true
+}
+
+// parseBaggageMarker parses a marker baggage value: `1` (no id) or a txid.
+func parseBaggageMarker(v string) (id string, ok bool) {
+	if v == "1" {
+		return "", true
+	}
+	if ValidTxID(v) {
+		return v, true
+	}
+	return "", false
+}
+
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
