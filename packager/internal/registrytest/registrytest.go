@@ -1,0 +1,191 @@
+// Package registrytest starts OCI registries on loopback for tests: go-containerregistry's
+// in-memory registry and the real distribution registry binary.
+package registrytest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+// Username and Password are the credentials of registries started WithAuth.
+const (
+	Username = "laneway"
+	Password = "laneway-secret"
+	// passwordBcrypt is bcrypt("laneway-secret", cost 5) for distribution's htpasswd file.
+	passwordBcrypt = "$2a$05$K0YE7IW0S7CtjYBHnUlCZOAmppJi3N1y/SMFaw37suiv3U..8y.CK"
+)
+
+// InstallHint tells how to get the distribution registry binary.
+const InstallHint = "go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2"
+
+// Registry is a running registry reachable at Host (host:port on 127.0.0.1).
+type Registry struct {
+	Host string
+	// Auth reports whether the registry demands Username/Password.
+	Auth bool
+}
+
+// InMemory starts go-containerregistry's in-memory registry behind httptest; with
+// auth it answers 401 to any request without the right basic credentials.
+func InMemory(t testing.TB, auth bool) *Registry {
+	t.Helper()
+	var h http.Handler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	if auth {
+		inner := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, p, ok := r.BasicAuth()
+			if !ok || u != Username || p != Password {
+				w.Header().Set("WWW-Authenticate", `Basic realm="laneway-test"`)
+				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Auth: auth}
+}
+
+// FindDistribution returns the path of the distribution registry binary from
+// $LANEWAY_REGISTRY_BIN, PATH or $(go env GOPATH)/bin, or an error with the install hint.
+func FindDistribution() (string, error) {
+	if p := os.Getenv("LANEWAY_REGISTRY_BIN"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("LANEWAY_REGISTRY_BIN=%s: %w", p, err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath("registry"); err == nil {
+		return p, nil
+	}
+	out, err := exec.Command("go", "env", "GOPATH").Output()
+	if err == nil {
+		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
+			p := filepath.Join(dir, "bin", "registry")
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("distribution registry binary not found in $LANEWAY_REGISTRY_BIN, PATH or $(go env GOPATH)/bin; install it with `%s`", InstallHint)
+}
+
+// Distribution starts the distribution registry binary on a free loopback port with
+// a temporary config and storage; it fails the test when the binary is missing.
+func Distribution(t testing.TB, auth bool) *Registry {
+	t.Helper()
+	bin, err := FindDistribution()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var lastErr error
+	for range 3 {
+		host, err := freeLoopbackAddr()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n",
+			filepath.Join(dir, "storage"), host)
+		if auth {
+			htpasswd := filepath.Join(dir, "htpasswd")
+			if err := os.WriteFile(htpasswd, []byte(Username+":"+passwordBcrypt+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: laneway-test\n    path: %s\n", htpasswd)
+		}
+		cfgPath := filepath.Join(dir, "config.yml")
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		cmd := exec.Command(bin, "serve", cfgPath)
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start %s: %v", bin, err)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		stop := func() {
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if lastErr = waitReady(host, done); lastErr == nil {
+			t.Cleanup(stop)
+			return &Registry{Host: host, Auth: auth}
+		}
+		stop()
+		lastErr = fmt.Errorf("%w; registry output:\n%s", lastErr, logs.String())
+	}
+	t.Fatalf("distribution registry did not start: %v", lastErr)
+	return nil
+}
+
+// TagExists reports whether repo:tag resolves on the registry (using the test credentials).
+func (r *Registry) TagExists(t testing.TB, repo, tag string) bool {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodHead, fmt.Sprintf("http://%s/v2/%s/manifests/%s", r.Host, repo, tag), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+	if r.Auth {
+		req.SetBasicAuth(Username, Password)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true
+	case http.StatusNotFound:
+		return false
+	}
+	t.Fatalf("HEAD %s/%s:%s answered %d", r.Host, repo, tag, resp.StatusCode)
+	return false
+}
+
+func waitReady(host string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("registry exited before listening on %s", host)
+		default:
+		}
+		resp, err := http.Get("http://" + host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("registry not ready on %s after 15s", host)
+}
+
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free loopback port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

@@ -1,0 +1,137 @@
+package ociimage
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/packager/internal/registrytest"
+)
+
+// registries are the two registries every remote test runs against.
+var registries = []struct {
+	name  string
+	start func(testing.TB, bool) *registrytest.Registry
+}{
+	{"in-memory ggcr registry", registrytest.InMemory},
+	{"distribution registry", registrytest.Distribution},
+}
+
+func creds() RemoteOptions {
+	return RemoteOptions{Username: registrytest.Username, Password: registrytest.Password}
+}
+
+func TestPushThenFetchGivesBackTheSameModuleAndDigest(t *testing.T) {
+	for _, r := range registries {
+		for _, auth := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s with auth=%v", r.name, auth), func(t *testing.T) {
+				reg := r.start(t, auth)
+				o := RemoteOptions{}
+				if auth {
+					o = creds()
+				}
+				img, err := Build(testModule(), BuildOptions{})
+				require.NoError(t, err)
+				ref := reg.Host + "/laneway/tenantroute:v1"
+
+				start := time.Now()
+				d1, err := Push(context.Background(), ref, img, o)
+				require.NoError(t, err)
+				pushed := time.Since(start)
+				d2, err := Push(context.Background(), "oci://"+ref, img, o)
+				require.NoError(t, err)
+				assert.Equal(t, d1, d2, "pushing the same file twice gives the same digest")
+				assert.Equal(t, img.ManifestDigest(), d1)
+
+				start = time.Now()
+				ex, err := Fetch(context.Background(), ref, o)
+				require.NoError(t, err)
+				t.Logf("push %v, fetch+extract %v", pushed, time.Since(start))
+				assert.Equal(t, testModule(), ex.Module)
+				assert.Equal(t, VariantOCICompat, ex.Variant)
+				assert.Equal(t, d1, ex.ManifestDigest)
+
+				byDigest, err := Fetch(context.Background(), reg.Host+"/laneway/tenantroute@"+d1.String(), o)
+				require.NoError(t, err)
+				assert.Equal(t, d1, byDigest.ManifestDigest)
+			})
+		}
+	}
+}
+
+func TestFetchResolvesAnIndexToItsLinuxAmd64Child(t *testing.T) {
+	reg := registrytest.InMemory(t, false)
+	img, err := Build(testModule(), BuildOptions{})
+	require.NoError(t, err)
+	other, err := Build(append(testModule(), 0x01), BuildOptions{})
+	require.NoError(t, err)
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: other, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+	)
+	ref, err := ParseReference(reg.Host+"/laneway/indexed:v1", RemoteOptions{})
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(ref, idx))
+
+	ex, err := Fetch(context.Background(), ref.String(), RemoteOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, img.ManifestDigest(), ex.ManifestDigest, "Istio pins the child manifest digest, not the index digest")
+}
+
+func TestFailedPushesSayWhyAndLeaveNoTag(t *testing.T) {
+	img, err := Build(testModule(), BuildOptions{})
+	require.NoError(t, err)
+	for _, r := range registries {
+		t.Run(r.name+": wrong credentials are refused with a login hint", func(t *testing.T) {
+			reg := r.start(t, true)
+			_, err := Push(context.Background(), reg.Host+"/laneway/tenantroute:v1", img,
+				RemoteOptions{Username: registrytest.Username, Password: "wrong", Attempts: 1})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "credentials refused")
+			assert.Contains(t, err.Error(), "docker login "+reg.Host)
+			assert.False(t, reg.TagExists(t, "laneway/tenantroute", "v1"))
+		})
+		t.Run(r.name+": a missing image is reported as not found", func(t *testing.T) {
+			reg := r.start(t, false)
+			_, err := Fetch(context.Background(), reg.Host+"/laneway/absent:v1", RemoteOptions{Attempts: 1})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "HTTP 404")
+		})
+	}
+	t.Run("an unreachable registry is reported as unreachable", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		host := l.Addr().String()
+		require.NoError(t, l.Close())
+		start := time.Now()
+		_, err = Push(context.Background(), host+"/laneway/tenantroute:v1", img, RemoteOptions{Attempts: 1})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "registry "+host+" is unreachable")
+		assert.Contains(t, err.Error(), "is the registry running?")
+		assert.Less(t, time.Since(start), 10*time.Second)
+	})
+	t.Run("a cancelled context stops the push before any tag is written", func(t *testing.T) {
+		reg := registrytest.InMemory(t, false)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := Push(ctx, reg.Host+"/laneway/tenantroute:v1", img, RemoteOptions{Attempts: 1})
+		require.Error(t, err)
+		assert.False(t, reg.TagExists(t, "laneway/tenantroute", "v1"))
+	})
+}
+
+func TestParseReferenceExplainsBadReferences(t *testing.T) {
+	_, err := ParseReference("Localhost:5000/UPPER/case:v1", RemoteOptions{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"Localhost:5000/UPPER/case:v1"`)
+	assert.Contains(t, err.Error(), "expected an image reference like")
+}
