@@ -1,0 +1,326 @@
+package tenantroute
+
+// scenario is one request through a freshly configured plugin. The table is host-neutral so that the
+// Go leg (proxytest, filter_test.go) and the Wasm leg (testenv, wasm_test.go) replay the same cases.
+type scenario struct {
+	name    string
+	config  string      // plugin configuration JSON
+	request [][2]string // request headers, lower-case names, in wire order
+	want    [][2]string // request headers after the filter, in any order
+	counts  counts      // counter values after the request; absent outcomes must be 0
+	warn    string      // a substring expected in the warn logs ("" = no warn log at all)
+}
+
+// counts maps an outcome label (routed, baseline, injected, invalid, stripped) to its counter value.
+type counts map[string]uint64
+
+// scenarioHost is the original request shared by many scenarios.
+var scenarioHost = [][2]string{{":authority", "svc-b.ns.svc.cluster.local"}, {":method", "GET"}, {":path", "/"}}
+
+func req(extra ...[2]string) [][2]string {
+	return append(append([][2]string(nil), scenarioHost...), extra...)
+}
+
+func hdr(name, value string) [2]string { return [2]string{name, value} }
+
+const (
+	gatewayConfig      = `{"trustBoundary":true,"allow":["acme","globex"]}`
+	gatewayStripConfig = `{"trustBoundary":true,"stripBaggage":true,"allow":["acme"],"carriers":["tracestate","ot-baggage","uberctx"]}`
+	allCarriersConfig  = `{"carriers":["tracestate","ot-baggage","uberctx"],"header":"x-tenant"}`
+)
+
+var scenarios = []scenario{
+	// Sidecar (outbound) routing from baggage.
+	{
+		name:    "a request without any tenant goes to baseline untouched",
+		request: req(hdr("baggage", "userid=42")),
+		want:    req(hdr("baggage", "userid=42")),
+		counts:  counts{"baseline": 1},
+	},
+	{
+		name:    "a laneway-tenant baggage member routes to that tenant",
+		request: req(hdr("baggage", "userid=42,laneway-tenant=acme")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a Signadot sd-routing-key baggage member routes too",
+		request: req(hdr("baggage", "sd-routing-key=feature-x")),
+		want:    req(hdr("baggage", "sd-routing-key=feature-x"), hdr("x-laneway-tenant", "feature-x")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "laneway-tenant wins over sd-routing-key",
+		request: req(hdr("baggage", "sd-routing-key=signadot,laneway-tenant=acme")),
+		want:    req(hdr("baggage", "sd-routing-key=signadot,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "every baggage header value is read, not just the first",
+		request: req(hdr("baggage", "userid=42"), hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "userid=42"), hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "blanks and properties around the member are tolerated",
+		request: req(hdr("baggage", "a=1 ,\t laneway-tenant = acme ;ttl=30")),
+		want:    req(hdr("baggage", "a=1 ,\t laneway-tenant = acme ;ttl=30"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "percent-encoded tenants are decoded before validation",
+		request: req(hdr("baggage", "laneway-tenant=%61cme")),
+		want:    req(hdr("baggage", "laneway-tenant=%61cme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "an empty tenant member counts as no tenant",
+		request: req(hdr("baggage", "laneway-tenant=")),
+		want:    req(hdr("baggage", "laneway-tenant=")),
+		counts:  counts{"baseline": 1},
+	},
+	{
+		name:    "a malformed tenant goes to baseline and is counted and logged",
+		request: req(hdr("baggage", "laneway-tenant=Acme_Corp")),
+		want:    req(hdr("baggage", "laneway-tenant=Acme_Corp")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    `"Acme_Corp" from baggage key laneway-tenant (malformed)`,
+	},
+	{
+		name:    "a malformed higher-priority tenant is not replaced by a lower-priority one",
+		request: req(hdr("baggage", "laneway-tenant=BAD,sd-routing-key=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=BAD,sd-routing-key=acme")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    `"BAD"`,
+	},
+	{
+		name:    "a tenant longer than a DNS label is malformed",
+		request: req(hdr("baggage", "laneway-tenant=a123456789012345678901234567890123456789012345678901234567890123")),
+		want:    req(hdr("baggage", "laneway-tenant=a123456789012345678901234567890123456789012345678901234567890123")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    "malformed",
+	},
+	{
+		name:    "conflicting copies of the tenant member count as no tenant",
+		request: req(hdr("baggage", "laneway-tenant=acme,laneway-tenant=evil")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,laneway-tenant=evil")),
+		counts:  counts{"baseline": 1},
+	},
+	{
+		name:    "a tenant outside the allow list goes to baseline",
+		config:  `{"allow":["acme"]}`,
+		request: req(hdr("baggage", "laneway-tenant=globex")),
+		want:    req(hdr("baggage", "laneway-tenant=globex")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    `"globex" from baggage key laneway-tenant (not allowed)`,
+	},
+	{
+		name:    "a tenant inside the allow list is routed",
+		config:  `{"allow":["acme"]}`,
+		request: req(hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a custom pattern replaces the DNS-label check",
+		config:  `{"pattern":"[A-Z]+-[0-9]+"}`,
+		request: req(hdr("baggage", "laneway-tenant=JIRA-123")),
+		want:    req(hdr("baggage", "laneway-tenant=JIRA-123"), hdr("x-laneway-tenant", "JIRA-123")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a custom output header name is honoured",
+		config:  `{"tenantHeader":"x-sandbox"}`,
+		request: req(hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-sandbox", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "custom baggage keys replace the defaults",
+		config:  `{"baggageKeys":["tenant"]}`,
+		request: req(hdr("baggage", "laneway-tenant=acme,tenant=globex")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,tenant=globex"), hdr("x-laneway-tenant", "globex")),
+		counts:  counts{"routed": 1},
+	},
+	// The output header is always the filter's own.
+	{
+		name:    "a stale output header forwarded by the app is replaced",
+		request: req(hdr("x-laneway-tenant", "old"), hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("x-laneway-tenant", "acme"), hdr("baggage", "laneway-tenant=acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "an output header already right is left alone",
+		request: req(hdr("x-laneway-tenant", "acme"), hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("x-laneway-tenant", "acme"), hdr("baggage", "laneway-tenant=acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "an output header without a tenant is removed",
+		request: req(hdr("x-laneway-tenant", "acme")),
+		want:    req(),
+		counts:  counts{"baseline": 1},
+	},
+	{
+		name:    "repeated output headers collapse to the one tenant",
+		request: req(hdr("x-laneway-tenant", "a"), hdr("x-laneway-tenant", "b"), hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	// Extra carriers.
+	{
+		name:    "carriers are ignored unless configured",
+		request: req(hdr("tracestate", "sd-routing-key=acme"), hdr("ot-baggage-laneway-tenant", "acme"), hdr("uberctx-laneway-tenant", "acme")),
+		want:    req(hdr("tracestate", "sd-routing-key=acme"), hdr("ot-baggage-laneway-tenant", "acme"), hdr("uberctx-laneway-tenant", "acme")),
+		counts:  counts{"baseline": 1},
+	},
+	{
+		name:    "a tracestate tenant is routed and carried on in baggage",
+		config:  allCarriersConfig,
+		request: req(hdr("tracestate", "dd=s:1, sd-routing-key=acme")),
+		want:    req(hdr("tracestate", "dd=s:1, sd-routing-key=acme"), hdr("x-laneway-tenant", "acme"), hdr("baggage", "laneway-tenant=acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "an ot-baggage tenant is routed and appended to existing baggage",
+		config:  allCarriersConfig,
+		request: req(hdr("baggage", "userid=42"), hdr("ot-baggage-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("ot-baggage-laneway-tenant", "acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "an uberctx tenant is routed",
+		config:  allCarriersConfig,
+		request: req(hdr("uberctx-sd-routing-key", "acme")),
+		want:    req(hdr("uberctx-sd-routing-key", "acme"), hdr("x-laneway-tenant", "acme"), hdr("baggage", "laneway-tenant=acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "baggage wins over the other carriers",
+		config:  allCarriersConfig,
+		request: req(hdr("baggage", "sd-routing-key=acme"), hdr("tracestate", "laneway-tenant=globex"), hdr("x-tenant", "initech")),
+		want:    req(hdr("baggage", "sd-routing-key=acme"), hdr("tracestate", "laneway-tenant=globex"), hdr("x-tenant", "initech"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "the plain header is the last resort",
+		config:  allCarriersConfig,
+		request: req(hdr("x-tenant", "initech")),
+		want:    req(hdr("x-tenant", "initech"), hdr("x-laneway-tenant", "initech"), hdr("baggage", "laneway-tenant=initech")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a malformed plain header is counted and logged",
+		config:  `{"header":"x-tenant"}`,
+		request: req(hdr("x-tenant", "a b")),
+		want:    req(hdr("x-tenant", "a b")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    `"a b" from header (malformed)`,
+	},
+	// Trust boundary (ingress gateway).
+	{
+		name:    "a gateway strips a client-set output header",
+		config:  gatewayConfig,
+		request: req(hdr("x-laneway-tenant", "acme")),
+		want:    req(),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway strips every client-set x-laneway header",
+		config:  gatewayConfig,
+		request: req(hdr("x-laneway-shadow", "1"), hdr("x-laneway-synthetic", "1"), hdr("x-other", "kept")),
+		want:    req(hdr("x-other", "kept")),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway routes an allowed baggage tenant and drops the client's header",
+		config:  gatewayConfig,
+		request: req(hdr("x-laneway-tenant", "globex"), hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway rejects a tenant outside the allow list but forwards baggage unless told to strip",
+		config:  gatewayConfig,
+		request: req(hdr("baggage", "laneway-tenant=initech")),
+		want:    req(hdr("baggage", "laneway-tenant=initech")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    `"initech"`,
+	},
+	{
+		name:    "a gateway without an allow list accepts no tenant",
+		config:  `{"trustBoundary":true}`,
+		request: req(hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    "not allowed",
+	},
+	{
+		name:    "a stripping gateway removes a rejected tenant from baggage and keeps the rest verbatim",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "userid=42, laneway-tenant=initech;p=1,sd-routing-key=x ,session=abc")),
+		want:    req(hdr("baggage", "userid=42,session=abc")),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
+		warn:    `"initech"`,
+	},
+	{
+		name:    "a stripping gateway deletes baggage holding only a rejected tenant",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "laneway-tenant=initech")),
+		want:    req(),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
+		warn:    `"initech"`,
+	},
+	{
+		name:    "a stripping gateway removes rejected tenants from every carrier",
+		config:  gatewayStripConfig,
+		request: req(hdr("tracestate", "dd=s:1,laneway-tenant=initech"), hdr("ot-baggage-laneway-tenant", "initech"), hdr("uberctx-sd-routing-key", "x")),
+		want:    req(hdr("tracestate", "dd=s:1")),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
+		warn:    `"initech" from tracestate key laneway-tenant`,
+	},
+	{
+		name:    "a stripping gateway keeps an allowed baggage tenant",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "laneway-tenant=acme,userid=42")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,userid=42"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a stripping gateway rewrites baggage when accepting a tenant from another carrier",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "laneway-tenant=a,laneway-tenant=b,userid=42"), hdr("uberctx-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("uberctx-laneway-tenant", "acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	// Workload tenancy.
+	{
+		name:    "a sandboxed workload's own call gets its tenant in header and baggage",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(),
+		want:    req(hdr("x-laneway-tenant", "sbx-1"), hdr("baggage", "laneway-tenant=sbx-1")),
+		counts:  counts{"injected": 1},
+	},
+	{
+		name:    "the workload tenant is appended to existing baggage",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(hdr("baggage", "userid=42")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=sbx-1"), hdr("x-laneway-tenant", "sbx-1")),
+		counts:  counts{"injected": 1},
+	},
+	{
+		name:    "a tenant carried by the request wins over the workload tenant",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(hdr("baggage", "laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a malformed carried tenant is replaced by the workload tenant",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(hdr("baggage", "laneway-tenant=BAD,userid=42")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=sbx-1"), hdr("x-laneway-tenant", "sbx-1")),
+		counts:  counts{"injected": 1, "invalid": 1},
+		warn:    `"BAD" from baggage key laneway-tenant (malformed); request goes to workload tenant sbx-1`,
+	},
+}
