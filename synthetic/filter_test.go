@@ -1,0 +1,118 @@
+package synthetic
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// runProxytest runs one scenario natively under the SDK's proxytest host.
+func runProxytest(t testing.TB, sc scenario) outcome {
+	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(sc.config))
+	if sc.uriSAN != "" {
+		opt = opt.WithProperty([]string{"connection", "uri_san_peer_certificate"}, []byte(sc.uriSAN))
+	}
+	if sc.sourcePrincipal != "" {
+		opt = opt.WithProperty([]string{"source", "principal"}, []byte(sc.sourcePrincipal))
+	}
+	host, reset := proxytest.NewHostEmulator(opt)
+	defer reset()
+	var got outcome
+	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { got.routeCacheClear++; return []byte{0} })
+	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+
+	id := host.InitializeHttpContext()
+	action := host.CallOnRequestHeaders(id, sc.request, false)
+	if lr := host.GetSentLocalResponse(id); lr != nil {
+		got.localStatus, got.localBody, got.localHeaders = int(lr.StatusCode), string(lr.Data), lr.Headers
+		assert.Equal(t, types.ActionPause, action, "a local reply pauses the request")
+	} else {
+		assert.Equal(t, types.ActionContinue, action)
+		got.upstream = host.GetCurrentRequestHeaders(id)
+		if sc.response != nil {
+			txid := upstreamID(got.upstream)
+			resp := make([][2]string, len(sc.response))
+			for i, h := range sc.response {
+				resp[i] = [2]string{h[0], strings.ReplaceAll(h[1], "{id}", txid)}
+			}
+			assert.Equal(t, types.ActionContinue, host.CallOnResponseHeaders(id, resp, false))
+		}
+	}
+	host.CompleteHttpContext(id)
+	got.counters = map[string]uint64{}
+	for _, o := range allOutcomes {
+		v, err := host.GetCounterMetric(MetricName(o))
+		require.NoError(t, err)
+		got.counters[o] = v
+	}
+	got.warnLogs = host.GetWarnLogs()
+	return got
+}
+
+func TestScenariosUnderProxytest(t *testing.T) {
+	for _, sc := range scenarios(t, time.Now()) {
+		t.Run(sc.name, func(t *testing.T) {
+			check(t, sc, runProxytest(t, sc))
+		})
+	}
+}
+
+func TestRefusalCarriesTheMarkerAndAPlainTextBody(t *testing.T) {
+	sc := scenario{
+		config:  `{"mode":"outbound"}`,
+		request: req("POST", "billing", "x-laneway-synthetic", "1;id=tx-h"),
+	}
+	got := runProxytest(t, sc)
+	require.Equal(t, 403, got.localStatus)
+	assert.Contains(t, got.localHeaders, [2]string{"x-laneway-synthetic", "1;id=tx-h"})
+	assert.Contains(t, got.localHeaders, [2]string{"content-type", "text/plain; charset=utf-8"})
+}
+
+func TestOnlyTheFirstMissingAckIsLoggedAtWarn(t *testing.T) {
+	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).
+		WithPluginConfiguration([]byte(`{"mode":"outbound","participants":["orders"],"ack":{"required":true}}`))
+	host, reset := proxytest.NewHostEmulator(opt)
+	defer reset()
+	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+	for i := 0; i < 3; i++ {
+		id := host.InitializeHttpContext()
+		host.CallOnRequestHeaders(id, req("POST", "orders", "x-laneway-synthetic", "1;id=tx-"+string(rune('a'+i))), false)
+		host.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, false)
+		host.CompleteHttpContext(id)
+	}
+	missing, err := host.GetCounterMetric(MetricName(OutcomeAckMissing))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(3), missing)
+	require.Len(t, host.GetWarnLogs(), 1)
+	assert.Contains(t, host.GetWarnLogs()[0], "tx tx-a")
+	assert.Contains(t, strings.Join(host.GetDebugLogs(), "\n"), "tx tx-c")
+}
+
+func TestBadConfigFailsPluginStartWithACriticalLogNamingTheField(t *testing.T) {
+	for _, cfg := range []string{``, `{"mode":"inbound","participants":["a"]}`, `{"mode":"edge","trust":{"token":{"secret":"x"}}}`} {
+		opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(cfg))
+		host, reset := proxytest.NewHostEmulator(opt)
+		assert.Equal(t, types.OnPluginStartStatusFailed, host.StartPlugin(), "config %s", cfg)
+		logs := host.GetCriticalLogs()
+		if assert.Len(t, logs, 1) {
+			assert.Contains(t, logs[0], "field")
+		}
+		reset()
+	}
+}
+
+func TestStartLogSummarisesTheConfiguration(t *testing.T) {
+	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).
+		WithPluginConfiguration([]byte(`{"mode":"inbound","trust":{"token":{"secret":"` + testSecret + `"}}}`))
+	host, reset := proxytest.NewHostEmulator(opt)
+	defer reset()
+	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+	info := strings.Join(host.GetInfoLogs(), "\n")
+	assert.Contains(t, info, "synthetic: started: mode=inbound")
+	assert.NotContains(t, info, testSecret)
+}
