@@ -16,7 +16,9 @@ var directionProperty = []string{"xds", "listener_direction"}
 
 // callForeignFunction is proxywasm.CallForeignFunction; tests replace it to model a
 // host without clear_route_cache (proxytest aborts on unknown foreign functions).
-var callForeignFunction = proxywasm.CallForeignFunction
+var callForeignFunction = defaultCallForeignFunction
+
+var defaultCallForeignFunction = proxywasm.CallForeignFunction
 
 // NewVMContext returns the VM context the wasm main registers in init().
 func NewVMContext() types.VMContext { return &vmContext{} }

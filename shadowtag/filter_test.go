@@ -1,0 +1,189 @@
+package shadowtag
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+func directionBytes(d int64) []byte {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, uint64(d))
+	return b
+}
+
+// newHost starts a plugin with config under proxytest, with clear_route_cache
+// registered; it counts the route-cache clears.
+func newHost(t testing.TB, config string, direction int64) (proxytest.HostEmulator, *int) {
+	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(config))
+	if direction != 0 {
+		opt = opt.WithProperty(directionProperty, directionBytes(direction))
+	}
+	host, reset := proxytest.NewHostEmulator(opt)
+	t.Cleanup(reset)
+	clears := new(int)
+	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { *clears++; return []byte{0} })
+	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin(), "plugin start; critical logs: %v", host.GetCriticalLogs())
+	return host, clears
+}
+
+func counter(t testing.TB, host proxytest.HostEmulator, name string) uint64 {
+	v, err := host.GetCounterMetric(MetricPrefix + name + "_total")
+	require.NoError(t, err)
+	return v
+}
+
+// headerValues returns every value of name in h.
+func headerValues(h [][2]string, name string) []string {
+	var out []string
+	for _, p := range h {
+		if p[0] == name {
+			out = append(out, p[1])
+		}
+	}
+	return out
+}
+
+func TestScenariosUnderProxytest(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			host, clears := newHost(t, sc.config, sc.direction)
+			id := host.InitializeHttpContext()
+			action := host.CallOnRequestHeaders(id, sc.headers, false)
+			local := host.GetSentLocalResponse(id)
+
+			if sc.want.local != nil {
+				assert.Equal(t, types.ActionPause, action, "a suppressed request must not continue")
+				require.NotNil(t, local, "a local response must be sent")
+				assert.Equal(t, sc.want.local.status, local.StatusCode)
+				assert.Equal(t, sc.want.local.body, string(local.Data))
+				for k, v := range sc.want.local.headers {
+					assert.Equal(t, []string{v}, headerValues(local.Headers, k), "local response header %s", k)
+				}
+			} else {
+				assert.Equal(t, types.ActionContinue, action)
+				assert.Nil(t, local, "no local response expected")
+			}
+			got := host.GetCurrentRequestHeaders(id)
+			for k, v := range sc.want.set {
+				assert.Equal(t, []string{v}, headerValues(got, k), "request header %s", k)
+			}
+			for _, k := range sc.want.absent {
+				assert.Empty(t, headerValues(got, k), "request header %s must be absent", k)
+			}
+
+			for o := Outcome(0); o < numOutcomes; o++ {
+				want := uint64(0)
+				if o == sc.want.outcome {
+					want = 1
+				}
+				assert.Equal(t, want, counter(t, host, o.String()), "counter %s", o)
+			}
+			wantDetected := uint64(0)
+			if sc.want.detected {
+				wantDetected = 1
+			}
+			assert.Equal(t, wantDetected, counter(t, host, "detected"))
+			wantClears := 0
+			if sc.want.outcome == OutcomeRerouted {
+				wantClears = 1
+			}
+			assert.Equal(t, wantClears, *clears, "clear_route_cache calls")
+			host.CompleteHttpContext(id)
+		})
+	}
+}
+
+func TestPluginStartFailsOnBadConfigWithACriticalLogNamingTheField(t *testing.T) {
+	for _, tc := range []struct{ name, config, field string }{
+		{"an unknown top-level field", `{"mode":"inbound","mirror":true}`, `"mirror"`},
+		{"a wrong action", `{"mode":"outbound","outbound":{"action":"drop"}}`, `"outbound.action"`},
+		{"a missing mode", `{}`, `"mode"`},
+		{"an empty configuration", ``, `"mode"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(tc.config))
+			host, reset := proxytest.NewHostEmulator(opt)
+			defer reset()
+			require.Equal(t, types.OnPluginStartStatusFailed, host.StartPlugin())
+			logs := host.GetCriticalLogs()
+			require.Len(t, logs, 1)
+			assert.Contains(t, logs[0], tc.field)
+		})
+	}
+}
+
+func TestPluginStartLogsTheSummaryOnce(t *testing.T) {
+	host, _ := newHost(t, `{"mode":"outbound","outbound":{"allow":["audit"]}}`, 0)
+	logs := host.GetInfoLogs()
+	require.Len(t, logs, 1)
+	assert.Contains(t, logs[0], "mode=outbound")
+	assert.Contains(t, logs[0], "allow=[audit]")
+}
+
+func TestAutoModeReadsTheListenerDirectionOnceAtStart(t *testing.T) {
+	host, _ := newHost(t, `{"mode":"auto"}`, 2)
+	assert.Contains(t, host.GetInfoLogs()[0], "listener direction: outbound")
+	for i := 0; i < 3; i++ {
+		id := host.InitializeHttpContext()
+		assert.Equal(t, types.ActionPause, host.CallOnRequestHeaders(id, req("POST", "payments", MarkerHeader, "1"), false))
+	}
+	assert.Equal(t, uint64(3), counter(t, host, "suppressed"))
+	assert.Empty(t, host.GetWarnLogs())
+}
+
+func TestAutoModeWithoutDirectionWarnsOncePerPluginNotPerRequest(t *testing.T) {
+	host, _ := newHost(t, `{"mode":"auto"}`, 0)
+	for i := 0; i < 3; i++ {
+		id := host.InitializeHttpContext()
+		assert.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, req("POST", "payments", MarkerHeader, "1"), false))
+	}
+	assert.Len(t, host.GetWarnLogs(), 1)
+	assert.Contains(t, host.GetWarnLogs()[0], "xds.listener_direction")
+	assert.Equal(t, uint64(3), counter(t, host, "passed"))
+}
+
+func TestRerouteRemembersAHostWithoutClearRouteCache(t *testing.T) {
+	calls := 0
+	callForeignFunction = func(string, []byte) ([]byte, error) { calls++; return nil, types.ErrorStatusNotFound }
+	t.Cleanup(func() { callForeignFunction = defaultCallForeignFunction })
+	host, _ := newHost(t, `{"mode":"outbound","outbound":{"action":"reroute"}}`, 0)
+	for i := 0; i < 3; i++ {
+		id := host.InitializeHttpContext()
+		assert.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, req("POST", "payments", MarkerHeader, "1"), false))
+		assert.Equal(t, []string{"test-double"}, headerValues(host.GetCurrentRequestHeaders(id), "x-laneway-shadow-route"))
+	}
+	assert.Equal(t, 1, calls, "clear_route_cache is asked once, then remembered absent")
+	assert.Equal(t, uint64(3), counter(t, host, "rerouted"))
+}
+
+func TestCountersAddUpToTheRequestsSeen(t *testing.T) {
+	host, _ := newHost(t, `{"mode":"outbound","detect":{"markerHeaders":[{"name":"x-mirror"}]}}`, 0)
+	reqs := [][][2]string{
+		req("POST", "payments", "x-mirror", "1"),
+		req("GET", "payments", "x-mirror", "1"),
+		req("POST", "payments"),
+		req("DELETE", "payments", MarkerHeader, "1"),
+	}
+	for _, h := range reqs {
+		id := host.InitializeHttpContext()
+		host.CallOnRequestHeaders(id, h, false)
+		host.CompleteHttpContext(id)
+	}
+	assert.Equal(t, uint64(3), counter(t, host, "detected"))
+	assert.Equal(t, uint64(2), counter(t, host, "suppressed"))
+	assert.Equal(t, uint64(2), counter(t, host, "passed"))
+	var sum uint64
+	for o := Outcome(0); o < numOutcomes; o++ {
+		sum += counter(t, host, o.String())
+	}
+	assert.Equal(t, uint64(len(reqs)), sum)
+	for _, l := range append(host.GetInfoLogs()[1:], host.GetWarnLogs()...) {
+		assert.False(t, strings.Contains(l, "payments"), "no per-request logs above debug: %q", l)
+	}
+}

@@ -1,0 +1,192 @@
+package shadowtag
+
+// scenario is one request through a configured filter, with what must come out.
+// The same table runs natively under proxytest (filter_test.go) and against
+// dist/shadowtag.wasm in testenv (wasm_test.go).
+type scenario struct {
+	name      string      // reads as a sentence
+	config    string      // plugin configuration JSON
+	direction int64       // xds.listener_direction property; 0 = not provided
+	headers   [][2]string // request headers as the host passes them
+	want      want
+}
+
+type want struct {
+	outcome  Outcome           // the one outcome counter incremented
+	detected bool              // laneway_shadowtag_detected_total incremented
+	local    *localReply       // a local response was sent (the request did not continue)
+	set      map[string]string // headers that must occur exactly once, with this value
+	absent   []string          // headers that must not occur
+}
+
+type localReply struct {
+	status  uint32
+	body    string            // exact body
+	headers map[string]string // headers the reply must carry
+}
+
+func req(method, authority string, extra ...string) [][2]string {
+	h := [][2]string{{":method", method}, {":authority", authority}, {":path", "/orders"}, {":scheme", "http"}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		h = append(h, [2]string{extra[i], extra[i+1]})
+	}
+	return h
+}
+
+var defaultReply = &localReply{
+	status:  202,
+	body:    DefaultResponseBody,
+	headers: map[string]string{"content-type": "application/json", MarkerHeader: "suppressed"},
+}
+
+const (
+	cfgInbound  = `{"mode":"inbound"}`
+	cfgOutbound = `{"mode":"outbound","outbound":{"allow":["audit.prod.svc.cluster.local","*.stubs.svc.cluster.local","[fd00::7]"]}}`
+	cfgEdge     = `{"mode":"edge","detect":{"markerHeaders":[{"name":"x-mirror"}]}}`
+)
+
+var scenarios = []scenario{
+	// Inbound detection: Envoy's host suffix in both forms.
+	{name: "inbound marks a mirror whose host has the current suffix form svc-shadow:8080",
+		config: cfgInbound, headers: req("POST", "orders-shadow:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "laneway-shadow=1", ":authority": "orders-shadow:8080"}}},
+	{name: "inbound marks a mirror whose host has the pre-1.6 suffix form svc:8080-shadow",
+		config: cfgInbound, headers: req("GET", "orders:8080-shadow"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "laneway-shadow=1"}}},
+	{name: "inbound marks a mirror whose host has no port",
+		config: cfgInbound, headers: req("GET", "orders.prod.svc.cluster.local-shadow"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "inbound marks a mirror of an IPv6 literal host in the current form",
+		config: cfgInbound, headers: req("GET", "[fd00::1]-shadow:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "inbound marks a mirror of an IPv6 literal host in the old form",
+		config: cfgInbound, headers: req("GET", "[fd00::1]:8080-shadow"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "inbound passes an ordinary request unchanged",
+		config: cfgInbound, headers: req("POST", "orders:8080", "baggage", "k=v"),
+		want: want{outcome: OutcomePassed, set: map[string]string{"baggage": "k=v", ":authority": "orders:8080"}, absent: []string{MarkerHeader}}},
+	{name: "inbound ignores the suffix when hostSuffix is off",
+		config: `{"mode":"inbound","detect":{"hostSuffix":false}}`, headers: req("GET", "orders-shadow:8080"),
+		want: want{outcome: OutcomePassed, absent: []string{MarkerHeader, "baggage"}}},
+	// Inbound detection: other signals.
+	{name: "inbound treats every request as shadow in shadow-workload mode (Istio 1.28 drops the suffix)",
+		config: `{"mode":"inbound","detect":{"shadowWorkload":true}}`, headers: req("GET", "orders:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "laneway-shadow=1"}}},
+	{name: "inbound detects a configured marker header with any value",
+		config: `{"mode":"inbound","detect":{"markerHeaders":[{"name":"x-mirror"}]}}`, headers: req("GET", "orders", "x-mirror", "yes"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "x-mirror": "yes"}}},
+	{name: "inbound detects a configured marker header with its required value",
+		config: `{"mode":"inbound","detect":{"markerHeaders":[{"name":"x-traffic","value":"shadow"}]}}`, headers: req("GET", "orders", "x-traffic", "Shadow"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "inbound ignores a configured marker header with another value",
+		config: `{"mode":"inbound","detect":{"markerHeaders":[{"name":"x-traffic","value":"shadow"}]}}`, headers: req("GET", "orders", "x-traffic", "live"),
+		want: want{outcome: OutcomePassed, absent: []string{MarkerHeader}}},
+	{name: "inbound detects laneway's header from an earlier hop",
+		config: cfgInbound, headers: req("GET", "orders", MarkerHeader, "1"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "laneway-shadow=1"}}},
+	{name: "inbound does not treat x-laneway-shadow: 0 as shadow",
+		config: cfgInbound, headers: req("GET", "orders", MarkerHeader, "0"),
+		want: want{outcome: OutcomePassed, set: map[string]string{MarkerHeader: "0"}}},
+	{name: "inbound detects laneway's baggage member from an earlier hop and adds the header only",
+		config: cfgInbound, headers: req("GET", "orders", "baggage", "tenant=acme,laneway-shadow=1"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "tenant=acme,laneway-shadow=1"}}},
+	{name: "inbound appends the baggage member after the app's own members",
+		config: cfgInbound, headers: req("GET", "orders-shadow:80", "baggage", "tenant=acme;p=1"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": "tenant=acme;p=1,laneway-shadow=1"}}},
+	{name: "inbound combines repeated baggage headers into one that carries the member",
+		config: cfgInbound, headers: req("GET", "orders-shadow:80", "baggage", "a=1", "baggage", "b=2"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": "a=1,b=2,laneway-shadow=1"}}},
+	{name: "inbound replaces a contradicting laneway-shadow=0 baggage member",
+		config: cfgInbound, headers: req("GET", "orders-shadow:80", "baggage", "laneway-shadow=0,a=1"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": "a=1,laneway-shadow=1"}}},
+	{name: "inbound collapses repeated marker headers into one",
+		config: cfgInbound, headers: req("GET", "orders", MarkerHeader, "1", MarkerHeader, "true"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "inbound leaves baggage alone when baggage marking is off",
+		config: `{"mode":"inbound","inbound":{"baggage":false}}`, headers: req("GET", "orders-shadow:80"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}, absent: []string{"baggage"}}},
+	{name: "inbound restores the original host in the current form",
+		config: `{"mode":"inbound","inbound":{"restoreHost":true}}`, headers: req("GET", "orders-shadow:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{":authority": "orders:8080", MarkerHeader: "1"}}},
+	{name: "inbound restores the original host in the old form",
+		config: `{"mode":"inbound","inbound":{"restoreHost":true}}`, headers: req("GET", "orders:8080-shadow"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{":authority": "orders:8080"}}},
+	{name: "inbound restores an IPv6 literal host",
+		config: `{"mode":"inbound","inbound":{"restoreHost":true}}`, headers: req("GET", "[fd00::1]-shadow:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{":authority": "[fd00::1]:8080"}}},
+
+	// Outbound containment.
+	{name: "outbound suppresses a shadow POST to a collaborator with the default 202 JSON reply",
+		config: cfgOutbound, headers: req("POST", "payments:8080", MarkerHeader, "1"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound suppresses shadow PUT, PATCH and DELETE too",
+		config: cfgOutbound, headers: req("DELETE", "payments", "baggage", "laneway-shadow=1"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound suppresses a shadow PATCH detected by a configured marker header",
+		config: `{"mode":"outbound","detect":{"markerHeaders":[{"name":"x-mirror"}]}}`, headers: req("PATCH", "payments", "x-mirror", "1"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound suppresses every write of a shadow workload even without markers",
+		config: `{"mode":"outbound","detect":{"shadowWorkload":true}}`, headers: req("PUT", "payments:80"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound treats a lower-case method as the mutating method it names",
+		config: cfgOutbound, headers: req("post", "payments", MarkerHeader, "1"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound passes a shadow GET and keeps it marked for the collaborator",
+		config: cfgOutbound, headers: req("GET", "payments:8080", "baggage", "laneway-shadow=1"),
+		want: want{outcome: OutcomePassed, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "laneway-shadow=1"}}},
+	{name: "outbound passes a non-shadow POST untouched",
+		config: cfgOutbound, headers: req("POST", "payments:8080"),
+		want: want{outcome: OutcomePassed, absent: []string{MarkerHeader, "x-laneway-shadow-route"}}},
+	{name: "outbound passes a shadow POST to an allow-listed destination",
+		config: cfgOutbound, headers: req("POST", "audit.prod.svc.cluster.local:8080", MarkerHeader, "1"),
+		want: want{outcome: OutcomePassed, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "outbound passes a shadow POST to a wildcard allow-listed destination",
+		config: cfgOutbound, headers: req("POST", "ledger.stubs.svc.cluster.local", MarkerHeader, "1"),
+		want: want{outcome: OutcomePassed, detected: true}},
+	{name: "outbound passes a shadow POST to an allow-listed IPv6 literal",
+		config: cfgOutbound, headers: req("POST", "[fd00::7]:9000", MarkerHeader, "1"),
+		want: want{outcome: OutcomePassed, detected: true}},
+	{name: "outbound matches the allow-list without a forwarded -shadow suffix",
+		config: cfgOutbound, headers: req("POST", "audit.prod.svc.cluster.local-shadow:8080", MarkerHeader, "1"),
+		want: want{outcome: OutcomePassed, detected: true}},
+	{name: "outbound does not read the host suffix as a signal",
+		config: cfgOutbound, headers: req("POST", "payments-shadow:8080"),
+		want: want{outcome: OutcomePassed, absent: []string{MarkerHeader}}},
+	{name: "outbound lets DELETE pass when only POST is configured as mutating",
+		config: `{"mode":"outbound","outbound":{"mutatingMethods":["POST"]}}`, headers: req("DELETE", "payments", MarkerHeader, "1"),
+		want: want{outcome: OutcomePassed, detected: true}},
+	{name: "outbound re-routes a shadow POST to the test double via the routing header",
+		config: `{"mode":"outbound","outbound":{"action":"reroute"}}`, headers: req("POST", "payments", "baggage", "laneway-shadow=1"),
+		want: want{outcome: OutcomeRerouted, detected: true, set: map[string]string{"x-laneway-shadow-route": "test-double", MarkerHeader: "1", ":authority": "payments"}}},
+	{name: "outbound re-routes with a configured header and value",
+		config: `{"mode":"outbound","outbound":{"action":"reroute","reroute":{"header":"x-stub","value":"hoverfly"}}}`, headers: req("PUT", "payments", MarkerHeader, "1", "x-stub", "old"),
+		want: want{outcome: OutcomeRerouted, detected: true, set: map[string]string{"x-stub": "hoverfly"}}},
+	{name: "outbound answers with the configured status, headers and body",
+		config:  `{"mode":"outbound","outbound":{"response":{"status":200,"headers":{"content-type":"text/plain","x-why":"shadow"},"body":"ok (shadow)"}}}`,
+		headers: req("POST", "payments", MarkerHeader, "true"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: &localReply{status: 200, body: "ok (shadow)",
+			headers: map[string]string{"content-type": "text/plain", "x-why": "shadow"}}}},
+
+	// Edge: trust boundary.
+	{name: "edge strips every shadow marker an untrusted caller sent",
+		config:  `{"mode":"edge","detect":{"markerHeaders":[{"name":"x-mirror"}]},"outbound":{"action":"reroute"}}`,
+		headers: req("POST", "shop.example.com", MarkerHeader, "1", "x-mirror", "1", "x-laneway-shadow-route", "test-double", "baggage", "tenant=acme,laneway-shadow=1"),
+		want: want{outcome: OutcomeStripped, set: map[string]string{"baggage": "tenant=acme"}, absent: []string{MarkerHeader, "x-mirror", "x-laneway-shadow-route"}}},
+	{name: "edge removes a baggage header that only carried the marker",
+		config: cfgEdge, headers: req("GET", "shop.example.com", "baggage", "laneway-shadow=1"),
+		want: want{outcome: OutcomeStripped, absent: []string{"baggage"}}},
+	{name: "edge passes a clean request",
+		config: cfgEdge, headers: req("POST", "shop.example.com", "baggage", "tenant=acme"),
+		want: want{outcome: OutcomePassed, set: map[string]string{"baggage": "tenant=acme"}}},
+
+	// Auto: direction from the listener.
+	{name: "auto on an inbound listener marks mirrors",
+		config: `{"mode":"auto"}`, direction: 1, headers: req("GET", "orders-shadow:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
+	{name: "auto on an outbound listener suppresses shadow writes",
+		config: `{"mode":"auto"}`, direction: 2, headers: req("POST", "payments", MarkerHeader, "1"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "auto without a listener direction passes requests unchanged",
+		config: `{"mode":"auto"}`, headers: req("POST", "payments-shadow", MarkerHeader, "1"),
+		want: want{outcome: OutcomePassed, set: map[string]string{MarkerHeader: "1", ":authority": "payments-shadow"}}},
+}
