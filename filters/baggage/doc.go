@@ -55,10 +55,11 @@
 // except for these deliberate differences (each asserted by
 // TestDifferencesFromOtel):
 //
-//   - Malformed members: both skip only the offending member (OpenTelemetry up
-//     to v1.40 dropped the whole header). OpenTelemetry stops after 64
-//     distinct keys even if the next member is malformed; this package counts
-//     well-formed members.
+//   - Malformed members: both skip only the offending member and keep the
+//     others (OpenTelemetry up to v1.40 dropped the whole header).
+//   - Member limit: this package counts every kept occurrence towards
+//     MaxMembers; OpenTelemetry counts distinct keys, so with duplicates it
+//     keeps members at the end of the list that this package drops.
 //   - Whitespace: OpenTelemetry trims any Unicode white space around keys and
 //     values (`k=v\n`, `k=v` followed by U+00A0); this package only trims OWS
 //     (space, tab) as the grammar says and rejects the member. Accepting
@@ -68,9 +69,9 @@
 //     property elements carry nothing.
 //   - Duplicate keys: OpenTelemetry keeps the last value; this package keeps all
 //     occurrences and treats conflicting ones as absent (see above).
-//   - Byte limit: OpenTelemetry returns empty baggage when one header exceeds
-//     8192 bytes and counts bytes of its re-encoded members; this package keeps
-//     the whole members that end within 8192 bytes of the original text,
-//     across all header values.
+//   - Byte limit: OpenTelemetry's Parse returns empty baggage when one header
+//     exceeds 8192 bytes, and its propagator drops all baggage when the
+//     headers together do; this package keeps the whole members that end
+//     within 8192 bytes of the original text, across all header values.
 //   - Order: OpenTelemetry stores a map; this package keeps wire order.
 package baggage

@@ -78,6 +78,7 @@ func TestAppendMember(t *testing.T) {
 		{"reserved characters are percent-encoded", "", "k", "a,b;c d%\"\\", "k=a%2Cb%3Bc%20d%25%22%5C", true},
 		{"non-ASCII is percent-encoded as UTF-8", "", "k", "€", "k=%E2%82%AC", true},
 		{"invalid UTF-8 is encoded as U+FFFD", "", "k", "a\xffb", "k=a%EF%BF%BDb", true},
+		{"each invalid UTF-8 byte is encoded as one U+FFFD", "", "k", "\xff\xfe", "k=%EF%BF%BD%EF%BF%BD", true},
 		{"equals signs and other octets stay raw", "", "k", "a=b/c:d", "k=a=b/c:d", true},
 		{"an empty key is refused", "a=1", "", "v", "", false},
 		{"a key with a non-token character is refused", "a=1", "k=", "v", "", false},
@@ -99,7 +100,7 @@ func TestAppendMember(t *testing.T) {
 				require.Positive(t, b.Len())
 				last := b.At(b.Len() - 1)
 				assert.Equal(t, tt.key, last.Key)
-				assert.Equal(t, strings.ToValidUTF8(tt.value, "\uFFFD"), last.Value)
+				assert.Equal(t, perByteFFFD(tt.value), last.Value)
 			}
 		})
 	}

@@ -1,0 +1,97 @@
+package baggage
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+)
+
+// seeds are inputs covering every grammar feature, used by both fuzz targets.
+var seeds = []string{
+	"", "k=v", " a=1 , b = 2 ;p=1;flag ", "k=a=b", "k=", "k=%41%zz", "k=%E2%82%AC", "k=%FF",
+	"k=v;", "k=v;;p", "k=v; ;p", "k=v;=1", "k=1,k=2", "k=1,k=1", "=v", "k", "a=1,,b=2,", "ké=v",
+	"k=v\u00a0", "k=v\n", `k="q"`, "k=a b", "laneway-tenant=acme,laneway-tenant=%61cme",
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s, "b=2", "k", "v")
+	}
+	f.Add(genMembers(63, 0), "k=1,z=2", "z", "x y")
+	f.Add(member("a", 8000), member("b", 191), "b", "")
+	f.Fuzz(func(t *testing.T, h1, h2, key, value string) {
+		values := []string{h1, h2}
+		if h2 == "" {
+			values = values[:1]
+		}
+		b := Parse(values)
+		require.LessOrEqual(t, b.Len(), MaxMembers)
+		require.GreaterOrEqual(t, b.Dropped(), 0)
+		joined := strings.Join(values, ",")
+		for i := range b.Len() {
+			m := b.At(i)
+			require.NotEmpty(t, m.Key)
+			require.Equal(t, len(m.Key), skipToken(m.Key, 0), "key %q is a token", m.Key)
+			require.True(t, utf8.ValidString(m.Value), "value %q is UTF-8", m.Value)
+			require.True(t, validProperties(m.Properties), "properties %q are valid", m.Properties)
+			require.Contains(t, joined, m.Key)
+			v, ok := Lookup(values, m.Key)
+			gv, gok := b.Get(m.Key)
+			require.Equal(t, gok, ok, "Lookup agrees with Get on %q", m.Key)
+			require.Equal(t, gv, v, "Lookup agrees with Get on %q", m.Key)
+		}
+		v, ok := Lookup(values, key)
+		gv, gok := b.Get(key)
+		require.Equal(t, gok, ok, "Lookup agrees with Get on %q", key)
+		require.Equal(t, gv, v, "Lookup agrees with Get on %q", key)
+
+		// RemoveKeys keeps every other kept member, in order, and nothing else.
+		out, removed := RemoveKeys(values, key)
+		rb := Parse([]string{out})
+		var want []Member
+		for i := range b.Len() {
+			if b.At(i).Key != key {
+				want = append(want, b.At(i))
+			}
+		}
+		require.Equal(t, len(want) != b.Len() || b.Dropped() > 0, removed, "removed flag")
+		require.Equal(t, want, nilIfEmpty(members(&rb)))
+		require.Zero(t, rb.Dropped(), "RemoveKeys output %q is clean", out)
+		_, ok = Lookup([]string{out}, key)
+		require.False(t, ok)
+
+		// AppendMember adds a member that re-parses, unless a limit or the key forbids it.
+		app, ok := AppendMember(out, key, value)
+		validKey := key != "" && skipToken(key, 0) == len(key)
+		if !ok {
+			fits := len(out)+1+len(key)+1+encodedLen(value) <= MaxBytes && rb.Len() < MaxMembers
+			require.False(t, validKey && fits, "AppendMember(%q, %q, %q) refused", out, key, value)
+			return
+		}
+		require.True(t, validKey)
+		ab := Parse([]string{app})
+		require.Equal(t, rb.Len()+1, ab.Len())
+		require.Equal(t, Member{Key: key, Value: perByteFFFD(value), Properties: ""}, ab.At(ab.Len()-1))
+		got, ok := Lookup([]string{app}, key)
+		require.True(t, ok)
+		require.Equal(t, perByteFFFD(value), got)
+	})
+}
+
+func nilIfEmpty(m []Member) []Member {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// perByteFFFD replaces each byte of s that is not part of valid UTF-8 with U+FFFD.
+func perByteFFFD(s string) string {
+	var b strings.Builder
+	for _, r := range s { // ranging yields RuneError once per invalid byte
+		b.WriteRune(r)
+	}
+	return b.String()
+}
