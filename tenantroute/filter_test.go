@@ -247,3 +247,27 @@ func hasTenantHeader(h [][2]string) bool {
 	}
 	return false
 }
+
+// FuzzFilter drives the whole plugin through proxytest with random headers: it must never panic, always
+// continue the request, and never leave more than one output header.
+func FuzzFilter(f *testing.F) {
+	for i, s := range []string{"baggage:laneway-tenant=acme", "x-laneway-tenant:v\nX-LANEWAY-X:1\nbaggage:laneway-tenant=zz",
+		"tracestate:laneway-tenant=Q\nuberctx-laneway-tenant:acme", "baggage:laneway-tenant=%ff\nx-tenant:\xff"} {
+		f.Add(uint8(i), s)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, data string) {
+		config := fuzzConfigs[int(which)%len(fuzzConfigs)]
+		host, _ := emulator(t, NewVMContext(), config)
+		require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+		c := mustConfig(t, config)
+		got := sendRequest(host, fuzzHeaders(data))
+		n := 0
+		for _, h := range got {
+			if h[0] == c.TenantHeader {
+				n++
+				require.True(t, c.Valid(h[1]) && c.Allowed(h[1]), "output header %q failed validation", h[1])
+			}
+		}
+		require.LessOrEqual(t, n, 1)
+	})
+}
