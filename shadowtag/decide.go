@@ -125,8 +125,6 @@ type scan struct {
 	markerMatch    bool
 	markerPresent  [MaxMarkerHeaders]bool
 	reroutePresent bool
-	bagArr         [4]string
-	bags           []string // every baggage value, in order
 	bagMarker      string   // laneway-shadow baggage value (set by detect)
 	bagMarkerOK    bool
 }
@@ -137,8 +135,10 @@ func isTrue(v string) bool {
 	return v == "1" || strings.EqualFold(v, "true")
 }
 
-func (c *Config) scan(s *scan, pairs [][2]string) {
-	s.bags = s.bagArr[:0]
+// scan fills s from pairs and returns every baggage value appended to bags (a stack
+// buffer in Decide: storing it through s would move it to the heap).
+func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
+	bags = bags[:0]
 	host := ""
 	for _, p := range pairs {
 		switch name := p[0]; name {
@@ -157,7 +157,7 @@ func (c *Config) scan(s *scan, pairs [][2]string) {
 				s.lanewayTrue = true
 			}
 		case "baggage":
-			s.bags = append(s.bags, p[1])
+			bags = append(bags, p[1])
 		default:
 			if name == c.RerouteHeader {
 				s.reroutePresent = true
@@ -178,6 +178,7 @@ func (c *Config) scan(s *scan, pairs [][2]string) {
 	if s.authority == "" {
 		s.authority = host
 	}
+	return bags
 }
 
 // bagsMention reports whether any baggage value contains key as text (a cheap pre-check).
@@ -194,19 +195,20 @@ func bagsMention(bags []string, key string) bool {
 // pairs as returned by one GetHttpRequestHeaders call (lowercase names, repeats allowed).
 func (c *Config) Decide(mode Mode, pairs [][2]string) Decision {
 	var s scan
-	c.scan(&s, pairs)
+	var buf [4]string // baggage values; kept out of scan so it stays on the stack
+	bags := c.scan(&s, pairs, buf[:])
 	d := Decision{Mode: mode, Method: s.method}
 	switch mode {
 	case ModeEdge:
-		c.decideEdge(&d, &s)
+		c.decideEdge(&d, &s, bags)
 	case ModeInbound:
-		c.detect(&d, &s, true)
+		c.detect(&d, &s, bags, true)
 		if d.Shadow {
-			c.mark(&d, &s)
+			c.mark(&d, &s, bags)
 		}
 	case ModeOutbound:
 		d.Destination = destinationHost(s.authority)
-		c.detect(&d, &s, false)
+		c.detect(&d, &s, bags, false)
 		if d.Shadow {
 			c.contain(&d, &s)
 		}
@@ -214,7 +216,7 @@ func (c *Config) Decide(mode Mode, pairs [][2]string) Decision {
 	return d
 }
 
-func (c *Config) detect(d *Decision, s *scan, inbound bool) {
+func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
 	if inbound && c.HostSuffix {
 		if _, _, shadow := parseAuthority(s.authority); shadow {
 			d.Signals |= SignalHostSuffix
@@ -229,8 +231,8 @@ func (c *Config) detect(d *Decision, s *scan, inbound bool) {
 	if s.lanewayTrue {
 		d.Signals |= SignalLanewayHeader
 	}
-	if len(s.bags) > 0 {
-		s.bagMarker, s.bagMarkerOK = baggage.Lookup(s.bags, MarkerBaggageKey)
+	if len(bags) > 0 {
+		s.bagMarker, s.bagMarkerOK = baggage.Lookup(bags, MarkerBaggageKey)
 		if s.bagMarkerOK && isTrue(s.bagMarker) {
 			d.Signals |= SignalLanewayBaggage
 		}
@@ -245,11 +247,11 @@ func ensureMarkerHeader(d *Decision, s *scan) {
 	}
 }
 
-func (c *Config) mark(d *Decision, s *scan) {
+func (c *Config) mark(d *Decision, s *scan, bags []string) {
 	d.Outcome = OutcomeMarked
 	ensureMarkerHeader(d, s)
 	if c.Baggage && (!s.bagMarkerOK || s.bagMarker != MarkerValue) {
-		c.markBaggage(d, s)
+		c.markBaggage(d, bags)
 	}
 	if c.RestoreHost {
 		if restored, ok := restoreAuthority(s.authority); ok {
@@ -259,15 +261,15 @@ func (c *Config) mark(d *Decision, s *scan) {
 }
 
 // markBaggage makes the combined baggage carry exactly one laneway-shadow=1 member.
-func (c *Config) markBaggage(d *Decision, s *scan) {
+func (c *Config) markBaggage(d *Decision, bags []string) {
 	base, changed := "", false
 	switch {
-	case bagsMention(s.bags, MarkerBaggageKey):
-		base, changed = baggage.RemoveKeys(s.bags, MarkerBaggageKey)
-	case len(s.bags) == 1:
-		base = s.bags[0]
-	case len(s.bags) > 1:
-		base, changed = strings.Join(s.bags, ","), true
+	case bagsMention(bags, MarkerBaggageKey):
+		base, changed = baggage.RemoveKeys(bags, MarkerBaggageKey)
+	case len(bags) == 1:
+		base = bags[0]
+	case len(bags) > 1:
+		base, changed = strings.Join(bags, ","), true
 	}
 	if out, ok := baggage.AppendMember(base, MarkerBaggageKey, MarkerValue); ok {
 		d.set("baggage", out)
@@ -313,12 +315,12 @@ func (c *Config) contain(d *Decision, s *scan) {
 	d.set(c.RerouteHeader, c.RerouteValue)
 }
 
-func (c *Config) decideEdge(d *Decision, s *scan) {
+func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 	if s.lanewayCount > 0 {
 		d.remove(MarkerHeader)
 	}
-	if bagsMention(s.bags, MarkerBaggageKey) {
-		if out, removed := baggage.RemoveKeys(s.bags, MarkerBaggageKey); removed {
+	if bagsMention(bags, MarkerBaggageKey) {
+		if out, removed := baggage.RemoveKeys(bags, MarkerBaggageKey); removed {
 			d.setOrRemove("baggage", out)
 		}
 	}
