@@ -125,7 +125,7 @@ type scan struct {
 	markerMatch    bool
 	markerPresent  [MaxMarkerHeaders]bool
 	reroutePresent bool
-	bagMarker      string   // laneway-shadow baggage value (set by detect)
+	bagMarker      string // laneway-shadow baggage value (set by detect)
 	bagMarkerOK    bool
 }
 
