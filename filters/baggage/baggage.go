@@ -40,7 +40,9 @@ func Parse(values []string) Baggage {
 		v := m.value
 		if m.escaped {
 			if buf == nil {
-				buf = make([]byte, 0, sc.remainingBytes()+len(m.value))
+				// Kept values lie within the first MaxBytes bytes and never
+				// grow when decoded, so this is enough for all of them.
+				buf = make([]byte, 0, min(sc.remainingBytes()+len(m.value), MaxBytes))
 			}
 			start := len(buf)
 			buf = appendDecoded(buf, m.value)
@@ -335,28 +337,26 @@ func skipToken(s string, i int) int {
 // contain escapes, or -1 if a '%' is not followed by two hex digits.
 func skipValue(s string, i int) (int, bool) {
 	escaped := false
-	for i < len(s) {
-		c := s[i]
-		if charClass[c]&classOctet == 0 {
-			break
+	for {
+		for i < len(s) && charClass[s[i]]&classPlain != 0 {
+			i++
 		}
-		if c == '%' {
-			if i+2 >= len(s) || charClass[s[i+1]]&classHex == 0 || charClass[s[i+2]]&classHex == 0 {
-				return -1, false
-			}
-			escaped = true
-			i += 3
-			continue
+		if i == len(s) || s[i] != '%' {
+			return i, escaped
 		}
-		i++
+		if i+2 >= len(s) || charClass[s[i+1]]&classHex == 0 || charClass[s[i+2]]&classHex == 0 {
+			return -1, false
+		}
+		escaped = true
+		i += 3
 	}
-	return i, escaped
 }
 
 const (
 	classToken = 1 << iota // RFC 7230 tchar
-	classOctet             // W3C baggage-octet
+	classOctet             // W3C baggage-octet (documentation; classPlain is what scanning uses)
 	classHex               // hex digit
+	classPlain             // baggage-octet other than '%'
 )
 
 // charClass maps each byte to its classes.
@@ -364,6 +364,9 @@ var charClass = func() (t [256]uint8) {
 	for c := 0x21; c <= 0x7e; c++ {
 		if c != '"' && c != ',' && c != ';' && c != '\\' {
 			t[c] |= classOctet
+			if c != '%' {
+				t[c] |= classPlain
+			}
 		}
 		if isAlnum(byte(c)) || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0 {
 			t[c] |= classToken

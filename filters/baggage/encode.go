@@ -104,7 +104,7 @@ func encodedLen(value string) int {
 	for i := 0; i < len(value); {
 		c := value[i]
 		if c < utf8.RuneSelf {
-			if charClass[c]&classOctet != 0 && c != '%' {
+			if charClass[c]&classPlain != 0 {
 				n++
 			} else {
 				n += 3
@@ -131,7 +131,7 @@ func appendEncoded(b *strings.Builder, value string) {
 	for i := 0; i < len(value); {
 		c := value[i]
 		if c < utf8.RuneSelf {
-			if charClass[c]&classOctet != 0 && c != '%' {
+			if charClass[c]&classPlain != 0 {
 				b.WriteByte(c)
 			} else {
 				writeEscaped(b, c)
