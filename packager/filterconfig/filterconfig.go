@@ -1,0 +1,59 @@
+// Package filterconfig is the CLI's registry of laneway filters: each entry validates
+// a plugin config with the filter's own ParseConfig and carries the filter's
+// WasmPlugin defaults.
+package filterconfig
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/laneway/laneway/shadowtag"
+	"github.com/laneway/laneway/synthetic"
+	"github.com/laneway/laneway/tenantroute"
+)
+
+// Filter is what the CLI knows about one filter.
+type Filter struct {
+	// Name is the filter's directory under filters/ and its default WasmPlugin name.
+	Name string
+	// Summary is a one-line description for help text.
+	Summary string
+	// MatchMode is the default WasmPlugin traffic mode ("" means all traffic).
+	MatchMode string
+	// Validate parses a JSON plugin config exactly as the filter does on configure.
+	Validate func(config []byte) error
+}
+
+var registry = map[string]Filter{
+	"tenantroute": {Summary: "tenant routing from W3C baggage (caller side)", MatchMode: "CLIENT", Validate: validator(tenantroute.ParseConfig)},
+	"shadowtag":   {Summary: "shadow/mirror traffic detection and containment", Validate: validator(shadowtag.ParseConfig)},
+	"synthetic":   {Summary: "synthetic transaction marking and refusal of unsafe calls", Validate: validator(synthetic.ParseConfig)},
+}
+
+func validator[C any](parse func([]byte) (C, error)) func([]byte) error {
+	return func(b []byte) error {
+		_, err := parse(b)
+		return err
+	}
+}
+
+// Names lists the known filters, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns the named filter or an error listing the known ones.
+func Lookup(name string) (Filter, error) {
+	f, ok := registry[name]
+	if !ok {
+		return Filter{}, fmt.Errorf("unknown filter %q: expected one of %s", name, strings.Join(Names(), ", "))
+	}
+	f.Name = name
+	return f, nil
+}
