@@ -458,6 +458,9 @@ func objectFields(v gjson.Result, prefix string, allowed []string) (map[string]g
 			}
 		}
 		if !known {
+			if name == "" {
+				name = "(empty name)"
+			}
 			err = cfgErr(prefix+name, "an unknown field", "the fields "+strings.Join(allowed, ", "))
 			return false
 		}

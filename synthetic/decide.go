@@ -67,8 +67,9 @@ type Decision struct {
 	AwaitAck bool
 	// HasHeader and HasBaggage say where the marker was; StripToken: a token header must be removed.
 	HasHeader, HasBaggage, StripToken bool
-	// Reason is a short static explanation for debug logs.
-	Reason string
+	// Reason is a short static explanation for debug logs; TokenReason says why a token
+	// (if configured) did not vouch for the request.
+	Reason, TokenReason string
 }
 
 // Synthetic reports whether the request goes on (or is answered) as a synthetic transaction.
@@ -169,7 +170,8 @@ func (c *Config) Decide(headers [][2]string, src PrincipalSource, now time.Time)
 		id = ""
 	}
 	if c.Mode != ModeOutbound {
-		trusted, tokenID, reason := c.trust(&s, src, now)
+		trusted, tokenID, reason, tokenReason := c.trust(&s, src, now)
+		d.TokenReason = tokenReason
 		if !trusted {
 			d.Action, d.Reason = ActionStrip, reason
 			return d
@@ -201,43 +203,50 @@ func (c *Config) Decide(headers [][2]string, src PrincipalSource, now time.Time)
 }
 
 // trust reports whether a marked request comes from a trusted source; a valid token's id is returned.
-func (c *Config) trust(s *scan, src PrincipalSource, now time.Time) (trusted bool, tokenID, reason string) {
-	reason = "no trusted source configured"
+// The reasons are static strings: an outsider flooding markers costs no allocation here.
+func (c *Config) trust(s *scan, src PrincipalSource, now time.Time) (trusted bool, tokenID, reason, tokenReason string) {
 	if c.secret != nil {
 		switch {
 		case s.tokens == 0:
-			reason = "no token"
+			tokenReason = "no token"
 		case s.tokens > 1:
-			reason = "several token headers"
+			tokenReason = "several token headers"
 		default:
 			id, err := VerifyToken(c.secret, s.token, now, c.MaxSkew, c.MaxLifetime)
 			switch {
 			case err == ErrTokenExpired:
-				reason = "token expired"
+				tokenReason = "token expired"
 			case err == ErrTokenForged:
-				reason = "token signature mismatch"
+				tokenReason = "token signature mismatch"
 			case err == ErrTokenTooLong:
-				reason = "token lifetime too long"
+				tokenReason = "token lifetime too long"
 			case err != nil:
-				reason = "token malformed"
+				tokenReason = "token malformed"
 			case s.id != "" && s.id != id:
-				reason = "marker id differs from the token's"
+				tokenReason = "marker id differs from the token's"
 			default:
-				return true, id, "valid token"
+				return true, id, "valid token", ""
 			}
 		}
 	}
 	if len(c.Principals) == 0 && len(c.Prefixes) == 0 {
-		return false, "", reason
+		if c.secret == nil {
+			return false, "", "no trusted source configured", ""
+		}
+		return false, "", "no trusted peer identities configured", tokenReason
 	}
-	p, ok := src.Principal()
+	var p string
+	ok := false
+	if src != nil {
+		p, ok = src.Principal()
+	}
 	if !ok {
-		return false, "", reason + "; no peer identity"
+		return false, "", "no peer identity", tokenReason
 	}
 	if c.principalTrusted(p) {
-		return true, "", "trusted peer identity"
+		return true, "", "trusted peer identity", tokenReason
 	}
-	return false, "", reason + "; peer identity not trusted"
+	return false, "", "peer identity not trusted", tokenReason
 }
 
 func (c *Config) principalTrusted(p string) bool {

@@ -122,7 +122,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	case ActionStrip:
 		h.p.m.stripped.Increment(1)
 		h.strip(headers, &d)
-		proxywasm.LogDebugf("synthetic: stripped marker: %s", d.Reason)
+		proxywasm.LogDebugf("synthetic: stripped marker: %s (%s)", d.Reason, d.TokenReason)
 		return types.ActionContinue
 	}
 	if d.ID == "" {

@@ -1,0 +1,137 @@
+package synthetic
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func mustConfig(t testing.TB, js string) *Config {
+	t.Helper()
+	c, err := ParseConfig([]byte(js))
+	require.NoError(t, err)
+	return &c
+}
+
+// countingSource counts how often Decide asks for the peer identity.
+type countingSource struct {
+	p     string
+	calls int
+}
+
+func (s *countingSource) Principal() (string, bool) { s.calls++; return s.p, s.p != "" }
+
+func TestDecideAsksForThePeerIdentityOnlyWhenNeeded(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"],"token":{"secret":"`+testSecret+`"}}}`)
+	now := time.Now()
+	tok, err := MintToken([]byte(testSecret), "tx", now.Add(time.Minute))
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		headers [][2]string
+		calls   int
+	}{
+		{"an unmarked request does not ask", req("GET", "a", "baggage", "k=v"), 0},
+		{"a marked request with a valid token does not ask", req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), 0},
+		{"a marked request without token asks once", req("GET", "a", "x-laneway-synthetic", "1"), 1},
+		{"a baggage mention of the key inside another member does not ask", req("GET", "a", "baggage", "x-laneway-synthetic-ish=1"), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &countingSource{p: trustedSA}
+			c.Decide(tt.headers, src, now)
+			assert.Equal(t, tt.calls, src.calls)
+		})
+	}
+}
+
+func TestParticipantMatching(t *testing.T) {
+	c := mustConfig(t, `{"mode":"outbound","participants":["orders","pay.shop:8080","*.sbx.svc.cluster.local","[::1]:9000"]}`)
+	tests := []struct {
+		authority string
+		want      bool
+	}{
+		{"orders", true},
+		{"orders:80", true},
+		{"ORDERS:80", true},
+		{"orders.", true},
+		{"orders2", false},
+		{"pay.shop:8080", true},
+		{"pay.shop", false},
+		{"pay.shop:9090", false},
+		{"a.sbx.svc.cluster.local", true},
+		{"a.b.sbx.svc.cluster.local:443", true},
+		{"sbx.svc.cluster.local", false},
+		{"evilsbx.svc.cluster.local", false},
+		{"[::1]:9000", true},
+		{"[::1]:9001", false},
+		{"", false},
+		{":80", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, c.isParticipant(tt.authority), "authority %q", tt.authority)
+	}
+}
+
+func TestDecideAtOutbound(t *testing.T) {
+	c := mustConfig(t, `{"mode":"outbound","participants":["orders"],"mutatingMethods":["POST","PURGE"],"ack":{"required":true}}`)
+	tests := []struct {
+		name        string
+		headers     [][2]string
+		action      Action
+		awaitAck    bool
+		participant bool
+	}{
+		{"an unmarked write is left alone", req("POST", "billing"), ActionNone, false, false},
+		{"a synthetic custom mutating method to a non-participant is refused", req("PURGE", "billing", "x-laneway-synthetic", "1"), ActionRefuse, false, false},
+		{"a synthetic PUT is a read when PUT is not listed as mutating", req("PUT", "billing", "x-laneway-synthetic", "1"), ActionForward, false, false},
+		{"a synthetic write to a participant awaits its ack", req("POST", "orders", "x-laneway-synthetic", "1"), ActionForward, true, true},
+		{"a synthetic read of a participant awaits no ack", req("GET", "orders", "x-laneway-synthetic", "1"), ActionForward, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := c.Decide(tt.headers, StaticPrincipal(""), time.Now())
+			assert.Equal(t, tt.action, d.Action, "action %s, reason %s", d.Action, d.Reason)
+			assert.Equal(t, tt.awaitAck, d.AwaitAck)
+			assert.Equal(t, tt.participant, d.Participant)
+			assert.Equal(t, tt.action >= ActionForward, d.Synthetic())
+			assert.False(t, d.Accepted, "outbound makes no trust decision")
+		})
+	}
+}
+
+func TestDecideExplainsWhyAMarkerWasStripped(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"],"token":{"secret":"`+testSecret+`"}}}`)
+	now := time.Now()
+	expired, err := MintToken([]byte(testSecret), "tx", now.Add(-time.Hour))
+	require.NoError(t, err)
+	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", expired), StaticPrincipal(otherSA), now)
+	assert.Equal(t, ActionStrip, d.Action)
+	assert.Equal(t, "peer identity not trusted", d.Reason)
+	assert.Equal(t, "token expired", d.TokenReason)
+	assert.True(t, d.StripToken)
+
+	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "a", "x-laneway-synthetic-token", "b"), StaticPrincipal(""), now)
+	assert.Equal(t, "no peer identity", d.Reason)
+	assert.Equal(t, "several token headers", d.TokenReason)
+}
+
+func TestRepeatedMarkerHeadersWithOneIdAgree(t *testing.T) {
+	c := mustConfig(t, `{"mode":"outbound"}`)
+	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic", "1;id=tx-9", "baggage", "laneway-synthetic=tx-9"), nil, time.Now())
+	assert.Equal(t, "tx-9", d.ID)
+	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1;id=tx-8", "x-laneway-synthetic", "1;id=tx-9"), nil, time.Now())
+	assert.Equal(t, "", d.ID, "disagreeing ids leave the id to be generated")
+	assert.Equal(t, ActionForward, d.Action)
+}
+
+func TestBaggageWithIDLeavesAnAlreadyNormalisedHeaderAlone(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound"}`)
+	_, change := c.BaggageWithID(req("GET", "a", "baggage", "k=v,laneway-synthetic=tx"), "tx")
+	assert.False(t, change)
+	v, change := c.BaggageWithID(req("GET", "a", "baggage", "k=v", "baggage", "laneway-synthetic=tx,laneway-synthetic=tx"), "tx")
+	assert.True(t, change)
+	assert.Equal(t, "k=v,laneway-synthetic=tx", v)
+}
