@@ -52,7 +52,7 @@ func TestWasmPluginYAMLMatchesGoldenAndRoundTrips(t *testing.T) {
 		{name: "wasmplugin_targetrefs", opts: WasmPluginOptions{
 			Name: "tenantroute-gw", Namespace: "istio-ingress", Image: "oci://registry.example.com/laneway/tenantroute@sha256:" + digest,
 			TargetRefs: []TargetRef{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: "public"}},
-			Phase: "AUTHN", FailStrategy: "FAIL_CLOSE", MatchPorts: []uint32{8080}, PullPolicy: "IfNotPresent",
+			Phase:      "AUTHN", FailStrategy: "FAIL_CLOSE", MatchPorts: []uint32{8080}, PullPolicy: "IfNotPresent",
 		}},
 	}
 	for _, tc := range tests {

@@ -8,12 +8,12 @@ import (
 	"regexp"
 	"strings"
 
-	extv1alpha1 "istio.io/api/extensions/v1alpha1"
-	typev1beta1 "istio.io/api/type/v1beta1"
-	clientext "istio.io/client-go/pkg/apis/extensions/v1alpha1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+	extv1alpha1 "istio.io/api/extensions/v1alpha1"
+	typev1beta1 "istio.io/api/type/v1beta1"
+	clientext "istio.io/client-go/pkg/apis/extensions/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -55,7 +55,7 @@ var (
 	sha256Hex  = regexp.MustCompile(`^[a-f0-9]{64}$`)
 	dnsLabel   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	dnsSubname = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	headerName = regexp.MustCompile(`^[a-z0-9!#$%&'*+.^_`+"`"+`|~-]+$`)
+	headerName = regexp.MustCompile(`^[a-z0-9!#$%&'*+.^_` + "`" + `|~-]+$`)
 )
 
 // allowedTargetKinds are the targetRef kinds Istio accepts for WasmPlugins, by group.
