@@ -1,0 +1,139 @@
+package tenantroute
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/testenv"
+)
+
+// The Wasm leg: the scenario table replayed against dist/tenantroute.wasm in testenv, under both Envoy
+// generations. testenv.DistModule fails the test (never skips) when the module has not been built.
+
+var wasmProfiles = []struct {
+	name    string
+	profile testenv.Profile
+}{{"envoy-1.33", testenv.Envoy133}, {"envoy-1.39", testenv.Envoy139}}
+
+func toTestenv(h [][2]string) testenv.Headers {
+	out := make(testenv.Headers, len(h))
+	for i, p := range h {
+		out[i] = testenv.Header{Key: p[0], Value: p[1]}
+	}
+	return out
+}
+
+func fromTestenv(h testenv.Headers) [][2]string {
+	out := make([][2]string, len(h))
+	for i, p := range h {
+		out[i] = [2]string{p.Key, p.Value}
+	}
+	return out
+}
+
+// wasmCounter reads a counter; metrics are shared by the Runtime's VMs, so callers compare deltas.
+func wasmCounter(vm *testenv.VM, outcome string) int64 {
+	m, ok := vm.Metric(metricPrefix + outcome + metricSuffix)
+	if !ok {
+		return 0
+	}
+	return m.Value
+}
+
+func TestScenariosUnderWasm(t *testing.T) {
+	wasm := testenv.DistModule(t, "tenantroute")
+	ctx := context.Background()
+	for _, p := range wasmProfiles {
+		t.Run(p.name, func(t *testing.T) {
+			rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = rt.Close(ctx) })
+			for _, sc := range scenarios {
+				t.Run(sc.name, func(t *testing.T) {
+					vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(sc.config)})
+					require.NoError(t, err)
+					t.Cleanup(func() { _ = vm.Close(ctx) })
+					before := map[string]int64{}
+					for _, name := range counterNames {
+						before[name] = wasmCounter(vm, name)
+					}
+
+					s := vm.NewHTTPStream()
+					require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(sc.request), true))
+					got := fromTestenv(s.Request().Headers)
+					s.Complete()
+					require.NoError(t, vm.Err())
+
+					assert.ElementsMatch(t, sc.want, got)
+					for _, name := range counterNames {
+						assert.Equal(t, int64(sc.counts[name]), wasmCounter(vm, name)-before[name], "counter %s", name)
+					}
+					changed := !assert.ObjectsAreEqual(sortedPairs(sc.request), sortedPairs(sc.want))
+					assert.Equal(t, changed, s.RouteCacheClears() == 1, "clear_route_cache is called once exactly when headers changed")
+					assert.Equal(t, changed, s.HeaderRouteCacheClears() > 0)
+					warns := vm.LogsAt(testenv.LogWarn)
+					if sc.warn == "" {
+						assert.Empty(t, warns)
+					} else {
+						require.Len(t, warns, 1)
+						assert.Contains(t, warns[0], sc.warn)
+					}
+					assert.Empty(t, vm.LogsAt(testenv.LogError))
+					assert.Empty(t, vm.LogsAt(testenv.LogCritical))
+				})
+			}
+		})
+	}
+}
+
+func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {
+	wasm := testenv.DistModule(t, "tenantroute")
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+	for _, p := range wasmProfiles {
+		t.Run(p.name, func(t *testing.T) {
+			_, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(`{"allow":["Not A Label"]}`)})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "proxy_on_configure returned false")
+			assert.Contains(t, err.Error(), `"allow[0]"`)
+		})
+	}
+}
+
+func TestWasmStartLogsTheEffectiveConfigAndSurvivesManyRequests(t *testing.T) {
+	wasm := testenv.DistModule(t, "tenantroute")
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+	for _, p := range wasmProfiles {
+		t.Run(p.name, func(t *testing.T) {
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(`{"allow":["acme"],"invalidLogLimit":3}`)})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = vm.Close(ctx) })
+			infos := vm.LogsAt(testenv.LogInfo)
+			require.Len(t, infos, 1)
+			assert.Contains(t, infos[0], "tenantroute: started with baggageKeys=[laneway-tenant,sd-routing-key]")
+			before := wasmCounter(vm, "routed")
+			// Enough requests for the Go runtime to collect garbage several times inside the VM.
+			for i := 0; i < 2000; i++ {
+				s := vm.NewHTTPStream()
+				tenant := "acme"
+				if i%2 == 1 {
+					tenant = fmt.Sprintf("t%d", i)
+				}
+				require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(req(hdr("baggage", "laneway-tenant="+tenant))), true))
+				s.Complete()
+				require.NoError(t, vm.Err())
+			}
+			assert.Equal(t, int64(1000), wasmCounter(vm, "routed")-before)
+			assert.Len(t, vm.LogsAt(testenv.LogWarn), 4, "three distinct values, then the set-is-full line")
+		})
+	}
+}
