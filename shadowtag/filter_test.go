@@ -17,19 +17,28 @@ func directionBytes(d int64) []byte {
 	return b
 }
 
-// newHost starts a plugin with config under proxytest, with clear_route_cache
-// registered; it counts the route-cache clears.
+// newHost starts a plugin with config under proxytest (released at the end of t),
+// with clear_route_cache registered; it counts the route-cache clears.
 func newHost(t testing.TB, config string, direction int64) (proxytest.HostEmulator, *int) {
+	host, clears, reset := startHost(t, config, direction)
+	t.Cleanup(reset)
+	return host, clears
+}
+
+// startHost is newHost with an explicit release (proxytest allows one host at a time).
+func startHost(t testing.TB, config string, direction int64) (proxytest.HostEmulator, *int, func()) {
 	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(config))
 	if direction != 0 {
 		opt = opt.WithProperty(directionProperty, directionBytes(direction))
 	}
 	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(reset)
 	clears := new(int)
 	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { *clears++; return []byte{0} })
-	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin(), "plugin start; critical logs: %v", host.GetCriticalLogs())
-	return host, clears
+	if host.StartPlugin() != types.OnPluginStartStatusOK {
+		reset()
+		require.FailNow(t, "plugin did not start", "critical logs: %v", host.GetCriticalLogs())
+	}
+	return host, clears, reset
 }
 
 func counter(t testing.TB, host proxytest.HostEmulator, name string) uint64 {
