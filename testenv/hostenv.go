@@ -768,7 +768,6 @@ func (vm *VM) deliverHTTPCall(tok uint32, h HTTPCallHandler, req HTTPCallRequest
 	}
 	if err != nil {
 		vm.statusCode, vm.statusMsg = stBrokenConnection, "reset"
-		vm.httpResp = &HTTPCallResponse{}
 		_, _ = vm.call(vm.root, vm.fn.httpCallResponse, uint64(vm.root.id), uint64(tok), 0, 0, 0)
 	} else {
 		vm.statusCode, vm.statusMsg = stOK, ""

@@ -97,7 +97,8 @@ type VM struct {
 	statusCode uint32
 	statusMsg  string
 
-	logs []LogEntry
+	logs  []LogEntry
+	fdBuf [3]string
 
 	pending    []func()
 	inboxMu    sync.Mutex
@@ -178,6 +179,7 @@ func (vm *VM) start() error {
 		vm.phase = phaseInit
 		err := startFn.CallWithStack(vm.cctx, vm.stack)
 		vm.phase = phaseNormal
+		vm.flushFD()
 		if err != nil {
 			vm.failed = err
 			return vm.startErr(name+" failed", err)
@@ -267,6 +269,7 @@ func (vm *VM) call(c *hctx, fn api.Function, params ...uint64) (uint64, error) {
 	copy(vm.stack, params)
 	err := fn.CallWithStack(vm.cctx, vm.stack)
 	vm.effective = prev
+	vm.flushFD()
 	if err != nil {
 		vm.fail(fmt.Errorf("%s: %w", fn.Definition().ExportNames()[0], err))
 		return 0, vm.failed

@@ -162,6 +162,38 @@ func wasiImpls(p Profile) map[string]hostFunc {
 	return m
 }
 
+// fdWrite logs fd 1 at info and fd 2 at error, one entry per line. Envoy logs each
+// fd_write call with one trailing newline stripped; Go's runtime writes a panic in many
+// small pieces, so testenv joins them into lines (flushed when the callback returns).
+func (vm *VM) fdWrite(fd uint32, s string) {
+	vm.fdBuf[fd] += s
+	for {
+		i := strings.IndexByte(vm.fdBuf[fd], '\n')
+		if i < 0 {
+			return
+		}
+		vm.logf(fdLevel(fd), vm.fdBuf[fd][:i])
+		vm.fdBuf[fd] = vm.fdBuf[fd][i+1:]
+	}
+}
+
+// flushFD logs any unterminated fd 1/2 output.
+func (vm *VM) flushFD() {
+	for fd := uint32(1); fd <= 2; fd++ {
+		if vm.fdBuf[fd] != "" {
+			vm.logf(fdLevel(fd), vm.fdBuf[fd])
+			vm.fdBuf[fd] = ""
+		}
+	}
+}
+
+func fdLevel(fd uint32) LogLevel {
+	if fd == 2 {
+		return LogError
+	}
+	return LogInfo
+}
+
 // wasiFdWrite logs fd 1 at info and fd 2 at error, stripping one trailing newline;
 // nwrittenArg is the index of the nwritten out-param (3 for fd_write, 4 for fd_pwrite).
 func wasiFdWrite(nwrittenArg int) hostFunc {
@@ -186,12 +218,7 @@ func fdWrite(vm *VM, s []uint64, nwrittenArg int) {
 		b.Write(data)
 	}
 	nwritten := uint32(b.Len())
-	msg := strings.TrimSuffix(b.String(), "\n")
-	level := LogInfo
-	if fd == 2 {
-		level = LogError
-	}
-	vm.logf(level, msg)
+	vm.fdWrite(fd, b.String())
 	if !vm.mem.WriteUint32Le(u32(s[nwrittenArg]), nwritten) {
 		ret(s, wasiINVAL)
 		return

@@ -40,6 +40,7 @@ type pluginContext struct {
 	gauge                  proxywasm.MetricGauge
 	hist                   proxywasm.MetricHistogram
 	tcpNew, queueDelivered proxywasm.MetricCounter
+	tcp                    bool // plugin config "tcp": a network filter (no HTTP contexts)
 }
 
 func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
@@ -53,6 +54,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 		return false
 	}
 	proxywasm.LogInfof("plugin start config=%q", string(cfg))
+	p.tcp = string(cfg) == "tcp"
 	if p.queue, err = proxywasm.RegisterSharedQueue("conformance-q"); err != nil {
 		proxywasm.LogCriticalf("register queue: %v", err)
 		return false
@@ -103,6 +105,9 @@ func (p *pluginContext) NewTcpContext(id uint32) types.TcpContext {
 }
 
 func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	if p.tcp {
+		return nil // the SDK then creates a TCP context
+	}
 	return &httpContext{id: id, plugin: p}
 }
 
@@ -300,6 +305,7 @@ func (h *httpContext) OnHttpRequestTrailers(n int) types.Action {
 	_ = proxywasm.AddHttpRequestTrailer("x-trailers-seen", strconv.Itoa(len(all))+"|"+errName(err)+"|"+v+"|"+errName(err2))
 	_ = proxywasm.ReplaceHttpRequestTrailer("x-t", "replaced")
 	_ = proxywasm.RemoveHttpRequestTrailer("x-drop")
+	all, _ = proxywasm.GetHttpRequestTrailers()
 	_ = proxywasm.ReplaceHttpRequestTrailers(append(all, [2]string{"x-set", "1"}))
 	return types.ActionContinue
 }
