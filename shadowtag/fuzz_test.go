@@ -101,13 +101,18 @@ func FuzzDecide(f *testing.F) {
 
 func values(h [][2]string, name string) []string { return headerValues(h, name) }
 
+// silenceLogs discards the standard logger (proxytest logs every host call) until tb ends.
+func silenceLogs(tb testing.TB) {
+	prev := log.Writer()
+	log.SetOutput(io.Discard)
+	tb.Cleanup(func() { log.SetOutput(prev) })
+}
+
 // FuzzFilter drives whole filters under proxytest with random headers: no panic, and a
 // request stops exactly when a local response was sent and counted as suppressed.
 func FuzzFilter(f *testing.F) {
 	addFuzzSeeds(f)
-	prev := log.Writer()
-	log.SetOutput(io.Discard) // proxytest logs every host call
-	f.Cleanup(func() { log.SetOutput(prev) })
+	silenceLogs(f)
 	f.Fuzz(func(t *testing.T, method, authority, marker, bag, name, value string) {
 		pairs := fuzzHeaders(method, authority, marker, bag, name, value)
 		for _, js := range fuzzConfigs {
