@@ -1,0 +1,190 @@
+package synthetic
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/testenv"
+)
+
+// The Wasm leg: the scenario table replayed against dist/synthetic.wasm in
+// testenv, under both Envoy generations. A missing module fails the test
+// (testenv.DistModule), it never skips: run `make build` first.
+
+var profiles = []testenv.Profile{testenv.Envoy133, testenv.Envoy139}
+
+func wasmRuntime(t testing.TB) *testenv.Runtime {
+	t.Helper()
+	rt, err := testenv.NewRuntime(context.Background(), testenv.RuntimeOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	return rt
+}
+
+func toHeaders(pairs [][2]string) testenv.Headers {
+	h := make(testenv.Headers, len(pairs))
+	for i, p := range pairs {
+		h[i] = testenv.Header{Key: p[0], Value: p[1]}
+	}
+	return h
+}
+
+func toPairs(h testenv.Headers) [][2]string {
+	out := make([][2]string, len(h))
+	for i, kv := range h {
+		out[i] = [2]string{kv.Key, kv.Value}
+	}
+	return out
+}
+
+func counterValue(vm *testenv.VM, outcome string) uint64 {
+	m, ok := vm.Metric(MetricName(outcome))
+	if !ok {
+		return 0
+	}
+	return uint64(m.Value)
+}
+
+// runWasm runs one scenario on a fresh VM of wasm; counters are the change the
+// scenario caused (metrics are shared by every VM of a runtime, as in Envoy).
+func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, sc scenario) outcome {
+	props := map[string][]byte{}
+	if sc.uriSAN != "" {
+		props["connection.uri_san_peer_certificate"] = testenv.StringValue(sc.uriSAN)
+	}
+	if sc.sourcePrincipal != "" {
+		props["source.principal"] = testenv.StringValue(sc.sourcePrincipal)
+	}
+	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(sc.config), Properties: props})
+	require.NoError(t, err)
+	defer func() { _ = vm.Close(context.Background()) }()
+	before := map[string]uint64{}
+	for _, o := range allOutcomes {
+		before[o] = counterValue(vm, o)
+	}
+
+	s := vm.NewHTTPStream()
+	action := s.RequestHeaders(toHeaders(sc.request), false)
+	var got outcome
+	if lr := s.LocalResponse(); lr != nil {
+		got.localStatus, got.localBody, got.localHeaders = int(lr.StatusCode), string(lr.Body), toPairs(lr.Headers)
+	} else {
+		assert.Equal(t, testenv.ActionContinue, action)
+		got.upstream = toPairs(s.Request().Headers)
+		if sc.response != nil {
+			txid := upstreamID(got.upstream)
+			resp := make(testenv.Headers, len(sc.response))
+			for i, h := range sc.response {
+				resp[i] = testenv.Header{Key: h[0], Value: strings.ReplaceAll(h[1], "{id}", txid)}
+			}
+			assert.Equal(t, testenv.ActionContinue, s.ResponseHeaders(resp, true))
+		}
+	}
+	s.Complete()
+	require.NoError(t, vm.Err(), "the module must not trap")
+	got.routeCacheClear = s.RouteCacheClears()
+	got.counters = map[string]uint64{}
+	for _, o := range allOutcomes {
+		got.counters[o] = counterValue(vm, o) - before[o]
+	}
+	got.warnLogs = vm.LogsAt(testenv.LogWarn)
+	return got
+}
+
+func TestScenariosInWasm(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	rt := wasmRuntime(t)
+	for _, p := range profiles {
+		t.Run(p.String(), func(t *testing.T) {
+			for _, sc := range scenarios(t, time.Now()) {
+				t.Run(sc.name, func(t *testing.T) {
+					check(t, sc, runWasm(t, rt, p, wasm, sc))
+				})
+			}
+		})
+	}
+}
+
+func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	rt := wasmRuntime(t)
+	for _, p := range profiles {
+		_, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{"mode":"inbound","ack":{}}`)})
+		require.Error(t, err, p.String())
+		assert.Contains(t, err.Error(), `field "ack"`)
+	}
+}
+
+// TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133 sends enough synthetic traffic
+// (token checks, id generation, refusals) to run the garbage collector many times;
+// on Envoy 1.33–1.38 a Go timer armed anywhere (crypto/rand, time.AfterFunc) would
+// make that fatal.
+func TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	rt := wasmRuntime(t)
+	tok, err := MintToken([]byte(testSecret), "tx-load", time.Now().Add(10*time.Minute))
+	require.NoError(t, err)
+	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{
+		Profile:      testenv.Envoy133,
+		PluginConfig: []byte(`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],"ack":{"required":true}}`),
+		LogLevel:     testenv.LogInfo,
+	})
+	require.NoError(t, err)
+	defer func() { _ = vm.Close(context.Background()) }()
+	for i := 0; i < 3000; i++ {
+		host := []string{"orders", "billing"}[i%2]
+		s := vm.NewHTTPStream()
+		s.RequestHeaders(testenv.RequestHeaders("POST", host, "/", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok,
+			"baggage", "laneway-tenant=acme,k"+strings.Repeat("x", i%50)+"=v"), true)
+		if s.LocalResponse() == nil {
+			s.ResponseHeaders(testenv.Headers{{Key: ":status", Value: "200"}, {Key: DefaultAckHeader, Value: "tx-load"}}, true)
+		}
+		s.Complete()
+		require.NoError(t, vm.Err(), "request %d", i)
+	}
+	assert.Equal(t, uint64(1500), counterValue(vm, OutcomeRefused))
+	assert.Equal(t, uint64(1500), counterValue(vm, OutcomeAcked))
+}
+
+// BenchmarkWasmStream is one full request/response stream through dist/synthetic.wasm
+// in testenv, next to the same stream through dist/noop.wasm: compare the two.
+func BenchmarkWasmStream(b *testing.B) {
+	rt := wasmRuntime(b)
+	cfg := []byte(`{"mode":"edge","trust":{"principals":["` + trustedSA + `"]},"participants":["orders.shop.svc.cluster.local"],"ack":{"required":true}}`)
+	props := map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(trustedSA)}
+	for _, bc := range []struct {
+		name, module string
+		headers      [][2]string
+	}{
+		{"noop/unmarked", "noop", typical},
+		{"synthetic/unmarked", "synthetic", typical},
+		{"synthetic/synthetic write to participant", "synthetic", with("x-laneway-synthetic", "1;id=tx-bench")},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			pc := cfg
+			if bc.module == "noop" {
+				pc = []byte(`{}`)
+			}
+			vm, err := rt.LoadVM(context.Background(), testenv.DistModule(b, bc.module), testenv.VMOptions{
+				Profile: testenv.Envoy139, PluginConfig: pc, Properties: props, LogLevel: testenv.LogInfo,
+			})
+			require.NoError(b, err)
+			defer func() { _ = vm.Close(context.Background()) }()
+			req := toHeaders(bc.headers)
+			resp := testenv.Headers{{Key: ":status", Value: "200"}, {Key: DefaultAckHeader, Value: "tx-bench"}}
+			b.ReportAllocs()
+			for b.Loop() {
+				s := vm.NewHTTPStream()
+				s.RequestHeaders(req, true)
+				s.ResponseHeaders(resp, true)
+				s.Complete()
+			}
+			require.NoError(b, vm.Err())
+		})
+	}
+}
