@@ -213,6 +213,22 @@ func PluginConfigJSON(wp *clientext.WasmPlugin) ([]byte, error) {
 	return protojson.Marshal(wp.Spec.PluginConfig)
 }
 
+// PluginConfigFromJSON returns the exact JSON the plugin receives for a config given
+// as a JSON object: the bytes istiod produces from spec.pluginConfig (empty for {}).
+func PluginConfigFromJSON(config []byte) ([]byte, error) {
+	if len(strings.TrimSpace(string(config))) == 0 {
+		return []byte{}, nil
+	}
+	st := &structpb.Struct{}
+	if err := protojson.Unmarshal(config, st); err != nil {
+		return nil, fmt.Errorf("pluginConfig: %v; expected a JSON or YAML object", err)
+	}
+	if len(st.Fields) == 0 {
+		return []byte{}, nil
+	}
+	return protojson.Marshal(st)
+}
+
 // ConfigToJSON accepts a plugin config file in JSON or YAML and returns JSON.
 func ConfigToJSON(b []byte) ([]byte, error) {
 	j, err := yaml.YAMLToJSON(b)

@@ -141,7 +141,7 @@ func pluginTar(module []byte) ([]byte, error) {
 // gzipDeterministic compresses b with an empty gzip header (no name, mtime 0).
 func gzipDeterministic(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/laneway/laneway/packager/wasminspect"
+)
+
+type inspectOptions struct {
+	formatOptions
+}
+
+type inspectResult struct {
+	File string `json:"file"`
+	*wasminspect.Report
+}
+
+func newInspectCommand(s Streams) *cobra.Command {
+	var o inspectOptions
+	cmd := &cobra.Command{
+		Use:   "inspect FILE.wasm|FILTER",
+		Short: "Show a module's ABI version, imports and exports, and which Envoy/Istio can load it",
+		Long: `Inspect reads a proxy-wasm module without running it and checks it against what each Envoy
+generation links (proxy-wasm 0.2.x host functions and the WASI subset Envoy provides). It exits
+non-zero, with the reason, when no supported Envoy can load the module (an unsupported import,
+a missing ABI marker or allocator export, a wrong signature), and prints the minimum Envoy and
+Istio versions otherwise.`,
+		Example: `  # Inspect a built filter by name (reads dist/tenantroute.wasm)
+  laneway inspect tenantroute
+
+  # Inspect any module and get machine-readable output
+  laneway inspect ./plugin.wasm --format json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			m, err := loadModule(args[0])
+			if err != nil {
+				return err
+			}
+			rep, err := wasminspect.Inspect(cmd.Context(), m.Bytes)
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.Path, err)
+			}
+			res := inspectResult{File: m.Path, Report: rep}
+			if err := o.print(s.Out, res, func(w io.Writer) error { return printInspect(w, res) }); err != nil {
+				return err
+			}
+			if err := rep.Refusal(); err != nil {
+				return fmt.Errorf("%s: %w", m.Path, err)
+			}
+			return nil
+		},
+	}
+	o.applyFlags(cmd, "text", "json", "yaml")
+	return cmd
+}
+
+func printInspect(w io.Writer, r inspectResult) error {
+	fmt.Fprintf(w, "File:   %s (%d bytes)\n", r.File, r.Size)
+	abi := r.ABIVersion
+	if abi == "" {
+		abi = "none (no proxy_abi_version_* export)"
+	}
+	fmt.Fprintf(w, "ABI:    proxy-wasm %s\n", abi)
+	if r.Loadable() {
+		fmt.Fprintf(w, "Needs:  Envoy >= %s, Istio >= %s\n", r.MinEnvoy, r.MinIstio)
+	} else {
+		fmt.Fprintf(w, "Needs:  no supported Envoy loads this module\n")
+	}
+	for _, s := range r.Support {
+		verdict := "loads"
+		if !s.Loads {
+			verdict = "REFUSED: " + s.Reason
+		}
+		fmt.Fprintf(w, "  %-16s %s\n", s.Generation, verdict)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "Note:   %s\n", n)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Imports (%d):\n", len(r.Imports))
+	for _, f := range r.Imports {
+		fmt.Fprintf(tw, "  %s.%s\t%s\n", f.Module, f.Name, f.Signature)
+	}
+	fmt.Fprintf(tw, "Exports (%d):\n", len(r.Exports))
+	for _, f := range r.Exports {
+		fmt.Fprintf(tw, "  %s\t%s\n", f.Name, f.Signature)
+	}
+	return tw.Flush()
+}

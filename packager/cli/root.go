@@ -1,0 +1,59 @@
+// Package cli holds the laneway commands (one file per command) and the flag groups
+// they share. Results go to stdout, progress and logs to stderr.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Streams are the standard streams a command uses.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// StdStreams returns the process's standard streams.
+func StdStreams() Streams { return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr} }
+
+// NewRootCommand returns the laneway command tree.
+func NewRootCommand(s Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "laneway",
+		Short: "Build, package and deploy laneway's proxy-wasm filters for Envoy and Istio",
+		Long: `laneway builds laneway's proxy-wasm filters with the standard Go toolchain, checks that Envoy can
+load them, packages them as OCI images Istio's agent accepts, and writes the Istio resources
+(WasmPlugin pinned by digest, VirtualService/DestinationRule) that deploy and route them.
+
+Results are printed on stdout (--format text|json|yaml); progress and logs on stderr.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.AddCommand(
+		newBuildCommand(s),
+		newInspectCommand(s),
+		newPushCommand(s),
+		newVerifyCommand(s),
+		newWasmPluginCommand(s),
+		newRoutesCommand(s),
+	)
+	return root
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(ctx context.Context, args []string, s Streams) int {
+	root := NewRootCommand(s)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(s.Err, "Error: %v\n", err)
+		return 1
+	}
+	return 0
+}

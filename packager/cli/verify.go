@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/laneway/laneway/packager/ociimage"
+	"github.com/laneway/laneway/packager/wasminspect"
+)
+
+type verifyOptions struct {
+	formatOptions
+	remoteOptions
+	ociLayout string
+	expect    string
+	output    string
+}
+
+type verifyResult struct {
+	Reference  string `json:"reference"`
+	Digest     string `json:"digest"`
+	SHA256     string `json:"sha256"`
+	Variant    string `json:"variant"`
+	Size       int    `json:"moduleSize"`
+	ABIVersion string `json:"abiVersion"`
+	MinEnvoy   string `json:"minEnvoy"`
+	MinIstio   string `json:"minIstio"`
+	Seconds    string `json:"elapsed"`
+}
+
+func newVerifyCommand(s Streams) *cobra.Command {
+	var o verifyOptions
+	cmd := &cobra.Command{
+		Use:   "verify REF",
+		Short: "Pull an image as Istio's agent would, extract plugin.wasm and check it",
+		Long: `Verify pulls REF with the same rules as Istio's agent (pkg/wasm imagefetcher, go-containerregistry):
+an index resolves to its linux/amd64 child; a Docker manifest needs a Docker gzip tar last layer;
+an OCI manifest is read as the compat variant (last layer tar+gzip, first entry named plugin.wasm)
+or else as the solo two-layer variant. The module must start with the \0asm magic and pass the
+same import/export checks as 'laneway inspect'.
+
+It prints the manifest digest: the value WasmPlugin.spec.sha256 must hold (for an index, the
+digest of the chosen child, not of the index).`,
+		Example: `  # Verify an image and print the digest to pin
+  laneway verify registry.example.com/laneway/tenantroute:v1
+
+  # Fail unless the image has the expected digest, and save the module
+  laneway verify localhost:5000/laneway/tenantroute:dev --expect-sha256 3f1c... -o plugin.wasm
+
+  # Verify an image in an OCI layout directory (REF is the tag)
+  laneway verify tenantroute --oci-layout dist/oci`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			res, module, err := o.run(cmd.Context(), s, args[0])
+			if err != nil {
+				return err
+			}
+			if o.output != "" {
+				if err := os.WriteFile(o.output, module, 0o644); err != nil {
+					return fmt.Errorf("write module: %w", err)
+				}
+				progress(s.Err, "Wrote %s (%d bytes)", o.output, len(module))
+			}
+			return o.print(s.Out, res, func(w io.Writer) error {
+				fmt.Fprintf(w, "Verified: %s (%s variant, %d-byte module, proxy-wasm %s)\n", res.Reference, res.Variant, res.Size, res.ABIVersion)
+				fmt.Fprintf(w, "Digest: %s\n", res.Digest)
+				fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
+				fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
+				return nil
+			})
+		},
+	}
+	o.formatOptions.applyFlags(cmd, "text", "json", "yaml")
+	o.remoteOptions.applyFlags(cmd)
+	cmd.Flags().StringVar(&o.ociLayout, "oci-layout", "", "read from this OCI image layout directory instead of a registry (REF is then the tag)")
+	cmd.Flags().StringVar(&o.expect, "expect-sha256", "", "fail unless the manifest digest is this hex value")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "also write the extracted module to this file")
+	return cmd
+}
+
+func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verifyResult, []byte, error) {
+	start := time.Now()
+	var (
+		ex  *ociimage.Extracted
+		err error
+	)
+	if o.ociLayout != "" {
+		img, lerr := ociimage.ReadLayout(o.ociLayout, ref)
+		if lerr != nil {
+			return nil, nil, lerr
+		}
+		if ex, err = ociimage.Extract(img); err != nil {
+			return nil, nil, fmt.Errorf("%s in %s: %w", ref, o.ociLayout, err)
+		}
+	} else {
+		ropts, rerr := o.resolve(s.In)
+		if rerr != nil {
+			return nil, nil, rerr
+		}
+		rctx, cancel := o.context(ctx)
+		defer cancel()
+		progress(s.Err, "Pulling %s with Istio's rules", ref)
+		if ex, err = ociimage.Fetch(rctx, ref, ropts); err != nil {
+			return nil, nil, err
+		}
+	}
+	if want := strings.TrimPrefix(o.expect, "sha256:"); want != "" && want != ex.ManifestDigest.Hex {
+		return nil, nil, fmt.Errorf("%s: manifest digest is %s, expected %s (--expect-sha256); the tag moved or the wrong image was pushed", ref, ex.ManifestDigest.Hex, want)
+	}
+	rep, err := wasminspect.Inspect(ctx, ex.Module)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: plugin.wasm: %w", ref, err)
+	}
+	if err := rep.Refusal(); err != nil {
+		return nil, nil, fmt.Errorf("%s: plugin.wasm: %w", ref, err)
+	}
+	return &verifyResult{
+		Reference: ref, Digest: ex.ManifestDigest.String(), SHA256: ex.ManifestDigest.Hex, Variant: string(ex.Variant),
+		Size: len(ex.Module), ABIVersion: rep.ABIVersion, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio,
+		Seconds: time.Since(start).Round(time.Millisecond).String(),
+	}, ex.Module, nil
+}

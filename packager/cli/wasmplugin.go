@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/laneway/laneway/packager/filterconfig"
+	"github.com/laneway/laneway/packager/istiores"
+	"github.com/laneway/laneway/packager/ociimage"
+)
+
+type wasmPluginOptions struct {
+	formatOptions
+	remoteOptions
+	image, sha256, config  string
+	name, namespace        string
+	selector, targetRefs   []string
+	phase, matchMode       string
+	priority               int32
+	ports                  []uint
+	failStrategy           string
+	pullSecret, pullPolicy string
+	pluginName, pluginType string
+}
+
+var defaultTargetGroups = map[string]string{
+	"Gateway":      "gateway.networking.k8s.io",
+	"GatewayClass": "gateway.networking.k8s.io",
+	"Service":      "",
+	"ServiceEntry": "networking.istio.io",
+}
+
+func newWasmPluginCommand(s Streams) *cobra.Command {
+	var o wasmPluginOptions
+	cmd := &cobra.Command{
+		Use:   "wasmplugin FILTER --image REF [--config FILE]",
+		Short: "Write an Istio WasmPlugin for a filter, pinned by image digest",
+		Long: `Wasmplugin writes an extensions.istio.io/v1alpha1 WasmPlugin for one of laneway's filters
+(` + strings.Join(filterconfig.Names(), ", ") + `).
+
+The plugin config (--config, JSON or YAML) is validated with the filter's own ParseConfig, on the
+exact JSON istiod will hand to the plugin, before anything is written; an invalid config names
+the offending field. The image is pinned by its manifest digest (spec.sha256): pass --sha256
+(printed by 'laneway push'), a REF@sha256:... reference, or let the command pull the image as
+Istio would to resolve and check it.
+
+Defaults:
+  --fail-strategy FAIL_OPEN: laneway's filters are not security controls. If the module cannot be
+    fetched or crashes, Istio then skips the filter (requests go to the baseline) instead of
+    answering every request with 403/503 (FAIL_CLOSE). Use FAIL_CLOSE for a filter that must never
+    be bypassed, e.g. tenantroute enforcing a trust boundary at the ingress gateway.
+  --match-mode: CLIENT for routing filters (tenantroute), since routing happens in the caller's
+    outbound sidecar or at a gateway; all traffic for the others.`,
+		Example: `  # WasmPlugin for tenantroute on the workloads labelled app=svc-a
+  laneway wasmplugin tenantroute --image registry.example.com/laneway/tenantroute:v1 \
+    --sha256 3f1c... --config tenantroute.yaml --namespace shop --selector app=svc-a
+
+  # Attach to a Gateway, fail closed, resolve the digest by pulling the image
+  laneway wasmplugin tenantroute --image localhost:5000/laneway/tenantroute:dev \
+    --target-ref Gateway/public --namespace istio-ingress --fail-strategy FAIL_CLOSE --phase AUTHN`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			f, err := filterconfig.Lookup(args[0])
+			if err != nil {
+				return err
+			}
+			if o.image == "" {
+				return fmt.Errorf("--image: got nothing, expected the image reference printed by `laneway push`")
+			}
+			var configJSON []byte
+			if o.config != "" {
+				raw, err := os.ReadFile(o.config)
+				if err != nil {
+					return fmt.Errorf("--config: %w", err)
+				}
+				if configJSON, err = istiores.ConfigToJSON(raw); err != nil {
+					return fmt.Errorf("--config %s: %w", o.config, err)
+				}
+			}
+			pluginJSON, err := istiores.PluginConfigFromJSON(configJSON)
+			if err != nil {
+				return fmt.Errorf("--config %s: %w", o.config, err)
+			}
+			if err := f.Validate(pluginJSON); err != nil {
+				src := "the empty plugin config"
+				if o.config != "" {
+					src = "--config " + o.config
+				}
+				return fmt.Errorf("%s is rejected by %s.ParseConfig: %w; fix the config so the filter can start (it would fail on_configure in Envoy)", src, f.Name, err)
+			}
+			digest := o.sha256
+			if digest == "" && !strings.Contains(o.image, "@sha256:") {
+				ropts, err := o.resolve(s.In)
+				if err != nil {
+					return err
+				}
+				ctx, cancel := o.context(cmd.Context())
+				defer cancel()
+				progress(s.Err, "No --sha256 given: pulling %s as Istio would to pin its digest", o.image)
+				ex, err := ociimage.Fetch(ctx, o.image, ropts)
+				if err != nil {
+					return fmt.Errorf("%w (or pass --sha256 to skip pulling)", err)
+				}
+				digest = ex.ManifestDigest.Hex
+			}
+			opts := istiores.WasmPluginOptions{
+				Name: o.name, Namespace: o.namespace, Image: o.image, Digest: digest,
+				PluginName: o.pluginName, Phase: o.phase, MatchMode: o.matchMode,
+				FailStrategy: o.failStrategy, PullPolicy: o.pullPolicy, ImagePullSecret: o.pullSecret,
+				Type: o.pluginType, Config: configJSON,
+			}
+			if opts.Name == "" {
+				opts.Name = f.Name
+			}
+			if opts.PluginName == "" {
+				opts.PluginName = f.Name
+			}
+			if !cmd.Flags().Changed("match-mode") {
+				opts.MatchMode = f.MatchMode
+			}
+			if cmd.Flags().Changed("priority") {
+				p := o.priority
+				opts.Priority = &p
+			}
+			for _, p := range o.ports {
+				opts.MatchPorts = append(opts.MatchPorts, uint32(p))
+			}
+			if opts.Selector, err = parseKeyValues("--selector", o.selector); err != nil {
+				return err
+			}
+			for _, tr := range o.targetRefs {
+				ref, err := parseTargetRef(tr)
+				if err != nil {
+					return err
+				}
+				opts.TargetRefs = append(opts.TargetRefs, ref)
+			}
+			wp, err := istiores.WasmPlugin(opts)
+			if err != nil {
+				return err
+			}
+			var out []byte
+			if o.format == "json" {
+				out, err = istiores.ToJSON(wp)
+				out = append(out, '\n')
+			} else {
+				out, err = istiores.ToYAML(wp)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = s.Out.Write(out)
+			return err
+		},
+	}
+	o.formatOptions.applyFlags(cmd, "yaml", "json")
+	o.remoteOptions.applyFlags(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&o.image, "image", "", "image reference (registry/repo:tag or registry/repo@sha256:...)")
+	fl.StringVar(&o.sha256, "sha256", "", "manifest digest hex to pin (default: resolved by pulling the image)")
+	fl.StringVar(&o.config, "config", "", "plugin config file, JSON or YAML (default: empty config, the filter's defaults)")
+	fl.StringVar(&o.name, "name", "", "WasmPlugin name (default: the filter name)")
+	fl.StringVarP(&o.namespace, "namespace", "n", "", "namespace (the mesh root namespace applies it mesh-wide)")
+	fl.StringArrayVar(&o.selector, "selector", nil, "workload label KEY=VALUE (repeatable); exclusive with --target-ref")
+	fl.StringArrayVar(&o.targetRefs, "target-ref", nil, "[GROUP/]KIND/NAME of a Gateway, GatewayClass, Service (waypoint) or ServiceEntry (repeatable)")
+	fl.StringVar(&o.phase, "phase", "", "AUTHN, AUTHZ or STATS (default: unspecified, just before the router)")
+	fl.Int32Var(&o.priority, "priority", 0, "order within the phase, higher first (default: unset, after any explicit priority)")
+	fl.StringVar(&o.matchMode, "match-mode", "", "CLIENT, SERVER or CLIENT_AND_SERVER (default: CLIENT for tenantroute, all traffic otherwise)")
+	fl.UintSliceVar(&o.ports, "port", nil, "only apply on these ports (repeatable)")
+	fl.StringVar(&o.failStrategy, "fail-strategy", "FAIL_OPEN", "FAIL_OPEN, FAIL_CLOSE or FAIL_RELOAD (see above)")
+	fl.StringVar(&o.pullSecret, "pull-secret", "", "kubernetes.io/dockerconfigjson Secret in the WasmPlugin's namespace")
+	fl.StringVar(&o.pullPolicy, "pull-policy", "", "IfNotPresent or Always (default: Istio's, IfNotPresent unless the tag is :latest)")
+	fl.StringVar(&o.pluginName, "plugin-name", "", "Envoy root_id (default: the filter name)")
+	fl.StringVar(&o.pluginType, "type", "", "HTTP (default) or NETWORK")
+	return cmd
+}
+
+// parseTargetRef parses [GROUP/]KIND/NAME, defaulting the group from the kind.
+func parseTargetRef(s string) (istiores.TargetRef, error) {
+	parts := strings.Split(s, "/")
+	switch len(parts) {
+	case 2:
+		g, ok := defaultTargetGroups[parts[0]]
+		if !ok {
+			return istiores.TargetRef{}, fmt.Errorf("--target-ref: got kind %q, expected Gateway, GatewayClass, Service or ServiceEntry (or GROUP/KIND/NAME)", parts[0])
+		}
+		return istiores.TargetRef{Group: g, Kind: parts[0], Name: parts[1]}, nil
+	case 3:
+		return istiores.TargetRef{Group: parts[0], Kind: parts[1], Name: parts[2]}, nil
+	}
+	return istiores.TargetRef{}, fmt.Errorf("--target-ref: got %q, expected KIND/NAME or GROUP/KIND/NAME, e.g. Gateway/public", s)
+}
+
