@@ -196,4 +196,3 @@ func parseTargetRef(s string) (istiores.TargetRef, error) {
 	}
 	return istiores.TargetRef{}, fmt.Errorf("--target-ref: got %q, expected KIND/NAME or GROUP/KIND/NAME, e.g. Gateway/public", s)
 }
-
