@@ -97,8 +97,9 @@ type VM struct {
 	statusCode uint32
 	statusMsg  string
 
-	logs  []LogEntry
-	fdBuf [3]string
+	logs         []LogEntry
+	callLogStart int
+	fdBuf        [3]string
 
 	pending    []func()
 	inboxMu    sync.Mutex
@@ -266,6 +267,7 @@ func (vm *VM) call(c *hctx, fn api.Function, params ...uint64) (uint64, error) {
 	}
 	prev := vm.effective
 	vm.effective = c
+	vm.callLogStart = len(vm.logs)
 	copy(vm.stack, params)
 	err := fn.CallWithStack(vm.cctx, vm.stack)
 	vm.effective = prev
@@ -279,7 +281,7 @@ func (vm *VM) call(c *hctx, fn api.Function, params ...uint64) (uint64, error) {
 
 func (vm *VM) fail(err error) {
 	if vm.failed == nil {
-		vm.failed = &TrapError{Err: err, Logs: vm.tailLogs(20)}
+		vm.failed = &TrapError{Err: err, Logs: vm.failureLogs()}
 	}
 }
 
@@ -305,11 +307,18 @@ func (e *TrapError) Error() string {
 
 func (e *TrapError) Unwrap() error { return e.Err }
 
-func (vm *VM) tailLogs(n int) []LogEntry {
-	if len(vm.logs) > n {
-		return append([]LogEntry(nil), vm.logs[len(vm.logs)-n:]...)
+// failureLogs returns the first lines the module logged in the failing callback (where
+// a Go runtime writes "panic: ..." or "fatal error: ..."), at most 30.
+func (vm *VM) failureLogs() []LogEntry {
+	start := vm.callLogStart
+	if start > len(vm.logs) {
+		start = len(vm.logs)
 	}
-	return append([]LogEntry(nil), vm.logs...)
+	l := vm.logs[start:]
+	if len(l) > 30 {
+		l = l[:30]
+	}
+	return append([]LogEntry(nil), l...)
 }
 
 // Err returns the VM's failure (a *TrapError), or nil while it is healthy.
