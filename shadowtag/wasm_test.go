@@ -1,0 +1,155 @@
+package shadowtag
+
+import (
+	"context"
+	"testing"
+
+	"github.com/laneway/laneway/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestScenariosAgainstTheWasmModule replays the scenario table against
+// dist/shadowtag.wasm in testenv under both Envoy generations. It fails (never
+// skips) when the module is missing: run `make build`.
+func TestScenariosAgainstTheWasmModule(t *testing.T) {
+	wasm := testenv.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+
+	// Metrics are shared by every VM of a runtime, as in one Envoy: compare deltas.
+	metric := func(vm *testenv.VM, name string) int64 {
+		m, ok := vm.Metric(MetricPrefix + name + "_total")
+		require.True(t, ok, "metric %s defined", name)
+		return m.Value
+	}
+	names := []string{"detected"}
+	for o := Outcome(0); o < numOutcomes; o++ {
+		names = append(names, o.String())
+	}
+
+	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
+		for _, sc := range scenarios {
+			t.Run(profileName(profile)+"/"+sc.name, func(t *testing.T) {
+				opts := testenv.VMOptions{Profile: profile, PluginConfig: []byte(sc.config)}
+				if sc.direction != 0 {
+					opts.Properties = map[string][]byte{"xds.listener_direction": testenv.IntValue(sc.direction)}
+				}
+				vm, err := rt.LoadVM(ctx, wasm, opts)
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = vm.Close(ctx) })
+				before := map[string]int64{}
+				for _, n := range names {
+					before[n] = metric(vm, n)
+				}
+
+				h := make(testenv.Headers, len(sc.headers))
+				for i, p := range sc.headers {
+					h[i] = testenv.Header{Key: p[0], Value: p[1]}
+				}
+				s := vm.NewHTTPStream()
+				action := s.RequestHeaders(h, false)
+				require.NoError(t, vm.Err(), "the module must not trap")
+
+				if sc.want.local != nil {
+					assert.Equal(t, testenv.ActionPause, action, "a suppressed request must not continue")
+					lr := s.LocalResponse()
+					require.NotNil(t, lr, "a local response must be sent")
+					assert.Equal(t, sc.want.local.status, lr.StatusCode)
+					assert.Equal(t, sc.want.local.body, string(lr.Body))
+					for k, v := range sc.want.local.headers {
+						assert.Equal(t, []string{v}, lr.Headers.Values(k), "local response header %s", k)
+					}
+				} else {
+					assert.Equal(t, testenv.ActionContinue, action)
+					assert.Nil(t, s.LocalResponse(), "no local response expected")
+				}
+				got := s.Request().Headers
+				for k, v := range sc.want.set {
+					assert.Equal(t, []string{v}, got.Values(k), "request header %s", k)
+				}
+				for _, k := range sc.want.absent {
+					assert.Empty(t, got.Values(k), "request header %s must be absent", k)
+				}
+				wantClears := 0
+				if sc.want.outcome == OutcomeRerouted {
+					wantClears = 1
+				}
+				assert.Equal(t, wantClears, s.RouteCacheClears(), "clear_route_cache calls")
+				s.Complete()
+				require.NoError(t, vm.Err())
+
+				for o := Outcome(0); o < numOutcomes; o++ {
+					want := int64(0)
+					if o == sc.want.outcome {
+						want = 1
+					}
+					assert.Equal(t, want, metric(vm, o.String())-before[o.String()], "counter %s", o)
+				}
+				wantDetected := int64(0)
+				if sc.want.detected {
+					wantDetected = 1
+				}
+				assert.Equal(t, wantDetected, metric(vm, "detected")-before["detected"])
+			})
+		}
+	}
+}
+
+func TestWasmModuleFailsToStartOnBadConfigWithACriticalLog(t *testing.T) {
+	wasm := testenv.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+	_, err = rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","outbound":{"action":"drop"}}`)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"outbound.action"`)
+}
+
+func profileName(p testenv.Profile) string {
+	if p == testenv.Envoy133 {
+		return "envoy-1.33"
+	}
+	return "envoy-1.39"
+}
+
+// BenchmarkWasmRequestHeaders measures one request through dist/shadowtag.wasm in
+// testenv (wazero compiler, Envoy >= 1.39 profile), next to dist/noop.wasm built the same way.
+func BenchmarkWasmRequestHeaders(b *testing.B) {
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = rt.Close(ctx) })
+	for _, bc := range []struct {
+		name, module, config string
+		headers              [][2]string
+		want                 testenv.Action
+	}{
+		{"noop", "noop", `{}`, benchHeaders("orders:8080", "POST"), testenv.ActionContinue},
+		{"inbound/ordinary", "shadowtag", `{"mode":"inbound"}`, benchHeaders("orders:8080", "POST"), testenv.ActionContinue},
+		{"inbound/mirror-marked", "shadowtag", `{"mode":"inbound"}`, benchHeaders("orders-shadow:8080", "POST"), testenv.ActionContinue},
+		{"outbound/shadow-write-suppressed", "shadowtag", `{"mode":"outbound"}`, benchHeaders("payments:8080", "POST", MarkerHeader, "1"), testenv.ActionPause},
+		{"outbound/shadow-write-rerouted", "shadowtag", `{"mode":"outbound","outbound":{"action":"reroute"}}`, benchHeaders("payments:8080", "POST", MarkerHeader, "1"), testenv.ActionContinue},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			vm, err := rt.LoadVM(ctx, testenv.DistModule(b, bc.module), testenv.VMOptions{PluginConfig: []byte(bc.config)})
+			require.NoError(b, err)
+			b.Cleanup(func() { _ = vm.Close(ctx) })
+			h := make(testenv.Headers, len(bc.headers))
+			for i, p := range bc.headers {
+				h[i] = testenv.Header{Key: p[0], Value: p[1]}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				s := vm.NewHTTPStream()
+				if got := s.RequestHeaders(h, false); got != bc.want {
+					b.Fatalf("action %v, want %v (vm err %v)", got, bc.want, vm.Err())
+				}
+				s.Complete()
+			}
+		})
+	}
+}
