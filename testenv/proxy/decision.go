@@ -13,6 +13,8 @@ type Decision struct {
 	Authority string // as received (before filters)
 	Path      string
 	RequestID string
+	// TraceID is the W3C trace id of the request's traceparent header ("" when absent).
+	TraceID string
 	// Tenant is the tenant header (Config.TenantHeader) after the filters ran; "" when absent.
 	Tenant string
 	// Route and Upstream are the chosen route's name and upstream; "" when none was reached.
@@ -59,5 +61,14 @@ func (d *Decision) attrs() []slog.Attr {
 	if len(d.FailedOpen) > 0 {
 		a = append(a, slog.String("failed_open", strings.Join(d.FailedOpen, ",")))
 	}
-	return append(a, slog.Duration("took", d.Duration), slog.String("request_id", d.RequestID))
+	return append(a, slog.Duration("took", d.Duration), slog.String("request_id", d.RequestID), slog.String("trace_id", dash(d.TraceID)))
+}
+
+// traceID returns the trace-id field of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>").
+func traceID(traceparent string) string {
+	parts := strings.Split(traceparent, "-")
+	if len(parts) < 4 || len(parts[1]) != 32 {
+		return ""
+	}
+	return parts[1]
 }

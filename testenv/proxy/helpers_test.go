@@ -86,11 +86,32 @@ func (e *echo) wait(t testing.TB, timeout time.Duration) seen {
 	}
 }
 
-// startProxy parses yaml, starts the proxy and stops it at the end of the test.
+var (
+	sharedRTOnce sync.Once
+	sharedRT     *testenv.Runtime
+)
+
+// runtime is one Runtime for the whole test binary, so each module compiles once.
+func runtime(t testing.TB) *testenv.Runtime {
+	sharedRTOnce.Do(func() {
+		rt, err := testenv.NewRuntime(context.Background(), testenv.RuntimeOptions{})
+		if err != nil {
+			panic(err)
+		}
+		sharedRT = rt
+	})
+	return sharedRT
+}
+
+// startProxy parses yaml, starts the proxy on the shared runtime and stops it at the end of
+// the test.
 func startProxy(t testing.TB, yaml string, opts Options) *Proxy {
 	t.Helper()
 	cfg, err := Parse([]byte(yaml))
 	require.NoError(t, err)
+	if opts.Runtime == nil {
+		opts.Runtime = runtime(t)
+	}
 	p, err := Start(context.Background(), cfg, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() {

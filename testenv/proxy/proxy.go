@@ -261,6 +261,9 @@ func (l *listener) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	req := message{headers: requestHeaders(r, len(body)), body: body}
 	d.RequestID, _ = req.headers.Get("x-request-id")
+	if tp, ok := req.headers.Get("traceparent"); ok {
+		d.TraceID = traceID(tp)
+	}
 
 	w := p.workers[int(p.next.Add(1)-1)%len(p.workers)]
 	run := &chainRun{w: w}
