@@ -22,4 +22,39 @@
 //
 // The decision logic ([Config.Decide]) is pure Go over the request's header
 // pairs; filter.go wires it to proxy-wasm SDK v0.24.0.
+//
+// # Configuration
+//
+//	{"mode": "inbound" | "outbound" | "edge" | "auto",                      (required)
+//	 "detect":   {"hostSuffix": true, "shadowWorkload": false,
+//	              "markerHeaders": [{"name": "x-mirror", "value": "optional exact value"}]},
+//	 "inbound":  {"restoreHost": false, "baggage": true},
+//	 "outbound": {"mutatingMethods": ["POST","PUT","PATCH","DELETE"],
+//	              "allow": ["audit.prod.svc.cluster.local", "*.stubs.svc.cluster.local"],
+//	              "action": "suppress" | "reroute",
+//	              "response": {"status": 202, "headers": {...}, "body": "..."},
+//	              "reroute":  {"header": "x-laneway-shadow-route", "value": "test-double"}}}
+//
+// # Design choices
+//
+//   - auto reads xds.listener_direction once per plugin, not per request: Envoy
+//     takes the value from the plugin's listener and keys plugins (and so root
+//     contexts) by name and traffic direction, so it cannot change under a
+//     plugin. It is read in OnPluginStart; if the root context cannot see it,
+//     the first request reads it once. When it is still unknown, requests pass
+//     unchanged and one warning says to set the mode explicitly.
+//   - The host suffix is an inbound signal only: on outbound the :authority is
+//     the destination the app chose, and a real service named "*-shadow" would
+//     otherwise have every production write suppressed.
+//   - Fail closed on containment: a missing :method counts as mutating,
+//     methods compare case-insensitively, a failed reroute-header write
+//     suppresses instead, and a suppressed request is paused even if the local
+//     reply could not be sent.
+//   - Header edits go to the host as one replace of the whole header map (one
+//     host call, identical semantics in Envoy and test hosts), and only when
+//     there is something to change; ordinary requests cost one
+//     get_header_map_pairs and no allocation in the decision.
+//   - Outcomes (passed, marked, suppressed, rerouted, stripped) are exclusive:
+//     their counters add up to the requests seen; detected counts shadow
+//     requests on inbound and outbound.
 package shadowtag
