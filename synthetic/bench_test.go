@@ -33,20 +33,20 @@ func BenchmarkDecide(b *testing.B) {
 		name    string
 		c       *Config
 		headers [][2]string
-		src     PrincipalSource
+		src     Host
 	}{
-		{"unmarked request inbound", inbound, typical, StaticPrincipal(otherSA)},
-		{"marked request from trusted peer inbound", inbound, with("x-laneway-synthetic", "1;id=tx-bench"), StaticPrincipal(trustedSA)},
-		{"marked request with token inbound", inbound, with("x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), StaticPrincipal("")},
-		{"marked request from untrusted peer inbound", inbound, with("x-laneway-synthetic", "1"), StaticPrincipal(otherSA)},
-		{"unmarked request outbound", outbound, typical, nil},
-		{"synthetic write to non-participant outbound", outbound, with("x-laneway-synthetic", "1;id=tx-bench"), nil},
+		{"unmarked request inbound", inbound, typical, FixedHost{Peer: otherSA, At: now}},
+		{"marked request from trusted peer inbound", inbound, with("x-laneway-synthetic", "1;id=tx-bench"), FixedHost{Peer: trustedSA, At: now}},
+		{"marked request with token inbound", inbound, with("x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), FixedHost{Peer: "", At: now}},
+		{"marked request from untrusted peer inbound", inbound, with("x-laneway-synthetic", "1"), FixedHost{Peer: otherSA, At: now}},
+		{"unmarked request outbound", outbound, typical, FixedHost{At: now}},
+		{"synthetic write to non-participant outbound", outbound, with("x-laneway-synthetic", "1;id=tx-bench"), FixedHost{At: now}},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				bc.c.Decide(bc.headers, bc.src, now)
+				bc.c.Decide(bc.headers, bc.src)
 			}
 		})
 	}

@@ -41,16 +41,25 @@ func (a Action) String() string {
 	return "unknown"
 }
 
-// PrincipalSource gives the downstream peer identity; Decide asks only when a marked request needs it.
-type PrincipalSource interface {
+// Host gives Decide the facts that cost host calls; Decide asks only when a marked request needs them.
+type Host interface {
+	// Principal returns the downstream peer identity, if any.
 	Principal() (string, bool)
+	// Now returns the current time (for token expiry).
+	Now() time.Time
 }
 
-// StaticPrincipal is a PrincipalSource with a fixed identity ("" = no identity).
-type StaticPrincipal string
+// FixedHost is a Host with a fixed peer identity ("" = none) and time.
+type FixedHost struct {
+	Peer string
+	At   time.Time
+}
 
-// Principal implements PrincipalSource.
-func (p StaticPrincipal) Principal() (string, bool) { return string(p), p != "" }
+// Principal implements Host.
+func (h FixedHost) Principal() (string, bool) { return h.Peer, h.Peer != "" }
+
+// Now implements Host.
+func (h FixedHost) Now() time.Time { return h.At }
 
 // Decision is the outcome of Decide for one request.
 type Decision struct {
@@ -149,9 +158,9 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 }
 
 // Decide decides what to do with a request, given its headers (from one
-// GetHttpRequestHeaders call), the downstream identity (asked only when
-// needed) and the current time.
-func (c *Config) Decide(headers [][2]string, src PrincipalSource, now time.Time) Decision {
+// GetHttpRequestHeaders call) and the host, asked for the downstream identity
+// and the time only when needed.
+func (c *Config) Decide(headers [][2]string, host Host) Decision {
 	var s scan
 	c.scan(headers, &s)
 	d := Decision{
@@ -170,7 +179,10 @@ func (c *Config) Decide(headers [][2]string, src PrincipalSource, now time.Time)
 		id = ""
 	}
 	if c.Mode != ModeOutbound {
-		trusted, tokenID, reason, tokenReason := c.trust(&s, src, now)
+		if host == nil {
+			host = FixedHost{} // no identity, and a clock at year 1 that no token satisfies
+		}
+		trusted, tokenID, reason, tokenReason := c.trust(&s, host)
 		d.TokenReason = tokenReason
 		if !trusted {
 			d.Action, d.Reason = ActionStrip, reason
@@ -204,7 +216,7 @@ func (c *Config) Decide(headers [][2]string, src PrincipalSource, now time.Time)
 
 // trust reports whether a marked request comes from a trusted source; a valid token's id is returned.
 // The reasons are static strings: an outsider flooding markers costs no allocation here.
-func (c *Config) trust(s *scan, src PrincipalSource, now time.Time) (trusted bool, tokenID, reason, tokenReason string) {
+func (c *Config) trust(s *scan, host Host) (trusted bool, tokenID, reason, tokenReason string) {
 	if c.secret != nil {
 		switch {
 		case s.tokens == 0:
@@ -212,7 +224,7 @@ func (c *Config) trust(s *scan, src PrincipalSource, now time.Time) (trusted boo
 		case s.tokens > 1:
 			tokenReason = "several token headers"
 		default:
-			id, err := VerifyToken(c.secret, s.token, now, c.MaxSkew, c.MaxLifetime)
+			id, err := VerifyToken(c.secret, s.token, host.Now(), c.MaxSkew, c.MaxLifetime)
 			switch {
 			case err == ErrTokenExpired:
 				tokenReason = "token expired"
@@ -235,11 +247,7 @@ func (c *Config) trust(s *scan, src PrincipalSource, now time.Time) (trusted boo
 		}
 		return false, "", "no trusted peer identities configured", tokenReason
 	}
-	var p string
-	ok := false
-	if src != nil {
-		p, ok = src.Principal()
-	}
+	p, ok := host.Principal()
 	if !ok {
 		return false, "", "no peer identity", tokenReason
 	}

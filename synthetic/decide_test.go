@@ -15,34 +15,38 @@ func mustConfig(t testing.TB, js string) *Config {
 	return &c
 }
 
-// countingSource counts how often Decide asks for the peer identity.
-type countingSource struct {
-	p     string
-	calls int
+// countingHost counts how often Decide asks the host for the peer identity and the time.
+type countingHost struct {
+	p           string
+	now         time.Time
+	calls, nows int
 }
 
-func (s *countingSource) Principal() (string, bool) { s.calls++; return s.p, s.p != "" }
+func (h *countingHost) Principal() (string, bool) { h.calls++; return h.p, h.p != "" }
+func (h *countingHost) Now() time.Time            { h.nows++; return h.now }
 
-func TestDecideAsksForThePeerIdentityOnlyWhenNeeded(t *testing.T) {
+func TestDecideAsksTheHostOnlyWhenNeeded(t *testing.T) {
 	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"],"token":{"secret":"`+testSecret+`"}}}`)
 	now := time.Now()
 	tok, err := MintToken([]byte(testSecret), "tx", now.Add(time.Minute))
 	require.NoError(t, err)
 	tests := []struct {
-		name    string
-		headers [][2]string
-		calls   int
+		name        string
+		headers     [][2]string
+		calls, nows int
 	}{
-		{"an unmarked request does not ask", req("GET", "a", "baggage", "k=v"), 0},
-		{"a marked request with a valid token does not ask", req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), 0},
-		{"a marked request without token asks once", req("GET", "a", "x-laneway-synthetic", "1"), 1},
-		{"a baggage mention of the key inside another member does not ask", req("GET", "a", "baggage", "x-laneway-synthetic-ish=1"), 0},
+		{"an unmarked request asks nothing", req("GET", "a", "baggage", "k=v"), 0, 0},
+		{"an unmarked request with a token asks nothing", req("GET", "a", "x-laneway-synthetic-token", tok), 0, 0},
+		{"a marked request with a valid token asks the time but not the identity", req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), 0, 1},
+		{"a marked request without token asks the identity once and not the time", req("GET", "a", "x-laneway-synthetic", "1"), 1, 0},
+		{"a baggage mention of the key inside another member asks nothing", req("GET", "a", "baggage", "x-laneway-synthetic-ish=1"), 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &countingSource{p: trustedSA}
-			c.Decide(tt.headers, src, now)
-			assert.Equal(t, tt.calls, src.calls)
+			h := &countingHost{p: trustedSA, now: now}
+			c.Decide(tt.headers, h)
+			assert.Equal(t, tt.calls, h.calls, "identity lookups")
+			assert.Equal(t, tt.nows, h.nows, "clock reads")
 		})
 	}
 }
@@ -92,7 +96,7 @@ func TestDecideAtOutbound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := c.Decide(tt.headers, StaticPrincipal(""), time.Now())
+			d := c.Decide(tt.headers, FixedHost{Peer: "", At: time.Now()})
 			assert.Equal(t, tt.action, d.Action, "action %s, reason %s", d.Action, d.Reason)
 			assert.Equal(t, tt.awaitAck, d.AwaitAck)
 			assert.Equal(t, tt.participant, d.Participant)
@@ -107,22 +111,31 @@ func TestDecideExplainsWhyAMarkerWasStripped(t *testing.T) {
 	now := time.Now()
 	expired, err := MintToken([]byte(testSecret), "tx", now.Add(-time.Hour))
 	require.NoError(t, err)
-	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", expired), StaticPrincipal(otherSA), now)
+	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", expired), FixedHost{Peer: otherSA, At: now})
 	assert.Equal(t, ActionStrip, d.Action)
 	assert.Equal(t, "peer identity not trusted", d.Reason)
 	assert.Equal(t, "token expired", d.TokenReason)
 	assert.True(t, d.StripToken)
 
-	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "a", "x-laneway-synthetic-token", "b"), StaticPrincipal(""), now)
+	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "a", "x-laneway-synthetic-token", "b"), FixedHost{Peer: "", At: now})
 	assert.Equal(t, "no peer identity", d.Reason)
 	assert.Equal(t, "several token headers", d.TokenReason)
 }
 
+func TestDecideWithoutAHostTrustsNobody(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"],"token":{"secret":"`+testSecret+`"}}}`)
+	tok, err := MintToken([]byte(testSecret), "tx", time.Now().Add(time.Minute))
+	require.NoError(t, err)
+	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), nil)
+	assert.Equal(t, ActionStrip, d.Action)
+	assert.Equal(t, "no peer identity", d.Reason)
+}
+
 func TestRepeatedMarkerHeadersWithOneIdAgree(t *testing.T) {
 	c := mustConfig(t, `{"mode":"outbound"}`)
-	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic", "1;id=tx-9", "baggage", "laneway-synthetic=tx-9"), nil, time.Now())
+	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic", "1;id=tx-9", "baggage", "laneway-synthetic=tx-9"), nil)
 	assert.Equal(t, "tx-9", d.ID)
-	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1;id=tx-8", "x-laneway-synthetic", "1;id=tx-9"), nil, time.Now())
+	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1;id=tx-8", "x-laneway-synthetic", "1;id=tx-9"), nil)
 	assert.Equal(t, "", d.ID, "disagreeing ids leave the id to be generated")
 	assert.Equal(t, ActionForward, d.Action)
 }

@@ -88,11 +88,14 @@ type httpContext struct {
 	host     string
 }
 
-// hostPrincipal reads the peer identity from Envoy properties.
-type hostPrincipal struct{}
+// envoyHost reads the peer identity from Envoy properties and the time from the host clock.
+type envoyHost struct{}
 
-// Principal implements PrincipalSource.
-func (hostPrincipal) Principal() (string, bool) {
+// Now implements Host; each call costs host calls (clock_time_get), so Decide asks only for tokens.
+func (envoyHost) Now() time.Time { return time.Now() }
+
+// Principal implements Host.
+func (envoyHost) Principal() (string, bool) {
 	for _, path := range principalProperties {
 		if v, err := proxywasm.GetProperty(path); err == nil && len(v) > 0 {
 			return string(v), true
@@ -109,7 +112,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		proxywasm.LogDebugf("synthetic: cannot read request headers: %v", err)
 		return types.ActionContinue
 	}
-	d := cfg.Decide(headers, hostPrincipal{}, time.Now())
+	d := cfg.Decide(headers, envoyHost{})
 	if d.StripToken {
 		_ = proxywasm.RemoveHttpRequestHeader(cfg.TokenHeader)
 	}

@@ -97,7 +97,7 @@ func FuzzDecide(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw, principal string) {
 		hs := fuzzHeaders(fuzzNames, raw)
 		for _, c := range configs {
-			d := c.Decide(hs, StaticPrincipal(principal), now)
+			d := c.Decide(hs, FixedHost{Peer: principal, At: now})
 			if d.ID != "" {
 				require.True(t, ValidTxID(d.ID), "id %q", d.ID)
 			}
