@@ -1,6 +1,3 @@
-// Package tenantroute routes a request tagged with a tenant (W3C baggage and friends) to that tenant's
-// sandbox: it validates the tenant, writes it to a dedicated header that Istio VirtualServices match
-// exactly, guards the trust boundary at the ingress gateway and injects a workload's own tenant.
 package tenantroute
 
 import (

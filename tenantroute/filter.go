@@ -14,6 +14,9 @@ const (
 	metricSuffix = "_total"
 	// maxLoggedValueLen bounds each remembered rejected value, so the log-once set stays small.
 	maxLoggedValueLen = 64
+	// maxEditCalls bounds the host calls spent on single-header edits; a request needing more (a flood of
+	// spoofed copies) gets its whole header map written back in one set_header_map_pairs call instead.
+	maxEditCalls = 8
 	// clearRouteCacheFn is Envoy's (>= 1.33) foreign function that makes the router re-match.
 	clearRouteCacheFn = "clear_route_cache"
 )
@@ -111,13 +114,21 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	d := &p.scratch
 	p.cfg.Route(headers, d)
-	p.apply(d)
+	p.apply(headers, d)
 	p.count(d)
 	return types.ActionContinue
 }
 
 // apply performs the decision's header edits and makes Envoy re-match the route if anything changed.
-func (p *pluginContext) apply(d *Decision) {
+func (p *pluginContext) apply(headers [][2]string, d *Decision) {
+	if len(d.Edits) > maxEditCalls {
+		if err := proxywasm.ReplaceHttpRequestHeaders(applyEdits(headers, d.Edits)); err != nil {
+			proxywasm.LogDebugf("tenantroute: rewriting request headers: %v", err)
+			return
+		}
+		p.clearRouteCache()
+		return
+	}
 	changed := false
 	for _, e := range d.Edits {
 		var err error

@@ -305,6 +305,42 @@ func (c *Config) stripCarriers(d *Decision) {
 	}
 }
 
+// applyEdits returns headers with edits applied as Envoy applies them: remove deletes every value of a
+// name, replace sets the first value and drops the others (or adds), add appends.
+func applyEdits(headers [][2]string, edits []Edit) [][2]string {
+	out := append(make([][2]string, 0, len(headers)+2), headers...)
+	for _, e := range edits {
+		switch e.Kind {
+		case EditRemove:
+			kept := out[:0]
+			for _, h := range out {
+				if !strings.EqualFold(h[0], e.Name) {
+					kept = append(kept, h)
+				}
+			}
+			out = kept
+		case EditReplace:
+			kept, done := out[:0], false
+			for _, h := range out {
+				if strings.EqualFold(h[0], e.Name) {
+					if done {
+						continue
+					}
+					h[1], done = e.Value, true
+				}
+				kept = append(kept, h)
+			}
+			out = kept
+			if !done {
+				out = append(out, [2]string{e.Name, e.Value})
+			}
+		case EditAdd:
+			out = append(out, [2]string{e.Name, e.Value})
+		}
+	}
+	return out
+}
+
 func (d *Decision) setBaggage(next string) { d.setHeader("baggage", next, len(d.bag), d.bag) }
 
 // setHeader makes header name hold the single value next ("" = remove), given its n current values.

@@ -179,37 +179,6 @@ func TestStringsOfEnumsNameThem(t *testing.T) {
 	assert.Equal(t, []string{"none", "malformed", "not allowed"}, []string{ReasonNone.String(), ReasonMalformed.String(), ReasonNotAllowed.String()})
 }
 
-// applyEdits models Envoy's header map: remove deletes every value of a name, replace sets the first, add appends.
-func applyEdits(headers [][2]string, edits []Edit) [][2]string {
-	out := append([][2]string(nil), headers...)
-	for _, e := range edits {
-		switch e.Kind {
-		case EditRemove:
-			kept := out[:0]
-			for _, h := range out {
-				if !strings.EqualFold(h[0], e.Name) {
-					kept = append(kept, h)
-				}
-			}
-			out = kept
-		case EditReplace:
-			done := false
-			for i, h := range out {
-				if strings.EqualFold(h[0], e.Name) {
-					out[i][1], done = e.Value, true
-					break
-				}
-			}
-			if !done {
-				out = append(out, [2]string{e.Name, e.Value})
-			}
-		case EditAdd:
-			out = append(out, [2]string{e.Name, e.Value})
-		}
-	}
-	return out
-}
-
 var fuzzConfigs = []string{
 	"",
 	`{"allow":["acme","globex"]}`,
@@ -245,6 +214,8 @@ func FuzzRoute(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
 	}
+	// Regression: a flood of mixed-case spoofed names at the gateway (whole-map rewrite path).
+	f.Add(uint8(3), strings.Repeat("X-lAnewAY-:v\n", 10))
 	configs := make([]*Config, len(fuzzConfigs))
 	for i, js := range fuzzConfigs {
 		configs[i] = mustConfig(f, js)
@@ -365,4 +336,30 @@ func BenchmarkRouteCarrierTracestate(b *testing.B) {
 
 func BenchmarkRouteWorkloadInject(b *testing.B) {
 	benchRoute(b, `{"workloadTenant":"sbx-1"}`, typical(hdr("baggage", "userid=42")), OutcomeInjected)
+}
+
+func TestRouteSurvivesHugeAndBinaryInputs(t *testing.T) {
+	big := strings.Repeat("laneway-tenant=acme,", 50000)
+	many := make([][2]string, 0, 20000)
+	for i := 0; i < 10000; i++ {
+		many = append(many, hdr("x-laneway-tenant", "v"), hdr("uberctx-laneway-tenant", "\x00\xff"))
+	}
+	inputs := [][][2]string{
+		{hdr("baggage", big), hdr("tracestate", big), hdr("x-tenant", big)},
+		many,
+		{hdr("baggage", "\x00\xff,=;%"), hdr("", ""), hdr("\xff", "\xff")},
+	}
+	var d Decision
+	for _, js := range fuzzConfigs {
+		c := mustConfig(t, js)
+		for _, in := range inputs {
+			require.NotPanics(t, func() { c.Route(in, &d) })
+			if d.Tenant != "" {
+				assert.True(t, c.Valid(d.Tenant))
+			}
+		}
+	}
+	c := mustConfig(t, gatewayConfig)
+	c.Route(many, &d)
+	assert.Equal(t, 10000, d.Stripped, "every spoofed copy is removed")
 }
