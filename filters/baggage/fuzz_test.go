@@ -95,3 +95,48 @@ func perByteFFFD(s string) string {
 	}
 	return b.String()
 }
+
+// naiveSkipValue is the byte-at-a-time reference for skipValue.
+func naiveSkipValue(s string, i int) (int, bool) {
+	escaped := false
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) || !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i+1])) || !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i+2])) {
+				return -1, false
+			}
+			escaped = true
+			i += 3
+		case c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';' && c != '\\':
+			i++
+		default:
+			return i, escaped
+		}
+	}
+	return i, escaped
+}
+
+func TestSkipValueMatchesByteWiseReferenceForEveryByteAndPosition(t *testing.T) {
+	for c := range 256 {
+		for pos := range 20 {
+			for _, tail := range []string{"", "abcdefghijklmnop"} {
+				s := strings.Repeat("a", pos) + string([]byte{byte(c)}) + tail
+				gi, ge := skipValue(s, 0)
+				wi, we := naiveSkipValue(s, 0)
+				require.Equal(t, wi, gi, "end of %q", s)
+				require.Equal(t, we, ge, "escaped in %q", s)
+			}
+		}
+	}
+}
+
+func FuzzSkipValue(f *testing.F) {
+	f.Add("abcdefgh%41ijklmnop\"q")
+	f.Fuzz(func(t *testing.T, s string) {
+		gi, ge := skipValue(s, 0)
+		wi, we := naiveSkipValue(s, 0)
+		require.Equal(t, wi, gi)
+		require.Equal(t, we, ge)
+	})
+}
