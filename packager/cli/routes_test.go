@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	clientnet "istio.io/client-go/pkg/apis/networking/v1"
+	"sigs.k8s.io/yaml"
+)
+
+func TestRoutesOutputMatchesGoldenAndRoundTrips(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		docs int
+	}{
+		{"routes_sandbox_host", []string{"routes", "--service", "svc-b", "--tenant", "sbx-1", "--sandbox-host", "svc-b-sbx-1", "-n", "shop"}, 1},
+		{"routes_subsets", []string{"routes", "--service", "svc-b", "--tenant", "sbx-1", "--tenant", "sbx-2",
+			"--subset-label", "laneway.dev/tenant", "--baseline-label", "version=v1", "-n", "shop"}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, "", tc.args...)
+			require.Equal(t, 0, r.code, r.stderr)
+			golden(t, tc.name, r.stdout)
+			docs := strings.Split(r.stdout, "---\n")
+			require.Len(t, docs, tc.docs)
+			var vs clientnet.VirtualService
+			require.NoError(t, yaml.UnmarshalStrict([]byte(docs[0]), &vs))
+			assert.Equal(t, "sbx-1", vs.Spec.Http[0].Match[0].Headers["x-laneway-tenant"].GetExact())
+			assert.Equal(t, "baseline", vs.Spec.Http[len(vs.Spec.Http)-1].Name)
+			if tc.docs == 2 {
+				var dr clientnet.DestinationRule
+				require.NoError(t, yaml.UnmarshalStrict([]byte(docs[1]), &dr))
+				assert.Len(t, dr.Spec.Subsets, 3)
+			}
+		})
+	}
+}
+
+func TestRoutesRejectsInconsistentFlags(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		errHas string
+	}{
+		{"more tenants than sandbox hosts", []string{"--service", "svc-b", "--tenant", "a", "--tenant", "b", "--sandbox-host", "h"}, "got 1 for 2 --tenant"},
+		{"hosts and subsets together", []string{"--service", "svc-b", "--tenant", "a", "--sandbox-host", "h", "--subset-label", "k"}, "got both"},
+		{"a malformed baseline label", []string{"--service", "svc-b", "--tenant", "a", "--subset-label", "k", "--baseline-label", "v1"}, `--baseline-label: got "v1", expected KEY=VALUE`},
+		{"no tenant", []string{"--service", "svc-b"}, "tenants: got none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			r := run(t, "", append([]string{"routes"}, tc.args...)...)
+			assert.Equal(t, 1, r.code)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, tc.errHas)
+		})
+	}
+}
