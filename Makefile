@@ -22,9 +22,11 @@ test: build tools
 	LANEWAY_REGISTRY_BIN=$(BIN)/registry $(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
 
-## bench: run the benchmarks and write the report (bench/REPORT.md)
+## bench: run the benchmarks and write the markdown report BENCHMARKS.md
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee dist/bench.txt
+	$(GO) run ./packager/cmd/benchreport < dist/bench.txt > BENCHMARKS.md
+	@echo "wrote BENCHMARKS.md"
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)
 fuzz:
