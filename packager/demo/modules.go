@@ -1,0 +1,83 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/laneway/laneway/packager/wasmbuild"
+)
+
+// Modules returns dist/<name>.wasm under root for each name, building with packager/wasmbuild
+// the modules that are missing or older than their Go sources (filters/<name>, the shared
+// filter code and the logic package <root>/<name>).
+func Modules(ctx context.Context, root string, names []string, stderr *os.File) (map[string]string, error) {
+	out := map[string]string{}
+	var stale []string
+	for _, n := range names {
+		p := filepath.Join(root, "dist", n+".wasm")
+		out[n] = p
+		st, err := os.Stat(p)
+		if err != nil {
+			stale = append(stale, n)
+			continue
+		}
+		newest, err := newestSource(root, n)
+		if err != nil {
+			return nil, err
+		}
+		if newest.After(st.ModTime()) {
+			stale = append(stale, n)
+		}
+	}
+	if len(stale) == 0 {
+		return out, nil
+	}
+	if stderr != nil {
+		fmt.Fprintf(stderr, "Building %s (missing or older than their sources)\n", strings.Join(stale, ", "))
+	}
+	if _, err := wasmbuild.Build(ctx, wasmbuild.Options{Root: root, Filters: stale, Stderr: stderr}); err != nil {
+		return nil, fmt.Errorf("building the demo's filters: %w (try `make build`)", err)
+	}
+	return out, nil
+}
+
+// newestSource is the latest modification time of the Go files a filter module is built from.
+func newestSource(root, name string) (time.Time, error) {
+	var newest time.Time
+	dirs := []string{
+		filepath.Join(root, "filters", name),
+		filepath.Join(root, "filters", "internal"),
+		filepath.Join(root, "filters", "baggage"),
+		filepath.Join(root, name),
+	}
+	for _, d := range dirs {
+		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			if e.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			info, err := e.Info()
+			if err != nil {
+				return err
+			}
+			if info.ModTime().After(newest) {
+				newest = info.ModTime()
+			}
+			return nil
+		})
+		if err != nil {
+			return newest, err
+		}
+	}
+	return newest, nil
+}
