@@ -3,9 +3,16 @@ package ociimage
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -134,4 +141,47 @@ func TestParseReferenceExplainsBadReferences(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"Localhost:5000/UPPER/case:v1"`)
 	assert.Contains(t, err.Error(), "expected an image reference like")
+}
+
+func TestAPushThatFailsMidwayLeavesNoTag(t *testing.T) {
+	img, err := Build(testModule(), BuildOptions{})
+	require.NoError(t, err)
+	layerDigest := sha256Hash(img.LayerBlob).String()
+	inner := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+			if r.URL.Query().Get("digest") == layerDigest {
+				http.Error(w, `{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"disk full"}]}`, http.StatusBadRequest)
+				return
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+
+	_, err = Push(context.Background(), host+"/laneway/tenantroute:v1", img, RemoteOptions{Attempts: 1})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "HTTP 400")
+	reg := &registrytest.Registry{Host: host}
+	assert.False(t, reg.TagExists(t, "laneway/tenantroute", "v1"), "no manifest, so no tag, after a failed blob upload")
+}
+
+func BenchmarkPushAndFetch4MiBModule(b *testing.B) {
+	reg := registrytest.InMemory(b, false)
+	module := append(testModule(), make([]byte, 4<<20)...)
+	for i := 0; i < len(module); i += 7 {
+		module[i] ^= byte(i)
+	}
+	copy(module, testModule()[:8])
+	b.SetBytes(int64(len(module)))
+	for b.Loop() {
+		img, err := Build(module, BuildOptions{})
+		require.NoError(b, err)
+		ref := reg.Host + "/laneway/bench:v1"
+		_, err = Push(context.Background(), ref, img, RemoteOptions{})
+		require.NoError(b, err)
+		_, err = Fetch(context.Background(), ref, RemoteOptions{})
+		require.NoError(b, err)
+	}
 }
