@@ -43,6 +43,8 @@ Results are printed on stdout (--format text|json|yaml); progress and logs on st
 		newVerifyCommand(s),
 		newWasmPluginCommand(s),
 		newRoutesCommand(s),
+		newRunCommand(s),
+		newDemoCommand(s),
 	)
 	return root
 }
