@@ -24,6 +24,9 @@ type Baggage struct {
 }
 
 // Parse parses every baggage header value of a request, in order, combined as if comma-joined.
+//
+// It allocates the member slice, plus one buffer shared by all values that need
+// percent-decoding if there are any; keys, plain values and properties share the input.
 func Parse(values []string) Baggage {
 	sc := scanner{values: values, countRest: true}
 	var (

@@ -89,4 +89,9 @@ func TestParseAllocatesOnlyTheMemberSlice(t *testing.T) {
 			t.Errorf("Parse allocates %v times per call, want 1", allocs)
 		}
 	}
+	escaped := []string{"a=%41,b=x,c=%E2%82%AC,d=%FF"}
+	allocs := testing.AllocsPerRun(100, func() { bg := Parse(escaped); sinkInt = bg.Len() })
+	if allocs != 2 {
+		t.Errorf("Parse with escaped values allocates %v times per call, want 2", allocs)
+	}
 }
