@@ -3,6 +3,9 @@ package baggage
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var (
@@ -28,12 +31,11 @@ var (
 
 func TestBenchmarkInputsAreNearTheLimits(t *testing.T) {
 	b := Parse(largeInput)
-	if b.Len() != MaxMembers || b.Dropped() != 0 {
-		t.Fatalf("large input keeps %d members, drops %d", b.Len(), b.Dropped())
-	}
-	if n := len(largeInput[0]) + 1 + len(largeInput[1]); n < MaxBytes-64 || n > MaxBytes {
-		t.Fatalf("large input is %d bytes", n)
-	}
+	require.Equal(t, MaxMembers, b.Len())
+	require.Zero(t, b.Dropped())
+	n := len(largeInput[0]) + 1 + len(largeInput[1])
+	require.LessOrEqual(t, n, MaxBytes)
+	require.Greater(t, n, MaxBytes-64)
 }
 
 func BenchmarkParse(b *testing.B) {
@@ -76,22 +78,16 @@ func BenchmarkRemoveKeysAndAppend(b *testing.B) {
 func TestLookupDoesNotAllocateForPlainValues(t *testing.T) {
 	for _, in := range [][]string{smallInput, largeInput} {
 		allocs := testing.AllocsPerRun(100, func() { sinkString, sinkBool = Lookup(in, "laneway-tenant") })
-		if allocs != 0 {
-			t.Errorf("Lookup allocates %v times per call", allocs)
-		}
+		assert.Zero(t, allocs, "Lookup allocations per call")
 	}
 }
 
 func TestParseAllocatesOnlyTheMemberSlice(t *testing.T) {
 	for _, in := range [][]string{smallInput, largeInput} {
 		allocs := testing.AllocsPerRun(100, func() { bg := Parse(in); sinkInt = bg.Len() })
-		if allocs != 1 {
-			t.Errorf("Parse allocates %v times per call, want 1", allocs)
-		}
+		assert.Equal(t, 1.0, allocs, "Parse allocations per call")
 	}
 	escaped := []string{"a=%41,b=x,c=%E2%82%AC,d=%FF"}
 	allocs := testing.AllocsPerRun(100, func() { bg := Parse(escaped); sinkInt = bg.Len() })
-	if allocs != 2 {
-		t.Errorf("Parse with escaped values allocates %v times per call, want 2", allocs)
-	}
+	assert.Equal(t, 2.0, allocs, "Parse allocations per call with escaped values")
 }
