@@ -14,12 +14,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/tetratelabs/wazero"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
@@ -27,6 +29,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/laneway/laneway/packager/wasmbuild"
+	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
 )
 
@@ -157,8 +160,14 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		logOut = io.Discard
 	}
 	fmt.Fprintf(progress, "Starting the mesh: %d listeners, %d workers, filters %s\n", len(cfg.Listeners), cfg.Workers, strings.Join(Filters, ", "))
+	rt, err := runtime(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	defer func() { _ = rt.Close(context.Background()) }()
 	p, err := proxy.Start(ctx, cfg, proxy.Options{
-		Logger: slog.New(slog.NewTextHandler(logOut, nil)),
+		Runtime: rt,
+		Logger:  slog.New(slog.NewTextHandler(logOut, nil)),
 		OnDecision: func(d proxy.Decision) {
 			mu.Lock()
 			decisions = append(decisions, d)
@@ -278,3 +287,20 @@ func (r Report) WriteTable(w io.Writer) error {
 }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// runtime hosts the VMs with wazero's compilation cache on disk (the user cache folder), so a
+// second demo does not compile the modules again; without a cache folder it compiles in memory.
+func runtime(ctx context.Context) (*testenv.Runtime, error) {
+	opts := testenv.RuntimeOptions{}
+	if dir, err := os.UserCacheDir(); err == nil {
+		if cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, "laneway", "wazero")); err == nil {
+			opts.CompilationCache = cache
+			rt, err := testenv.NewRuntime(ctx, opts)
+			if err != nil {
+				_ = cache.Close(ctx)
+			}
+			return rt, err
+		}
+	}
+	return testenv.NewRuntime(ctx, opts)
+}
