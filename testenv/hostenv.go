@@ -49,8 +49,10 @@ func (e *engine) linkHost(ctx context.Context) error {
 }
 
 func (e *engine) export(b wazero.HostModuleBuilder, module, name string, sig envoyabi.Signature, f hostFunc) {
+	id := len(e.hostNames)
+	e.hostNames = append(e.hostNames, module+"."+name)
 	b.NewFunctionBuilder().
-		WithGoModuleFunction(guard(e.profile, module, name, f), types(sig.Params), types(sig.Results)).
+		WithGoModuleFunction(guard(e.profile, module, name, id, f), types(sig.Params), types(sig.Results)).
 		WithName(name).
 		Export(name)
 }
@@ -64,12 +66,13 @@ func types(v []envoyabi.ValueType) []api.ValueType {
 }
 
 // guard wraps f with V8's restricted-phase checks.
-func guard(g Profile, module, name string, f hostFunc) api.GoModuleFunc {
+func guard(g Profile, module, name string, id int, f hostFunc) api.GoModuleFunc {
 	initOK := envoyabi.InitAllowed(g, module, name)
 	allocOK := envoyabi.AllocAllowed(g, module, name)
 	full := module + "." + name
 	return func(ctx context.Context, _ api.Module, stack []uint64) {
 		vm := vmFrom(ctx)
+		vm.hostCalls[id]++
 		switch vm.phase {
 		case phaseInit:
 			if !initOK {

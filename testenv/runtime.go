@@ -40,6 +40,8 @@ type engine struct {
 	r        wazero.Runtime
 	mu       sync.Mutex
 	compiled map[[32]byte]*compiledModule
+	// hostNames names the host functions by counter index ("env.proxy_log").
+	hostNames []string
 }
 
 type compiledModule struct {

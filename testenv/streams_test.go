@@ -121,6 +121,9 @@ func TestAGoTimerKillsTheModuleOnEnvoy133ButNotOn139(t *testing.T) {
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(conformanceRequest("timer"), true)
 			s.Complete()
+			if p == Envoy133 && vm.Err() != nil {
+				t.Logf("Envoy 1.33–1.38: the module died in the very callback that armed a timer and ran a GC")
+			}
 			diedAt := -1
 			for i := 0; i < 2000 && diedAt < 0; i++ {
 				runStreams(vm, 1)

@@ -97,6 +97,8 @@ type VM struct {
 	statusCode uint32
 	statusMsg  string
 
+	hostCalls    []uint64
+	exported     map[string]api.Function
 	logs         []LogEntry
 	callLogStart int
 	fdBuf        [3]string
@@ -130,7 +132,9 @@ func newVM(ctx context.Context, rt *Runtime, e *engine, cm *compiledModule, opts
 		metricIDs:  map[uint32]*metric{},
 		nextMetric: [3]uint32{uint32(MetricCounter), uint32(MetricGauge), uint32(MetricHistogram)},
 		startWall:  time.Now(), startMono: time.Now(),
-		props: map[string][]byte{},
+		props:     map[string][]byte{},
+		hostCalls: make([]uint64, len(e.hostNames)),
+		exported:  map[string]api.Function{},
 	}
 	for k, v := range opts.Properties {
 		if !strings.Contains(k, "\x00") {
@@ -339,9 +343,13 @@ func (vm *VM) MemorySize() uint32 { return vm.mem.Size() }
 // CallExport calls an exported function directly (benchmarks: `laneway_bench_entry`).
 // Host calls it makes run on the root context. A trap fails the VM.
 func (vm *VM) CallExport(name string, params ...uint64) ([]uint64, error) {
-	fn := vm.mod.ExportedFunction(name)
-	if fn == nil {
-		return nil, fmt.Errorf("testenv: the module has no export %q", name)
+	fn, ok := vm.exported[name]
+	if !ok {
+		fn = vm.mod.ExportedFunction(name)
+		if fn == nil {
+			return nil, fmt.Errorf("testenv: the module has no export %q", name)
+		}
+		vm.exported[name] = fn
 	}
 	if vm.failed != nil {
 		return nil, vm.failed
@@ -359,6 +367,19 @@ func (vm *VM) CallExport(name string, params ...uint64) ([]uint64, error) {
 	}
 	_ = r
 	return append([]uint64(nil), vm.stack[:n]...), nil
+}
+
+// HostCalls returns how many times the module called each host function
+// ("env.proxy_get_header_map_pairs", "wasi_snapshot_preview1.poll_oneoff", ...), counting
+// from the VM's start; functions never called are left out.
+func (vm *VM) HostCalls() map[string]uint64 {
+	out := map[string]uint64{}
+	for i, n := range vm.hostCalls {
+		if n > 0 {
+			out[vm.eng.hostNames[i]] = n
+		}
+	}
+	return out
 }
 
 // Logs returns every recorded log line.
