@@ -156,6 +156,15 @@ func (e *Error) Unwrap() error { return e.Err }
 func explain(op string, r name.Reference, err error) error {
 	host := r.Context().RegistryStr()
 	opRef := fmt.Sprintf("%s %s", op, r)
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s speaks plain HTTP", host),
+			Expected: "HTTPS", Fix: "pass --plain-http", Err: err}
+	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
+		return &Error{Op: opRef, Received: fmt.Sprintf("TLS handshake with %s failed", host),
+			Expected: "a certificate trusted by this machine", Fix: "install the registry CA, or pass --insecure to skip verification", Err: err}
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		switch terr.StatusCode {
@@ -170,15 +179,6 @@ func explain(op string, r name.Reference, err error) error {
 		}
 		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s answered HTTP %d", host, terr.StatusCode),
 			Expected: "a 2xx answer from an OCI distribution registry", Fix: "check the registry logs; retry later if it is overloaded", Err: err}
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
-		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s speaks plain HTTP", host),
-			Expected: "HTTPS", Fix: "pass --plain-http", Err: err}
-	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
-		return &Error{Op: opRef, Received: fmt.Sprintf("TLS handshake with %s failed", host),
-			Expected: "a certificate trusted by this machine", Fix: "install the registry CA, or pass --insecure to skip verification", Err: err}
 	}
 	var nerr net.Error
 	var operr *net.OpError
