@@ -302,3 +302,43 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestHammerConcurrentStreamsKeepTheirOwnTenant(t *testing.T) {
+	base, sbx, shadow := newEcho(t, "baseline"), newEcho(t, "sandbox"), newEcho(t, "shadow")
+	p := startProxy(t, meshYAML(t, base.addr(), sbx.addr(), shadow.addr(), ""), Options{})
+	url := "http://" + p.Addr("svc-a-outbound") + "/"
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				want, bag := "baseline", ""
+				if (g+i)%2 == 0 {
+					want, bag = "sandbox", "laneway-tenant=sbx-1"
+				}
+				req, _ := http.NewRequest("GET", url, nil)
+				req.Host = "svc-b:8080"
+				if bag != "" {
+					req.Header.Set("baggage", bag)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				resp.Body.Close()
+				if got := resp.Header.Get("X-Served-By"); got != want {
+					errs <- fmt.Sprintf("goroutine %d request %d: served by %q, want %q", g, i, got, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	assert.Equal(t, int64(200), p.Stats().Requests)
+}
