@@ -59,6 +59,15 @@ func clean(o any) (map[string]any, error) {
 	if meta, ok := m["metadata"].(map[string]any); ok {
 		delete(meta, "creationTimestamp")
 	}
+	// protojson omits zero enums; spell out Istio's fail-closed default so the
+	// choice is visible in review (fail-open/closed surprises are a common complaint).
+	if m["kind"] == "WasmPlugin" {
+		if spec, ok := m["spec"].(map[string]any); ok {
+			if _, set := spec["failStrategy"]; !set {
+				spec["failStrategy"] = "FAIL_CLOSE"
+			}
+		}
+	}
 	return m, nil
 }
 

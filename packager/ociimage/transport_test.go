@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,5 +69,30 @@ func TestTLSRegistriesNeedTrustOrInsecure(t *testing.T) {
 	require.NoError(t, err)
 	ex, err := Fetch(context.Background(), ref, RemoteOptions{Attempts: 1, Insecure: true})
 	require.NoError(t, err)
+	assert.Equal(t, d, ex.ManifestDigest)
+}
+
+func TestPlainHTTPRegistriesOffTheUsualLoopbackNames(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.2:0") // not auto-detected as plain HTTP by ggcr
+	if err != nil {
+		t.Fatalf("listen on 127.0.0.2 (Linux routes all of 127/8 to loopback): %v", err)
+	}
+	srv := httptest.NewUnstartedServer(memRegistry())
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	ref := l.Addr().String() + "/laneway/tenantroute:v1"
+	img, err := Build(testModule(), BuildOptions{})
+	require.NoError(t, err)
+
+	_, err = Push(context.Background(), ref, img, RemoteOptions{Attempts: 1})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "speaks plain HTTP")
+	assert.Contains(t, err.Error(), "pass --plain-http")
+
+	d, err := Push(context.Background(), ref, img, RemoteOptions{Attempts: 1, PlainHTTP: true})
+	require.NoError(t, err)
+	ex, err := Fetch(context.Background(), ref, RemoteOptions{Attempts: 1})
+	require.NoError(t, err, "like Istio's agent, Fetch retries over HTTP when the server answers HTTP")
 	assert.Equal(t, d, ex.ManifestDigest)
 }
