@@ -63,7 +63,7 @@ func functype(params, results []byte) []byte {
 }
 
 // i32c is `i32.const v`; call is `call idx`.
-func i32c(v int32) []byte { return append([]byte{0x41}, sleb(v)...) }
+func i32c(v int32) []byte    { return append([]byte{0x41}, sleb(v)...) }
 func call(idx uint32) []byte { return append([]byte{0x10}, uleb(idx)...) }
 
 const opDrop = 0x1a
