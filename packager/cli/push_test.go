@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -126,4 +127,33 @@ func TestPushToAnOCILayoutIsReproducibleAndVerifiable(t *testing.T) {
 	v = run(t, "", "verify", "shadowtag", "--oci-layout", dir, "--expect-sha256", "00")
 	assert.Equal(t, 1, v.code)
 	assert.Contains(t, v.stderr, "expected 00 (--expect-sha256)")
+}
+
+func TestPushUsesDockerConfigCredentials(t *testing.T) {
+	r := registrytest.InMemory(t, true)
+	cfgDir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(registrytest.Username + ":" + registrytest.Password))
+	require.NoError(t, os.WriteFile(filepath.Join(cfgDir, "config.json"),
+		[]byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, r.Host, auth)), 0o600))
+	t.Setenv("DOCKER_CONFIG", cfgDir)
+	t.Setenv("REGISTRY_AUTH_FILE", filepath.Join(cfgDir, "none.json"))
+
+	path := writeModule(t, "tenantroute.wasm", wasmtest.GoFilter())
+	p := decodePush(t, run(t, "", "push", path, r.Host+"/laneway/tenantroute:v1", "--format", "json"))
+	assert.True(t, r.TagExists(t, "laneway/tenantroute", "v1"))
+
+	v := run(t, "", "verify", r.Host+"/laneway/tenantroute:v1", "--expect-sha256", p.SHA256)
+	assert.Equal(t, 0, v.code, v.stderr)
+}
+
+func TestPushByFilterNameReadsDist(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "dist"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dist", "synthetic.wasm"), wasmtest.GoFilter().Bytes(), 0o644))
+	t.Chdir(dir)
+	p := decodePush(t, run(t, "", "push", "synthetic", "--format", "json"))
+	assert.Equal(t, "synthetic", p.Reference)
+	assert.Equal(t, filepath.Join("dist", "oci"), p.OCILayout, "no registry: the default OCI layout under dist/")
+	_, err := os.Stat(filepath.Join(dir, "dist", "oci", "index.json"))
+	assert.NoError(t, err)
 }
