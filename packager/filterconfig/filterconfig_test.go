@@ -1,0 +1,39 @@
+package filterconfig
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestEveryFilterValidatesWithItsOwnParseConfig(t *testing.T) {
+	tests := []struct {
+		filter, valid, invalid string
+	}{
+		{"tenantroute", `{}`, `{"noSuchField":true}`},
+		{"shadowtag", `{"mode":"inbound"}`, `{"mode":"inbound","noSuchField":true}`},
+		{"synthetic", `{"mode":"outbound"}`, `{"mode":"outbound","noSuchField":true}`},
+	}
+	require.Equal(t, []string{"shadowtag", "synthetic", "tenantroute"}, Names(), "every filter with a ParseConfig is registered")
+	for _, tc := range tests {
+		t.Run(tc.filter+" accepts a minimal config and names an unknown field", func(t *testing.T) {
+			f, err := Lookup(tc.filter)
+			require.NoError(t, err)
+			assert.Equal(t, tc.filter, f.Name)
+			assert.NoError(t, f.Validate([]byte(tc.valid)))
+			err = f.Validate([]byte(tc.invalid))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "noSuchField")
+		})
+	}
+}
+
+func TestLookupListsTheKnownFilters(t *testing.T) {
+	_, err := Lookup("tenant-route")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown filter "tenant-route": expected one of shadowtag, synthetic, tenantroute`)
+	f, err := Lookup("tenantroute")
+	require.NoError(t, err)
+	assert.Equal(t, "CLIENT", f.MatchMode, "routing happens on the caller side")
+}
