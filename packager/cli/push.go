@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -122,7 +123,7 @@ Without REF, or with --oci-layout DIR, the image is written to an OCI image layo
 				if err != nil {
 					return fmt.Errorf("pushed %s but could not read it back as Istio would: %w", ref, err)
 				}
-				if ex.ManifestDigest != d || string(ex.Module) != string(m.Bytes) {
+				if ex.ManifestDigest != d || !bytes.Equal(ex.Module, m.Bytes) {
 					return fmt.Errorf("pushed %s but the registry returned different content (digest %s, expected %s); check for a proxy rewriting manifests", ref, ex.ManifestDigest, d)
 				}
 				res.Reference, res.Digest, res.SHA256 = ref, d.String(), d.Hex

@@ -31,7 +31,7 @@ type verifyResult struct {
 	ABIVersion string `json:"abiVersion"`
 	MinEnvoy   string `json:"minEnvoy"`
 	MinIstio   string `json:"minIstio"`
-	Seconds    string `json:"elapsed"`
+	Elapsed    string `json:"elapsed"`
 }
 
 func newVerifyCommand(s Streams) *cobra.Command {
@@ -126,6 +126,6 @@ func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verify
 	return &verifyResult{
 		Reference: ref, Digest: ex.ManifestDigest.String(), SHA256: ex.ManifestDigest.Hex, Variant: string(ex.Variant),
 		Size: len(ex.Module), ABIVersion: rep.ABIVersion, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio,
-		Seconds: time.Since(start).Round(time.Millisecond).String(),
+		Elapsed: time.Since(start).Round(time.Millisecond).String(),
 	}, ex.Module, nil
 }

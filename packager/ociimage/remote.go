@@ -27,8 +27,6 @@ type RemoteOptions struct {
 	Username, Password string
 	// Attempts is the number of tries for retryable failures (0 means 3).
 	Attempts int
-	// Transport overrides the HTTP transport (tests).
-	Transport http.RoundTripper
 	// Progress receives upload progress updates; nil disables them.
 	Progress chan<- v1.Update
 }
@@ -60,14 +58,10 @@ func (o RemoteOptions) remoteOptions(ctx context.Context) []remote.Option {
 	} else {
 		opts = append(opts, remote.WithAuthFromKeychain(authn.DefaultKeychain))
 	}
-	var rt http.RoundTripper = o.Transport
-	if rt == nil && o.Insecure {
+	if o.Insecure {
 		t := remote.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} // #nosec G402 -- explicit --insecure
-		rt = t
-	}
-	if rt != nil {
-		opts = append(opts, remote.WithTransport(rt))
+		opts = append(opts, remote.WithTransport(t))
 	}
 	attempts := o.Attempts
 	if attempts <= 0 {
