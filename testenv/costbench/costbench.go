@@ -1,0 +1,215 @@
+// Package costbench measures what one filter costs per request, as ratios against baselines measured in
+// the same process: the no-op module built the same way (x-noop), one empty exported call into Go
+// (entry-units), and the same filter run natively under proxytest (x-native).
+//
+// Absolute times on a shared 2-core machine swing by several times between runs; ratios taken within one
+// run do not, so those are what targets are checked against.
+package costbench
+
+import (
+	"context"
+	"io"
+	"log"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/laneway/laneway/testenv"
+)
+
+// Case is one filter configuration and one request/response exchange.
+type Case struct {
+	// Module is the dist/<Module>.wasm to measure.
+	Module string
+	// PluginConfig is the plugin configuration JSON.
+	PluginConfig string
+	// Properties are host attributes (see testenv.VMOptions.Properties).
+	Properties map[string][]byte
+	// Request and Response are the headers of the exchange; Response may be nil (request only).
+	Request, Response testenv.Headers
+	// Native returns the filter's VM context for the proxytest leg; nil skips x-native.
+	Native func() types.VMContext
+}
+
+// Result holds the per-request figures of one measurement, in nanoseconds.
+type Result struct {
+	Filter, Noop, Entry, Native float64
+}
+
+// XNoop is the filter's cycle over the no-op module's.
+func (r Result) XNoop() float64 { return r.Filter / r.Noop }
+
+// EntryUnits is the filter's cycle in empty exported calls.
+func (r Result) EntryUnits() float64 { return r.Filter / r.Entry }
+
+// XNative is the filter's cycle in testenv over the same filter under proxytest.
+func (r Result) XNative() float64 {
+	if r.Native == 0 {
+		return 0
+	}
+	return r.Filter / r.Native
+}
+
+var baselines sync.Map // key: Case identity string -> Result (without Filter)
+
+// Run benchmarks c.Module's full stream cycle (b.N of them) and reports x-noop, entry-units and
+// x-native, whose baselines are measured once per process.
+func Run(b *testing.B, c Case) Result {
+	b.Helper()
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	key := c.Module + "\x00" + c.PluginConfig + "\x00" + headerKey(c.Request) + "\x00" + headerKey(c.Response)
+	base, ok := baselines.Load(key)
+	if !ok {
+		base = measureBaselines(b, rt, c)
+		baselines.Store(key, base)
+	}
+	res := base.(Result)
+	vm := load(b, rt, c.Module, c)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cycle(vm, c)
+	}
+	b.StopTimer()
+	if err := vm.Err(); err != nil {
+		b.Fatalf("%s failed during the benchmark: %v", c.Module, err)
+	}
+	res.Filter = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(res.XNoop(), "x-noop")
+	b.ReportMetric(res.EntryUnits(), "entry-units")
+	if res.Native > 0 {
+		b.ReportMetric(res.XNative(), "x-native")
+	}
+	return res
+}
+
+func measureBaselines(b *testing.B, rt *testenv.Runtime, c Case) Result {
+	noop := load(b, rt, "noop", Case{})
+	var r Result
+	r.Entry = timed(func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := noop.CallExport("laneway_bench_entry"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	r.Noop = timed(func(n int) {
+		for i := 0; i < n; i++ {
+			cycle(noop, c)
+		}
+	})
+	if c.Native != nil {
+		r.Native = timed(func(n int) { nativeCycles(b, c, n) })
+	}
+	return r
+}
+
+// timed runs f with growing iteration counts until one run lasts at least baselineTime and returns the
+// nanoseconds per iteration of that run. (testing.Benchmark cannot be used here: it takes the lock the
+// running benchmark holds.)
+func timed(f func(n int)) float64 {
+	f(1) // warm up
+	for n := 16; ; n *= 4 {
+		start := time.Now()
+		f(n)
+		if d := time.Since(start); d >= baselineTime || n >= 1<<24 {
+			return float64(d.Nanoseconds()) / float64(n)
+		}
+	}
+}
+
+// baselineTime is how long one baseline measurement lasts at least.
+const baselineTime = 300 * time.Millisecond
+
+func nativeCycles(b *testing.B, c Case, n int) {
+	opt := proxytest.NewEmulatorOption().WithVMContext(c.Native()).WithPluginConfiguration([]byte(c.PluginConfig))
+	for path, v := range c.Properties {
+		opt = opt.WithProperty(splitPath(path), v)
+	}
+	// proxytest prints every host log line; the comparison is about the filter, not the terminal.
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(os.Stderr)
+	host, release := proxytest.NewHostEmulator(opt)
+	defer release()
+	// Envoy >= 1.33 provides clear_route_cache; proxytest aborts on unregistered foreign functions.
+	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { return []byte{0} })
+	if host.StartPlugin() != types.OnPluginStartStatusOK {
+		b.Fatalf("%s: plugin start failed under proxytest", c.Module)
+	}
+	req := pairs(c.Request)
+	resp := pairs(c.Response)
+	for i := 0; i < n; i++ {
+		id := host.InitializeHttpContext()
+		host.CallOnRequestHeaders(id, req, true)
+		if resp != nil {
+			host.CallOnResponseHeaders(id, resp, true)
+		}
+		host.CompleteHttpContext(id)
+	}
+}
+
+func cycle(vm *testenv.VM, c Case) {
+	s := vm.NewHTTPStream()
+	s.RequestHeaders(c.Request, true)
+	if c.Response != nil {
+		s.ResponseHeaders(c.Response, true)
+	}
+	s.Complete()
+}
+
+func load(b *testing.B, rt *testenv.Runtime, module string, c Case) *testenv.VM {
+	vm, err := rt.LoadVM(context.Background(), testenv.DistModule(b, module), testenv.VMOptions{
+		Profile: testenv.Envoy139, PluginConfig: []byte(c.PluginConfig), Properties: c.Properties, LogLevel: testenv.LogInfo,
+	})
+	if err != nil {
+		b.Fatalf("loading %s: %v", module, err)
+	}
+	return vm
+}
+
+func pairs(h testenv.Headers) [][2]string {
+	if h == nil {
+		return nil
+	}
+	out := make([][2]string, len(h))
+	for i, p := range h {
+		out[i] = [2]string{p.Key, p.Value}
+	}
+	return out
+}
+
+func headerKey(h testenv.Headers) string {
+	s := ""
+	for _, p := range h {
+		s += p.Key + ":" + p.Value + "\n"
+	}
+	return s
+}
+
+func splitPath(p string) []string {
+	var out []string
+	start := 0
+	sep := byte('.')
+	for i := 0; i < len(p); i++ {
+		if p[i] == 0 {
+			sep = 0
+			break
+		}
+	}
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == sep {
+			out = append(out, p[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
