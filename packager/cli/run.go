@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/testenv/proxy"
 )
 
@@ -30,6 +33,10 @@ shadow upstream with Envoy's "-shadow" host suffix, fire and forget.
 The listeners' addresses are printed on stdout once they are up; one decision line per
 request (listener, tenant, route, upstream, status, shadow/synthetic markers, local reply,
 mirrors) is logged on stderr. Stop it with Ctrl-C.
+
+Before anything starts, the plugin config of each laneway filter (tenantroute, shadowtag,
+synthetic: known by its .wasm file name, else by its name) is checked with that filter's
+own ParseConfig, so a bad field is reported here rather than as a failed VM.
 
 Config (YAML):
   workers: 2                      # Envoy workers, one VM per filter each
@@ -87,6 +94,9 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 		}
 		cfg.Workers = o.workers
 	}
+	if err := validatePluginConfigs(s, o.config, cfg); err != nil {
+		return err
+	}
 	p, err := proxy.Start(ctx, cfg, proxy.Options{Logger: logger})
 	if err != nil {
 		return err
@@ -103,4 +113,34 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 	progress(s.Err, "Stopped: %d requests, %d local replies, %d mirrored (%d delivered, %d failed)",
 		st.Requests, st.LocalReplies, st.MirrorsStarted, st.MirrorsCompleted, st.MirrorsFailed)
 	return err
+}
+
+// validatePluginConfigs checks each laneway filter's plugin config with the filter's own
+// ParseConfig (the nil config of a filter without one included, as Envoy would hand it over).
+func validatePluginConfigs(s Streams, path string, cfg proxy.Config) error {
+	for i, l := range cfg.Listeners {
+		for j, fc := range l.Filters {
+			f, ok := lanewayFilter(fc)
+			if !ok {
+				progress(s.Err, "listeners[%d].filters[%d] (%s, %s) is not one of %s: its config is checked only when it starts",
+					i, j, fc.Name, filepath.Base(fc.Wasm), strings.Join(filterconfig.Names(), ", "))
+				continue
+			}
+			if err := f.Validate(fc.PluginConfig); err != nil {
+				return fmt.Errorf("%s: listeners[%d].filters[%d].config (listener %q, filter %q) is rejected by %s.ParseConfig: %w\nfix that field of the plugin config; the filter would fail to start with it",
+					path, i, j, l.Name, fc.Name, f.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// lanewayFilter identifies a chain entry by its module's file name, else by its name.
+func lanewayFilter(fc proxy.FilterConfig) (filterconfig.Filter, bool) {
+	for _, n := range []string{strings.TrimSuffix(filepath.Base(fc.Wasm), ".wasm"), fc.Name} {
+		if f, err := filterconfig.Lookup(n); err == nil {
+			return f, true
+		}
+	}
+	return filterconfig.Filter{}, false
 }

@@ -108,3 +108,43 @@ func TestRunExplainsABadConfigField(t *testing.T) {
 		assert.Contains(t, r.stderr, `"config" not set`)
 	})
 }
+
+func TestRunChecksEachFiltersPluginConfigWithItsOwnParseConfigBeforeStarting(t *testing.T) {
+	// The wasm paths do not exist: a config error must be reported before any module is loaded.
+	tests := []struct {
+		name, filters, want string
+	}{
+		{"an unknown tenantroute field is named",
+			"[{name: route, wasm: /nonexistent/tenantroute.wasm, config: {tenantHeadr: x}}]",
+			`listeners[0].filters[0].config (listener "a", filter "route") is rejected by tenantroute.ParseConfig: tenantroute config: field "tenantHeadr"`},
+		{"a bad shadowtag mode is named, the filter found by its entry name",
+			"[{name: shadowtag, wasm: /nonexistent/custom-build.wasm, config: {mode: sideways}}]",
+			`rejected by shadowtag.ParseConfig`},
+		{"a missing config is checked as the empty config the filter would get",
+			"[{name: tr, wasm: /nonexistent/tenantroute.wasm}, {name: st, wasm: /nonexistent/shadowtag.wasm, config: {mode: bogus}}]",
+			`listeners[0].filters[1].config (listener "a", filter "st")`},
+		{"a short synthetic token secret is named without echoing it",
+			`[{name: syn, wasm: /nonexistent/synthetic.wasm, config: {mode: inbound, trust: {token: {secret: "hush"}}}}]`,
+			`trust.token.secret`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "mesh.yaml")
+			require.NoError(t, os.WriteFile(cfg, []byte("listeners:\n- name: a\n  filters: "+tc.filters+"\n  routes: [{upstream: 127.0.0.1:1}]\n"), 0o644))
+			r := run(t, "", "run", "-c", cfg)
+			assert.Equal(t, 1, r.code)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Contains(t, r.stderr, "fix that field of the plugin config")
+			assert.NotContains(t, r.stderr, "make build", "validation comes before loading modules")
+			assert.NotContains(t, r.stderr, "hush", "a secret is never echoed")
+		})
+	}
+	t.Run("valid configs pass and the run proceeds to load the modules", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "mesh.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte("listeners:\n- name: a\n  filters: [{name: tr, wasm: /nonexistent/tenantroute.wasm, config: {}}, {name: nop, wasm: /nonexistent/noop.wasm}]\n  routes: [{upstream: 127.0.0.1:1}]\n"), 0o644))
+		r := run(t, "", "run", "-c", cfg)
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.stderr, "make build", "past validation, the missing module is what fails")
+		assert.Contains(t, r.stderr, "listeners[0].filters[1] (nop, noop.wasm) is not one of shadowtag, synthetic, tenantroute")
+	})
+}
