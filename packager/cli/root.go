@@ -45,6 +45,7 @@ Results are printed on stdout (--format text|json|yaml); progress and logs on st
 		newRoutesCommand(s),
 		newRunCommand(s),
 		newDemoCommand(s),
+		newTokenCommand(s),
 	)
 	return root
 }
