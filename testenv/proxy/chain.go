@@ -67,6 +67,9 @@ func newVMOptions(cfg Config, l ListenerConfig, f FilterConfig) testenv.VMOption
 	case "outbound":
 		o.Properties["xds.listener_direction"] = testenv.IntValue(2)
 	}
+	for k, v := range l.Properties {
+		o.Properties[k] = testenv.StringValue(v)
+	}
 	o.Properties["xds.listener_name"] = testenv.StringValue(l.Name)
 	return o
 }

@@ -53,8 +53,12 @@ type ListenerConfig struct {
 	Name      string
 	Address   string
 	Direction string // "", "inbound" or "outbound" (reported as xds.listener_direction)
-	Filters   []FilterConfig
-	Routes    []RouteConfig
+	// Properties are host attributes every filter VM of this listener sees, by dotted path
+	// (string values), e.g. connection.uri_san_peer_certificate to model the mTLS peer
+	// identity of every connection to this listener.
+	Properties map[string]string
+	Filters    []FilterConfig
+	Routes     []RouteConfig
 }
 
 // Failure strategies, as Istio's WasmPlugin.failStrategy.
@@ -264,7 +268,7 @@ func (c *Config) Validate() error {
 }
 
 func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
-	f, err := object(v, p+".", "name", "address", "direction", "filters", "routes")
+	f, err := object(v, p+".", "name", "address", "direction", "properties", "filters", "routes")
 	if err != nil {
 		return ListenerConfig{}, err
 	}
@@ -279,6 +283,11 @@ func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
 	}
 	if d, ok := f["direction"]; ok {
 		if l.Direction, err = oneOf(p+".direction", d, "inbound", "outbound"); err != nil {
+			return l, err
+		}
+	}
+	if pv, ok := f["properties"]; ok {
+		if l.Properties, err = properties(p+".properties", pv); err != nil {
 			return l, err
 		}
 	}
@@ -316,6 +325,45 @@ func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
 		l.Routes = append(l.Routes, r)
 	}
 	return l, nil
+}
+
+// proxySetProperties are attributes the proxy derives itself; a listener may not set them.
+var proxySetProperties = map[string]string{
+	"xds.listener_direction": "direction",
+	"xds.listener_name":      "name",
+	"plugin_name":            "the filter's name",
+	"plugin_root_id":         "the filter's name",
+	"plugin_vm_id":           "the filter's name",
+}
+
+var propertyPathPattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
+
+// properties reads a listener's host attributes: dotted lower-case paths to string values.
+func properties(p string, v gjson.Result) (map[string]string, error) {
+	if !v.IsObject() {
+		return nil, cfgErr(p, describe(v), "a map of attribute path to string value, e.g. {connection.uri_san_peer_certificate: spiffe://cluster.local/ns/shop/sa/svc-a}")
+	}
+	out := map[string]string{}
+	var err error
+	v.ForEach(func(k, val gjson.Result) bool {
+		key := k.String()
+		kp := fmt.Sprintf("%s[%q]", p, key)
+		switch {
+		case !propertyPathPattern.MatchString(key) || len(key) > 256:
+			err = cfgErr(kp, strconv.Quote(key), "an attribute path of dot-separated segments of a-z, 0-9 and _ (e.g. source.principal)")
+		case proxySetProperties[key] != "":
+			err = cfgErr(kp, strconv.Quote(key), "an attribute the proxy does not set itself (it derives "+key+" from the listener's "+proxySetProperties[key]+")")
+		case strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "response.") || key == "request" || key == "response":
+			err = cfgErr(kp, strconv.Quote(key), "an attribute outside request.* and response.* (those come from each stream)")
+		case val.Type != gjson.String:
+			err = cfgErr(kp, describe(val), "a string value")
+		default:
+			out[key] = val.String()
+			return true
+		}
+		return false
+	})
+	return out, err
 }
 
 func parseFilter(p string, v gjson.Result) (FilterConfig, error) {

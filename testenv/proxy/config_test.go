@@ -78,6 +78,11 @@ func TestParseNamesTheFieldOfEveryBadValue(t *testing.T) {
 		{"mirror percentage too big", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, mirrors: [{upstream: 127.0.0.1:2, percentage: 101}]}]\n", "listeners[0].routes[0].mirrors[0].percentage", "from 0 to 100"},
 		{"mirror to an unknown listener", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, mirrors: [{upstream: listener:zz}]}]\n", "listeners[0].routes[0].mirrors[0].upstream", "naming one of"},
 		{"upstream on port 0", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:0}]\n", "listeners[0].routes[0].upstream", "host:port"},
+		{"properties not a map", "listeners:\n- name: a\n  properties: [x]" + route, "listeners[0].properties", "a map of attribute path"},
+		{"property path with a blank segment", "listeners:\n- name: a\n  properties: {source..principal: x}" + route, `listeners[0].properties["source..principal"]`, "dot-separated segments"},
+		{"property the proxy derives from direction", "listeners:\n- name: a\n  properties: {xds.listener_direction: x}" + route, `listeners[0].properties["xds.listener_direction"]`, "from the listener's direction"},
+		{"property from the stream", "listeners:\n- name: a\n  properties: {request.host: x}" + route, `listeners[0].properties["request.host"]`, "outside request.*"},
+		{"property value not a string", "listeners:\n- name: a\n  properties: {source.principal: [x]}" + route, `listeners[0].properties["source.principal"]`, "a string value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,6 +94,30 @@ func TestParseNamesTheFieldOfEveryBadValue(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+func TestListenerPropertiesReachEveryFilterVMOfThatListenerOnly(t *testing.T) {
+	c, err := Parse([]byte(`
+listeners:
+- name: mtls
+  direction: inbound
+  properties: {connection.uri_san_peer_certificate: "spiffe://cluster.local/ns/shop/sa/svc-a", source.principal: "spiffe://cluster.local/ns/shop/sa/svc-a"}
+  routes: [{upstream: 127.0.0.1:1}]
+- name: plain
+  routes: [{upstream: 127.0.0.1:1}]
+`))
+	require.NoError(t, err)
+	want := map[string]string{
+		"connection.uri_san_peer_certificate": "spiffe://cluster.local/ns/shop/sa/svc-a",
+		"source.principal":                    "spiffe://cluster.local/ns/shop/sa/svc-a",
+	}
+	assert.Equal(t, want, c.Listeners[0].Properties)
+	o := newVMOptions(c, c.Listeners[0], FilterConfig{Name: "f"})
+	assert.Equal(t, testenv.StringValue(want["connection.uri_san_peer_certificate"]), o.Properties["connection.uri_san_peer_certificate"])
+	assert.Equal(t, testenv.IntValue(1), o.Properties["xds.listener_direction"])
+	assert.Equal(t, testenv.StringValue("mtls"), o.Properties["xds.listener_name"])
+	plain := newVMOptions(c, c.Listeners[1], FilterConfig{Name: "f"})
+	assert.NotContains(t, plain.Properties, "connection.uri_san_peer_certificate", "another listener's connections present no peer identity")
 }
 
 func TestLoadFileResolvesWasmPathsAgainstTheConfigFolder(t *testing.T) {

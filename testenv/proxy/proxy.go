@@ -167,6 +167,32 @@ func (p *Proxy) Stats() Stats {
 	}
 }
 
+// Metric returns a metric the filters defined. Like Envoy's stats store, metrics are keyed by
+// name across every VM of the proxy's Runtime (all listeners and workers, and other proxies
+// sharing the Runtime), so a counter two filters define is one counter.
+func (p *Proxy) Metric(name string) (testenv.Metric, bool) {
+	for _, w := range p.workers {
+		w.mu.Lock()
+		for _, chain := range w.chains {
+			for _, s := range chain {
+				if s.vm != nil {
+					m, ok := s.vm.Metric(name)
+					w.mu.Unlock()
+					return m, ok
+				}
+			}
+		}
+		w.mu.Unlock()
+	}
+	return testenv.Metric{}, false
+}
+
+// Counter returns the value of the named counter, 0 when no filter defined it.
+func (p *Proxy) Counter(name string) int64 {
+	m, _ := p.Metric(name)
+	return m.Value
+}
+
 // FilterLogs returns the log lines every VM of the named listener's filter recorded, for
 // diagnosis (it briefly locks each worker).
 func (p *Proxy) FilterLogs(listener, filter string) []testenv.LogEntry {
