@@ -1,0 +1,362 @@
+package hardening
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/synthetic"
+	"github.com/laneway/laneway/testenv"
+)
+
+// check is one assertion on what a request forwarded (or answered locally).
+type check struct {
+	what  string // "header", "baggage" or "local"
+	name  string // header name or baggage key
+	want  []string
+	re    *regexp.Regexp // when set, exactly one value matching re
+	local uint32
+}
+
+// hdr: the forwarded request carries exactly these values of header name (none: absent).
+func hdr(name string, want ...string) check { return check{what: "header", name: name, want: want} }
+
+// hdrRe: the forwarded request carries exactly one value of name, matching re.
+func hdrRe(name, re string) check {
+	return check{what: "header", name: name, re: regexp.MustCompile("^(?:" + re + ")$")}
+}
+
+// bag: the forwarded baggage holds exactly these values of key, read by the laxest parser (none: absent).
+func bag(key string, want ...string) check { return check{what: "baggage", name: key, want: want} }
+
+// bagRe: the forwarded baggage holds exactly one value of key, matching re.
+func bagRe(key, re string) check {
+	return check{what: "baggage", name: key, re: regexp.MustCompile("^(?:" + re + ")$")}
+}
+
+// local: the filter answered with a local reply of this status instead of forwarding.
+func local(status uint32) check { return check{what: "local", local: status} }
+
+func (c check) verify(t *testing.T, r result) {
+	t.Helper()
+	switch c.what {
+	case "local":
+		require.NotNil(t, r.local, "a local reply %d", c.local)
+		assert.Equal(t, c.local, r.local.StatusCode)
+		return
+	}
+	var got []string
+	if c.what == "header" {
+		got = r.upstream.Values(c.name)
+	} else {
+		got = laxMembers(r.upstream, c.name)
+	}
+	if c.re != nil {
+		if assert.Len(t, got, 1, "%s %s forwarded once", c.what, c.name) {
+			assert.Regexp(t, c.re, got[0], "%s %s", c.what, c.name)
+		}
+		return
+	}
+	assert.Equal(t, c.want, got, "%s %s forwarded", c.what, c.name)
+}
+
+// spoofRow is one line of the matrix: a marker, a filter configuration, what an
+// outside client sends, the outcome, and the assertions proving it.
+type spoofRow struct {
+	marker, setup, client, outcome string
+	p                              plugin
+	req                            testenv.Headers
+	checks                         []check
+}
+
+const (
+	spoofHost     = "svc-b.prod.svc.cluster.local"
+	tokenSecret   = "hardening-secret-0123456789abcdef"
+	runnerSPIFFE  = "spiffe://cluster.local/ns/synthetics/sa/runner"
+	webSPIFFE     = "spiffe://cluster.local/ns/shop/sa/web"
+	newIDPattern  = "[0-9a-f]{32}"
+	tokenTxID     = "tx-spoof"
+	participantOK = "orders.prod.svc.cluster.local"
+)
+
+// req builds a GET to spoofHost with extra headers as name/value pairs.
+func req(kv ...string) testenv.Headers { return testenv.RequestHeaders("GET", spoofHost, "/", kv...) }
+
+// filler is a baggage header of 64 unrelated members: a marker after it lies
+// beyond W3C's member limit, where laneway's parser no longer sees it.
+func filler() string {
+	m := make([]string, 64)
+	for i := range m {
+		m[i] = fmt.Sprintf("f%d=1", i)
+	}
+	return strings.Join(m, ",")
+}
+
+func mint(t *testing.T, secret string, expiry time.Time) string {
+	tok, err := synthetic.MintToken([]byte(secret), tokenTxID, expiry)
+	require.NoError(t, err)
+	return tok
+}
+
+func tenantRows() []spoofRow {
+	const marker = "tenant"
+	gwStrip := plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"],"stripBaggage":true}`}
+	gwKeep := plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"]}`}
+	gwNoAllow := plugin{module: "tenantroute", config: `{"trustBoundary":true,"stripBaggage":true}`}
+	sidecar := plugin{module: "tenantroute", config: `{}`}
+	sidecarAllow := plugin{module: "tenantroute", config: `{"allow":["acme"]}`}
+	const (
+		sGwStrip   = "gateway: trustBoundary, allow [acme], stripBaggage"
+		sGwKeep    = "gateway: trustBoundary, allow [acme], baggage kept"
+		sGwNoAllow = "gateway: trustBoundary, no allow list, stripBaggage"
+		sSidecar   = "sidecar: trustBoundary off, no allow list"
+		sSideAllow = "sidecar: trustBoundary off, allow [acme]"
+	)
+	const th = "x-laneway-tenant"
+	hdrOnly := req(th, "acme")
+	bagAcme := req("baggage", "laneway-tenant=acme")
+	bagEvil := req("baggage", "laneway-tenant=evil")
+	both := req(th, "evil", "baggage", "laneway-tenant=acme")
+	upper := req("X-Laneway-Tenant", "acme")
+	repeated := req(th, "acme", th, "acme", "baggage", "laneway-tenant=acme", "baggage", "laneway-tenant=evil")
+	sd := req("baggage", "sd-routing-key=acme")
+	others := req("x-laneway-shadow", "1", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "v1.1.x.y")
+	beyond := req("baggage", filler()+",laneway-tenant=acme")
+	return []spoofRow{
+		{marker, sGwStrip, "header only (acme)", "stripped, baseline", gwStrip, hdrOnly, []check{hdr(th)}},
+		{marker, sGwStrip, "baggage only (acme)", "routed to acme", gwStrip, bagAcme, []check{hdr(th, "acme"), bag("laneway-tenant", "acme")}},
+		{marker, sGwStrip, "baggage only (evil, not allowed)", "baseline, baggage member stripped", gwStrip, bagEvil, []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwStrip, "header evil + baggage acme", "header replaced, routed to acme", gwStrip, both, []check{hdr(th, "acme"), bag("laneway-tenant", "acme")}},
+		{marker, sGwStrip, "upper-case header name (acme)", "stripped, baseline", gwStrip, upper, []check{hdr(th)}},
+		{marker, sGwStrip, "repeated headers, baggage copies disagree", "stripped, baseline, baggage members stripped", gwStrip, repeated, []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwStrip, "baggage sd-routing-key=acme", "routed to acme", gwStrip, sd, []check{hdr(th, "acme")}},
+		{marker, sGwStrip, "other x-laneway-* headers", "all stripped (prefix x-laneway-)", gwStrip, others, []check{hdr("x-laneway-shadow"), hdr("x-laneway-synthetic"), hdr("x-laneway-synthetic-token"), hdr(th)}},
+		{marker, sGwStrip, "tenant beyond the 64-member baggage limit", "baseline, member dropped", gwStrip, beyond, []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwKeep, "header only (acme)", "stripped, baseline", gwKeep, hdrOnly, []check{hdr(th)}},
+		{marker, sGwKeep, "baggage only (acme)", "routed to acme", gwKeep, bagAcme, []check{hdr(th, "acme")}},
+		{marker, sGwKeep, "baggage only (evil, not allowed)", "baseline, baggage member left for later hops", gwKeep, bagEvil, []check{hdr(th), bag("laneway-tenant", "evil")}},
+		{marker, sGwNoAllow, "header only (acme)", "stripped, baseline", gwNoAllow, hdrOnly, []check{hdr(th)}},
+		{marker, sGwNoAllow, "baggage only (acme)", "baseline, baggage member stripped", gwNoAllow, bagAcme, []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sSidecar, "header only (acme)", "header removed, baseline", sidecar, hdrOnly, []check{hdr(th)}},
+		{marker, sSidecar, "baggage only (acme)", "routed to acme", sidecar, bagAcme, []check{hdr(th, "acme")}},
+		{marker, sSidecar, "baggage only (evil)", "routed to evil (any valid tenant)", sidecar, bagEvil, []check{hdr(th, "evil")}},
+		{marker, sSidecar, "header evil + baggage acme", "header replaced, routed to acme", sidecar, both, []check{hdr(th, "acme")}},
+		{marker, sSidecar, "upper-case header name (acme)", "header removed, baseline", sidecar, upper, []check{hdr(th)}},
+		{marker, sSidecar, "repeated headers, baggage copies disagree", "header removed, baseline", sidecar, repeated, []check{hdr(th), bag("laneway-tenant", "acme", "evil")}},
+		{marker, sSidecar, "other x-laneway-* headers", "passed (no trust boundary)", sidecar, others, []check{hdr("x-laneway-shadow", "1"), hdr("x-laneway-synthetic", "1")}},
+		{marker, sSideAllow, "baggage only (acme)", "routed to acme", sidecarAllow, bagAcme, []check{hdr(th, "acme")}},
+		{marker, sSideAllow, "baggage only (evil, not allowed)", "baseline, baggage member left", sidecarAllow, bagEvil, []check{hdr(th), bag("laneway-tenant", "evil")}},
+	}
+}
+
+func shadowRows() []spoofRow {
+	const marker = "shadow"
+	edge := plugin{module: "shadowtag", config: `{"mode":"edge"}`}
+	inbound := plugin{module: "shadowtag", config: `{"mode":"inbound"}`}
+	const (
+		sEdge    = "gateway: mode edge"
+		sInbound = "sidecar: mode inbound (defaults)"
+	)
+	const sh = "x-laneway-shadow"
+	hdrOnly := req(sh, "1")
+	bagOnly := req("baggage", "laneway-shadow=1")
+	both := req(sh, "1", "baggage", "a=b,laneway-shadow=1")
+	upper := req("X-LANEWAY-SHADOW", "true")
+	repeated := req(sh, "0", sh, "1", "baggage", "a=b", "baggage", "laneway-shadow=1")
+	route := req("x-laneway-shadow-route", "test-double")
+	suffix := testenv.RequestHeaders("GET", "svc-b-shadow:8080", "/")
+	beyond := req("baggage", filler()+",laneway-shadow=1")
+	return []spoofRow{
+		{marker, sEdge, "header only", "stripped", edge, hdrOnly, []check{hdr(sh), bag("laneway-shadow")}},
+		{marker, sEdge, "baggage only", "stripped", edge, bagOnly, []check{hdr(sh), bag("laneway-shadow"), hdr("baggage")}},
+		{marker, sEdge, "header + baggage", "stripped, other members kept", edge, both, []check{hdr(sh), bag("laneway-shadow"), bag("a", "b")}},
+		{marker, sEdge, "upper-case header name", "stripped", edge, upper, []check{hdr(sh)}},
+		{marker, sEdge, "repeated headers and baggage headers", "stripped", edge, repeated, []check{hdr(sh), bag("laneway-shadow"), bag("a", "b")}},
+		{marker, sEdge, "reroute header x-laneway-shadow-route", "stripped", edge, route, []check{hdr("x-laneway-shadow-route")}},
+		{marker, sEdge, "-shadow host suffix, no marker", "passed unmarked (suffix is an inbound signal)", edge, suffix, []check{hdr(sh), hdr(":authority", "svc-b-shadow:8080")}},
+		{marker, sEdge, "marker beyond the 64-member baggage limit", "stripped (members beyond the limit dropped)", edge, beyond, []check{hdr(sh), bag("laneway-shadow")}},
+		{marker, sInbound, "header only", "accepted: marked shadow", inbound, hdrOnly, []check{hdr(sh, "1"), bag("laneway-shadow", "1")}},
+		{marker, sInbound, "baggage only", "accepted: marked shadow", inbound, bagOnly, []check{hdr(sh, "1"), bag("laneway-shadow", "1")}},
+		{marker, sInbound, "upper-case header name", "accepted: marked shadow", inbound, upper, []check{hdr(sh, "1"), bag("laneway-shadow", "1")}},
+		{marker, sInbound, "repeated headers and baggage headers", "accepted: one marker left", inbound, repeated, []check{hdr(sh, "1"), bag("laneway-shadow", "1"), bag("a", "b")}},
+		{marker, sInbound, "-shadow host suffix, no marker", "marked shadow", inbound, suffix, []check{hdr(sh, "1"), bag("laneway-shadow", "1")}},
+		{marker, sInbound, "marker beyond the 64-member baggage limit", "passed unmarked (member beyond the limit ignored)", inbound, beyond, []check{hdr(sh)}},
+	}
+}
+
+func syntheticRows(t *testing.T) []spoofRow {
+	const marker = "synthetic"
+	secretCfg := `"trust":{"token":{"secret":"` + tokenSecret + `"}}`
+	edge := plugin{module: "synthetic", config: `{"mode":"edge",` + secretCfg + `,"participants":["` + participantOK + `"]}`}
+	inToken := plugin{module: "synthetic", config: `{"mode":"inbound",` + secretCfg + `}`}
+	principals := `{"mode":"inbound","trust":{"principals":["` + runnerSPIFFE + `"]}}`
+	inPeer := plugin{module: "synthetic", config: principals, props: map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(runnerSPIFFE)}}
+	inUntrusted := plugin{module: "synthetic", config: principals, props: map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(webSPIFFE)}}
+	inNoPeer := plugin{module: "synthetic", config: principals}
+	inNone := plugin{module: "synthetic", config: `{"mode":"inbound"}`, props: map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(runnerSPIFFE)}}
+	const (
+		sEdge      = "gateway: mode edge, token secret"
+		sInToken   = "sidecar: mode inbound, token secret"
+		sPeer      = "sidecar: inbound, trusted principals, trusted peer"
+		sUntrusted = "sidecar: inbound, trusted principals, untrusted peer"
+		sNoPeer    = "sidecar: inbound, trusted principals, no peer identity"
+		sNone      = "sidecar: inbound, no trusted source"
+	)
+	const sy, tk = "x-laneway-synthetic", "x-laneway-synthetic-token"
+	now := time.Now()
+	valid := mint(t, tokenSecret, now.Add(10*time.Minute))
+	forged := mint(t, "another-secret-0123456789abcdef!", now.Add(10*time.Minute))
+	expired := mint(t, tokenSecret, now.Add(-time.Hour))
+	hdrOnly := req(sy, "1")
+	bagOnly := req("baggage", "laneway-synthetic=tx-1")
+	both := req(sy, "1;id=tx-1", "baggage", "laneway-synthetic=tx-1")
+	upper := req("X-Laneway-Synthetic", "1")
+	repeated := req(sy, "1;id=a", sy, "1;id=b", "baggage", "laneway-synthetic=a", "baggage", "laneway-synthetic=c")
+	withValid := req(sy, "1", tk, valid)
+	withForged := req(sy, "1", tk, forged)
+	withExpired := req(sy, "1", tk, expired)
+	twoTokens := req(sy, "1", tk, valid, tk, valid)
+	tokenOnly := req(tk, valid)
+	beyond := req("baggage", filler()+",laneway-synthetic=1")
+	post := testenv.RequestHeaders("POST", "payments.prod.svc.cluster.local", "/charge", sy, "1", tk, valid)
+	postParticipant := testenv.RequestHeaders("POST", participantOK, "/orders", sy, "1", tk, valid)
+	stripped := []check{hdr(sy), bag("laneway-synthetic"), hdr(tk)}
+	acceptedToken := []check{hdr(sy, "1;id="+tokenTxID), bag("laneway-synthetic", tokenTxID), hdr(tk)}
+	return []spoofRow{
+		{marker, sEdge, "header only", "stripped", edge, hdrOnly, stripped},
+		{marker, sEdge, "baggage only", "stripped", edge, bagOnly, stripped},
+		{marker, sEdge, "header + baggage", "stripped", edge, both, stripped},
+		{marker, sEdge, "upper-case header name", "stripped", edge, upper, stripped},
+		{marker, sEdge, "repeated headers and baggage headers", "stripped", edge, repeated, stripped},
+		{marker, sEdge, "header + valid token", "accepted, id from the token, token removed", edge, withValid, acceptedToken},
+		{marker, sEdge, "header + forged token (other secret)", "stripped, token removed", edge, withForged, stripped},
+		{marker, sEdge, "header + expired token", "stripped, token removed", edge, withExpired, stripped},
+		{marker, sEdge, "header + the valid token twice", "stripped, tokens removed", edge, twoTokens, stripped},
+		{marker, sEdge, "valid token, no marker", "token removed, ordinary request", edge, tokenOnly, stripped},
+		{marker, sEdge, "header + valid token, POST to a non-participant", "accepted, then refused 403", edge, post, []check{local(403)}},
+		{marker, sEdge, "header + valid token, POST to a participant", "accepted, forwarded", edge, postParticipant, acceptedToken},
+		// Known gap (reported): a member laneway's parser drops (beyond W3C's
+		// limits) is not stripped, so a lax application parser can still read it.
+		{marker, sEdge, "marker beyond the 64-member baggage limit", "KNOWN GAP: member beyond the limit forwarded", edge, beyond, []check{hdr(sy), bag("laneway-synthetic", "1")}},
+		{marker, sInToken, "header only", "stripped", inToken, hdrOnly, stripped},
+		{marker, sInToken, "baggage only", "stripped", inToken, bagOnly, stripped},
+		{marker, sInToken, "header + valid token", "accepted, id from the token, token removed", inToken, withValid, acceptedToken},
+		{marker, sInToken, "header + forged token (other secret)", "stripped, token removed", inToken, withForged, stripped},
+		{marker, sInToken, "header + expired token", "stripped, token removed", inToken, withExpired, stripped},
+		{marker, sPeer, "header only", "accepted, new id", inPeer, hdrOnly, []check{hdrRe(sy, "1;id="+newIDPattern), bagRe("laneway-synthetic", newIDPattern)}},
+		{marker, sPeer, "baggage only (tx-1)", "accepted, id tx-1", inPeer, bagOnly, []check{hdr(sy, "1;id=tx-1"), bag("laneway-synthetic", "tx-1")}},
+		{marker, sPeer, "repeated headers, ids disagree", "accepted, new id", inPeer, repeated, []check{hdrRe(sy, "1;id="+newIDPattern), bagRe("laneway-synthetic", newIDPattern)}},
+		// Reported: without a token secret the filter does not know the token
+		// header, so a client's token reaches the application.
+		{marker, sPeer, "valid token, no marker", "token passed on (no secret configured)", inPeer, tokenOnly, []check{hdr(sy), hdr(tk, valid)}},
+		{marker, sUntrusted, "header only", "stripped", inUntrusted, hdrOnly, []check{hdr(sy), bag("laneway-synthetic")}},
+		{marker, sUntrusted, "baggage only", "stripped", inUntrusted, bagOnly, []check{hdr(sy), bag("laneway-synthetic")}},
+		{marker, sUntrusted, "header + valid token", "stripped (no secret configured)", inUntrusted, withValid, []check{hdr(sy), bag("laneway-synthetic")}},
+		{marker, sNoPeer, "header only", "stripped", inNoPeer, hdrOnly, []check{hdr(sy), bag("laneway-synthetic")}},
+		{marker, sNone, "header + baggage", "stripped", inNone, both, []check{hdr(sy), bag("laneway-synthetic")}},
+	}
+}
+
+var (
+	reToken = regexp.MustCompile(`v1\.[0-9]+\.[A-Za-z0-9_-]+\.[0-9a-f]{64}`)
+	reNewID = regexp.MustCompile(newIDPattern)
+)
+
+// forwardedSummary renders what reached upstream for the matrix: every
+// x-laneway-* header and every laneway-*/sd-routing-key baggage member, with
+// tokens and generated ids replaced by placeholders so the table is stable.
+func forwardedSummary(r result) string {
+	if r.local != nil {
+		return fmt.Sprintf("local reply %d", r.local.StatusCode)
+	}
+	var parts []string
+	for _, kv := range r.upstream {
+		if strings.HasPrefix(kv.Key, "x-laneway-") {
+			parts = append(parts, kv.Key+": "+kv.Value)
+		}
+	}
+	for _, v := range r.upstream.Values("baggage") {
+		for _, m := range strings.Split(v, ",") {
+			k, _, _ := strings.Cut(m, "=")
+			k = strings.TrimSpace(k)
+			if strings.HasPrefix(k, "laneway-") || k == "sd-routing-key" {
+				parts = append(parts, "baggage "+strings.TrimSpace(m))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "no marker"
+	}
+	s := strings.Join(parts, "; ")
+	s = reToken.ReplaceAllString(s, "<token>")
+	return reNewID.ReplaceAllString(s, "<new-id>")
+}
+
+// TestSpoofingMatrix sends what an outside client could send to each filter
+// configuration that guards a marker, and proves from the forwarded headers and
+// local replies what gets through. The table is testdata/spoofing-matrix.md.
+func TestSpoofingMatrix(t *testing.T) {
+	rt := newRuntime(t)
+	wasm := map[string][]byte{}
+	rows := append(append(tenantRows(), shadowRows()...), syntheticRows(t)...)
+	var md strings.Builder
+	md.WriteString("# What an outside client can and cannot do\n\n")
+	md.WriteString("Generated by `TestSpoofingMatrix` (testenv/hardening) against the compiled modules in testenv\n")
+	md.WriteString("(Envoy >= 1.39 and 1.33 profiles give the same table). Refresh with\n")
+	md.WriteString("`REFRESH_GOLDEN=true go test -run TestSpoofingMatrix ./testenv/hardening/`.\n")
+	md.WriteString("\"Forwarded\" lists every `x-laneway-*` header and laneway baggage member that reached upstream.\n\n")
+	md.WriteString("| marker | filter configuration | client sends | outcome | forwarded |\n")
+	md.WriteString("|---|---|---|---|---|\n")
+	type vmKey struct {
+		p       string
+		profile testenv.Profile
+	}
+	vms := map[vmKey]*testenv.VM{}
+	for _, row := range rows {
+		if wasm[row.p.module] == nil {
+			wasm[row.p.module] = testenv.DistModule(t, row.p.module)
+		}
+		var summary string
+		for _, profile := range profiles {
+			k := vmKey{row.p.module + row.p.config + fmt.Sprint(row.p.props), profile}
+			if vms[k] == nil {
+				vms[k] = load(t, rt, wasm[row.p.module], row.p, profile)
+			}
+			vm := vms[k]
+			t.Run(fmt.Sprintf("%s/%s/%s/%s", profile, row.marker, row.setup, row.client), func(t *testing.T) {
+				r := send(vm, row.req.Clone())
+				require.NoError(t, vm.Err(), "the module must not trap")
+				hasLocal := false
+				for _, c := range row.checks {
+					c.verify(t, r)
+					hasLocal = hasLocal || c.what == "local"
+				}
+				if !hasLocal {
+					assert.Nil(t, r.local, "no local reply")
+					assert.Equal(t, testenv.ActionContinue, r.action)
+				}
+				s := forwardedSummary(r)
+				if summary != "" {
+					assert.Equal(t, summary, s, "both Envoy profiles forward the same")
+				}
+				summary = s
+			})
+		}
+		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s |\n", row.marker, row.setup, row.client, row.outcome, strings.ReplaceAll(summary, "|", `\|`))
+	}
+	t.Log("\n" + md.String())
+	golden := filepath.Join("testdata", "spoofing-matrix.md")
+	if os.Getenv("REFRESH_GOLDEN") == "true" {
+		require.NoError(t, os.WriteFile(golden, []byte(md.String()), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run with REFRESH_GOLDEN=true to create %s", golden)
+	assert.Equal(t, string(want), md.String(), "the spoofing matrix changed: review, then refresh with REFRESH_GOLDEN=true")
+}
