@@ -19,7 +19,31 @@ func TestDemoPrintsWhatHappenedToEachRequest(t *testing.T) {
 	assert.Equal(t, "svc-b@sbx-1", rep.Rows[0].ServedBy, "the sbx-1 tenant in baggage reaches the sandbox")
 	assert.Equal(t, "svc-b", rep.Rows[1].ServedBy, "no tenant reaches baseline")
 	assert.Equal(t, "svc-b-shadow:8080", rep.Rows[1].ShadowHost, "baseline traffic is mirrored to v2 with the -shadow host")
+	require.Len(t, rep.Containment, len(demo.DefaultScenarios))
+	mirrored, tx, spoofed := rep.Containment[0], rep.Containment[1], rep.Containment[2]
+	assert.Equal(t, []int{201, 202, 1, 0}, []int{mirrored.LedgerStatus, mirrored.ShadowLedgerStatus, mirrored.LedgerWrites, mirrored.ShadowWrites},
+		"the live write reaches the ledger, v2's shadow write is suppressed (202)")
+	assert.Equal(t, "1;id="+demo.SyntheticTxID, tx.SvcBSaw, "the synthetic transaction reaches the second participant")
+	assert.Equal(t, []int{409, 0}, []int{tx.LedgerStatus, tx.LedgerWrites}, "and is refused before the ledger")
+	assert.Equal(t, []string{"", ""}, []string{spoofed.SvcASaw, spoofed.SvcBSaw}, "a spoofed marker is stripped at the edge")
+	assert.Equal(t, int64(1), rep.Counters["laneway_synthetic_stripped_total"])
 	assert.Contains(t, r.stderr, "Demo finished")
+}
+
+func TestDemoPrintsTheContainmentTable(t *testing.T) {
+	r := run(t, "", "demo")
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	for _, want := range []string{
+		"SHADOW COPY AT v2",
+		"v2 (SHADOW) WRITE TO LEDGER",
+		"7  mirrored POST",
+		"409 refused by synthetic",
+		"202 suppressed by shadowtag",
+		"9  spoofed marker",
+		"synthetic_stripped 1",
+	} {
+		assert.Contains(t, r.stdout, want)
+	}
 }
 
 func TestDemoRejectsAnUnknownFormat(t *testing.T) {

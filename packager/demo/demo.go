@@ -1,7 +1,9 @@
 // Package demo runs laneway's local mesh end to end on loopback: the real filter modules in
-// the testenv proxy, a baseline, a sandbox and a v2 of a small service, and OpenTelemetry-
-// instrumented traffic whose baggage carries the tenant. It reports what happened to each
-// request. It backs `laneway demo` (README command one).
+// the testenv proxy, a baseline, a sandbox and a v2 of a small service, a ledger they write
+// to, and OpenTelemetry-instrumented traffic whose baggage carries the tenant. It reports what
+// happened to each request: tenant routing and mirroring, a mirrored write that shadowtag keeps
+// from the ledger, a synthetic transaction refused before the ledger, and a spoofed synthetic
+// marker stripped at the edge. It backs `laneway demo` (README command one).
 package demo
 
 import (
@@ -29,6 +31,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/laneway/laneway/packager/wasmbuild"
+	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
 )
@@ -39,7 +42,13 @@ import (
 var MeshTemplate string
 
 // Filters are the modules the demo needs from dist/.
-var Filters = []string{"tenantroute", "shadowtag"}
+var Filters = []string{"tenantroute", "shadowtag", "synthetic"}
+
+// SyntheticSecret is the token secret of the demo's edge (a demo value, not a secret).
+const SyntheticSecret = "laneway-demo-token-secret"
+
+// SyntheticTxID is the transaction id of the demo's synthetic transaction.
+const SyntheticTxID = "demo-tx-1"
 
 // Request is one demo request: a label and the baggage members the client sets.
 type Request struct {
@@ -57,14 +66,31 @@ var DefaultRequests = []Request{
 	{"tenant + other members", []string{"user=42", "laneway-tenant=sbx-1"}},
 }
 
+// Scenario is one containment request: a POST to svc-a (which svc-b turns into a ledger
+// write) with the given client headers; Token adds a valid synthetic token for SyntheticTxID.
+type Scenario struct {
+	Label   string
+	Sent    string // what the client sent, for the table
+	Headers map[string]string
+	Token   bool
+}
+
+// DefaultScenarios are the containment requests `laneway demo` sends after DefaultRequests.
+var DefaultScenarios = []Scenario{
+	{Label: "mirrored POST", Sent: "POST, no marker"},
+	{Label: "synthetic tx", Sent: "POST, marker + valid token", Headers: map[string]string{"x-laneway-synthetic": "1;id=" + SyntheticTxID}, Token: true},
+	{Label: "spoofed marker", Sent: "POST, marker, no token", Headers: map[string]string{"x-laneway-synthetic": "1"}},
+}
+
 // Options configure Run.
 type Options struct {
 	// Root is the laneway checkout (found from the working directory when empty).
 	Root string
 	// Modules maps filter name to .wasm path; when nil, Run locates dist/ and builds as needed.
 	Modules map[string]string
-	// Requests default to DefaultRequests.
-	Requests []Request
+	// Requests default to DefaultRequests; Scenarios to DefaultScenarios.
+	Requests  []Request
+	Scenarios []Scenario
 	// Progress receives progress lines (nil: discarded); Decisions the proxy's decision log
 	// (nil: discarded).
 	Progress, Decisions io.Writer
@@ -88,10 +114,43 @@ type Row struct {
 	LatencyMS    int64  `json:"latencyMs"`
 }
 
+// ContainmentRow is what happened to one containment scenario.
+type ContainmentRow struct {
+	Label   string `json:"request"`
+	Sent    string `json:"clientSent"`
+	TraceID string `json:"traceId"`
+	Status  int    `json:"status"`
+	// SvcASaw and SvcBSaw are the x-laneway-synthetic header each app received ("" none).
+	SvcASaw string `json:"svcASaw"`
+	SvcBSaw string `json:"svcBSaw"`
+	// LedgerStatus is what svc-b's ledger write got; LedgerAnsweredBy the filter that answered
+	// it instead of the ledger ("" when the ledger did).
+	LedgerStatus     int    `json:"ledgerStatus"`
+	LedgerAnsweredBy string `json:"ledgerAnsweredBy,omitempty"`
+	// ShadowLedgerStatus and ShadowLedgerAnsweredBy are the same for v2's mirrored copy
+	// (0 when v2 got no copy).
+	ShadowLedgerStatus     int    `json:"shadowLedgerStatus,omitempty"`
+	ShadowLedgerAnsweredBy string `json:"shadowLedgerAnsweredBy,omitempty"`
+	// LedgerWrites counts the writes the ledger received for this request: live, shadow-marked
+	// and synthetic-marked.
+	LedgerWrites    int `json:"ledgerWrites"`
+	ShadowWrites    int `json:"ledgerShadowWrites"`
+	SyntheticWrites int `json:"ledgerSyntheticWrites"`
+}
+
 // Report is the demo's result.
 type Report struct {
-	Rows  []Row       `json:"requests"`
-	Stats proxy.Stats `json:"proxy"`
+	Rows        []Row            `json:"requests"`
+	Containment []ContainmentRow `json:"containment"`
+	// Counters are the filters' outcome counters (laneway_<filter>_<outcome>_total) that are not zero.
+	Counters map[string]int64 `json:"counters"`
+	Stats    proxy.Stats      `json:"proxy"`
+}
+
+// counterNames are the filter counters the report shows.
+var counterNames = []string{
+	"laneway_shadowtag_marked_total", "laneway_shadowtag_passed_total", "laneway_shadowtag_suppressed_total",
+	"laneway_synthetic_accepted_total", "laneway_synthetic_passed_total", "laneway_synthetic_refused_total", "laneway_synthetic_stripped_total",
 }
 
 // Run starts the services and the mesh on free loopback ports, sends the requests and
@@ -104,6 +163,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	reqs := opts.Requests
 	if reqs == nil {
 		reqs = DefaultRequests
+	}
+	scenarios := opts.Scenarios
+	if scenarios == nil {
+		scenarios = DefaultScenarios
 	}
 	mods := opts.Modules
 	if mods == nil {
@@ -129,10 +192,15 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop)}
 
-	var outbound atomic.Pointer[url.URL]
+	var outbound, bOutbound, v2Outbound atomic.Pointer[url.URL]
 	aHandler, aTransport := svcA(&outbound, otelOpts)
 	defer aTransport.CloseIdleConnections()
-	base, sbx, v2 := newSvcB("svc-b"), newSvcB("svc-b@sbx-1"), newSvcB("svc-b-v2")
+	bLedger, bTransport := sidecarClient(&bOutbound, otelOpts)
+	defer bTransport.CloseIdleConnections()
+	v2Ledger, v2Transport := sidecarClient(&v2Outbound, otelOpts)
+	defer v2Transport.CloseIdleConnections()
+	base, sbx, v2 := newSvcB("svc-b", bLedger), newSvcB("svc-b@sbx-1", bLedger), newSvcB("svc-b-v2", v2Ledger)
+	led := &ledger{}
 	var servers []*server
 	defer func() {
 		for _, s := range servers {
@@ -140,7 +208,11 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 	}()
 	addrs := map[string]string{}
-	for name, h := range map[string]http.Handler{"SVC_A": aHandler, "SVC_B": base, "SVC_B_SBX_1": sbx, "SVC_B_V2": v2} {
+	instrumented := func(h http.Handler, name string) http.Handler { return otelhttp.NewHandler(h, name, otelOpts...) }
+	for name, h := range map[string]http.Handler{
+		"SVC_A": aHandler, "SVC_B": instrumented(base, "svc-b"), "SVC_B_SBX_1": instrumented(sbx, "svc-b@sbx-1"),
+		"SVC_B_V2": instrumented(v2, "svc-b-v2"), "LEDGER": led,
+	} {
 		s, err := serve(h)
 		if err != nil {
 			return Report{}, err
@@ -148,7 +220,8 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		servers = append(servers, s)
 		addrs[name] = s.addr
 	}
-	addrs["TENANTROUTE_WASM"], addrs["SHADOWTAG_WASM"] = mods["tenantroute"], mods["shadowtag"]
+	addrs["TENANTROUTE_WASM"], addrs["SHADOWTAG_WASM"], addrs["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
+	addrs["SYNTHETIC_SECRET"] = SyntheticSecret
 	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return addrs[k] })))
 	if err != nil {
 		return Report{}, fmt.Errorf("demo mesh config: %w", err)
@@ -183,6 +256,8 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		_ = p.Close(cctx)
 	}()
 	outbound.Store(&url.URL{Scheme: "http", Host: p.Addr("svc-a-outbound")})
+	bOutbound.Store(&url.URL{Scheme: "http", Host: p.Addr("svc-b-outbound")})
+	v2Outbound.Store(&url.URL{Scheme: "http", Host: p.Addr("svc-b-v2-outbound")})
 
 	clientTr := &http.Transport{}
 	defer clientTr.CloseIdleConnections()
@@ -194,6 +269,13 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			return rep, fmt.Errorf("request %q: %w", r.Label, err)
 		}
 		rep.Rows = append(rep.Rows, row)
+	}
+	for i, sc := range scenarios {
+		row, err := sendScenario(ctx, client, tp, "http://"+p.Addr("svc-a-inbound")+fmt.Sprintf("/orders/%d", len(reqs)+i+1), sc)
+		if err != nil {
+			return rep, fmt.Errorf("request %q: %w", sc.Label, err)
+		}
+		rep.Containment = append(rep.Containment, row)
 	}
 	// Mirrors are fire and forget: give them a bounded moment to land before reporting.
 	deadline := time.Now().Add(5 * time.Second)
@@ -219,8 +301,70 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			row.ShadowHost, row.ShadowMarked = c.Host, c.Shadow != ""
 		}
 	}
+	for i := range rep.Containment {
+		row := &rep.Containment[i]
+		if b, ok := base.received(row.TraceID); ok {
+			row.SvcBSaw, row.LedgerStatus, row.LedgerAnsweredBy = b.Synthetic, b.LedgerStatus, b.LedgerAnsweredBy
+		}
+		if c, ok := v2.received(row.TraceID); ok {
+			row.ShadowLedgerStatus, row.ShadowLedgerAnsweredBy = c.LedgerStatus, c.LedgerAnsweredBy
+		}
+		for _, w := range led.all() {
+			if w.TraceID != row.TraceID {
+				continue
+			}
+			row.LedgerWrites++
+			if w.Shadow {
+				row.ShadowWrites++
+			}
+			if w.Synthetic {
+				row.SyntheticWrites++
+			}
+		}
+	}
+	rep.Counters = map[string]int64{}
+	for _, n := range counterNames {
+		if v := p.Counter(n); v != 0 {
+			rep.Counters[n] = v
+		}
+	}
 	rep.Stats = p.Stats()
 	return rep, nil
+}
+
+// sendScenario makes one instrumented POST with the scenario's headers (and token).
+func sendScenario(ctx context.Context, client *http.Client, tp trace.TracerProvider, target string, sc Scenario) (ContainmentRow, error) {
+	row := ContainmentRow{Label: sc.Label, Sent: sc.Sent}
+	ctx, span := tp.Tracer("laneway-demo").Start(ctx, sc.Label)
+	defer span.End()
+	row.TraceID = span.SpanContext().TraceID().String()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
+	if err != nil {
+		return row, err
+	}
+	req.Host = "svc-a:8080"
+	for k, v := range sc.Headers {
+		req.Header.Set(k, v)
+	}
+	if sc.Token {
+		tok, err := synthetic.MintToken([]byte(SyntheticSecret), SyntheticTxID, time.Now().Add(5*time.Minute))
+		if err != nil {
+			return row, err
+		}
+		req.Header.Set(synthetic.DefaultTokenHeader, tok)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return row, err
+	}
+	defer resp.Body.Close()
+	row.Status = resp.StatusCode
+	row.SvcASaw = resp.Header.Get(SvcASawHeader)
+	var reply Reply
+	if err := decodeJSON(resp.Body, &reply); err != nil {
+		return row, fmt.Errorf("status %d: %w", resp.StatusCode, err)
+	}
+	return row, nil
 }
 
 // send makes one instrumented request with the given baggage.
@@ -280,10 +424,66 @@ func (r Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(r.Containment) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tREQUEST\tCLIENT SENT\tSTATUS\tsvc-a SAW\tsvc-b SAW\tsvc-b WRITE TO LEDGER\tv2 (SHADOW) WRITE TO LEDGER\tLEDGER RECEIVED")
+		for i, row := range r.Containment {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", len(r.Rows)+i+1, row.Label, row.Sent, row.Status,
+				marker(row.SvcASaw), marker(row.SvcBSaw), write(row.LedgerStatus, row.LedgerAnsweredBy),
+				write(row.ShadowLedgerStatus, row.ShadowLedgerAnsweredBy), received(row))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	s := r.Stats
 	_, err := fmt.Fprintf(w, "\nproxy: %d requests handled across all listeners, %d local replies, %d mirrored copies (%d delivered, %d failed)\n",
 		s.Requests, s.LocalReplies, s.MirrorsStarted, s.MirrorsCompleted, s.MirrorsFailed)
+	if err != nil || len(r.Counters) == 0 {
+		return err
+	}
+	var parts []string
+	for _, n := range counterNames {
+		if v, ok := r.Counters[n]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", strings.TrimSuffix(strings.TrimPrefix(n, "laneway_"), "_total"), v))
+		}
+	}
+	_, err = fmt.Fprintf(w, "filters: %s\n", strings.Join(parts, ", "))
 	return err
+}
+
+// marker renders the synthetic marker an app saw.
+func marker(v string) string {
+	if id, ok := strings.CutPrefix(v, "1;id="); ok {
+		return "tx " + id
+	}
+	if v == "" {
+		return "no marker"
+	}
+	return v
+}
+
+// write renders what a ledger write got.
+func write(status int, by string) string {
+	switch {
+	case status == 0:
+		return "-"
+	case by == "shadowtag":
+		return fmt.Sprintf("%d suppressed by shadowtag", status)
+	case by == "synthetic":
+		return fmt.Sprintf("%d refused by synthetic", status)
+	}
+	return fmt.Sprintf("%d written", status)
+}
+
+// received renders the ledger's writes for one request.
+func received(row ContainmentRow) string {
+	s := fmt.Sprintf("%d write", row.LedgerWrites)
+	if row.LedgerWrites != 1 {
+		s += "s"
+	}
+	return fmt.Sprintf("%s (%d shadow, %d synthetic)", s, row.ShadowWrites, row.SyntheticWrites)
 }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

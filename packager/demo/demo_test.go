@@ -9,6 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/shadowtag"
+	"github.com/laneway/laneway/synthetic"
+	"github.com/laneway/laneway/tenantroute"
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
 )
@@ -48,8 +51,9 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, int64(3), rep.Stats.MirrorsStarted)
-	assert.Equal(t, int64(3), rep.Stats.MirrorsCompleted)
+	// 3 baseline GETs above, and the 3 containment POSTs below (all to baseline) are mirrored.
+	assert.Equal(t, int64(6), rep.Stats.MirrorsStarted)
+	assert.Equal(t, int64(6), rep.Stats.MirrorsCompleted)
 	assert.Contains(t, decisions.String(), "listener=svc-b-v2-inbound")
 	assert.Contains(t, decisions.String(), "shadow=true")
 
@@ -57,15 +61,86 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 	require.NoError(t, rep.WriteTable(&table))
 	assert.Contains(t, table.String(), "SHADOW COPY AT v2")
 	assert.Contains(t, table.String(), "host svc-b-shadow:8080, marked shadow")
-	assert.Contains(t, table.String(), "3 mirrored copies (3 delivered, 0 failed)")
+	assert.Contains(t, table.String(), "6 mirrored copies (6 delivered, 0 failed)")
+}
+
+func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.T) {
+	mods := map[string]string{}
+	for _, f := range Filters {
+		testenv.DistModule(t, f)
+		mods[f] = testenv.DistPath(t, f)
+	}
+	rep, err := Run(context.Background(), Options{Modules: mods, Requests: []Request{}})
+	require.NoError(t, err)
+	require.Len(t, rep.Containment, len(DefaultScenarios))
+	want := []ContainmentRow{
+		{Label: "mirrored POST", Sent: "POST, no marker", Status: 200,
+			LedgerStatus: 201, ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag", LedgerWrites: 1},
+		{Label: "synthetic tx", Sent: "POST, marker + valid token", Status: 200,
+			SvcASaw: "1;id=" + SyntheticTxID, SvcBSaw: "1;id=" + SyntheticTxID,
+			LedgerStatus: 409, LedgerAnsweredBy: "synthetic", ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag"},
+		{Label: "spoofed marker", Sent: "POST, marker, no token", Status: 200,
+			LedgerStatus: 201, ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag", LedgerWrites: 1},
+	}
+	for i, w := range want {
+		row := rep.Containment[i]
+		t.Run(row.Label, func(t *testing.T) {
+			require.Len(t, row.TraceID, 32)
+			w.TraceID = row.TraceID
+			assert.Equal(t, w, row)
+		})
+	}
+	assert.Equal(t, map[string]int64{
+		"laneway_shadowtag_marked_total":     3, // every mirrored POST, at v2's inbound
+		"laneway_shadowtag_passed_total":     3, // svc-b's live writes, at its outbound
+		"laneway_shadowtag_suppressed_total": 3, // v2's writes, at its outbound
+		"laneway_synthetic_accepted_total":   1, // the token at the edge
+		"laneway_synthetic_passed_total":     2, // edge to svc-a, svc-a to svc-b
+		"laneway_synthetic_refused_total":    1, // svc-b to the ledger
+		"laneway_synthetic_stripped_total":   1, // the spoofed marker at the edge
+	}, rep.Counters)
+	assert.Equal(t, int64(4), rep.Stats.LocalReplies, "3 suppressions and 1 refusal")
+
+	var table bytes.Buffer
+	require.NoError(t, rep.WriteTable(&table))
+	for _, line := range []string{
+		"1  mirrored POST",
+		"201 written               202 suppressed by shadowtag  1 write (0 shadow, 0 synthetic)",
+		"tx demo-tx-1  tx demo-tx-1  409 refused by synthetic  202 suppressed by shadowtag  0 writes (0 shadow, 0 synthetic)",
+		"3  spoofed marker  POST, marker, no token      200     no marker     no marker     201 written",
+		"filters: shadowtag_marked 3, shadowtag_passed 3, shadowtag_suppressed 3, synthetic_accepted 1, synthetic_passed 2, synthetic_refused 1, synthetic_stripped 1",
+	} {
+		assert.Contains(t, table.String(), line)
+	}
 }
 
 func TestDemoMeshTemplateParsesOnceFilledIn(t *testing.T) {
 	vals := map[string]string{"SVC_A": "127.0.0.1:1", "SVC_B": "127.0.0.1:2", "SVC_B_SBX_1": "127.0.0.1:3", "SVC_B_V2": "127.0.0.1:4",
-		"TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm"}
+		"LEDGER": "127.0.0.1:5", "TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm", "SYNTHETIC_WASM": "y.wasm", "SYNTHETIC_SECRET": SyntheticSecret}
 	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return vals[k] })))
 	require.NoError(t, err)
-	require.Len(t, cfg.Listeners, 3)
+	require.Len(t, cfg.Listeners, 5)
+	assert.Equal(t, "y.wasm", cfg.Listeners[0].Filters[0].Wasm, "the edge runs synthetic")
+	assert.Contains(t, string(cfg.Listeners[0].Filters[0].PluginConfig), SyntheticSecret)
 	assert.Equal(t, "t.wasm", cfg.Listeners[1].Filters[0].Wasm)
 	assert.Equal(t, "listener:svc-b-v2-inbound", cfg.Listeners[1].Routes[1].Mirrors[0].Upstream)
+	for _, l := range cfg.Listeners[3:] {
+		require.Len(t, l.Filters, 2, l.Name)
+		assert.Equal(t, []string{"shadowtag", "synthetic"}, []string{l.Filters[0].Name, l.Filters[1].Name}, "%s: shadow writes are suppressed before the synthetic policy", l.Name)
+		assert.Equal(t, "127.0.0.1:5", l.Routes[0].Upstream)
+	}
+	for _, l := range cfg.Listeners {
+		for _, f := range l.Filters {
+			var err error
+			switch f.Name {
+			case "shadowtag":
+				_, err = shadowtag.ParseConfig(f.PluginConfig)
+			case "synthetic":
+				_, err = synthetic.ParseConfig(f.PluginConfig)
+			case "tenantroute":
+				_, err = tenantroute.ParseConfig(f.PluginConfig)
+			}
+			assert.NoError(t, err, "%s/%s", l.Name, f.Name)
+		}
+	}
 }
