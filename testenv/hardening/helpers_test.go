@@ -64,10 +64,10 @@ func send(vm *testenv.VM, h testenv.Headers) result {
 	return r
 }
 
-// laxMembers returns every baggage member key=value of the forwarded baggage
-// headers, split the laxest way an application's parser might (commas, no
-// size or member limits, blanks trimmed): a marker that any parser could still
-// read shows up here.
+// laxMembers returns the values of key in the forwarded baggage headers, split
+// the laxest way an application's parser might (commas, no size, member or
+// value-syntax limits, spaces and tabs trimmed): a marker that any parser could
+// still read shows up here.
 func laxMembers(h testenv.Headers, key string) []string {
 	var out []string
 	for _, v := range h.Values("baggage") {
@@ -76,9 +76,9 @@ func laxMembers(h testenv.Headers, key string) []string {
 			if !ok {
 				continue
 			}
-			if strings.TrimSpace(k) == key {
+			if strings.Trim(k, " \t") == key {
 				val, _, _ = strings.Cut(val, ";")
-				out = append(out, strings.TrimSpace(val))
+				out = append(out, strings.Trim(val, " \t"))
 			}
 		}
 	}

@@ -360,3 +360,7 @@ func TestSpoofingMatrix(t *testing.T) {
 	require.NoError(t, err, "run with REFRESH_GOLDEN=true to create %s", golden)
 	assert.Equal(t, string(want), md.String(), "the spoofing matrix changed: review, then refresh with REFRESH_GOLDEN=true")
 }
+
+func mintToken(secret, txid string, expiry time.Time) (string, error) {
+	return synthetic.MintToken([]byte(secret), txid, expiry)
+}
