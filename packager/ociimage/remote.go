@@ -5,9 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -63,11 +66,7 @@ func (o RemoteOptions) remoteOptions(ctx context.Context) []remote.Option {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} // #nosec G402 -- explicit --insecure
 		opts = append(opts, remote.WithTransport(t))
 	}
-	attempts := o.Attempts
-	if attempts <= 0 {
-		attempts = 3
-	}
-	opts = append(opts, remote.WithRetryBackoff(remote.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: attempts}))
+	opts = append(opts, remote.WithRetryBackoff(remote.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: o.attempts()}))
 	if o.Progress != nil {
 		opts = append(opts, remote.WithProgress(o.Progress))
 	}
@@ -86,7 +85,7 @@ func Push(ctx context.Context, ref string, img v1.Image, o RemoteOptions) (v1.Ha
 		return v1.Hash{}, fmt.Errorf("compute manifest digest: %w", err)
 	}
 	if err := remote.Write(r, img, o.remoteOptions(ctx)...); err != nil {
-		return v1.Hash{}, explain("push", r, err)
+		return v1.Hash{}, explain("push", r, o, err)
 	}
 	return digest, nil
 }
@@ -106,11 +105,11 @@ func Fetch(ctx context.Context, ref string, o RemoteOptions) (*Extracted, error)
 		}
 	}
 	if err != nil {
-		return nil, explain("pull", r, err)
+		return nil, explain("pull", r, o, err)
 	}
 	img, err := desc.Image()
 	if err != nil {
-		return nil, explain("pull", r, err)
+		return nil, explain("pull", r, o, err)
 	}
 	ex, err := Extract(img)
 	if err != nil {
@@ -147,8 +146,9 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // explain turns ggcr/transport errors into Errors with a recommendation.
-func explain(op string, r name.Reference, err error) error {
+func explain(op string, r name.Reference, o RemoteOptions, err error) error {
 	host := r.Context().RegistryStr()
+	repo := r.Context().RepositoryStr()
 	opRef := fmt.Sprintf("%s %s", op, r)
 	msg := err.Error()
 	switch {
@@ -159,31 +159,141 @@ func explain(op string, r name.Reference, err error) error {
 		return &Error{Op: opRef, Received: fmt.Sprintf("TLS handshake with %s failed", host),
 			Expected: "a certificate trusted by this machine", Fix: "install the registry CA, or pass --insecure to skip verification", Err: err}
 	}
+	step := failedStep(err)
+	var nerr net.Error
+	// Deadlines first: a *url.Error wrapping context.DeadlineExceeded is a net.Error too.
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()) {
+		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s did not answer in time%s", host, step),
+			Expected: "every answer before the deadline",
+			Fix:      fmt.Sprintf("raise --timeout if the registry is just slow, or check the network and the registry's load; running the %s again is safe", op), Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Op: opRef, Received: fmt.Sprintf("the %s was cancelled%s", op, step),
+			Fix: fmt.Sprintf("run the %s again; it is safe to repeat", op), Err: err}
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		switch terr.StatusCode {
-		case http.StatusUnauthorized, http.StatusForbidden:
-			return &Error{Op: opRef, Received: fmt.Sprintf("registry %s answered HTTP %d (credentials refused)", host, terr.StatusCode),
-				Expected: fmt.Sprintf("credentials allowed to %s %s", op, r.Context().RepositoryStr()),
-				Fix:      fmt.Sprintf("run `docker login %s`, or pass --username with --password-stdin", host), Err: err}
+		case http.StatusUnauthorized:
+			return credentialsError(op, opRef, host, repo, o, terr.StatusCode, r, err)
+		case http.StatusForbidden:
+			return &Error{Op: opRef, Received: fmt.Sprintf("registry %s answered HTTP 403: credentials refused for %s on %s", host, op, repo),
+				Expected: fmt.Sprintf("credentials allowed to %s %s", op, repo),
+				Fix:      fmt.Sprintf("ask for %s rights on %s, or use other credentials: `docker login %s`, or --username with --password-stdin", op, repo, host), Err: err}
 		case http.StatusNotFound:
 			return &Error{Op: opRef, Received: fmt.Sprintf("registry %s has no %s (HTTP 404)", host, r),
 				Expected: "an existing repository and tag or digest",
 				Fix:      "check the reference, or push it first with `laneway push`", Err: err}
 		}
-		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s answered HTTP %d", host, terr.StatusCode),
-			Expected: "a 2xx answer from an OCI distribution registry", Fix: "check the registry logs; retry later if it is overloaded", Err: err}
+		if retryable(terr.StatusCode) {
+			return &Error{Op: opRef, Received: fmt.Sprintf("registry %s answered HTTP %d (after %d attempts)%s", host, terr.StatusCode, o.attempts(), step),
+				Expected: "a 2xx answer from an OCI distribution registry",
+				Fix:      fmt.Sprintf("check the registry logs; if it is overloaded or restarting, retry later or raise --retries; running the %s again is safe", op), Err: err}
+		}
+		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s answered HTTP %d%s", host, terr.StatusCode, step),
+			Expected: "a 2xx answer from an OCI distribution registry", Fix: "check the registry logs", Err: err}
 	}
-	var nerr net.Error
 	var operr *net.OpError
-	if errors.As(err, &operr) || errors.As(err, &nerr) {
-		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s is unreachable", host),
+	if errors.As(err, &operr) && operr.Op == "dial" {
+		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s is unreachable%s", host, step),
 			Expected: "an OCI registry listening at " + host,
 			Fix:      "check host and port (is the registry running?); use --plain-http for an HTTP registry off loopback", Err: err}
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return &Error{Op: opRef, Received: "the operation timed out or was cancelled",
-			Expected: "the registry to answer in time", Fix: "raise --timeout or check the network", Err: err}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return &Error{Op: opRef, Received: fmt.Sprintf("the connection to registry %s was lost%s", host, step),
+			Expected: fmt.Sprintf("the registry to stay up until the %s completes", op),
+			Fix: fmt.Sprintf("check that the registry is running (is it restarting? its logs say why it dropped the connection), then run the %s again; "+
+				"a push writes the tag last, after every blob is stored, so an interrupted one leaves no tag", op), Err: err}
+	}
+	if errors.As(err, &operr) || errors.As(err, &nerr) {
+		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s is unreachable%s", host, step),
+			Expected: "an OCI registry listening at " + host,
+			Fix:      "check host and port (is the registry running?); use --plain-http for an HTTP registry off loopback", Err: err}
 	}
 	return fmt.Errorf("%s: %w", opRef, err)
+}
+
+// credentialsError explains a 401: rejected credentials, or none at all.
+func credentialsError(op, opRef, host, repo string, o RemoteOptions, status int, r name.Reference, err error) error {
+	e := &Error{Op: opRef, Expected: fmt.Sprintf("credentials allowed to %s %s", op, repo), Err: err}
+	switch {
+	case o.Username != "":
+		e.Received = fmt.Sprintf("registry %s answered HTTP %d: credentials refused for user %q (given with --username)", host, status, o.Username)
+		e.Fix = fmt.Sprintf("check the user name and the password sent on stdin, or drop --username to use the credentials of `docker login %s`", host)
+	case keychainHasCredentials(r):
+		e.Received = fmt.Sprintf("registry %s answered HTTP %d: credentials refused (the ones the docker config holds for %s)", host, status, host)
+		e.Fix = fmt.Sprintf("run `docker login %s` again, or pass --username with --password-stdin", host)
+	default:
+		e.Received = fmt.Sprintf("registry %s answered HTTP %d: it requires credentials and the docker config holds none for %s", host, status, host)
+		e.Fix = fmt.Sprintf("run `docker login %s`, or pass --username with --password-stdin", host)
+	}
+	return e
+}
+
+// keychainHasCredentials reports whether the docker config (or a helper) has credentials for r's registry.
+func keychainHasCredentials(r name.Reference) bool {
+	a, err := authn.DefaultKeychain.Resolve(r.Context())
+	if err != nil || a == authn.Anonymous {
+		return false
+	}
+	cfg, err := a.Authorization()
+	return err == nil && cfg != nil && *cfg != (authn.AuthConfig{})
+}
+
+// retryable reports whether ggcr retries an answer with this status (its default list).
+func retryable(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, 499, 522:
+		return true
+	}
+	return false
+}
+
+// failedStep names the registry request that failed (" while uploading blob sha256:..."), or "".
+func failedStep(err error) string {
+	var req *http.Request
+	var terr *transport.Error
+	var uerr *url.Error
+	method, path, query := "", "", url.Values{}
+	switch {
+	case errors.As(err, &terr) && terr.Request != nil && terr.Request.URL != nil:
+		req = terr.Request
+		method, path, query = req.Method, req.URL.Path, req.URL.Query()
+	case errors.As(err, &uerr):
+		u, perr := url.Parse(uerr.URL)
+		if perr != nil {
+			return ""
+		}
+		method, path, query = strings.ToUpper(uerr.Op), u.Path, u.Query()
+	default:
+		return ""
+	}
+	switch {
+	case strings.Contains(path, "/blobs/uploads/"):
+		if d := query.Get("digest"); d != "" {
+			return " while uploading blob " + d
+		}
+		return " while uploading a blob"
+	case strings.Contains(path, "/blobs/"):
+		d := path[strings.LastIndex(path, "/")+1:]
+		if method == http.MethodHead {
+			return " while checking for blob " + d
+		}
+		return " while downloading blob " + d
+	case strings.Contains(path, "/manifests/") && method == http.MethodPut:
+		return " while writing the manifest (the step that creates the tag)"
+	case strings.Contains(path, "/manifests/"):
+		return " while reading the manifest"
+	case path == "/v2/" || path == "/v2":
+		return " while checking the registry API (/v2/)"
+	}
+	return ""
+}
+
+func (o RemoteOptions) attempts() int {
+	if o.Attempts <= 0 {
+		return 3
+	}
+	return o.Attempts
 }

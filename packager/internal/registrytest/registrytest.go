@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,71 @@ type Registry struct {
 	Host string
 	// Auth reports whether the registry demands Username/Password.
 	Auth bool
+	// proc is the distribution process (nil for the in-memory registry).
+	proc *process
+}
+
+// process is a distribution registry process that can be killed and restarted on the same
+// address and storage.
+type process struct {
+	bin, cfgPath, host string
+	mu                 sync.Mutex
+	cmd                *exec.Cmd
+	done               chan struct{}
+	logs               *bytes.Buffer
+}
+
+func (p *process) start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.logs = new(bytes.Buffer)
+	cmd := exec.Command(p.bin, "serve", p.cfgPath)
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", p.bin, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	p.cmd, p.done = cmd, done
+	if err := waitReady(p.host, done); err != nil {
+		_ = cmd.Process.Kill()
+		<-done
+		p.cmd = nil
+		return fmt.Errorf("%w; registry output:\n%s", err, p.logs.String())
+	}
+	return nil
+}
+
+// kill sends SIGKILL (no graceful shutdown) and waits for the process to exit.
+func (p *process) kill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+	p.cmd = nil
+}
+
+// Kill stops a distribution registry abruptly (SIGKILL), as a crash or OOM kill would.
+func (r *Registry) Kill(t testing.TB) {
+	t.Helper()
+	if r.proc == nil {
+		t.Fatal("Kill: only a distribution registry runs as a process")
+	}
+	r.proc.kill()
+}
+
+// Restart starts a killed distribution registry again on the same address and storage.
+func (r *Registry) Restart(t testing.TB) {
+	t.Helper()
+	if r.proc == nil {
+		t.Fatal("Restart: only a distribution registry runs as a process")
+	}
+	if err := r.proc.start(); err != nil {
+		t.Fatalf("restart the distribution registry on %s: %v", r.Host, err)
+	}
 }
 
 // InMemory starts go-containerregistry's in-memory registry behind httptest; with
@@ -112,33 +178,31 @@ func Distribution(t testing.TB, auth bool) *Registry {
 		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		var logs bytes.Buffer
-		cmd := exec.Command(bin, "serve", cfgPath)
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", bin, err)
+		p := &process{bin: bin, cfgPath: cfgPath, host: host}
+		if lastErr = p.start(); lastErr == nil {
+			t.Cleanup(p.kill)
+			return &Registry{Host: host, Auth: auth, proc: p}
 		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		stop := func() {
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if lastErr = waitReady(host, done); lastErr == nil {
-			t.Cleanup(stop)
-			return &Registry{Host: host, Auth: auth}
-		}
-		stop()
-		lastErr = fmt.Errorf("%w; registry output:\n%s", lastErr, logs.String())
 	}
 	t.Fatalf("distribution registry did not start: %v", lastErr)
 	return nil
 }
 
+// BlobExists reports whether repo holds the blob digest ("sha256:<hex>").
+func (r *Registry) BlobExists(t testing.TB, repo, digest string) bool {
+	t.Helper()
+	return r.exists(t, fmt.Sprintf("http://%s/v2/%s/blobs/%s", r.Host, repo, digest))
+}
+
 // TagExists reports whether repo:tag resolves on the registry (using the test credentials).
 func (r *Registry) TagExists(t testing.TB, repo, tag string) bool {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodHead, fmt.Sprintf("http://%s/v2/%s/manifests/%s", r.Host, repo, tag), nil)
+	return r.exists(t, fmt.Sprintf("http://%s/v2/%s/manifests/%s", r.Host, repo, tag))
+}
+
+func (r *Registry) exists(t testing.TB, url string) bool {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodHead, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +221,7 @@ func (r *Registry) TagExists(t testing.TB, repo, tag string) bool {
 	case http.StatusNotFound:
 		return false
 	}
-	t.Fatalf("HEAD %s/%s:%s answered %d", r.Host, repo, tag, resp.StatusCode)
+	t.Fatalf("HEAD %s answered %d", url, resp.StatusCode)
 	return false
 }
 
