@@ -202,8 +202,8 @@ func explain(op string, r name.Reference, o RemoteOptions, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return &Error{Op: opRef, Received: fmt.Sprintf("the connection to registry %s was lost%s", host, step),
 			Expected: fmt.Sprintf("the registry to stay up until the %s completes", op),
-			Fix: fmt.Sprintf("check that the registry is running (is it restarting? its logs say why it dropped the connection), then run the %s again; "+
-				"a push writes the tag last, after every blob is stored, so an interrupted one leaves no tag", op), Err: err}
+			Fix: fmt.Sprintf("check that the registry is running (is it restarting? its logs say why it dropped the connection), then run the %s again (safe: same image, same digest); "+
+				"only the final manifest upload writes a tag, so a push cut off before it leaves none", op), Err: err}
 	}
 	if errors.As(err, &operr) || errors.As(err, &nerr) {
 		return &Error{Op: opRef, Received: fmt.Sprintf("registry %s is unreachable%s", host, step),
