@@ -1,17 +1,22 @@
 // Package wasmbuild compiles laneway's filters to proxy-wasm modules with the standard Go toolchain
 // (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared), patching proxy-wasm-go-sdk v0.24.0 with laneway's ABI
-// glue in a private copy under .build/ so that the module cache is never touched.
+// glue in a private copy under .build/ so that the module cache is never touched. Two small size patches to
+// gjson and pretty are applied the same way (see patches.go); native builds use the modules unchanged.
 package wasmbuild
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -112,7 +117,7 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 			return nil, fmt.Errorf("unknown filter %q: expected one of %s (directories under filters/ with a main.go)", n, strings.Join(all, ", "))
 		}
 	}
-	modfile, err := prepareSDK(ctx, opts.Root, stderr)
+	modfile, err := prepare(ctx, opts.Root, filepath.Join(opts.Root, ".build"), stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +136,7 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		}
 		dst := filepath.Join(opts.OutDir, n+".wasm")
 		cmd := exec.CommandContext(ctx, "go", "build", "-modfile="+modfile, "-buildmode=c-shared",
-			"-trimpath", "-ldflags=-s -w", "-tags="+strings.Join(tags, ","), "-o", dst, "./filters/"+n)
+			"-trimpath", "-ldflags="+LDFlags, "-tags="+strings.Join(tags, ","), "-o", dst, "./filters/"+n)
 		cmd.Dir = opts.Root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
@@ -174,52 +179,42 @@ func callbackGroups(mainGo string) ([]string, error) {
 	return []string{"all"}, sc.Err()
 }
 
-// prepareSDK copies the SDK module into .build/sdk, adds the glue and writes .build/go.mod replacing the
-// SDK with that copy. It returns the modfile path.
-func prepareSDK(ctx context.Context, root string, stderr *os.File) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", SDKModule)
-	cmd.Dir = root
-	cmd.Stderr = stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("locating %s in the module cache (go mod download): %w", SDKModule, err)
-	}
-	src := jsonField(outb, "Dir")
-	if src == "" {
-		return "", fmt.Errorf("go mod download did not report a directory for %s: %s", SDKModule, outb)
-	}
-	build := filepath.Join(root, ".build")
-	dst := filepath.Join(build, "sdk")
-	if err := os.RemoveAll(dst); err != nil {
-		return "", err
-	}
-	if err := copyTree(src, dst); err != nil {
-		return "", fmt.Errorf("copying the SDK to %s: %w", dst, err)
-	}
-	glue, err := filepath.Glob(filepath.Join(root, "filters", "internal", "abiglue", "*.go"))
-	if err != nil || len(glue) == 0 {
-		return "", errors.New("no ABI glue found in filters/internal/abiglue")
-	}
-	for _, g := range glue {
-		if err := copyFile(g, filepath.Join(dst, "proxywasm", "internal", "laneway_"+filepath.Base(g))); err != nil {
-			return "", err
+// prepare fills build (normally <root>/.build) with the SDK copy plus glue and the patched dependency copies,
+// and writes build/go.mod replacing each of those modules with its copy. It returns the modfile path.
+func prepare(ctx context.Context, root, build string, stderr *os.File) (string, error) {
+	mods := []string{SDKModule}
+	for _, p := range dependencyPatches {
+		if !contains(mods, p.Module) {
+			mods = append(mods, p.Module)
 		}
 	}
-	// //go:wasmexport needs language version go1.24 in the package that uses it.
-	sdkMod := filepath.Join(dst, "go.mod")
-	b, err := os.ReadFile(sdkMod)
+	dirs, err := moduleDirs(ctx, root, mods, stderr)
 	if err != nil {
-		return "", err
-	}
-	b = bytes.Replace(b, []byte("\ngo 1.19\n"), []byte("\ngo 1.24\n"), 1)
-	if err := os.WriteFile(sdkMod, b, 0o644); err != nil {
 		return "", err
 	}
 	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		return "", err
 	}
-	mod = append(mod, []byte(fmt.Sprintf("\nreplace %s => %s\n", SDKModule, dst))...)
+	mod = append(mod, '\n')
+	for _, m := range mods {
+		dst := filepath.Join(build, copyDir(m))
+		if err := os.RemoveAll(dst); err != nil {
+			return "", err
+		}
+		if err := copyTree(dirs[m], dst); err != nil {
+			return "", fmt.Errorf("copying %s to %s: %w", m, dst, err)
+		}
+		mod = append(mod, []byte(fmt.Sprintf("replace %s => %s\n", m, dst))...)
+	}
+	if err := addGlue(root, filepath.Join(build, copyDir(SDKModule))); err != nil {
+		return "", err
+	}
+	for _, p := range dependencyPatches {
+		if err := p.apply(filepath.Join(build, copyDir(p.Module))); err != nil {
+			return "", err
+		}
+	}
 	modfile := filepath.Join(build, "go.mod")
 	if err := os.WriteFile(modfile, mod, 0o644); err != nil {
 		return "", err
@@ -231,18 +226,65 @@ func prepareSDK(ctx context.Context, root string, stderr *os.File) (string, erro
 	return modfile, os.WriteFile(filepath.Join(build, "go.sum"), sum, 0o644)
 }
 
-func jsonField(b []byte, key string) string {
-	k := []byte(`"` + key + `": "`)
-	i := bytes.Index(b, k)
-	if i < 0 {
-		return ""
+// copyDir names the directory under .build holding a module's copy: "sdk" for the SDK, else the module's last
+// path element.
+func copyDir(module string) string {
+	if module == SDKModule {
+		return "sdk"
 	}
-	rest := b[i+len(k):]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 {
-		return ""
+	return path.Base(module)
+}
+
+// moduleDirs asks the go command where the versions of mods that go.mod selects sit in the module cache.
+func moduleDirs(ctx context.Context, root string, mods []string, stderr *os.File) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"mod", "download", "-json"}, mods...)...)
+	cmd.Dir = root
+	cmd.Stderr = stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("locating %s in the module cache (go mod download): %w", strings.Join(mods, ", "), err)
 	}
-	return string(rest[:j])
+	dirs := map[string]string{}
+	dec := json.NewDecoder(bytes.NewReader(outb))
+	for {
+		var m struct{ Path, Dir, Error string }
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("reading go mod download output: %w", err)
+		}
+		if m.Error != "" {
+			return nil, fmt.Errorf("go mod download %s: %s", m.Path, m.Error)
+		}
+		dirs[m.Path] = m.Dir
+	}
+	for _, m := range mods {
+		if dirs[m] == "" {
+			return nil, fmt.Errorf("go mod download did not report a directory for %s: %s", m, outb)
+		}
+	}
+	return dirs, nil
+}
+
+// addGlue copies the ABI glue into the SDK copy's internal package and raises its language version.
+func addGlue(root, sdk string) error {
+	glue, err := filepath.Glob(filepath.Join(root, "filters", "internal", "abiglue", "*.go"))
+	if err != nil || len(glue) == 0 {
+		return errors.New("no ABI glue found in filters/internal/abiglue")
+	}
+	for _, g := range glue {
+		if err := copyFile(g, filepath.Join(sdk, "proxywasm", "internal", "laneway_"+filepath.Base(g))); err != nil {
+			return err
+		}
+	}
+	// //go:wasmexport needs language version go1.24 in the package that uses it.
+	sdkMod := filepath.Join(sdk, "go.mod")
+	b, err := os.ReadFile(sdkMod)
+	if err != nil {
+		return err
+	}
+	b = bytes.Replace(b, []byte("\ngo 1.19\n"), []byte("\ngo 1.24\n"), 1)
+	return os.WriteFile(sdkMod, b, 0o644)
 }
 
 func copyTree(src, dst string) error {

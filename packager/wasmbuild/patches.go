@@ -1,0 +1,113 @@
+package wasmbuild
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Size budget (issue #8): every shipped module should stay at most SizeBudget bytes. The Go runtime alone is
+// about 2.2 MB, so dependencies that drag in large packages matter. The Wasm build therefore patches two
+// dependencies, in private copies under .build/ (both are MIT-licensed; the copies keep their LICENSE files):
+//
+//   - github.com/tidwall/gjson registers its stock path modifiers (@pretty, @ugly, @reverse, ...) in a map
+//     built in init(), which keeps all of them, and through @pretty/@ugly the pretty package, linked into
+//     every module. The build sets gjson's documented link-time switch disableModifiers=true (LDFlags), under
+//     which gjson parses '@' path components as plain keys and never consults that map, and the patch leaves
+//     the map empty so the linker can drop the modifiers. laneway's config parsers use only ForEach and
+//     literal field names, never modifier paths. Saves about 0.6-0.8 MB per module.
+//   - github.com/tidwall/pretty imports encoding/json (with reflect-based decoding) only to unquote a JSON
+//     string when sorting keys; its package init keeps part of encoding/json even when pretty is unused.
+//     The patch swaps that one json.Unmarshal call for jsonunquote's decoder, which is tested to decode
+//     exactly like encoding/json. Saves about 21 kB per module.
+
+// SizeBudget is the largest size, in bytes, a shipped filter module should have (3 MiB).
+const SizeBudget = 3 << 20
+
+// LDFlags are the linker flags of every module build: no symbol table or DWARF, and gjson's modifiers off.
+const LDFlags = "-s -w -X github.com/tidwall/gjson.disableModifiers=true"
+
+//go:embed jsonunquote/unquote.go
+var jsonUnquoteSource []byte
+
+// patch is one textual edit of a dependency's copy; Old must occur exactly once, so a dependency upgrade
+// that moves the code fails the build loudly instead of silently growing the modules.
+type patch struct {
+	File     string
+	Old, New string
+}
+
+// dependencyPatch edits one dependency's copy for the Wasm build.
+type dependencyPatch struct {
+	Module  string
+	Edits   []patch
+	AddFile string // name of a file to add to the package, "" for none
+	Add     []byte
+}
+
+var dependencyPatches = []dependencyPatch{
+	{
+		Module: "github.com/tidwall/gjson",
+		Edits: []patch{{
+			File: "gjson.go",
+			Old: `	stockModifiers = map[string]func(json, arg string) string{
+		"pretty":  modPretty,
+		"ugly":    modUgly,
+		"reverse": modReverse,
+		"this":    modThis,
+		"flatten": modFlatten,
+		"join":    modJoin,
+		"valid":   modValid,
+		"keys":    modKeys,
+		"values":  modValues,
+		"tostr":   modToStr,
+		"fromstr": modFromStr,
+		"group":   modGroup,
+		"dig":     modDig,
+	}
+`,
+			New: `	// laneway Wasm build: modifiers are disabled (-X disableModifiers=true); an empty map lets the linker
+	// drop them and the pretty package. See github.com/laneway/laneway/packager/wasmbuild.
+	stockModifiers = map[string]func(json, arg string) string{}
+`,
+		}},
+	},
+	{
+		Module: "github.com/tidwall/pretty",
+		Edits: []patch{
+			{File: "pretty.go", Old: "\t\"encoding/json\"\n", New: ""},
+			{
+				File: "pretty.go",
+				Old:  "\t\t\tjson.Unmarshal(s, &str)\n",
+				New: "\t\t\t// laneway Wasm build: decodes like json.Unmarshal without linking encoding/json.\n" +
+					"\t\t\tstr = unquoteJSONString(s)\n",
+			},
+		},
+		AddFile: "laneway_unquote.go",
+		Add:     bytes.Replace(jsonUnquoteSource, []byte("\npackage jsonunquote\n"), []byte("\npackage pretty\n"), 1),
+	},
+}
+
+// apply edits the module copy in dir.
+func (d dependencyPatch) apply(dir string) error {
+	for _, e := range d.Edits {
+		p := filepath.Join(dir, e.File)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("size patch for %s: %w", d.Module, err)
+		}
+		if n := bytes.Count(b, []byte(e.Old)); n != 1 {
+			return fmt.Errorf("size patch for %s: expected the text %q exactly once in %s, found it %d times: "+
+				"the version in go.mod changed; update packager/wasmbuild/patches.go", d.Module, e.Old, e.File, n)
+		}
+		if err := os.WriteFile(p, bytes.Replace(b, []byte(e.Old), []byte(e.New), 1), 0o644); err != nil {
+			return err
+		}
+	}
+	if d.AddFile != "" {
+		return os.WriteFile(filepath.Join(dir, d.AddFile), d.Add, 0o644)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package wasmbuild
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	root, err := FindRoot(wd)
+	require.NoError(t, err)
+	return root
+}
+
+// prepared runs the build preparation into a temporary .build and returns its directory and modfile.
+func prepared(t *testing.T) (root, build, modfile string) {
+	t.Helper()
+	root = repoRoot(t)
+	build = t.TempDir()
+	modfile, err := prepare(context.Background(), root, build, os.Stderr)
+	require.NoError(t, err)
+	return root, build, modfile
+}
+
+func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testing.T) {
+	_, build, modfile := prepared(t)
+	mod, err := os.ReadFile(modfile)
+	require.NoError(t, err)
+	for _, m := range []string{SDKModule, "github.com/tidwall/gjson", "github.com/tidwall/pretty"} {
+		assert.Contains(t, string(mod), "replace "+m+" => "+filepath.Join(build, copyDir(m))+"\n")
+	}
+	for _, lic := range []string{"gjson/LICENSE", "pretty/LICENSE"} {
+		b, err := os.ReadFile(filepath.Join(build, lic))
+		require.NoError(t, err, "the MIT notice must travel with the modified copy")
+		assert.Contains(t, string(b), "MIT License")
+	}
+	gj, err := os.ReadFile(filepath.Join(build, "gjson", "gjson.go"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(gj), `"pretty":  modPretty`, "the stock modifier map must be empty")
+	pr, err := os.ReadFile(filepath.Join(build, "pretty", "pretty.go"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(pr), `"encoding/json"`)
+	assert.Contains(t, string(pr), "str = unquoteJSONString(s)")
+	glue, err := filepath.Glob(filepath.Join(build, "sdk", "proxywasm", "internal", "laneway_*.go"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, glue, "the ABI glue is added to the SDK copy")
+}
+
+func TestPatchFailsLoudlyWhenTheDependencyChanged(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pretty.go"), []byte("package pretty\n"), 0o644))
+	err := dependencyPatches[1].apply(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "github.com/tidwall/pretty")
+	assert.Contains(t, err.Error(), "found it 0 times")
+}
+
+// TestPatchedDependenciesBehaveLikeTheOriginalsForLaneway runs a probe natively against the published modules
+// and against the Wasm build's patched copies: config walking and pretty's key sorting are unchanged, and a
+// modifier path is read as a plain key, as gjson documents for disableModifiers=true.
+func TestPatchedDependenciesBehaveLikeTheOriginalsForLaneway(t *testing.T) {
+	root, _, modfile := prepared(t)
+	run := func(args ...string) map[string]string {
+		cmd := exec.Command("go", append(append([]string{"run"}, args...), "./packager/wasmbuild/testdata/probe")...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			got[k] = v
+		}
+		return got
+	}
+	orig := run()
+	patched := run("-modfile="+modfile, "-ldflags="+LDFlags)
+
+	assert.Equal(t, orig["config-walk"], patched["config-walk"])
+	assert.Equal(t, `allow:["a\u0062c"];n:3;`, patched["config-walk"])
+	assert.Equal(t, orig["sorted"], patched["sorted"])
+	sorted, err := strconv.Unquote(patched["sorted"])
+	require.NoError(t, err)
+	assert.Equal(t, "{\n  \"x\\ud83d\\ude00\": 3,\n  \"y\": 2,\n  \"\\u007a\": 1\n}\n", sorted,
+		"keys sort by their decoded text")
+	assert.Equal(t, `"a key"`, patched["modifier-path"], "with modifiers off, '@reverse' names a key")
+	assert.NotEqual(t, orig["modifier-path"], patched["modifier-path"], "the published gjson applies the modifier")
+}
