@@ -14,6 +14,11 @@
 // reuses it across requests. A stream is bound to one worker; the worker is locked only while
 // the stream's callbacks run, so streams interleave on a VM as they do on an Envoy worker.
 //
+// A listener may set host attributes every filter VM on it reads (properties), for example
+// connection.uri_san_peer_certificate to model the mTLS peer identity all its connections
+// present, since a plain HTTP client cannot. Metrics the filters define are read with
+// Proxy.Metric and Proxy.Counter; as in Envoy's stats store they are keyed by name only.
+//
 // Every request yields a Decision (listener, tenant header after the filters, route, upstream,
 // status, shadow/synthetic markers, local reply, mirrors), logged with log/slog and handed to
 // an optional callback.
