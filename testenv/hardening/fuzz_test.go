@@ -141,6 +141,9 @@ func fuzzWasm(f *testing.F, module string, targets []fuzzTarget) {
 			if r.local == nil && r.action != testenv.ActionContinue {
 				t.Fatalf("%s %s: action %s without a local reply", module, v.target.p.config, r.action)
 			}
+			if r.local == nil && withinPairsLimits(in) && len(in.Values(":method")) > 0 {
+				failIf(t, len(r.upstream.Values(":method")) == 0, "%s %s wiped the request headers", module, v.target.p.config)
+			}
 			v.target.check(t, in, r)
 		}
 	})
@@ -177,9 +180,14 @@ func failIf(t *testing.T, bad bool, format string, args ...any) {
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-func FuzzTenantrouteWasm(f *testing.F) {
-	fuzzWasm(f, "tenantroute", []fuzzTarget{
+func FuzzTenantrouteWasm(f *testing.F) { fuzzWasm(f, "tenantroute", tenantrouteTargets()) }
+
+// tenantrouteTargets: a gateway never forwards a client's x-laneway-* header nor
+// a rejected tenant; a sidecar forwards at most one valid tenant header.
+func tenantrouteTargets() []fuzzTarget {
+	return []fuzzTarget{
 		{plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"],"stripBaggage":true}`}, func(t *testing.T, in testenv.Headers, r result) {
+			failIf(t, r.local != nil, "tenantroute answered locally: %+v", r.local)
 			tenant := r.upstream.Values("x-laneway-tenant")
 			failIf(t, len(tenant) > 1 || len(tenant) == 1 && tenant[0] != "acme", "gateway forwarded x-laneway-tenant %q", tenant)
 			for _, name := range withPrefix(r.upstream, "x-laneway-") {
@@ -193,15 +201,20 @@ func FuzzTenantrouteWasm(f *testing.F) {
 			}
 		}},
 		{plugin{module: "tenantroute", config: `{}`}, func(t *testing.T, in testenv.Headers, r result) {
+			failIf(t, r.local != nil, "tenantroute answered locally: %+v", r.local)
 			tenant := r.upstream.Values("x-laneway-tenant")
 			failIf(t, len(tenant) > 1, "sidecar forwarded %d x-laneway-tenant headers", len(tenant))
 			failIf(t, len(tenant) == 1 && !dnsLabel.MatchString(tenant[0]), "sidecar routed to invalid tenant %q", tenant)
 		}},
-	})
+	}
 }
 
-func FuzzShadowtagWasm(f *testing.F) {
-	fuzzWasm(f, "shadowtag", []fuzzTarget{
+func FuzzShadowtagWasm(f *testing.F) { fuzzWasm(f, "shadowtag", shadowtagTargets()) }
+
+// shadowtagTargets: the edge forwards no shadow marker at all; inbound leaves one
+// canonical marker on shadow requests; outbound only ever suppresses with 202.
+func shadowtagTargets() []fuzzTarget {
+	return []fuzzTarget{
 		{plugin{module: "shadowtag", config: `{"mode":"edge"}`}, func(t *testing.T, in testenv.Headers, r result) {
 			failIf(t, r.local != nil, "edge answered locally: %+v", r.local)
 			failIf(t, len(r.upstream.Values("x-laneway-shadow")) > 0, "edge forwarded x-laneway-shadow %q", r.upstream.Values("x-laneway-shadow"))
@@ -224,7 +237,7 @@ func FuzzShadowtagWasm(f *testing.F) {
 				failIf(t, r.action != testenv.ActionPause, "a suppressed request must not continue")
 			}
 		}},
-	})
+	}
 }
 
 var normalised = regexp.MustCompile(`^1;id=([A-Za-z0-9_-]{1,64})$`)
@@ -260,13 +273,28 @@ func syntheticInvariant(tokenStripped bool) func(t *testing.T, in testenv.Header
 	}
 }
 
-func FuzzSyntheticWasm(f *testing.F) {
+func FuzzSyntheticWasm(f *testing.F) { fuzzWasm(f, "synthetic", syntheticTargets()) }
+
+// syntheticTargets: edge and inbound with a token secret, inbound trusting a
+// principal (the peer is trusted), and outbound; see syntheticInvariant.
+func syntheticTargets() []fuzzTarget {
 	secret := `"trust":{"token":{"secret":"` + tokenSecret + `"}}`
-	fuzzWasm(f, "synthetic", []fuzzTarget{
+	return []fuzzTarget{
 		{plugin{module: "synthetic", config: `{"mode":"edge",` + secret + `,"participants":["svc-b.prod.svc.cluster.local"]}`}, syntheticInvariant(true)},
 		{plugin{module: "synthetic", config: `{"mode":"inbound",` + secret + `}`}, syntheticInvariant(true)},
 		{plugin{module: "synthetic", config: `{"mode":"inbound","trust":{"principals":["` + runnerSPIFFE + `"]}}`,
 			props: map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(runnerSPIFFE)}}, syntheticInvariant(false)},
 		{plugin{module: "synthetic", config: `{"mode":"outbound"}`}, syntheticInvariant(false)},
-	})
+	}
+}
+
+// withinPairsLimits reports whether h, plus the few headers a filter adds, stays
+// within what Envoy's host decodes from proxy_set_header_map_pairs (1024 pairs,
+// 1 MiB); beyond that see knownBlanked.
+func withinPairsLimits(h testenv.Headers) bool {
+	size := 0
+	for _, kv := range h {
+		size += len(kv.Key) + len(kv.Value) + 10
+	}
+	return len(h) <= 1000 && size <= 1<<20-64<<10
 }
