@@ -339,9 +339,31 @@ func (c *Config) BaggageWithoutMarker(headers [][2]string) (value string, change
 }
 
 // RefusalBody returns the configured refusal body with {id}, {method} and {host} filled in.
+// It expands the template in one pass, as strings.NewReplacer would (left to right, no rescan of the
+// inserted text), without building a replacer per request: that costs microseconds in Wasm.
 func (c *Config) RefusalBody(d *Decision) string {
-	r := strings.NewReplacer("{id}", d.ID, "{method}", d.Method, "{host}", d.Authority)
-	return r.Replace(c.RefuseBody)
+	t := c.RefuseBody
+	i := strings.IndexByte(t, '{')
+	if i < 0 {
+		return t
+	}
+	b := make([]byte, 0, len(t)+len(d.ID)+len(d.Method)+len(d.Authority))
+	for i >= 0 {
+		b = append(b, t[:i]...)
+		t = t[i:]
+		switch {
+		case strings.HasPrefix(t, "{id}"):
+			b, t = append(b, d.ID...), t[len("{id}"):]
+		case strings.HasPrefix(t, "{method}"):
+			b, t = append(b, d.Method...), t[len("{method}"):]
+		case strings.HasPrefix(t, "{host}"):
+			b, t = append(b, d.Authority...), t[len("{host}"):]
+		default:
+			b, t = append(b, '{'), t[1:]
+		}
+		i = strings.IndexByte(t, '{')
+	}
+	return string(append(b, t...))
 }
 
 func collect(headers [][2]string, name string, dst []string) []string {

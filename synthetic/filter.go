@@ -104,7 +104,8 @@ func (envoyHost) Principal() (string, bool) {
 	return "", false
 }
 
-// OnHttpRequestHeaders implements types.HttpContext.
+// OnHttpRequestHeaders implements types.HttpContext. Per-request debug lines are concatenated rather than
+// formatted: fmt costs about a microsecond per line in Wasm, and the host call is made whatever Envoy's level.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := h.p.cfg
 	headers, err := proxywasm.GetHttpRequestHeaders()
@@ -125,7 +126,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	case ActionStrip:
 		h.p.m.stripped.Increment(1)
 		h.strip(headers, &d)
-		proxywasm.LogDebugf("synthetic: stripped marker: %s (%s)", d.Reason, d.TokenReason)
+		proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
 		return types.ActionContinue
 	}
 	if d.ID == "" {
@@ -134,7 +135,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	switch d.Action {
 	case ActionRefuse:
 		h.p.m.refused.Increment(1)
-		proxywasm.LogDebugf("synthetic: tx %s: refused %s to %s", d.ID, d.Method, d.Authority)
+		proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
 		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, NormalisedValue(d.ID)}}
 		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, []byte(cfg.RefusalBody(&d)), -1); err != nil {
 			proxywasm.LogDebugf("synthetic: tx %s: cannot send refusal: %v", d.ID, err)
@@ -147,7 +148,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		// Envoy re-routes after header changes for ABI <= 0.2.1; also ask
 		// explicitly where the host offers it (Envoy >= 1.33).
 		_, _ = proxywasm.CallForeignFunction("clear_route_cache", nil)
-		proxywasm.LogDebugf("synthetic: tx %s: rerouted %s to %s", d.ID, d.Method, d.Authority)
+		proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
 		return types.ActionContinue
 	}
 	if cfg.Mode != ModeInbound {
@@ -157,7 +158,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if d.AwaitAck {
 		h.awaitAck, h.txid, h.host = true, d.ID, d.Authority
 	}
-	proxywasm.LogDebugf("synthetic: tx %s: %s %s to %s (%s)", d.ID, d.Action, d.Method, d.Authority, d.Reason)
+	proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
 	return types.ActionContinue
 }
 
