@@ -92,6 +92,11 @@ func (b *Baggage) Dropped() int { return b.dropped }
 
 // Lookup returns what Parse(values).Get(key) would, without allocating unless the value needs percent-decoding.
 func Lookup(values []string, key string) (string, bool) {
+	// A member's key is part of its header value, so a key that occurs in no value is absent. The
+	// substring search (memchr for the first byte) is far cheaper in Wasm than scanning members.
+	if !anyContains(values, key) {
+		return "", false
+	}
 	sc := scanner{values: values}
 	var (
 		first   rawMember
@@ -131,6 +136,16 @@ func Lookup(values []string, key string) (string, bool) {
 		return decoded, true
 	}
 	return decodeValue(first), true
+}
+
+// anyContains reports whether some value contains s.
+func anyContains(values []string, s string) bool {
+	for _, v := range values {
+		if strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeValue returns m's value percent-decoded.
