@@ -14,9 +14,11 @@
 //     profiles, never trap the VM, never panic, and never make a stripped
 //     marker reappear. TestNastyInputs replays the worst cases (10,000 headers,
 //     a 1 MiB value, 200 baggage headers) in every plain `go test` run.
-//   - Memory (TestSoak...): linear memory stays flat after warm-up on the
-//     Envoy 1.33 profile (the one where a Go timer would be fatal). The default
-//     run is 200,000 requests per filter; LANEWAY_SOAK=1 runs 1,000,000.
+//   - Memory (TestSoakMemoryStaysFlatOnEnvoy133): linear memory stays flat
+//     after a 50,000-request warm-up, up to 1,000,000 requests per filter (and
+//     noop), on the Envoy 1.33 profile (the one where a Go timer would be
+//     fatal). That takes about 5-25 s per filter on 2 cores, so it is the
+//     default; LANEWAY_SOAK_REQUESTS=n runs n requests instead.
 //   - Concurrency (TestHammer...): one VM per filter plus two more of each,
 //     in parallel goroutines with interleaved streams, each stream checked for
 //     its own result; run it with -race.
