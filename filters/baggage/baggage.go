@@ -92,50 +92,131 @@ func (b *Baggage) Dropped() int { return b.dropped }
 
 // Lookup returns what Parse(values).Get(key) would, without allocating unless the value needs percent-decoding.
 func Lookup(values []string, key string) (string, bool) {
-	// A member's key is part of its header value, so a key that occurs in no value is absent. The
-	// substring search (memchr for the first byte) is far cheaper in Wasm than scanning members.
+	// Only list elements that start with the key matter unless a limit applies; finding them with a
+	// substring search (memchr for the first byte) is far cheaper in Wasm than scanning every member.
+	if key != "" && key[0] != ' ' && key[0] != '\t' && withinLimits(values) {
+		return lookupCandidates(values, key)
+	}
+	// A member's key is part of its header value, so a key that occurs in no value is absent.
 	if !anyContains(values, key) {
 		return "", false
 	}
 	sc := scanner{values: values}
-	var (
-		first   rawMember
-		found   bool
-		decoded string
-		haveDec bool
-	)
+	var l lookupState
 	for {
 		m, ok := sc.next()
 		if !ok {
 			break
 		}
-		if m.key != key {
-			continue
-		}
-		if !found {
-			first, found = m, true
-			continue
-		}
-		if m.value == first.value {
-			continue
-		}
-		if !m.escaped && !first.escaped {
-			return "", false
-		}
-		if !haveDec {
-			decoded, haveDec = decodeValue(first), true
-		}
-		if decodeValue(m) != decoded {
+		if m.key == key && !l.add(m) {
 			return "", false
 		}
 	}
-	if !found {
+	return l.result()
+}
+
+// lookupState combines the members found under one key as Get does.
+type lookupState struct {
+	first   rawMember
+	found   bool
+	decoded string
+	haveDec bool
+}
+
+// add records a member with the key; false means the occurrences disagree and the key is absent.
+func (l *lookupState) add(m rawMember) bool {
+	if !l.found {
+		l.first, l.found = m, true
+		return true
+	}
+	if m.value == l.first.value {
+		return true
+	}
+	if !m.escaped && !l.first.escaped {
+		return false
+	}
+	if !l.haveDec {
+		l.decoded, l.haveDec = decodeValue(l.first), true
+	}
+	return decodeValue(m) == l.decoded
+}
+
+func (l *lookupState) result() (string, bool) {
+	if !l.found {
 		return "", false
 	}
-	if haveDec {
-		return decoded, true
+	if l.haveDec {
+		return l.decoded, true
 	}
-	return decodeValue(first), true
+	return decodeValue(l.first), true
+}
+
+// withinLimits reports whether no limit can apply to values: the combined text is at most MaxBytes
+// long and has at most MaxMembers list elements.
+func withinLimits(values []string) bool {
+	n := len(values) - 1
+	for _, v := range values {
+		n += len(v)
+	}
+	switch {
+	case n > MaxBytes:
+		return false
+	case n < 2*MaxMembers:
+		// k non-empty elements take at least 2k-1 bytes (one byte each and the commas between them).
+		return true
+	}
+	elems := len(values)
+	for _, v := range values {
+		elems += strings.Count(v, ",")
+	}
+	return elems <= MaxMembers
+}
+
+// lookupCandidates is Lookup when no limit applies, for a non-empty key that does not start with a space
+// or tab: only list elements that start with the key are parsed, instead of every member (which costs
+// microseconds in Wasm). The first occurrence of the key at or after an element boundary is at the
+// element's start if the element starts with the key (only spaces and tabs precede that start), so
+// after any other occurrence the search resumes at the next element.
+func lookupCandidates(values []string, key string) (string, bool) {
+	var l lookupState
+	for _, v := range values {
+		for from := 0; from < len(v); {
+			i := strings.Index(v[from:], key)
+			if i < 0 {
+				break
+			}
+			p := from + i
+			end := strings.IndexByte(v[p:], ',')
+			if end < 0 {
+				end = len(v)
+			} else {
+				end += p
+			}
+			from = end + 1
+			if !atElementStart(v, p) {
+				continue
+			}
+			_, stop := trimOWS(v, p, end)
+			if m, ok := parseMember(v[p:stop]); ok && m.key == key && !l.add(m) {
+				return "", false
+			}
+		}
+	}
+	return l.result()
+}
+
+// atElementStart reports whether only spaces and tabs lie between v[p] and the preceding comma or the start of v.
+func atElementStart(v string, p int) bool {
+	for p--; p >= 0; p-- {
+		switch v[p] {
+		case ',':
+			return true
+		case ' ', '\t':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // anyContains reports whether some value contains s.

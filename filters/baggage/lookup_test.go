@@ -1,0 +1,54 @@
+package baggage
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// Lookup has a fast path for a token key when no limit can apply; around that boundary and on keys
+// that occur in other members' text it must still agree with Parse(values).Get(key).
+func TestLookupAgreesWithGetAroundItsFastPath(t *testing.T) {
+	tests := []struct {
+		name   string
+		values []string
+		key    string
+	}{
+		{"key only inside another member's value", []string{"a=k,b=k=1"}, "k"},
+		{"key as a prefix of a longer key", []string{"kk=1,k=2"}, "k"},
+		{"key after spaces and tabs", []string{"a=1, \tk=2"}, "k"},
+		{"key after a space that is not at an element start", []string{"a=1 k=2"}, "k"},
+		{"key in properties", []string{"a=1;k=2,k=3"}, "k"},
+		{"malformed member under the key is dropped", []string{"k=a b,k=2"}, "k"},
+		{"agreeing duplicates", []string{"k=1", "x=y,k=1"}, "k"},
+		{"disagreeing duplicates", []string{"k=1,k=2"}, "k"},
+		{"escaped duplicates that decode alike", []string{"k=%41,k=A"}, "k"},
+		{"escaped duplicates that differ", []string{"k=%41,k=B"}, "k"},
+		{"escaped value", []string{"k=a%20b"}, "k"},
+		{"empty key", []string{"k=1"}, ""},
+		{"key that is not a token", []string{"k v=1"}, "k v"},
+		{"key with '='", []string{"k=1"}, "k="},
+		{"key starting with a space", []string{"a=1, k=2"}, " k"},
+		{"key containing a comma", []string{"k=1,x=2"}, "1,x"},
+		{"key containing a comma that spans elements", []string{"a=1,k,k=2"}, "k,k"},
+		{"empty elements", []string{",,k=1,,", ""}, "k"},
+		{"64 members then the key", []string{genMembers(63, 0), "k=1"}, "k"},
+		{"65 members then the key", []string{genMembers(64, 0), "k=1"}, "k"},
+		{"64 elements some empty", []string{genMembers(62, 0) + ",,k=1"}, "k"},
+		{"key ending exactly at MaxBytes", []string{member("a", MaxBytes-4), "k=1"}, "k"},
+		{"key ending past MaxBytes", []string{member("a", MaxBytes-3), "k=1"}, "k"},
+		{"key before the byte limit is reached", []string{"k=1," + member("a", MaxBytes)}, "k"},
+		{"key duplicated past the byte limit", []string{"k=1," + member("a", MaxBytes-10) + ",k=2"}, "k"},
+		{"many values", strings.Split(genMembers(70, 0)+",k=3", ","), "k"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := Parse(tt.values)
+			want, wantOK := b.Get(tt.key)
+			got, ok := Lookup(tt.values, tt.key)
+			assert.Equal(t, wantOK, ok)
+			assert.Equal(t, want, got)
+		})
+	}
+}
