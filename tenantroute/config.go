@@ -2,7 +2,7 @@ package tenantroute
 
 import (
 	"fmt"
-	"regexp"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,7 +46,7 @@ type Config struct {
 	Header string
 	// TenantHeader is the output header the routes match.
 	TenantHeader string
-	// Pattern is a custom RE2 pattern a tenant must match entirely ("" = DNS label).
+	// Pattern is a glob (path.Match syntax: * ? [a-z] [^a-z] \x) a tenant must match entirely ("" = DNS label).
 	Pattern string
 	// Allow, when not empty, is the only set of tenants that are routed.
 	Allow []string
@@ -61,7 +61,7 @@ type Config struct {
 	// InvalidLogLimit is how many distinct rejected values are logged (once each) per plugin.
 	InvalidLogLimit int
 
-	re             *regexp.Regexp
+	hasPattern     bool
 	allow          map[string]struct{}
 	useTracestate  bool
 	otNames        []string // "ot-baggage-<key>" per baggage key, nil when that carrier is off
@@ -171,7 +171,7 @@ func (c *Config) setField(name string, v gjson.Result) error {
 	case "tenantHeader":
 		c.TenantHeader, err = str(name, v, wantToken, func(s string) bool { return isToken(s, true) })
 	case "pattern":
-		c.Pattern, err = str(name, v, "an RE2 regular expression, or \"\" for a DNS label", nil)
+		c.Pattern, err = str(name, v, "a glob pattern (* ? [a-z] [^a-z] \\x), or \"\" for a DNS label", nil)
 	case "allow":
 		c.Allow, err = stringList(name, v, MaxAllow, wantTenant, nil)
 	case "trustBoundary":
@@ -243,11 +243,12 @@ func stringList(field string, v gjson.Result, max int, want string, ok func(stri
 // compile checks cross-field rules and builds the lookup state; seen holds the fields that were given.
 func (c *Config) compile(seen map[string]bool) error {
 	if c.Pattern != "" {
-		re, err := regexp.Compile("^(?:" + c.Pattern + ")$")
-		if err != nil {
-			return fieldErr("pattern", strconv.Quote(c.Pattern), "an RE2 regular expression ("+err.Error()+")")
+		// path.Match reports a malformed pattern only when it gets that far, so check it against every
+		// prefix shape the matcher could reach: matching the pattern against itself walks all of it.
+		if _, err := path.Match(c.Pattern, c.Pattern); err != nil {
+			return fieldErr("pattern", strconv.Quote(c.Pattern), "a glob pattern: * ? [a-z] [^a-z] \\x ("+err.Error()+")")
 		}
-		c.re = re
+		c.hasPattern = true
 	}
 	switch c.TenantHeader {
 	case "baggage", "tracestate":
@@ -324,7 +325,7 @@ func prefixed(prefix string, keys []string) []string {
 }
 
 func (c *Config) validationText() string {
-	if c.re == nil {
+	if !c.hasPattern {
 		return "a DNS label: 1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit"
 	}
 	return fmt.Sprintf("a value matching pattern %q made of 1-%d characters A-Z a-z 0-9 - . _ ~", c.Pattern, MaxTenantLen)
@@ -332,7 +333,7 @@ func (c *Config) validationText() string {
 
 // Valid reports whether t is a well-formed tenant (DNS label, or the custom pattern within the safe alphabet).
 func (c *Config) Valid(t string) bool {
-	if c.re == nil {
+	if !c.hasPattern {
 		return isDNSLabel(t)
 	}
 	if len(t) == 0 || len(t) > MaxTenantLen {
@@ -343,7 +344,8 @@ func (c *Config) Valid(t string) bool {
 			return false
 		}
 	}
-	return c.re.MatchString(t)
+	ok, err := path.Match(c.Pattern, t)
+	return ok && err == nil
 }
 
 // Allowed reports whether t passes the allow list (always true when no allow list is configured).

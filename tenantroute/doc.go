@@ -19,7 +19,8 @@
 //  3. the plain header, if configured (first copy).
 //
 // A tenant is valid when it is a DNS label (1-63 of a-z, 0-9, '-', alphanumeric at both ends), or, with
-// a custom pattern, when the whole value matches it and is 1-253 characters of A-Z a-z 0-9 - . _ ~ (a
+// a custom pattern (a glob in path.Match syntax, e.g. "pr-[0-9]*"; a glob rather than a regular
+// expression because Go's regexp adds half a megabyte to the module), when the whole value matches it and is 1-253 characters of A-Z a-z 0-9 - . _ ~ (a
 // pattern can narrow that alphabet, never widen it, so a tenant is always safe in a header, in baggage
 // and in a log line). With an allow list, only listed tenants are routed. Rejected values go to
 // baseline, increment the invalid counter and are logged once per value, for at most invalidLogLimit

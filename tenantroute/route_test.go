@@ -187,7 +187,7 @@ var fuzzConfigs = []string{
 	gatewayStripConfig,
 	`{"trustBoundary":true}`,
 	`{"workloadTenant":"sbx-1","carriers":["tracestate"]}`,
-	`{"pattern":"[A-Za-z0-9._~-]+","header":"x-tenant","tenantHeader":"x-sandbox"}`,
+	`{"pattern":"*","header":"x-tenant","tenantHeader":"x-sandbox"}`,
 }
 
 // fuzzHeaders turns arbitrary bytes into header pairs: one pair per line, name and value split at the first ':'.
@@ -315,7 +315,7 @@ func BenchmarkRouteHeaderAlreadyRight(b *testing.B) {
 }
 
 func BenchmarkRouteCustomPattern(b *testing.B) {
-	benchRoute(b, `{"pattern":"[a-z]+-[0-9]+"}`, typical(hdr("baggage", "laneway-tenant=feat-123")), OutcomeRouted)
+	benchRoute(b, `{"pattern":"[a-z]*-[0-9]*"}`, typical(hdr("baggage", "laneway-tenant=feat-123")), OutcomeRouted)
 }
 
 func BenchmarkRouteInvalidTenant(b *testing.B) {

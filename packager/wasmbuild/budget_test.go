@@ -14,7 +14,6 @@ var overBudget = map[string]struct {
 	ceiling int
 	why     string
 }{
-	"tenantroute": {3_560_000, "package regexp (~0.53 MB) for the custom RE2 `pattern` field; without it 2.996 MB"},
 	"synthetic": {3_350_000, "time formatting (~0.1 MB, kept because Host.Now returns time.Time and FixedHost holds one) " +
 		"plus the FIPS 140 packages crypto/sha256 links (aes, drbg, sha3, sha512); with Host.Now as Unix seconds 3.21 MB"},
 }
