@@ -16,8 +16,10 @@ import (
 // steps to about 8 MiB (the Go runtime's minimum heap goal plus the module)
 // and the last step comes at request ~12,000 (shadowtag) to ~23,000
 // (tenantroute); after that it stays flat through 3,000,000 requests. So the
-// warm-up is 50,000 requests, not 10,000.
+// warm-up is 50,000 requests, not 10,000, and the check allows one late 64 KiB step (GC pacing), which
+// bounds any leak far below a byte per request.
 const (
+	wasmPage     = 65536
 	soakWarmup   = 50_000
 	soakRequests = 1_000_000
 )
@@ -40,7 +42,7 @@ func soakTotal(t *testing.T) int {
 // TestSoakMemoryStaysFlatOnEnvoy133 runs a realistic request through each
 // filter (and noop) a million times on the Envoy 1.33 profile, where a Go
 // timer would make the VM die at a GC, and proves linear memory does not grow
-// after warm-up.
+// after warm-up by more than one 64 KiB page.
 func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 	total := soakTotal(t)
 	rt := newRuntime(t)
@@ -86,7 +88,13 @@ func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 			n := total - soakWarmup
 			t.Logf("%s: %d requests after %d warm-up: memory %d -> %d bytes, %.0f requests/s (%s/request)",
 				c.p.module, n, soakWarmup, before, after, float64(n)/elapsed.Seconds(), elapsed/time.Duration(n))
-			assert.Equal(t, before, after, "linear memory grew during the soak")
+			// The Go heap's goal moves with GC pacing, so one late 64 KiB growth step can happen without a
+			// leak (seen once for tenantroute at ~1,000,000 requests). One page over n requests bounds any
+			// leak to under 65536/n bytes per request (0.07 B for the default run); a real per-request
+			// leak of even one byte would grow memory by ~1 MB.
+			assert.LessOrEqual(t, after-before, uint32(wasmPage),
+				"linear memory grew by more than one page during the soak: %d -> %d bytes", before, after)
+			t.Logf("leak bound: under %.3f bytes per request", float64(wasmPage)/float64(n))
 		})
 	}
 }
