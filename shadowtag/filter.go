@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 
+	"github.com/laneway/laneway/filters/headerwrite"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -134,7 +135,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		return p.suppress(&d)
 	}
 	if edits := d.Edits(); len(edits) > 0 {
-		if err := proxywasm.ReplaceHttpRequestHeaders(ApplyEdits(pairs, edits)); err != nil && d.Outcome == OutcomeRerouted {
+		if err := writeEdits(pairs, edits); err != nil && d.Outcome == OutcomeRerouted {
 			// Without the reroute header the write would reach the real collaborator.
 			proxywasm.LogDebugf("shadowtag: reroute header not set (%v); suppressing", err)
 			return p.suppress(&d)
@@ -146,6 +147,22 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	p.outcomes[d.Outcome].Increment(1)
 	return types.ActionContinue
+}
+
+// writeEdits applies edits to the request: one whole-map write, or single edits where Envoy
+// would read the whole map as empty (more than 1024 headers or 1 MiB).
+func writeEdits(pairs [][2]string, edits []Edit) error {
+	var arr [maxEdits]headerwrite.Edit
+	hw := arr[:0]
+	for _, e := range edits {
+		op := headerwrite.Replace
+		if e.Remove {
+			op = headerwrite.Remove
+		}
+		hw = append(hw, headerwrite.Edit{Kind: op, Name: e.Name, Value: e.Value})
+	}
+	_, err := headerwrite.Write(ApplyEdits(pairs, edits), hw)
+	return err
 }
 
 // suppress answers the request locally; it never continues, even if the reply fails.

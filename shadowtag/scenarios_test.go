@@ -1,5 +1,10 @@
 package shadowtag
 
+import (
+	"strconv"
+	"strings"
+)
+
 // scenario is one request through a configured filter, with what must come out.
 // The same table runs natively under proxytest (filter_test.go) and against
 // dist/shadowtag.wasm in testenv (wasm_test.go).
@@ -189,4 +194,27 @@ var scenarios = []scenario{
 	{name: "auto without a listener direction passes requests unchanged",
 		config: `{"mode":"auto"}`, headers: req("POST", "payments-shadow", MarkerHeader, "1"),
 		want: want{outcome: OutcomePassed, set: map[string]string{MarkerHeader: "1", ":authority": "payments-shadow"}}},
+
+	// Header maps Envoy would read back as empty if written whole (more than 1024 pairs or 1 MiB).
+	{name: "edge strips the marker from a request of 1,026 headers and keeps every other header",
+		config: cfgEdge, headers: append(req("POST", "shop.example.com", MarkerHeader, "1"), filler(1026)...),
+		want: want{outcome: OutcomeStripped, set: map[string]string{":method": "POST", ":path": "/orders", "x-h-0": "v", "x-h-1025": "v"}, absent: []string{MarkerHeader}}},
+	{name: "edge strips the marker next to a 1 MiB header and keeps every other header",
+		config: cfgEdge, headers: req("POST", "shop.example.com", "x-big", mib, MarkerHeader, "1"),
+		want: want{outcome: OutcomeStripped, set: map[string]string{":method": "POST", ":path": "/orders", "x-big": mib}, absent: []string{MarkerHeader}}},
+	{name: "inbound marks a mirror whose 1 MiB host has the -shadow suffix and keeps every other header",
+		config: cfgInbound, headers: req("GET", mib+"-shadow:8080"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", ":method": "GET", ":path": "/orders", ":authority": mib + "-shadow:8080"}}},
+}
+
+// mib is a 1 MiB header value: with it, the request's header map no longer fits one set_header_map_pairs call.
+var mib = strings.Repeat("m", 1<<20)
+
+// filler returns n unrelated headers x-h-0 … x-h-<n-1>.
+func filler(n int) [][2]string {
+	out := make([][2]string, n)
+	for i := range out {
+		out[i] = [2]string{"x-h-" + strconv.Itoa(i), "v"}
+	}
+	return out
 }

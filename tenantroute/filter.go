@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/laneway/laneway/filters/headerwrite"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -15,7 +16,8 @@ const (
 	// maxLoggedValueLen bounds each remembered rejected value, so the log-once set stays small.
 	maxLoggedValueLen = 64
 	// maxEditCalls bounds the host calls spent on single-header edits; a request needing more (a flood of
-	// spoofed copies) gets its whole header map written back in one set_header_map_pairs call instead.
+	// spoofed copies) gets its whole header map written back in one set_header_map_pairs call instead,
+	// when Envoy accepts a map that large (see package headerwrite).
 	maxEditCalls = 8
 	// clearRouteCacheFn is Envoy's (>= 1.33) foreign function that makes the router re-match.
 	clearRouteCacheFn = "clear_route_cache"
@@ -120,31 +122,19 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 }
 
 // apply performs the decision's header edits and makes Envoy re-match the route if anything changed.
+// Beyond maxEditCalls edits the whole map is written in one call, unless Envoy would read it as empty.
 func (p *pluginContext) apply(headers [][2]string, d *Decision) {
+	var (
+		changed bool
+		err     error
+	)
 	if len(d.Edits) > maxEditCalls {
-		if err := proxywasm.ReplaceHttpRequestHeaders(applyEdits(headers, d.Edits)); err != nil {
-			proxywasm.LogDebugf("tenantroute: rewriting request headers: %v", err)
-			return
-		}
-		p.clearRouteCache()
-		return
+		changed, err = headerwrite.Write(applyEdits(headers, d.Edits), d.Edits)
+	} else {
+		changed, err = headerwrite.Each(d.Edits)
 	}
-	changed := false
-	for _, e := range d.Edits {
-		var err error
-		switch e.Kind {
-		case EditRemove:
-			err = proxywasm.RemoveHttpRequestHeader(e.Name)
-		case EditReplace:
-			err = proxywasm.ReplaceHttpRequestHeader(e.Name, e.Value)
-		case EditAdd:
-			err = proxywasm.AddHttpRequestHeader(e.Name, e.Value)
-		}
-		if err != nil {
-			proxywasm.LogDebugf("tenantroute: editing header %s: %v", e.Name, err)
-			continue
-		}
-		changed = true
+	if err != nil {
+		proxywasm.LogDebugf("tenantroute: editing request headers: %v", err)
 	}
 	if changed {
 		p.clearRouteCache()

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/headerwrite"
 )
 
 // Outcome is where a request goes.
@@ -82,20 +83,17 @@ func (r Reason) String() string {
 }
 
 // EditKind is one request-header mutation, mapping to one host call.
-type EditKind uint8
+type EditKind = headerwrite.Op
 
 // Header edits, applied in order.
 const (
-	EditRemove  EditKind = iota // remove every value of Name
-	EditReplace                 // replace the (single) value of Name
-	EditAdd                     // add a value of Name
+	EditRemove  = headerwrite.Remove  // remove every value of Name
+	EditReplace = headerwrite.Replace // replace the (single) value of Name
+	EditAdd     = headerwrite.Add     // add a value of Name
 )
 
 // Edit is one request-header mutation.
-type Edit struct {
-	Kind        EditKind
-	Name, Value string
-}
+type Edit = headerwrite.Edit
 
 // Decision is the result of Route; reuse one value across requests to avoid allocating.
 type Decision struct {

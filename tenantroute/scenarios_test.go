@@ -1,5 +1,10 @@
 package tenantroute
 
+import (
+	"strconv"
+	"strings"
+)
+
 // scenario is one request through a freshly configured plugin. The table is host-neutral so that the
 // Go leg (proxytest, filter_test.go) and the Wasm leg (testenv, wasm_test.go) replay the same cases.
 type scenario struct {
@@ -332,4 +337,40 @@ var scenarios = []scenario{
 		counts:  counts{"injected": 1, "invalid": 1},
 		warn:    `"BAD" from baggage key laneway-tenant (malformed); request goes to workload tenant sbx-1`,
 	},
+	// Header maps Envoy would read back as empty if written whole (more than 1024 pairs or 1 MiB).
+	{
+		name:    "a gateway strips 9 spoofed names from a request of 1,100 headers and keeps every other header",
+		config:  gatewayConfig,
+		request: append(req(filler(1100)...), spoofedNames(9)...),
+		want:    req(filler(1100)...),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway strips 9 spoofed names next to a 1 MiB header and keeps every other header",
+		config:  gatewayConfig,
+		request: append(req(hdr("x-big", mib)), spoofedNames(9)...),
+		want:    req(hdr("x-big", mib)),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+}
+
+// mib is a 1 MiB header value: with it, the request's header map no longer fits one set_header_map_pairs call.
+var mib = strings.Repeat("m", 1<<20)
+
+// filler returns n unrelated headers x-h-0 … x-h-<n-1>.
+func filler(n int) [][2]string {
+	out := make([][2]string, n)
+	for i := range out {
+		out[i] = hdr("x-h-"+strconv.Itoa(i), "v")
+	}
+	return out
+}
+
+// spoofedNames returns n distinct client-set x-laneway-* headers, each one edit at the trust boundary.
+func spoofedNames(n int) [][2]string {
+	out := make([][2]string, n)
+	for i := range out {
+		out[i] = hdr("x-laneway-spoof-"+strconv.Itoa(i), "1")
+	}
+	return out
 }

@@ -1,0 +1,264 @@
+package headerwrite
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/testenv"
+)
+
+// fakeHost is a request header map edited the way Envoy edits it, recording every host call.
+type fakeHost struct {
+	headers [][2]string
+	calls   []string
+	fail    map[string]bool // call names ("remove x-a") that fail
+}
+
+var errHost = errors.New("host call failed")
+
+func (h *fakeHost) install(t *testing.T) {
+	saved := [4]any{setPairs, remove, replace, add}
+	t.Cleanup(func() {
+		setPairs = saved[0].(func([][2]string) error)
+		remove = saved[1].(func(string) error)
+		replace = saved[2].(func(string, string) error)
+		add = saved[3].(func(string, string) error)
+	})
+	setPairs = func(p [][2]string) error {
+		if h.record("set " + strconv.Itoa(len(p))) {
+			return errHost
+		}
+		if !Fits(p) { // what Envoy does with a map it cannot decode
+			p = nil
+		}
+		h.headers = append([][2]string(nil), p...)
+		return nil
+	}
+	remove = func(name string) error {
+		if h.record("remove " + name) {
+			return errHost
+		}
+		h.headers = without(h.headers, name)
+		return nil
+	}
+	replace = func(name, value string) error {
+		if h.record("replace " + name) {
+			return errHost
+		}
+		for i := range h.headers {
+			if h.headers[i][0] == name {
+				h.headers[i][1] = value
+				h.headers = append(h.headers[:i+1], without(h.headers[i+1:], name)...)
+				return nil
+			}
+		}
+		h.headers = append(h.headers, [2]string{name, value})
+		return nil
+	}
+	add = func(name, value string) error {
+		if h.record("add " + name) {
+			return errHost
+		}
+		h.headers = append(h.headers, [2]string{name, value})
+		return nil
+	}
+}
+
+func (h *fakeHost) record(call string) (fail bool) {
+	h.calls = append(h.calls, call)
+	return h.fail[call]
+}
+
+func without(h [][2]string, name string) [][2]string {
+	out := h[:0:0]
+	for _, kv := range h {
+		if kv[0] != name {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func many(n int, extra ...[2]string) [][2]string {
+	out := [][2]string{{":method", "GET"}, {":path", "/"}}
+	for i := 0; i < n; i++ {
+		out = append(out, [2]string{"x-h-" + strconv.Itoa(i), "v"})
+	}
+	return append(out, extra...)
+}
+
+// pairOfSize returns one pair whose pairs encoding, alone in a map, is exactly size bytes.
+func pairOfSize(size int) [][2]string {
+	return [][2]string{{"k", strings.Repeat("v", size-4-10-1)}}
+}
+
+func TestFitsAcceptsExactlyTheMapsEnvoyDecodes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pairs [][2]string
+		fits  bool
+	}{
+		{"an empty map fits", nil, true},
+		{"an ordinary request fits", many(20), true},
+		{"1024 pairs fit", many(1022), true},
+		{"1025 pairs do not fit", many(1023), false},
+		{"a map of exactly 1 MiB encoded fits", pairOfSize(MaxBytes), true},
+		{"a map one byte over 1 MiB does not fit", pairOfSize(MaxBytes + 1), false},
+		{"a 1 MiB value among other headers does not fit", many(3, [2]string{"x-big", strings.Repeat("a", 1<<20)}), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.fits, Fits(tc.pairs))
+			h := make(testenv.Headers, len(tc.pairs))
+			for i, p := range tc.pairs {
+				h[i] = testenv.Header{Key: p[0], Value: p[1]}
+			}
+			enc := testenv.EncodePairs(h)
+			assert.Equal(t, len(enc), Size(tc.pairs), "Size is the length of the encoding the host reads")
+			decoded, ok := testenv.DecodePairs(enc)
+			assert.Equal(t, tc.fits, ok && len(decoded) == len(tc.pairs), "Fits agrees with the host's decoder")
+		})
+	}
+}
+
+func TestWriteSendsTheWholeMapWhenItFitsAndSingleEditsOtherwise(t *testing.T) {
+	big := strings.Repeat("b", 1<<20)
+	for _, tc := range []struct {
+		name    string
+		headers [][2]string
+		edits   []Edit
+		edited  func([][2]string) [][2]string // the caller's whole-map result
+		calls   []string
+	}{
+		{
+			name:    "an ordinary request costs one whole-map call",
+			headers: many(3, [2]string{"x-laneway-shadow", "1"}),
+			edits:   []Edit{{Kind: Remove, Name: "x-laneway-shadow"}},
+			calls:   []string{"set 5"},
+		},
+		{
+			name:    "more than 1024 headers are edited one host call at a time",
+			headers: many(1030, [2]string{"x-laneway-shadow", "1"}, [2]string{"x-laneway-tenant", "evil"}),
+			edits:   []Edit{{Kind: Remove, Name: "x-laneway-shadow"}, {Kind: Replace, Name: "x-laneway-tenant", Value: "acme"}},
+			calls:   []string{"remove x-laneway-shadow", "replace x-laneway-tenant"},
+		},
+		{
+			name:    "a map over 1 MiB is edited one host call at a time",
+			headers: many(2, [2]string{"x-big", big}, [2]string{"x-laneway-shadow", "1"}),
+			edits:   []Edit{{Kind: Remove, Name: "x-laneway-shadow"}, {Kind: Add, Name: "baggage", Value: "a=b"}},
+			calls:   []string{"remove x-laneway-shadow", "add baggage"},
+		},
+		{
+			name:    "an edit that makes the map too big falls back too",
+			headers: many(1022),
+			edits:   []Edit{{Kind: Add, Name: "x-a", Value: "1"}, {Kind: Add, Name: "x-b", Value: "1"}, {Kind: Add, Name: "x-c", Value: "1"}},
+			calls:   []string{"add x-a", "add x-b", "add x-c"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &fakeHost{headers: append([][2]string(nil), tc.headers...)}
+			h.install(t)
+			want := apply(tc.headers, tc.edits)
+			changed, err := Write(want, tc.edits)
+			require.NoError(t, err)
+			assert.True(t, changed)
+			assert.Equal(t, tc.calls, h.calls)
+			assert.ElementsMatch(t, want, h.headers, "the host ends up with the edited map, pseudo-headers included")
+		})
+	}
+}
+
+// apply is the reference meaning of edits on a header list.
+func apply(headers [][2]string, edits []Edit) [][2]string {
+	out := append([][2]string(nil), headers...)
+	for _, e := range edits {
+		switch e.Kind {
+		case Remove:
+			out = without(out, e.Name)
+		case Replace:
+			out = append(without(out, e.Name), [2]string{e.Name, e.Value})
+		case Add:
+			out = append(out, [2]string{e.Name, e.Value})
+		}
+	}
+	return out
+}
+
+func TestEachMakesOneHostCallPerEditInOrder(t *testing.T) {
+	headers := many(1, [2]string{"x-a", "1"}, [2]string{"x-b", "1"}, [2]string{"x-a", "2"})
+	edits := []Edit{{Name: "x-a"}, {Name: "x-a"}, {Kind: Replace, Name: "x-b", Value: "2"}, {Kind: Add, Name: "x-c", Value: "3"}}
+	h := &fakeHost{headers: append([][2]string(nil), headers...)}
+	h.install(t)
+	changed, err := Each(edits)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.Equal(t, []string{"remove x-a", "remove x-a", "replace x-b", "add x-c"}, h.calls,
+		"a remove per copy, as hosts that remove only the first value (proxytest) need")
+	assert.ElementsMatch(t, apply(headers, edits), h.headers)
+}
+
+func TestEachGoesOnPastAFailedCallAndReportsTheFirstFailure(t *testing.T) {
+	h := &fakeHost{headers: many(1, [2]string{"x-a", "1"}, [2]string{"x-b", "1"}), fail: map[string]bool{"remove x-a": true}}
+	h.install(t)
+	changed, err := Each([]Edit{{Name: "x-a"}, {Name: "x-b"}})
+	assert.ErrorIs(t, err, errHost)
+	assert.True(t, changed, "the second edit succeeded")
+	assert.Equal(t, []string{"remove x-a", "remove x-b"}, h.calls)
+	assert.Equal(t, [][2]string{{":method", "GET"}, {":path", "/"}, {"x-h-0", "v"}, {"x-a", "1"}}, h.headers)
+}
+
+func TestWriteReportsAFailedWholeMapCall(t *testing.T) {
+	h := &fakeHost{headers: many(1), fail: map[string]bool{"set 3": true}}
+	h.install(t)
+	changed, err := Write(many(1), []Edit{{Kind: Add, Name: "x-a", Value: "1"}})
+	assert.ErrorIs(t, err, errHost)
+	assert.False(t, changed)
+}
+
+func TestNothingToDoMakesNoHostCall(t *testing.T) {
+	h := &fakeHost{}
+	h.install(t)
+	changed, err := Each(nil)
+	require.NoError(t, err)
+	assert.False(t, changed)
+	assert.Empty(t, h.calls)
+}
+
+func BenchmarkFits(b *testing.B) {
+	pairs := many(30)
+	for b.Loop() {
+		if !Fits(pairs) {
+			b.Fatal("an ordinary request must fit")
+		}
+	}
+}
+
+// FuzzFits checks Fits and Size against the host's own pairs decoder.
+func FuzzFits(f *testing.F) {
+	f.Add(uint16(3), uint32(10), "x-a", "v")
+	f.Add(uint16(1023), uint32(0), "k", "")
+	f.Add(uint16(1), uint32(MaxBytes-20), "k", "v")
+	f.Fuzz(func(t *testing.T, n uint16, pad uint32, name, value string) {
+		pairs := make([][2]string, 0, int(n%1100)+1)
+		for i := 0; i < int(n%1100); i++ {
+			pairs = append(pairs, [2]string{name, value})
+		}
+		pairs = append(pairs, [2]string{"x-pad", strings.Repeat("p", int(pad%(MaxBytes+64)))})
+		h := make(testenv.Headers, len(pairs))
+		for i, p := range pairs {
+			h[i] = testenv.Header{Key: p[0], Value: p[1]}
+		}
+		enc := testenv.EncodePairs(h)
+		if Size(pairs) != len(enc) {
+			t.Fatalf("Size %d, encoding %d bytes", Size(pairs), len(enc))
+		}
+		decoded, ok := testenv.DecodePairs(enc)
+		if host := ok && len(decoded) == len(pairs); Fits(pairs) != host {
+			t.Fatalf("Fits %v, host decodes %v (%d pairs, %d bytes)", Fits(pairs), host, len(pairs), len(enc))
+		}
+	})
+}
