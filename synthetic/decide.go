@@ -131,7 +131,7 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 				bagMayHold = true
 			}
 		default:
-			if c.secret != nil && k == c.TokenHeader {
+			if k == c.TokenHeader {
 				s.tokens++
 				s.token = v
 			}

@@ -89,6 +89,7 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 	edge := `{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],
 		"refuse":{"status":409,"body":"tx {id}: {method} {host} is not rollback-capable"}}`
 	reroute := `{"mode":"outbound","participants":["orders"],"reroute":{"header":"x-laneway-route","value":"synthetic-stub"}}`
+	principalsOnly := `{"mode":"inbound","trust":{"principals":["` + trustedSA + `"]}}`
 	valid := mint("tx-token", now.Add(10*time.Minute))
 
 	return []scenario{
@@ -186,6 +187,23 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			request:      req("GET", "orders", "x-laneway-synthetic", "yes please"),
 			wantHeaders:  map[string]string{"x-laneway-synthetic": genID},
 			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+		{
+			name: "without a token secret a client's token is still removed before the application", config: principalsOnly, uriSAN: trustedSA,
+			request:     req("GET", "orders", "x-laneway-synthetic-token", valid),
+			wantHeaders: map[string]string{"x-laneway-synthetic-token": "", "x-laneway-synthetic": ""},
+		},
+		{
+			name: "without a token secret the token is removed from an accepted synthetic request too", config: principalsOnly, uriSAN: trustedSA,
+			request:      req("GET", "orders", "x-laneway-synthetic", "1;id=tx-p", "x-laneway-synthetic-token", valid),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-p", "x-laneway-synthetic-token": ""},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+		{
+			name: "with no trusted source configured a client's marker and token are both removed", config: `{"mode":"inbound"}`, uriSAN: trustedSA,
+			request:      req("GET", "orders", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", valid),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "", "x-laneway-synthetic-token": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
 		},
 
 		// Destination policy at a caller's outbound.
