@@ -76,6 +76,9 @@ type Decision struct {
 	AwaitAck bool
 	// HasHeader and HasBaggage say where the marker was; StripToken: a token header must be removed.
 	HasHeader, HasBaggage, StripToken bool
+	// StripBaggage: with ActionStrip, the baggage must be rewritten without the marker key; this also
+	// drops members the parser does not keep (malformed, beyond the limits) that a laxer parser might read.
+	StripBaggage bool
 	// Reason is a short static explanation for debug logs; TokenReason says why a token
 	// (if configured) did not vouch for the request.
 	Reason, TokenReason string
@@ -90,6 +93,7 @@ type scan struct {
 	present           bool // a marker header or baggage member exists
 	hasHeader         bool
 	inBaggage         bool
+	bagMention        bool   // some baggage value contains the marker key's text
 	id                string // agreed, valid id
 	bad               bool   // a marker value was malformed, or ids disagreed
 	token             string
@@ -140,6 +144,7 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 	if !bagMayHold {
 		return
 	}
+	s.bagMention = true
 	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok {
 		s.present, s.inBaggage = true, true
 		s.addID(parseBaggageMarker(v))
@@ -171,6 +176,13 @@ func (c *Config) Decide(headers [][2]string, host Host) Decision {
 		StripToken: s.tokens > 0 && c.Mode != ModeOutbound,
 	}
 	if !s.present {
+		if s.bagMention && c.Mode != ModeOutbound && c.hidesMarker(headers) {
+			// A member only a laxer parser reads: not a marker the mesh honours, so not the
+			// application's either. No trust check: it would cost a host call for nothing.
+			d.Action, d.StripBaggage = ActionStrip, true
+			d.Reason = "marker key in baggage members the parser drops (malformed or beyond the limits)"
+			return d
+		}
 		d.Reason = "no marker"
 		return d
 	}
@@ -185,7 +197,7 @@ func (c *Config) Decide(headers [][2]string, host Host) Decision {
 		trusted, tokenID, reason, tokenReason := c.trust(&s, host)
 		d.TokenReason = tokenReason
 		if !trusted {
-			d.Action, d.Reason = ActionStrip, reason
+			d.Action, d.Reason, d.StripBaggage = ActionStrip, reason, s.bagMention
 			return d
 		}
 		d.Accepted, d.Reason = true, reason
@@ -321,6 +333,14 @@ func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, ch
 		return rest, true
 	}
 	return out, true
+}
+
+// hidesMarker reports whether rewriting the baggage without the marker key changes it: the key
+// text occurs, yet the parser found no marker, so a dropped member may carry it.
+func (c *Config) hidesMarker(headers [][2]string) bool {
+	var arr [4]string
+	_, removed := baggage.RemoveKeys(collect(headers, "baggage", arr[:0]), c.BaggageKey)
+	return removed
 }
 
 // BaggageWithoutMarker returns the baggage header without the marker member; remove is true

@@ -40,6 +40,7 @@ func TestDecideAsksTheHostOnlyWhenNeeded(t *testing.T) {
 		{"a marked request with a valid token asks the time but not the identity", req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), 0, 1},
 		{"a marked request without token asks the identity once and not the time", req("GET", "a", "x-laneway-synthetic", "1"), 1, 0},
 		{"a baggage mention of the key inside another member asks nothing", req("GET", "a", "baggage", "x-laneway-synthetic-ish=1"), 0, 0},
+		{"a marker member the parser drops asks nothing", req("GET", "a", "baggage", "laneway-synthetic=a b"), 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,4 +148,23 @@ func TestBaggageWithIDLeavesAnAlreadyNormalisedHeaderAlone(t *testing.T) {
 	v, change := c.BaggageWithID(req("GET", "a", "baggage", "k=v", "baggage", "laneway-synthetic=tx,laneway-synthetic=tx"), "tx")
 	assert.True(t, change)
 	assert.Equal(t, "k=v,laneway-synthetic=tx", v)
+}
+
+func TestDecideStripsMarkerMembersTheParserDropsOnlyWhereMarkersAreChecked(t *testing.T) {
+	hidden := req("GET", "a", "baggage", "k=v,laneway-synthetic=a b")
+	for _, tt := range []struct {
+		config string
+		want   Action
+	}{
+		{`{"mode":"inbound","trust":{"principals":["` + trustedSA + `"]}}`, ActionStrip},
+		{`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}}}`, ActionStrip},
+		{`{"mode":"outbound"}`, ActionNone},
+	} {
+		t.Run(tt.config, func(t *testing.T) {
+			d := mustConfig(t, tt.config).Decide(hidden, FixedHost{Peer: trustedSA, At: time.Now()})
+			assert.Equal(t, tt.want, d.Action)
+			assert.Equal(t, tt.want == ActionStrip, d.StripBaggage)
+			assert.False(t, d.HasBaggage, "the dropped member is no marker")
+		})
+	}
 }

@@ -30,7 +30,11 @@
 //   - inbound (a participant's sidecar, inbound): a marker is accepted only
 //     from a trusted source (below), then normalised for the application;
 //     otherwise the marker header, the baggage member and the token header are
-//     stripped and the request goes on as ordinary traffic.
+//     stripped and the request goes on as ordinary traffic. Baggage members
+//     the parser drops (malformed, or beyond W3C's 64 members and 8192 bytes)
+//     are not markers; when the marker key occurs among them, the baggage is
+//     rewritten without them whoever the peer, since a laxer parser in the
+//     application could still read a marker nobody checked.
 //   - outbound (a caller's sidecar, outbound): the marker comes from the local
 //     workload, whose own inbound filter already decided whether to trust it,
 //     so no trust check is made here. A synthetic request with a mutating
@@ -72,10 +76,10 @@
 // # Metrics and logs
 //
 // Counters are named `laneway_synthetic_<outcome>_total` with outcomes
-// accepted (a marker passed the trust check), stripped (an untrusted marker was
-// removed), passed, refused and rerouted (the destination policy), acked and
-// ack_missing (acknowledgements of mutating calls to participants). Requests
-// without a marker are not counted, so they cost no metric host call. The
+// accepted (a marker passed the trust check), stripped (an untrusted marker, or
+// the marker key in baggage members the parser drops, was removed), passed, refused and rerouted (the destination policy), acked and
+// ack_missing (acknowledgements of mutating calls to participants). Other
+// requests without a marker are not counted, so they cost no metric host call. The
 // configuration is logged once at start; per-request logs are at debug level,
 // except the first missing acknowledgement of a plugin, logged at warn with
 // its transaction id.

@@ -175,13 +175,13 @@ func (h *httpContext) normalise(headers [][2]string, d *Decision) {
 	}
 }
 
-// strip removes an untrusted marker from the header and the baggage.
+// strip removes an untrusted marker from the header and the baggage (with any member the parser drops).
 func (h *httpContext) strip(headers [][2]string, d *Decision) {
 	cfg := h.p.cfg
 	if d.HasHeader {
 		_ = proxywasm.RemoveHttpRequestHeader(cfg.Header)
 	}
-	if d.HasBaggage {
+	if d.StripBaggage {
 		v, change, remove := cfg.BaggageWithoutMarker(headers)
 		switch {
 		case remove:

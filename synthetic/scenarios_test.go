@@ -2,6 +2,7 @@ package synthetic
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,12 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 	reroute := `{"mode":"outbound","participants":["orders"],"reroute":{"header":"x-laneway-route","value":"synthetic-stub"}}`
 	principalsOnly := `{"mode":"inbound","trust":{"principals":["` + trustedSA + `"]}}`
 	valid := mint("tx-token", now.Add(10*time.Minute))
+	members := make([]string, 64)
+	for i := range members {
+		members[i] = "f" + strconv.Itoa(i) + "=1"
+	}
+	full := strings.Join(members, ",")      // 64 members: the W3C limit laneway's parser keeps
+	big := "f=" + strings.Repeat("b", 8180) // a member that leaves no room under 8 KiB for another
 
 	return []scenario{
 		// Trust at a participant's inbound.
@@ -206,6 +213,48 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			wantCounters: map[string]uint64{OutcomeStripped: 1},
 		},
 
+		// Marker members the baggage parser drops are stripped where markers are checked.
+		{
+			name: "a marker member beyond the 64-member baggage limit is stripped at inbound, keeping the kept members", config: inbound, uriSAN: otherSA,
+			request:      req("GET", "orders", "baggage", full+",laneway-synthetic=1"),
+			wantHeaders:  map[string]string{"baggage": full, "x-laneway-synthetic": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "a malformed marker member is stripped at inbound", config: inbound, uriSAN: otherSA,
+			request:      req("GET", "orders", "baggage", "k=v,laneway-synthetic=a b"),
+			wantHeaders:  map[string]string{"baggage": "k=v"},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "a marker member past 8 KiB of baggage is stripped at inbound", config: inbound, uriSAN: otherSA,
+			request:      req("GET", "orders", "baggage", big+",laneway-synthetic=1"),
+			wantHeaders:  map[string]string{"baggage": big},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "a hidden marker member even from a trusted peer is stripped: it is no marker the mesh honours", config: inbound, uriSAN: trustedSA,
+			request:      req("GET", "orders", "baggage", "laneway-synthetic=a b"),
+			wantHeaders:  map[string]string{"baggage": "", "x-laneway-synthetic": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "a hidden marker member next to an untrusted marker header is stripped with it", config: inbound, uriSAN: otherSA,
+			request:      req("GET", "orders", "x-laneway-synthetic", "1", "baggage", "laneway-synthetic=a b,k=v"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "", "baggage": "k=v"},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "a baggage member that merely mentions the marker key passes untouched and is not counted", config: inbound, uriSAN: otherSA,
+			request:     req("GET", "orders", "baggage", "note=laneway-synthetic-docs"),
+			wantHeaders: map[string]string{"baggage": "note=laneway-synthetic-docs"},
+		},
+		{
+			name: "at outbound a hidden marker member is left to the workload's own inbound decision", config: outbound,
+			request:     req("GET", "billing", "baggage", "laneway-synthetic=a b"),
+			wantHeaders: map[string]string{"baggage": "laneway-synthetic=a b"},
+		},
+
 		// Destination policy at a caller's outbound.
 		{
 			name: "a synthetic POST to a destination that is not rollback-capable is refused locally", config: outbound,
@@ -279,6 +328,18 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			name: "an outsider's marker at the edge is stripped and the write goes on as ordinary traffic", config: edge,
 			request:      req("POST", "billing", "x-laneway-synthetic", "1", "baggage", "laneway-synthetic=1"),
 			wantHeaders:  map[string]string{"x-laneway-synthetic": "", "baggage": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "an outsider's marker member beyond the 64-member baggage limit is stripped at the edge", config: edge,
+			request:      req("GET", "orders", "baggage", full+",laneway-synthetic=1"),
+			wantHeaders:  map[string]string{"baggage": full, "x-laneway-synthetic": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "an outsider's malformed marker member is stripped at the edge", config: edge,
+			request:      req("GET", "orders", "baggage", "laneway-synthetic=a b"),
+			wantHeaders:  map[string]string{"baggage": ""},
 			wantCounters: map[string]uint64{OutcomeStripped: 1},
 		},
 		{
