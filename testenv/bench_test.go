@@ -90,41 +90,51 @@ func BenchmarkHostCallRoundTrip(b *testing.B) {
 	}
 }
 
-// BenchmarkColdStart is compile + instantiate + _initialize + root context +
-// on_vm_start + on_configure of the noop module in a fresh Runtime.
+// BenchmarkColdStart is compile + instantiate + _initialize + root context + on_vm_start + on_configure of
+// each module in a fresh Runtime (without and with a warm compilation cache), and of a new VM in a Runtime
+// that already compiled the module (what a new Envoy worker costs). It also reports each module's size.
 func BenchmarkColdStart(b *testing.B) {
-	wasm := DistModule(b, "noop")
 	ctx := context.Background()
-	run := func(b *testing.B, opts func() RuntimeOptions) {
-		for i := 0; i < b.N; i++ {
-			rt, err := NewRuntime(ctx, opts())
-			require.NoError(b, err)
-			_, err = rt.LoadVM(ctx, wasm, VMOptions{PluginConfig: []byte("{}")})
-			require.NoError(b, err)
-			_ = rt.Close(ctx)
+	for _, m := range []struct{ name, config string }{
+		{"noop", `{}`},
+		{"tenantroute", `{}`},
+		{"shadowtag", `{"mode":"inbound"}`},
+		{"synthetic", `{"mode":"outbound"}`},
+	} {
+		wasm := DistModule(b, m.name)
+		opts := VMOptions{PluginConfig: []byte(m.config)}
+		run := func(b *testing.B, rtOpts func() RuntimeOptions) {
+			b.ReportMetric(float64(len(wasm)), "module-bytes")
+			for i := 0; i < b.N; i++ {
+				rt, err := NewRuntime(ctx, rtOpts())
+				require.NoError(b, err)
+				_, err = rt.LoadVM(ctx, wasm, opts)
+				require.NoError(b, err)
+				_ = rt.Close(ctx)
+			}
 		}
+		b.Run(m.name+"/without-cache", func(b *testing.B) {
+			run(b, func() RuntimeOptions { return RuntimeOptions{DisableCompilationCache: true} })
+		})
+		b.Run(m.name+"/with-cache", func(b *testing.B) {
+			cache := wazero.NewCompilationCache()
+			warm, _ := NewRuntime(ctx, RuntimeOptions{CompilationCache: cache})
+			_, err := warm.LoadVM(ctx, wasm, opts)
+			require.NoError(b, err)
+			b.ResetTimer()
+			run(b, func() RuntimeOptions { return RuntimeOptions{CompilationCache: cache} })
+		})
+		b.Run(m.name+"/new-worker-vm", func(b *testing.B) {
+			rt, _ := NewRuntime(ctx, RuntimeOptions{})
+			defer rt.Close(ctx)
+			_, err := rt.LoadVM(ctx, wasm, opts)
+			require.NoError(b, err)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				vm, err := rt.LoadVM(ctx, wasm, opts)
+				require.NoError(b, err)
+				_ = vm.Close(ctx)
+			}
+		})
 	}
-	b.Run("without-cache", func(b *testing.B) {
-		run(b, func() RuntimeOptions { return RuntimeOptions{DisableCompilationCache: true} })
-	})
-	b.Run("with-cache", func(b *testing.B) {
-		cache := wazero.NewCompilationCache()
-		warm, _ := NewRuntime(ctx, RuntimeOptions{CompilationCache: cache})
-		_, err := warm.LoadVM(ctx, wasm, VMOptions{})
-		require.NoError(b, err)
-		b.ResetTimer()
-		run(b, func() RuntimeOptions { return RuntimeOptions{CompilationCache: cache} })
-	})
-	b.Run("same-runtime", func(b *testing.B) {
-		rt, _ := NewRuntime(ctx, RuntimeOptions{})
-		defer rt.Close(ctx)
-		_, err := rt.LoadVM(ctx, wasm, VMOptions{})
-		require.NoError(b, err)
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			vm, err := rt.LoadVM(ctx, wasm, VMOptions{PluginConfig: []byte("{}")})
-			require.NoError(b, err)
-			_ = vm.Close(ctx)
-		}
-	})
 }
