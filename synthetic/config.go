@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/tidwall/gjson"
 )
 
@@ -102,30 +103,12 @@ func (d Destination) String() string {
 // HasSecret reports whether token trust is configured.
 func (c *Config) HasSecret() bool { return len(c.secret) > 0 }
 
-// ConfigError says which field was wrong, what was received and what is allowed.
-type ConfigError struct {
-	Field, Received, Allowed string
-}
+// ConfigError says which field was wrong, what was received and what is allowed (the error format all
+// laneway filters share).
+type ConfigError = pluginconfig.Error
 
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("synthetic config: field %q: received %s; allowed: %s", e.Field, e.Received, e.Allowed)
-}
-
-func cfgErr(field, received, allowed string) error {
-	return &ConfigError{Field: field, Received: received, Allowed: allowed}
-}
-
-// received renders a JSON value for an error message, shortened.
-func received(v gjson.Result) string {
-	s := v.Raw
-	if len(s) > 80 {
-		s = s[:77] + "..."
-	}
-	if s == "" {
-		return "nothing"
-	}
-	return s
+func cfgErr(field, got, allowed string) error {
+	return &ConfigError{Filter: "synthetic", Field: field, Got: got, Allowed: allowed}
 }
 
 var (
@@ -144,11 +127,11 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, cfgErr("mode", "an empty configuration", `a JSON object with at least "mode": "inbound", "outbound" or "edge"`)
 	}
 	if !gjson.ValidBytes(data) {
-		return Config{}, cfgErr("(document)", "invalid JSON", "a JSON object")
+		return Config{}, cfgErr("", "invalid JSON", "a JSON object")
 	}
 	root := gjson.ParseBytes(data)
 	if !root.IsObject() {
-		return Config{}, cfgErr("(document)", received(root), "a JSON object")
+		return Config{}, cfgErr("", pluginconfig.Describe(root), "a JSON object")
 	}
 	fields, err := objectFields(root, "", topFields)
 	if err != nil {
@@ -176,7 +159,7 @@ func ParseConfig(data []byte) (Config, error) {
 	case mode.Type == gjson.String && mode.Str == "edge":
 		c.Mode = ModeEdge
 	default:
-		return Config{}, cfgErr("mode", received(mode), `"inbound", "outbound" or "edge"`)
+		return Config{}, cfgErr("mode", pluginconfig.Describe(mode), `"inbound", "outbound" or "edge"`)
 	}
 	if v, ok := fields["header"]; ok {
 		if c.Header, err = headerName("header", v); err != nil {
@@ -213,13 +196,13 @@ func ParseConfig(data []byte) (Config, error) {
 }
 
 func (c *Config) parseTrust(v gjson.Result) error {
-	tf, err := objectFields(v, "trust.", trustFields)
+	tf, err := objectFields(v, "trust", trustFields)
 	if err != nil {
 		return err
 	}
 	if p, ok := tf["principals"]; ok {
 		if !p.IsArray() {
-			return cfgErr("trust.principals", received(p), "a list of peer identities, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or prefixes ending in '*'")
+			return cfgErr("trust.principals", pluginconfig.Describe(p), "a list of peer identities, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or prefixes ending in '*'")
 		}
 		var perr error
 		n := 0
@@ -250,18 +233,18 @@ func (c *Config) parseTrust(v gjson.Result) error {
 func (c *Config) addPrincipal(field string, e gjson.Result) error {
 	const allowed = "a non-empty peer identity of printable ASCII without spaces (e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\"), at most 512 bytes, with '*' only as the last character to mean a prefix (e.g. \"spiffe://cluster.local/ns/synthetics/*\"), and not \"*\" alone"
 	if e.Type != gjson.String || e.Str == "" || len(e.Str) > maxEntryBytes {
-		return cfgErr(field, received(e), allowed)
+		return cfgErr(field, pluginconfig.Describe(e), allowed)
 	}
 	s := e.Str
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		if ch <= ' ' || ch >= 0x7f || (ch == '*' && i != len(s)-1) {
-			return cfgErr(field, received(e), allowed)
+			return cfgErr(field, pluginconfig.Describe(e), allowed)
 		}
 	}
 	if strings.HasSuffix(s, "*") {
 		if len(s) == 1 {
-			return cfgErr(field, received(e), allowed)
+			return cfgErr(field, pluginconfig.Describe(e), allowed)
 		}
 		c.Prefixes = append(c.Prefixes, s[:len(s)-1])
 		return nil
@@ -274,7 +257,7 @@ func (c *Config) parseToken(t gjson.Result) error {
 	if !t.IsObject() { // do not echo the value: it may be the secret itself
 		return cfgErr("trust.token", "a JSON "+t.Type.String()+" (value not shown)", "an object with fields "+strings.Join(tokenFields, ", "))
 	}
-	tf, err := objectFields(t, "trust.token.", tokenFields)
+	tf, err := objectFields(t, "trust.token", tokenFields)
 	if err != nil {
 		return err
 	}
@@ -308,7 +291,7 @@ func (c *Config) parseToken(t gjson.Result) error {
 func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 	if p, ok := fields["participants"]; ok {
 		if !p.IsArray() {
-			return cfgErr("participants", received(p), "a list of rollback-capable destinations: \"host\", \"host:port\" or \"*.suffix\"")
+			return cfgErr("participants", pluginconfig.Describe(p), "a list of rollback-capable destinations: \"host\", \"host:port\" or \"*.suffix\"")
 		}
 		var perr error
 		n := 0
@@ -334,7 +317,7 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 	if m, ok := fields["mutatingMethods"]; ok {
 		const allowed = "a non-empty list of uppercase HTTP method names, e.g. [\"POST\", \"PUT\", \"PATCH\", \"DELETE\"]"
 		if !m.IsArray() {
-			return cfgErr("mutatingMethods", received(m), allowed)
+			return cfgErr("mutatingMethods", pluginconfig.Describe(m), allowed)
 		}
 		c.MutatingMethods = nil
 		var merr error
@@ -343,7 +326,7 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 			field := "mutatingMethods[" + strconv.Itoa(n) + "]"
 			n++
 			if n > 32 || e.Type != gjson.String || !isMethod(e.Str) {
-				merr = cfgErr(field, received(e), allowed+", at most 32")
+				merr = cfgErr(field, pluginconfig.Describe(e), allowed+", at most 32")
 				return false
 			}
 			c.MutatingMethods = append(c.MutatingMethods, e.Str)
@@ -353,7 +336,7 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 			return merr
 		}
 		if len(c.MutatingMethods) == 0 {
-			return cfgErr("mutatingMethods", received(m), allowed)
+			return cfgErr("mutatingMethods", pluginconfig.Describe(m), allowed)
 		}
 	}
 	_, hasRefuse := fields["refuse"]
@@ -362,25 +345,25 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 		return cfgErr("reroute", "both \"refuse\" and \"reroute\"", "one of them: \"refuse\" answers locally, \"reroute\" sends the request on with a routing header")
 	}
 	if v, ok := fields["refuse"]; ok {
-		rf, err := objectFields(v, "refuse.", refuseFields)
+		rf, err := objectFields(v, "refuse", refuseFields)
 		if err != nil {
 			return err
 		}
 		if s, ok := rf["status"]; ok {
 			if s.Type != gjson.Number || strings.ContainsAny(s.Raw, ".eE") || s.Int() < 400 || s.Int() > 599 {
-				return cfgErr("refuse.status", received(s), "an integer HTTP status from 400 to 599")
+				return cfgErr("refuse.status", pluginconfig.Describe(s), "an integer HTTP status from 400 to 599")
 			}
 			c.RefuseStatus = int(s.Int())
 		}
 		if b, ok := rf["body"]; ok {
 			if b.Type != gjson.String || len(b.Str) > maxRefuseBodyBytes {
-				return cfgErr("refuse.body", received(b), "a string of at most 4096 bytes; {id}, {method} and {host} are replaced")
+				return cfgErr("refuse.body", pluginconfig.Describe(b), "a string of at most 4096 bytes; {id}, {method} and {host} are replaced")
 			}
 			c.RefuseBody = b.Str
 		}
 	}
 	if v, ok := fields["reroute"]; ok {
-		rf, err := objectFields(v, "reroute.", rerouteFlds)
+		rf, err := objectFields(v, "reroute", rerouteFlds)
 		if err != nil {
 			return err
 		}
@@ -395,14 +378,14 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 		if !ok || val.Type != gjson.String || !isHeaderValue(val.Str) {
 			r := "nothing"
 			if ok {
-				r = received(val)
+				r = pluginconfig.Describe(val)
 			}
 			return cfgErr("reroute.value", r, "a non-empty string of at most 256 visible ASCII characters, e.g. \"synthetic-stub\"")
 		}
 		c.RerouteValue = val.Str
 	}
 	if v, ok := fields["ack"]; ok {
-		af, err := objectFields(v, "ack.", ackFields)
+		af, err := objectFields(v, "ack", ackFields)
 		if err != nil {
 			return err
 		}
@@ -413,7 +396,7 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 		}
 		if r, ok := af["required"]; ok {
 			if r.Type != gjson.True && r.Type != gjson.False {
-				return cfgErr("ack.required", received(r), "true or false")
+				return cfgErr("ack.required", pluginconfig.Describe(r), "true or false")
 			}
 			c.AckRequired = r.Type == gjson.True
 		}
@@ -441,35 +424,13 @@ func (c *Config) checkDistinctHeaders() error {
 	return nil
 }
 
-// objectFields returns the members of an object, rejecting unknown and duplicate names.
-func objectFields(v gjson.Result, prefix string, allowed []string) (map[string]gjson.Result, error) {
-	if !v.IsObject() {
-		return nil, cfgErr(strings.TrimSuffix(prefix, "."), received(v), "an object with fields "+strings.Join(allowed, ", "))
-	}
+// objectFields returns the members of an object, rejecting unknown and duplicate names; path is the
+// object's own path ("" for the document).
+func objectFields(v gjson.Result, path string, allowed []string) (map[string]gjson.Result, error) {
 	out := make(map[string]gjson.Result, len(allowed))
-	var err error
-	v.ForEach(func(k, val gjson.Result) bool {
-		name := k.Str
-		known := false
-		for _, a := range allowed {
-			if a == name {
-				known = true
-				break
-			}
-		}
-		if !known {
-			if name == "" {
-				name = "(empty name)"
-			}
-			err = cfgErr(prefix+name, "an unknown field", "the fields "+strings.Join(allowed, ", "))
-			return false
-		}
-		if _, dup := out[name]; dup {
-			err = cfgErr(prefix+name, "the field twice", "each field once")
-			return false
-		}
+	err := pluginconfig.Walk("synthetic", path, v, allowed, func(_, name string, val gjson.Result) error {
 		out[name] = val
-		return true
+		return nil
 	})
 	return out, err
 }
@@ -477,17 +438,17 @@ func objectFields(v gjson.Result, prefix string, allowed []string) (map[string]g
 func headerName(field string, v gjson.Result) (string, error) {
 	allowed := "a header name of 1 to 128 " + allowedHeaderNameChars + " (not a ':' pseudo-header)"
 	if v.Type != gjson.String || v.Str == "" || len(v.Str) > maxHeaderNameBytes {
-		return "", cfgErr(field, received(v), allowed)
+		return "", cfgErr(field, pluginconfig.Describe(v), allowed)
 	}
 	for i := 0; i < len(v.Str); i++ {
 		ch := v.Str[i]
-		if !isTokenChar(ch) || (ch >= 'A' && ch <= 'Z') {
-			return "", cfgErr(field, received(v), allowed)
+		if !pluginconfig.IsTokenChar(ch) || (ch >= 'A' && ch <= 'Z') {
+			return "", cfgErr(field, pluginconfig.Describe(v), allowed)
 		}
 	}
 	switch v.Str {
 	case "baggage", "host", "content-length", "transfer-encoding":
-		return "", cfgErr(field, received(v), allowed+", and not baggage, host, content-length or transfer-encoding")
+		return "", cfgErr(field, pluginconfig.Describe(v), allowed+", and not baggage, host, content-length or transfer-encoding")
 	}
 	return v.Str, nil
 }
@@ -495,11 +456,11 @@ func headerName(field string, v gjson.Result) (string, error) {
 func baggageKey(field string, v gjson.Result) (string, error) {
 	const allowed = "a baggage key: 1 to 128 token characters (letters, digits and !#$%&'*+-.^_`|~)"
 	if v.Type != gjson.String || v.Str == "" || len(v.Str) > maxHeaderNameBytes {
-		return "", cfgErr(field, received(v), allowed)
+		return "", cfgErr(field, pluginconfig.Describe(v), allowed)
 	}
 	for i := 0; i < len(v.Str); i++ {
-		if !isTokenChar(v.Str[i]) {
-			return "", cfgErr(field, received(v), allowed)
+		if !pluginconfig.IsTokenChar(v.Str[i]) {
+			return "", cfgErr(field, pluginconfig.Describe(v), allowed)
 		}
 	}
 	return v.Str, nil
@@ -508,11 +469,11 @@ func baggageKey(field string, v gjson.Result) (string, error) {
 func duration(field string, v gjson.Result, lo, hi time.Duration) (time.Duration, error) {
 	allowed := fmt.Sprintf("a duration string from %s to %s, e.g. \"30s\"", lo, hi)
 	if v.Type != gjson.String {
-		return 0, cfgErr(field, received(v), allowed)
+		return 0, cfgErr(field, pluginconfig.Describe(v), allowed)
 	}
 	d, err := time.ParseDuration(v.Str)
 	if err != nil || d < lo || d > hi {
-		return 0, cfgErr(field, received(v), allowed)
+		return 0, cfgErr(field, pluginconfig.Describe(v), allowed)
 	}
 	return d, nil
 }
@@ -520,7 +481,7 @@ func duration(field string, v gjson.Result, lo, hi time.Duration) (time.Duration
 func destination(field string, e gjson.Result) (Destination, error) {
 	const allowed = "a lowercase host name (any port), \"host:port\", or \"*.suffix\" (e.g. \"orders\", \"orders.shop.svc.cluster.local:8080\", \"*.sandbox.svc.cluster.local\")"
 	if e.Type != gjson.String || e.Str == "" || len(e.Str) > maxEntryBytes {
-		return Destination{}, cfgErr(field, received(e), allowed)
+		return Destination{}, cfgErr(field, pluginconfig.Describe(e), allowed)
 	}
 	var d Destination
 	s := e.Str
@@ -530,11 +491,11 @@ func destination(field string, e gjson.Result) (Destination, error) {
 	}
 	host, port, ok := splitHostPort(s)
 	if !ok {
-		return Destination{}, cfgErr(field, received(e), allowed)
+		return Destination{}, cfgErr(field, pluginconfig.Describe(e), allowed)
 	}
 	if port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
-			return Destination{}, cfgErr(field, received(e), allowed)
+			return Destination{}, cfgErr(field, pluginconfig.Describe(e), allowed)
 		}
 	}
 	start := 0
@@ -542,12 +503,12 @@ func destination(field string, e gjson.Result) (Destination, error) {
 		start = 1 // the leading '.'
 	}
 	if len(host) <= start {
-		return Destination{}, cfgErr(field, received(e), allowed)
+		return Destination{}, cfgErr(field, pluginconfig.Describe(e), allowed)
 	}
 	for i := start; i < len(host); i++ {
 		ch := host[i]
 		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.' || ch == '_' || (ch == ':' || ch == '[' || ch == ']') && !d.Suffix) {
-			return Destination{}, cfgErr(field, received(e), allowed)
+			return Destination{}, cfgErr(field, pluginconfig.Describe(e), allowed)
 		}
 	}
 	d.Host, d.Port = host, port
@@ -578,14 +539,6 @@ func splitHostPort(s string) (host, port string, ok bool) {
 		return "", "", false
 	}
 	return s[:i], s[i+1:], true
-}
-
-func isTokenChar(ch byte) bool {
-	switch {
-	case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", ch) >= 0
 }
 
 func isMethod(s string) bool {

@@ -31,5 +31,5 @@ func ExampleParseConfig() {
 	_, err := synthetic.ParseConfig([]byte(`{"mode":"outbound","refuse":{"status":200}}`))
 	fmt.Println(err)
 	// Output:
-	// synthetic config: field "refuse.status": received 200; allowed: an integer HTTP status from 400 to 599
+	// synthetic config: field "refuse.status": got number 200; allowed: an integer HTTP status from 400 to 599
 }

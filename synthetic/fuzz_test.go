@@ -22,7 +22,9 @@ func FuzzConfig(f *testing.F) {
 		if err != nil {
 			var ce *ConfigError
 			require.ErrorAs(t, err, &ce)
-			require.NotEmpty(t, ce.Field)
+			require.NotEmpty(t, ce.Got)
+			require.NotEmpty(t, ce.Allowed)
+			require.Contains(t, err.Error(), "synthetic config: field ")
 			return
 		}
 		require.NotZero(t, c.Mode)

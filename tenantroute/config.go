@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/tidwall/gjson"
 )
 
@@ -69,43 +70,12 @@ type Config struct {
 	carrierSources []Source // configured carriers in order, as sources
 }
 
-// ConfigError describes one invalid field of the plugin configuration.
-type ConfigError struct {
-	Field string // JSON path of the field, e.g. "allow[2]" ("" for the document itself)
-	Got   string // what was received
-	Want  string // what is allowed
-}
+// ConfigError describes one invalid field of the plugin configuration (the error format all laneway
+// filters share).
+type ConfigError = pluginconfig.Error
 
-// Error implements error.
-func (e *ConfigError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("tenantroute config: got %s, want %s", e.Got, e.Want)
-	}
-	return fmt.Sprintf("tenantroute config: field %q: got %s, want %s", e.Field, e.Got, e.Want)
-}
-
-func fieldErr(field, got, want string) error { return &ConfigError{Field: field, Got: got, Want: want} }
-
-// describe renders a received JSON value for an error message, bounded in size.
-func describe(v gjson.Result) string {
-	raw := v.Raw
-	if len(raw) > 80 {
-		raw = raw[:77] + "..."
-	}
-	switch v.Type {
-	case gjson.String:
-		return "string " + raw
-	case gjson.Number:
-		return "number " + raw
-	case gjson.True, gjson.False:
-		return "boolean " + raw
-	case gjson.Null:
-		return "null"
-	}
-	if v.IsArray() {
-		return "array " + raw
-	}
-	return "object " + raw
+func fieldErr(field, got, allowed string) error {
+	return &ConfigError{Filter: "tenantroute", Field: field, Got: got, Allowed: allowed}
 }
 
 const (
@@ -130,19 +100,12 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
-		return Config{}, fieldErr("", describe(doc), "a JSON object such as {\"allow\":[\"acme\"]}")
+		return Config{}, fieldErr("", pluginconfig.Describe(doc), "a JSON object such as {\"allow\":[\"acme\"]}")
 	}
 	seen := map[string]bool{}
-	var err error
-	doc.ForEach(func(k, v gjson.Result) bool {
-		name := k.String()
-		if seen[name] {
-			err = fieldErr(name, "the field twice", "each field at most once")
-			return false
-		}
+	err := pluginconfig.Walk("tenantroute", "", doc, fieldNames, func(_, name string, v gjson.Result) error {
 		seen[name] = true
-		err = c.setField(name, v)
-		return err == nil
+		return c.setField(name, v)
 	})
 	if err != nil {
 		return Config{}, err
@@ -153,7 +116,7 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, nil
 }
 
-// fieldNames lists the accepted fields, for the unknown-field error.
+// fieldNames lists the accepted fields.
 var fieldNames = []string{"allow", "baggageKeys", "carriers", "header", "invalidLogLimit", "pattern",
 	"stripBaggage", "stripHeaderPrefix", "tenantHeader", "trustBoundary", "workloadTenant"}
 
@@ -184,40 +147,38 @@ func (c *Config) setField(name string, v gjson.Result) error {
 		c.WorkloadTenant, err = str(name, v, wantTenant+", or \"\" for none", nil)
 	case "invalidLogLimit":
 		if v.Type != gjson.Number {
-			return fieldErr(name, describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
+			return fieldErr(name, pluginconfig.Describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
 		}
 		n, perr := strconv.Atoi(v.Raw)
 		if perr != nil || n < 0 || n > MaxInvalidLogLimit {
-			return fieldErr(name, describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
+			return fieldErr(name, pluginconfig.Describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
 		}
 		c.InvalidLogLimit = n
-	default:
-		return fieldErr(name, "an unknown field", "one of "+strings.Join(fieldNames, ", "))
 	}
 	return err
 }
 
 func str(field string, v gjson.Result, want string, ok func(string) bool) (string, error) {
 	if v.Type != gjson.String {
-		return "", fieldErr(field, describe(v), want)
+		return "", fieldErr(field, pluginconfig.Describe(v), want)
 	}
 	s := v.String()
 	if ok != nil && !ok(s) {
-		return "", fieldErr(field, describe(v), want)
+		return "", fieldErr(field, pluginconfig.Describe(v), want)
 	}
 	return s, nil
 }
 
 func boolean(field string, v gjson.Result) (bool, error) {
 	if v.Type != gjson.True && v.Type != gjson.False {
-		return false, fieldErr(field, describe(v), "true or false")
+		return false, fieldErr(field, pluginconfig.Describe(v), "true or false")
 	}
 	return v.Bool(), nil
 }
 
 func stringList(field string, v gjson.Result, max int, want string, ok func(string) bool) ([]string, error) {
 	if !v.IsArray() {
-		return nil, fieldErr(field, describe(v), fmt.Sprintf("an array of at most %d strings, each %s", max, want))
+		return nil, fieldErr(field, pluginconfig.Describe(v), fmt.Sprintf("an array of at most %d strings, each %s", max, want))
 	}
 	items := v.Array()
 	if len(items) > max {
@@ -232,7 +193,7 @@ func stringList(field string, v gjson.Result, max int, want string, ok func(stri
 		}
 		for _, prev := range out {
 			if prev == s {
-				return nil, fieldErr(f, describe(it)+" a second time", "each value at most once")
+				return nil, fieldErr(f, pluginconfig.Describe(it)+" a second time", "each value at most once")
 			}
 		}
 		out = append(out, s)
@@ -379,23 +340,7 @@ func isSafe(b byte) bool {
 
 // isToken reports whether s is an RFC 7230 token of at most maxNameLen bytes (lower-case only if lower).
 func isToken(s string, lower bool) bool {
-	if len(s) == 0 || len(s) > maxNameLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		switch {
-		case b >= 'a' && b <= 'z', b >= '0' && b <= '9':
-		case b >= 'A' && b <= 'Z':
-			if lower {
-				return false
-			}
-		case strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
+	return len(s) <= maxNameLen && pluginconfig.IsToken(s) && (!lower || strings.ToLower(s) == s)
 }
 
 // Summary renders the effective configuration on one line for the start-up log.

@@ -109,7 +109,7 @@ func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 		{"a bare string", `"acme"`, "", []string{"string", "JSON object"}},
 		{"an unknown field", `{"tenant":"acme"}`, "tenant", []string{"unknown field", "baggageKeys"}},
 		{"a misspelled field", `{"baggagekeys":[]}`, "baggagekeys", []string{"unknown field", "baggageKeys"}},
-		{"a field given twice", `{"allow":["a"],"allow":["b"]}`, "allow", []string{"twice"}},
+		{"a field given twice", `{"allow":["a"],"allow":["b"]}`, "allow", []string{"a second time", "at most once"}},
 		{"baggageKeys not an array", `{"baggageKeys":"laneway-tenant"}`, "baggageKeys", []string{`string "laneway-tenant"`, "array"}},
 		{"baggageKeys with a number", `{"baggageKeys":["a",1]}`, "baggageKeys[1]", []string{"number 1", "baggage key"}},
 		{"baggageKeys with a space", `{"baggageKeys":["a b"]}`, "baggageKeys[0]", []string{`"a b"`, "token"}},
@@ -165,6 +165,8 @@ func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 			}
 			if tt.field != "" {
 				assert.Contains(t, err.Error(), `"`+tt.field+`"`, "the message names the field")
+			} else {
+				assert.Contains(t, err.Error(), `field "(document)"`, "the message says the whole document is wrong")
 			}
 		})
 	}

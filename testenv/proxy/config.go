@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/tidwall/gjson"
 	"sigs.k8s.io/yaml"
 )
@@ -341,7 +342,7 @@ var propertyPathPattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 // properties reads a listener's host attributes: dotted lower-case paths to string values.
 func properties(p string, v gjson.Result) (map[string]string, error) {
 	if !v.IsObject() {
-		return nil, cfgErr(p, describe(v), "a map of attribute path to string value, e.g. {connection.uri_san_peer_certificate: spiffe://cluster.local/ns/shop/sa/svc-a}")
+		return nil, cfgErr(p, pluginconfig.Describe(v), "a map of attribute path to string value, e.g. {connection.uri_san_peer_certificate: spiffe://cluster.local/ns/shop/sa/svc-a}")
 	}
 	out := map[string]string{}
 	var err error
@@ -356,7 +357,7 @@ func properties(p string, v gjson.Result) (map[string]string, error) {
 		case strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "response.") || key == "request" || key == "response":
 			err = cfgErr(kp, strconv.Quote(key), "an attribute outside request.* and response.* (those come from each stream)")
 		case val.Type != gjson.String:
-			err = cfgErr(kp, describe(val), "a string value")
+			err = cfgErr(kp, pluginconfig.Describe(val), "a string value")
 		default:
 			out[key] = val.String()
 			return true
@@ -377,7 +378,7 @@ func parseFilter(p string, v gjson.Result) (FilterConfig, error) {
 	}
 	w, ok := f["wasm"]
 	if !ok || w.Type != gjson.String || w.String() == "" {
-		return fc, cfgErr(p+".wasm", describe(w), "the path of a .wasm module, e.g. dist/tenantroute.wasm (run `make build` to produce it)")
+		return fc, cfgErr(p+".wasm", pluginconfig.Describe(w), "the path of a .wasm module, e.g. dist/tenantroute.wasm (run `make build` to produce it)")
 	}
 	fc.Wasm = w.String()
 	if c, ok := f["config"]; ok {
@@ -387,7 +388,7 @@ func parseFilter(p string, v gjson.Result) (FilterConfig, error) {
 		case c.Type == gjson.String:
 			fc.PluginConfig = []byte(c.String())
 		default:
-			return fc, cfgErr(p+".config", describe(c), "an object (sent to the filter as JSON, like WasmPlugin.pluginConfig) or a string sent as is")
+			return fc, cfgErr(p+".config", pluginconfig.Describe(c), "an object (sent to the filter as JSON, like WasmPlugin.pluginConfig) or a string sent as is")
 		}
 	}
 	if s, ok := f["failStrategy"]; ok {
@@ -442,13 +443,13 @@ func parseRoute(p string, idx int, v gjson.Result) (RouteConfig, error) {
 			}
 			if pc, ok := mf["percentage"]; ok {
 				if pc.Type != gjson.Number || pc.Float() < 0 || pc.Float() > 100 || math.IsNaN(pc.Float()) {
-					return r, cfgErr(mp+".percentage", describe(pc), "a number from 0 to 100 (default 100)")
+					return r, cfgErr(mp+".percentage", pluginconfig.Describe(pc), "a number from 0 to 100 (default 100)")
 				}
 				mc.Percentage = pc.Float()
 			}
 			if d, ok := mf["disableShadowHostSuffix"]; ok {
 				if d.Type != gjson.True && d.Type != gjson.False {
-					return r, cfgErr(mp+".disableShadowHostSuffix", describe(d), "true or false")
+					return r, cfgErr(mp+".disableShadowHostSuffix", pluginconfig.Describe(d), "true or false")
 				}
 				mc.DisableShadowHostSuffix = d.Bool()
 			}
@@ -470,14 +471,14 @@ func parseMatch(p string, v gjson.Result) (MatchConfig, error) {
 			return nil, nil
 		}
 		if !hv.IsObject() {
-			return nil, cfgErr(p+"."+field, describe(hv), "a map of header name to {exact|prefix|regex: value}, or {} for presence")
+			return nil, cfgErr(p+"."+field, pluginconfig.Describe(hv), "a map of header name to {exact|prefix|regex: value}, or {} for presence")
 		}
 		out := map[string]StringMatch{}
 		var err error
 		hv.ForEach(func(k, val gjson.Result) bool {
 			hp := fmt.Sprintf("%s.%s[%q]", p, field, k.String())
 			h := strings.ToLower(k.String())
-			if !isToken(h) {
+			if !pluginconfig.IsToken(h) {
 				err = cfgErr(hp, strconv.Quote(k.String()), "an HTTP header name (token characters only)")
 				return false
 			}
@@ -521,12 +522,12 @@ func stringMatch(p string, v gjson.Result, presenceOK bool) (StringMatch, error)
 		return StringMatch{}, err
 	}
 	if len(f) > 1 {
-		return StringMatch{}, cfgErr(p, describe(v), want)
+		return StringMatch{}, cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	var sm StringMatch
 	for k, val := range f {
 		if val.Type != gjson.String {
-			return sm, cfgErr(p+"."+k, describe(val), "a string")
+			return sm, cfgErr(p+"."+k, pluginconfig.Describe(val), "a string")
 		}
 		switch k {
 		case "exact":
@@ -536,7 +537,7 @@ func stringMatch(p string, v gjson.Result, presenceOK bool) (StringMatch, error)
 		case "regex":
 			re, err := regexp.Compile("^(?:" + val.String() + ")$")
 			if err != nil {
-				return sm, cfgErr(p+".regex", describe(val), "an RE2 regular expression ("+err.Error()+")")
+				return sm, cfgErr(p+".regex", pluginconfig.Describe(val), "an RE2 regular expression ("+err.Error()+")")
 			}
 			sm.Regex, sm.kind, sm.re = val.String(), matchRegex, re
 		}
@@ -551,7 +552,7 @@ func stringMatch(p string, v gjson.Result, presenceOK bool) (StringMatch, error)
 func object(v gjson.Result, prefix string, allowed ...string) (map[string]gjson.Result, error) {
 	field := strings.TrimSuffix(prefix, ".")
 	if !v.IsObject() {
-		return nil, cfgErr(field, describe(v), "an object with fields "+strings.Join(allowed, ", "))
+		return nil, cfgErr(field, pluginconfig.Describe(v), "an object with fields "+strings.Join(allowed, ", "))
 	}
 	out := map[string]gjson.Result{}
 	var err error
@@ -569,7 +570,7 @@ func object(v gjson.Result, prefix string, allowed ...string) (map[string]gjson.
 
 func list(p string, v gjson.Result, min int) ([]gjson.Result, error) {
 	if !v.IsArray() {
-		return nil, cfgErr(p, describe(v), "a list")
+		return nil, cfgErr(p, pluginconfig.Describe(v), "a list")
 	}
 	items := v.Array()
 	if len(items) < min {
@@ -586,7 +587,7 @@ func name(p string, v gjson.Result, required bool) (string, error) {
 		return "", cfgErr(p, "nothing", want)
 	}
 	if v.Type != gjson.String || !namePattern.MatchString(v.String()) {
-		return "", cfgErr(p, describe(v), want)
+		return "", cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	return v.String(), nil
 }
@@ -597,15 +598,15 @@ func hostPort(p string, v gjson.Result, listen bool) (string, error) {
 		want += " (port 0 picks a free port)"
 	}
 	if v.Type != gjson.String {
-		return "", cfgErr(p, describe(v), want)
+		return "", cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	h, port, err := net.SplitHostPort(v.String())
 	if err != nil || h == "" {
-		return "", cfgErr(p, describe(v), want)
+		return "", cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 || (!listen && n == 0) {
-		return "", cfgErr(p, describe(v), want)
+		return "", cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	return v.String(), nil
 }
@@ -618,21 +619,21 @@ func upstream(p string, v gjson.Result) (string, error) {
 	if v.Type == gjson.String {
 		if n, ok := strings.CutPrefix(v.String(), ListenerPrefix); ok {
 			if !namePattern.MatchString(n) {
-				return "", cfgErr(p, describe(v), want)
+				return "", cfgErr(p, pluginconfig.Describe(v), want)
 			}
 			return v.String(), nil
 		}
 	}
 	s, err := hostPort(p, v, false)
 	if err != nil {
-		return "", cfgErr(p, describe(v), want)
+		return "", cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	return s, nil
 }
 
 func oneOf(p string, v gjson.Result, allowed ...string) (string, error) {
 	if v.Type != gjson.String || !contains(allowed, v.String()) {
-		return "", cfgErr(p, describe(v), "one of "+strings.Join(allowed, ", "))
+		return "", cfgErr(p, pluginconfig.Describe(v), "one of "+strings.Join(allowed, ", "))
 	}
 	return v.String(), nil
 }
@@ -640,7 +641,7 @@ func oneOf(p string, v gjson.Result, allowed ...string) (string, error) {
 func integer(p string, v gjson.Result, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v.Raw)
 	if v.Type != gjson.Number || err != nil || n < lo || n > hi {
-		return 0, cfgErr(p, describe(v), fmt.Sprintf("an integer from %d to %d", lo, hi))
+		return 0, cfgErr(p, pluginconfig.Describe(v), fmt.Sprintf("an integer from %d to %d", lo, hi))
 	}
 	return n, nil
 }
@@ -648,57 +649,20 @@ func integer(p string, v gjson.Result, lo, hi int) (int, error) {
 func duration(p string, v gjson.Result) (time.Duration, error) {
 	want := "a duration such as 500ms or 5s, above 0 and at most 10m"
 	if v.Type != gjson.String {
-		return 0, cfgErr(p, describe(v), want)
+		return 0, cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	d, err := time.ParseDuration(v.String())
 	if err != nil || d <= 0 || d > 10*time.Minute {
-		return 0, cfgErr(p, describe(v), want)
+		return 0, cfgErr(p, pluginconfig.Describe(v), want)
 	}
 	return d, nil
 }
 
 func headerName(p string, v gjson.Result) (string, error) {
-	if v.Type != gjson.String || !isToken(v.String()) || strings.ToLower(v.String()) != v.String() {
-		return "", cfgErr(p, describe(v), "a lower-case HTTP header name")
+	if v.Type != gjson.String || !pluginconfig.IsToken(v.String()) || strings.ToLower(v.String()) != v.String() {
+		return "", cfgErr(p, pluginconfig.Describe(v), "a lower-case HTTP header name")
 	}
 	return v.String(), nil
-}
-
-func describe(v gjson.Result) string {
-	if !v.Exists() {
-		return "nothing"
-	}
-	raw := v.Raw
-	if len(raw) > 80 {
-		raw = raw[:77] + "..."
-	}
-	switch v.Type {
-	case gjson.String:
-		return "string " + raw
-	case gjson.Number:
-		return "number " + raw
-	case gjson.True, gjson.False:
-		return "boolean " + raw
-	case gjson.Null:
-		return "null"
-	}
-	if v.IsArray() {
-		return "list " + raw
-	}
-	return "object " + raw
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 func contains(xs []string, s string) bool {
