@@ -13,6 +13,7 @@ require (
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
+	golang.org/x/crypto v0.46.0
 	google.golang.org/protobuf v1.36.11
 	istio.io/api v1.31.1
 	istio.io/client-go v1.31.1

@@ -56,8 +56,8 @@
 //     prefix when they end in `*`; or
 //   - the request carries a valid token in the token header (default
 //     `x-laneway-synthetic-token`). The token is
-//     `v1.<expiry>.<txid>.<mac>` where expiry is Unix seconds and mac is the
-//     lowercase hex HMAC-SHA256 of `v1.<expiry>.<txid>` under the configured
+//     `v2.<expiry>.<txid>.<mac>` where expiry is Unix seconds and mac is the
+//     lowercase hex HMAC-BLAKE2s-256 (RFC 2104 HMAC over BLAKE2s-256) of `v2.<expiry>.<txid>` under the configured
 //     secret (see [MintToken]). It is valid until expiry plus the allowed
 //     clock skew, and is refused when it expires further in the future than
 //     the configured maximum lifetime. The token's txid becomes the

@@ -21,7 +21,7 @@ func ExampleMintToken() {
 	txid, err := synthetic.VerifyToken(secret, tok, expiry.Add(-time.Minute), 30*time.Second, time.Hour)
 	fmt.Println(txid, err)
 	// Output:
-	// v1.1900000000.checkout-smoke-42.326d2eec479c65dfb5ee4be958b23d43e1008770b46eaa1b83ed4b43788e1c02
+	// v2.1900000000.checkout-smoke-42.8dab899d589ed87c1e26eb70b719317c699a1d1ea6903d203e4b3a9b3e17baa2
 	// checkout-smoke-42 <nil>
 }
 

@@ -38,8 +38,8 @@ func FuzzToken(f *testing.F) {
 	now := time.Unix(1_800_000_000, 0)
 	good, _ := MintToken([]byte(testSecret), "tx-1", now.Add(time.Minute))
 	f.Add(good, "tx-1", int64(60))
-	f.Add("v1.1.a."+strings.Repeat("f", 64), "a", int64(-10))
-	f.Add("v1..", "", int64(0))
+	f.Add("v2.1.a."+strings.Repeat("f", 64), "a", int64(-10))
+	f.Add("v2..", "", int64(0))
 	f.Fuzz(func(t *testing.T, token, txid string, offset int64) {
 		id, err := VerifyToken([]byte(testSecret), token, now, 30*time.Second, time.Hour)
 		if err == nil {
@@ -128,7 +128,7 @@ func FuzzDecide(f *testing.F) {
 func FuzzFilter(f *testing.F) {
 	f.Add("0:POST\n1:billing\n2:1", "ack:x", trustedSA, uint8(0))
 	f.Add("0:GET\n3:laneway-synthetic=1,a=b", "", "", uint8(1))
-	f.Add("2:1\n4:v1.1.a.b", "", otherSA, uint8(2))
+	f.Add("2:1\n4:v2.1.a.b", "", otherSA, uint8(2))
 	configs := []string{
 		`{"mode":"inbound","trust":{"principals":["` + trustedSA + `"],"token":{"secret":"` + testSecret + `"}}}`,
 		`{"mode":"outbound","participants":["orders"],"ack":{"required":true}}`,

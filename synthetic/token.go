@@ -1,8 +1,7 @@
 package synthetic
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -18,9 +17,10 @@ var (
 	ErrTokenTooLong   = errors.New("token expires further ahead than the maximum lifetime")
 )
 
-const tokenVersion = "v1"
+// tokenVersion prefixes every token; v2 is HMAC-BLAKE2s-256 (v1, HMAC-SHA256, was never released).
+const tokenVersion = "v2"
 
-// MintToken returns the token `v1.<expiry>.<txid>.<hex hmac-sha256(secret, "v1.<expiry>.<txid>")>`.
+// MintToken returns the token `v2.<expiry>.<txid>.<hex HMAC-BLAKE2s-256(secret, "v2.<expiry>.<txid>")>`.
 func MintToken(secret []byte, txid string, expiry time.Time) (string, error) {
 	if len(secret) == 0 {
 		return "", errors.New("synthetic: empty token secret")
@@ -32,10 +32,8 @@ func MintToken(secret []byte, txid string, expiry time.Time) (string, error) {
 		return "", errors.New("synthetic: token expiry before 1970")
 	}
 	payload := tokenVersion + "." + strconv.FormatInt(expiry.Unix(), 10) + "." + txid
-	var sum [sha256.Size]byte
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(payload))
-	return payload + "." + hex.EncodeToString(mac.Sum(sum[:0])), nil
+	mac := tokenMAC(secret, payload)
+	return payload + "." + hex.EncodeToString(mac[:]), nil
 }
 
 // VerifyToken checks a token against secret at time now and returns its transaction id.
@@ -65,10 +63,10 @@ func VerifyToken(secret []byte, token string, now time.Time, skew, maxLifetime t
 		expiry = expiry*10 + int64(ch-'0')
 	}
 	txid, macHex, ok := strings.Cut(rest, ".")
-	if !ok || !ValidTxID(txid) || len(macHex) != 2*sha256.Size {
+	if !ok || !ValidTxID(txid) || len(macHex) != 2*macSize {
 		return "", ErrTokenMalformed
 	}
-	var got [sha256.Size]byte
+	var got [macSize]byte
 	for i := range got {
 		hi, ok1 := fromHexLower(macHex[2*i])
 		lo, ok2 := fromHexLower(macHex[2*i+1])
@@ -77,10 +75,8 @@ func VerifyToken(secret []byte, token string, now time.Time, skew, maxLifetime t
 		}
 		got[i] = hi<<4 | lo
 	}
-	var want [sha256.Size]byte
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(token[:len(token)-len(macHex)-1]))
-	if !hmac.Equal(mac.Sum(want[:0]), got[:]) {
+	want := tokenMAC(secret, token[:len(token)-len(macHex)-1])
+	if subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
 		return "", ErrTokenForged
 	}
 	// Compare in seconds; skew and lifetime are bounded by the configuration,

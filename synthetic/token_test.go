@@ -14,7 +14,7 @@ func TestMintTokenHasTheDocumentedFormat(t *testing.T) {
 	require.NoError(t, err)
 	parts := strings.Split(tok, ".")
 	require.Len(t, parts, 4)
-	assert.Equal(t, []string{"v1", "1700000000", "tx-1"}, parts[:3])
+	assert.Equal(t, []string{"v2", "1700000000", "tx-1"}, parts[:3])
 	assert.Regexp(t, `^[0-9a-f]{64}$`, parts[3])
 }
 
@@ -54,12 +54,12 @@ func TestVerifyToken(t *testing.T) {
 		{"a token signed with another secret is forged", []byte("another-secret-of-enough-bytes"), valid, "", ErrTokenForged},
 		{"a token whose txid was swapped is forged", secret, strings.Replace(valid, "tx-42", "tx-43", 1), "", ErrTokenForged},
 		{"a token whose expiry was extended is forged", secret, strings.Replace(valid, ".18000", ".18001", 1), "", ErrTokenForged},
-		{"an expired forged token is reported as forged", secret, strings.Replace(mint("a", now.Add(-time.Hour)), "v1.", "v1.9", 1), "", ErrTokenForged},
-		{"a v2 token is malformed", secret, "v2" + valid[2:], "", ErrTokenMalformed},
+		{"an expired forged token is reported as forged", secret, strings.Replace(mint("a", now.Add(-time.Hour)), "v2.", "v2.9", 1), "", ErrTokenForged},
+		{"a v1 (HMAC-SHA256) token is malformed", secret, "v1" + valid[2:], "", ErrTokenMalformed},
 		{"a token with upper-case hex is malformed", secret, valid[:len(valid)-64] + strings.ToUpper(valid[len(valid)-64:]), "", ErrTokenMalformed},
 		{"a token with a short signature is malformed", secret, valid[:len(valid)-2], "", ErrTokenMalformed},
-		{"a token with a negative expiry is malformed", secret, "v1.-5.a." + strings.Repeat("0", 64), "", ErrTokenMalformed},
-		{"a token with three parts is malformed", secret, "v1.5.a", "", ErrTokenMalformed},
+		{"a token with a negative expiry is malformed", secret, "v2.-5.a." + strings.Repeat("0", 64), "", ErrTokenMalformed},
+		{"a token with three parts is malformed", secret, "v2.5.a", "", ErrTokenMalformed},
 		{"an empty token is malformed", secret, "", "", ErrTokenMalformed},
 		{"an empty secret never verifies", nil, valid, "", ErrTokenMalformed},
 	}

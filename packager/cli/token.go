@@ -41,7 +41,7 @@ func newTokenCommand(s Streams) *cobra.Command {
 		Short: "Mint a synthetic transaction token for a synthetic test driver",
 		Long: `Token mints the token a synthetic test driver sends (in the x-laneway-synthetic-token header
 by default) so that the synthetic filter, configured with the same trust.token.secret, trusts
-its synthetic marker: v1.<expiry>.<txid>.<hex HMAC-SHA256>. The token is printed on stdout.
+its synthetic marker: v2.<expiry>.<txid>.<hex HMAC-BLAKE2s-256>. The token is printed on stdout.
 
 The secret is read from a file, or from stdin with --secret-file -, never from a flag value:
 command lines are visible to every user of the machine (ps, /proc/<pid>/cmdline) and end up in

@@ -91,7 +91,7 @@ func seed(flags byte, kv ...string) []byte {
 func addSeeds(f *testing.F) {
 	f.Add(seed(0, "baggage", "laneway-tenant=acme", "x-laneway-tenant", "evil"), uint8(0), uint16(0))
 	f.Add(seed(0, "x-laneway-shadow", "1", "baggage", "a=b,laneway-shadow=1"), uint8(0), uint16(0))
-	f.Add(seed(0, "x-laneway-synthetic", "1;id=abc", "baggage", "laneway-synthetic=abc", "x-laneway-synthetic-token", "v1.99999999999.abc."+strings.Repeat("0", 64)), uint8(0), uint16(0))
+	f.Add(seed(0, "x-laneway-synthetic", "1;id=abc", "baggage", "laneway-synthetic=abc", "x-laneway-synthetic-token", "v2.99999999999.abc."+strings.Repeat("0", 64)), uint8(0), uint16(0))
 	f.Add(seed(4, "\x04", "\x01", "\x03", "\x02"), uint8(120), uint16(0))
 	f.Add(seed(2, "\x07", "\x12"), uint8(0), uint16(1100))
 	f.Add(seed(1, "", "", "\xff\x00\x01", "\x80\x81"), uint8(0), uint16(0))
