@@ -2,6 +2,8 @@ package synthetic
 
 import (
 	"math/rand/v2"
+
+	"github.com/laneway/laneway/filters/baggage"
 )
 
 // MaxTxIDLen is the longest transaction id accepted.
@@ -41,18 +43,18 @@ func NormalisedValue(txid string) string { return "1;id=" + txid }
 // parseHeaderMarker parses a marker header value `1` or `1;id=<txid>` (spaces
 // and tabs allowed around ';' and at both ends); ok is false for anything else.
 func parseHeaderMarker(v string) (id string, ok bool) {
-	v = trimOWS(v)
+	v = baggage.TrimOWS(v)
 	if v == "" || v[0] != '1' {
 		return "", false
 	}
-	rest := trimOWS(v[1:])
+	rest := baggage.TrimOWS(v[1:])
 	if rest == "" {
 		return "", true
 	}
 	if rest[0] != ';' {
 		return "", false
 	}
-	rest = trimOWS(rest[1:])
+	rest = baggage.TrimOWS(rest[1:])
 	if len(rest) < 3 || rest[:3] != "id=" {
 		return "", false
 	}
@@ -72,14 +74,4 @@ func parseBaggageMarker(v string) (id string, ok bool) {
 		return v, true
 	}
 	return "", false
-}
-
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package tenantroute
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
@@ -372,12 +373,7 @@ func tracestateLookup(values []string, key string) (string, bool) {
 	for _, v := range values {
 		for len(v) > 0 {
 			var m string
-			if i := strings.IndexByte(v, ','); i >= 0 {
-				m, v = v[:i], v[i+1:]
-			} else {
-				m, v = v, ""
-			}
-			m = trimOWS(m)
+			m, v = nextListMember(v)
 			if len(m) > len(key) && m[len(key)] == '=' && m[:len(key)] == key {
 				return m[len(key)+1:], true
 			}
@@ -395,12 +391,7 @@ func tracestateRemove(values, keys []string) (string, bool) {
 	for _, v := range values {
 		for len(v) > 0 {
 			var m string
-			if i := strings.IndexByte(v, ','); i >= 0 {
-				m, v = v[:i], v[i+1:]
-			} else {
-				m, v = v, ""
-			}
-			m = trimOWS(m)
+			m, v = nextListMember(v)
 			if m == "" {
 				continue
 			}
@@ -408,7 +399,7 @@ func tracestateRemove(values, keys []string) (string, bool) {
 			if i := strings.IndexByte(m, '='); i >= 0 {
 				k = m[:i]
 			}
-			if containsString(keys, k) {
+			if slices.Contains(keys, k) {
 				removed = true
 				continue
 			}
@@ -421,23 +412,11 @@ func tracestateRemove(values, keys []string) (string, bool) {
 	return b.String(), removed
 }
 
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
+// nextListMember splits the first comma-separated member, without optional whitespace, off a list
+// header value such as tracestate.
+func nextListMember(v string) (member, rest string) {
+	member, rest, _ = strings.Cut(v, ",")
+	return baggage.TrimOWS(member), rest
 }
 
 // equalFold compares an arbitrary header name with a lower-case name, ASCII case-insensitively.

@@ -348,6 +348,13 @@ func (s *scanner) remainingBytes() int {
 	return n
 }
 
+// TrimOWS returns s without leading and trailing optional whitespace (spaces and tabs), as HTTP list
+// headers (baggage, tracestate, a filter's own marker headers) allow around their members.
+func TrimOWS(s string) string {
+	start, end := trimOWS(s, 0, len(s))
+	return s[start:end]
+}
+
 // trimOWS returns the bounds of v[start:end] without leading and trailing spaces and tabs.
 func trimOWS(v string, start, end int) (int, int) {
 	for start < end && (v[start] == ' ' || v[start] == '\t') {

@@ -149,3 +149,17 @@ func TestParseDoesNotAliasDecodedValues(t *testing.T) {
 	require.Equal(t, 4, b.Len())
 	assert.Equal(t, []Member{{"a", "A", ""}, {"b", "x", ""}, {"c", "CD", ""}, {"d", "\uFFFD", ""}}, members(&b))
 }
+
+func TestTrimOWSRemovesOnlySpacesAndTabsAtBothEnds(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{" \t ", ""},
+		{"a", "a"},
+		{" \ta=b \t", "a=b"},
+		{"a b", "a b"},
+		{"\na\r", "\na\r"}, // only SP and HTAB are OWS
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, TrimOWS(tt.in), "TrimOWS(%q)", tt.in)
+	}
+}
