@@ -2,6 +2,7 @@ package shadowtag
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -286,91 +287,70 @@ func headerValue(p string, v gjson.Result, allowEmpty bool, maxLen int) (string,
 }
 
 func (c *Config) readMarkers(p string, v gjson.Result) error {
-	allowed := fmt.Sprintf(`an array of at most %d objects {"name": header name, "value": optional exact value}`, MaxMarkerHeaders)
-	if !v.IsArray() {
-		return fieldErr(p, v, allowed)
-	}
-	items := v.Array()
-	if len(items) > MaxMarkerHeaders {
-		return fieldErr(p, v, allowed)
-	}
-	c.MarkerHeaders = make([]MarkerHeaderMatch, 0, len(items))
-	for i, it := range items {
-		ip := p + "[" + strconv.Itoa(i) + "]"
-		var m MarkerHeaderMatch
-		var hasName bool
-		err := readObject(ip, it, []field{
-			{"name", func(p string, v gjson.Result) (err error) {
-				m.Name, err = headerName(p, v, true)
-				hasName = err == nil
+	c.MarkerHeaders = nil
+	return pluginconfig.List("shadowtag", p, v, MaxMarkerHeaders, `an array of objects {"name": header name, "value": optional exact value}`,
+		func(ip string, it gjson.Result) error {
+			var m MarkerHeaderMatch
+			var hasName bool
+			err := readObject(ip, it, []field{
+				{"name", func(p string, v gjson.Result) (err error) {
+					m.Name, err = headerName(p, v, true)
+					hasName = err == nil
+					return err
+				}},
+				{"value", func(p string, v gjson.Result) (err error) { m.Value, err = headerValue(p, v, true, 256); return err }},
+			})
+			if err != nil {
 				return err
-			}},
-			{"value", func(p string, v gjson.Result) (err error) { m.Value, err = headerValue(p, v, true, 256); return err }},
-		})
-		if err != nil {
-			return err
-		}
-		if !hasName {
-			return fieldErr(ip+".name", gjson.Result{}, headerNameRule+" (required)")
-		}
-		for _, prev := range c.MarkerHeaders {
-			if prev.Name == m.Name {
-				return fieldErr(ip+".name", it.Get("name"), "a header not listed before")
 			}
-		}
-		c.MarkerHeaders = append(c.MarkerHeaders, m)
-	}
-	return nil
+			if !hasName {
+				return fieldErr(ip+".name", gjson.Result{}, headerNameRule+" (required)")
+			}
+			for _, prev := range c.MarkerHeaders {
+				if prev.Name == m.Name {
+					return fieldErr(ip+".name", it.Get("name"), "a header not listed before")
+				}
+			}
+			c.MarkerHeaders = append(c.MarkerHeaders, m)
+			return nil
+		})
 }
 
 func (c *Config) readMethods(p string, v gjson.Result) error {
-	allowed := fmt.Sprintf("a non-empty array of at most %d distinct HTTP method names, e.g. [\"POST\",\"PUT\",\"PATCH\",\"DELETE\"]", MaxMethods)
-	if !v.IsArray() {
-		return fieldErr(p, v, allowed)
-	}
-	items := v.Array()
-	if len(items) == 0 || len(items) > MaxMethods {
-		return fieldErr(p, v, allowed)
-	}
-	c.Methods = make([]string, 0, len(items))
-	for i, it := range items {
-		ip := p + "[" + strconv.Itoa(i) + "]"
+	const allowed = "a non-empty array of distinct HTTP method names, e.g. [\"POST\",\"PUT\",\"PATCH\",\"DELETE\"]"
+	c.Methods = nil
+	err := pluginconfig.List("shadowtag", p, v, MaxMethods, allowed, func(ip string, it gjson.Result) error {
 		if it.Type != gjson.String || it.Str == "" || len(it.Str) > 32 || !pluginconfig.IsToken(it.Str) {
 			return fieldErr(ip, it, "an HTTP method name (RFC 9110 token, at most 32 characters)")
 		}
 		m := strings.ToUpper(it.Str)
-		for _, prev := range c.Methods {
-			if prev == m {
-				return fieldErr(ip, it, "a method not listed before")
-			}
+		if slices.Contains(c.Methods, m) {
+			return fieldErr(ip, it, "a method not listed before")
 		}
 		c.Methods = append(c.Methods, m)
+		return nil
+	})
+	if err == nil && len(c.Methods) == 0 {
+		return fieldErr(p, v, allowed)
 	}
-	return nil
+	return err
 }
 
 func (c *Config) readAllow(p string, v gjson.Result) error {
-	allowed := fmt.Sprintf("an array of at most %d destination hosts (no port), each a DNS name, \"*.\" followed by a DNS name, or a bracketed IPv6 literal", MaxAllow)
-	if !v.IsArray() {
-		return fieldErr(p, v, allowed)
-	}
-	items := v.Array()
-	if len(items) > MaxAllow {
-		return fieldErr(p, v, allowed)
-	}
-	c.Allow = make([]string, 0, len(items))
-	for i, it := range items {
-		ip := p + "[" + strconv.Itoa(i) + "]"
-		if it.Type != gjson.String || !validAllowHost(it.Str) {
-			return fieldErr(ip, it, "a host without port: DNS name (letters, digits, '-', '.'), \"*.\" + DNS name, or [IPv6]")
-		}
-		h := strings.ToLower(it.Str)
-		if _, shadow := trimShadowSuffix(h); shadow {
-			return fieldErr(ip, it, "a host not ending in -shadow (the suffix is removed from the destination before matching)")
-		}
-		c.Allow = append(c.Allow, h)
-	}
-	return nil
+	c.Allow = nil
+	return pluginconfig.List("shadowtag", p, v, MaxAllow,
+		"an array of destination hosts (no port), each a DNS name, \"*.\" followed by a DNS name, or a bracketed IPv6 literal",
+		func(ip string, it gjson.Result) error {
+			if it.Type != gjson.String || !validAllowHost(it.Str) {
+				return fieldErr(ip, it, "a host without port: DNS name (letters, digits, '-', '.'), \"*.\" + DNS name, or [IPv6]")
+			}
+			h := strings.ToLower(it.Str)
+			if _, shadow := trimShadowSuffix(h); shadow {
+				return fieldErr(ip, it, "a host not ending in -shadow (the suffix is removed from the destination before matching)")
+			}
+			c.Allow = append(c.Allow, h)
+			return nil
+		})
 }
 
 func (c *Config) readResponse(p string, v gjson.Result) error {

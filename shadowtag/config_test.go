@@ -82,6 +82,8 @@ func TestParseConfigRejectsWithFieldReceivedValueAndAllowedValues(t *testing.T) 
 		{"an empty method list", `{"mode":"outbound","outbound":{"mutatingMethods":[]}}`, "outbound.mutatingMethods", []string{"non-empty"}},
 		{"a method that is not a token", `{"mode":"outbound","outbound":{"mutatingMethods":["PO ST"]}}`, "outbound.mutatingMethods[0]", []string{`"PO ST"`, "HTTP method"}},
 		{"a repeated method", `{"mode":"outbound","outbound":{"mutatingMethods":["POST","post"]}}`, "outbound.mutatingMethods[1]", []string{"not listed before"}},
+		{"too many methods", `{"mode":"outbound","outbound":{"mutatingMethods":[` + strings.TrimSuffix(strings.Repeat(`"POST",`, 17), ",") + `]}}`, "outbound.mutatingMethods", []string{"17 entries", "at most 16 entries"}},
+		{"too many allow entries", `{"mode":"outbound","outbound":{"allow":[` + strings.TrimSuffix(strings.Repeat(`"a",`, 65), ",") + `]}}`, "outbound.allow", []string{"65 entries", "at most 64 entries"}},
 		{"an allow entry with a port", `{"mode":"outbound","outbound":{"allow":["audit:8080"]}}`, "outbound.allow[0]", []string{`"audit:8080"`, "without port"}},
 		{"an allow entry with the mirror suffix", `{"mode":"outbound","outbound":{"allow":["audit-shadow"]}}`, "outbound.allow[0]", []string{"-shadow"}},
 		{"an allow entry with an inner wildcard", `{"mode":"outbound","outbound":{"allow":["a.*.b"]}}`, "outbound.allow[0]", []string{"DNS name"}},

@@ -201,25 +201,10 @@ func (c *Config) parseTrust(v gjson.Result) error {
 		return err
 	}
 	if p, ok := tf["principals"]; ok {
-		if !p.IsArray() {
-			return cfgErr("trust.principals", pluginconfig.Describe(p), "a list of peer identities, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or prefixes ending in '*'")
-		}
-		var perr error
-		n := 0
-		p.ForEach(func(_, e gjson.Result) bool {
-			field := "trust.principals[" + strconv.Itoa(n) + "]"
-			n++
-			if n > maxListEntries {
-				perr = cfgErr("trust.principals", "more than "+strconv.Itoa(maxListEntries)+" entries", "at most "+strconv.Itoa(maxListEntries)+" entries")
-				return false
-			}
-			if perr = c.addPrincipal(field, e); perr != nil {
-				return false
-			}
-			return true
-		})
-		if perr != nil {
-			return perr
+		err := pluginconfig.List("synthetic", "trust.principals", p, maxListEntries,
+			"a list of peer identities, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or prefixes ending in '*'", c.addPrincipal)
+		if err != nil {
+			return err
 		}
 	}
 	if t, ok := tf["token"]; ok {
@@ -290,50 +275,32 @@ func (c *Config) parseToken(t gjson.Result) error {
 
 func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 	if p, ok := fields["participants"]; ok {
-		if !p.IsArray() {
-			return cfgErr("participants", pluginconfig.Describe(p), "a list of rollback-capable destinations: \"host\", \"host:port\" or \"*.suffix\"")
-		}
-		var perr error
-		n := 0
-		p.ForEach(func(_, e gjson.Result) bool {
-			field := "participants[" + strconv.Itoa(n) + "]"
-			n++
-			if n > maxListEntries {
-				perr = cfgErr("participants", "more than "+strconv.Itoa(maxListEntries)+" entries", "at most "+strconv.Itoa(maxListEntries)+" entries")
-				return false
-			}
-			var d Destination
-			if d, perr = destination(field, e); perr != nil {
-				return false
-			}
-			c.Participants = append(c.Participants, d)
-			return true
-		})
-		if perr != nil {
-			return perr
+		err := pluginconfig.List("synthetic", "participants", p, maxListEntries,
+			"a list of rollback-capable destinations: \"host\", \"host:port\" or \"*.suffix\"",
+			func(field string, e gjson.Result) error {
+				d, err := destination(field, e)
+				if err == nil {
+					c.Participants = append(c.Participants, d)
+				}
+				return err
+			})
+		if err != nil {
+			return err
 		}
 	}
 	c.MutatingMethods = defaultMutating
 	if m, ok := fields["mutatingMethods"]; ok {
 		const allowed = "a non-empty list of uppercase HTTP method names, e.g. [\"POST\", \"PUT\", \"PATCH\", \"DELETE\"]"
-		if !m.IsArray() {
-			return cfgErr("mutatingMethods", pluginconfig.Describe(m), allowed)
-		}
 		c.MutatingMethods = nil
-		var merr error
-		n := 0
-		m.ForEach(func(_, e gjson.Result) bool {
-			field := "mutatingMethods[" + strconv.Itoa(n) + "]"
-			n++
-			if n > 32 || e.Type != gjson.String || !isMethod(e.Str) {
-				merr = cfgErr(field, pluginconfig.Describe(e), allowed+", at most 32")
-				return false
+		err := pluginconfig.List("synthetic", "mutatingMethods", m, 32, allowed, func(field string, e gjson.Result) error {
+			if e.Type != gjson.String || !isMethod(e.Str) {
+				return cfgErr(field, pluginconfig.Describe(e), "an uppercase HTTP method name, e.g. \"POST\"")
 			}
 			c.MutatingMethods = append(c.MutatingMethods, e.Str)
-			return true
+			return nil
 		})
-		if merr != nil {
-			return merr
+		if err != nil {
+			return err
 		}
 		if len(c.MutatingMethods) == 0 {
 			return cfgErr("mutatingMethods", pluginconfig.Describe(m), allowed)

@@ -3,6 +3,7 @@ package tenantroute
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -177,28 +178,19 @@ func boolean(field string, v gjson.Result) (bool, error) {
 }
 
 func stringList(field string, v gjson.Result, max int, want string, ok func(string) bool) ([]string, error) {
-	if !v.IsArray() {
-		return nil, fieldErr(field, pluginconfig.Describe(v), fmt.Sprintf("an array of at most %d strings, each %s", max, want))
-	}
-	items := v.Array()
-	if len(items) > max {
-		return nil, fieldErr(field, fmt.Sprintf("%d entries", len(items)), fmt.Sprintf("at most %d", max))
-	}
-	out := make([]string, 0, len(items))
-	for i, it := range items {
-		f := fmt.Sprintf("%s[%d]", field, i)
+	var out []string
+	err := pluginconfig.List("tenantroute", field, v, max, "an array of strings, each "+want, func(f string, it gjson.Result) error {
 		s, err := str(f, it, want, ok)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, prev := range out {
-			if prev == s {
-				return nil, fieldErr(f, pluginconfig.Describe(it)+" a second time", "each value at most once")
-			}
+		if slices.Contains(out, s) {
+			return fieldErr(f, pluginconfig.Describe(it)+" a second time", "each value at most once")
 		}
 		out = append(out, s)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // compile checks cross-field rules and builds the lookup state; seen holds the fields that were given.

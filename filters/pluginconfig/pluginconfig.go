@@ -95,6 +95,30 @@ func Walk(filter, path string, v gjson.Result, names []string, visit func(field,
 	return err
 }
 
+// List calls visit, in order, for each entry of the JSON array v found at path, with the entry's own
+// path ("path[i]"); it rejects a v that is not an array and an array of more than max entries, with
+// allowed (what the list may hold) as the allowed text, and stops at the first error visit returns.
+func List(filter, path string, v gjson.Result, max int, allowed string, visit func(field string, e gjson.Result) error) error {
+	if !v.IsArray() {
+		return &Error{Filter: filter, Field: path, Got: Describe(v), Allowed: allowed}
+	}
+	// ForEach rather than Array: Array links gjson's array-and-map builder, about 9 KB per module.
+	n := 0
+	v.ForEach(func(_, _ gjson.Result) bool { n++; return true })
+	if n > max {
+		return &Error{Filter: filter, Field: path, Got: strconv.Itoa(n) + " entries",
+			Allowed: allowed + "; at most " + strconv.Itoa(max) + " entries"}
+	}
+	var err error
+	i := 0
+	v.ForEach(func(_, e gjson.Result) bool {
+		err = visit(path+"["+strconv.Itoa(i)+"]", e)
+		i++
+		return err == nil
+	})
+	return err
+}
+
 // IsTokenChar reports whether c is an RFC 7230 tchar: a letter, a digit or one of !#$%&'*+-.^_`|~.
 func IsTokenChar(c byte) bool {
 	switch {

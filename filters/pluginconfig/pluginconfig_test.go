@@ -105,6 +105,47 @@ func TestWalkStopsAtTheFirstErrorTheVisitorReturns(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+func TestListVisitsEntriesWithTheirPathsAndRejectsNonArraysAndLongLists(t *testing.T) {
+	tests := []struct {
+		name, json string
+		visited    []string
+		err        string
+	}{
+		{"entries in order", `["x","y"]`, []string{"p[0]=x", "p[1]=y"}, ""},
+		{"empty array", `[]`, nil, ""},
+		{"exactly max entries", `[1,2,3]`, []string{"p[0]=1", "p[1]=2", "p[2]=3"}, ""},
+		{"one entry too many", `[1,2,3,4]`, nil, `f config: field "p": got 4 entries; allowed: strings; at most 3 entries`},
+		{"an object", `{"a":1}`, nil, `f config: field "p": got object {"a":1}; allowed: strings`},
+		{"absent", ``, nil, `f config: field "p": got nothing; allowed: strings`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var visited []string
+			err := List("f", "p", gjson.Parse(tt.json), 3, "strings", func(field string, e gjson.Result) error {
+				visited = append(visited, field+"="+e.String())
+				return nil
+			})
+			assert.Equal(t, tt.visited, visited)
+			if tt.err == "" {
+				assert.NoError(t, err)
+			} else {
+				assert.EqualError(t, err, tt.err)
+			}
+		})
+	}
+}
+
+func TestListStopsAtTheFirstErrorTheVisitorReturns(t *testing.T) {
+	stop := errors.New("stop")
+	n := 0
+	err := List("f", "p", gjson.Parse(`[1,2,3]`), 8, "numbers", func(string, gjson.Result) error {
+		n++
+		return stop
+	})
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, n)
+}
+
 func TestIsTokenAcceptsExactlyRFC7230Tokens(t *testing.T) {
 	for _, ok := range []string{"a", "x-laneway-tenant", "X-Upper", "!#$%&'*+-.^_`|~", "0"} {
 		assert.True(t, IsToken(ok), "%q", ok)
