@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -389,18 +390,29 @@ func (vm *VM) mutated(t uint32) {
 	}
 }
 
+// headerArgs reads the arguments every single-header host call starts with: the map type and its map,
+// the key (lower-cased, as Envoy stores names) and, when withValue, the value in stack slots 3 and 4.
+func (vm *VM) headerArgs(s []uint64, withValue bool) (t uint32, h *Headers, key, val string, st uint32) {
+	t = u32(s[0])
+	if h, st = vm.headerMap(t); st != stOK {
+		return t, nil, "", "", st
+	}
+	key, ok := vm.readString(u32(s[1]), u32(s[2]))
+	if ok && withValue {
+		val, ok = vm.readString(u32(s[3]), u32(s[4]))
+	}
+	if !ok {
+		return t, nil, "", "", stInvalidMemory
+	}
+	return t, h, lower(key), val, stOK
+}
+
 func hostGetHeaderMapValue(vm *VM, s []uint64) {
-	h, st := vm.headerMap(u32(s[0]))
+	_, h, key, _, st := vm.headerArgs(s, false)
 	if st != stOK {
 		ret(s, st)
 		return
 	}
-	key, ok := vm.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, stInvalidMemory)
-		return
-	}
-	key = lower(key)
 	for _, kv := range *h {
 		if kv.Key == key {
 			ret(s, vm.returnString(kv.Value, u32(s[3]), u32(s[4])))
@@ -411,37 +423,24 @@ func hostGetHeaderMapValue(vm *VM, s []uint64) {
 }
 
 func hostAddHeaderMapValue(vm *VM, s []uint64) {
-	t := u32(s[0])
-	h, st := vm.headerMap(t)
+	t, h, key, val, st := vm.headerArgs(s, true)
 	if st != stOK {
 		ret(s, st)
 		return
 	}
-	key, ok1 := vm.readString(u32(s[1]), u32(s[2]))
-	val, ok2 := vm.readString(u32(s[3]), u32(s[4]))
-	if !ok1 || !ok2 {
-		ret(s, stInvalidMemory)
-		return
-	}
-	*h = append(*h, Header{lower(key), val})
+	*h = append(*h, Header{key, val})
 	vm.mutated(t)
 	ret(s, stOK)
 }
 
+// hostReplaceHeaderMapValue puts the value in place of the key's first entry and drops the others, or
+// appends it when the key is absent.
 func hostReplaceHeaderMapValue(vm *VM, s []uint64) {
-	t := u32(s[0])
-	h, st := vm.headerMap(t)
+	t, h, key, val, st := vm.headerArgs(s, true)
 	if st != stOK {
 		ret(s, st)
 		return
 	}
-	key, ok1 := vm.readString(u32(s[1]), u32(s[2]))
-	val, ok2 := vm.readString(u32(s[3]), u32(s[4]))
-	if !ok1 || !ok2 {
-		ret(s, stInvalidMemory)
-		return
-	}
-	key = lower(key)
 	out := (*h)[:0]
 	replaced := false
 	for _, kv := range *h {
@@ -463,25 +462,12 @@ func hostReplaceHeaderMapValue(vm *VM, s []uint64) {
 }
 
 func hostRemoveHeaderMapValue(vm *VM, s []uint64) {
-	t := u32(s[0])
-	h, st := vm.headerMap(t)
+	t, h, key, _, st := vm.headerArgs(s, false)
 	if st != stOK {
 		ret(s, st)
 		return
 	}
-	key, ok := vm.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, stInvalidMemory)
-		return
-	}
-	key = lower(key)
-	out := (*h)[:0]
-	for _, kv := range *h {
-		if kv.Key != key {
-			out = append(out, kv)
-		}
-	}
-	*h = out
+	*h = slices.DeleteFunc(*h, func(kv Header) bool { return kv.Key == key })
 	vm.mutated(t)
 	ret(s, stOK)
 }
