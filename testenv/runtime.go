@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
 
 	"github.com/laneway/laneway/testenv/envoyabi"
 )
@@ -143,7 +142,7 @@ func (e *engine) compile(ctx context.Context, wasm []byte) (*compiledModule, err
 	if err != nil {
 		return nil, fmt.Errorf("testenv: compile module: %w", err)
 	}
-	abi, err := envoyabi.Check(e.profile, describe(cm))
+	abi, err := envoyabi.Check(e.profile, envoyabi.Describe(cm))
 	if err != nil {
 		_ = cm.Close(ctx)
 		return nil, fmt.Errorf("testenv: load refused: %w", err)
@@ -151,32 +150,4 @@ func (e *engine) compile(ctx context.Context, wasm []byte) (*compiledModule, err
 	c := &compiledModule{cm: cm, abi: abi}
 	e.compiled[sum] = c
 	return c, nil
-}
-
-// describe extracts what envoyabi.Check needs from a compiled module.
-func describe(cm wazero.CompiledModule) envoyabi.Module {
-	var m envoyabi.Module
-	for _, f := range cm.ImportedFunctions() {
-		mod, name, _ := f.Import()
-		m.Imports = append(m.Imports, envoyabi.Import{Module: mod, Name: name, Sig: sigOf(f)})
-	}
-	for name, f := range cm.ExportedFunctions() {
-		m.Exports = append(m.Exports, envoyabi.Export{Name: name, Sig: sigOf(f)})
-	}
-	for _, mem := range cm.ImportedMemories() {
-		mod, name, _ := mem.Import()
-		m.OtherImports = append(m.OtherImports, mod+"."+name+" (memory)")
-	}
-	return m
-}
-
-func sigOf(f api.FunctionDefinition) envoyabi.Signature {
-	var s envoyabi.Signature
-	for _, t := range f.ParamTypes() {
-		s.Params = append(s.Params, envoyabi.ValueType(t))
-	}
-	for _, t := range f.ResultTypes() {
-		s.Results = append(s.Results, envoyabi.ValueType(t))
-	}
-	return s
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
 
 	"github.com/laneway/laneway/testenv/envoyabi"
 )
@@ -64,28 +63,13 @@ func Inspect(ctx context.Context, module []byte) (*Report, error) {
 	}
 	defer cm.Close(ctx)
 
-	var m envoyabi.Module
+	m := envoyabi.Describe(cm)
 	rep := &Report{Size: len(module)}
-	for _, fd := range cm.ImportedFunctions() {
-		mod, name, _ := fd.Import()
-		sig := signature(fd)
-		m.Imports = append(m.Imports, envoyabi.Import{Module: mod, Name: name, Sig: sig})
-		rep.Imports = append(rep.Imports, Function{Module: mod, Name: name, Signature: sig.String()})
+	for _, im := range m.Imports {
+		rep.Imports = append(rep.Imports, Function{Module: im.Module, Name: im.Name, Signature: im.Sig.String()})
 	}
-	for _, md := range cm.ImportedMemories() {
-		mod, name, _ := md.Import()
-		m.OtherImports = append(m.OtherImports, mod+"."+name+" (memory)")
-	}
-	exported := cm.ExportedFunctions()
-	names := make([]string, 0, len(exported))
-	for n := range exported {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		sig := signature(exported[n])
-		m.Exports = append(m.Exports, envoyabi.Export{Name: n, Sig: sig})
-		rep.Exports = append(rep.Exports, Function{Name: n, Signature: sig.String()})
+	for _, ex := range m.Exports {
+		rep.Exports = append(rep.Exports, Function{Name: ex.Name, Signature: ex.Sig.String()})
 	}
 	sort.Slice(rep.Imports, func(i, j int) bool {
 		if rep.Imports[i].Module != rep.Imports[j].Module {
@@ -136,17 +120,6 @@ func imports(m envoyabi.Module, name string) bool {
 		}
 	}
 	return false
-}
-
-func signature(fd api.FunctionDefinition) envoyabi.Signature {
-	var s envoyabi.Signature
-	for _, t := range fd.ParamTypes() {
-		s.Params = append(s.Params, envoyabi.ValueType(t))
-	}
-	for _, t := range fd.ResultTypes() {
-		s.Results = append(s.Results, envoyabi.ValueType(t))
-	}
-	return s
 }
 
 func head(b []byte) []byte {
