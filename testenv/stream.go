@@ -89,6 +89,14 @@ func (s *HTTPStream) failStream() {
 
 func (s *HTTPStream) done() bool { return s.local != nil || s.reset || s.completed }
 
+// endedAction is what a stream that has ended answers to more data: failed if its VM died, else paused.
+func (s *HTTPStream) endedAction() Action {
+	if s.vm.failed != nil {
+		return ActionFailed
+	}
+	return ActionPause
+}
+
 func boolParam(b bool) uint64 {
 	if b {
 		return 1
@@ -130,10 +138,7 @@ func (s *HTTPStream) result(r uint32) Action {
 
 func (s *HTTPStream) onHeaders(resp bool, h Headers, eos bool) Action {
 	if s.done() {
-		if s.vm.failed != nil {
-			return ActionFailed
-		}
-		return ActionPause
+		return s.endedAction()
 	}
 	d := s.dir(resp)
 	d.headers, d.haveHeaders, d.eos = lowerKeys(h), true, eos
@@ -160,10 +165,7 @@ func (s *HTTPStream) ensureID() uint32 {
 
 func (s *HTTPStream) onBody(resp bool, chunk []byte, eos bool) Action {
 	if s.done() {
-		if s.vm.failed != nil {
-			return ActionFailed
-		}
-		return ActionPause
+		return s.endedAction()
 	}
 	d := s.dir(resp)
 	d.bodySeen = true
@@ -202,10 +204,7 @@ func (s *HTTPStream) deliverBody(resp bool, eos bool) (Action, bool) {
 
 func (s *HTTPStream) onTrailers(resp bool, t Headers) Action {
 	if s.done() {
-		if s.vm.failed != nil {
-			return ActionFailed
-		}
-		return ActionPause
+		return s.endedAction()
 	}
 	d := s.dir(resp)
 	d.trailers, d.haveTrailers, d.eos = lowerKeys(t), true, true
