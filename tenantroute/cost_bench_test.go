@@ -31,3 +31,24 @@ func BenchmarkCost(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCostBreakdown prices each step of the routed request path inside the VM: dist/costprobe.wasm
+// runs tenantroute's path only up to the named step (see filters/costprobe), so the difference between
+// two rows is what that step costs. "filter" is the real module for comparison. "route-101-times" decides
+// 101 times per request: its difference to upTo-route, over 100, is one decision's cost inside the VM,
+// to set beside BenchmarkRouteBaggageTenant (the same decision natively).
+func BenchmarkCostBreakdown(b *testing.B) {
+	resp := testenv.Headers{{Key: ":status", Value: "200"}, {Key: "content-type", Value: "application/json"}}
+	req := costRequest("userid=42,laneway-tenant=sbx-1")
+	for _, step := range costProbeSteps {
+		b.Run("upTo-"+step, func(b *testing.B) {
+			costbench.Run(b, costbench.Case{Module: "costprobe", PluginConfig: `{"upTo":"` + step + `"}`, Request: req, Response: resp})
+		})
+	}
+	b.Run("route-101-times", func(b *testing.B) {
+		costbench.Run(b, costbench.Case{Module: "costprobe", PluginConfig: `{"upTo":"route","routeTimes":101}`, Request: req, Response: resp})
+	})
+	b.Run("filter", func(b *testing.B) {
+		costbench.Run(b, costbench.Case{Module: "tenantroute", Request: req, Response: resp})
+	})
+}

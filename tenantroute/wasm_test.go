@@ -195,3 +195,53 @@ func TestWasmFloodOfSpoofedHeadersCostsOneHeaderWrite(t *testing.T) {
 	s.Complete()
 	require.NoError(t, vm.Err())
 }
+
+// costProbeSteps are the steps of filters/costprobe, in the order tenantroute takes them.
+var costProbeSteps = []string{"none", "read", "route", "edit", "clear", "count"}
+
+// TestCostProbeFollowsTheFilter checks the benchmark fixture behind BenchmarkCostBreakdown: up to "count"
+// it makes the same request edits as tenantroute (and one route-cache clear), and before "edit" none.
+func TestCostProbeFollowsTheFilter(t *testing.T) {
+	ctx := context.Background()
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+	request := costRequest("userid=42,laneway-tenant=sbx-1")
+	run := func(module, config string) (*testenv.HTTPStream, *testenv.VM) {
+		vm, err := rt.LoadVM(ctx, testenv.DistModule(t, module), testenv.VMOptions{PluginConfig: []byte(config)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = vm.Close(ctx) })
+		s := vm.NewHTTPStream()
+		require.Equal(t, testenv.ActionContinue, s.RequestHeaders(request, true))
+		return s, vm
+	}
+	want, _ := run("tenantroute", "")
+	require.Equal(t, []string{"sbx-1"}, want.Request().Headers.Values("x-laneway-tenant"), "the filter routes the benchmark request")
+	for i, step := range costProbeSteps {
+		t.Run(step, func(t *testing.T) {
+			s, vm := run("costprobe", `{"upTo":"`+step+`"}`)
+			if i >= 3 { // edit and beyond
+				assert.Equal(t, want.Request().Headers, s.Request().Headers)
+			} else {
+				assert.Equal(t, request, s.Request().Headers)
+			}
+			assert.Equal(t, boolInt(i >= 4), s.RouteCacheClears(), "clear_route_cache calls")
+			m, _ := vm.Metric("laneway_costprobe_routed_total")
+			assert.Equal(t, int64(boolInt(i >= 5)), m.Value, "routed counter")
+			require.NoError(t, vm.Err())
+		})
+	}
+	for _, bad := range []string{`{"upTo":"everything"}`, `{}`, `{"upTo":"route","routeTimes":0}`, `{"upTo":"route","routeTimes":"3"}`, `{"upTo":"route","routeTimes":1001}`} {
+		_, err = rt.LoadVM(ctx, testenv.DistModule(t, "costprobe"), testenv.VMOptions{PluginConfig: []byte(bad)})
+		require.Error(t, err, "%s fails on_configure", bad)
+	}
+	s, _ := run("costprobe", `{"upTo":"count","routeTimes":7}`)
+	assert.Equal(t, want.Request().Headers, s.Request().Headers, "deciding 7 times edits once")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

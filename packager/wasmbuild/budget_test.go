@@ -9,7 +9,7 @@ import (
 )
 
 func TestModulesFitTheSizeBudget(t *testing.T) {
-	for _, name := range []string{"tenantroute", "shadowtag", "synthetic", "noop", "conformance"} {
+	for _, name := range []string{"tenantroute", "shadowtag", "synthetic", "noop", "conformance", "costprobe"} {
 		t.Run(name, func(t *testing.T) {
 			size := len(testenv.DistModule(t, name))
 			t.Logf("%s: %d bytes, %d under the %d-byte budget", name, size, wasmbuild.SizeBudget-size, wasmbuild.SizeBudget)
