@@ -231,11 +231,13 @@ func TestCostProbeFollowsTheFilter(t *testing.T) {
 			require.NoError(t, vm.Err())
 		})
 	}
-	for _, bad := range []string{`{"upTo":"everything"}`, `{}`, `{"upTo":"route","routeTimes":0}`, `{"upTo":"route","routeTimes":"3"}`, `{"upTo":"route","routeTimes":1001}`} {
+	for _, bad := range []string{`{"upTo":"everything"}`, `{"upTo":""}`, `{"upTo":`, `{"upTo":"route","routeTimes":0}`, `{"upTo":"route","routeTimes":"3"}`, `{"upTo":"route","routeTimes":1001}`} {
 		_, err = rt.LoadVM(ctx, testenv.DistModule(t, "costprobe"), testenv.VMOptions{PluginConfig: []byte(bad)})
 		require.Error(t, err, "%s fails on_configure", bad)
 	}
-	s, _ := run("costprobe", `{"upTo":"count","routeTimes":7}`)
+	s, _ := run("costprobe", `{}`)
+	assert.Equal(t, want.Request().Headers, s.Request().Headers, "without upTo the probe runs the whole path")
+	s, _ = run("costprobe", `{"upTo":"count","routeTimes":7}`)
 	assert.Equal(t, want.Request().Headers, s.Request().Headers, "deciding 7 times edits once")
 }
 

@@ -1,7 +1,7 @@
 // Command costprobe is a benchmark fixture (never shipped): it runs tenantroute's request path only up to
 // the step its plugin configuration names, so tenantroute's BenchmarkCostBreakdown can price each step
 // inside the Wasm VM. The configuration is {"upTo": "<step>"} with step one of none, read, route, edit,
-// clear or count, in the order the real filter takes them; "routeTimes": n (1 to 1000, default 1) runs the
+// clear or count, in the order the real filter takes them (absent means count: the whole path); "routeTimes": n (1 to 1000, default 1) runs the
 // route step n times per request, so the decision's own cost in the VM can be read off two runs.
 package main
 
@@ -53,7 +53,14 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCriticalf("costprobe: cannot read plugin configuration: %v", err)
 		return types.OnPluginStartStatusFailed
 	}
-	name := gjson.GetBytes(data, "upTo").String()
+	if len(data) > 0 && !gjson.ValidBytes(data) {
+		proxywasm.LogCriticalf("costprobe: plugin configuration is not valid JSON: %q", data)
+		return types.OnPluginStartStatusFailed
+	}
+	name := "count"
+	if v := gjson.GetBytes(data, "upTo"); v.Exists() {
+		name = v.String()
+	}
 	step, ok := stepNames[name]
 	if !ok {
 		proxywasm.LogCriticalf("costprobe: upTo: got %q, want one of none, read, route, edit, clear, count", name)
