@@ -23,6 +23,7 @@ var registries = []struct {
 }{
 	{"in-memory ggcr registry", registrytest.InMemory},
 	{"distribution registry", registrytest.Distribution},
+	{"in-memory registry with token auth", registrytest.InMemoryToken},
 }
 
 type pushed struct {

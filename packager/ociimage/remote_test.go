@@ -24,13 +24,14 @@ import (
 	"github.com/laneway/laneway/packager/internal/registrytest"
 )
 
-// registries are the two registries every remote test runs against.
+// registries are the registries every remote test runs against (basic auth twice, Docker token auth once).
 var registries = []struct {
 	name  string
 	start func(testing.TB, bool) *registrytest.Registry
 }{
 	{"in-memory ggcr registry", registrytest.InMemory},
 	{"distribution registry", registrytest.Distribution},
+	{"in-memory registry with token auth", registrytest.InMemoryToken},
 }
 
 func creds() RemoteOptions {

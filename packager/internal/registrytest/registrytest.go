@@ -39,6 +39,8 @@ type Registry struct {
 	Auth bool
 	// proc is the distribution process (nil for the in-memory registry).
 	proc *process
+	// tokenRealm is the token endpoint of a registry started with InMemoryToken ("" for basic auth).
+	tokenRealm string
 }
 
 // process is a distribution registry process that can be killed and restarted on the same
@@ -191,23 +193,26 @@ func Distribution(t testing.TB, auth bool) *Registry {
 // BlobExists reports whether repo holds the blob digest ("sha256:<hex>").
 func (r *Registry) BlobExists(t testing.TB, repo, digest string) bool {
 	t.Helper()
-	return r.exists(t, fmt.Sprintf("http://%s/v2/%s/blobs/%s", r.Host, repo, digest))
+	return r.exists(t, repo, fmt.Sprintf("http://%s/v2/%s/blobs/%s", r.Host, repo, digest))
 }
 
 // TagExists reports whether repo:tag resolves on the registry (using the test credentials).
 func (r *Registry) TagExists(t testing.TB, repo, tag string) bool {
 	t.Helper()
-	return r.exists(t, fmt.Sprintf("http://%s/v2/%s/manifests/%s", r.Host, repo, tag))
+	return r.exists(t, repo, fmt.Sprintf("http://%s/v2/%s/manifests/%s", r.Host, repo, tag))
 }
 
-func (r *Registry) exists(t testing.TB, url string) bool {
+func (r *Registry) exists(t testing.TB, repo, url string) bool {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodHead, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
-	if r.Auth {
+	switch {
+	case r.tokenRealm != "":
+		req.Header.Set("Authorization", "Bearer "+r.bearer(t, repo))
+	case r.Auth:
 		req.SetBasicAuth(Username, Password)
 	}
 	resp, err := http.DefaultClient.Do(req)
