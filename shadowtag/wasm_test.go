@@ -15,9 +15,7 @@ import (
 func TestScenariosAgainstTheWasmModule(t *testing.T) {
 	wasm := testenv.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(t)
 
 	// Metrics are shared by every VM of a runtime, as in one Envoy: compare deltas.
 	metric := func(vm *testenv.VM, name string) int64 {
@@ -101,10 +99,8 @@ func TestScenariosAgainstTheWasmModule(t *testing.T) {
 func TestWasmModuleFailsToStartOnBadConfigWithACriticalLog(t *testing.T) {
 	wasm := testenv.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
-	_, err = rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","outbound":{"action":"drop"}}`)})
+	rt := testenv.TestRuntime(t)
+	_, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","outbound":{"action":"drop"}}`)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"outbound.action"`)
 }
@@ -120,9 +116,7 @@ func profileName(p testenv.Profile) string {
 // testenv (wazero compiler, Envoy >= 1.39 profile), next to dist/noop.wasm built the same way.
 func BenchmarkWasmRequestHeaders(b *testing.B) {
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(b)
 	for _, bc := range []struct {
 		name, module, config string
 		headers              [][2]string

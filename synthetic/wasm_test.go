@@ -18,14 +18,6 @@ import (
 
 var profiles = []testenv.Profile{testenv.Envoy133, testenv.Envoy139}
 
-func wasmRuntime(t testing.TB) *testenv.Runtime {
-	t.Helper()
-	rt, err := testenv.NewRuntime(context.Background(), testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(context.Background()) })
-	return rt
-}
-
 func toHeaders(pairs [][2]string) testenv.Headers {
 	h := make(testenv.Headers, len(pairs))
 	for i, p := range pairs {
@@ -98,7 +90,7 @@ func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, 
 
 func TestScenariosInWasm(t *testing.T) {
 	wasm := testenv.DistModule(t, "synthetic")
-	rt := wasmRuntime(t)
+	rt := testenv.TestRuntime(t)
 	for _, p := range profiles {
 		t.Run(p.String(), func(t *testing.T) {
 			for _, sc := range scenarios(t, time.Now()) {
@@ -112,7 +104,7 @@ func TestScenariosInWasm(t *testing.T) {
 
 func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
 	wasm := testenv.DistModule(t, "synthetic")
-	rt := wasmRuntime(t)
+	rt := testenv.TestRuntime(t)
 	for _, p := range profiles {
 		_, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{"mode":"inbound","ack":{}}`)})
 		require.Error(t, err, p.String())
@@ -126,7 +118,7 @@ func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
 // make that fatal.
 func TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133(t *testing.T) {
 	wasm := testenv.DistModule(t, "synthetic")
-	rt := wasmRuntime(t)
+	rt := testenv.TestRuntime(t)
 	tok, err := MintToken([]byte(testSecret), "tx-load", time.Now().Add(10*time.Minute))
 	require.NoError(t, err)
 	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{
@@ -154,7 +146,7 @@ func TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133(t *testing.T) {
 // BenchmarkWasmStream is one full request/response stream through dist/synthetic.wasm
 // in testenv, next to the same stream through dist/noop.wasm: compare the two.
 func BenchmarkWasmStream(b *testing.B) {
-	rt := wasmRuntime(b)
+	rt := testenv.TestRuntime(b)
 	cfg := []byte(`{"mode":"edge","trust":{"principals":["` + trustedSA + `"]},"participants":["orders.shop.svc.cluster.local"],"ack":{"required":true}}`)
 	props := map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(trustedSA)}
 	for _, bc := range []struct {
@@ -199,7 +191,7 @@ func FuzzWasmFilter(f *testing.F) {
 	f.Add("0:GET\n3:laneway-synthetic=1,laneway-synthetic=2\n2:1;id=\xff", "", uint8(1))
 	f.Add("2:1;id=tx\n1:orders\n0:PUT", "ack:tx", uint8(2))
 	wasm := testenv.DistModule(f, "synthetic")
-	rt := wasmRuntime(f)
+	rt := testenv.TestRuntime(f)
 	// One VM per peer identity, all started before fuzzing: the fuzz engine
 	// treats a slow input (compiling or instantiating a module) as a hung worker.
 	var vms []*testenv.VM

@@ -49,9 +49,7 @@ func TestScenariosUnderWasm(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
-			rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = rt.Close(ctx) })
+			rt := testenv.TestRuntime(t)
 			for _, sc := range scenarios {
 				t.Run(sc.name, func(t *testing.T) {
 					vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(sc.config)})
@@ -93,9 +91,7 @@ func TestScenariosUnderWasm(t *testing.T) {
 func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {
 	wasm := testenv.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(t)
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
 			_, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(`{"allow":["Not A Label"]}`)})
@@ -109,9 +105,7 @@ func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {
 func TestWasmStartLogsTheEffectiveConfigAndSurvivesManyRequests(t *testing.T) {
 	wasm := testenv.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(t)
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(`{"allow":["acme"],"invalidLogLimit":3}`)})
@@ -152,9 +146,7 @@ func BenchmarkWasmRequest(b *testing.B) {
 		{"tenantroute-routed", "tenantroute", "", typical(hdr("baggage", "userid=42,laneway-tenant=acme"))},
 		{"tenantroute-gateway-spoof", "tenantroute", gatewayConfig, typical(hdr("x-laneway-tenant", "victim"), hdr("baggage", "laneway-tenant=acme"))},
 	}
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(b)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			vm, err := rt.LoadVM(ctx, testenv.DistModule(b, c.module), testenv.VMOptions{Profile: testenv.Envoy139, PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
@@ -177,9 +169,7 @@ func BenchmarkWasmRequest(b *testing.B) {
 func TestWasmFloodOfSpoofedHeadersCostsOneHeaderWrite(t *testing.T) {
 	wasm := testenv.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(t)
 	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(gatewayConfig)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = vm.Close(ctx) })
@@ -203,9 +193,7 @@ var costProbeSteps = []string{"none", "read", "route", "edit", "clear", "count"}
 // it makes the same request edits as tenantroute (and one route-cache clear), and before "edit" none.
 func TestCostProbeFollowsTheFilter(t *testing.T) {
 	ctx := context.Background()
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
+	rt := testenv.TestRuntime(t)
 	request := costRequest("userid=42,laneway-tenant=sbx-1")
 	run := func(module, config string) (*testenv.HTTPStream, *testenv.VM) {
 		vm, err := rt.LoadVM(ctx, testenv.DistModule(t, module), testenv.VMOptions{PluginConfig: []byte(config)})
@@ -232,7 +220,7 @@ func TestCostProbeFollowsTheFilter(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{`{"upTo":"everything"}`, `{"upTo":""}`, `{"upTo":`, `{"upTo":"route","routeTimes":0}`, `{"upTo":"route","routeTimes":"3"}`, `{"upTo":"route","routeTimes":1001}`} {
-		_, err = rt.LoadVM(ctx, testenv.DistModule(t, "costprobe"), testenv.VMOptions{PluginConfig: []byte(bad)})
+		_, err := rt.LoadVM(ctx, testenv.DistModule(t, "costprobe"), testenv.VMOptions{PluginConfig: []byte(bad)})
 		require.Error(t, err, "%s fails on_configure", bad)
 	}
 	s, _ := run("costprobe", `{}`)

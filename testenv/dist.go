@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,4 +37,16 @@ func DistPath(tb testing.TB, name string) string {
 		}
 		dir = parent
 	}
+}
+
+// TestRuntime returns a Runtime with default options that is closed when the test ends; it fails the
+// test when the runtime cannot be created.
+func TestRuntime(tb testing.TB) *Runtime {
+	tb.Helper()
+	rt, err := NewRuntime(context.Background(), RuntimeOptions{})
+	if err != nil {
+		tb.Fatalf("testenv: new runtime: %v", err)
+	}
+	tb.Cleanup(func() { _ = rt.Close(context.Background()) })
+	return rt
 }

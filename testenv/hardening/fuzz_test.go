@@ -115,7 +115,7 @@ type fuzzVM struct {
 // fuzzWasm loads every target on both profiles, then fuzzes them with decodeRequest.
 func fuzzWasm(f *testing.F, module string, targets []fuzzTarget) {
 	wasm := testenv.DistModule(f, module)
-	rt := newRuntime(f)
+	rt := testenv.TestRuntime(f)
 	var vms []*fuzzVM
 	for _, p := range profiles {
 		for _, tg := range targets {

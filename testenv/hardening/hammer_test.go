@@ -70,7 +70,7 @@ func hammerFilters() []hammerFilter {
 func TestHammerEveryFilterOnParallelVMsWithInterleavedStreams(t *testing.T) {
 	const perFilter, rounds, open = 3, 15, 40
 	start := time.Now()
-	rt := newRuntime(t)
+	rt := testenv.TestRuntime(t)
 	type worker struct {
 		vm      *testenv.VM
 		f       hammerFilter

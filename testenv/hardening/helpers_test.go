@@ -13,15 +13,6 @@ import (
 // profiles are the Envoy generations every fuzz and nasty-input test runs on.
 var profiles = []testenv.Profile{testenv.Envoy133, testenv.Envoy139}
 
-// newRuntime returns a Runtime closed when the test ends.
-func newRuntime(tb testing.TB) *testenv.Runtime {
-	tb.Helper()
-	rt, err := testenv.NewRuntime(context.Background(), testenv.RuntimeOptions{})
-	require.NoError(tb, err)
-	tb.Cleanup(func() { _ = rt.Close(context.Background()) })
-	return rt
-}
-
 // plugin is one filter module with one configuration (and host properties).
 type plugin struct {
 	module string

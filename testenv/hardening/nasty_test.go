@@ -75,7 +75,7 @@ var knownBlanked = map[string]string{}
 // requests through every fuzzed configuration on both Envoy profiles: the VM
 // must not trap, and the fuzz targets' invariants must hold.
 func TestNastyInputsNeverTrapAnyFilterOrBreakItsInvariants(t *testing.T) {
-	rt := newRuntime(t)
+	rt := testenv.TestRuntime(t)
 	token := validToken(t)
 	reqs := nastyRequests(token)
 	for module, targets := range map[string][]fuzzTarget{

@@ -45,7 +45,7 @@ func soakTotal(t *testing.T) int {
 // after warm-up by more than one 64 KiB page.
 func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 	total := soakTotal(t)
-	rt := newRuntime(t)
+	rt := testenv.TestRuntime(t)
 	cases := []struct {
 		name string
 		p    plugin

@@ -299,7 +299,7 @@ func forwardedSummary(r result) string {
 // configuration that guards a marker, and proves from the forwarded headers and
 // local replies what gets through. The table is testdata/spoofing-matrix.md.
 func TestSpoofingMatrix(t *testing.T) {
-	rt := newRuntime(t)
+	rt := testenv.TestRuntime(t)
 	wasm := map[string][]byte{}
 	rows := append(append(tenantRows(), shadowRows()...), syntheticRows(t)...)
 	var md strings.Builder

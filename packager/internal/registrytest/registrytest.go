@@ -116,8 +116,7 @@ func InMemory(t testing.TB, auth bool) *Registry {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u, p, ok := r.BasicAuth()
 			if !ok || u != Username || p != Password {
-				w.Header().Set("WWW-Authenticate", `Basic realm="laneway-test"`)
-				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				unauthorized(w, `Basic realm="laneway-test"`, "authentication required")
 				return
 			}
 			inner.ServeHTTP(w, r)
@@ -126,6 +125,14 @@ func InMemory(t testing.TB, auth bool) *Registry {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Auth: auth}
+}
+
+// unauthorized answers 401 with the challenge and a registry-API error body carrying message.
+func unauthorized(w http.ResponseWriter, challenge, message string) {
+	w.Header().Set("WWW-Authenticate", challenge)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = fmt.Fprintf(w, `{"errors":[{"code":"UNAUTHORIZED","message":%q}]}`, message)
 }
 
 // FindDistribution returns the path of the distribution registry binary from

@@ -87,10 +87,7 @@ func (s *tokenServer) challenge(w http.ResponseWriter, scope string) {
 	if scope != "" {
 		c += fmt.Sprintf(",scope=%q", scope)
 	}
-	w.Header().Set("WWW-Authenticate", c)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
+	unauthorized(w, c, "authentication required")
 }
 
 func (s *tokenServer) tokenGrants(r *http.Request) []string {
@@ -108,10 +105,7 @@ func (s *tokenServer) issue(w http.ResponseWriter, r *http.Request) {
 	if s.auth {
 		u, p, ok := r.BasicAuth()
 		if !ok || u != Username || p != Password {
-			w.Header().Set("WWW-Authenticate", `Basic realm="laneway-test-token"`)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"invalid username or password"}]}`)
+			unauthorized(w, `Basic realm="laneway-test-token"`, "invalid username or password")
 			return
 		}
 	}
