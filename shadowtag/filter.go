@@ -34,6 +34,8 @@ func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginC
 // pluginContext holds the configuration and counters of one plugin (per listener direction).
 type pluginContext struct {
 	types.DefaultPluginContext
+	// stream is the one HTTP context every stream shares (see NewHttpContext).
+	stream   httpContext
 	cfg      Config
 	mode     Mode // resolved mode; 0 while auto is unresolved
 	tried    bool // auto: the per-request direction read was attempted
@@ -103,8 +105,14 @@ func (p *pluginContext) resolveOnRequest() {
 	proxywasm.LogWarn("shadowtag: mode auto could not read xds.listener_direction (1 or 2); requests pass unchanged; set mode to inbound or outbound")
 }
 
-// NewHttpContext implements types.PluginContext.
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &httpContext{p: p} }
+// NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
+// the plugin's one context: no allocation per request.
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	if p.stream.p == nil {
+		p.stream.p = p
+	}
+	return &p.stream
+}
 
 type httpContext struct {
 	types.DefaultHttpContext

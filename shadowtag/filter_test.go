@@ -196,3 +196,21 @@ func TestCountersAddUpToTheRequestsSeen(t *testing.T) {
 		assert.False(t, strings.Contains(l, "payments"), "no per-request logs above debug: %q", l)
 	}
 }
+
+// Streams share the plugin's one HTTP context (no allocation per request), so interleaved streams must not
+// see each other's outcome: the filter may keep no per-stream state in it.
+func TestInterleavedStreamsShareOneStatelessContext(t *testing.T) {
+	host, _ := newHost(t, cfgInbound, 0)
+	mirror := host.InitializeHttpContext()
+	plain := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(mirror, req("POST", "orders-shadow:8080"), false)
+	host.CallOnRequestHeaders(plain, req("POST", "orders:8080"), false)
+	assert.Equal(t, []string{"1"}, headerValues(host.GetCurrentRequestHeaders(mirror), MarkerHeader))
+	assert.Empty(t, headerValues(host.GetCurrentRequestHeaders(plain), MarkerHeader))
+	host.CompleteHttpContext(mirror)
+	host.CompleteHttpContext(plain)
+
+	p := NewVMContext().NewPluginContext(1)
+	assert.Same(t, p.NewHttpContext(2), p.NewHttpContext(3), "one context for every stream")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { p.NewHttpContext(4) }), "creating a stream allocates nothing")
+}

@@ -57,6 +57,8 @@ func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
 
 type pluginContext struct {
 	types.DefaultPluginContext
+	// stream is the one HTTP context every stream shares (see NewHttpContext).
+	stream      httpContext
 	cfg         Config
 	configured  bool
 	counters    [numCounters]proxywasm.MetricCounter
@@ -93,9 +95,13 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-// NewHttpContext implements types.PluginContext.
+// NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
+// the plugin's one context: no allocation per request.
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	return &httpContext{p: p}
+	if p.stream.p == nil {
+		p.stream.p = p
+	}
+	return &p.stream
 }
 
 type httpContext struct {

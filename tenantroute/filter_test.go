@@ -271,3 +271,36 @@ func FuzzFilter(f *testing.F) {
 		require.LessOrEqual(t, n, 1)
 	})
 }
+
+// Streams share the plugin's one HTTP context (no allocation per request), so interleaved streams must not
+// see each other's tenant: the filter may keep no per-stream state in it.
+func TestInterleavedStreamsShareOneStatelessContext(t *testing.T) {
+	host, _ := emulator(t, NewVMContext(), "")
+	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+	routed := host.InitializeHttpContext()
+	plain := host.InitializeHttpContext()
+	other := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(routed, [][2]string{{":path", "/"}, {"baggage", "laneway-tenant=sbx-1"}}, true)
+	host.CallOnRequestHeaders(plain, [][2]string{{":path", "/"}}, true)
+	host.CallOnRequestHeaders(other, [][2]string{{":path", "/"}, {"baggage", "laneway-tenant=sbx-2"}}, true)
+	assert.Equal(t, []string{"sbx-1"}, headerValuesOf(host.GetCurrentRequestHeaders(routed), "x-laneway-tenant"))
+	assert.Empty(t, headerValuesOf(host.GetCurrentRequestHeaders(plain), "x-laneway-tenant"))
+	assert.Equal(t, []string{"sbx-2"}, headerValuesOf(host.GetCurrentRequestHeaders(other), "x-laneway-tenant"))
+	for _, id := range []uint32{routed, plain, other} {
+		host.CompleteHttpContext(id)
+	}
+
+	p := NewVMContext().NewPluginContext(1)
+	assert.Same(t, p.NewHttpContext(2), p.NewHttpContext(3), "one context for every stream")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { p.NewHttpContext(4) }), "creating a stream allocates nothing")
+}
+
+func headerValuesOf(h [][2]string, name string) []string {
+	var out []string
+	for _, p := range h {
+		if p[0] == name {
+			out = append(out, p[1])
+		}
+	}
+	return out
+}

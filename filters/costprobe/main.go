@@ -40,6 +40,8 @@ func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginC
 
 type pluginContext struct {
 	types.DefaultPluginContext
+	// stream is the one HTTP context every stream shares (see NewHttpContext).
+	stream  httpContext
 	upTo    int
 	times   int
 	cfg     tenantroute.Config
@@ -81,7 +83,14 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &httpContext{p: p} }
+// NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
+// the plugin's one context: no allocation per request.
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	if p.stream.p == nil {
+		p.stream.p = p
+	}
+	return &p.stream
+}
 
 type httpContext struct {
 	types.DefaultHttpContext

@@ -54,6 +54,10 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 	glue, err := filepath.Glob(filepath.Join(build, "sdk", "proxywasm", "internal", "laneway_*.go"))
 	require.NoError(t, err)
 	assert.NotEmpty(t, glue, "the ABI glue is added to the SDK copy")
+	hc, err := os.ReadFile(filepath.Join(build, "sdk", "proxywasm", "internal", "abi_hostcalls_mock.go"))
+	require.NoError(t, err)
+	assert.Contains(t, string(hc), "\tcurrentHost abiHost\n", "the SDK reaches the host statically, not through an interface")
+	assert.NotContains(t, string(hc), "currentHost ProxyWasmHost")
 }
 
 func TestPatchFailsLoudlyWhenTheDependencyChanged(t *testing.T) {

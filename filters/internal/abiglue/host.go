@@ -105,11 +105,34 @@ func init() { currentHost = abiHost{} }
 
 func ptr(b *byte) unsafe.Pointer { return unsafe.Pointer(b) }
 
-// received turns a host-filled (ptr, len) pair into the SDK's out-parameters. The bytes live in a buffer
-// proxy_on_memory_allocate handed out; it stays referenced from allocKeep until the SDK's slice or string
-// aliases it, after which releaseAllocs drops our reference.
-func received(p, n uint32, outData **byte, outSize *int) {
-	if p == 0 || n == 0 {
+// The host's out-parameters land in these package variables, never in locals: a local whose address goes to
+// a //go:wasmimport function escapes to the heap (an allocation per host call), and a stack slot marked
+// //go:noescape would be unsafe, because a re-entrant proxy_on_memory_allocate runs on the same goroutine
+// and may grow (move) its stack while the host still holds the slot's old address. Sharing one set is safe:
+// a VM's callbacks never run concurrently, and the host writes the slots as the last step of a call, after
+// any re-entrant proxy_on_memory_allocate, so nothing can overwrite them before the caller reads them.
+var (
+	outPtr, outLen, outU32 uint32
+	outU64                 uint64
+)
+
+// bytesSlots clears and returns the (ptr, len) out-slots: a host that writes nothing leaves "no data".
+func bytesSlots() (*uint32, *uint32) {
+	outPtr, outLen = 0, 0
+	return &outPtr, &outLen
+}
+
+// u32Slot clears and returns the 32-bit out-slot.
+func u32Slot() *uint32 {
+	outU32 = 0
+	return &outU32
+}
+
+// received turns the host-filled (ptr, len) out-slots into the SDK's out-parameters. The bytes live in a
+// buffer proxy_on_memory_allocate handed out; it stays referenced from allocKeep until the SDK's slice or
+// string aliases it, after which releaseAllocs drops our reference.
+func received(outData **byte, outSize *int) {
+	if p, n := outPtr, outLen; p == 0 || n == 0 {
 		*outData, *outSize = nil, 0
 	} else {
 		*outData, *outSize = (*byte)(unsafe.Pointer(uintptr(p))), int(n)
@@ -126,9 +149,9 @@ func (abiHost) ProxySetProperty(pathData *byte, pathSize int, valueData *byte, v
 }
 
 func (abiHost) ProxyGetProperty(pathData *byte, pathSize int, returnValueData **byte, returnValueSize *int) Status {
-	var p, n uint32
-	st := abiGetProperty(ptr(pathData), uint32(pathSize), &p, &n)
-	received(p, n, returnValueData, returnValueSize)
+	op, ol := bytesSlots()
+	st := abiGetProperty(ptr(pathData), uint32(pathSize), op, ol)
+	received(returnValueData, returnValueSize)
 	return Status(st)
 }
 
@@ -138,9 +161,10 @@ func (abiHost) ProxySendLocalResponse(statusCode uint32, statusCodeDetailData *b
 }
 
 func (abiHost) ProxyGetSharedData(keyData *byte, keySize int, returnValueData **byte, returnValueSize *int, returnCas *uint32) Status {
-	var p, n uint32
-	st := abiGetSharedData(ptr(keyData), uint32(keySize), &p, &n, returnCas)
-	received(p, n, returnValueData, returnValueSize)
+	op, ol := bytesSlots()
+	st := abiGetSharedData(ptr(keyData), uint32(keySize), op, ol, u32Slot())
+	received(returnValueData, returnValueSize)
+	*returnCas = outU32
 	return Status(st)
 }
 
@@ -149,17 +173,21 @@ func (abiHost) ProxySetSharedData(keyData *byte, keySize int, valueData *byte, v
 }
 
 func (abiHost) ProxyRegisterSharedQueue(nameData *byte, nameSize int, returnID *uint32) Status {
-	return Status(abiRegisterSharedQueue(ptr(nameData), uint32(nameSize), returnID))
+	st := abiRegisterSharedQueue(ptr(nameData), uint32(nameSize), u32Slot())
+	*returnID = outU32
+	return Status(st)
 }
 
 func (abiHost) ProxyResolveSharedQueue(vmIDData *byte, vmIDSize int, nameData *byte, nameSize int, returnID *uint32) Status {
-	return Status(abiResolveSharedQueue(ptr(vmIDData), uint32(vmIDSize), ptr(nameData), uint32(nameSize), returnID))
+	st := abiResolveSharedQueue(ptr(vmIDData), uint32(vmIDSize), ptr(nameData), uint32(nameSize), u32Slot())
+	*returnID = outU32
+	return Status(st)
 }
 
 func (abiHost) ProxyDequeueSharedQueue(queueID uint32, returnValueData **byte, returnValueSize *int) Status {
-	var p, n uint32
-	st := abiDequeueSharedQueue(queueID, &p, &n)
-	received(p, n, returnValueData, returnValueSize)
+	op, ol := bytesSlots()
+	st := abiDequeueSharedQueue(queueID, op, ol)
+	received(returnValueData, returnValueSize)
 	return Status(st)
 }
 
@@ -168,9 +196,9 @@ func (abiHost) ProxyEnqueueSharedQueue(queueID uint32, valueData *byte, valueSiz
 }
 
 func (abiHost) ProxyGetHeaderMapValue(mapType MapType, keyData *byte, keySize int, returnValueData **byte, returnValueSize *int) Status {
-	var p, n uint32
-	st := abiGetHeaderMapValue(uint32(mapType), ptr(keyData), uint32(keySize), &p, &n)
-	received(p, n, returnValueData, returnValueSize)
+	op, ol := bytesSlots()
+	st := abiGetHeaderMapValue(uint32(mapType), ptr(keyData), uint32(keySize), op, ol)
+	received(returnValueData, returnValueSize)
 	return Status(st)
 }
 
@@ -195,9 +223,9 @@ func (abiHost) ProxyRemoveHeaderMapValue(mapType MapType, keyData *byte, keySize
 }
 
 func (abiHost) ProxyGetHeaderMapPairs(mapType MapType, returnValueData **byte, returnValueSize *int) Status {
-	var p, n uint32
-	st := abiGetHeaderMapPairs(uint32(mapType), &p, &n)
-	received(p, n, returnValueData, returnValueSize)
+	op, ol := bytesSlots()
+	st := abiGetHeaderMapPairs(uint32(mapType), op, ol)
+	received(returnValueData, returnValueSize)
 	return Status(st)
 }
 
@@ -206,9 +234,9 @@ func (abiHost) ProxySetHeaderMapPairs(mapType MapType, mapData *byte, mapSize in
 }
 
 func (abiHost) ProxyGetBufferBytes(bufferType BufferType, start int, maxSize int, returnBufferData **byte, returnBufferSize *int) Status {
-	var p, n uint32
-	st := abiGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), &p, &n)
-	received(p, n, returnBufferData, returnBufferSize)
+	op, ol := bytesSlots()
+	st := abiGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), op, ol)
+	received(returnBufferData, returnBufferSize)
 	return Status(st)
 }
 
@@ -217,14 +245,16 @@ func (abiHost) ProxySetBufferBytes(bufferType BufferType, start int, maxSize int
 }
 
 func (abiHost) ProxyHttpCall(upstreamData *byte, upstreamSize int, headerData *byte, headerSize int, bodyData *byte, bodySize int, trailersData *byte, trailersSize int, timeout uint32, calloutIDPtr *uint32) Status {
-	return Status(abiHTTPCall(ptr(upstreamData), uint32(upstreamSize), ptr(headerData), uint32(headerSize),
-		ptr(bodyData), uint32(bodySize), ptr(trailersData), uint32(trailersSize), timeout, calloutIDPtr))
+	st := abiHTTPCall(ptr(upstreamData), uint32(upstreamSize), ptr(headerData), uint32(headerSize),
+		ptr(bodyData), uint32(bodySize), ptr(trailersData), uint32(trailersSize), timeout, u32Slot())
+	*calloutIDPtr = outU32
+	return Status(st)
 }
 
 func (abiHost) ProxyCallForeignFunction(funcNamePtr *byte, funcNameSize int, paramPtr *byte, paramSize int, returnData **byte, returnSize *int) Status {
-	var p, n uint32
-	st := abiCallForeignFunction(ptr(funcNamePtr), uint32(funcNameSize), ptr(paramPtr), uint32(paramSize), &p, &n)
-	received(p, n, returnData, returnSize)
+	op, ol := bytesSlots()
+	st := abiCallForeignFunction(ptr(funcNamePtr), uint32(funcNameSize), ptr(paramPtr), uint32(paramSize), op, ol)
+	received(returnData, returnSize)
 	return Status(st)
 }
 
@@ -239,7 +269,9 @@ func (abiHost) ProxySetEffectiveContext(contextID uint32) Status {
 func (abiHost) ProxyDone() Status { return Status(abiDone()) }
 
 func (abiHost) ProxyDefineMetric(metricType MetricType, metricNameData *byte, metricNameSize int, returnMetricIDPtr *uint32) Status {
-	return Status(abiDefineMetric(uint32(metricType), ptr(metricNameData), uint32(metricNameSize), returnMetricIDPtr))
+	st := abiDefineMetric(uint32(metricType), ptr(metricNameData), uint32(metricNameSize), u32Slot())
+	*returnMetricIDPtr = outU32
+	return Status(st)
 }
 
 func (abiHost) ProxyIncrementMetric(metricID uint32, offset int64) Status {
@@ -251,5 +283,8 @@ func (abiHost) ProxyRecordMetric(metricID uint32, value uint64) Status {
 }
 
 func (abiHost) ProxyGetMetric(metricID uint32, returnMetricValue *uint64) Status {
-	return Status(abiGetMetric(metricID, returnMetricValue))
+	outU64 = 0
+	st := abiGetMetric(metricID, &outU64)
+	*returnMetricValue = outU64
+	return Status(st)
 }
