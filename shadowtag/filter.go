@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 
+	"github.com/laneway/laneway/filters/debuglog"
 	"github.com/laneway/laneway/filters/headerwrite"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -151,7 +152,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	if d.Outcome == OutcomeRerouted {
 		p.clearRouteCache()
-		proxywasm.LogDebugf("shadowtag: rerouted shadow %s to %s via %s", d.Method, d.Destination, p.cfg.RerouteHeader)
+		if debuglog.Enabled() {
+			proxywasm.LogDebugf("shadowtag: rerouted shadow %s to %s via %s", d.Method, d.Destination, p.cfg.RerouteHeader)
+		}
 	}
 	p.outcomes[d.Outcome].Increment(1)
 	return types.ActionContinue
@@ -179,7 +182,9 @@ func (p *pluginContext) suppress(d *Decision) types.Action {
 	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil {
 		proxywasm.LogDebugf("shadowtag: local response failed: %v", err)
 	}
-	proxywasm.LogDebugf("shadowtag: suppressed shadow %s to %s", d.Method, d.Destination)
+	if debuglog.Enabled() {
+		proxywasm.LogDebugf("shadowtag: suppressed shadow %s to %s", d.Method, d.Destination)
+	}
 	p.outcomes[OutcomeSuppressed].Increment(1)
 	return types.ActionPause
 }

@@ -2,6 +2,7 @@ package shadowtag
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/laneway/laneway/testenv"
@@ -143,6 +144,47 @@ func BenchmarkWasmRequestHeaders(b *testing.B) {
 					b.Fatalf("action %v, want %v (vm err %v)", got, bc.want, vm.Err())
 				}
 				s.Complete()
+			}
+		})
+	}
+}
+
+// A per-request debug line is built and sent only when Envoy records debug logs: at info level a suppressed
+// shadow write makes no proxy_log call at all (the module asks proxy_get_log_level instead), at debug level
+// it logs one line, and the request is suppressed either way.
+func TestDebugLinesAreSkippedBelowTheHostLogLevel(t *testing.T) {
+	wasm := testenv.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	rt := testenv.TestRuntime(t)
+	write := testenv.RequestHeaders("POST", "payments.shop.svc.cluster.local:8080", "/api/charge",
+		"x-laneway-shadow", "1")
+	for _, level := range []testenv.LogLevel{testenv.LogInfo, testenv.LogDebug} {
+		t.Run(level.String(), func(t *testing.T) {
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound"}`), LogLevel: level})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = vm.Close(ctx) })
+			logsBefore := vm.HostCalls()["env.proxy_log"]
+			const requests = 5
+			for i := 0; i < requests; i++ {
+				s := vm.NewHTTPStream()
+				assert.Equal(t, testenv.ActionPause, s.RequestHeaders(write, true), "the shadow write is suppressed")
+				require.NotNil(t, s.LocalResponse())
+				s.Complete()
+			}
+			require.NoError(t, vm.Err())
+			sent := vm.HostCalls()["env.proxy_log"] - logsBefore
+			debug := 0
+			for _, l := range vm.LogsAt(testenv.LogDebug) {
+				if strings.Contains(l, "suppressed shadow POST to payments.shop.svc.cluster.local") {
+					debug++
+				}
+			}
+			if level == testenv.LogInfo {
+				assert.Zero(t, sent, "no log line is formatted or sent per request at info level")
+				assert.Zero(t, debug)
+			} else {
+				assert.EqualValues(t, requests, sent, "one debug line per suppressed request")
+				assert.Equal(t, requests, debug)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package synthetic
 import (
 	"time"
 
+	"github.com/laneway/laneway/filters/debuglog"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -105,7 +106,7 @@ func (envoyHost) Principal() (string, bool) {
 }
 
 // OnHttpRequestHeaders implements types.HttpContext. Per-request debug lines are concatenated rather than
-// formatted: fmt costs about a microsecond per line in Wasm, and the host call is made whatever Envoy's level.
+// formatted (fmt costs about a microsecond per line in Wasm), and built only when Envoy records debug logs.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := h.p.cfg
 	headers, err := proxywasm.GetHttpRequestHeaders()
@@ -126,7 +127,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	case ActionStrip:
 		h.p.m.stripped.Increment(1)
 		h.strip(headers, &d)
-		proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
+		if debuglog.Enabled() {
+			proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
+		}
 		return types.ActionContinue
 	}
 	if d.ID == "" {
@@ -135,7 +138,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	switch d.Action {
 	case ActionRefuse:
 		h.p.m.refused.Increment(1)
-		proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
+		if debuglog.Enabled() {
+			proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
+		}
 		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, NormalisedValue(d.ID)}}
 		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, []byte(cfg.RefusalBody(&d)), -1); err != nil {
 			proxywasm.LogDebugf("synthetic: tx %s: cannot send refusal: %v", d.ID, err)
@@ -148,7 +153,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		// Envoy re-routes after header changes for ABI <= 0.2.1; also ask
 		// explicitly where the host offers it (Envoy >= 1.33).
 		_, _ = proxywasm.CallForeignFunction("clear_route_cache", nil)
-		proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
+		if debuglog.Enabled() {
+			proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
+		}
 		return types.ActionContinue
 	}
 	if cfg.Mode != ModeInbound {
@@ -158,7 +165,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if d.AwaitAck {
 		h.awaitAck, h.txid, h.host = true, d.ID, d.Authority
 	}
-	proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
+	if debuglog.Enabled() {
+		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
+	}
 	return types.ActionContinue
 }
 
@@ -207,7 +216,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	if !h.p.warnedAck {
 		h.p.warnedAck = true
 		proxywasm.LogWarnf("synthetic: tx %s: %s did not acknowledge with %s: %q (further misses are logged at debug)", h.txid, h.host, h.p.cfg.AckHeader, v)
-	} else {
+	} else if debuglog.Enabled() {
 		proxywasm.LogDebugf("synthetic: tx %s: %s did not acknowledge with %s: %q", h.txid, h.host, h.p.cfg.AckHeader, v)
 	}
 	return types.ActionContinue

@@ -113,8 +113,36 @@ var dependencyPatches = []dependencyPatch{
 				Old:  "\tcurrentHost = host\n",
 				New:  "\tcurrentHost = host.(abiHost) // laneway Wasm build: only the ABI glue's host exists here.\n",
 			},
+			// The SDK formats and sends every trace/debug line, whatever Envoy's level; Envoy then drops it.
+			// Asking the host's level first (ABI 0.2.1 proxy_get_log_level, one call that does not re-enter
+			// Go) skips the formatting, which costs microseconds in Wasm, when nobody will read the line.
+			logGate("LogTrace(msg string) {\n", "LogLevelTrace"),
+			logGate("LogTracef(format string, args ...interface{}) {\n", "LogLevelTrace"),
+			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),
+			logGate("LogDebugf(format string, args ...interface{}) {\n", "LogLevelDebug"),
 		},
+		// DebugLogEnabled lets filter code skip building a debug line's arguments too (package
+		// filters/debuglog; natively it always answers true).
+		AddFile: "proxywasm/laneway_debuglog.go",
+		Add: []byte(`//go:build laneway_glue
+
+package proxywasm
+
+import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
+
+// LanewayDebugLogEnabled reports whether the host records debug logs (added by laneway's Wasm build).
+func LanewayDebugLogEnabled() bool { return internal.LogLevelEnabled(internal.LogLevelDebug) }
+`),
 	},
+}
+
+// logGate makes the SDK function whose signature starts with sig return early when the host drops level.
+func logGate(sig, level string) patch {
+	return patch{
+		File: "proxywasm/hostcall.go",
+		Old:  "\nfunc " + sig,
+		New:  "\nfunc " + sig + "\tif !internal.LogLevelEnabled(internal." + level + ") { // laneway Wasm build\n\t\treturn\n\t}\n",
+	}
 }
 
 // apply edits the module copy in dir.

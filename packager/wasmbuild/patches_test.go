@@ -58,6 +58,15 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 	require.NoError(t, err)
 	assert.Contains(t, string(hc), "\tcurrentHost abiHost\n", "the SDK reaches the host statically, not through an interface")
 	assert.NotContains(t, string(hc), "currentHost ProxyWasmHost")
+	calls, err := os.ReadFile(filepath.Join(build, "sdk", "proxywasm", "hostcall.go"))
+	require.NoError(t, err)
+	for _, f := range []string{"LogTrace(msg string)", "LogTracef(format string", "LogDebug(msg string)", "LogDebugf(format string"} {
+		_, body, ok := strings.Cut(string(calls), "\nfunc "+f)
+		require.True(t, ok, f)
+		assert.Contains(t, body[:strings.Index(body, "\n}\n")], "if !internal.LogLevelEnabled(", "%s asks the host's level before formatting", f)
+	}
+	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_debuglog.go"))
+	assert.NoError(t, err, "filters/debuglog's Wasm half needs proxywasm.LanewayDebugLogEnabled")
 }
 
 func TestPatchFailsLoudlyWhenTheDependencyChanged(t *testing.T) {

@@ -1,7 +1,7 @@
 //go:build laneway_glue
 
 // Package internal (copied into proxy-wasm-go-sdk v0.24.0's proxywasm/internal at Wasm build time)
-// binds the SDK's host interface and callbacks to the proxy-wasm ABI 0.2.0 with the standard Go
+// binds the SDK's host interface and callbacks to the proxy-wasm ABI 0.2.1 with the standard Go
 // toolchain's //go:wasmimport and //go:wasmexport directives.
 //
 // These files only compile inside that package: they name the SDK's unexported callbacks. The build

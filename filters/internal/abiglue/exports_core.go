@@ -5,7 +5,10 @@ package internal
 // Callbacks every module needs: the ABI marker, context creation, VM/plugin start and context deletion
 // (which frees per-stream state). Envoy calls them whatever the filter does.
 
-//go:wasmexport proxy_abi_version_0_2_0
+// ABI 0.2.1 is 0.2.0 plus proxy_get_log_level (every Envoy that loads a standard-Go module speaks it):
+// it lets debug and trace logs be skipped, formatting included, when Envoy would drop them anyway.
+//
+//go:wasmexport proxy_abi_version_0_2_1
 func exportABIVersion() {}
 
 //go:wasmexport proxy_on_context_create

@@ -11,6 +11,9 @@ import "unsafe"
 //go:wasmimport env proxy_log
 func abiLog(level uint32, msg unsafe.Pointer, msgLen uint32) uint32
 
+//go:wasmimport env proxy_get_log_level
+func abiGetLogLevel(outLevel *uint32) uint32
+
 //go:wasmimport env proxy_set_property
 func abiSetProperty(path unsafe.Pointer, pathLen uint32, val unsafe.Pointer, valLen uint32) uint32
 
@@ -138,6 +141,15 @@ func received(outData **byte, outSize *int) {
 		*outData, *outSize = (*byte)(unsafe.Pointer(uintptr(p))), int(n)
 	}
 	releaseAllocs()
+}
+
+// LogLevelEnabled reports whether the host records logs of level: it asks the host every time (one call that
+// does not re-enter Go), because Envoy's level can change at run time. If the host cannot say, it logs.
+func LogLevelEnabled(level LogLevel) bool {
+	if abiGetLogLevel(u32Slot()) != uint32(StatusOK) {
+		return true
+	}
+	return level >= LogLevel(outU32)
 }
 
 func (abiHost) ProxyLog(logLevel LogLevel, messageData *byte, messageSize int) Status {
