@@ -30,12 +30,16 @@ type vmContext struct {
 }
 
 // NewPluginContext implements types.VMContext.
-func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+func (*vmContext) NewPluginContext(uint32) types.PluginContext {
+	p := &pluginContext{}
+	p.stream.p = p
+	return p
+}
 
 // pluginContext holds the configuration and counters of one plugin (per listener direction).
 type pluginContext struct {
 	types.DefaultPluginContext
-	// stream is the one HTTP context every stream shares (see NewHttpContext).
+	// stream is the one HTTP context every stream shares; NewPluginContext points it at its plugin.
 	stream   httpContext
 	cfg      Config
 	mode     Mode // resolved mode; 0 while auto is unresolved
@@ -108,12 +112,7 @@ func (p *pluginContext) resolveOnRequest() {
 
 // NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
 // the plugin's one context: no allocation per request.
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	if p.stream.p == nil {
-		p.stream.p = p
-	}
-	return &p.stream
-}
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &p.stream }
 
 type httpContext struct {
 	types.DefaultHttpContext

@@ -52,12 +52,14 @@ type vmContext struct {
 
 // NewPluginContext implements types.VMContext.
 func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
-	return &pluginContext{callForeign: v.callForeign}
+	p := &pluginContext{callForeign: v.callForeign}
+	p.stream.p = p
+	return p
 }
 
 type pluginContext struct {
 	types.DefaultPluginContext
-	// stream is the one HTTP context every stream shares (see NewHttpContext).
+	// stream is the one HTTP context every stream shares; NewPluginContext points it at its plugin.
 	stream      httpContext
 	cfg         Config
 	configured  bool
@@ -97,12 +99,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 
 // NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
 // the plugin's one context: no allocation per request.
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	if p.stream.p == nil {
-		p.stream.p = p
-	}
-	return &p.stream
-}
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &p.stream }
 
 type httpContext struct {
 	types.DefaultHttpContext

@@ -36,11 +36,15 @@ var stepNames = map[string]int{"none": stepNone, "read": stepRead, "route": step
 
 type vmContext struct{ types.DefaultVMContext }
 
-func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+func (*vmContext) NewPluginContext(uint32) types.PluginContext {
+	p := &pluginContext{}
+	p.stream.p = p
+	return p
+}
 
 type pluginContext struct {
 	types.DefaultPluginContext
-	// stream is the one HTTP context every stream shares (see NewHttpContext).
+	// stream is the one HTTP context every stream shares; NewPluginContext points it at its plugin.
 	stream  httpContext
 	upTo    int
 	times   int
@@ -85,12 +89,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 
 // NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
 // the plugin's one context: no allocation per request.
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	if p.stream.p == nil {
-		p.stream.p = p
-	}
-	return &p.stream
-}
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &p.stream }
 
 type httpContext struct {
 	types.DefaultHttpContext
