@@ -6,6 +6,7 @@ import (
 
 	"github.com/laneway/laneway/filters/debuglog"
 	"github.com/laneway/laneway/filters/headerwrite"
+	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -129,7 +130,8 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		p.outcomes[OutcomePassed].Increment(1)
 		return types.ActionContinue
 	}
-	pairs, err := proxywasm.GetHttpRequestHeaders()
+	// The pairs alias a buffer the next request reuses; the decision is acted on before this callback ends.
+	pairs, err := reqheaders.Read()
 	if err != nil {
 		proxywasm.LogDebugf("shadowtag: cannot read request headers: %v", err)
 		p.outcomes[OutcomePassed].Increment(1)

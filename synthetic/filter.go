@@ -1,9 +1,11 @@
 package synthetic
 
 import (
+	"strings"
 	"time"
 
 	"github.com/laneway/laneway/filters/debuglog"
+	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -109,7 +111,8 @@ func (envoyHost) Principal() (string, bool) {
 // formatted (fmt costs about a microsecond per line in Wasm), and built only when Envoy records debug logs.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := h.p.cfg
-	headers, err := proxywasm.GetHttpRequestHeaders()
+	// The pairs alias a buffer the next request reuses: what the stream keeps for its response is copied.
+	headers, err := reqheaders.Read()
 	if err != nil {
 		proxywasm.LogDebugf("synthetic: cannot read request headers: %v", err)
 		return types.ActionContinue
@@ -163,7 +166,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	h.normalise(headers, &d)
 	if d.AwaitAck {
-		h.awaitAck, h.txid, h.host = true, d.ID, d.Authority
+		h.awaitAck, h.txid, h.host = true, strings.Clone(d.ID), strings.Clone(d.Authority)
 	}
 	if debuglog.Enabled() {
 		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")

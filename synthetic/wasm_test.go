@@ -219,3 +219,35 @@ func FuzzWasmFilter(f *testing.F) {
 		require.NoError(t, vm.Err())
 	})
 }
+
+// Request headers are read into memory the next request reuses (filters/reqheaders). A stream that awaits an
+// acknowledgement keeps its transaction id until its response: interleaved streams with ids of the same
+// length (so the second lands where the first was) must each be acknowledged with their own id.
+func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	rt := testenv.TestRuntime(t)
+	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{
+		PluginConfig: []byte(`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],"ack":{"required":true}}`),
+	})
+	require.NoError(t, err)
+	defer func() { _ = vm.Close(context.Background()) }()
+	ids := []string{"tx-aaaa", "tx-bbbb", "tx-cccc"}
+	var streams []*testenv.HTTPStream
+	for _, id := range ids {
+		tok, err := MintToken([]byte(testSecret), id, time.Now().Add(10*time.Minute))
+		require.NoError(t, err)
+		s := vm.NewHTTPStream()
+		require.Equal(t, testenv.ActionContinue, s.RequestHeaders(testenv.RequestHeaders("POST", "orders", "/",
+			"x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), true))
+		streams = append(streams, s)
+	}
+	acked, missing := counterValue(vm, OutcomeAcked), counterValue(vm, OutcomeAckMissing)
+	for i, s := range streams {
+		s.ResponseHeaders(testenv.Headers{{Key: ":status", Value: "200"}, {Key: DefaultAckHeader, Value: ids[i]}}, true)
+		s.Complete()
+	}
+	require.NoError(t, vm.Err())
+	assert.Equal(t, uint64(3), counterValue(vm, OutcomeAcked)-acked)
+	assert.Equal(t, uint64(0), counterValue(vm, OutcomeAckMissing)-missing)
+	assert.Empty(t, vm.LogsAt(testenv.LogWarn))
+}

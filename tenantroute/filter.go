@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/laneway/laneway/filters/headerwrite"
+	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -112,7 +113,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if !p.configured {
 		return types.ActionContinue
 	}
-	headers, err := proxywasm.GetHttpRequestHeaders()
+	// The pairs alias a buffer the next request reuses: nothing below keeps them past this callback
+	// (logRejected clones what it remembers).
+	headers, err := reqheaders.Read()
 	if err != nil {
 		proxywasm.LogDebugf("tenantroute: cannot read request headers: %v", err)
 		return types.ActionContinue

@@ -3,6 +3,7 @@ package tenantroute
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -234,4 +235,70 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// The module reads request headers into memory the next request reuses (filters/reqheaders): interleaved
+// streams, maps too large for that memory, and the log-once set (which keeps values past the callback) must
+// behave exactly as with fresh memory per request.
+func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
+	wasm := testenv.DistModule(t, "tenantroute")
+	ctx := context.Background()
+	rt := testenv.TestRuntime(t)
+	load := func(t *testing.T, config string) *testenv.VM {
+		vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(config)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = vm.Close(ctx) })
+		return vm
+	}
+	tenantOf := func(s *testenv.HTTPStream) []string { return s.Request().Headers.Values("x-laneway-tenant") }
+
+	t.Run("interleaved streams", func(t *testing.T) {
+		vm := load(t, "")
+		a, b, c := vm.NewHTTPStream(), vm.NewHTTPStream(), vm.NewHTTPStream()
+		a.RequestHeaders(toTestenv(req(hdr("baggage", "laneway-tenant=sbx-1"))), true)
+		b.RequestHeaders(toTestenv(req(hdr("x-laneway-tenant", "stale"))), true)
+		c.RequestHeaders(toTestenv(req(hdr("baggage", "laneway-tenant=sbx-2"))), true)
+		assert.Equal(t, []string{"sbx-1"}, tenantOf(a))
+		assert.Empty(t, tenantOf(b), "a baseline request loses the copied header")
+		assert.Equal(t, []string{"sbx-2"}, tenantOf(c))
+		for _, s := range []*testenv.HTTPStream{a, b, c} {
+			s.Complete()
+		}
+		require.NoError(t, vm.Err())
+	})
+
+	t.Run("maps larger than the reused memory", func(t *testing.T) {
+		vm := load(t, "")
+		big := req(hdr("x-padding", strings.Repeat("p", 80<<10)), hdr("baggage", "laneway-tenant=big"))
+		many := req(hdr("baggage", "laneway-tenant=many"))
+		for i := 0; i < 600; i++ {
+			many = append(many, hdr(fmt.Sprint("x-h", i), "v"))
+		}
+		for _, r := range []struct {
+			headers [][2]string
+			tenant  string
+		}{{req(hdr("baggage", "laneway-tenant=small")), "small"}, {big, "big"}, {many, "many"}, {req(hdr("baggage", "laneway-tenant=after")), "after"}} {
+			s := vm.NewHTTPStream()
+			require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(r.headers), true))
+			assert.Equal(t, []string{r.tenant}, tenantOf(s))
+			s.Complete()
+		}
+		require.NoError(t, vm.Err())
+	})
+
+	t.Run("values kept past the callback are copies", func(t *testing.T) {
+		vm := load(t, "")
+		// Each request shifts the value by one byte in the reused memory: a kept alias would no longer read
+		// as the value it was stored for, the log-once set would miss it, and the value would be logged again.
+		for i, v := range []string{"BAD_1", "BAD_2", "BAD_1", "BAD_2", "BAD_1"} {
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(toTestenv(req(hdr("x-pad", strings.Repeat("p", i+1)), hdr("baggage", "laneway-tenant="+v))), true)
+			s.Complete()
+		}
+		require.NoError(t, vm.Err())
+		warns := vm.LogsAt(testenv.LogWarn)
+		require.Len(t, warns, 2, "each distinct value is logged once: %q", warns)
+		assert.Contains(t, warns[0], `"BAD_1"`)
+		assert.Contains(t, warns[1], `"BAD_2"`)
+	})
 }

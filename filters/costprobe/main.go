@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/laneway/laneway/filters/headerwrite"
+	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/laneway/laneway/tenantroute"
 )
 
@@ -101,7 +102,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if p.upTo < stepRead {
 		return types.ActionContinue
 	}
-	headers, err := proxywasm.GetHttpRequestHeaders()
+	headers, err := reqheaders.Read()
 	if err != nil || p.upTo < stepRoute {
 		return types.ActionContinue
 	}

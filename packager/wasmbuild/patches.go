@@ -121,9 +121,10 @@ var dependencyPatches = []dependencyPatch{
 			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),
 			logGate("LogDebugf(format string, args ...interface{}) {\n", "LogLevelDebug"),
 		},
-		// DebugLogEnabled lets filter code skip building a debug line's arguments too (package
-		// filters/debuglog; natively it always answers true).
-		AddFile: "proxywasm/laneway_debuglog.go",
+		// Two functions filter code reaches through small packages with a native half: LanewayDebugLogEnabled
+		// lets it skip building a debug line's arguments too (filters/debuglog), and
+		// LanewayRequestHeadersScratch reads the request headers without allocating (filters/reqheaders).
+		AddFile: "proxywasm/laneway_api.go",
 		Add: []byte(`//go:build laneway_glue
 
 package proxywasm
@@ -132,6 +133,16 @@ import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
 
 // LanewayDebugLogEnabled reports whether the host records debug logs (added by laneway's Wasm build).
 func LanewayDebugLogEnabled() bool { return internal.LogLevelEnabled(internal.LogLevelDebug) }
+
+// LanewayRequestHeadersScratch returns the request's header pairs with strings valid until its next call
+// (added by laneway's Wasm build; see the glue's ReadHeaderMapScratch).
+func LanewayRequestHeadersScratch() ([][2]string, error) {
+	pairs, st, err := internal.ReadHeaderMapScratch(internal.MapTypeHttpRequestHeaders)
+	if err != nil {
+		return nil, err
+	}
+	return pairs, internal.StatusToError(st)
+}
 `),
 	},
 }

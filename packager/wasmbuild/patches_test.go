@@ -65,8 +65,8 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 		require.True(t, ok, f)
 		assert.Contains(t, body[:strings.Index(body, "\n}\n")], "if !internal.LogLevelEnabled(", "%s asks the host's level before formatting", f)
 	}
-	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_debuglog.go"))
-	assert.NoError(t, err, "filters/debuglog's Wasm half needs proxywasm.LanewayDebugLogEnabled")
+	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_api.go"))
+	assert.NoError(t, err, "filters/debuglog and filters/reqheaders need proxywasm's LanewayDebugLogEnabled and LanewayRequestHeadersScratch")
 }
 
 func TestPatchFailsLoudlyWhenTheDependencyChanged(t *testing.T) {

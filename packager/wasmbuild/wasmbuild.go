@@ -273,6 +273,9 @@ func addGlue(root, sdk string) error {
 		return errors.New("no ABI glue found in filters/internal/abiglue")
 	}
 	for _, g := range glue {
+		if strings.HasSuffix(g, "_test.go") {
+			continue
+		}
 		if err := copyFile(g, filepath.Join(sdk, "proxywasm", "internal", "laneway_"+filepath.Base(g))); err != nil {
 			return err
 		}

@@ -15,6 +15,12 @@ func exportOnMemoryAllocate(size uint32) uint32 {
 	if size == 0 {
 		return uint32(uintptrOf(&allocOne[0]))
 	}
+	if scratchWanted {
+		scratchWanted = false
+		if b := scratchAlloc(size); b != nil {
+			return uint32(uintptrOf(b))
+		}
+	}
 	buf := make([]byte, size)
 	allocKeep = append(allocKeep, buf)
 	return uint32(uintptrOf(&buf[0]))

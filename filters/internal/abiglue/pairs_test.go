@@ -1,0 +1,107 @@
+package internal
+
+import (
+	"encoding/binary"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// serialize lays pairs out as the proxy-wasm ABI does (what Envoy and testenv send).
+func serialize(pairs [][2]string) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
+	for _, p := range pairs {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[0])))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		b = append(append(append(append(b, p[0]...), 0), p[1]...), 0)
+	}
+	return b
+}
+
+func TestDeserializeIntoReadsWhatTheHostSerialized(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		pairs [][2]string
+	}{
+		{"empty map", [][2]string{}},
+		{"one pair", [][2]string{{":path", "/"}}},
+		{"repeats and empty values", [][2]string{{"baggage", "a=1"}, {"baggage", ""}, {"", "x"}, {"k", "v\x00w"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := deserializeInto(nil, serialize(tt.pairs))
+			require.NoError(t, err)
+			assert.Equal(t, len(tt.pairs), len(got))
+			for i := range tt.pairs {
+				assert.Equal(t, tt.pairs[i], got[i])
+			}
+		})
+	}
+}
+
+func TestDeserializeIntoRejectsMalformedData(t *testing.T) {
+	good := serialize([][2]string{{"baggage", "laneway-tenant=sbx-1"}, {":path", "/"}})
+	huge := binary.LittleEndian.AppendUint32(nil, 1<<31)
+	hugeKey := serialize([][2]string{{"k", "v"}})
+	binary.LittleEndian.PutUint32(hugeKey[4:], 0xffffffff)
+	for _, tt := range []struct {
+		name string
+		b    []byte
+	}{
+		{"shorter than the count", good[:3]},
+		{"count beyond the data", huge},
+		{"sizes cut off", good[:10]},
+		{"last value cut off", good[:len(good)-3]},
+		{"missing final NUL", good[:len(good)-1]},
+		{"key length past the end", hugeKey},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := deserializeInto(nil, tt.b)
+			assert.ErrorIs(t, err, errMalformedMap)
+			assert.Nil(t, got)
+		})
+	}
+}
+
+func TestDeserializeIntoReusesTheSliceWithoutAllocating(t *testing.T) {
+	b := serialize([][2]string{{":method", "GET"}, {":path", "/"}, {"baggage", "laneway-tenant=sbx-1"}})
+	dst := make([][2]string, 0, 8)
+	allocs := testing.AllocsPerRun(100, func() {
+		var err error
+		dst, err = deserializeInto(dst[:0], b)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, "sbx-1", dst[2][1][len("laneway-tenant="):])
+}
+
+// FuzzDeserializeInto: any bytes give pairs or errMalformedMap, never a panic, and every string lies inside
+// the input; a serialized map reads back unchanged.
+func FuzzDeserializeInto(f *testing.F) {
+	f.Add(serialize([][2]string{{"baggage", "laneway-tenant=sbx-1"}}), "k", "v")
+	f.Add([]byte{1, 0, 0, 0}, "", "")
+	f.Fuzz(func(t *testing.T, b []byte, k, v string) {
+		got, err := deserializeInto(nil, b)
+		if err != nil {
+			require.ErrorIs(t, err, errMalformedMap)
+		}
+		lo := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		for _, p := range got {
+			for _, s := range p {
+				if len(s) > 0 {
+					at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+					require.True(t, at >= lo && at+uintptr(len(s)) <= lo+uintptr(len(b)), "a string points outside the input")
+				}
+			}
+		}
+		want := [][2]string{{k, v}, {v, k}}
+		got, err = deserializeInto(nil, serialize(want))
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	})
+}

@@ -1,0 +1,66 @@
+//go:build laneway_glue
+
+package internal
+
+import "unsafe"
+
+// A scratch read returns a header map without allocating: the host copies the serialized map into a buffer
+// the glue reuses, and the pairs land in a reused slice whose strings alias that buffer. Both are overwritten
+// by the next scratch read, so a caller must copy whatever it keeps past its callback. This is what lets a
+// stateless filter read every request header with zero allocations (the SDK's read makes two per request:
+// the buffer and the [][2]string), which also keeps Go's GC from ever running in the steady state.
+const (
+	// scratchMaxBytes bounds the buffer kept between reads; a larger map gets a buffer of its own that the
+	// GC frees, so one huge request does not pin its size for the life of the VM.
+	scratchMaxBytes = 64 << 10
+	// scratchMaxPairs bounds the pair slice kept between reads, likewise.
+	scratchMaxPairs = 512
+)
+
+var (
+	scratchBuf   []byte
+	scratchPairs [][2]string
+	// scratchWanted is set during a scratch read's host call: the allocation the host asks for then comes
+	// from scratchBuf (see exportOnMemoryAllocate).
+	scratchWanted bool
+)
+
+// scratchAlloc returns the buffer for a scratch read of size bytes, nil when size exceeds scratchMaxBytes.
+func scratchAlloc(size uint32) *byte {
+	if size > scratchMaxBytes {
+		return nil
+	}
+	if uint32(cap(scratchBuf)) < size {
+		n := max(size, 1024, uint32(cap(scratchBuf))*2)
+		scratchBuf = make([]byte, min(n, scratchMaxBytes))
+	}
+	return &scratchBuf[:size][0]
+}
+
+// ReadHeaderMapScratch returns the pairs of a header map with no allocation in the steady state. The strings
+// are valid until the next ReadHeaderMapScratch: copy what must outlive the current callback. A status other
+// than OK comes with nil pairs; malformed data from the host is an error, never a panic.
+func ReadHeaderMapScratch(mapType MapType) ([][2]string, Status, error) {
+	op, ol := bytesSlots()
+	scratchWanted = true
+	st := Status(abiGetHeaderMapPairs(uint32(mapType), op, ol))
+	scratchWanted = false
+	p, n := outPtr, outLen
+	// A map larger than scratchMaxBytes came in a buffer held by allocKeep: the pairs' strings keep it alive
+	// once they alias it, so the reference can go now (as in received).
+	defer releaseAllocs()
+	if st != StatusOK {
+		return nil, st, nil
+	}
+	if p == 0 || n == 0 {
+		return scratchPairs[:0], st, nil
+	}
+	pairs, err := deserializeInto(scratchPairs[:0], unsafe.Slice((*byte)(unsafe.Pointer(uintptr(p))), n))
+	if err != nil {
+		return nil, st, err
+	}
+	if cap(pairs) <= scratchMaxPairs {
+		scratchPairs = pairs
+	}
+	return pairs, st, nil
+}
