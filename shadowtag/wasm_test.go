@@ -189,3 +189,36 @@ func TestDebugLinesAreSkippedBelowTheHostLogLevel(t *testing.T) {
 		})
 	}
 }
+
+// An ordinary request (most traffic is not mirrored) allocates nothing inside the VM, so Go's GC never starts
+// in the steady state. Every GC cycle reads the clock (clock_time_get) and nothing else on this path does;
+// 200,000 requests would start the GC several times over if each allocated even ~20 bytes.
+func TestWasmOrdinaryRequestsDoNotStartTheGC(t *testing.T) {
+	wasm := testenv.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	rt := testenv.TestRuntime(t)
+	request := testenv.RequestHeaders("GET", "orders.shop.svc.cluster.local:8080", "/api/orders/42",
+		"user-agent", "Go-http-client/1.1", "accept", "application/json", "baggage", "userid=42")
+	for _, mode := range []string{"inbound", "outbound"} {
+		t.Run(mode, func(t *testing.T) {
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + mode + `"}`), LogLevel: testenv.LogInfo})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = vm.Close(ctx) })
+			run := func(n int) {
+				for i := 0; i < n; i++ {
+					s := vm.NewHTTPStream()
+					require.Equal(t, testenv.ActionContinue, s.RequestHeaders(request, true))
+					s.Complete()
+				}
+			}
+			run(1000)
+			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
+			run(200_000)
+			require.NoError(t, vm.Err())
+			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
+			m, ok := vm.Metric(MetricPrefix + "passed_total")
+			require.True(t, ok)
+			assert.GreaterOrEqual(t, m.Value, int64(201_000), "the requests were decided")
+		})
+	}
+}
