@@ -116,6 +116,19 @@ var dependencyPatches = []dependencyPatch{
 			// The SDK formats and sends every trace/debug line, whatever Envoy's level; Envoy then drops it.
 			// Asking the host's level first (ABI 0.2.1 proxy_get_log_level, one call that does not re-enter
 			// Go) skips the formatting, which costs microseconds in Wasm, when nobody will read the line.
+			// Header maps sent to the host are serialized into one reused buffer instead of a fresh one per
+			// call, where the host copies them during the call and does not call back into Go meanwhile.
+			// DispatchHttpCall keeps the SDK's own (it serializes two maps for one call).
+			{
+				File: "proxywasm/hostcall.go",
+				Old:  "gRPCStatus int32) error {\n\tshs := internal.SerializeMap(headers)\n",
+				New:  "gRPCStatus int32) error {\n\tshs := internal.SerializeMapReused(headers) // laneway Wasm build\n",
+			},
+			{
+				File: "proxywasm/hostcall.go",
+				Old:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMap(headers)\n",
+				New:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMapReused(headers) // laneway Wasm build\n",
+			},
 			logGate("LogTrace(msg string) {\n", "LogLevelTrace"),
 			logGate("LogTracef(format string, args ...interface{}) {\n", "LogLevelTrace"),
 			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),

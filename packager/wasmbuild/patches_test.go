@@ -65,6 +65,11 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 		require.True(t, ok, f)
 		assert.Contains(t, body[:strings.Index(body, "\n}\n")], "if !internal.LogLevelEnabled(", "%s asks the host's level before formatting", f)
 	}
+	for _, f := range []string{"SendHttpResponse(", "setMap("} {
+		_, body, ok := strings.Cut(string(calls), "\nfunc "+f)
+		require.True(t, ok, f)
+		assert.Contains(t, body[:strings.Index(body, "\n}\n")], "internal.SerializeMapReused(headers)", "%s serializes into the reused buffer", f)
+	}
 	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_api.go"))
 	assert.NoError(t, err, "filters/debuglog and filters/reqheaders need proxywasm's LanewayDebugLogEnabled and LanewayRequestHeadersScratch")
 }

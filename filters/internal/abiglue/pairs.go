@@ -38,3 +38,20 @@ func deserializeInto(dst [][2]string, b []byte) ([][2]string, error) {
 	}
 	return dst, nil
 }
+
+// serializeInto lays pairs out in dst's storage as the ABI expects (the layout deserializeInto reads) and
+// returns the bytes, at least the 4-byte count even for no pairs.
+func serializeInto(dst []byte, pairs [][2]string) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst[:0], uint32(len(pairs)))
+	for _, p := range pairs {
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(p[0])))
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		dst = append(dst, p[0]...)
+		dst = append(dst, 0)
+		dst = append(dst, p[1]...)
+		dst = append(dst, 0)
+	}
+	return dst
+}

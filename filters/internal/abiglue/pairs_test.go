@@ -42,6 +42,19 @@ func TestDeserializeIntoReadsWhatTheHostSerialized(t *testing.T) {
 	}
 }
 
+func TestSerializeIntoLaysPairsOutAsTheABIDoes(t *testing.T) {
+	buf := make([]byte, 0, 64)
+	for _, pairs := range [][][2]string{nil, {{":status", "403"}}, {{"a", ""}, {"", "b"}, {"content-type", "text/plain"}}} {
+		got := serializeInto(buf, pairs)
+		assert.Equal(t, serialize(pairs), got)
+		back, err := deserializeInto(nil, got)
+		require.NoError(t, err)
+		assert.Equal(t, len(pairs), len(back))
+	}
+	pairs := [][2]string{{":status", "403"}, {"content-type", "text/plain"}}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { buf = serializeInto(buf, pairs) }), "a large enough buffer is reused")
+}
+
 func TestDeserializeIntoRejectsMalformedData(t *testing.T) {
 	good := serialize([][2]string{{"baggage", "laneway-tenant=sbx-1"}, {":path", "/"}})
 	huge := binary.LittleEndian.AppendUint32(nil, 1<<31)
@@ -100,6 +113,7 @@ func FuzzDeserializeInto(f *testing.F) {
 			}
 		}
 		want := [][2]string{{k, v}, {v, k}}
+		require.Equal(t, serialize(want), serializeInto(b, want), "serializeInto lays pairs out as the ABI does, whatever its buffer held")
 		got, err = deserializeInto(nil, serialize(want))
 		require.NoError(t, err)
 		require.Equal(t, want, got)

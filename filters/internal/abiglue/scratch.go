@@ -18,6 +18,7 @@ const (
 )
 
 var (
+	serialBuf    []byte
 	scratchBuf   []byte
 	scratchPairs [][2]string
 	// scratchWanted is set during a scratch read's host call: the allocation the host asks for then comes
@@ -63,4 +64,16 @@ func ReadHeaderMapScratch(mapType MapType) ([][2]string, Status, error) {
 		scratchPairs = pairs
 	}
 	return pairs, st, nil
+}
+
+// SerializeMapReused serializes pairs into a buffer the next call reuses, for host calls that copy their
+// arguments before returning and never call back into Go meanwhile (set_header_map_pairs and
+// send_local_response: Envoy sends a local reply after the callback returns). Buffers larger than
+// scratchMaxBytes are not kept.
+func SerializeMapReused(pairs [][2]string) []byte {
+	b := serializeInto(serialBuf, pairs)
+	if cap(b) <= scratchMaxBytes {
+		serialBuf = b
+	}
+	return b
 }
