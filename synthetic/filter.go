@@ -47,7 +47,12 @@ type pluginContext struct {
 	cfg       *Config
 	m         counters
 	warnedAck bool
+	// free holds released stream contexts for reuse (see LanewayRelease), at most maxFreeContexts.
+	free []*httpContext
 }
+
+// maxFreeContexts bounds the contexts kept for reuse: about the streams one worker has open at once.
+const maxFreeContexts = 1024
 
 // OnPluginStart parses the configuration; a bad one fails the plugin with a critical log naming the field.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
@@ -80,7 +85,23 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 	if p.cfg == nil {
 		return &types.DefaultHttpContext{}
 	}
+	if n := len(p.free); n > 0 {
+		h := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		return h
+	}
 	return &httpContext{p: p}
+}
+
+// LanewayRelease is called by the Wasm build's SDK after Envoy deleted the stream (nothing calls the context
+// again): it is cleared and kept for the next stream, so a stream allocates no context in the steady state.
+func (h *httpContext) LanewayRelease() {
+	p := h.p
+	*h = httpContext{p: p}
+	if len(p.free) < maxFreeContexts {
+		p.free = append(p.free, h)
+	}
 }
 
 type httpContext struct {

@@ -251,3 +251,44 @@ func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
 	assert.Equal(t, uint64(0), counterValue(vm, OutcomeAckMissing)-missing)
 	assert.Empty(t, vm.LogsAt(testenv.LogWarn))
 }
+
+// Stream contexts are reused once Envoy deleted their stream (LanewayRelease in the Wasm build's SDK), so an
+// unmarked stream allocates nothing and Go's GC never starts in the steady state (every GC cycle reads the
+// clock, and unmarked requests do not). A reused context must carry nothing over: a stream that awaited an
+// acknowledgement and ended without a response must not make the next stream count one.
+func TestWasmStreamContextsAreReusedClean(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	ctx := context.Background()
+	rt := testenv.TestRuntime(t)
+	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{
+		PluginConfig: []byte(`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],"ack":{"required":true}}`),
+		LogLevel:     testenv.LogInfo,
+	})
+	require.NoError(t, err)
+	defer func() { _ = vm.Close(ctx) }()
+	tok, err := MintToken([]byte(testSecret), "tx-gone", time.Now().Add(10*time.Minute))
+	require.NoError(t, err)
+	ok := testenv.Headers{{Key: ":status", Value: "200"}}
+
+	marked := vm.NewHTTPStream()
+	marked.RequestHeaders(testenv.RequestHeaders("POST", "orders", "/", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), true)
+	marked.Complete() // reset before any response: its context is released while awaiting an ack
+	acked, missing := counterValue(vm, OutcomeAcked), counterValue(vm, OutcomeAckMissing)
+	plain := testenv.RequestHeaders("POST", "orders", "/", "content-type", "application/json")
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(plain, true)
+			s.ResponseHeaders(ok, true)
+			s.Complete()
+		}
+	}
+	run(1000)
+	assert.Equal(t, acked, counterValue(vm, OutcomeAcked))
+	assert.Equal(t, missing, counterValue(vm, OutcomeAckMissing), "a reused context still awaited an acknowledgement")
+
+	before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
+	run(200_000)
+	require.NoError(t, vm.Err())
+	assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: an unmarked stream allocates")
+}

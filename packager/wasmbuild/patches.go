@@ -129,6 +129,15 @@ var dependencyPatches = []dependencyPatch{
 				Old:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMap(headers)\n",
 				New:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMapReused(headers) // laneway Wasm build\n",
 			},
+			// Once Envoy deleted a stream the SDK drops its HTTP context; a context that wants to be reused
+			// (it implements LanewayRelease, as synthetic's do) is told so, and its filter can hand it to the next
+			// stream instead of allocating one per stream. Nothing references the context after this point.
+			{
+				File: "proxywasm/internal/abi_callback_lifecycle.go",
+				Old:  "\t} else if _, ok = currentState.httpContexts[contextID]; ok {\n\t\tdelete(currentState.httpContexts, contextID)\n",
+				New: "\t} else if hc, found := currentState.httpContexts[contextID]; found {\n\t\tdelete(currentState.httpContexts, contextID)\n" +
+					"\t\tif r, reusable := hc.(interface{ LanewayRelease() }); reusable { // laneway Wasm build\n\t\t\tr.LanewayRelease()\n\t\t}\n",
+			},
 			logGate("LogTrace(msg string) {\n", "LogLevelTrace"),
 			logGate("LogTracef(format string, args ...interface{}) {\n", "LogLevelTrace"),
 			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),

@@ -70,6 +70,9 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 		require.True(t, ok, f)
 		assert.Contains(t, body[:strings.Index(body, "\n}\n")], "internal.SerializeMapReused(headers)", "%s serializes into the reused buffer", f)
 	}
+	life, err := os.ReadFile(filepath.Join(build, "sdk", "proxywasm", "internal", "abi_callback_lifecycle.go"))
+	require.NoError(t, err)
+	assert.Contains(t, string(life), "r.LanewayRelease()", "a deleted stream's context is offered for reuse")
 	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_api.go"))
 	assert.NoError(t, err, "filters/debuglog and filters/reqheaders need proxywasm's LanewayDebugLogEnabled and LanewayRequestHeadersScratch")
 }

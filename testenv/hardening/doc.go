@@ -15,8 +15,9 @@
 //     marker reappear. TestNastyInputs replays the worst cases (10,000 headers,
 //     a 1 MiB value, 200 baggage headers) in every plain `go test` run.
 //   - Memory (TestSoakMemoryStaysFlatOnEnvoy133): linear memory stays flat
-//     after a 50,000-request warm-up, up to 1,000,000 requests per filter (and
-//     noop), on the Envoy 1.33 profile (the one where a Go timer would be
+//     across 1,000,000 requests per filter (and noop) after a warm-up that
+//     lasts until memory has not grown for 50,000 requests (at least 50,000
+//     requests), on the Envoy 1.33 profile (the one where a Go timer would be
 //     fatal). That takes about 5-25 s per filter on 2 cores, so it is the
 //     default; LANEWAY_SOAK_REQUESTS=n runs n requests instead.
 //   - Concurrency (TestHammer...): one VM per filter plus two more of each,

@@ -11,21 +11,27 @@ import (
 	"github.com/laneway/laneway/testenv"
 )
 
-// Soak sizes: the warm-up lets the Go heap reach its working size; after it the
-// guest's linear memory must not grow at all. Measured: linear memory grows in
-// steps to about 8 MiB (the Go runtime's minimum heap goal plus the module)
-// and the last step comes at request ~12,000 (shadowtag) to ~23,000
-// (tenantroute); after that it stays flat through 3,000,000 requests. So the
-// warm-up is 50,000 requests, not 10,000, and the check allows one late 64 KiB step (GC pacing), which
-// bounds any leak far below a byte per request.
+// Soak sizes: the warm-up lets the Go heap reach its working size; after it the guest's linear memory must
+// not grow. Linear memory grows in steps to about 8 MiB (the Go runtime's minimum heap goal plus the module),
+// and how many requests that takes depends on how much a request allocates: the heap settles after a number
+// of GC cycles, and a filter that allocates less per request reaches them later (measured: the last step at
+// request ~12,000 for shadowtag and ~23,000 for tenantroute when they allocated per request; ~150,000 for
+// synthetic's marked path once its stream contexts were reused; never for paths that allocate nothing). So
+// the warm-up runs until memory has not grown for settleWindow requests (at least soakWarmup, and a filter
+// that has not settled after maxWarmup fails: that is growth without bound). The soak proper then sends
+// soakRequests more, and allows one late 64 KiB step (GC pacing), which bounds any leak far below a byte
+// per request.
 const (
 	wasmPage     = 65536
+	runtimeStep  = 8 * wasmPage
 	soakWarmup   = 50_000
+	settleWindow = 50_000
+	maxWarmup    = 1_000_000
 	soakRequests = 1_000_000
 )
 
-// soakTotal is the number of requests per filter: 1,000,000 (about 5-25 s per
-// filter on a 2-core machine), or LANEWAY_SOAK_REQUESTS when set to a number.
+// soakTotal is the number of requests per filter after the warm-up: 1,000,000 (about 5-25 s per filter on a
+// 2-core machine), or LANEWAY_SOAK_REQUESTS when set to a number.
 func soakTotal(t *testing.T) int {
 	if s := os.Getenv("LANEWAY_SOAK_REQUESTS"); s != "" {
 		var n int
@@ -33,16 +39,31 @@ func soakTotal(t *testing.T) int {
 			require.True(t, c >= '0' && c <= '9', "LANEWAY_SOAK_REQUESTS must be a number, got %q", s)
 			n = n*10 + int(c-'0')
 		}
-		require.Greater(t, n, soakWarmup, "LANEWAY_SOAK_REQUESTS must exceed the %d warm-up requests", soakWarmup)
+		require.Positive(t, n, "LANEWAY_SOAK_REQUESTS must be positive")
 		return n
 	}
 	return soakRequests
 }
 
+// warmUp sends h until linear memory has not grown for settleWindow requests in a row, at least soakWarmup
+// requests in all; it fails the test if memory still grows after maxWarmup. It returns the requests sent.
+func warmUp(t *testing.T, vm *testenv.VM, h testenv.Headers) int {
+	sent, lastGrowth, size := 0, 0, vm.MemorySize()
+	for sent < soakWarmup || sent-lastGrowth < settleWindow {
+		require.Less(t, sent, maxWarmup, "linear memory still grows after %d requests (%d bytes)", sent, size)
+		send(vm, h)
+		sent++
+		if m := vm.MemorySize(); m != size {
+			size, lastGrowth = m, sent
+		}
+	}
+	return sent
+}
+
 // TestSoakMemoryStaysFlatOnEnvoy133 runs a realistic request through each
 // filter (and noop) a million times on the Envoy 1.33 profile, where a Go
 // timer would make the VM die at a GC, and proves linear memory does not grow
-// after warm-up by more than one 64 KiB page.
+// after warm-up (beyond one 64 KiB page or one early step of the Go runtime's own).
 func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 	total := soakTotal(t)
 	rt := testenv.TestRuntime(t)
@@ -71,30 +92,46 @@ func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			vm := load(t, rt, testenv.DistModule(t, c.p.module), c.p, testenv.Envoy133)
-			for i := 0; i < soakWarmup; i++ {
-				send(vm, c.req)
-			}
+			warm := warmUp(t, vm, c.req)
 			require.NoError(t, vm.Err())
 			require.True(t, c.forwarded(send(vm, c.req)), "the soak request takes the intended path")
 			before := vm.MemorySize()
-			start := time.Now()
-			for i := soakWarmup + 1; i < total; i++ {
+			size, lastGrowth, steps, sent := before, -1, 0, 0
+			soak := func() {
 				send(vm, c.req)
+				if m := vm.MemorySize(); m != size {
+					size, lastGrowth, steps = m, sent, steps+1
+				}
+				sent++
+			}
+			start := time.Now()
+			for sent < total {
+				soak()
 			}
 			elapsed := time.Since(start)
+			// A leak grows memory a page at a time for as long as requests run. What is allowed: one page in
+			// all (GC pacing moves the heap goal; seen once for tenantroute at ~1,000,000 requests), or growth
+			// of at most runtimeStep followed by at least total/2 requests of flat memory: the Go 1.26 GC
+			// allocates its span-queue ring (~320 KiB) the first time a mark phase overflows its local queue,
+			// which can come hundreds of thousands of requests in (seen for synthetic between ~90,000 and
+			// ~330,000). When that step comes late, the soak goes on until memory has been flat for total/2
+			// requests. Either way a leak of more than 65536/(total/2) bytes per request (0.13 B for the
+			// default run) fails.
+			for size-before > wasmPage && size-before <= runtimeStep && sent-lastGrowth-1 < total/2 {
+				soak()
+			}
 			require.NoError(t, vm.Err(), "the VM must survive the soak (a timer would make a GC fatal here)")
 			assert.True(t, c.forwarded(send(vm, c.req)), "still takes the intended path at the end")
 			after := vm.MemorySize()
-			n := total - soakWarmup
-			t.Logf("%s: %d requests after %d warm-up: memory %d -> %d bytes, %.0f requests/s (%s/request)",
-				c.p.module, n, soakWarmup, before, after, float64(n)/elapsed.Seconds(), elapsed/time.Duration(n))
-			// The Go heap's goal moves with GC pacing, so one late 64 KiB growth step can happen without a
-			// leak (seen once for tenantroute at ~1,000,000 requests). One page over n requests bounds any
-			// leak to under 65536/n bytes per request (0.07 B for the default run); a real per-request
-			// leak of even one byte would grow memory by ~1 MB.
-			assert.LessOrEqual(t, after-before, uint32(wasmPage),
-				"linear memory grew by more than one page during the soak: %d -> %d bytes", before, after)
-			t.Logf("leak bound: under %.3f bytes per request", float64(wasmPage)/float64(n))
+			n := total
+			t.Logf("%s: %d requests after %d warm-up: memory %d -> %d bytes (%d growth steps, last at request %d), %.0f requests/s (%s/request)",
+				c.p.module, sent, warm, before, after, steps, lastGrowth, float64(n)/elapsed.Seconds(), elapsed/time.Duration(n))
+			if after-before > wasmPage {
+				assert.LessOrEqual(t, after-before, uint32(runtimeStep), "linear memory grew during the soak: %d -> %d bytes in %d steps, the last at request %d of %d",
+					before, after, steps, lastGrowth, sent)
+				assert.GreaterOrEqual(t, sent-lastGrowth-1, total/2, "memory grew by %d bytes and was not flat afterwards", after-before)
+			}
+			t.Logf("leak bound: under %.3f bytes per request", float64(wasmPage)/float64(n/2))
 		})
 	}
 }
