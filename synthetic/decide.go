@@ -43,7 +43,8 @@ func (a Action) String() string {
 
 // Host gives Decide the facts that cost host calls; Decide asks only when a marked request needs them.
 type Host interface {
-	// Principal returns the downstream peer identity, if any.
+	// Principal returns the downstream peer identity, if any; the string may be valid only until the next
+	// host call, so Decide uses it at once and keeps nothing of it.
 	Principal() (string, bool)
 	// Now returns the current time (for token expiry).
 	Now() time.Time

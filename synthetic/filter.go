@@ -3,8 +3,10 @@ package synthetic
 import (
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/laneway/laneway/filters/debuglog"
+	"github.com/laneway/laneway/filters/hostprop"
 	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -25,9 +27,9 @@ const (
 func MetricName(outcome string) string { return "laneway_synthetic_" + outcome + "_total" }
 
 // principalProperties are read, in order, for the downstream peer identity.
-var principalProperties = [][]string{
-	{"connection", "uri_san_peer_certificate"},
-	{"source", "principal"},
+var principalProperties = []hostprop.Path{
+	hostprop.New("connection", "uri_san_peer_certificate"),
+	hostprop.New("source", "principal"),
 }
 
 // NewVMContext returns the VM context the wasm main registers.
@@ -118,11 +120,12 @@ type envoyHost struct{}
 // Now implements Host; each call costs host calls (clock_time_get), so Decide asks only for tokens.
 func (envoyHost) Now() time.Time { return time.Now() }
 
-// Principal implements Host.
+// Principal implements Host. The string shares the bytes hostprop.Read returned, which the next property read
+// overwrites: Decide only compares it, at once.
 func (envoyHost) Principal() (string, bool) {
 	for _, path := range principalProperties {
-		if v, err := proxywasm.GetProperty(path); err == nil && len(v) > 0 {
-			return string(v), true
+		if v, err := path.Read(); err == nil && len(v) > 0 {
+			return unsafe.String(&v[0], len(v)), true
 		}
 	}
 	return "", false

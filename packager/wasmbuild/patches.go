@@ -143,9 +143,10 @@ var dependencyPatches = []dependencyPatch{
 			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),
 			logGate("LogDebugf(format string, args ...interface{}) {\n", "LogLevelDebug"),
 		},
-		// Two functions filter code reaches through small packages with a native half: LanewayDebugLogEnabled
-		// lets it skip building a debug line's arguments too (filters/debuglog), and
-		// LanewayRequestHeadersScratch reads the request headers without allocating (filters/reqheaders).
+		// Functions filter code reaches through small packages with a native half: LanewayDebugLogEnabled lets
+		// it skip building a debug line's arguments too (filters/debuglog), LanewayRequestHeadersScratch reads
+		// the request headers without allocating (filters/reqheaders), and LanewayGetPropertyScratch a property
+		// (filters/hostprop).
 		AddFile: "proxywasm/laneway_api.go",
 		Add: []byte(`//go:build laneway_glue
 
@@ -164,6 +165,13 @@ func LanewayRequestHeadersScratch() ([][2]string, error) {
 		return nil, err
 	}
 	return pairs, internal.StatusToError(st)
+}
+
+// LanewayGetPropertyScratch reads the property at an already serialized path (each segment followed by a NUL)
+// into memory its next call reuses (added by laneway's Wasm build; see the glue's ReadPropertyScratch).
+func LanewayGetPropertyScratch(serializedPath []byte) ([]byte, error) {
+	v, st := internal.ReadPropertyScratch(serializedPath)
+	return v, internal.StatusToError(st)
 }
 `),
 	},

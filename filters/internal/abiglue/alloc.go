@@ -15,9 +15,9 @@ func exportOnMemoryAllocate(size uint32) uint32 {
 	if size == 0 {
 		return uint32(uintptrOf(&allocOne[0]))
 	}
-	if scratchWanted {
-		scratchWanted = false
-		if b := scratchAlloc(size); b != nil {
+	if into := scratchInto; into != nil {
+		scratchInto = nil
+		if b := scratchAlloc(into, size); b != nil {
 			return uint32(uintptrOf(b))
 		}
 	}

@@ -19,23 +19,24 @@ const (
 
 var (
 	serialBuf    []byte
-	scratchBuf   []byte
+	scratchBuf   []byte // request header maps
+	propBuf      []byte // property values, apart so that reading one does not overwrite the headers
 	scratchPairs [][2]string
-	// scratchWanted is set during a scratch read's host call: the allocation the host asks for then comes
-	// from scratchBuf (see exportOnMemoryAllocate).
-	scratchWanted bool
+	// scratchInto is set during a scratch read's host call: the allocation the host asks for then comes from
+	// that buffer (see exportOnMemoryAllocate).
+	scratchInto *[]byte
 )
 
-// scratchAlloc returns the buffer for a scratch read of size bytes, nil when size exceeds scratchMaxBytes.
-func scratchAlloc(size uint32) *byte {
+// scratchAlloc returns room for size bytes in *buf, growing it, or nil when size exceeds scratchMaxBytes.
+func scratchAlloc(buf *[]byte, size uint32) *byte {
 	if size > scratchMaxBytes {
 		return nil
 	}
-	if uint32(cap(scratchBuf)) < size {
-		n := max(size, 1024, uint32(cap(scratchBuf))*2)
-		scratchBuf = make([]byte, min(n, scratchMaxBytes))
+	if uint32(cap(*buf)) < size {
+		n := max(size, 256, uint32(cap(*buf))*2)
+		*buf = make([]byte, min(n, scratchMaxBytes))
 	}
-	return &scratchBuf[:size][0]
+	return &(*buf)[:size][0]
 }
 
 // ReadHeaderMapScratch returns the pairs of a header map with no allocation in the steady state. The strings
@@ -43,9 +44,9 @@ func scratchAlloc(size uint32) *byte {
 // than OK comes with nil pairs; malformed data from the host is an error, never a panic.
 func ReadHeaderMapScratch(mapType MapType) ([][2]string, Status, error) {
 	op, ol := bytesSlots()
-	scratchWanted = true
+	scratchInto = &scratchBuf
 	st := Status(abiGetHeaderMapPairs(uint32(mapType), op, ol))
-	scratchWanted = false
+	scratchInto = nil
 	p, n := outPtr, outLen
 	// A map larger than scratchMaxBytes came in a buffer held by allocKeep: the pairs' strings keep it alive
 	// once they alias it, so the reference can go now (as in received).
@@ -76,4 +77,26 @@ func SerializeMapReused(pairs [][2]string) []byte {
 		serialBuf = b
 	}
 	return b
+}
+
+// ReadPropertyScratch returns a property's value (path serialized as NUL-terminated segments) with no
+// allocation in the steady state; the bytes are valid until the next ReadPropertyScratch. A status other than
+// OK comes with nil.
+func ReadPropertyScratch(path []byte) ([]byte, Status) {
+	if len(path) == 0 {
+		return nil, StatusBadArgument
+	}
+	op, ol := bytesSlots()
+	scratchInto = &propBuf
+	st := Status(abiGetProperty(ptr(&path[0]), uint32(len(path)), op, ol))
+	scratchInto = nil
+	p, n := outPtr, outLen
+	defer releaseAllocs() // a value over scratchMaxBytes came in a buffer of its own (see ReadHeaderMapScratch)
+	if st != StatusOK {
+		return nil, st
+	}
+	if p == 0 || n == 0 {
+		return nil, st
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(uintptr(p))), n), st
 }
