@@ -340,7 +340,11 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 // ApplyEdits returns pairs with edits applied: a set header takes the position of
 // its first occurrence (or goes last), removed and repeated occurrences are dropped.
 func ApplyEdits(pairs [][2]string, edits []Edit) [][2]string {
-	out := make([][2]string, 0, len(pairs)+len(edits))
+	return AppendEdited(make([][2]string, 0, len(pairs)+len(edits)), pairs, edits)
+}
+
+// AppendEdited is ApplyEdits appending to out (whose storage a caller may reuse for every request).
+func AppendEdited(out, pairs [][2]string, edits []Edit) [][2]string {
 	var done [maxEdits]bool
 	for _, p := range pairs {
 		keep := true

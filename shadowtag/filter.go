@@ -49,7 +49,12 @@ type pluginContext struct {
 	outcomes [numOutcomes]proxywasm.MetricCounter
 	// noClearRouteCache is set once the host said it has no clear_route_cache.
 	noClearRouteCache bool
+	// edited is reused by every whole-map write: the host copies the map during the call.
+	edited [][2]string
 }
+
+// maxKeptPairs bounds the capacity of edited kept between requests.
+const maxKeptPairs = 512
 
 // OnPluginStart validates the configuration; a bad one fails the plugin with a critical log.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
@@ -145,7 +150,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		return p.suppress(&d)
 	}
 	if edits := d.Edits(); len(edits) > 0 {
-		if err := writeEdits(pairs, edits); err != nil && d.Outcome == OutcomeRerouted {
+		if err := p.writeEdits(pairs, edits); err != nil && d.Outcome == OutcomeRerouted {
 			// Without the reroute header the write would reach the real collaborator.
 			proxywasm.LogDebugf("shadowtag: reroute header not set (%v); suppressing", err)
 			return p.suppress(&d)
@@ -163,7 +168,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 
 // writeEdits applies edits to the request: one whole-map write, or single edits where Envoy
 // would read the whole map as empty (more than 1024 headers or 1 MiB).
-func writeEdits(pairs [][2]string, edits []Edit) error {
+func (p *pluginContext) writeEdits(pairs [][2]string, edits []Edit) error {
 	var arr [maxEdits]headerwrite.Edit
 	hw := arr[:0]
 	for _, e := range edits {
@@ -173,7 +178,12 @@ func writeEdits(pairs [][2]string, edits []Edit) error {
 		}
 		hw = append(hw, headerwrite.Edit{Kind: op, Name: e.Name, Value: e.Value})
 	}
-	_, err := headerwrite.Write(ApplyEdits(pairs, edits), hw)
+	p.edited = AppendEdited(p.edited[:0], pairs, edits)
+	_, err := headerwrite.Write(p.edited, hw)
+	clear(p.edited) // keep no request's strings alive until the next write
+	if cap(p.edited) > maxKeptPairs {
+		p.edited = nil // a flood of headers does not pin its size for the life of the VM
+	}
 	return err
 }
 
