@@ -120,6 +120,12 @@ func TestApplyEditsKeepsOrderAndCollapsesRepeats(t *testing.T) {
 	})
 	assert.Equal(t, [][2]string{{":authority", "a"}, {"x-laneway-shadow", "1"}, {"b", "1"}, {"baggage", "laneway-shadow=1"}}, out)
 	assert.Equal(t, "0", in[1][1], "the input is not modified")
+
+	buf := make([][2]string, 0, 16)
+	buf = AppendEdited(append(buf, [2]string{"stale", "x"})[:0], in, []Edit{{Name: "b", Remove: true}})
+	assert.Equal(t, [][2]string{{":authority", "a-shadow"}, {"x-laneway-shadow", "0"}, {"x-laneway-shadow", "1"}, {"x-mirror", "1"}}, buf,
+		"AppendEdited writes from out's length, over what the reused storage held")
+	assert.Zero(t, testing.AllocsPerRun(50, func() { buf = AppendEdited(buf[:0], in, []Edit{{Name: "b", Value: "2"}}) }))
 }
 
 func TestSignalAndOutcomeNamesAreStable(t *testing.T) {
