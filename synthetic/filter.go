@@ -7,6 +7,7 @@ import (
 
 	"github.com/laneway/laneway/filters/debuglog"
 	"github.com/laneway/laneway/filters/hostprop"
+	"github.com/laneway/laneway/filters/httpctx"
 	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -37,8 +38,19 @@ func NewVMContext() types.VMContext { return &vmContext{} }
 
 type vmContext struct{ types.DefaultVMContext }
 
-// NewPluginContext implements types.VMContext.
-func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+// NewPluginContext implements types.VMContext. In the Wasm build deleted stream contexts come back through
+// httpctx and are reused (see release).
+func (*vmContext) NewPluginContext(uint32) types.PluginContext {
+	httpctx.OnDeleted(releaseContext)
+	return &pluginContext{}
+}
+
+// releaseContext receives every HTTP context of the VM once Envoy deleted its stream.
+func releaseContext(c types.HttpContext) {
+	if h, ok := c.(*httpContext); ok {
+		h.release()
+	}
+}
 
 type counters struct {
 	accepted, stripped, passed, refused, rerouted, acked, ackMissing proxywasm.MetricCounter
@@ -49,7 +61,7 @@ type pluginContext struct {
 	cfg       *Config
 	m         counters
 	warnedAck bool
-	// free holds released stream contexts for reuse (see LanewayRelease), at most maxFreeContexts.
+	// free holds released stream contexts for reuse (see release), at most maxFreeContexts.
 	free []*httpContext
 }
 
@@ -96,9 +108,10 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 	return &httpContext{p: p}
 }
 
-// LanewayRelease is called by the Wasm build's SDK after Envoy deleted the stream (nothing calls the context
-// again): it is cleared and kept for the next stream, so a stream allocates no context in the steady state.
-func (h *httpContext) LanewayRelease() {
+// release is called (through httpctx, in the Wasm build) after Envoy deleted the stream and nothing calls the
+// context again: it is cleared and kept for the next stream, so a stream allocates no context in the steady
+// state.
+func (h *httpContext) release() {
 	p := h.p
 	*h = httpContext{p: p}
 	if len(p.free) < maxFreeContexts {

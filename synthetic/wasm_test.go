@@ -252,7 +252,7 @@ func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
 	assert.Empty(t, vm.LogsAt(testenv.LogWarn))
 }
 
-// Stream contexts are reused once Envoy deleted their stream (LanewayRelease in the Wasm build's SDK), so an
+// Stream contexts are reused once Envoy deleted their stream (filters/httpctx in the Wasm build), so an
 // unmarked stream allocates nothing and Go's GC never starts in the steady state (every GC cycle reads the
 // clock, and unmarked requests do not). A reused context must carry nothing over: a stream that awaited an
 // acknowledgement and ended without a response must not make the next stream count one.

@@ -129,14 +129,15 @@ var dependencyPatches = []dependencyPatch{
 				Old:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMap(headers)\n",
 				New:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMapReused(headers) // laneway Wasm build\n",
 			},
-			// Once Envoy deleted a stream the SDK drops its HTTP context; a context that wants to be reused
-			// (it implements LanewayRelease, as synthetic's do) is told so, and its filter can hand it to the next
-			// stream instead of allocating one per stream. Nothing references the context after this point.
+			// Once Envoy deleted a stream the SDK drops its HTTP context; a filter that registered a hook
+			// (filters/httpctx, as synthetic does) gets the context back to hand to the next stream instead of
+			// allocating one per stream. Nothing references the context after this point. Filters without a
+			// hook pay one nil check per stream.
 			{
 				File: "proxywasm/internal/abi_callback_lifecycle.go",
 				Old:  "\t} else if _, ok = currentState.httpContexts[contextID]; ok {\n\t\tdelete(currentState.httpContexts, contextID)\n",
 				New: "\t} else if hc, found := currentState.httpContexts[contextID]; found {\n\t\tdelete(currentState.httpContexts, contextID)\n" +
-					"\t\tif r, reusable := hc.(interface{ LanewayRelease() }); reusable { // laneway Wasm build\n\t\t\tr.LanewayRelease()\n\t\t}\n",
+					"\t\tif httpContextDeleted != nil { // laneway Wasm build\n\t\t\thttpContextDeleted(hc)\n\t\t}\n",
 			},
 			logGate("LogTrace(msg string) {\n", "LogLevelTrace"),
 			logGate("LogTracef(format string, args ...interface{}) {\n", "LogLevelTrace"),
@@ -146,13 +147,16 @@ var dependencyPatches = []dependencyPatch{
 		// Functions filter code reaches through small packages with a native half: LanewayDebugLogEnabled lets
 		// it skip building a debug line's arguments too (filters/debuglog), LanewayRequestHeadersScratch reads
 		// the request headers without allocating (filters/reqheaders), and LanewayGetPropertyScratch a property
-		// (filters/hostprop).
+		// (filters/hostprop), and LanewayOnHTTPContextDeleted hands back deleted stream contexts (filters/httpctx).
 		AddFile: "proxywasm/laneway_api.go",
 		Add: []byte(`//go:build laneway_glue
 
 package proxywasm
 
-import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
 
 // LanewayDebugLogEnabled reports whether the host records debug logs (added by laneway's Wasm build).
 func LanewayDebugLogEnabled() bool { return internal.LogLevelEnabled(internal.LogLevelDebug) }
@@ -166,6 +170,10 @@ func LanewayRequestHeadersScratch() ([][2]string, error) {
 	}
 	return pairs, internal.StatusToError(st)
 }
+
+// LanewayOnHTTPContextDeleted registers f to receive each HTTP context once Envoy deleted its stream (added by
+// laneway's Wasm build; see filters/httpctx).
+func LanewayOnHTTPContextDeleted(f func(types.HttpContext)) { internal.SetHTTPContextDeletedHook(f) }
 
 // LanewayGetPropertyScratch reads the property at an already serialized path (each segment followed by a NUL)
 // into memory its next call reuses (added by laneway's Wasm build; see the glue's ReadPropertyScratch).

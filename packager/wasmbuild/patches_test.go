@@ -72,7 +72,7 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 	}
 	life, err := os.ReadFile(filepath.Join(build, "sdk", "proxywasm", "internal", "abi_callback_lifecycle.go"))
 	require.NoError(t, err)
-	assert.Contains(t, string(life), "r.LanewayRelease()", "a deleted stream's context is offered for reuse")
+	assert.Contains(t, string(life), "httpContextDeleted(hc)", "a deleted stream's context is offered for reuse")
 	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_api.go"))
 	assert.NoError(t, err, "filters/debuglog and filters/reqheaders need proxywasm's LanewayDebugLogEnabled and LanewayRequestHeadersScratch")
 }
