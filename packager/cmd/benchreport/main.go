@@ -62,7 +62,7 @@ func run(in io.Reader, out io.Writer, dist string) error {
 	fmt.Fprintf(out, "| machine | |\n|---|---|\n")
 	fmt.Fprintf(out, "| date | %s |\n| go | %s %s/%s |\n| cpu | %s |\n| cores | %d |\n\n",
 		time.Now().UTC().Format(time.RFC3339), runtime.Version(), runtime.GOOS, runtime.GOARCH, cpu, runtime.NumCPU())
-	fmt.Fprintf(out, "Ratios (`x-noop`, `entry-units`, `x-native`, ...) are computed inside each benchmark from baselines measured in the same process, so they hold across machines better than the absolute times.\n\n")
+	fmt.Fprintf(out, "Ratios (`x-noop`, `entry-units`, `x-native`, ...) are computed inside each benchmark from baselines measured in the same process, before and after the filter's run (the faster reading is kept, so a burst of load can only make a ratio larger), so they hold across machines better than the absolute times.\n\n")
 	if sizes := moduleSizes(dist); len(sizes) > 0 {
 		fmt.Fprintf(out, "## Module sizes\n\n| module | bytes | MiB |\n|---|---:|---:|\n")
 		for _, s := range sizes {
