@@ -23,8 +23,9 @@ test: build tools
 	$(GO) test -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
 
 ## bench: run the benchmarks and write the markdown report BENCHMARKS.md
+## (-p 1: one package's benchmarks at a time; in parallel they compete for the cores and skew the ratios)
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee dist/bench.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee dist/bench.txt
 	$(GO) run ./packager/cmd/benchreport < dist/bench.txt > BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"
 
