@@ -11,7 +11,6 @@ import (
 func TestNewSerializesEachSegmentNULTerminated(t *testing.T) {
 	p := New("connection", "uri_san_peer_certificate")
 	assert.Equal(t, []byte("connection\x00uri_san_peer_certificate\x00"), p.serialized)
-	assert.Equal(t, "connection.uri_san_peer_certificate", p.String())
 }
 
 func TestReadNatively(t *testing.T) {

@@ -14,15 +14,3 @@ func New(segments ...string) Path {
 	}
 	return p
 }
-
-// String joins the segments with dots, as Envoy's attribute names are written.
-func (p Path) String() string {
-	out := ""
-	for i, s := range p.segments {
-		if i > 0 {
-			out += "."
-		}
-		out += s
-	}
-	return out
-}

@@ -39,25 +39,35 @@ func scratchAlloc(buf *[]byte, size uint32) *byte {
 	return &(*buf)[:size][0]
 }
 
+// scratchRead makes a host call that returns bytes through the (ptr, len) out-slots, with the memory the host
+// asks for taken from *buf (see exportOnMemoryAllocate); it returns those bytes, nil when there are none.
+func scratchRead(buf *[]byte, call func(outPtr, outLen *uint32) uint32) ([]byte, Status) {
+	op, ol := bytesSlots()
+	scratchInto = buf
+	st := Status(call(op, ol))
+	scratchInto = nil
+	var data []byte
+	if st == StatusOK && outPtr != 0 && outLen != 0 {
+		data = unsafe.Slice((*byte)(unsafe.Pointer(uintptr(outPtr))), outLen)
+	}
+	// Data over scratchMaxBytes came in a buffer of its own, held by allocKeep until now: data keeps it alive
+	// from here on (as in received).
+	releaseAllocs()
+	return data, st
+}
+
 // ReadHeaderMapScratch returns the pairs of a header map with no allocation in the steady state. The strings
 // are valid until the next ReadHeaderMapScratch: copy what must outlive the current callback. A status other
 // than OK comes with nil pairs; malformed data from the host is an error, never a panic.
 func ReadHeaderMapScratch(mapType MapType) ([][2]string, Status, error) {
-	op, ol := bytesSlots()
-	scratchInto = &scratchBuf
-	st := Status(abiGetHeaderMapPairs(uint32(mapType), op, ol))
-	scratchInto = nil
-	p, n := outPtr, outLen
-	// A map larger than scratchMaxBytes came in a buffer held by allocKeep: the pairs' strings keep it alive
-	// once they alias it, so the reference can go now (as in received).
-	defer releaseAllocs()
+	data, st := scratchRead(&scratchBuf, func(op, ol *uint32) uint32 { return abiGetHeaderMapPairs(uint32(mapType), op, ol) })
 	if st != StatusOK {
 		return nil, st, nil
 	}
-	if p == 0 || n == 0 {
+	if data == nil {
 		return scratchPairs[:0], st, nil
 	}
-	pairs, err := deserializeInto(scratchPairs[:0], unsafe.Slice((*byte)(unsafe.Pointer(uintptr(p))), n))
+	pairs, err := deserializeInto(scratchPairs[:0], data)
 	if err != nil {
 		return nil, st, err
 	}
@@ -86,17 +96,5 @@ func ReadPropertyScratch(path []byte) ([]byte, Status) {
 	if len(path) == 0 {
 		return nil, StatusBadArgument
 	}
-	op, ol := bytesSlots()
-	scratchInto = &propBuf
-	st := Status(abiGetProperty(ptr(&path[0]), uint32(len(path)), op, ol))
-	scratchInto = nil
-	p, n := outPtr, outLen
-	defer releaseAllocs() // a value over scratchMaxBytes came in a buffer of its own (see ReadHeaderMapScratch)
-	if st != StatusOK {
-		return nil, st
-	}
-	if p == 0 || n == 0 {
-		return nil, st
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(uintptr(p))), n), st
+	return scratchRead(&propBuf, func(op, ol *uint32) uint32 { return abiGetProperty(ptr(&path[0]), uint32(len(path)), op, ol) })
 }
