@@ -6,6 +6,7 @@ import (
 
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/headerwrite"
+	"github.com/laneway/laneway/filters/valuebuf"
 )
 
 // Outcome is where a request goes.
@@ -123,11 +124,13 @@ type Decision struct {
 	headerFound bool
 	ot, uber    [MaxBaggageKeys]string
 	otN, uberN  [MaxBaggageKeys]int
+	// bagBuf holds the rewritten baggage header until the edits are applied (reused in Wasm).
+	bagBuf valuebuf.Buf
 }
 
 func (d *Decision) reset() {
 	edits, bag, ts := d.Edits[:0], d.bag[:0], d.ts[:0]
-	*d = Decision{Edits: edits, bag: bag, ts: ts}
+	*d = Decision{Edits: edits, bag: bag, ts: ts, bagBuf: d.bagBuf}
 }
 
 // Route decides the tenant of a request from its header pairs (names lower-case, repeats allowed).
@@ -268,24 +271,23 @@ func (c *Config) tenantHeaderEdits(d *Decision) {
 
 // carryInBaggage writes the tenant as the only tenant member of baggage, so that later hops see it.
 func (c *Config) carryInBaggage(d *Decision) {
-	base := ""
+	next := d.bagBuf.Start()
 	if len(d.bag) > 0 {
-		base, _ = baggage.RemoveKeys(d.bag, c.BaggageKeys...)
+		next, _ = baggage.AppendWithoutKeys(next, d.bag, c.BaggageKeys...)
 	}
-	next, ok := baggage.AppendMember(base, c.BaggageKeys[0], d.Tenant)
+	next, ok := baggage.AppendMemberTo(next, c.BaggageKeys[0], d.Tenant)
 	if !ok {
 		d.BaggageFull = true
-		next = base
 	}
-	d.setBaggage(next)
+	d.setBaggage(d.bagBuf.Finish(next))
 }
 
 // stripCarriers removes tenant members from baggage and the configured carriers (trust boundary, no tenant).
 func (c *Config) stripCarriers(d *Decision) {
 	if mentionsAny(d.bag, c.BaggageKeys) {
-		if next, removed := baggage.RemoveKeys(d.bag, c.BaggageKeys...); removed {
+		if next, removed := baggage.AppendWithoutKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys...); removed {
 			d.Stripped++
-			d.setBaggage(next)
+			d.setBaggage(d.bagBuf.Finish(next))
 		}
 	}
 	if c.useTracestate && mentionsAny(d.ts, c.BaggageKeys) {

@@ -286,6 +286,29 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 		require.NoError(t, vm.Err())
 	})
 
+	t.Run("rewritten baggage of one request does not bleed into the next", func(t *testing.T) {
+		// The rewritten header is built in memory the next request reuses: a long value then shorter
+		// ones, interleaved streams, and one far beyond the memory kept (a 7 KB member).
+		vm := load(t, `{"workloadTenant":"wl-1"}`)
+		long := "userid=" + strings.Repeat("x", 200) + ",session=abc"
+		huge := "pad=" + strings.Repeat("h", 7<<10)
+		a, b, c, d := vm.NewHTTPStream(), vm.NewHTTPStream(), vm.NewHTTPStream(), vm.NewHTTPStream()
+		a.RequestHeaders(toTestenv(req(hdr("baggage", long))), true)
+		b.RequestHeaders(toTestenv(req(hdr("baggage", "k=v"))), true)
+		c.RequestHeaders(toTestenv(req(hdr("baggage", huge))), true)
+		d.RequestHeaders(toTestenv(req(hdr("x-other", "1"))), true)
+		bag := func(s *testenv.HTTPStream) []string { return s.Request().Headers.Values("baggage") }
+		assert.Equal(t, []string{long + ",laneway-tenant=wl-1"}, bag(a))
+		assert.Equal(t, []string{"k=v,laneway-tenant=wl-1"}, bag(b))
+		assert.Equal(t, []string{huge + ",laneway-tenant=wl-1"}, bag(c))
+		assert.Equal(t, []string{"laneway-tenant=wl-1"}, bag(d))
+		for _, s := range []*testenv.HTTPStream{a, b, c, d} {
+			assert.Equal(t, []string{"wl-1"}, tenantOf(s))
+			s.Complete()
+		}
+		require.NoError(t, vm.Err())
+	})
+
 	t.Run("values kept past the callback are copies", func(t *testing.T) {
 		vm := load(t, "")
 		// Each request shifts the value by one byte in the reused memory: a kept alias would no longer read
@@ -315,6 +338,9 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		{"sidecar-routed", "", "userid=42,laneway-tenant=sbx-1"},
 		{"sidecar-baseline", "", "userid=42"},
 		{"gateway-allowlisted", `{"trustBoundary":true,"allow":["sbx-1"]}`, "userid=42,laneway-tenant=sbx-1"},
+		// These two rewrite the baggage header (in reused memory).
+		{"workload-injected", `{"workloadTenant":"sbx-1"}`, "userid=42"},
+		{"gateway-strips-baggage", `{"trustBoundary":true,"stripBaggage":true}`, "userid=42,laneway-tenant=evil"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
@@ -333,12 +359,19 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			run(200_000)
 			require.NoError(t, vm.Err())
 			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
-			if c.baggage != "userid=42" {
-				assert.Equal(t, []string{"sbx-1"}, func() []string {
-					s := vm.NewHTTPStream()
-					s.RequestHeaders(request, true)
-					return s.Request().Headers.Values("x-laneway-tenant")
-				}())
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(request, true)
+			switch c.name {
+			case "sidecar-baseline", "gateway-strips-baggage":
+				assert.Empty(t, s.Request().Headers.Values("x-laneway-tenant"))
+			default:
+				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("x-laneway-tenant"))
+			}
+			switch c.name {
+			case "workload-injected":
+				assert.Equal(t, []string{"userid=42,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
+			case "gateway-strips-baggage":
+				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
 			}
 		})
 	}

@@ -75,6 +75,26 @@ func BenchmarkRemoveKeysAndAppend(b *testing.B) {
 	}
 }
 
+func BenchmarkRemoveKeysAndAppendInto(b *testing.B) {
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf, sinkBool = AppendWithoutKeys(buf[:0], smallInput, "laneway-tenant")
+		buf, sinkBool = AppendMemberTo(buf, "laneway-tenant", "acme")
+	}
+}
+
+func TestAppendIntoReusedMemoryDoesNotAllocate(t *testing.T) {
+	for _, in := range [][]string{smallInput, largeInput} {
+		buf := make([]byte, 0, MaxBytes+64)
+		allocs := testing.AllocsPerRun(100, func() {
+			buf, sinkBool = AppendWithoutKeys(buf[:0], in, "laneway-tenant")
+			buf, sinkBool = AppendMemberTo(buf, "laneway-tenant", "a€")
+		})
+		assert.Zero(t, allocs, "allocations per rewrite into reused memory")
+	}
+}
+
 func TestLookupDoesNotAllocateForPlainValues(t *testing.T) {
 	for _, in := range [][]string{smallInput, largeInput} {
 		allocs := testing.AllocsPerRun(100, func() { sinkString, sinkBool = Lookup(in, "laneway-tenant") })

@@ -1,8 +1,8 @@
 package baggage
 
 import (
-	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // AppendMember returns header with `key=<percent-encoded value>` appended; false if that would break the limits or key is not a valid token.
@@ -11,36 +11,51 @@ import (
 // another value, the key becomes ambiguous (see package doc): remove it first
 // with RemoveKeys.
 func AppendMember(header, key, value string) (string, bool) {
-	if key == "" || skipToken(key, 0) != len(key) {
+	if !validKey(key) {
 		return "", false
 	}
+	buf := make([]byte, 0, len(header)+1+len(key)+1+encodedLen(value))
+	out, ok := AppendMemberTo(append(buf, header...), key, value)
+	if !ok {
+		return "", false
+	}
+	return unsafe.String(unsafe.SliceData(out), len(out)), true
+}
+
+// AppendMemberTo is AppendMember for a header held in a byte slice: it appends the member to header in place.
+//
+// On false header is returned unchanged. It lets a caller build a header in
+// memory it reuses (after AppendWithoutKeys, say) instead of allocating a string.
+func AppendMemberTo(header []byte, key, value string) ([]byte, bool) {
+	if !validKey(key) {
+		return header, false
+	}
 	n := len(key) + 1 + encodedLen(value)
-	if header != "" {
+	if len(header) > 0 {
 		n += len(header) + 1
 	}
 	if n > MaxBytes {
-		return "", false
+		return header, false
 	}
-	sc := scanner{values: []string{header}}
+	sc := scanner{values: []string{unsafe.String(unsafe.SliceData(header), len(header))}}
 	for sc.kept < MaxMembers {
 		if _, ok := sc.next(); !ok {
 			break
 		}
 	}
 	if sc.kept >= MaxMembers {
-		return "", false
+		return header, false
 	}
-	var b strings.Builder
-	b.Grow(n)
-	if header != "" {
-		b.WriteString(header)
-		b.WriteByte(',')
+	if len(header) > 0 {
+		header = append(header, ',')
 	}
-	b.WriteString(key)
-	b.WriteByte('=')
-	appendEncoded(&b, value)
-	return b.String(), true
+	header = append(header, key...)
+	header = append(header, '=')
+	return appendEncoded(header, value), true
 }
+
+// validKey reports whether key is a non-empty token, as a member's key must be.
+func validKey(key string) bool { return key != "" && skipToken(key, 0) == len(key) }
 
 // RemoveKeys returns one combined header without members whose key is listed, other members' bytes verbatim; bool = something removed.
 //
@@ -49,14 +64,25 @@ func AppendMember(header, key, value string) (string, bool) {
 // another parser might read differently passes through. An empty result with
 // true means the header should be deleted.
 func RemoveKeys(values []string, keys ...string) (string, bool) {
-	var (
-		b       strings.Builder
-		removed bool
-		total   int
-	)
+	total := 0
 	for _, v := range values {
 		total += len(v) + 1
 	}
+	out, removed := AppendWithoutKeys(make([]byte, 0, min(total, MaxBytes)), values, keys...)
+	if !removed {
+		switch len(values) {
+		case 0:
+			return "", false
+		case 1:
+			return values[0], false
+		}
+	}
+	return unsafe.String(unsafe.SliceData(out), len(out)), removed
+}
+
+// AppendWithoutKeys appends to dst the header RemoveKeys returns (written out even when nothing is removed).
+func AppendWithoutKeys(dst []byte, values []string, keys ...string) ([]byte, bool) {
+	start, removed := len(dst), false
 	sc := scanner{values: values, countRest: true}
 	for {
 		m, ok := sc.next()
@@ -67,25 +93,17 @@ func RemoveKeys(values []string, keys ...string) (string, bool) {
 			removed = true
 			continue
 		}
-		if b.Cap() == 0 {
-			b.Grow(min(total, MaxBytes))
-		} else {
-			b.WriteByte(',')
+		if len(dst) > start {
+			dst = append(dst, ',')
 		}
-		b.WriteString(m.text)
+		dst = append(dst, m.text...)
 	}
-	if sc.dropped > 0 {
-		removed = true
+	removed = removed || sc.dropped > 0
+	if !removed && len(values) == 1 {
+		// Nothing to remove from one header: forward its bytes verbatim (spacing, empty elements).
+		dst = append(dst[:start], values[0]...)
 	}
-	if !removed {
-		switch len(values) {
-		case 0:
-			return "", false
-		case 1:
-			return values[0], false
-		}
-	}
-	return b.String(), removed
+	return dst, removed
 }
 
 // listed reports whether key is one of keys.
@@ -125,36 +143,35 @@ func encodedLen(value string) int {
 
 const upperHex = "0123456789ABCDEF"
 
-// appendEncoded writes value percent-encoded: '%' and every byte that is not a
+// appendEncoded appends value percent-encoded: '%' and every byte that is not a
 // baggage-octet are escaped, invalid UTF-8 bytes become an escaped U+FFFD.
-func appendEncoded(b *strings.Builder, value string) {
+func appendEncoded(b []byte, value string) []byte {
 	for i := 0; i < len(value); {
 		c := value[i]
 		if c < utf8.RuneSelf {
 			if charClass[c]&classPlain != 0 {
-				b.WriteByte(c)
+				b = append(b, c)
 			} else {
-				writeEscaped(b, c)
+				b = appendEscaped(b, c)
 			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(value[i:])
 		if r == utf8.RuneError && size == 1 {
-			b.WriteString("%EF%BF%BD")
+			b = append(b, "%EF%BF%BD"...)
 		} else {
-			for _, c := range []byte(value[i : i+size]) {
-				writeEscaped(b, c)
+			for j := i; j < i+size; j++ {
+				b = appendEscaped(b, value[j])
 			}
 		}
 		i += size
 	}
+	return b
 }
 
-func writeEscaped(b *strings.Builder, c byte) {
-	b.WriteByte('%')
-	b.WriteByte(upperHex[c>>4])
-	b.WriteByte(upperHex[c&15])
+func appendEscaped(b []byte, c byte) []byte {
+	return append(b, '%', upperHex[c>>4], upperHex[c&15])
 }
 
 // appendDecoded appends the percent-decoded raw value (escapes already validated)

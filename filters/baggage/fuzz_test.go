@@ -61,9 +61,21 @@ func FuzzParse(f *testing.F) {
 		require.Zero(t, rb.Dropped(), "RemoveKeys output %q is clean", out)
 		_, ok = Lookup([]string{out}, key)
 		require.False(t, ok)
+		// AppendWithoutKeys writes the same header after whatever dst holds.
+		into, intoRemoved := AppendWithoutKeys([]byte("prefix"), values, key)
+		require.Equal(t, "prefix"+out, string(into))
+		require.Equal(t, removed, intoRemoved)
 
 		// AppendMember adds a member that re-parses, unless a limit or the key forbids it.
 		app, ok := AppendMember(out, key, value)
+		// AppendMemberTo agrees, and leaves the header as it was when it refuses.
+		to, toOK := AppendMemberTo([]byte(out), key, value)
+		require.Equal(t, ok, toOK)
+		if ok {
+			require.Equal(t, app, string(to))
+		} else {
+			require.Equal(t, out, string(to))
+		}
 		validKey := key != "" && skipToken(key, 0) == len(key)
 		if !ok {
 			fits := len(out)+1+len(key)+1+encodedLen(value) <= MaxBytes && rb.Len() < MaxMembers

@@ -95,6 +95,13 @@ func TestAppendMember(t *testing.T) {
 			got, ok := AppendMember(tt.header, tt.key, tt.value)
 			require.Equal(t, tt.ok, ok)
 			assert.Equal(t, tt.want, got)
+			to, ok := AppendMemberTo([]byte(tt.header), tt.key, tt.value)
+			require.Equal(t, tt.ok, ok, "AppendMemberTo")
+			if ok {
+				assert.Equal(t, tt.want, string(to), "AppendMemberTo")
+			} else {
+				assert.Equal(t, tt.header, string(to), "AppendMemberTo leaves a refused header unchanged")
+			}
 			if ok {
 				b := Parse([]string{got})
 				require.Positive(t, b.Len())
@@ -131,6 +138,9 @@ func TestRemoveKeys(t *testing.T) {
 			got, removed := RemoveKeys(tt.values, tt.keys...)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.removed, removed)
+			into, intoRemoved := AppendWithoutKeys([]byte("x="), tt.values, tt.keys...)
+			assert.Equal(t, "x="+tt.want, string(into), "AppendWithoutKeys writes after what dst holds")
+			assert.Equal(t, tt.removed, intoRemoved, "AppendWithoutKeys")
 			b := Parse([]string{got})
 			for i := range b.Len() {
 				assert.NotContains(t, tt.keys, b.At(i).Key)
