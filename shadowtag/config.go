@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/filters/valuebuf"
 	"github.com/tidwall/gjson"
 )
 
@@ -102,6 +103,8 @@ type Config struct {
 	Response       LocalResponse       // outbound: local reply when suppressing
 	RerouteHeader  string              // outbound: header a route matches to reach the test double
 	RerouteValue   string              // outbound: value of RerouteHeader
+
+	bagBuf valuebuf.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
 }
 
 // ConfigError is a configuration problem: which field, what was received, what is allowed (the error

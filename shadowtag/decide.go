@@ -262,19 +262,27 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 
 // markBaggage makes the combined baggage carry exactly one laneway-shadow=1 member.
 func (c *Config) markBaggage(d *Decision, bags []string) {
-	base, changed := "", false
+	base, changed := c.bagBuf.Start(), false
 	switch {
 	case bagsMention(bags, MarkerBaggageKey):
-		base, changed = baggage.RemoveKeys(bags, MarkerBaggageKey)
+		base, changed = baggage.AppendWithoutKeys(base, bags, MarkerBaggageKey)
 	case len(bags) == 1:
-		base = bags[0]
+		base = append(base, bags[0]...)
 	case len(bags) > 1:
-		base, changed = strings.Join(bags, ","), true
+		for i, b := range bags {
+			if i > 0 {
+				base = append(base, ',')
+			}
+			base = append(base, b...)
+		}
+		changed = true
 	}
-	if out, ok := baggage.AppendMember(base, MarkerBaggageKey, MarkerValue); ok {
-		d.set("baggage", out)
+	out, ok := baggage.AppendMemberTo(base, MarkerBaggageKey, MarkerValue)
+	v := c.bagBuf.Finish(out)
+	if ok {
+		d.set("baggage", v)
 	} else if changed {
-		d.setOrRemove("baggage", base)
+		d.setOrRemove("baggage", v)
 	}
 }
 
@@ -320,8 +328,8 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 		d.remove(MarkerHeader)
 	}
 	if bagsMention(bags, MarkerBaggageKey) {
-		if out, removed := baggage.RemoveKeys(bags, MarkerBaggageKey); removed {
-			d.setOrRemove("baggage", out)
+		if out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, MarkerBaggageKey); removed {
+			d.setOrRemove("baggage", c.bagBuf.Finish(out))
 		}
 	}
 	for i := range c.MarkerHeaders {

@@ -202,6 +202,10 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		"user-agent", "Go-http-client/1.1", "accept", "application/json", "baggage", "userid=42")
 	shadowWrite := testenv.RequestHeaders("POST", "payments.shop.svc.cluster.local:8080", "/api/charge",
 		"content-type", "application/json", "x-laneway-shadow", "1", "baggage", "laneway-shadow=1")
+	mirrored := testenv.RequestHeaders("GET", "orders-shadow:8080", "/api/orders/42",
+		"user-agent", "Go-http-client/1.1", "accept", "application/json", "baggage", "userid=42")
+	spoofed := testenv.RequestHeaders("GET", "shop.example.com", "/api/orders/42",
+		"user-agent", "curl/8.5.0", "baggage", "userid=42,laneway-shadow=1")
 	for _, c := range []struct {
 		name, mode, outcome string
 		request             testenv.Headers
@@ -209,6 +213,9 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		{"inbound ordinary", "inbound", "passed", ordinary},
 		{"outbound ordinary", "outbound", "passed", ordinary},
 		{"outbound shadow write suppressed", "outbound", "suppressed", shadowWrite},
+		// These two rewrite the baggage header (in reused memory).
+		{"inbound mirrored copy marked", "inbound", "marked", mirrored},
+		{"edge client marker stripped", "edge", "stripped", spoofed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`), LogLevel: testenv.LogInfo})
@@ -230,6 +237,51 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			m, ok := vm.Metric(MetricPrefix + c.outcome + "_total")
 			require.True(t, ok)
 			assert.Equal(t, int64(201_000), m.Value-m0.Value, "every request was %s", c.outcome)
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(c.request, true)
+			switch c.outcome {
+			case "marked":
+				assert.Equal(t, []string{"userid=42,laneway-shadow=1"}, s.Request().Headers.Values("baggage"))
+			case "stripped":
+				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
+			}
+		})
+	}
+}
+
+// The rewritten baggage is built in memory the next request reuses (filters/valuebuf): a long value
+// then shorter ones, on interleaved streams, and one far larger than the memory kept, must each
+// reach the upstream intact.
+func TestWasmRewrittenBaggageDoesNotBleedAcrossRequests(t *testing.T) {
+	wasm := testenv.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	for _, c := range []struct{ mode, host, sent, forwarded string }{
+		// A mirrored copy gets the marker member appended.
+		{"inbound", "orders-shadow:8080", "", ",laneway-shadow=1"},
+		// At the edge a client's marker member is stripped.
+		{"edge", "shop.example.com", ",laneway-shadow=1", ""},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`)})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = vm.Close(ctx) })
+			bags := []string{
+				"userid=" + strings.Repeat("x", 300) + ",session=abc",
+				"k=v",
+				"pad=" + strings.Repeat("h", 7<<10),
+				"a=1,b=2",
+			}
+			var streams []*testenv.HTTPStream
+			for _, b := range bags {
+				s := vm.NewHTTPStream()
+				s.RequestHeaders(testenv.RequestHeaders("GET", c.host, "/", "baggage", b+c.sent), true)
+				streams = append(streams, s)
+			}
+			for i, s := range streams {
+				assert.Equal(t, []string{bags[i] + c.forwarded}, s.Request().Headers.Values("baggage"), "request %d", i)
+				s.Complete()
+			}
+			require.NoError(t, vm.Err())
 		})
 	}
 }
