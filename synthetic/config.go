@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/filters/valuebuf"
 	"github.com/tidwall/gjson"
 )
 
@@ -79,6 +80,9 @@ type Config struct {
 	RerouteValue    string
 	AckHeader       string
 	AckRequired     bool
+
+	// Memory for values handed to the host within one callback (reused in Wasm only, see filters/valuebuf).
+	markerBuf, bagBuf, bodyBuf valuebuf.Buf
 }
 
 // Destination is one rollback-capable destination: a host (any port), host:port, or *.suffix.

@@ -321,55 +321,67 @@ func (c *Config) isParticipant(authority string) bool {
 // BaggageWithID returns the baggage header that carries exactly one `<key>=<id>` member, keeping
 // other members; change is false when the request's baggage already does. When the member would
 // break the baggage limits the old marker members are still removed; an empty value with change
-// means the header must be deleted.
+// means the header must be deleted. The value is valid until the next call (see filters/valuebuf).
 func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
 	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && countKey(bags, c.BaggageKey) == 1 {
 		return "", false
 	}
-	rest, _ := baggage.RemoveKeys(bags, c.BaggageKey)
-	out, ok := baggage.AppendMember(rest, c.BaggageKey, id)
-	if !ok {
-		return rest, true
-	}
-	return out, true
+	out, _ := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, c.BaggageKey)
+	out, _ = baggage.AppendMemberTo(out, c.BaggageKey, id)
+	return c.bagBuf.Finish(out), true
 }
 
 // hidesMarker reports whether rewriting the baggage without the marker key changes it: the key
 // text occurs, yet the parser found no marker, so a dropped member may carry it.
 func (c *Config) hidesMarker(headers [][2]string) bool {
 	var arr [4]string
-	_, removed := baggage.RemoveKeys(collect(headers, "baggage", arr[:0]), c.BaggageKey)
+	out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), collect(headers, "baggage", arr[:0]), c.BaggageKey)
+	c.bagBuf.Finish(out)
 	return removed
 }
 
 // BaggageWithoutMarker returns the baggage header without the marker member; remove is true
-// when the header must be deleted, change when it must be replaced by value.
+// when the header must be deleted, change when it must be replaced by value (valid until the next call).
 func (c *Config) BaggageWithoutMarker(headers [][2]string) (value string, change, remove bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
-	out, removed := baggage.RemoveKeys(bags, c.BaggageKey)
+	out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, c.BaggageKey)
+	v := c.bagBuf.Finish(out)
 	if !removed {
 		return "", false, false
 	}
-	if out == "" {
+	if v == "" {
 		return "", false, true
 	}
-	return out, true, false
+	return v, true, false
+}
+
+// MarkerValue returns NormalisedValue(id), valid until the next call (see filters/valuebuf).
+func (c *Config) MarkerValue(id string) string {
+	return c.markerBuf.Finish(append(append(c.markerBuf.Start(), markerPrefix...), id...))
 }
 
 // RefusalBody returns the configured refusal body with {id}, {method} and {host} filled in.
-// It expands the template in one pass, as strings.NewReplacer would (left to right, no rescan of the
-// inserted text), without building a replacer per request: that costs microseconds in Wasm.
 func (c *Config) RefusalBody(d *Decision) string {
-	t := c.RefuseBody
-	i := strings.IndexByte(t, '{')
-	if i < 0 {
-		return t
+	if strings.IndexByte(c.RefuseBody, '{') < 0 {
+		return c.RefuseBody
 	}
-	b := make([]byte, 0, len(t)+len(d.ID)+len(d.Method)+len(d.Authority))
-	for i >= 0 {
+	return string(c.appendRefusalBody(nil, d))
+}
+
+// RefusalBodyBytes is RefusalBody as bytes for the host, valid until the next call (see filters/valuebuf).
+func (c *Config) RefusalBodyBytes(d *Decision) []byte {
+	return c.bodyBuf.FinishBytes(c.appendRefusalBody(c.bodyBuf.Start(), d))
+}
+
+// appendRefusalBody appends the expanded refusal body to b. It expands the template in one pass, as
+// strings.NewReplacer would (left to right, no rescan of the inserted text), without building a
+// replacer per request: that costs microseconds in Wasm.
+func (c *Config) appendRefusalBody(b []byte, d *Decision) []byte {
+	t := c.RefuseBody
+	for i := strings.IndexByte(t, '{'); i >= 0; i = strings.IndexByte(t, '{') {
 		b = append(b, t[:i]...)
 		t = t[i:]
 		switch {
@@ -382,9 +394,8 @@ func (c *Config) RefusalBody(d *Decision) string {
 		default:
 			b, t = append(b, '{'), t[1:]
 		}
-		i = strings.IndexByte(t, '{')
 	}
-	return string(append(b, t...))
+	return append(b, t...)
 }
 
 func collect(headers [][2]string, name string, dst []string) []string {

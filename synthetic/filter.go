@@ -181,8 +181,8 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		if debuglog.Enabled() {
 			proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
 		}
-		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, NormalisedValue(d.ID)}}
-		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, []byte(cfg.RefusalBody(&d)), -1); err != nil {
+		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, cfg.MarkerValue(d.ID)}}
+		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, cfg.RefusalBodyBytes(&d), -1); err != nil {
 			proxywasm.LogDebugf("synthetic: tx %s: cannot send refusal: %v", d.ID, err)
 		}
 		return types.ActionPause
@@ -214,7 +214,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 // normalise leaves exactly one marker header and one baggage member, both with d.ID.
 func (h *httpContext) normalise(headers [][2]string, d *Decision) {
 	cfg := h.p.cfg
-	_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, NormalisedValue(d.ID))
+	_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, cfg.MarkerValue(d.ID))
 	if v, change := cfg.BaggageWithID(headers, d.ID); change {
 		if v == "" {
 			_ = proxywasm.RemoveHttpRequestHeader("baggage")

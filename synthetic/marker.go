@@ -38,7 +38,9 @@ func NewTxID() string {
 }
 
 // NormalisedValue returns the marker header value the application receives: `1;id=<txid>`.
-func NormalisedValue(txid string) string { return "1;id=" + txid }
+func NormalisedValue(txid string) string { return markerPrefix + txid }
+
+const markerPrefix = "1;id="
 
 // parseHeaderMarker parses a marker header value `1` or `1;id=<txid>` (spaces
 // and tabs allowed around ';' and at both ends); ok is false for anything else.

@@ -20,7 +20,16 @@ func TestRefusalBodyExpandsPlaceholdersLikeAReplacer(t *testing.T) {
 	} {
 		c := Config{RefuseBody: tmpl}
 		assert.Equal(t, refusalReference(tmpl, d), c.RefusalBody(d), "template %q", tmpl)
+		assert.Equal(t, refusalReference(tmpl, d), string(c.RefusalBodyBytes(d)), "bytes for template %q", tmpl)
 	}
+}
+
+func TestMarkerValueIsTheNormalisedValue(t *testing.T) {
+	var c Config
+	for _, id := range []string{"tx-1", "", strings.Repeat("a", 64), "s"} {
+		assert.Equal(t, NormalisedValue(id), c.MarkerValue(id))
+	}
+	assert.Equal(t, "1;id=tx-1", NormalisedValue("tx-1"))
 }
 
 func TestRefusalBodyDoesNotRescanInsertedText(t *testing.T) {
@@ -35,8 +44,12 @@ func FuzzRefusalBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tmpl, id, method, host string) {
 		d := &Decision{ID: id, Method: method, Authority: host}
 		c := Config{RefuseBody: tmpl}
-		if got, want := c.RefusalBody(d), refusalReference(tmpl, d); got != want {
+		want := refusalReference(tmpl, d)
+		if got := c.RefusalBody(d); got != want {
 			t.Fatalf("RefusalBody(%q) = %q, want %q", tmpl, got, want)
+		}
+		if got := string(c.RefusalBodyBytes(d)); got != want {
+			t.Fatalf("RefusalBodyBytes(%q) = %q, want %q", tmpl, got, want)
 		}
 	})
 }

@@ -292,3 +292,114 @@ func TestWasmStreamContextsAreReusedClean(t *testing.T) {
 	require.NoError(t, vm.Err())
 	assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: an unmarked stream allocates")
 }
+
+// Marked requests build their rewritten headers and refusal bodies in reused memory
+// (filters/valuebuf): the steady state allocates nothing, so the GC never starts.
+func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	ctx := context.Background()
+	rt := testenv.TestRuntime(t)
+	const sa = "spiffe://cluster.local/ns/shop/sa/checkout"
+	ok := testenv.Headers{{Key: ":status", Value: "200"}}
+	for _, c := range []struct {
+		name, config, outcome string
+		request               testenv.Headers
+		check                 func(t *testing.T, s *testenv.HTTPStream)
+	}{
+		{"inbound trusted marker forwarded", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42", "x-laneway-synthetic", "1;id=tx-gc"),
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"1;id=tx-gc"}, s.Request().Headers.Values("x-laneway-synthetic"))
+				assert.Equal(t, []string{"userid=42,laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
+			}},
+		{"outbound write to a non-participant refused", `{"mode":"outbound","participants":["orders"]}`, OutcomeRefused,
+			testenv.RequestHeaders("POST", "payments", "/api/charge", "x-laneway-synthetic", "1;id=tx-gc"),
+			func(t *testing.T, s *testenv.HTTPStream) {
+				require.NotNil(t, s.LocalResponse())
+				assert.Equal(t, "laneway synthetic transaction tx-gc: POST to payments refused: the destination is not declared rollback-capable\n", string(s.LocalResponse().Body))
+				assert.Equal(t, []string{"1;id=tx-gc"}, s.LocalResponse().Headers.Values("x-laneway-synthetic"))
+			}},
+		{"edge untrusted baggage marker stripped", `{"mode":"edge"}`, OutcomeStripped,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42,laneway-synthetic=tx-gc"),
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo,
+				Properties: map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(sa)}})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = vm.Close(ctx) })
+			run := func(n int) {
+				for i := 0; i < n; i++ {
+					s := vm.NewHTTPStream()
+					s.RequestHeaders(c.request, true)
+					if s.LocalResponse() == nil {
+						s.ResponseHeaders(ok, true)
+					}
+					s.Complete()
+				}
+			}
+			n0 := counterValue(vm, c.outcome)
+			run(1000)
+			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
+			run(200_000)
+			require.NoError(t, vm.Err())
+			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
+			assert.Equal(t, uint64(201_000), counterValue(vm, c.outcome)-n0, "every request was %s", c.outcome)
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(c.request, true)
+			c.check(t, s)
+		})
+	}
+}
+
+// Values built in reused memory reach the host intact when a long one is followed by shorter ones
+// on interleaved streams, and when one is far larger than the memory kept.
+func TestWasmRewrittenValuesDoNotBleedAcrossRequests(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	ctx := context.Background()
+	const sa = "spiffe://cluster.local/ns/shop/sa/checkout"
+	ids := []string{strings.Repeat("L", 64), "s", "m-2"}
+	bags := []string{"userid=" + strings.Repeat("x", 300), "k=v", "pad=" + strings.Repeat("h", 7<<10)}
+
+	t.Run("inbound forwarded markers", func(t *testing.T) {
+		vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{
+			PluginConfig: []byte(`{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`),
+			Properties:   map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(sa)}})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = vm.Close(ctx) })
+		var streams []*testenv.HTTPStream
+		for i := range ids {
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(testenv.RequestHeaders("GET", "orders", "/", "baggage", bags[i], "x-laneway-synthetic", " 1 ; id="+ids[i]), true)
+			streams = append(streams, s)
+		}
+		for i, s := range streams {
+			assert.Equal(t, []string{"1;id=" + ids[i]}, s.Request().Headers.Values("x-laneway-synthetic"), "request %d", i)
+			assert.Equal(t, []string{bags[i] + ",laneway-synthetic=" + ids[i]}, s.Request().Headers.Values("baggage"), "request %d", i)
+			s.Complete()
+		}
+		require.NoError(t, vm.Err())
+	})
+
+	t.Run("refusals", func(t *testing.T) {
+		vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","participants":["orders"],"refuse":{"body":"{id}|{method}|{host}"}}`)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = vm.Close(ctx) })
+		hosts := []string{"payments-" + strings.Repeat("p", 200), "a", "b.example"}
+		var streams []*testenv.HTTPStream
+		for i := range ids {
+			s := vm.NewHTTPStream()
+			s.RequestHeaders(testenv.RequestHeaders("DELETE", hosts[i], "/", "x-laneway-synthetic", "1;id="+ids[i]), true)
+			streams = append(streams, s)
+		}
+		for i, s := range streams {
+			require.NotNil(t, s.LocalResponse(), "request %d", i)
+			assert.Equal(t, ids[i]+"|DELETE|"+hosts[i], string(s.LocalResponse().Body), "request %d", i)
+			assert.Equal(t, []string{"1;id=" + ids[i]}, s.LocalResponse().Headers.Values("x-laneway-synthetic"), "request %d", i)
+			s.Complete()
+		}
+		require.NoError(t, vm.Err())
+	})
+}
