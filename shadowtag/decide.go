@@ -266,16 +266,8 @@ func (c *Config) markBaggage(d *Decision, bags []string) {
 	switch {
 	case bagsMention(bags, MarkerBaggageKey):
 		base, changed = baggage.AppendWithoutKeys(base, bags, MarkerBaggageKey)
-	case len(bags) == 1:
-		base = append(base, bags[0]...)
-	case len(bags) > 1:
-		for i, b := range bags {
-			if i > 0 {
-				base = append(base, ',')
-			}
-			base = append(base, b...)
-		}
-		changed = true
+	default:
+		base, changed = baggage.AppendCombined(base, bags), len(bags) > 1
 	}
 	out, ok := baggage.AppendMemberTo(base, MarkerBaggageKey, MarkerValue)
 	v := c.bagBuf.Finish(out)

@@ -83,6 +83,16 @@ type Decision struct {
 	// Reason is a short static explanation for debug logs; TokenReason says why a token
 	// (if configured) did not vouch for the request.
 	Reason, TokenReason string
+
+	headerCount int    // marker headers on the request
+	headerFirst string // the first one's value
+}
+
+// HeaderNormalised reports whether the request already carries exactly one marker header, `1;id=<ID>`.
+func (d *Decision) HeaderNormalised() bool {
+	v := d.headerFirst
+	return d.headerCount == 1 && d.ID != "" && len(v) == len(markerPrefix)+len(d.ID) &&
+		v[:len(markerPrefix)] == markerPrefix && v[len(markerPrefix):] == d.ID
 }
 
 // Synthetic reports whether the request goes on (or is answered) as a synthetic transaction.
@@ -93,6 +103,8 @@ type scan struct {
 	method, authority string
 	present           bool // a marker header or baggage member exists
 	hasHeader         bool
+	headerCount       int
+	headerFirst       string
 	inBaggage         bool
 	bagMention        bool   // some baggage value contains the marker key's text
 	id                string // agreed, valid id
@@ -129,6 +141,9 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 			s.authority = v
 		case c.Header:
 			s.present, s.hasHeader = true, true
+			if s.headerCount++; s.headerCount == 1 {
+				s.headerFirst = v
+			}
 			s.addID(parseHeaderMarker(v))
 		case "baggage":
 			bags = append(bags, v)
@@ -175,6 +190,9 @@ func (c *Config) Decide(headers [][2]string, host Host) Decision {
 		HasHeader:  s.hasHeader,
 		HasBaggage: s.inBaggage,
 		StripToken: s.tokens > 0 && c.Mode != ModeOutbound,
+
+		headerCount: s.headerCount,
+		headerFirst: s.headerFirst,
 	}
 	if !s.present {
 		if s.bagMention && c.Mode != ModeOutbound && c.hidesMarker(headers) {
@@ -328,7 +346,13 @@ func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, ch
 	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && countKey(bags, c.BaggageKey) == 1 {
 		return "", false
 	}
-	out, _ := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, c.BaggageKey)
+	out := c.bagBuf.Start()
+	if mentions(bags, c.BaggageKey) {
+		out, _ = baggage.AppendWithoutKeys(out, bags, c.BaggageKey)
+	} else {
+		// No member can hold the key: forward the request's baggage bytes as they are.
+		out = baggage.AppendCombined(out, bags)
+	}
 	out, _ = baggage.AppendMemberTo(out, c.BaggageKey, id)
 	return c.bagBuf.Finish(out), true
 }
@@ -396,6 +420,16 @@ func (c *Config) appendRefusalBody(b []byte, d *Decision) []byte {
 		}
 	}
 	return append(b, t...)
+}
+
+// mentions reports whether some value contains key as text (a cheap pre-check before parsing).
+func mentions(values []string, key string) bool {
+	for _, v := range values {
+		if strings.Contains(v, key) {
+			return true
+		}
+	}
+	return false
 }
 
 func collect(headers [][2]string, name string, dst []string) []string {

@@ -150,6 +150,56 @@ func TestBaggageWithIDLeavesAnAlreadyNormalisedHeaderAlone(t *testing.T) {
 	assert.Equal(t, "k=v,laneway-synthetic=tx", v)
 }
 
+func TestHeaderNormalisedOnlyForOneExactMarkerHeader(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"]}}`)
+	host := FixedHost{Peer: trustedSA}
+	for _, tt := range []struct {
+		name    string
+		markers []string
+		want    bool
+	}{
+		{"exactly 1;id=<id>", []string{"1;id=tx-1"}, true},
+		{"spaces around the parts", []string{" 1 ; id=tx-1"}, false},
+		{"two identical headers", []string{"1;id=tx-1", "1;id=tx-1"}, false},
+		{"no id (one is generated)", []string{"1"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := req("POST", "orders")
+			for _, m := range tt.markers {
+				hs = append(hs, [2]string{"x-laneway-synthetic", m})
+			}
+			d := c.Decide(hs, host)
+			require.True(t, d.Synthetic(), d.Reason)
+			assert.Equal(t, tt.want, d.HeaderNormalised())
+		})
+	}
+}
+
+func TestBaggageWithIDCarriesExactlyOneMarkerMember(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound"}`)
+	for _, tt := range []struct {
+		name string
+		bags []string
+		want string
+	}{
+		{"no baggage gets the member alone", nil, "laneway-synthetic=tx"},
+		{"baggage without the key is forwarded byte for byte", []string{" a=1 ;p , bad"}, " a=1 ;p , bad,laneway-synthetic=tx"},
+		{"several headers without the key are combined verbatim", []string{"a=1", " b=2"}, "a=1, b=2,laneway-synthetic=tx"},
+		{"another id is replaced", []string{"a=1,laneway-synthetic=old,b=2"}, "a=1,b=2,laneway-synthetic=tx"},
+		{"with the key present, members the parser drops go too", []string{"a=1,bad,laneway-synthetic=old"}, "a=1,laneway-synthetic=tx"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var hs [][2]string
+			for _, b := range tt.bags {
+				hs = append(hs, [2]string{"baggage", b})
+			}
+			v, change := c.BaggageWithID(hs, "tx")
+			require.True(t, change)
+			assert.Equal(t, tt.want, v)
+		})
+	}
+}
+
 func TestDecideStripsMarkerMembersTheParserDropsOnlyWhereMarkersAreChecked(t *testing.T) {
 	hidden := req("GET", "a", "baggage", "k=v,laneway-synthetic=a b")
 	for _, tt := range []struct {

@@ -214,7 +214,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 // normalise leaves exactly one marker header and one baggage member, both with d.ID.
 func (h *httpContext) normalise(headers [][2]string, d *Decision) {
 	cfg := h.p.cfg
-	_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, cfg.MarkerValue(d.ID))
+	if !d.HeaderNormalised() {
+		_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, cfg.MarkerValue(d.ID))
+	}
 	if v, change := cfg.BaggageWithID(headers, d.ID); change {
 		if v == "" {
 			_ = proxywasm.RemoveHttpRequestHeader("baggage")

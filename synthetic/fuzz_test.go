@@ -1,6 +1,7 @@
 package synthetic
 
 import (
+	"github.com/laneway/laneway/filters/baggage"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,9 @@ func FuzzDecide(f *testing.F) {
 				v, change := c.BaggageWithID(hs, id)
 				if change && v != "" {
 					require.Contains(t, v, c.BaggageKey+"="+id)
+					if got, ok := baggage.Lookup([]string{v}, c.BaggageKey); ok {
+						require.Equal(t, id, got, "the rewritten baggage %q carries the id", v)
+					}
 				}
 			}
 			if d.Action == ActionStrip {

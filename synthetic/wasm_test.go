@@ -354,6 +354,35 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 	}
 }
 
+// A marker header that is already `1;id=<id>` (once) is left as it is: no host call to rewrite it.
+func TestWasmNormalisedMarkerHeaderIsNotRewritten(t *testing.T) {
+	wasm := testenv.DistModule(t, "synthetic")
+	ctx := context.Background()
+	const sa = "spiffe://cluster.local/ns/shop/sa/checkout"
+	vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{
+		PluginConfig: []byte(`{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`),
+		Properties:   map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(sa)}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = vm.Close(ctx) })
+	for _, tt := range []struct {
+		marker   string
+		rewrites int
+	}{{"1;id=tx-1", 0}, {" 1 ; id=tx-1", 1}, {"1", 1}} {
+		before := vm.HostCalls()["env.proxy_replace_header_map_value"]
+		s := vm.NewHTTPStream()
+		// The baggage already carries the id, so only the marker header may need a rewrite.
+		s.RequestHeaders(testenv.RequestHeaders("POST", "orders", "/", "x-laneway-synthetic", tt.marker, "baggage", "laneway-synthetic=tx-1"), true)
+		assert.Equal(t, tt.rewrites, int(vm.HostCalls()["env.proxy_replace_header_map_value"]-before), "marker %q", tt.marker)
+		got := s.Request().Headers.Values("x-laneway-synthetic")
+		require.Len(t, got, 1)
+		if tt.marker != "1" {
+			assert.Equal(t, "1;id=tx-1", got[0])
+		}
+		s.Complete()
+	}
+	require.NoError(t, vm.Err())
+}
+
 // Values built in reused memory reach the host intact when a long one is followed by shorter ones
 // on interleaved streams, and when one is far larger than the memory kept.
 func TestWasmRewrittenValuesDoNotBleedAcrossRequests(t *testing.T) {

@@ -37,14 +37,18 @@ func AppendMemberTo(header []byte, key, value string) ([]byte, bool) {
 	if n > MaxBytes {
 		return header, false
 	}
-	sc := scanner{values: []string{unsafe.String(unsafe.SliceData(header), len(header))}}
-	for sc.kept < MaxMembers {
-		if _, ok := sc.next(); !ok {
-			break
+	// k non-empty list elements take at least 2k-1 bytes, so a shorter header cannot hold MaxMembers
+	// members and need not be parsed (parsing costs microseconds in Wasm).
+	if len(header) >= 2*MaxMembers-1 {
+		sc := scanner{values: []string{unsafe.String(unsafe.SliceData(header), len(header))}}
+		for sc.kept < MaxMembers {
+			if _, ok := sc.next(); !ok {
+				break
+			}
 		}
-	}
-	if sc.kept >= MaxMembers {
-		return header, false
+		if sc.kept >= MaxMembers {
+			return header, false
+		}
 	}
 	if len(header) > 0 {
 		header = append(header, ',')
@@ -104,6 +108,17 @@ func AppendWithoutKeys(dst []byte, values []string, keys ...string) ([]byte, boo
 		dst = append(dst[:start], values[0]...)
 	}
 	return dst, removed
+}
+
+// AppendCombined appends values joined with commas, byte for byte: several baggage headers as one.
+func AppendCombined(dst []byte, values []string) []byte {
+	for i, v := range values {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, v...)
+	}
+	return dst
 }
 
 // listed reports whether key is one of keys.

@@ -85,6 +85,8 @@ func TestAppendMember(t *testing.T) {
 		{"a key with a space is refused", "a=1", "k k", "v", "", false},
 		{"a 64th member is accepted", genMembers(63, 0), "k", "v", genMembers(63, 0) + ",k=v", true},
 		{"a 65th member is refused", genMembers(64, 0), "k", "v", "", false},
+		{"a 65th member is refused after the shortest 64", strings.Repeat("a=,", 63) + "a=", "k", "v", "", false},
+		{"a 64th member is accepted after the shortest 63", strings.Repeat("a=,", 62) + "a=", "k", "v", strings.Repeat("a=,", 62) + "a=,k=v", true},
 		{"malformed members do not count towards the member limit", "bad," + genMembers(63, 0), "k", "v", "bad," + genMembers(63, 0) + ",k=v", true},
 		{"a result of exactly 8192 bytes is accepted", member("a", 8188), "k", "v", member("a", 8188) + ",k=v", true},
 		{"a result of 8193 bytes is refused", member("a", 8189), "k", "v", "", false},
@@ -147,6 +149,12 @@ func TestRemoveKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAppendCombinedJoinsHeadersVerbatim(t *testing.T) {
+	assert.Equal(t, "x", string(AppendCombined([]byte("x"), nil)))
+	assert.Equal(t, "a=1", string(AppendCombined(nil, []string{"a=1"})))
+	assert.Equal(t, " a=1 ;p ,bad,, b=2", string(AppendCombined(nil, []string{" a=1 ;p ", "bad,", " b=2"})))
 }
 
 func TestRemoveThenAppendLeavesOneOccurrence(t *testing.T) {
