@@ -1,7 +1,6 @@
 package synthetic
 
 import (
-	"strings"
 	"time"
 	"unsafe"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/laneway/laneway/filters/hostprop"
 	"github.com/laneway/laneway/filters/httpctx"
 	"github.com/laneway/laneway/filters/reqheaders"
+	"github.com/laneway/laneway/filters/respheader"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -65,6 +65,9 @@ type pluginContext struct {
 	free []*httpContext
 }
 
+// maxKeptIDHost bounds the id-and-host memory a released context keeps.
+const maxKeptIDHost = 512
+
 // maxFreeContexts bounds the contexts kept for reuse: about the streams one worker has open at once.
 const maxFreeContexts = 1024
 
@@ -112,8 +115,11 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 // context again: it is cleared and kept for the next stream, so a stream allocates no context in the steady
 // state.
 func (h *httpContext) release() {
-	p := h.p
-	*h = httpContext{p: p}
+	p, buf := h.p, h.idHost[:0]
+	if cap(buf) > maxKeptIDHost {
+		buf = nil // an unusually long :authority is not kept for the life of the VM
+	}
+	*h = httpContext{p: p, idHost: buf}
 	if len(p.free) < maxFreeContexts {
 		p.free = append(p.free, h)
 	}
@@ -123,8 +129,9 @@ type httpContext struct {
 	types.DefaultHttpContext
 	p        *pluginContext
 	awaitAck bool
-	txid     string
-	host     string
+	// txid and host alias idHost, which the context owns and keeps when it is reused (see release).
+	txid, host string
+	idHost     []byte
 }
 
 // envoyHost reads the peer identity from Envoy properties and the time from the host clock.
@@ -203,7 +210,10 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	h.normalise(headers, &d)
 	if d.AwaitAck {
-		h.awaitAck, h.txid, h.host = true, strings.Clone(d.ID), strings.Clone(d.Authority)
+		// Copies: d's strings alias the request-header memory the next stream's read overwrites.
+		h.idHost = append(append(h.idHost[:0], d.ID...), d.Authority...)
+		all := unsafe.String(unsafe.SliceData(h.idHost), len(h.idHost))
+		h.awaitAck, h.txid, h.host = true, all[:len(d.ID)], all[len(d.ID):]
 	}
 	if debuglog.Enabled() {
 		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
@@ -249,7 +259,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 		return types.ActionContinue
 	}
 	h.awaitAck = false
-	v, err := proxywasm.GetHttpResponseHeader(h.p.cfg.AckHeader)
+	v, err := respheader.Get(h.p.cfg.AckHeader)
 	if err == nil && v == h.txid {
 		h.p.m.acked.Increment(1)
 		return types.ActionContinue

@@ -116,3 +116,16 @@ func TestStartLogSummarisesTheConfiguration(t *testing.T) {
 	assert.Contains(t, info, "synthetic: started: mode=inbound")
 	assert.NotContains(t, info, testSecret)
 }
+
+func TestReleasedContextKeepsOnlySmallIDHostMemory(t *testing.T) {
+	p := &pluginContext{}
+	small := &httpContext{p: p, awaitAck: true, idHost: make([]byte, 10, maxKeptIDHost)}
+	small.txid, small.host = "tx", "orders"
+	small.release()
+	require.Len(t, p.free, 1)
+	assert.Equal(t, httpContext{p: p, idHost: small.idHost[:0]}, *p.free[0], "cleared, memory kept")
+	assert.Equal(t, maxKeptIDHost, cap(p.free[0].idHost))
+	big := &httpContext{p: p, idHost: make([]byte, 0, maxKeptIDHost+1)}
+	big.release()
+	assert.Nil(t, p.free[1].idHost, "memory of an unusually long host is not kept")
+}

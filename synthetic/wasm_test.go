@@ -303,24 +303,30 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 	ok := testenv.Headers{{Key: ":status", Value: "200"}}
 	for _, c := range []struct {
 		name, config, outcome string
-		request               testenv.Headers
+		request, response     testenv.Headers
 		check                 func(t *testing.T, s *testenv.HTTPStream)
 	}{
-		{"inbound trusted marker forwarded", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+		{"outbound write to a participant acknowledged", `{"mode":"outbound","participants":["orders"],"ack":{"required":true}}`, OutcomeAcked,
 			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42", "x-laneway-synthetic", "1;id=tx-gc"),
+			testenv.Headers{{Key: ":status", Value: "200"}, {Key: "x-laneway-synthetic-ack", Value: "tx-gc"}},
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"userid=42,laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
+			}},
+		{"inbound trusted marker forwarded", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42", "x-laneway-synthetic", "1;id=tx-gc"), nil,
 			func(t *testing.T, s *testenv.HTTPStream) {
 				assert.Equal(t, []string{"1;id=tx-gc"}, s.Request().Headers.Values("x-laneway-synthetic"))
 				assert.Equal(t, []string{"userid=42,laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
 			}},
 		{"outbound write to a non-participant refused", `{"mode":"outbound","participants":["orders"]}`, OutcomeRefused,
-			testenv.RequestHeaders("POST", "payments", "/api/charge", "x-laneway-synthetic", "1;id=tx-gc"),
+			testenv.RequestHeaders("POST", "payments", "/api/charge", "x-laneway-synthetic", "1;id=tx-gc"), nil,
 			func(t *testing.T, s *testenv.HTTPStream) {
 				require.NotNil(t, s.LocalResponse())
 				assert.Equal(t, "laneway synthetic transaction tx-gc: POST to payments refused: the destination is not declared rollback-capable\n", string(s.LocalResponse().Body))
 				assert.Equal(t, []string{"1;id=tx-gc"}, s.LocalResponse().Headers.Values("x-laneway-synthetic"))
 			}},
 		{"edge untrusted baggage marker stripped", `{"mode":"edge"}`, OutcomeStripped,
-			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42,laneway-synthetic=tx-gc"),
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42,laneway-synthetic=tx-gc"), nil,
 			func(t *testing.T, s *testenv.HTTPStream) {
 				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
 			}},
@@ -335,7 +341,11 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 					s := vm.NewHTTPStream()
 					s.RequestHeaders(c.request, true)
 					if s.LocalResponse() == nil {
-						s.ResponseHeaders(ok, true)
+						resp := c.response
+						if resp == nil {
+							resp = ok
+						}
+						s.ResponseHeaders(resp, true)
 					}
 					s.Complete()
 				}

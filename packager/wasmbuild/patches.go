@@ -146,14 +146,17 @@ var dependencyPatches = []dependencyPatch{
 		},
 		// Functions filter code reaches through small packages with a native half: LanewayDebugLogEnabled lets
 		// it skip building a debug line's arguments too (filters/debuglog), LanewayRequestHeadersScratch reads
-		// the request headers without allocating (filters/reqheaders), and LanewayGetPropertyScratch a property
-		// (filters/hostprop), and LanewayOnHTTPContextDeleted hands back deleted stream contexts (filters/httpctx).
+		// the request headers without allocating (filters/reqheaders), LanewayGetPropertyScratch a property
+		// (filters/hostprop) and LanewayResponseHeaderScratch one response header value (filters/respheader),
+		// and LanewayOnHTTPContextDeleted hands back deleted stream contexts (filters/httpctx).
 		AddFile: "proxywasm/laneway_api.go",
 		Add: []byte(`//go:build laneway_glue
 
 package proxywasm
 
 import (
+	"unsafe"
+
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -180,6 +183,16 @@ func LanewayOnHTTPContextDeleted(f func(types.HttpContext)) { internal.SetHTTPCo
 func LanewayGetPropertyScratch(serializedPath []byte) ([]byte, error) {
 	v, st := internal.ReadPropertyScratch(serializedPath)
 	return v, internal.StatusToError(st)
+}
+
+// LanewayResponseHeaderScratch returns the first value of a response header, valid until its next call
+// (added by laneway's Wasm build; see the glue's ReadHeaderValueScratch).
+func LanewayResponseHeaderScratch(key string) (string, error) {
+	v, st := internal.ReadHeaderValueScratch(internal.MapTypeHttpResponseHeaders, key)
+	if err := internal.StatusToError(st); err != nil {
+		return "", err
+	}
+	return unsafe.String(unsafe.SliceData(v), len(v)), nil
 }
 `),
 	},

@@ -21,6 +21,7 @@ var (
 	serialBuf    []byte
 	scratchBuf   []byte // request header maps
 	propBuf      []byte // property values, apart so that reading one does not overwrite the headers
+	valueBuf     []byte // single header values, apart from both
 	scratchPairs [][2]string
 	// scratchInto is set during a scratch read's host call: the allocation the host asks for then comes from
 	// that buffer (see exportOnMemoryAllocate).
@@ -97,4 +98,15 @@ func ReadPropertyScratch(path []byte) ([]byte, Status) {
 		return nil, StatusBadArgument
 	}
 	return scratchRead(&propBuf, func(op, ol *uint32) uint32 { return abiGetProperty(ptr(&path[0]), uint32(len(path)), op, ol) })
+}
+
+// ReadHeaderValueScratch returns the first value of key in a header map with no allocation in the steady
+// state; the bytes are valid until the next ReadHeaderValueScratch. A status other than OK comes with nil.
+func ReadHeaderValueScratch(mapType MapType, key string) ([]byte, Status) {
+	if key == "" {
+		return nil, StatusBadArgument
+	}
+	return scratchRead(&valueBuf, func(op, ol *uint32) uint32 {
+		return abiGetHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)), op, ol)
+	})
 }
