@@ -9,6 +9,7 @@ import (
 	"github.com/laneway/laneway/filters/httpctx"
 	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/laneway/laneway/filters/respheader"
+	"github.com/laneway/laneway/filters/valuebuf"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -63,6 +64,8 @@ type pluginContext struct {
 	warnedAck bool
 	// free holds released stream contexts for reuse (see release), at most maxFreeContexts.
 	free []*httpContext
+	// idBuf holds a generated transaction id for the rest of its callback.
+	idBuf valuebuf.Buf
 }
 
 // maxKeptIDHost bounds the id-and-host memory a released context keeps.
@@ -180,7 +183,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		return types.ActionContinue
 	}
 	if d.ID == "" {
-		d.ID = NewTxID()
+		d.ID = h.p.idBuf.Finish(AppendTxID(h.p.idBuf.Start())) // valid for this callback (see valuebuf)
 	}
 	switch d.Action {
 	case ActionRefuse:

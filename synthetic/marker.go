@@ -24,17 +24,19 @@ func ValidTxID(s string) bool {
 }
 
 // NewTxID returns a fresh transaction id: 32 lowercase hex characters from math/rand/v2.
-func NewTxID() string {
+func NewTxID() string { return string(AppendTxID(nil)) }
+
+// AppendTxID appends a fresh transaction id (as NewTxID returns) to dst.
+func AppendTxID(dst []byte) []byte {
 	const digits = "0123456789abcdef"
-	var b [32]byte
 	for half := 0; half < 2; half++ {
 		v := rand.Uint64()
 		for i := 0; i < 16; i++ {
-			b[half*16+i] = digits[v&0xf]
+			dst = append(dst, digits[v&0xf])
 			v >>= 4
 		}
 	}
-	return string(b[:])
+	return dst
 }
 
 // NormalisedValue returns the marker header value the application receives: `1;id=<txid>`.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseHeaderMarker(t *testing.T) {
@@ -45,4 +46,12 @@ func TestValidTxIDBounds(t *testing.T) {
 	assert.False(t, ValidTxID(string(long)))
 	assert.False(t, ValidTxID(""))
 	assert.False(t, ValidTxID("a b"))
+}
+
+func TestAppendTxIDAppendsAFreshID(t *testing.T) {
+	b := AppendTxID([]byte("id="))
+	require.Len(t, b, 3+32)
+	assert.Equal(t, "id=", string(b[:3]))
+	assert.True(t, ValidTxID(string(b[3:])))
+	assert.NotEqual(t, string(b[3:]), string(AppendTxID(nil)))
 }

@@ -318,6 +318,16 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 				assert.Equal(t, []string{"1;id=tx-gc"}, s.Request().Headers.Values("x-laneway-synthetic"))
 				assert.Equal(t, []string{"userid=42,laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
 			}},
+		{"inbound trusted marker without id gets one", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42", "x-laneway-synthetic", "1"), nil,
+			func(t *testing.T, s *testenv.HTTPStream) {
+				marker := s.Request().Headers.Values("x-laneway-synthetic")
+				require.Len(t, marker, 1)
+				id, ok := strings.CutPrefix(marker[0], "1;id=")
+				require.True(t, ok, marker[0])
+				assert.Regexp(t, "^[0-9a-f]{32}$", id)
+				assert.Equal(t, []string{"userid=42,laneway-synthetic=" + id}, s.Request().Headers.Values("baggage"))
+			}},
 		{"outbound write to a non-participant refused", `{"mode":"outbound","participants":["orders"]}`, OutcomeRefused,
 			testenv.RequestHeaders("POST", "payments", "/api/charge", "x-laneway-synthetic", "1;id=tx-gc"), nil,
 			func(t *testing.T, s *testenv.HTTPStream) {
