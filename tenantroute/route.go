@@ -124,13 +124,13 @@ type Decision struct {
 	headerFound bool
 	ot, uber    [MaxBaggageKeys]string
 	otN, uberN  [MaxBaggageKeys]int
-	// bagBuf holds the rewritten baggage header until the edits are applied (reused in Wasm).
-	bagBuf valuebuf.Buf
+	// bagBuf and tsBuf hold the rewritten baggage and tracestate headers until the edits are applied (reused in Wasm).
+	bagBuf, tsBuf valuebuf.Buf
 }
 
 func (d *Decision) reset() {
 	edits, bag, ts := d.Edits[:0], d.bag[:0], d.ts[:0]
-	*d = Decision{Edits: edits, bag: bag, ts: ts, bagBuf: d.bagBuf}
+	*d = Decision{Edits: edits, bag: bag, ts: ts, bagBuf: d.bagBuf, tsBuf: d.tsBuf}
 }
 
 // Route decides the tenant of a request from its header pairs (names lower-case, repeats allowed).
@@ -291,9 +291,9 @@ func (c *Config) stripCarriers(d *Decision) {
 		}
 	}
 	if c.useTracestate && mentionsAny(d.ts, c.BaggageKeys) {
-		if next, removed := tracestateRemove(d.ts, c.BaggageKeys); removed {
+		if next, removed := tracestateRemove(d.tsBuf.Start(), d.ts, c.BaggageKeys); removed {
 			d.Stripped++
-			d.setHeader("tracestate", next, len(d.ts), d.ts)
+			d.setHeader("tracestate", d.tsBuf.Finish(next), len(d.ts), d.ts)
 		}
 	}
 	for i := range c.otNames {
@@ -384,12 +384,9 @@ func tracestateLookup(values []string, key string) (string, bool) {
 	return "", false
 }
 
-// tracestateRemove returns the combined tracestate without members whose key is listed.
-func tracestateRemove(values, keys []string) (string, bool) {
-	var (
-		b       strings.Builder
-		removed bool
-	)
+// tracestateRemove appends to dst the combined tracestate without members whose key is listed.
+func tracestateRemove(dst []byte, values, keys []string) ([]byte, bool) {
+	start, removed := len(dst), false
 	for _, v := range values {
 		for len(v) > 0 {
 			var m string
@@ -405,13 +402,13 @@ func tracestateRemove(values, keys []string) (string, bool) {
 				removed = true
 				continue
 			}
-			if b.Len() > 0 {
-				b.WriteByte(',')
+			if len(dst) > start {
+				dst = append(dst, ',')
 			}
-			b.WriteString(m)
+			dst = append(dst, m...)
 		}
 	}
-	return b.String(), removed
+	return dst, removed
 }
 
 // nextListMember splits the first comma-separated member, without optional whitespace, off a list

@@ -165,10 +165,10 @@ func TestTracestateLookupAndRemove(t *testing.T) {
 	assert.Equal(t, "acme", v)
 	_, ok = tracestateLookup([]string{"xsd-routing-key=acme", "sd-routing-key"}, "sd-routing-key")
 	assert.False(t, ok, "neither a longer key nor a member without '=' matches")
-	out, removed := tracestateRemove([]string{"a=1, k=x", ",,k=y,b=2"}, []string{"k"})
+	out, removed := tracestateRemove([]byte("x:"), []string{"a=1, k=x", ",,k=y,b=2"}, []string{"k"})
 	assert.True(t, removed)
-	assert.Equal(t, "a=1,b=2", out)
-	_, removed = tracestateRemove([]string{"a=1"}, []string{"k"})
+	assert.Equal(t, "x:a=1,b=2", string(out), "appended after what dst holds")
+	_, removed = tracestateRemove(nil, []string{"a=1"}, []string{"k"})
 	assert.False(t, removed)
 }
 

@@ -341,12 +341,16 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		// These two rewrite the baggage header (in reused memory).
 		{"workload-injected", `{"workloadTenant":"sbx-1"}`, "userid=42"},
 		{"gateway-strips-baggage", `{"trustBoundary":true,"stripBaggage":true}`, "userid=42,laneway-tenant=evil"},
+		{"gateway-strips-tracestate", `{"trustBoundary":true,"stripBaggage":true,"carriers":["tracestate"]}`, "userid=42"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
 			request := costRequest(c.baggage)
+			if c.name == "gateway-strips-tracestate" {
+				request = append(request, testenv.Header{Key: "tracestate", Value: "vendor=1,laneway-tenant=evil"})
+			}
 			run := func(n int) {
 				for i := 0; i < n; i++ {
 					s := vm.NewHTTPStream()
@@ -362,7 +366,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(request, true)
 			switch c.name {
-			case "sidecar-baseline", "gateway-strips-baggage":
+			case "sidecar-baseline", "gateway-strips-baggage", "gateway-strips-tracestate":
 				assert.Empty(t, s.Request().Headers.Values("x-laneway-tenant"))
 			default:
 				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("x-laneway-tenant"))
@@ -372,6 +376,8 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 				assert.Equal(t, []string{"userid=42,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
 			case "gateway-strips-baggage":
 				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
+			case "gateway-strips-tracestate":
+				assert.Equal(t, []string{"vendor=1"}, s.Request().Headers.Values("tracestate"))
 			}
 		})
 	}
