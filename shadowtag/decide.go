@@ -181,16 +181,6 @@ func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 	return bags
 }
 
-// bagsMention reports whether any baggage value contains key as text (a cheap pre-check).
-func bagsMention(bags []string, key string) bool {
-	for _, b := range bags {
-		if strings.Contains(b, key) {
-			return true
-		}
-	}
-	return false
-}
-
 // Decide returns what to do with a request in mode (from Resolve), given its header
 // pairs as returned by one GetHttpRequestHeaders call (lowercase names, repeats allowed).
 func (c *Config) Decide(mode Mode, pairs [][2]string) Decision {
@@ -264,7 +254,7 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 func (c *Config) markBaggage(d *Decision, bags []string) {
 	base, changed := c.bagBuf.Start(), false
 	switch {
-	case bagsMention(bags, MarkerBaggageKey):
+	case baggage.Mentions(bags, MarkerBaggageKey):
 		base, changed = baggage.AppendWithoutKeys(base, bags, MarkerBaggageKey)
 	default:
 		base, changed = baggage.AppendCombined(base, bags), len(bags) > 1
@@ -319,7 +309,7 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 	if s.lanewayCount > 0 {
 		d.remove(MarkerHeader)
 	}
-	if bagsMention(bags, MarkerBaggageKey) {
+	if baggage.Mentions(bags, MarkerBaggageKey) {
 		if out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, MarkerBaggageKey); removed {
 			d.setOrRemove("baggage", c.bagBuf.Finish(out))
 		}

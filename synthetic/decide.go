@@ -347,7 +347,7 @@ func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, ch
 		return "", false
 	}
 	out := c.bagBuf.Start()
-	if mentions(bags, c.BaggageKey) {
+	if baggage.Mentions(bags, c.BaggageKey) {
 		out, _ = baggage.AppendWithoutKeys(out, bags, c.BaggageKey)
 	} else {
 		// No member can hold the key: forward the request's baggage bytes as they are.
@@ -420,16 +420,6 @@ func (c *Config) appendRefusalBody(b []byte, d *Decision) []byte {
 		}
 	}
 	return append(b, t...)
-}
-
-// mentions reports whether some value contains key as text (a cheap pre-check before parsing).
-func mentions(values []string, key string) bool {
-	for _, v := range values {
-		if strings.Contains(v, key) {
-			return true
-		}
-	}
-	return false
 }
 
 func collect(headers [][2]string, name string, dst []string) []string {

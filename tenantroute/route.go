@@ -360,11 +360,9 @@ func (d *Decision) setHeader(name, next string, n int, cur []string) {
 
 // mentionsAny is a cheap pre-check: does any value contain any key as a substring?
 func mentionsAny(values, keys []string) bool {
-	for _, v := range values {
-		for _, k := range keys {
-			if strings.Contains(v, k) {
-				return true
-			}
+	for _, k := range keys {
+		if baggage.Mentions(values, k) {
+			return true
 		}
 	}
 	return false

@@ -98,7 +98,7 @@ func Lookup(values []string, key string) (string, bool) {
 		return lookupCandidates(values, key)
 	}
 	// A member's key is part of its header value, so a key that occurs in no value is absent.
-	if !anyContains(values, key) {
+	if !Mentions(values, key) {
 		return "", false
 	}
 	sc := scanner{values: values}
@@ -219,8 +219,9 @@ func atElementStart(v string, p int) bool {
 	return true
 }
 
-// anyContains reports whether some value contains s.
-func anyContains(values []string, s string) bool {
+// Mentions reports whether some value contains s as text: a cheap test before parsing, since a member's key
+// can only match where its text occurs (keys are never percent-decoded).
+func Mentions(values []string, s string) bool {
 	for _, v := range values {
 		if strings.Contains(v, s) {
 			return true

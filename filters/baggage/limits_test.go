@@ -170,3 +170,10 @@ func TestRemoveThenAppendLeavesOneOccurrence(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "acme", v)
 }
+
+func TestMentionsFindsKeyTextInAnyValue(t *testing.T) {
+	assert.True(t, Mentions([]string{"a=1", "x,laneway-tenant=acme"}, "laneway-tenant"))
+	assert.True(t, Mentions([]string{"a=xlaneway-tenanty"}, "laneway-tenant"), "text anywhere counts: it is only a pre-check")
+	assert.False(t, Mentions([]string{"a=1", "laneway-tenan=t"}, "laneway-tenant"))
+	assert.False(t, Mentions(nil, "k"))
+}
