@@ -252,18 +252,13 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 
 // markBaggage makes the combined baggage carry exactly one laneway-shadow=1 member.
 func (c *Config) markBaggage(d *Decision, bags []string) {
-	base, changed := c.bagBuf.Start(), false
-	switch {
-	case baggage.Mentions(bags, MarkerBaggageKey):
-		base, changed = baggage.AppendWithoutKeys(base, bags, MarkerBaggageKey)
-	default:
-		base, changed = baggage.AppendCombined(base, bags), len(bags) > 1
-	}
-	out, ok := baggage.AppendMemberTo(base, MarkerBaggageKey, MarkerValue)
+	out, ok := baggage.AppendSetMember(c.bagBuf.Start(), bags, MarkerBaggageKey, MarkerValue, MarkerBaggageKey)
 	v := c.bagBuf.Finish(out)
-	if ok {
+	switch {
+	case ok:
 		d.set("baggage", v)
-	} else if changed {
+	case len(bags) > 1 || len(bags) == 1 && v != bags[0]:
+		// Full: still drop the old marker members (and combine several headers into one).
 		d.setOrRemove("baggage", v)
 	}
 }

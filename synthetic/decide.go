@@ -88,8 +88,8 @@ type Decision struct {
 	headerFirst string // the first one's value
 }
 
-// HeaderNormalised reports whether the request already carries exactly one marker header, `1;id=<ID>`.
-func (d *Decision) HeaderNormalised() bool {
+// headerNormalised reports whether the request already carries exactly one marker header, `1;id=<ID>`.
+func (d *Decision) headerNormalised() bool {
 	v := d.headerFirst
 	return d.headerCount == 1 && d.ID != "" && len(v) == len(markerPrefix)+len(d.ID) &&
 		v[:len(markerPrefix)] == markerPrefix && v[len(markerPrefix):] == d.ID
@@ -102,8 +102,7 @@ func (d *Decision) Synthetic() bool { return d.Action >= ActionForward }
 type scan struct {
 	method, authority string
 	present           bool // a marker header or baggage member exists
-	hasHeader         bool
-	headerCount       int
+	headerCount       int  // marker headers
 	headerFirst       string
 	inBaggage         bool
 	bagMention        bool   // some baggage value contains the marker key's text
@@ -140,7 +139,7 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 		case ":authority":
 			s.authority = v
 		case c.Header:
-			s.present, s.hasHeader = true, true
+			s.present = true
 			if s.headerCount++; s.headerCount == 1 {
 				s.headerFirst = v
 			}
@@ -187,7 +186,7 @@ func (c *Config) Decide(headers [][2]string, host Host) Decision {
 	d := Decision{
 		Method:     s.method,
 		Authority:  s.authority,
-		HasHeader:  s.hasHeader,
+		HasHeader:  s.headerCount > 0,
 		HasBaggage: s.inBaggage,
 		StripToken: s.tokens > 0 && c.Mode != ModeOutbound,
 
@@ -346,14 +345,7 @@ func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, ch
 	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && countKey(bags, c.BaggageKey) == 1 {
 		return "", false
 	}
-	out := c.bagBuf.Start()
-	if baggage.Mentions(bags, c.BaggageKey) {
-		out, _ = baggage.AppendWithoutKeys(out, bags, c.BaggageKey)
-	} else {
-		// No member can hold the key: forward the request's baggage bytes as they are.
-		out = baggage.AppendCombined(out, bags)
-	}
-	out, _ = baggage.AppendMemberTo(out, c.BaggageKey, id)
+	out, _ := baggage.AppendSetMember(c.bagBuf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
 	return c.bagBuf.Finish(out), true
 }
 

@@ -170,7 +170,7 @@ func TestHeaderNormalisedOnlyForOneExactMarkerHeader(t *testing.T) {
 			}
 			d := c.Decide(hs, host)
 			require.True(t, d.Synthetic(), d.Reason)
-			assert.Equal(t, tt.want, d.HeaderNormalised())
+			assert.Equal(t, tt.want, d.headerNormalised())
 		})
 	}
 }

@@ -227,7 +227,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 // normalise leaves exactly one marker header and one baggage member, both with d.ID.
 func (h *httpContext) normalise(headers [][2]string, d *Decision) {
 	cfg := h.p.cfg
-	if !d.HeaderNormalised() {
+	if !d.headerNormalised() {
 		_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, cfg.MarkerValue(d.ID))
 	}
 	if v, change := cfg.BaggageWithID(headers, d.ID); change {

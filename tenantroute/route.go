@@ -271,11 +271,7 @@ func (c *Config) tenantHeaderEdits(d *Decision) {
 
 // carryInBaggage writes the tenant as the only tenant member of baggage, so that later hops see it.
 func (c *Config) carryInBaggage(d *Decision) {
-	next := d.bagBuf.Start()
-	if len(d.bag) > 0 {
-		next, _ = baggage.AppendWithoutKeys(next, d.bag, c.BaggageKeys...)
-	}
-	next, ok := baggage.AppendMemberTo(next, c.BaggageKeys[0], d.Tenant)
+	next, ok := baggage.AppendSetMember(d.bagBuf.Start(), d.bag, c.BaggageKeys[0], d.Tenant, c.BaggageKeys...)
 	if !ok {
 		d.BaggageFull = true
 	}

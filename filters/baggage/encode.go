@@ -121,6 +121,29 @@ func AppendCombined(dst []byte, values []string) []byte {
 	return dst
 }
 
+// AppendSetMember builds, from buf[:0], the combined header with every member keyed by one of remove dropped
+// and `key=<value>` appended: the header a filter forwards when it sets a member. ok is false when the member
+// would break the limits or key is not a token; out then holds the header without the dropped members.
+//
+// Values in which no key of remove occurs as text cannot hold such a member and are forwarded byte for
+// byte (design: forward the original baggage bytes); otherwise they are rewritten as AppendWithoutKeys does.
+func AppendSetMember(buf []byte, values []string, key, value string, remove ...string) (out []byte, ok bool) {
+	out = buf[:0]
+	mentioned := false
+	for _, k := range remove {
+		if Mentions(values, k) {
+			mentioned = true
+			break
+		}
+	}
+	if mentioned {
+		out, _ = AppendWithoutKeys(out, values, remove...)
+	} else {
+		out = AppendCombined(out, values)
+	}
+	return AppendMemberTo(out, key, value)
+}
+
 // listed reports whether key is one of keys.
 func listed(key string, keys []string) bool {
 	for _, k := range keys {

@@ -171,6 +171,26 @@ func TestRemoveThenAppendLeavesOneOccurrence(t *testing.T) {
 	assert.Equal(t, "acme", v)
 }
 
+func TestAppendSetMember(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		values []string
+		want   string
+		ok     bool
+	}{
+		{"no baggage gets the member alone", nil, "k=v", true},
+		{"values without the key are forwarded byte for byte", []string{" a=1 ;p , bad", "b=2"}, " a=1 ;p , bad,b=2,k=v", true},
+		{"a value with the key is rewritten without it", []string{"a=1, k=old , bad"}, "a=1,k=v", true},
+		{"a full header keeps its other members", []string{genMembers(64, 0) + ",k=old"}, genMembers(64, 0), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := AppendSetMember([]byte("ignored"), tt.values, "k", "v", "k")
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.want, string(got))
+		})
+	}
+}
+
 func TestMentionsFindsKeyTextInAnyValue(t *testing.T) {
 	assert.True(t, Mentions([]string{"a=1", "x,laneway-tenant=acme"}, "laneway-tenant"))
 	assert.True(t, Mentions([]string{"a=xlaneway-tenanty"}, "laneway-tenant"), "text anywhere counts: it is only a pre-check")
