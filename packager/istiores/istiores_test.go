@@ -77,7 +77,7 @@ func TestWasmPluginYAMLMatchesGoldenAndRoundTrips(t *testing.T) {
 }
 
 func TestWasmPluginRejectsInvalidOptionsNamingTheField(t *testing.T) {
-	base := WasmPluginOptions{Name: "tenantroute", Namespace: "shop", Image: "r.example.com/t:v1", Digest: digest, FailStrategy: "FAIL_OPEN"}
+	base := WasmPluginOptions{Name: "tenantroute", Namespace: "shop", Image: "r.example.com/laneway/t:v1", Digest: digest, FailStrategy: "FAIL_OPEN"}
 	tests := []struct {
 		name   string
 		modify func(*WasmPluginOptions)
@@ -86,7 +86,7 @@ func TestWasmPluginRejectsInvalidOptionsNamingTheField(t *testing.T) {
 		{"a digest with a sha256: prefix is accepted", func(o *WasmPluginOptions) { o.Digest = "sha256:" + digest }, ""},
 		{"an upper-case digest is refused", func(o *WasmPluginOptions) { o.Digest = strings.ToUpper(digest) }, "sha256: got"},
 		{"a missing digest is refused", func(o *WasmPluginOptions) { o.Digest = "" }, "laneway push"},
-		{"a digest disagreeing with the image reference is refused", func(o *WasmPluginOptions) { o.Image = "r.example.com/t@sha256:" + strings.Repeat("f", 64) }, "must agree"},
+		{"a digest disagreeing with the image reference is refused", func(o *WasmPluginOptions) { o.Image = "r.example.com/laneway/t@sha256:" + strings.Repeat("f", 64) }, "must agree"},
 		{"selector and targetRefs together are refused", func(o *WasmPluginOptions) {
 			o.Selector = map[string]string{"app": "a"}
 			o.TargetRefs = []TargetRef{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: "gw"}}
@@ -99,6 +99,15 @@ func TestWasmPluginRejectsInvalidOptionsNamingTheField(t *testing.T) {
 		{"port 0 is refused", func(o *WasmPluginOptions) { o.MatchPorts = []uint32{0} }, "match.ports"},
 		{"a config that is not an object is refused", func(o *WasmPluginOptions) { o.Config = []byte(`[1,2]`) }, "pluginConfig"},
 		{"an upper-case name is refused", func(o *WasmPluginOptions) { o.Name = "TenantRoute" }, "name: got"},
+		{"a sha256: prefix agrees with the same digest in the image reference", func(o *WasmPluginOptions) {
+			o.Image, o.Digest = "r.example.com/laneway/t@sha256:"+digest, "sha256:"+digest
+		}, ""},
+		{"an image with a scheme is refused", func(o *WasmPluginOptions) { o.Image = "https://example.com/tenantroute.wasm" }, "image: got"},
+		{"an upper-case repository is refused", func(o *WasmPluginOptions) { o.Image = "r.example.com/Laneway/TenantRoute:v1" }, "image: got"},
+		{"a trailing space in the image is refused", func(o *WasmPluginOptions) { o.Image = "r.example.com/laneway/t:v1 " }, "image: got"},
+		{"a second tag in the image is refused", func(o *WasmPluginOptions) { o.Image = "r.example.com/laneway/t:v1:v2" }, "image: got"},
+		{"a selector label key Kubernetes rejects is refused", func(o *WasmPluginOptions) { o.Selector = map[string]string{"Bad Key": "a"} }, `selector: got label key "Bad Key"`},
+		{"a selector label value Kubernetes rejects is refused", func(o *WasmPluginOptions) { o.Selector = map[string]string{"app": "svc a"} }, `selector: got label app="svc a"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,7 +127,7 @@ func TestWasmPluginRejectsInvalidOptionsNamingTheField(t *testing.T) {
 func TestPluginConfigJSONIsWhatThePluginReceives(t *testing.T) {
 	j, err := ConfigToJSON([]byte("allowedTenants:\n  - sbx-1\nmaxTenants: 3\n"))
 	require.NoError(t, err)
-	wp, err := WasmPlugin(WasmPluginOptions{Name: "t", Image: "r.example.com/t:v1", Digest: digest, FailStrategy: "FAIL_OPEN", Config: j})
+	wp, err := WasmPlugin(WasmPluginOptions{Name: "t", Image: "r.example.com/laneway/t:v1", Digest: digest, FailStrategy: "FAIL_OPEN", Config: j})
 	require.NoError(t, err)
 	got, err := PluginConfigJSON(wp)
 	require.NoError(t, err)
@@ -193,6 +202,18 @@ func TestRoutesRejectInvalidOptionsNamingTheField(t *testing.T) {
 		{"subsets without baseline labels", RouteOptions{Service: "svc-b", SubsetLabel: "v", Sandboxes: []Sandbox{{Tenant: "a"}}}, "--baseline-label"},
 		{"a bad header name", RouteOptions{Service: "svc-b", Header: "X Tenant", Sandboxes: []Sandbox{{Tenant: "a", Host: "h"}}}, "header: got"},
 		{"no service", RouteOptions{Sandboxes: []Sandbox{{Tenant: "a", Host: "h"}}}, "service: got"},
+		{"a subset tenant named like the baseline subset", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant",
+			BaselineLabels: map[string]string{"version": "v1"}, Sandboxes: []Sandbox{{Tenant: "baseline"}, {Tenant: "sbx-1"}}}, `subset for tenant baseline: got "baseline", the name of the baseline subset`},
+		{"two tenants given one subset", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"version": "v1"},
+			Sandboxes: []Sandbox{{Tenant: "a", Subset: "shared"}, {Tenant: "b", Subset: "shared"}}}, "already the subset of tenant a"},
+		{"a subset name that is not a DNS label", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"version": "v1"},
+			Sandboxes: []Sandbox{{Tenant: "a", Subset: "Sub_A"}}}, `subset for tenant a: got "Sub_A"`},
+		{"a subset label key with a space", RouteOptions{Service: "svc-b", SubsetLabel: "Bad Key", BaselineLabels: map[string]string{"version": "v1"},
+			Sandboxes: []Sandbox{{Tenant: "a"}}}, `subset label: got label key "Bad Key"`},
+		{"a baseline label value with a space", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"version": "v 1"},
+			Sandboxes: []Sandbox{{Tenant: "a"}}}, `baseline labels: got label version="v 1"`},
+		{"a baseline label key with two slashes", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"a/b/c": "v1"},
+			Sandboxes: []Sandbox{{Tenant: "a"}}}, `baseline labels: got label key "a/b/c"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {

@@ -73,9 +73,17 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 		}
 		return d
 	}
+	if o.SubsetLabel != "" {
+		if err := checkLabelKey("subset label", o.SubsetLabel); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := checkLabels("baseline labels", o.BaselineLabels); err != nil {
+		return nil, nil, err
+	}
 	vs := netv1alpha3.VirtualService{Hosts: []string{o.Service}, Gateways: o.Gateways}
 	var subsets []*netv1alpha3.Subset
-	seen := map[string]bool{}
+	seen, seenSubset := map[string]bool{}, map[string]string{}
 	for _, sb := range o.Sandboxes {
 		if !dnsLabel.MatchString(sb.Tenant) || len(sb.Tenant) > 63 {
 			return nil, nil, fmt.Errorf("tenant: got %q, expected a DNS label (lower-case letters, digits, '-', at most 63 characters), the form tenantroute accepts", sb.Tenant)
@@ -99,6 +107,15 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 			if subset == "" {
 				subset = sb.Tenant
 			}
+			switch {
+			case !dnsLabel.MatchString(subset) || len(subset) > 63:
+				return nil, nil, fmt.Errorf("subset for tenant %s: got %q, expected a DNS label (Istio's rule for subset names)", sb.Tenant, subset)
+			case subset == BaselineSubset:
+				return nil, nil, fmt.Errorf("subset for tenant %s: got %q, the name of the baseline subset; Istio rejects a DestinationRule with two subsets of one name: expected another tenant name, or --sandbox-host for it", sb.Tenant, subset)
+			case seenSubset[subset] != "":
+				return nil, nil, fmt.Errorf("subset for tenant %s: got %q, already the subset of tenant %s; expected one subset per tenant", sb.Tenant, subset, seenSubset[subset])
+			}
+			seenSubset[subset] = sb.Tenant
 			d = dest(o.Service, subset)
 			subsets = append(subsets, &netv1alpha3.Subset{Name: subset, Labels: map[string]string{o.SubsetLabel: sb.Tenant}})
 		default:

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -91,6 +92,14 @@ func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 	if ref == "" {
 		return nil, fmt.Errorf("image: got nothing, expected an image reference such as registry.example.com/laneway/tenantroute:v1")
 	}
+	// Istio's agent parses the URL (less oci://) with go-containerregistry's name.ParseReference.
+	if strings.Contains(ref, "://") {
+		return nil, fmt.Errorf("image: got %q, expected an OCI image reference such as registry.example.com/laneway/tenantroute:v1 (oci:// is the only scheme laneway writes; laneway push makes the image)", o.Image)
+	}
+	if _, err := name.ParseReference(ref); err != nil {
+		return nil, fmt.Errorf("image: got %q, expected an image reference such as registry.example.com/laneway/tenantroute:v1 (lower-case repository, no scheme, no spaces), which Istio's agent can parse: %w", o.Image, err)
+	}
+	o.Digest = strings.TrimPrefix(o.Digest, "sha256:")
 	if i := strings.Index(ref, "@sha256:"); i >= 0 {
 		inURL := ref[i+len("@sha256:"):]
 		if o.Digest == "" {
@@ -99,7 +108,6 @@ func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 			return nil, fmt.Errorf("sha256: got %s, but the image reference pins %s; they must agree (Istio fails the fetch otherwise)", o.Digest, inURL)
 		}
 	}
-	o.Digest = strings.TrimPrefix(o.Digest, "sha256:")
 	if !sha256Hex.MatchString(o.Digest) {
 		return nil, fmt.Errorf("sha256: got %q, expected the image manifest digest as 64 lower-case hex characters (printed by `laneway push` and `laneway verify`)", o.Digest)
 	}
@@ -113,6 +121,9 @@ func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 		if k == "" || strings.Contains(k, "*") || strings.Contains(v, "*") {
 			return nil, fmt.Errorf("selector: got %q=%q, expected a non-empty label key and no '*' wildcards", k, v)
 		}
+	}
+	if err := checkLabels("selector", o.Selector); err != nil {
+		return nil, err
 	}
 	if len(o.PluginName) > 256 {
 		return nil, fmt.Errorf("pluginName: got %d characters, expected at most 256", len(o.PluginName))
