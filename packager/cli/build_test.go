@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,4 +38,20 @@ func TestBuildNamesTheKnownFiltersForAnUnknownOne(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, `unknown filter "nosuch"`)
 	assert.Contains(t, r.stderr, "tenantroute")
+}
+
+func TestBuildOutDirIsRelativeToTheWorkingDirectory(t *testing.T) {
+	// The test runs in packager/cli, a subdirectory of the checkout; go build itself runs in the checkout's
+	// root, so a relative --out-dir must be resolved against the working directory first.
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	rel := "testout-" + filepath.Base(t.TempDir())
+	t.Cleanup(func() {
+		_ = os.RemoveAll(filepath.Join(wd, rel))
+		_ = os.RemoveAll(filepath.Join(wd, "..", "..", rel))
+	})
+	r := run(t, "", "build", "noop", "--out-dir", rel, "--format", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.FileExists(t, filepath.Join(wd, rel, "noop.wasm"))
+	assert.NoFileExists(t, filepath.Join(wd, "..", "..", rel, "noop.wasm"), "written relative to the checkout's root")
 }

@@ -80,6 +80,9 @@ func (o *remoteOptions) applyFlags(cmd *cobra.Command) {
 // resolve reads the password when asked and returns the library options.
 func (o *remoteOptions) resolve(in io.Reader) (ociimage.RemoteOptions, error) {
 	r := ociimage.RemoteOptions{PlainHTTP: o.plainHTTP, Insecure: o.insecure, Username: o.username, Attempts: o.attempts}
+	if o.attempts < 1 {
+		return r, fmt.Errorf("--retries: got %d, expected the number of attempts, at least 1 (1 means no retry)", o.attempts)
+	}
 	if o.passwordStdin {
 		if o.username == "" {
 			return r, fmt.Errorf("--password-stdin: got no --username, expected both (or neither, to use the docker config)")

@@ -66,3 +66,16 @@ func TestPushHonoursTimeoutAndRetriesAgainstAFaultyRegistry(t *testing.T) {
 		assert.True(t, reg.TagExists(t, "laneway/tenantroute", "v1"))
 	})
 }
+
+func TestRetriesBelowOneIsRefusedBeforeAnyRegistryCall(t *testing.T) {
+	path := writeModule(t, "tenantroute.wasm", wasmtest.GoFilter())
+	for _, n := range []string{"0", "-2"} {
+		t.Run("--retries "+n, func(t *testing.T) {
+			// port 1 on loopback: any registry call would fail with a connection error instead
+			res := run(t, "", "push", path, "127.0.0.1:1/laneway/tenantroute:v1", "--retries", n)
+			assert.Equal(t, 1, res.code)
+			assert.Contains(t, res.stderr, "--retries: got "+n+", expected the number of attempts, at least 1")
+			assert.NotContains(t, res.stderr, "127.0.0.1:1")
+		})
+	}
+}

@@ -44,8 +44,8 @@ func newWasmPluginCommand(s Streams) *cobra.Command {
 The plugin config (--config, JSON or YAML) is validated with the filter's own ParseConfig, on the
 exact JSON istiod will hand to the plugin, before anything is written; an invalid config names
 the offending field. The image is pinned by its manifest digest (spec.sha256): pass --sha256
-(printed by 'laneway push'), a REF@sha256:... reference, or let the command pull the image as
-Istio would to resolve and check it.
+(printed by 'laneway push') to write the resource offline, or let the command pull the image (a
+tag or a REF@sha256:... reference) as Istio would to resolve and check the digest.
 
 Defaults:
   --fail-strategy FAIL_OPEN: laneway's filters are not security controls. If the module cannot be
@@ -95,7 +95,9 @@ Defaults:
 				return fmt.Errorf("%s is rejected by %s.ParseConfig: %w; fix the config so the filter can start (it would fail on_configure in Envoy)", src, f.Name, err)
 			}
 			digest := o.sha256
-			if digest == "" && !strings.Contains(o.image, "@sha256:") {
+			if digest == "" {
+				// Pull as Istio's agent would, also for REF@sha256: a digest there may be an image index's,
+				// and Istio checks the digest of the linux/amd64 image the index points at.
 				ropts, err := o.resolve(s.In)
 				if err != nil {
 					return err
@@ -108,6 +110,9 @@ Defaults:
 					return fmt.Errorf("%w (or pass --sha256 to skip pulling)", err)
 				}
 				digest = ex.ManifestDigest.Hex
+				if i := strings.Index(o.image, "@sha256:"); i >= 0 && o.image[i+len("@sha256:"):] != digest {
+					return fmt.Errorf("--image: got %s, which pins an image index; Istio's agent checks the digest of the linux/amd64 image it selects, sha256:%s, so this WasmPlugin would always fail its checksum: expected %s@sha256:%s", o.image, digest, o.image[:i], digest)
+				}
 			}
 			opts := istiores.WasmPluginOptions{
 				Name: o.name, Namespace: o.namespace, Image: o.image, Digest: digest,

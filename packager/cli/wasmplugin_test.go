@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/laneway/laneway/packager/internal/registrytest"
 	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/packager/ociimage"
 )
 
 const pinned = "4f89072bb1bb9bd62cf4e30efac23e7d11cfdf29a8e5e3fc3e0f58394a50f291"
@@ -35,7 +40,7 @@ func TestWasmPluginOutputMatchesGoldenAndRoundTrips(t *testing.T) {
 		{"wasmplugin_tenantroute", []string{"wasmplugin", "tenantroute", "--image", "registry.example.com/laneway/tenantroute:v1",
 			"--sha256", pinned, "--config", cfg, "-n", "shop", "--selector", "app=svc-a", "--pull-secret", "regcred", "--priority", "10"}},
 		{"wasmplugin_shadowtag_gateway", []string{"wasmplugin", "shadowtag", "--image", "registry.example.com/laneway/shadowtag@sha256:" + pinned,
-			"--config", edge, "-n", "istio-ingress", "--target-ref", "Gateway/public", "--fail-strategy", "FAIL_CLOSE", "--phase", "AUTHN", "--port", "8080"}},
+			"--sha256", "sha256:" + pinned, "--config", edge, "-n", "istio-ingress", "--target-ref", "Gateway/public", "--fail-strategy", "FAIL_CLOSE", "--phase", "AUTHN", "--port", "8080"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,7 +68,7 @@ func TestWasmPluginDefaultsSuitNonSecurityFilters(t *testing.T) {
 	}{{"tenantroute", `{}`, "CLIENT"}, {"shadowtag", `{"mode":"inbound"}`, ""}, {"synthetic", `{"mode":"outbound"}`, ""}} {
 		t.Run(tc.filter+" fails open and matches "+orAllTraffic(tc.matchMode), func(t *testing.T) {
 			cfg := writeFile(t, "config.json", tc.config)
-			r := run(t, "", "wasmplugin", tc.filter, "--image", "r.example.com/x:v1", "--sha256", pinned, "--config", cfg)
+			r := run(t, "", "wasmplugin", tc.filter, "--image", "r.example.com/laneway/x:v1", "--sha256", pinned, "--config", cfg)
 			require.Equal(t, 0, r.code, r.stderr)
 			var wp clientext.WasmPlugin
 			require.NoError(t, yaml.UnmarshalStrict([]byte(r.stdout), &wp))
@@ -107,7 +112,7 @@ func TestWasmPluginRejectsInvalidInputBeforeWritingAnything(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {
 			args := append([]string{"wasmplugin"}, tc.args...)
-			args = append(args, "--image", "r.example.com/x:v1")
+			args = append(args, "--image", "r.example.com/laneway/x:v1")
 			if !strings.Contains(strings.Join(tc.args, " "), "--sha256") {
 				args = append(args, "--sha256", pinned)
 			}
@@ -136,4 +141,35 @@ func TestWasmPluginPinsTheDigestByPullingWhenNoneIsGiven(t *testing.T) {
 	r = run(t, "", "wasmplugin", "tenantroute", "--image", reg.Host+"/laneway/absent:v1", "--retries", "1")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "or pass --sha256")
+}
+
+func TestWasmPluginChecksADigestPinnedInTheImageByPulling(t *testing.T) {
+	reg := registrytest.InMemory(t, false)
+	img, err := ociimage.Build(wasmtest.GoFilter().Bytes(), ociimage.BuildOptions{})
+	require.NoError(t, err)
+	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img,
+		Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	ref, err := ociimage.ParseReference(reg.Host+"/laneway/indexed:v1", ociimage.RemoteOptions{})
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(ref, idx))
+	idxDigest, err := idx.Digest()
+	require.NoError(t, err)
+	child := img.ManifestDigest()
+	require.NotEqual(t, child, idxDigest)
+
+	t.Run("the image's own digest: pulled, checked and written", func(t *testing.T) {
+		r := run(t, "", "wasmplugin", "tenantroute", "--image", reg.Host+"/laneway/indexed@"+child.String())
+		require.Equal(t, 0, r.code, r.stderr)
+		var wp clientext.WasmPlugin
+		require.NoError(t, yaml.UnmarshalStrict([]byte(r.stdout), &wp))
+		assert.Equal(t, child.Hex, wp.Spec.Sha256)
+		assert.Contains(t, r.stderr, "pulling")
+	})
+	t.Run("an index's digest: refused, naming the digest Istio checks", func(t *testing.T) {
+		r := run(t, "", "wasmplugin", "tenantroute", "--image", reg.Host+"/laneway/indexed@"+idxDigest.String())
+		assert.Equal(t, 1, r.code)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "pins an image index")
+		assert.Contains(t, r.stderr, reg.Host+"/laneway/indexed@"+child.String())
+	})
 }

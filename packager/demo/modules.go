@@ -46,16 +46,26 @@ func Modules(ctx context.Context, root string, names []string, stderr *os.File) 
 	return out, nil
 }
 
-// newestSource is the latest modification time of the Go files a filter module is built from.
+// sourceDirs are the directories whose Go files newestSource watches for the filter name.
+func sourceDirs(root, name string) []string {
+	return []string{
+		filepath.Join(root, "filters"),
+		filepath.Join(root, name),
+		filepath.Join(root, "packager", "wasmbuild"),
+	}
+}
+
+// newestSource is the latest modification time of what a filter module is built from: every Go file under
+// filters/ (the mains and every package they share), the filter's logic package, the build recipe with its
+// SDK patches (packager/wasmbuild) and go.mod/go.sum. It errs on the side of rebuilding.
 func newestSource(root, name string) (time.Time, error) {
 	var newest time.Time
-	dirs := []string{
-		filepath.Join(root, "filters", name),
-		filepath.Join(root, "filters", "internal"),
-		filepath.Join(root, "filters", "baggage"),
-		filepath.Join(root, name),
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if info, err := os.Stat(filepath.Join(root, f)); err == nil && info.ModTime().After(newest) {
+			newest = info.ModTime()
+		}
 	}
-	for _, d := range dirs {
+	for _, d := range sourceDirs(root, name) {
 		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
 			if err != nil {
 				if os.IsNotExist(err) {

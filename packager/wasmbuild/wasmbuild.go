@@ -100,6 +100,12 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 	if opts.OutDir == "" {
 		opts.OutDir = filepath.Join(opts.Root, "dist")
 	}
+	// go build runs in Root: a relative OutDir means the caller's working directory, so make it absolute.
+	outDir, err := filepath.Abs(opts.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	opts.OutDir = outDir
 	stderr := opts.Stderr
 	if stderr == nil {
 		stderr = os.Stderr

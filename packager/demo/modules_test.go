@@ -1,0 +1,53 @@
+package demo
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/packager/wasmbuild"
+)
+
+// TestStalenessCoversEveryPackageCompiledIntoAModule asks the go command which of laneway's packages each
+// filter module is compiled from (as the Wasm build compiles it) and requires every one of them, and the
+// build recipe, to lie under a directory newestSource watches: an edit anywhere there must rebuild.
+func TestStalenessCoversEveryPackageCompiledIntoAModule(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	root, err := wasmbuild.FindRoot(wd)
+	require.NoError(t, err)
+	covered := func(dir string, watched []string) bool {
+		for _, w := range watched {
+			if dir == w || strings.HasPrefix(dir, w+string(filepath.Separator)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range Filters {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command("go", "list", "-tags", "laneway_glue", "-deps", "-f", "{{.Dir}}", "./filters/"+name)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
+			out, err := cmd.Output()
+			require.NoError(t, err)
+			watched := sourceDirs(root, name)
+			inModule := 0
+			for _, dir := range strings.Fields(string(out)) {
+				if !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+					continue // the standard library and modules from the module cache
+				}
+				inModule++
+				rel, _ := filepath.Rel(root, dir)
+				assert.True(t, covered(dir, watched), "%s is compiled into %s.wasm, but newestSource does not watch it", rel, name)
+			}
+			assert.Greater(t, inModule, 3, "go list found laneway's own packages")
+			assert.True(t, covered(filepath.Join(root, "packager", "wasmbuild"), watched), "the build recipe and its SDK patches")
+		})
+	}
+}
