@@ -44,7 +44,7 @@ type Config struct {
 	BaggageKeys []string
 	// Carriers are extra carriers looked up for each baggage key after baggage itself, in this order.
 	Carriers []string
-	// Header is an optional plain request header read last ("" = none).
+	// Header is an optional plain request header read last ("" = none); never a carrier header (ot-baggage-*, uberctx-*).
 	Header string
 	// TenantHeader is the output header the routes match.
 	TenantHeader string
@@ -213,6 +213,8 @@ func (c *Config) compile(seen map[string]bool) error {
 			return fieldErr("header", strconv.Quote(c.Header), "a header other than tenantHeader (the output header is always rewritten)")
 		case c.Header == "baggage" || c.Header == "tracestate":
 			return fieldErr("header", strconv.Quote(c.Header), "a plain header; list baggage keys in baggageKeys and tracestate in carriers")
+		case strings.HasPrefix(c.Header, "ot-baggage-") || strings.HasPrefix(c.Header, "uberctx-"):
+			return fieldErr("header", strconv.Quote(c.Header), "a plain header, not an ot-baggage-<key> or uberctx-<key> carrier header; list those in carriers")
 		case c.TrustBoundary && strings.HasPrefix(c.Header, c.StripHeaderPrefix):
 			return fieldErr("header", strconv.Quote(c.Header), "a header not starting with stripHeaderPrefix "+strconv.Quote(c.StripHeaderPrefix)+" (those are stripped at the trust boundary)")
 		}
