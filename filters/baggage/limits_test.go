@@ -182,6 +182,8 @@ func TestAppendSetMember(t *testing.T) {
 		{"values without the key are forwarded byte for byte", []string{" a=1 ;p , bad", "b=2"}, " a=1 ;p , bad,b=2,k=v", true},
 		{"a value with the key is rewritten without it", []string{"a=1, k=old , bad"}, "a=1,k=v", true},
 		{"a full header keeps its other members", []string{genMembers(64, 0) + ",k=old"}, genMembers(64, 0), false},
+		{"a member carrying the key malformed to this parser is dropped", []string{"a=1,k=evil\u00a0", "k=old"}, "a=1,k=v", true},
+		{"a member carrying the key beyond the member limit is dropped", []string{"k=old," + genMembers(63, 0) + ",k=evil"}, genMembers(63, 0) + ",k=v", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok := AppendSetMember([]byte("ignored"), tt.values, "k", "v", "k")
