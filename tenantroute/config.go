@@ -56,7 +56,8 @@ type Config struct {
 	TrustBoundary bool
 	// StripHeaderPrefix is the prefix of the headers removed at the trust boundary.
 	StripHeaderPrefix string
-	// StripBaggage removes tenant members from baggage and carriers when a trust boundary rejects them.
+	// StripBaggage makes a trust boundary forward only the tenant it accepted (or none), removing every other
+	// tenant member from baggage, the carriers and the plain header.
 	StripBaggage bool
 	// WorkloadTenant is added to requests carrying no valid tenant ("" = none).
 	WorkloadTenant string

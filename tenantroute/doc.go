@@ -33,9 +33,14 @@
 //
 // With trustBoundary, every client-set header starting with stripHeaderPrefix (default x-laneway-) and
 // the output header are removed, and a tenant is accepted only if the allow list names it (no allow list:
-// no tenant is accepted). With stripBaggage, a request whose tenant is not accepted also loses its tenant
-// members in baggage, tracestate (if a configured carrier) and the ot-baggage-/uberctx- headers, so later
-// hops never see them. All callers through a trust-boundary plugin are treated as untrusted.
+// no tenant is accepted). With stripBaggage, only the accepted tenant travels on: it is the one tenant
+// member of baggage (as baggageKeys[0]; baggage already holding exactly that member is left alone) and,
+// if the request had the plain header, that header's only value. Every other tenant member is removed:
+// the other members of baggageKeys in baggage (conflicting copies, members malformed to this parser or
+// beyond the W3C limits, which another parser may still read), their tracestate members (if a configured
+// carrier) and the ot-baggage-/uberctx- headers. A request whose tenant is not accepted loses all of
+// those and every copy of the plain header, so later hops never see them. All callers through a
+// trust-boundary plugin are treated as untrusted.
 //
 // # Workload tenancy
 //

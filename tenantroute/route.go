@@ -110,7 +110,8 @@ type Decision struct {
 	Rejected       string
 	RejectedSource Source
 	Reason         Reason
-	// Stripped counts client-set headers and tenant members removed at the trust boundary.
+	// Stripped counts client-set headers and tenant members removed at the trust boundary (with a tenant
+	// accepted: a baggage value or plain-header copy naming another tenant, and carrier entries).
 	Stripped int
 	// BaggageFull is set when the tenant could not be appended to baggage without breaking W3C limits.
 	BaggageFull bool
@@ -120,8 +121,8 @@ type Decision struct {
 	bag, ts     []string
 	tenantCount int
 	tenantFirst string
-	header      string
-	headerFound bool
+	header      string // first copy of the plain header
+	headerCount int    // copies of the plain header
 	ot, uber    [MaxBaggageKeys]string
 	otN, uberN  [MaxBaggageKeys]int
 	// bagBuf and tsBuf hold the rewritten baggage and tracestate headers until the edits are applied (reused in Wasm).
@@ -156,10 +157,10 @@ func (c *Config) Route(headers [][2]string, d *Decision) {
 
 	c.tenantHeaderEdits(d)
 	switch {
+	case c.TrustBoundary && c.StripBaggage:
+		c.onlyAcceptedTenantTravels(d)
 	case d.Tenant != "" && d.Source != SourceBaggage && len(c.BaggageKeys) > 0:
 		c.carryInBaggage(d)
-	case d.Tenant == "" && c.TrustBoundary && c.StripBaggage:
-		c.stripCarriers(d)
 	}
 }
 
@@ -183,8 +184,9 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 		case c.TrustBoundary && hasPrefixFold(name, c.StripHeaderPrefix):
 			d.strip(name)
 		case c.Header != "" && equalFold(name, c.Header):
-			if !d.headerFound {
-				d.header, d.headerFound = val, true
+			d.headerCount++
+			if d.headerCount == 1 {
+				d.header = val
 			}
 		case c.otNames != nil && hasPrefixFold(name, "ot-baggage-"):
 			carrierHeader(name, val, c.otNames, &d.ot, &d.otN)
@@ -243,7 +245,7 @@ func (c *Config) find(d *Decision) (val string, src Source, key string) {
 			}
 		}
 	}
-	if d.headerFound && d.header != "" {
+	if d.headerCount > 0 && d.header != "" {
 		return d.header, SourceHeader, ""
 	}
 	return "", SourceNone, ""
@@ -278,18 +280,43 @@ func (c *Config) carryInBaggage(d *Decision) {
 	d.setBaggage(d.bagBuf.Finish(next))
 }
 
-// stripCarriers removes tenant members from baggage and the configured carriers (trust boundary, no tenant).
-func (c *Config) stripCarriers(d *Decision) {
-	if mentionsAny(d.bag, c.BaggageKeys) {
-		if next, removed := baggage.AppendWithoutKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys...); removed {
-			d.Stripped++
-			d.setBaggage(d.bagBuf.Finish(next))
+// onlyAcceptedTenantTravels makes the accepted tenant, if any, the only tenant a trust boundary with
+// stripBaggage forwards: baggage holds it as its one tenant member (baggageKeys[0]) and the plain header's
+// copies, if the request had any, hold exactly it. Without an accepted tenant, the tenant members of baggage
+// and every copy of the plain header are removed. Either way the tracestate members and ot-baggage-/uberctx-
+// headers of the tenant keys are removed.
+func (c *Config) onlyAcceptedTenantTravels(d *Decision) {
+	switch {
+	case d.Tenant == "":
+		if mentionsAny(d.bag, c.BaggageKeys) {
+			if next, removed := baggage.AppendWithoutKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys...); removed {
+				d.Stripped++
+				d.setBaggage(d.bagBuf.Finish(next))
+			}
+		}
+		d.Stripped += d.headerCount
+		d.removeN(c.Header, d.headerCount)
+	default:
+		if len(c.BaggageKeys) > 0 {
+			sole, other := tenantMembers(d.bag, c.BaggageKeys, d.Tenant)
+			if other {
+				d.Stripped++
+			}
+			if !sole {
+				c.carryInBaggage(d)
+			}
+		}
+		if d.headerCount > 0 {
+			if d.headerCount > 1 || d.header != d.Tenant {
+				d.Stripped++
+			}
+			d.setHeader(c.Header, d.Tenant, d.headerCount, d.header)
 		}
 	}
 	if c.useTracestate && mentionsAny(d.ts, c.BaggageKeys) {
 		if next, removed := tracestateRemove(d.tsBuf.Start(), d.ts, c.BaggageKeys); removed {
 			d.Stripped++
-			d.setHeader("tracestate", d.tsBuf.Finish(next), len(d.ts), d.ts)
+			d.setHeader("tracestate", d.tsBuf.Finish(next), len(d.ts), first(d.ts))
 		}
 	}
 	for i := range c.otNames {
@@ -338,20 +365,56 @@ func applyEdits(headers [][2]string, edits []Edit) [][2]string {
 	return out
 }
 
-func (d *Decision) setBaggage(next string) { d.setHeader("baggage", next, len(d.bag), d.bag) }
+func (d *Decision) setBaggage(next string) { d.setHeader("baggage", next, len(d.bag), first(d.bag)) }
 
-// setHeader makes header name hold the single value next ("" = remove), given its n current values.
-func (d *Decision) setHeader(name, next string, n int, cur []string) {
+func first(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
+}
+
+// setHeader makes header name hold the single value next ("" = remove), given its n current values, the
+// first of which is cur.
+func (d *Decision) setHeader(name, next string, n int, cur string) {
 	switch {
 	case next == "":
 		d.removeN(name, n)
-	case n == 1 && cur[0] == next:
+	case n == 1 && cur == next:
 	case n == 1:
 		d.Edits = append(d.Edits, Edit{Kind: EditReplace, Name: name, Value: next})
 	default:
 		d.removeN(name, n)
 		d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: name, Value: next})
 	}
+}
+
+// tenantMembers looks at the list elements of values whose text before '=' contains one of keys: tenant
+// members, and malformed elements another parser may read as one (OpenTelemetry trims Unicode spaces
+// from keys, and never decodes them, so such an element always holds a key's text). sole: there is
+// exactly one, `<keys[0]>=<tenant>`. other: one of them is not `<key>=<tenant>` for some key of keys.
+func tenantMembers(values, keys []string, tenant string) (sole, other bool) {
+	if !mentionsAny(values, keys) {
+		return false, false
+	}
+	n := 0
+	for _, v := range values {
+		for len(v) > 0 {
+			var m string
+			m, v = nextListMember(v)
+			k, val, _ := strings.Cut(m, "=")
+			k, val = baggage.TrimOWS(k), baggage.TrimOWS(val)
+			for _, key := range keys {
+				if strings.Contains(k, key) {
+					n++
+					sole = n == 1 && k == keys[0] && val == tenant
+					other = other || k != key || val != tenant
+					break
+				}
+			}
+		}
+	}
+	return sole && n == 1, other
 }
 
 // mentionsAny is a cheap pre-check: does any value contain any key as a substring?

@@ -1,12 +1,16 @@
 package tenantroute
 
 import (
+	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	otelbaggage "go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 func mustConfig(tb testing.TB, json string) *Config {
@@ -126,7 +130,7 @@ func TestRouteDecisions(t *testing.T) {
 			var d Decision
 			c.Route(tt.headers, &d)
 			got := d
-			got.bag, got.ts, got.tenantCount, got.tenantFirst, got.header, got.headerFound = nil, nil, 0, "", "", false
+			got.bag, got.ts, got.tenantCount, got.tenantFirst, got.header, got.headerCount = nil, nil, 0, "", "", 0
 			got.ot, got.uber, got.otN, got.uberN = [MaxBaggageKeys]string{}, [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}, [MaxBaggageKeys]int{}
 			if len(got.Edits) == 0 {
 				got.Edits = nil
@@ -362,4 +366,141 @@ func TestRouteSurvivesHugeAndBinaryInputs(t *testing.T) {
 	c := mustConfig(t, gatewayConfig)
 	c.Route(many, &d)
 	assert.Equal(t, 10000, d.Stripped, "every spoofed copy is removed")
+}
+
+// otelHop is an OpenTelemetry-instrumented app between two hops: it extracts baggage from its inbound
+// request and injects it into its outbound request, as otelhttp does. Only baggage crosses it.
+func otelHop(in [][2]string) [][2]string {
+	h := http.Header{}
+	for _, p := range in {
+		if equalFold(p[0], "baggage") {
+			h.Add("baggage", p[1])
+		}
+	}
+	ctx := propagation.Baggage{}.Extract(context.Background(), propagation.HeaderCarrier(h))
+	out := http.Header{}
+	propagation.Baggage{}.Inject(ctx, propagation.HeaderCarrier(out))
+	res := req()
+	for _, v := range out.Values("baggage") {
+		res = append(res, hdr("baggage", v))
+	}
+	return res
+}
+
+// otelTenantMembers returns the members of the default tenant keys that OpenTelemetry reads in headers.
+func otelTenantMembers(headers [][2]string) map[string]string {
+	h := http.Header{}
+	for _, p := range headers {
+		if equalFold(p[0], "baggage") {
+			h.Add("baggage", p[1])
+		}
+	}
+	bag := otelbaggage.FromContext(propagation.Baggage{}.Extract(context.Background(), propagation.HeaderCarrier(h)))
+	out := map[string]string{}
+	for _, k := range DefaultBaggageKeys {
+		if m := bag.Member(k); m.Key() != "" {
+			out[k] = m.Value()
+		}
+	}
+	return out
+}
+
+// onlyAcceptedCases are requests a client sends through a stripping gateway (stripGatewayConfig) that
+// reads every carrier and the plain header x-tenant; tenant is what the gateway and every later hop route to.
+var onlyAcceptedCases = []struct {
+	name    string
+	headers [][2]string
+	tenant  string
+}{
+	{"conflicting laneway-tenant copies hide evil while sd-routing-key=acme is accepted",
+		req(hdr("baggage", "laneway-tenant=evil0,sd-routing-key=acme"), hdr("baggage", "laneway-tenant=evil")), "acme"},
+	{"a laneway-tenant member with a trailing U+00A0 (malformed to us, trimmed by OpenTelemetry)",
+		req(hdr("baggage", "laneway-tenant=evil\u00a0,sd-routing-key=acme")), "acme"},
+	{"a third laneway-tenant beyond the 64-member limit (OpenTelemetry counts distinct keys)",
+		req(hdr("baggage", "laneway-tenant=acme,laneway-tenant=acme,"+fillerMembers(62)+",laneway-tenant=evil")), "acme"},
+	{"an accepted baggage tenant next to other carriers and a plain header naming evil",
+		req(hdr("baggage", "sd-routing-key=acme"), hdr("tracestate", "laneway-tenant=evil"), hdr("ot-baggage-laneway-tenant", "evil"),
+			hdr("uberctx-sd-routing-key", "evil"), hdr("x-tenant", "evil"), hdr("x-tenant", "acme")), "acme"},
+	{"an accepted carrier tenant next to a conflicting baggage",
+		req(hdr("baggage", "laneway-tenant=a,laneway-tenant=b"), hdr("uberctx-laneway-tenant", "acme"), hdr("x-tenant", "evil")), "acme"},
+	{"an accepted plain header tenant", req(hdr("x-tenant", "acme"), hdr("x-tenant", "evil")), "acme"},
+	{"a rejected plain header only", req(hdr("x-tenant", "evil")), ""},
+	{"a rejected plain header next to a stripped baggage member", req(hdr("baggage", "laneway-tenant=evil"), hdr("x-tenant", "evil")), ""},
+	{"a rejected baggage tenant next to an allowed plain header", req(hdr("baggage", "laneway-tenant=evil"), hdr("x-tenant", "acme")), ""},
+}
+
+const (
+	stripGatewayConfig = `{"trustBoundary":true,"stripBaggage":true,"allow":["acme"],"carriers":["tracestate","ot-baggage","uberctx"],"header":"x-tenant"}`
+	nextHopConfig      = `{"carriers":["tracestate","ot-baggage","uberctx"],"header":"x-tenant"}`
+)
+
+// assertOnlyTenantForwarded checks the headers a stripping gateway forwarded: OpenTelemetry reads exactly
+// tenant, as laneway-tenant, in baggage (nothing when tenant is ""); the output and plain headers hold only
+// tenant; no carrier header and no tenant member of tracestate is left.
+func assertOnlyTenantForwarded(t *testing.T, forwarded [][2]string, tenant string) {
+	t.Helper()
+	want := map[string]string{}
+	if tenant != "" {
+		want["laneway-tenant"] = tenant
+	}
+	assert.Equal(t, want, otelTenantMembers(forwarded), "OpenTelemetry reads only the accepted tenant; forwarded baggage %q", headerValuesOf(forwarded, "baggage"))
+	for _, p := range forwarded {
+		switch {
+		case equalFold(p[0], "x-tenant"), equalFold(p[0], "x-laneway-tenant"):
+			assert.Equal(t, tenant, p[1], "%s holds only the accepted tenant", p[0])
+		case hasPrefixFold(p[0], "ot-baggage-"), hasPrefixFold(p[0], "uberctx-"):
+			t.Errorf("carrier header %s: %s survived the gateway", p[0], p[1])
+		case equalFold(p[0], "tracestate"):
+			assert.NotContains(t, p[1], "laneway-tenant")
+			assert.NotContains(t, p[1], "sd-routing-key")
+		}
+	}
+}
+
+// A stripping gateway forwards only the tenant it accepted (or none): whatever tenant members, carriers
+// and plain-header copies a client sends, the next hop (a sidecar reading the same carriers, or one behind
+// an OpenTelemetry app that re-encodes baggage) routes to the gateway's tenant, and OpenTelemetry reads
+// exactly that tenant, as laneway-tenant, in the forwarded baggage.
+func TestStrippingGatewayForwardsOnlyTheAcceptedTenant(t *testing.T) {
+	for _, tt := range onlyAcceptedCases {
+		t.Run(tt.name, func(t *testing.T) {
+			var gw, next, afterOTel Decision
+			mustConfig(t, stripGatewayConfig).Route(tt.headers, &gw)
+			require.Equal(t, tt.tenant, gw.Tenant, "the gateway's tenant")
+			forwarded := applyEdits(tt.headers, gw.Edits)
+			assertOnlyTenantForwarded(t, forwarded, tt.tenant)
+
+			mustConfig(t, nextHopConfig).Route(forwarded, &next)
+			assert.Equal(t, tt.tenant, next.Tenant, "the next hop routes the gateway's tenant; forwarded %q", forwarded)
+			assert.Empty(t, next.Rejected, "the next hop finds no other tenant; forwarded %q", forwarded)
+			mustConfig(t, `{}`).Route(otelHop(forwarded), &afterOTel)
+			assert.Equal(t, tt.tenant, afterOTel.Tenant, "a hop behind an OpenTelemetry app routes the gateway's tenant; forwarded %q", forwarded)
+		})
+	}
+}
+
+func TestTenantMembersFindsEveryElementNamingATenantKey(t *testing.T) {
+	keys := []string{"laneway-tenant", "sd-routing-key"}
+	for _, tt := range []struct {
+		name        string
+		values      []string
+		sole, other bool
+	}{
+		{"no baggage", nil, false, false},
+		{"no tenant member", []string{"userid=42,bad member"}, false, false},
+		{"exactly the accepted member", []string{"userid=42, laneway-tenant = acme "}, true, false},
+		{"the accepted tenant under another key", []string{"sd-routing-key=acme"}, false, false},
+		{"agreeing copies", []string{"laneway-tenant=acme", "sd-routing-key=acme"}, false, false},
+		{"a conflicting copy", []string{"laneway-tenant=acme", "laneway-tenant=evil"}, false, true},
+		{"a member malformed to this parser", []string{"laneway-tenant=evil\u00a0,laneway-tenant=acme"}, false, true},
+		{"a key padded with U+00A0", []string{"\u00a0laneway-tenant=acme"}, false, true},
+		{"a member with properties", []string{"laneway-tenant=acme;p=1"}, false, true},
+		{"a member beyond the 64-member limit", []string{"laneway-tenant=acme," + fillerMembers(63) + ",laneway-tenant=evil"}, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sole, other := tenantMembers(tt.values, keys, "acme")
+			assert.Equal(t, tt.sole, sole, "sole")
+			assert.Equal(t, tt.other, other, "other")
+		})
+	}
 }

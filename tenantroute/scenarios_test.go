@@ -1,6 +1,7 @@
 package tenantroute
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -32,7 +33,21 @@ const (
 	gatewayConfig      = `{"trustBoundary":true,"allow":["acme","globex"]}`
 	gatewayStripConfig = `{"trustBoundary":true,"stripBaggage":true,"allow":["acme"],"carriers":["tracestate","ot-baggage","uberctx"]}`
 	allCarriersConfig  = `{"carriers":["tracestate","ot-baggage","uberctx"],"header":"x-tenant"}`
+	// gatewayStripHeaderConfig is a stripping gateway that also reads the plain header x-tenant.
+	gatewayStripHeaderConfig = `{"trustBoundary":true,"stripBaggage":true,"allow":["acme"],"header":"x-tenant"}`
 )
+
+// fillerMembers returns n distinct baggage members (no tenant key) joined with commas.
+func fillerMembers(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "f%d=1", i)
+	}
+	return b.String()
+}
 
 var scenarios = []scenario{
 	// Sidecar (outbound) routing from baggage.
@@ -301,10 +316,85 @@ var scenarios = []scenario{
 		counts:  counts{"routed": 1},
 	},
 	{
-		name:    "a stripping gateway rewrites baggage when accepting a tenant from another carrier",
+		name:    "a stripping gateway forwards a tenant accepted from another carrier in baggage only",
 		config:  gatewayStripConfig,
 		request: req(hdr("baggage", "laneway-tenant=a,laneway-tenant=b,userid=42"), hdr("uberctx-laneway-tenant", "acme")),
-		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("uberctx-laneway-tenant", "acme"), hdr("x-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	// A stripping gateway forwards only the tenant it accepted: a later hop (or an OpenTelemetry app)
+	// reading any carrier must find that tenant or none.
+	{
+		name:    "a stripping gateway drops conflicting tenant copies hiding behind an accepted sd-routing-key",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "laneway-tenant=evil0,sd-routing-key=acme"), hdr("baggage", "laneway-tenant=evil")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway drops a tenant member malformed to it but read by OpenTelemetry (trailing U+00A0)",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "userid=42,laneway-tenant=evil\u00a0,sd-routing-key=acme")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway drops a tenant member beyond the 64-member limit",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "laneway-tenant=acme,laneway-tenant=acme,"+fillerMembers(62)+",laneway-tenant=evil")),
+		want:    req(hdr("baggage", fillerMembers(62)+",laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway forwards an accepted sd-routing-key as laneway-tenant",
+		config:  gatewayStripConfig,
+		request: req(hdr("baggage", "sd-routing-key=acme,userid=42")),
+		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:   "a stripping gateway strips the tenant entries of the other carriers when it accepts a baggage tenant",
+		config: gatewayStripConfig,
+		request: req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "dd=s:1,sd-routing-key=evil"),
+			hdr("ot-baggage-laneway-tenant", "evil"), hdr("uberctx-sd-routing-key", "acme")),
+		want:   req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "dd=s:1"), hdr("x-laneway-tenant", "acme")),
+		counts: counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway removes a rejected plain header",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("x-tenant", "evil")),
+		want:    req(),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
+		warn:    `"evil" from header (not allowed)`,
+	},
+	{
+		name:    "a stripping gateway removes every copy of the plain header next to a rejected baggage tenant",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("baggage", "laneway-tenant=evil"), hdr("x-tenant", "evil"), hdr("x-tenant", "acme")),
+		want:    req(),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
+		warn:    `"evil" from baggage key laneway-tenant (not allowed)`,
+	},
+	{
+		name:    "a stripping gateway makes the plain header hold the tenant it accepted from baggage",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("baggage", "laneway-tenant=acme"), hdr("x-tenant", "evil")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-tenant", "acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway collapses repeated plain headers to the tenant it accepted from the first",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("x-tenant", "acme"), hdr("x-tenant", "evil")),
+		want:    req(hdr("x-tenant", "acme"), hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway keeps a plain header tenant it accepted and carries it in baggage",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("x-tenant", "acme"), hdr("baggage", "userid=42")),
+		want:    req(hdr("x-tenant", "acme"), hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1},
 	},
 	// Workload tenancy.

@@ -342,14 +342,21 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		{"workload-injected", `{"workloadTenant":"sbx-1"}`, "userid=42"},
 		{"gateway-strips-baggage", `{"trustBoundary":true,"stripBaggage":true}`, "userid=42,laneway-tenant=evil"},
 		{"gateway-strips-tracestate", `{"trustBoundary":true,"stripBaggage":true,"carriers":["tracestate"]}`, "userid=42"},
+		// A stripping gateway that accepts a tenant rewrites baggage to hold only it, and the plain header.
+		{"gateway-accepts-rewrites-baggage", `{"trustBoundary":true,"stripBaggage":true,"allow":["sbx-1"]}`, "userid=42,laneway-tenant=evil\u00a0,sd-routing-key=sbx-1"},
+		{"gateway-accepts-sets-plain-header", `{"trustBoundary":true,"stripBaggage":true,"allow":["sbx-1"],"header":"x-tenant"}`, "laneway-tenant=evil0,sd-routing-key=sbx-1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
 			request := costRequest(c.baggage)
-			if c.name == "gateway-strips-tracestate" {
+			switch c.name {
+			case "gateway-strips-tracestate":
 				request = append(request, testenv.Header{Key: "tracestate", Value: "vendor=1,laneway-tenant=evil"})
+			case "gateway-accepts-sets-plain-header":
+				request = append(request, testenv.Header{Key: "baggage", Value: "laneway-tenant=evil"},
+					testenv.Header{Key: "x-tenant", Value: "evil"}, testenv.Header{Key: "x-tenant", Value: "sbx-1"})
 			}
 			run := func(n int) {
 				for i := 0; i < n; i++ {
@@ -378,6 +385,51 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
 			case "gateway-strips-tracestate":
 				assert.Equal(t, []string{"vendor=1"}, s.Request().Headers.Values("tracestate"))
+			case "gateway-accepts-rewrites-baggage":
+				assert.Equal(t, []string{"userid=42,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
+			case "gateway-accepts-sets-plain-header":
+				assert.Equal(t, []string{"laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
+				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("x-tenant"))
+			}
+		})
+	}
+}
+
+// The Wasm leg of TestStrippingGatewayForwardsOnlyTheAcceptedTenant: the compiled gateway forwards what the
+// Go leg forwards, only the accepted tenant travels, and compiled sidecars after it (directly, and behind
+// an OpenTelemetry app) route to that tenant.
+func TestWasmStrippingGatewayForwardsOnlyTheAcceptedTenant(t *testing.T) {
+	wasm := testenv.DistModule(t, "tenantroute")
+	ctx := context.Background()
+	for _, p := range wasmProfiles {
+		t.Run(p.name, func(t *testing.T) {
+			rt := testenv.TestRuntime(t)
+			load := func(config string) *testenv.VM {
+				vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(config)})
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = vm.Close(ctx) })
+				return vm
+			}
+			gateway, next, plain := load(stripGatewayConfig), load(nextHopConfig), load(`{}`)
+			send := func(vm *testenv.VM, headers [][2]string) [][2]string {
+				s := vm.NewHTTPStream()
+				require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(headers), true))
+				got := fromTestenv(s.Request().Headers)
+				s.Complete()
+				require.NoError(t, vm.Err())
+				return got
+			}
+			goGateway := mustConfig(t, stripGatewayConfig)
+			for _, tt := range onlyAcceptedCases {
+				t.Run(tt.name, func(t *testing.T) {
+					forwarded := send(gateway, tt.headers)
+					var d Decision
+					goGateway.Route(tt.headers, &d)
+					assert.ElementsMatch(t, applyEdits(tt.headers, d.Edits), forwarded, "the Wasm and Go legs forward the same headers")
+					assertOnlyTenantForwarded(t, forwarded, tt.tenant)
+					assert.Equal(t, headerValuesOf(forwarded, "x-laneway-tenant"), headerValuesOf(send(next, forwarded), "x-laneway-tenant"), "the next hop routes the gateway's tenant")
+					assert.Equal(t, headerValuesOf(forwarded, "x-laneway-tenant"), headerValuesOf(send(plain, otelHop(forwarded)), "x-laneway-tenant"), "a hop behind an OpenTelemetry app routes the gateway's tenant")
+				})
 			}
 		})
 	}

@@ -127,6 +127,7 @@ func tenantRows() []spoofRow {
 	upper := req("X-Laneway-Tenant", "acme")
 	repeated := req(th, "acme", th, "acme", "baggage", "laneway-tenant=acme", "baggage", "laneway-tenant=evil")
 	sd := req("baggage", "sd-routing-key=acme")
+	sdBehindCopies := req("baggage", "laneway-tenant=evil0,sd-routing-key=acme", "baggage", "laneway-tenant=evil")
 	others := req("x-laneway-shadow", "1", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "v1.1.x.y")
 	beyond := req("baggage", filler()+",laneway-tenant=acme")
 	return []spoofRow{
@@ -136,7 +137,8 @@ func tenantRows() []spoofRow {
 		{marker, sGwStrip, "header evil + baggage acme", "header replaced, routed to acme", gwStrip, both, []check{hdr(th, "acme"), bag("laneway-tenant", "acme")}},
 		{marker, sGwStrip, "upper-case header name (acme)", "stripped, baseline", gwStrip, upper, []check{hdr(th)}},
 		{marker, sGwStrip, "repeated headers, baggage copies disagree", "stripped, baseline, baggage members stripped", gwStrip, repeated, []check{hdr(th), bag("laneway-tenant")}},
-		{marker, sGwStrip, "baggage sd-routing-key=acme", "routed to acme", gwStrip, sd, []check{hdr(th, "acme")}},
+		{marker, sGwStrip, "baggage sd-routing-key=acme", "routed to acme, carried on as laneway-tenant", gwStrip, sd, []check{hdr(th, "acme"), bag("laneway-tenant", "acme"), bag("sd-routing-key")}},
+		{marker, sGwStrip, "sd-routing-key=acme next to conflicting laneway-tenant copies (evil)", "routed to acme, only acme carried on", gwStrip, sdBehindCopies, []check{hdr(th, "acme"), bag("laneway-tenant", "acme"), bag("sd-routing-key")}},
 		{marker, sGwStrip, "other x-laneway-* headers", "all stripped (prefix x-laneway-)", gwStrip, others, []check{hdr("x-laneway-shadow"), hdr("x-laneway-synthetic"), hdr("x-laneway-synthetic-token"), hdr(th)}},
 		{marker, sGwStrip, "tenant beyond the 64-member baggage limit", "baseline, member dropped", gwStrip, beyond, []check{hdr(th), bag("laneway-tenant")}},
 		{marker, sGwKeep, "header only (acme)", "stripped, baseline", gwKeep, hdrOnly, []check{hdr(th)}},
