@@ -302,7 +302,8 @@ func (c *Config) onlyAcceptedTenantTravels(d *Decision) {
 			if other {
 				d.Stripped++
 			}
-			if !sole {
+			if !sole || d.Source != SourceBaggage {
+				// (sole but not the source: that member lies beyond the limits, where later hops miss it.)
 				c.carryInBaggage(d)
 			}
 		}

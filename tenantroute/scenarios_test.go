@@ -391,6 +391,13 @@ var scenarios = []scenario{
 		counts:  counts{"routed": 1, "stripped": 1},
 	},
 	{
+		name:    "a stripping gateway accepting the plain header drops the same tenant beyond the baggage limit (baggage full)",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("x-tenant", "acme"), hdr("baggage", fillerMembers(64)+",laneway-tenant=acme")),
+		want:    req(hdr("x-tenant", "acme"), hdr("baggage", fillerMembers(64)), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
 		name:    "a stripping gateway keeps a plain header tenant it accepted and carries it in baggage",
 		config:  gatewayStripHeaderConfig,
 		request: req(hdr("x-tenant", "acme"), hdr("baggage", "userid=42")),
