@@ -253,6 +253,7 @@ type scanner struct {
 	vi        int  // index of the current value
 	pos       int  // offset in values[vi] of the next element
 	base      int  // offset of values[vi] in the combined text
+	end       int  // offset in the combined text just past the last member returned
 	kept      int  // members returned so far
 	dropped   int  // malformed members, and elements beyond the limits if countRest
 	done      bool // limits reached or input exhausted
@@ -297,6 +298,7 @@ func (s *scanner) next() (rawMember, bool) {
 			continue
 		}
 		s.kept++
+		s.end = s.base + stop
 		return m, true
 	}
 	return rawMember{}, false

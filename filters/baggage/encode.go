@@ -144,6 +144,36 @@ func AppendSetMember(buf []byte, values []string, key, value string, remove ...s
 	return AppendMemberTo(out, key, value)
 }
 
+// AppendSetMemberEvicting is AppendSetMember for a member that must travel: when `key=<value>` does not fit
+// within MaxMembers and MaxBytes, whole members are dropped from the end of the list (W3C allows dropping
+// members beyond the limits) until it does, and evicted says how many. The other members that remain are a
+// prefix, in wire order, of those AppendWithoutKeys keeps; the header is then rewritten as AppendWithoutKeys
+// writes it. ok is false only when key is not a token or `key=<value>` alone is longer than MaxBytes; out
+// then holds what AppendSetMember's does.
+func AppendSetMemberEvicting(buf []byte, values []string, key, value string, remove ...string) (out []byte, evicted int, ok bool) {
+	out, ok = AppendSetMember(buf, values, key, value, remove...)
+	need := len(key) + 1 + encodedLen(value)
+	if ok || !validKey(key) || need > MaxBytes {
+		return out, 0, ok
+	}
+	// Rewritten, the header holds only well-formed members within the limits (it is never longer than
+	// the text they came from): keep the longest prefix of them that leaves room for one more member.
+	out, _ = AppendWithoutKeys(buf[:0], values, remove...)
+	sc := scanner{values: []string{unsafe.String(unsafe.SliceData(out), len(out))}}
+	// Both bounds only grow along the list, so the members that fit are a prefix.
+	keep, kept := 0, 0
+	for {
+		if _, more := sc.next(); !more {
+			break
+		}
+		if sc.kept < MaxMembers && sc.end+1+need <= MaxBytes {
+			keep, kept = sc.end, sc.kept
+		}
+	}
+	out, ok = AppendMemberTo(out[:keep], key, value)
+	return out, sc.kept - kept, ok
+}
+
 // listed reports whether key is one of keys.
 func listed(key string, keys []string) bool {
 	for _, k := range keys {

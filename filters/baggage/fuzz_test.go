@@ -92,6 +92,69 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// FuzzAppendSetMemberEvicting: whatever the input, the member travels exactly once in a header that parses
+// clean within the limits, after a prefix of the other members Parse keeps; only an invalid key or a member
+// longer than MaxBytes on its own is refused.
+func FuzzAppendSetMemberEvicting(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s, "b=2", "k", "v")
+	}
+	f.Add(genMembers(64, 0), "k=1,z=2", "k", "x y")
+	f.Add(genMembers(40, 0), genMembers(30, 40), "m3", "1")
+	f.Add(member("a", 8000), member("b", 191), "b", "€€")
+	f.Add(member("a", 8188), "b=2,k=v", "k", "vvvv")
+	f.Fuzz(func(t *testing.T, h1, h2, key, value string) {
+		values := []string{h1, h2}
+		if h2 == "" {
+			values = values[:1]
+		}
+		out, evicted, ok := AppendSetMemberEvicting(make([]byte, 0, 16), values, key, value, key)
+		validKey := key != "" && skipToken(key, 0) == len(key)
+		if !ok {
+			require.False(t, validKey && len(key)+1+encodedLen(value) <= MaxBytes, "refused a member that fits alone")
+			require.Zero(t, evicted)
+			return
+		}
+		require.True(t, validKey)
+		require.LessOrEqual(t, len(out), MaxBytes)
+		// The member is kept by a parser applying the limits (so it lies within them), and nothing else is
+		// dropped except malformed members AppendSetMember forwards byte for byte when it need not rewrite.
+		got := Parse([]string{string(out)})
+		require.LessOrEqual(t, got.Len(), MaxMembers)
+		if evicted > 0 {
+			require.Zero(t, got.Dropped(), "%q is rewritten clean", out)
+		}
+		last := got.At(got.Len() - 1)
+		require.Equal(t, Member{Key: key, Value: perByteFFFD(value)}, last, "the member comes last")
+		v, found := Lookup([]string{string(out)}, key)
+		require.True(t, found)
+		require.Equal(t, perByteFFFD(value), v)
+
+		// The others are a prefix of the members Parse keeps (other than key's), and evicted counts the rest.
+		in := Parse(values)
+		var others []Member
+		for i := range in.Len() {
+			if in.At(i).Key != key {
+				others = append(others, in.At(i))
+			}
+		}
+		kept := members(&got)[:got.Len()-1]
+		for _, m := range kept {
+			require.NotEqual(t, key, m.Key, "the key occurs once")
+		}
+		require.LessOrEqual(t, len(kept), len(others))
+		require.Equal(t, nilIfEmpty(others[:len(kept)]), nilIfEmpty(kept))
+		require.Equal(t, len(others)-len(kept), evicted)
+
+		// When AppendSetMember fits, nothing is evicted and the result is the same.
+		plain, plainOK := AppendSetMember(nil, values, key, value, key)
+		if plainOK {
+			require.Equal(t, string(plain), string(out))
+			require.Zero(t, evicted)
+		}
+	})
+}
+
 func nilIfEmpty(m []Member) []Member {
 	if len(m) == 0 {
 		return nil

@@ -193,6 +193,62 @@ func TestAppendSetMember(t *testing.T) {
 	}
 }
 
+func TestAppendSetMemberEvicting(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		values  []string
+		value   string
+		want    string
+		evicted int
+	}{
+		{"no baggage gets the member alone", nil, "v", "k=v", 0},
+		{"a header with room is AppendSetMember's, byte for byte", []string{" a=1 ;p , bad", "b=2"}, "v", " a=1 ;p , bad,b=2,k=v", 0},
+		{"old members of the key make room before anything is evicted", []string{genMembers(63, 0) + ",k=old"}, "v", genMembers(63, 0) + ",k=v", 0},
+		{"64 members lose the last one", []string{genMembers(64, 0)}, "v", genMembers(63, 0) + ",k=v", 1},
+		{"64 members across headers lose the last one", []string{genMembers(40, 0), genMembers(24, 40)}, "v", genMembers(63, 0) + ",k=v", 1},
+		{"members beyond the member limit go, and the last kept one", []string{genMembers(70, 0)}, "v", genMembers(63, 0) + ",k=v", 1},
+		{"malformed members go and do not count as evicted", []string{"bad," + genMembers(64, 0) + ",bad2"}, "v", genMembers(63, 0) + ",k=v", 1},
+		{"a member filling the byte limit is evicted", []string{member("big", 8190)}, "v", "k=v", 1},
+		{"trailing members go until the byte limit holds", []string{member("a", 8000) + "," + member("b", 100) + "," + member("c", 88)}, "v", member("a", 8000) + "," + member("b", 100) + ",k=v", 1},
+		{"exactly MaxBytes is allowed", []string{member("a", 8188) + ",b=2"}, "v", member("a", 8188) + ",k=v", 1},
+		{"one byte more evicts one member more", []string{member("a", 8188) + ",b=2"}, "vv", "k=vv", 2},
+		{"the value is measured encoded", []string{member("a", 8182) + ",b=2"}, "€", "k=%E2%82%AC", 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, evicted, ok := AppendSetMemberEvicting([]byte("ignored"), tt.values, "k", tt.value, "k")
+			require.True(t, ok)
+			assert.Equal(t, tt.want, string(got))
+			assert.Equal(t, tt.evicted, evicted, "evicted")
+			if tt.evicted > 0 {
+				b := Parse([]string{string(got)})
+				assert.Zero(t, b.Dropped(), "an evicting rewrite leaves only well-formed members within the limits")
+			}
+		})
+	}
+}
+
+func TestAppendSetMemberEvictingRefusesOnlyWhatCannotFit(t *testing.T) {
+	for _, tt := range []struct{ name, key, value string }{
+		{"a key that is not a token", "k y", "v"},
+		{"an empty key", "", "v"},
+		{"a member longer than MaxBytes on its own", "k", strings.Repeat("x", MaxBytes-1)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			values := []string{"a=1,k=old"}
+			got, evicted, ok := AppendSetMemberEvicting(nil, values, tt.key, tt.value, "k")
+			assert.False(t, ok)
+			assert.Zero(t, evicted)
+			want, wantOK := AppendSetMember(nil, values, tt.key, tt.value, "k")
+			assert.False(t, wantOK)
+			assert.Equal(t, string(want), string(got), "out is AppendSetMember's")
+		})
+	}
+	got, evicted, ok := AppendSetMemberEvicting(nil, []string{genMembers(64, 0)}, "k", strings.Repeat("x", MaxBytes-2), "k")
+	require.True(t, ok, "a member exactly MaxBytes long fits once everything else is gone")
+	assert.Equal(t, 64, evicted)
+	assert.Equal(t, member("k", MaxBytes), string(got))
+}
+
 func TestMentionsFindsKeyTextInAnyValue(t *testing.T) {
 	assert.True(t, Mentions([]string{"a=1", "x,laneway-tenant=acme"}, "laneway-tenant"))
 	assert.True(t, Mentions([]string{"a=xlaneway-tenanty"}, "laneway-tenant"), "text anywhere counts: it is only a pre-check")
