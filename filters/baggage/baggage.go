@@ -115,6 +115,25 @@ func Lookup(values []string, key string) (string, bool) {
 	return l.result()
 }
 
+// AnyValue reports whether some member Parse keeps under key has a value (percent-decoded) for which match
+// is true, whether or not the key's occurrences agree: for checks that must fail closed, where Lookup's
+// "conflicting occurrences are absent" would fail open. It allocates only to decode a value with escapes.
+func AnyValue(values []string, key string, match func(value string) bool) bool {
+	if !Mentions(values, key) {
+		return false
+	}
+	sc := scanner{values: values}
+	for {
+		m, ok := sc.next()
+		if !ok {
+			return false
+		}
+		if m.key == key && match(decodeValue(m)) {
+			return true
+		}
+	}
+}
+
 // lookupState combines the members found under one key as Get does.
 type lookupState struct {
 	first   rawMember

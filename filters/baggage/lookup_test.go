@@ -52,3 +52,27 @@ func TestLookupAgreesWithGetAroundItsFastPath(t *testing.T) {
 		})
 	}
 }
+
+func TestAnyValueSeesEveryKeptOccurrence(t *testing.T) {
+	one := func(v string) bool { return v == "1" }
+	for _, tt := range []struct {
+		name   string
+		values []string
+		want   bool
+	}{
+		{"no baggage", nil, false},
+		{"the key is absent", []string{"a=1"}, false},
+		{"the only occurrence matches", []string{"a=2,k=1"}, true},
+		{"the only occurrence does not match", []string{"k=0"}, false},
+		{"a matching occurrence among conflicting ones (Lookup: absent)", []string{"k=0,k=1"}, true},
+		{"a matching occurrence in a later header", []string{"k=0", "k=1"}, true},
+		{"values are compared decoded", []string{"k=0,k=%31"}, true},
+		{"a malformed occurrence is not read", []string{"k=0,k=1\u00a0"}, false},
+		{"an occurrence beyond the member limit is not read", []string{"k=0," + genMembers(63, 0) + ",k=1"}, false},
+		{"the key text inside another member is not an occurrence", []string{"xk=1,a=k=1"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, AnyValue(tt.values, "k", one))
+		})
+	}
+}
