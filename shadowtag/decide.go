@@ -223,7 +223,8 @@ func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
 	}
 	if len(bags) > 0 {
 		s.bagMarker, s.bagMarkerOK = baggage.Lookup(bags, MarkerBaggageKey)
-		if s.bagMarkerOK && isTrue(s.bagMarker) {
+		// Fail closed: occurrences that disagree (Lookup: absent) still mark the request when one says shadow.
+		if s.bagMarkerOK && isTrue(s.bagMarker) || !s.bagMarkerOK && baggage.AnyValue(bags, MarkerBaggageKey, isTrue) {
 			d.Signals |= SignalLanewayBaggage
 		}
 	}
@@ -240,7 +241,10 @@ func ensureMarkerHeader(d *Decision, s *scan) {
 func (c *Config) mark(d *Decision, s *scan, bags []string) {
 	d.Outcome = OutcomeMarked
 	ensureMarkerHeader(d, s)
-	if c.Baggage && (!s.bagMarkerOK || s.bagMarker != MarkerValue) {
+	// The baggage is forwarded as it is only when its one laneway-shadow member says 1 and the key text
+	// occurs nowhere else: a member the parser drops (malformed, beyond the limits) may still be read by
+	// the app's laxer parser, and forwarded.
+	if c.Baggage && !(s.bagMarkerOK && s.bagMarker == MarkerValue && mentionsOnce(bags, MarkerBaggageKey)) {
 		c.markBaggage(d, bags)
 	}
 	if c.RestoreHost {
@@ -250,17 +254,21 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 	}
 }
 
-// markBaggage makes the combined baggage carry exactly one laneway-shadow=1 member.
+// markBaggage makes the combined baggage carry exactly one laneway-shadow=1 member. The mark must travel:
+// when the baggage is full, trailing members are dropped to make room (W3C allows dropping members beyond
+// its limits), since without the member the shadow app's own writes would not be recognised downstream.
 func (c *Config) markBaggage(d *Decision, bags []string) {
-	out, ok := baggage.AppendSetMember(c.bagBuf.Start(), bags, MarkerBaggageKey, MarkerValue, MarkerBaggageKey)
-	v := c.bagBuf.Finish(out)
-	switch {
-	case ok:
-		d.set("baggage", v)
-	case len(bags) > 1 || len(bags) == 1 && v != bags[0]:
-		// Full: still drop the old marker members (and combine several headers into one).
-		d.setOrRemove("baggage", v)
+	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, MarkerBaggageKey, MarkerValue, MarkerBaggageKey)
+	d.set("baggage", c.bagBuf.Finish(out)) // never empty: the member always fits on its own
+}
+
+// mentionsOnce reports whether key occurs as text at most once in all values together.
+func mentionsOnce(values []string, key string) bool {
+	n := 0
+	for _, v := range values {
+		n += strings.Count(v, key)
 	}
+	return n <= 1
 }
 
 func (d *Decision) setOrRemove(name, value string) {

@@ -6,6 +6,13 @@
 //   - inbound (the shadow workload's inbound listener): detect a shadow copy
 //     and mark it with `x-laneway-shadow: 1` plus the `laneway-shadow=1`
 //     baggage member, so OpenTelemetry-instrumented apps carry the mark on.
+//     The member always travels: in baggage already at W3C's limits (64
+//     members, 8192 bytes) trailing members are dropped to make room, as W3C
+//     allows. The baggage reaches the app with exactly one `laneway-shadow`
+//     member: others are removed, including those this parser drops
+//     (malformed, beyond the limits) that a laxer parser in the app could
+//     still read; baggage whose one valid member is the only mention of the
+//     key is forwarded byte for byte.
 //     Optionally strip Envoy's `-shadow` host suffix for apps that route on Host.
 //   - outbound (any workload's outbound listener): a shadow request with a
 //     mutating method to a destination that is not allow-listed is answered
@@ -47,7 +54,11 @@
 //     the destination the app chose, and a real service named "*-shadow" would
 //     otherwise have every production write suppressed.
 //   - Fail closed on containment: a missing :method counts as mutating,
-//     methods compare case-insensitively, a failed reroute-header write
+//     methods compare case-insensitively, `laneway-shadow` baggage members
+//     that disagree (`1` and `0`, or `1` and `true`) mark the request as
+//     shadow when any of them says so (filters/baggage reports conflicting
+//     occurrences as absent, which suits routing but would let a client
+//     unmark a shadow write), a failed reroute-header write
 //     suppresses instead, and a suppressed request is paused even if the local
 //     reply could not be sent.
 //   - Header edits go to the host as one replace of the whole header map (one

@@ -104,6 +104,29 @@ var scenarios = []scenario{
 	{name: "inbound replaces a contradicting laneway-shadow=0 baggage member",
 		config: cfgInbound, headers: req("GET", "orders-shadow:80", "baggage", "laneway-shadow=0,a=1"),
 		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": "a=1,laneway-shadow=1"}}},
+	// The mark must travel in baggage, or an OpenTelemetry app's own writes are not contained downstream.
+	{name: "inbound makes room for the baggage member in full baggage (64 members) by dropping the last member",
+		config: cfgInbound, headers: req("POST", "orders-shadow:8080", "baggage", members(64)),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": members(63) + ",laneway-shadow=1"}}},
+	{name: "inbound makes room for the baggage member in full baggage (8190 bytes) by dropping the member that fills it",
+		config: cfgInbound, headers: req("POST", "orders-shadow:8080", "baggage", "big="+strings.Repeat("x", 8186)),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": "laneway-shadow=1"}}},
+	{name: "inbound makes room across several full baggage headers and combines them",
+		config: cfgInbound, headers: req("GET", "orders-shadow:8080", "baggage", members(40), "baggage", members(64)),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": members(40) + "," + members(23) + ",laneway-shadow=1"}}},
+	// A member the parser drops but OpenTelemetry reads must not reach the app, even next to a valid mark.
+	{name: "inbound removes a malformed laneway-shadow member OpenTelemetry would read (trailing NBSP) next to a valid one",
+		config: cfgInbound, headers: req("POST", "orders-shadow:8080", "baggage", "a=1,laneway-shadow=1,laneway-shadow=0\u00a0"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": "a=1,laneway-shadow=1"}}},
+	{name: "inbound removes a laneway-shadow member beyond the 64-member limit next to a valid one",
+		config: cfgInbound, headers: req("POST", "orders-shadow:8080", "baggage", members(63)+",laneway-shadow=1,laneway-shadow=0"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": members(63) + ",laneway-shadow=1"}}},
+	{name: "inbound forwards baggage byte for byte when its one valid member is the only mention of the key",
+		config: cfgInbound, headers: req("GET", "orders-shadow:8080", "baggage", " a=1 , laneway-shadow=1 ;p"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{"baggage": " a=1 , laneway-shadow=1 ;p"}}},
+	{name: "inbound treats disagreeing baggage members as shadow when one says so, and leaves one (fail closed)",
+		config: cfgInbound, headers: req("GET", "orders", "baggage", "laneway-shadow=1,a=1,laneway-shadow=true"),
+		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "a=1,laneway-shadow=1"}}},
 	{name: "inbound collapses repeated marker headers into one",
 		config: cfgInbound, headers: req("GET", "orders", MarkerHeader, "1", MarkerHeader, "true"),
 		want: want{outcome: OutcomeMarked, detected: true, set: map[string]string{MarkerHeader: "1"}}},
@@ -136,6 +159,15 @@ var scenarios = []scenario{
 	{name: "outbound treats a lower-case method as the mutating method it names",
 		config: cfgOutbound, headers: req("post", "payments", MarkerHeader, "1"),
 		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound suppresses a shadow POST whose baggage spells the mark two ways (1, true): fail closed",
+		config: cfgOutbound, headers: req("POST", "payments", "baggage", "laneway-shadow=1,laneway-shadow=true"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound suppresses a shadow POST whose baggage members disagree (1, 0): fail closed",
+		config: cfgOutbound, headers: req("POST", "payments", "baggage", "laneway-shadow=0", "baggage", "laneway-shadow=TRUE"),
+		want: want{outcome: OutcomeSuppressed, detected: true, local: defaultReply}},
+	{name: "outbound passes a POST whose disagreeing baggage members all say not shadow",
+		config: cfgOutbound, headers: req("POST", "payments", "baggage", "laneway-shadow=0,laneway-shadow=no"),
+		want: want{outcome: OutcomePassed, absent: []string{MarkerHeader}}},
 	{name: "outbound passes a shadow GET and keeps it marked for the collaborator",
 		config: cfgOutbound, headers: req("GET", "payments:8080", "baggage", "laneway-shadow=1"),
 		want: want{outcome: OutcomePassed, detected: true, set: map[string]string{MarkerHeader: "1", "baggage": "laneway-shadow=1"}}},
@@ -209,6 +241,15 @@ var scenarios = []scenario{
 
 // mib is a 1 MiB header value: with it, the request's header map no longer fits one set_header_map_pairs call.
 var mib = strings.Repeat("m", 1<<20)
+
+// members returns n baggage members "k0=v,…,k<n-1>=v".
+func members(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = "k" + strconv.Itoa(i) + "=v"
+	}
+	return strings.Join(parts, ",")
+}
 
 // filler returns n unrelated headers x-h-0 … x-h-<n-1>.
 func filler(n int) [][2]string {
