@@ -301,9 +301,11 @@ func (c *Config) principalTrusted(p string) bool {
 	return false
 }
 
+// isMutating reports whether method is a configured mutating method, compared ASCII case-insensitively
+// (fail closed: `post` and `Delete` are legal :method tokens that applications treat as POST and DELETE).
 func (c *Config) isMutating(method string) bool {
 	for _, m := range c.MutatingMethods {
-		if m == method {
+		if strings.EqualFold(m, method) {
 			return true
 		}
 	}
@@ -336,16 +338,17 @@ func (c *Config) isParticipant(authority string) bool {
 }
 
 // BaggageWithID returns the baggage header that carries exactly one `<key>=<id>` member, keeping
-// other members; change is false when the request's baggage already does. When the member would
-// break the baggage limits the old marker members are still removed; an empty value with change
-// means the header must be deleted. The value is valid until the next call (see filters/valuebuf).
+// other members; change is false when the request's baggage already does and the key's text occurs
+// nowhere else (a member the parser drops, malformed or beyond the limits, may still be read by a laxer
+// parser in the application). The member always travels: when it would break the baggage limits,
+// trailing members are dropped to make room. The value is valid until the next call (see filters/valuebuf).
 func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
-	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && countKey(bags, c.BaggageKey) == 1 {
+	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && mentionsOnce(bags, c.BaggageKey) {
 		return "", false
 	}
-	out, _ := baggage.AppendSetMember(c.bagBuf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
+	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
 	return c.bagBuf.Finish(out), true
 }
 
@@ -423,13 +426,11 @@ func collect(headers [][2]string, name string, dst []string) []string {
 	return dst
 }
 
-func countKey(values []string, key string) int {
-	b := baggage.Parse(values)
+// mentionsOnce reports whether key occurs as text at most once in all values together.
+func mentionsOnce(values []string, key string) bool {
 	n := 0
-	for i := 0; i < b.Len(); i++ {
-		if b.At(i).Key == key {
-			n++
-		}
+	for _, v := range values {
+		n += strings.Count(v, key)
 	}
-	return n
+	return n <= 1
 }

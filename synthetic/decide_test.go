@@ -1,6 +1,7 @@
 package synthetic
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -187,6 +188,10 @@ func TestBaggageWithIDCarriesExactlyOneMarkerMember(t *testing.T) {
 		{"several headers without the key are combined verbatim", []string{"a=1", " b=2"}, "a=1, b=2,laneway-synthetic=tx"},
 		{"another id is replaced", []string{"a=1,laneway-synthetic=old,b=2"}, "a=1,b=2,laneway-synthetic=tx"},
 		{"with the key present, members the parser drops go too", []string{"a=1,bad,laneway-synthetic=old"}, "a=1,laneway-synthetic=tx"},
+		{"a hidden member next to the right one goes", []string{"a=1,laneway-synthetic=tx,laneway-synthetic=evil\u00a0"}, "a=1,laneway-synthetic=tx"},
+		{"a hidden member in another header goes", []string{"laneway-synthetic=tx", "laneway-synthetic=evil\u00a0"}, "laneway-synthetic=tx"},
+		{"full baggage drops its last member to make room", []string{strings.Repeat("k=v,", 63) + "last=1"}, strings.Repeat("k=v,", 63) + "laneway-synthetic=tx"},
+		{"baggage full in bytes drops the member that fills it", []string{"a=1,big=" + strings.Repeat("x", 8180)}, "a=1,laneway-synthetic=tx"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var hs [][2]string

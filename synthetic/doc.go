@@ -23,7 +23,12 @@
 // marker header, `x-laneway-synthetic: 1;id=<txid>`, and exactly one baggage
 // member `laneway-synthetic=<txid>`. The header is what the application reads;
 // the baggage member is what OpenTelemetry-instrumented applications forward on
-// their own outbound calls, so the next hop sees the same id.
+// their own outbound calls, so the next hop sees the same id. The member
+// always travels: in baggage already at W3C's limits (64 members, 8192 bytes)
+// trailing members are dropped to make room, as W3C allows. Any other member
+// of the marker key is removed, including those the parser drops (below);
+// baggage whose one valid member is the only mention of the key is forwarded
+// byte for byte.
 //
 // # Modes
 //
@@ -39,7 +44,8 @@
 //     workload, whose own inbound filter already decided whether to trust it,
 //     so no trust check is made here. A synthetic request with a mutating
 //     method to a destination that is not declared rollback-capable is refused
-//     with a local reply (or rerouted to a stub with a routing header). Reads
+//     with a local reply (or rerouted to a stub with a routing header);
+//     methods compare ASCII case-insensitively (`post` is mutating). Reads
 //     pass. Mutating calls to participants may be required to answer with an
 //     acknowledgement header.
 //   - edge (an ingress gateway): both: the trust check of inbound and the

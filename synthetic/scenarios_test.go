@@ -96,8 +96,9 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 	for i := range members {
 		members[i] = "f" + strconv.Itoa(i) + "=1"
 	}
-	full := strings.Join(members, ",")      // 64 members: the W3C limit laneway's parser keeps
-	big := "f=" + strings.Repeat("b", 8180) // a member that leaves no room under 8 KiB for another
+	full := strings.Join(members, ",")             // 64 members: the W3C limit laneway's parser keeps
+	big := "f=" + strings.Repeat("b", 8180)        // a member that leaves no room under 8 KiB for another
+	nearlyFull := "f=" + strings.Repeat("b", 8166) // room for ",laneway-synthetic=tx-g" (8191 bytes in all), not for ",k=v" too
 
 	return []scenario{
 		// Trust at a participant's inbound.
@@ -213,6 +214,46 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			wantCounters: map[string]uint64{OutcomeStripped: 1},
 		},
 
+		// The baggage member is what an OpenTelemetry application forwards: it must always travel.
+		{
+			name: "a trusted marker gets its baggage member in full baggage (64 members) by dropping the last member", config: inbound, uriSAN: trustedSA,
+			request:      req("POST", "orders", "x-laneway-synthetic", "1;id=tx-1", "baggage", full),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-1", "baggage": strings.Join(members[:63], ",") + ",laneway-synthetic=tx-1"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+		{
+			name: "a trusted marker gets its baggage member in full baggage (8190 bytes) by dropping the member that fills it", config: inbound, uriSAN: trustedSA,
+			request:      req("POST", "orders", "x-laneway-synthetic", "1;id=tx-1", "baggage", "big="+strings.Repeat("x", 8186)),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-1", "baggage": "laneway-synthetic=tx-1"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+		{
+			name: "a synthetic read at outbound keeps its baggage member in full baggage", config: outbound,
+			request:      append(get("/items", "billing"), [2]string{"x-laneway-synthetic", "1;id=tx-g"}, [2]string{"baggage", nearlyFull + ",k=v"}),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-g", "baggage": nearlyFull + ",laneway-synthetic=tx-g"},
+			wantCounters: map[string]uint64{OutcomePassed: 1},
+		},
+		// Hidden marker members are removed whoever the peer, also next to an accepted marker.
+		{
+			name: "a trusted marker's baggage loses a hidden marker member OpenTelemetry would read (trailing NBSP)", config: inbound, uriSAN: trustedSA,
+			request:      req("GET", "orders", "x-laneway-synthetic", "1;id=tx-ok", "baggage", "laneway-synthetic=tx-ok,laneway-synthetic=tx-evil\u00a0"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-ok", "baggage": "laneway-synthetic=tx-ok"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+		{
+			name: "a trusted marker's baggage loses a marker member beyond the 64-member limit", config: inbound, uriSAN: trustedSA,
+			request: req("GET", "orders", "x-laneway-synthetic", "1;id=tx-ok",
+				"baggage", strings.Join(members[:63], ",")+",laneway-synthetic=tx-ok,laneway-synthetic=tx-evil"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-ok", "baggage": strings.Join(members[:63], ",") + ",laneway-synthetic=tx-ok"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+		{
+			name: "a trusted marker's baggage that already holds just the one member is forwarded byte for byte", config: inbound, uriSAN: trustedSA,
+			request:      req("GET", "orders", "x-laneway-synthetic", "1;id=tx-ok", "baggage", " k=v , laneway-synthetic=tx-ok ;p"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-ok", "baggage": " k=v , laneway-synthetic=tx-ok ;p"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1},
+		},
+
 		// Marker members the baggage parser drops are stripped where markers are checked.
 		{
 			name: "a marker member beyond the 64-member baggage limit is stripped at inbound, keeping the kept members", config: inbound, uriSAN: otherSA,
@@ -268,6 +309,20 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			request:      req("DELETE", "billing", "baggage", "laneway-synthetic=tx-d"),
 			wantLocal:    403,
 			wantBody:     []string{"tx-d", "DELETE"},
+			wantCounters: map[string]uint64{OutcomeRefused: 1},
+		},
+		{
+			name: "a synthetic write spelled in lower case (post) is refused like POST", config: outbound,
+			request:      req("post", "billing", "x-laneway-synthetic", "1;id=tx-l"),
+			wantLocal:    403,
+			wantBody:     []string{"tx-l", "post"},
+			wantCounters: map[string]uint64{OutcomeRefused: 1},
+		},
+		{
+			name: "a synthetic write spelled in mixed case (Delete) is refused like DELETE", config: outbound,
+			request:      req("Delete", "billing", "baggage", "laneway-synthetic=tx-l"),
+			wantLocal:    403,
+			wantBody:     []string{"tx-l", "Delete"},
 			wantCounters: map[string]uint64{OutcomeRefused: 1},
 		},
 		{
