@@ -206,6 +206,9 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		"user-agent", "Go-http-client/1.1", "accept", "application/json", "baggage", "userid=42")
 	spoofed := testenv.RequestHeaders("GET", "shop.example.com", "/api/orders/42",
 		"user-agent", "curl/8.5.0", "baggage", "userid=42,laneway-shadow=1")
+	mirroredFull := testenv.RequestHeaders("GET", "orders-shadow:8080", "/api/orders/42", "baggage", members(64))
+	mirroredHidden := testenv.RequestHeaders("GET", "orders-shadow:8080", "/api/orders/42",
+		"baggage", "userid=42,laneway-shadow=1,laneway-shadow=0\u00a0")
 	for _, c := range []struct {
 		name, mode, outcome string
 		request             testenv.Headers
@@ -216,6 +219,9 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		// These two rewrite the baggage header (in reused memory).
 		{"inbound mirrored copy marked", "inbound", "marked", mirrored},
 		{"edge client marker stripped", "edge", "stripped", spoofed},
+		// These two rewrite it on the fail-closed paths: evicting from full baggage, removing a hidden member.
+		{"inbound mirrored copy with full baggage marked", "inbound", "marked", mirroredFull},
+		{"inbound mirrored copy with a hidden member marked", "inbound", "marked", mirroredHidden},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`), LogLevel: testenv.LogInfo})
@@ -239,10 +245,12 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			assert.Equal(t, int64(201_000), m.Value-m0.Value, "every request was %s", c.outcome)
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(c.request, true)
-			switch c.outcome {
-			case "marked":
+			switch {
+			case c.name == "inbound mirrored copy with full baggage marked":
+				assert.Equal(t, []string{members(63) + ",laneway-shadow=1"}, s.Request().Headers.Values("baggage"))
+			case c.outcome == "marked":
 				assert.Equal(t, []string{"userid=42,laneway-shadow=1"}, s.Request().Headers.Values("baggage"))
-			case "stripped":
+			case c.outcome == "stripped":
 				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
 			}
 		})

@@ -328,6 +328,17 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 				assert.Regexp(t, "^[0-9a-f]{32}$", id)
 				assert.Equal(t, []string{"userid=42,laneway-synthetic=" + id}, s.Request().Headers.Values("baggage"))
 			}},
+		// The fail-closed baggage paths: evicting from full baggage, removing a hidden marker member.
+		{"inbound trusted marker in full baggage forwarded", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "big="+strings.Repeat("x", 8186), "x-laneway-synthetic", "1;id=tx-gc"), nil,
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
+			}},
+		{"inbound trusted marker with a hidden member forwarded", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42,laneway-synthetic=tx-gc,laneway-synthetic=x\u00a0", "x-laneway-synthetic", "1;id=tx-gc"), nil,
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"userid=42,laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
+			}},
 		{"outbound write to a non-participant refused", `{"mode":"outbound","participants":["orders"]}`, OutcomeRefused,
 			testenv.RequestHeaders("POST", "payments", "/api/charge", "x-laneway-synthetic", "1;id=tx-gc"), nil,
 			func(t *testing.T, s *testenv.HTTPStream) {

@@ -158,7 +158,7 @@ func AppendSetMemberEvicting(buf []byte, values []string, key, value string, rem
 	}
 	// Rewritten, the header holds only well-formed members within the limits (it is never longer than
 	// the text they came from): keep the longest prefix of them that leaves room for one more member.
-	out, _ = AppendWithoutKeys(buf[:0], values, remove...)
+	out, _ = AppendWithoutKeys(out[:0], values, remove...)
 	sc := scanner{values: []string{unsafe.String(unsafe.SliceData(out), len(out))}}
 	// Both bounds only grow along the list, so the members that fit are a prefix.
 	keep, kept := 0, 0
