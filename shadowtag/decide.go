@@ -244,7 +244,7 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 	// The baggage is forwarded as it is only when its one laneway-shadow member says 1 and the key text
 	// occurs nowhere else: a member the parser drops (malformed, beyond the limits) may still be read by
 	// the app's laxer parser, and forwarded.
-	if c.Baggage && !(s.bagMarkerOK && s.bagMarker == MarkerValue && mentionsOnce(bags, MarkerBaggageKey)) {
+	if c.Baggage && !(s.bagMarkerOK && s.bagMarker == MarkerValue && baggage.MentionedOnce(bags, MarkerBaggageKey)) {
 		c.markBaggage(d, bags)
 	}
 	if c.RestoreHost {
@@ -260,15 +260,6 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 func (c *Config) markBaggage(d *Decision, bags []string) {
 	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, MarkerBaggageKey, MarkerValue, MarkerBaggageKey)
 	d.set("baggage", c.bagBuf.Finish(out)) // never empty: the member always fits on its own
-}
-
-// mentionsOnce reports whether key occurs as text at most once in all values together.
-func mentionsOnce(values []string, key string) bool {
-	n := 0
-	for _, v := range values {
-		n += strings.Count(v, key)
-	}
-	return n <= 1
 }
 
 func (d *Decision) setOrRemove(name, value string) {

@@ -345,7 +345,7 @@ func (c *Config) isParticipant(authority string) bool {
 func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
-	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && mentionsOnce(bags, c.BaggageKey) {
+	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && baggage.MentionedOnce(bags, c.BaggageKey) {
 		return "", false
 	}
 	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
@@ -424,13 +424,4 @@ func collect(headers [][2]string, name string, dst []string) []string {
 		}
 	}
 	return dst
-}
-
-// mentionsOnce reports whether key occurs as text at most once in all values together.
-func mentionsOnce(values []string, key string) bool {
-	n := 0
-	for _, v := range values {
-		n += strings.Count(v, key)
-	}
-	return n <= 1
 }

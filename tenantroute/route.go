@@ -407,8 +407,9 @@ func tenantMembers(values, keys []string, tenant string) (sole, other bool) {
 			k, val = baggage.TrimOWS(k), baggage.TrimOWS(val)
 			for _, key := range keys {
 				if strings.Contains(k, key) {
-					n++
-					sole = n == 1 && k == keys[0] && val == tenant
+					if n++; n == 1 {
+						sole = k == keys[0] && val == tenant
+					}
 					other = other || k != key || val != tenant
 					break
 				}

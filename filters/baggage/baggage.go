@@ -249,6 +249,19 @@ func Mentions(values []string, s string) bool {
 	return false
 }
 
+// MentionedOnce reports whether s occurs as text at most once in all values together: with the one member
+// Lookup found under key s, nothing else (a member the parser drops, malformed or beyond the limits, that a
+// laxer parser could still read) holds the key.
+func MentionedOnce(values []string, s string) bool {
+	n := 0
+	for _, v := range values {
+		if n += strings.Count(v, s); n > 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // decodeValue returns m's value percent-decoded.
 func decodeValue(m rawMember) string {
 	if !m.escaped {

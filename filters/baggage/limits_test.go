@@ -249,6 +249,25 @@ func TestAppendSetMemberEvictingRefusesOnlyWhatCannotFit(t *testing.T) {
 	assert.Equal(t, member("k", MaxBytes), string(got))
 }
 
+func TestMentionedOnceCountsKeyTextAcrossValues(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		values []string
+		want   bool
+	}{
+		{"absent", []string{"a=1"}, true},
+		{"one member", []string{"a=1,laneway-shadow=1"}, true},
+		{"twice in one value", []string{"laneway-shadow=1,laneway-shadow=1\u00a0"}, false},
+		{"once in each of two values", []string{"laneway-shadow=1", "x=laneway-shadow"}, false},
+		{"inside another member's value counts", []string{"laneway-shadow=1,a=xlaneway-shadowx"}, false},
+		{"no values", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, MentionedOnce(tc.values, "laneway-shadow"))
+		})
+	}
+}
+
 func TestMentionsFindsKeyTextInAnyValue(t *testing.T) {
 	assert.True(t, Mentions([]string{"a=1", "x,laneway-tenant=acme"}, "laneway-tenant"))
 	assert.True(t, Mentions([]string{"a=xlaneway-tenanty"}, "laneway-tenant"), "text anywhere counts: it is only a pre-check")
