@@ -101,6 +101,9 @@ func flatten(doc []byte) []leaf {
 		return []leaf{{"@this", root}}
 	}
 	out = walk(out, "", root, 0)
+	if len(out) == 1 && out[0].path == "" { // an empty object or array
+		out[0].path = "@this"
+	}
 	slices.SortStableFunc(out, func(x, y leaf) int { return cmp.Compare(x.path, y.path) })
 	return out
 }
