@@ -12,8 +12,14 @@ all: build test
 build:
 	$(GO) run ./packager/cmd/wasmbuild
 
-## tools: install the test-only tools (the distribution registry used by the packaging tests) into bin/
-tools: $(BIN)/registry
+## tools: install the test-only tools: the distribution registry used by the packaging tests (into bin/),
+## and headless Chromium for the compare web page test (Debian's chromium; installed when run as root)
+tools: $(BIN)/registry chromium
+.PHONY: chromium
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "chromium: not installed; the compare web page test needs it: run 'sudo apt-get install -y chromium' (or make tools as root)"; fi
 $(BIN)/registry:
 	GOBIN=$(BIN) $(GO) install github.com/distribution/distribution/v3/cmd/registry@$(REGISTRY_VERSION)
 
