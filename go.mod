@@ -17,6 +17,7 @@ require (
 	google.golang.org/protobuf v1.36.11
 	istio.io/api v1.31.1
 	istio.io/client-go v1.31.1
+	k8s.io/api v0.35.0
 	k8s.io/apimachinery v0.35.0
 	sigs.k8s.io/yaml v1.6.0
 )

@@ -34,6 +34,7 @@ type ServerOptions struct {
 //	GET  /v1/report              this replica's report (?scope=all: merged with the peers)
 //	GET  /v1/endpoints/{key...}  one endpoint of the report, by key "service METHOD /path"
 //	GET  /v1/pairs/{id}          one retained request, each role's response and the differences
+//	GET  /healthz                liveness and readiness
 //	GET  /                       the web page
 func Handler(c *Collector, o ServerOptions) http.Handler {
 	if o.MaxBatchBytes <= 0 {
@@ -48,6 +49,7 @@ func Handler(c *Collector, o ServerOptions) http.Handler {
 	mux.HandleFunc("GET /v1/report", s.report)
 	mux.HandleFunc("GET /v1/endpoints/{key...}", s.endpoint)
 	mux.HandleFunc("GET /v1/pairs/{id}", s.pair)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
 	web, _ := fs.Sub(webFiles, "web")
 	mux.Handle("GET /", http.FileServerFS(web))
 	return mux
