@@ -46,6 +46,7 @@ Results are printed on stdout (--format text|json|yaml); progress and logs on st
 		newRunCommand(s),
 		newDemoCommand(s),
 		newTokenCommand(s),
+		newCompareCommand(s),
 	)
 	return root
 }

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/laneway/laneway/packager/comparemanifest"
+	"github.com/laneway/laneway/packager/istiores"
+)
+
+type compareManifestOptions struct {
+	formatOptions
+	opts      comparemanifest.Options
+	domain    string
+	replicas  int32
+	port      int32
+	serveArgs []string
+}
+
+func newCompareManifestCommand(s Streams) *cobra.Command {
+	var o compareManifestOptions
+	cmd := &cobra.Command{
+		Use:   "manifest --namespace NS --image IMAGE",
+		Short: "Write the collector's Deployment, Service and DestinationRule (consistent hash on x-request-id)",
+		Long: `manifest writes a Deployment running 'laneway compare serve' from IMAGE (an image whose
+entrypoint is the laneway binary), its Service, and a DestinationRule with consistent-hash
+load balancing on the x-request-id header, so that routed requests carrying one request id
+reach one replica.
+
+It prints, on stderr, the Envoy cluster name Istio gives the collector's Service
+(outbound|PORT||HOST): the name shadowtag's compare section needs for dispatch_http_call.
+
+Caveat: Envoy hashes a Wasm dispatch_http_call on its :authority, not on x-request-id (and a
+batch carries many request ids). With one collector authority every sidecar's captures hash
+to the same replica: pairing is right, but that replica carries all the load until the
+capture side spreads its batches over per-shard authorities.`,
+		Example: `  laneway compare manifest -n shop --image ghcr.io/acme/laneway:v1 > collector.yaml
+
+  # Four replicas, more retention
+  laneway compare manifest -n shop --image ghcr.io/acme/laneway:v1 --replicas 4 --memory 2Gi \
+    --serve-arg=--max-pairs=50000 --serve-arg=--max-age=10m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			o.opts.Replicas, o.opts.Port, o.opts.ServeArgs = o.replicas, o.port, o.serveArgs
+			dep, svc, dr, err := comparemanifest.Objects(o.opts)
+			if err != nil {
+				return err
+			}
+			cluster, err := comparemanifest.ClusterName(svc, 0, o.domain)
+			if err != nil {
+				return err
+			}
+			progress(s.Err, "collector cluster for shadowtag's compare section: %s (authority %s)", cluster, comparemanifest.Host(svc, o.domain))
+			var out []byte
+			if o.format == "json" {
+				out, err = istiores.ToJSON(dep, svc, dr)
+				out = append(out, '\n')
+			} else {
+				out, err = istiores.ToYAML(dep, svc, dr)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = s.Out.Write(out)
+			return err
+		},
+	}
+	o.applyFlags(cmd, "yaml", "json")
+	f := cmd.Flags()
+	f.StringVar(&o.opts.Name, "name", comparemanifest.DefaultName, "name of the Deployment, Service and DestinationRule")
+	f.StringVarP(&o.opts.Namespace, "namespace", "n", "", "namespace the collector runs in")
+	f.StringVar(&o.opts.Image, "image", "", "image whose entrypoint is the laneway binary")
+	f.Int32Var(&o.replicas, "replicas", comparemanifest.DefaultReplicas, "collector replicas")
+	f.Int32Var(&o.port, "port", comparemanifest.DefaultPort, "collector port (container and Service)")
+	f.StringVar(&o.opts.Memory, "memory", comparemanifest.DefaultMemory, "memory request and limit of a replica (size it with --max-pairs)")
+	f.StringArrayVar(&o.serveArgs, "serve-arg", nil, "extra 'laneway compare serve' flag as --name=value (repeatable)")
+	f.StringVar(&o.domain, "cluster-domain", comparemanifest.DefaultClusterDomain, "the cluster's DNS domain, part of the Envoy cluster name")
+	return cmd
+}
