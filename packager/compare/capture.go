@@ -1,8 +1,3 @@
-// Package compare is laneway's response-comparison collector (Diffy's idea inside the mesh):
-// it receives the responses shadowtag captures for the primary, secondary and candidate copies
-// of a request, pairs them by request id, learns per endpoint which fields differ between
-// primary and secondary (noise), and reports the fields in which the candidate differs more
-// often than that. The wire format is the one in shadowtag's compare capture.
 package compare
 
 import (
@@ -112,10 +107,41 @@ const (
 // missing required fields (id, role, service, method, path, status) and inconsistent values are
 // refused with a *CaptureError naming the first bad capture.
 func DecodeBatch(r io.Reader) ([]Capture, error) {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &CaptureError{Index: -1, Field: "captures", Msg: fmt.Sprintf("reading the batch: %v", err), Err: err}
+	}
+	// Fast path: one strict decode of the whole batch. Only when it fails, or a capture needs a
+	// closer look, is the batch decoded capture by capture to name the first bad one.
+	var fast struct {
+		Captures *[]wireCapture `json:"captures"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&fast) == nil && fast.Captures != nil {
+		if _, err := dec.Token(); err == io.EOF {
+			out := make([]Capture, len(*fast.Captures))
+			ok := true
+			for i := range *fast.Captures {
+				if fromWire(&(*fast.Captures)[i], &out[i]) != nil {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return out, nil
+			}
+		}
+	}
+	return decodeSlowly(body)
+}
+
+// decodeSlowly decodes capture by capture to name the first bad one.
+func decodeSlowly(body []byte) ([]Capture, error) {
 	var batch struct {
 		Captures *[]json.RawMessage `json:"captures"`
 	}
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&batch); err != nil {
 		return nil, &CaptureError{Index: -1, Field: jsonField(err, "captures"), Msg: jsonProblem(err, `a JSON object {"captures":[...]}`), Err: err}
@@ -149,6 +175,11 @@ func decodeCapture(raw json.RawMessage, c *Capture) error {
 	if err := dec.Decode(&w); err != nil {
 		return &CaptureError{Field: jsonField(err, ""), Msg: jsonProblem(err, "a capture object")}
 	}
+	return fromWire(&w, c)
+}
+
+// fromWire checks a decoded capture and converts it.
+func fromWire(w *wireCapture, c *Capture) error {
 	required := []struct {
 		name string
 		set  bool

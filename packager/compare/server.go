@@ -49,7 +49,9 @@ func Handler(c *Collector, o ServerOptions) http.Handler {
 	mux.HandleFunc("GET /v1/report", s.report)
 	mux.HandleFunc("GET /v1/endpoints/{key...}", s.endpoint)
 	mux.HandleFunc("GET /v1/pairs/{id}", s.pair)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	web, _ := fs.Sub(webFiles, "web")
 	mux.Handle("GET /", http.FileServerFS(web))
 	return mux
