@@ -228,3 +228,26 @@ func TestCollectorPairShowsEachRoleAndTheDifferences(t *testing.T) {
 	_, ok = col.Pair("nope")
 	assert.False(t, ok)
 }
+
+func TestCollectorHammerConcurrentAddReportAndPair(t *testing.T) {
+	col := New(Options{MaxPairs: 50, Now: newClock().Now})
+	caps := plantedTraffic(200, 11)
+	done := make(chan struct{})
+	for w := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := w; i < len(caps); i += 4 {
+				col.Add(caps[i : i+1])
+				col.Report()
+				col.Pair(caps[i].ID)
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	r := col.Report()
+	assert.Equal(t, int64(600), r.Totals.Captures+r.Totals.Duplicates+r.Totals.Conflicts)
+	assert.LessOrEqual(t, r.Totals.Retained, int64(50))
+	require.NoError(t, r.Validate())
+}
