@@ -49,9 +49,17 @@ check:
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
-## demo: the main job end to end on embedded defaults (local mesh, OTel traffic, decisions table)
-demo: build
-	$(GO) run ./packager/cmd/laneway demo
+## demo: the main job end to end on embedded defaults (local mesh, OTel traffic, what happened and why,
+## a verdict per promise; exits 1 when one did not hold). It compiles the CLI into bin/laneway first (a
+## line every 5 s meanwhile), then the CLI builds the three shipped filters it needs, one line per module.
+demo:
+	@echo "demo: compiling the laneway CLI into bin/laneway (a minute or two on a fresh machine, seconds after that)"
+	@$(GO) build -o $(BIN)/laneway ./packager/cmd/laneway & pid=$$!; t=0; \
+	  while kill -0 $$pid 2>/dev/null; do sleep 1; t=$$((t+1)); \
+	    if [ $$((t % 5)) -eq 0 ] && kill -0 $$pid 2>/dev/null; then echo "  still compiling the CLI ($${t}s)"; fi; \
+	  done; wait $$pid
+	@echo "demo: running bin/laneway demo"
+	$(BIN)/laneway demo
 
 clean:
 	rm -rf dist .build bin

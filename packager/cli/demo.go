@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,9 +37,13 @@ Three POSTs follow, each of which makes svc-b write to the ledger:
   - a spoofed marker (no token): synthetic strips it at svc-a's inbound (the edge), so the
     apps see ordinary traffic.
 
-The tables of what happened to each request go to stdout, followed by the proxy's and the
-filters' counters; progress goes to stderr (--verbose adds the proxy's decision log).
-Run it inside the laneway checkout.`,
+At the gateway (svc-a's inbound listener) tenantroute is the trust boundary: a client-set
+x-laneway-tenant header is removed and only allow-listed tenants (sbx-1) travel on.
+
+On stdout: two tables with a legend, the story of each request (what the client sent,
+where it went and why), the verdict on each promise the demo makes, then the proxy's and the
+filters' counters. Progress goes to stderr (--verbose adds the proxy's decision log). The
+exit status is 1 when a promise did not hold. Run it inside the laneway checkout.`,
 		Example: `  laneway demo
   make demo
 
@@ -58,10 +64,30 @@ Run it inside the laneway checkout.`,
 				return err
 			}
 			progress(s.Err, "Demo finished in %v", time.Since(start).Round(time.Millisecond))
-			return o.print(s.Out, rep, func(w io.Writer) error { return rep.WriteTable(w) })
+			if err := o.print(s.Out, rep, func(w io.Writer) error { return rep.WriteTable(w) }); err != nil {
+				return err
+			}
+			return verdictError(rep.Verdicts)
 		},
 	}
 	o.applyFlags(cmd, "text", "json", "yaml")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "also print the proxy's decision log on stderr")
 	return cmd
+}
+
+// verdictError fails the command when a promise did not hold, naming each one.
+func verdictError(vs []demo.Verdict) error {
+	if demo.AllHeld(vs) {
+		return nil
+	}
+	var bad []string
+	for _, v := range vs {
+		if v.Outcome != demo.Held {
+			bad = append(bad, fmt.Sprintf("%s (%s; %s)", v.Promise, v.Outcome, v.Evidence))
+		}
+	}
+	if len(bad) == 0 {
+		return fmt.Errorf("the demo checked no promise: expected a verdict per promise; run it again with --verbose to see the proxy's decisions")
+	}
+	return fmt.Errorf("the demo did not show %d of its %d promises:\n  %s\nthe decision log (--verbose) shows each request's path; a filter change may have broken the behaviour named above", len(bad), len(vs), strings.Join(bad, "\n  "))
 }

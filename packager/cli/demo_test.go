@@ -27,6 +27,12 @@ func TestDemoPrintsWhatHappenedToEachRequest(t *testing.T) {
 	assert.Equal(t, []int{409, 0}, []int{tx.LedgerStatus, tx.LedgerWrites}, "and is refused before the ledger")
 	assert.Equal(t, []string{"", ""}, []string{spoofed.SvcASaw, spoofed.SvcBSaw}, "a spoofed marker is stripped at the edge")
 	assert.Equal(t, int64(1), rep.Counters["laneway_synthetic_stripped_total"])
+	assert.Positive(t, rep.Counters["laneway_tenantroute_routed_total"], "tenantroute's counters are reported too")
+	require.Len(t, rep.Verdicts, len(demo.Promises))
+	for _, v := range rep.Verdicts {
+		assert.Equal(t, demo.Held, v.Outcome, "%s: %s", v.Promise, v.Evidence)
+	}
+	assert.Contains(t, r.stderr, "Mesh up; sending 7 routing requests and 3 containment POSTs")
 	assert.Contains(t, r.stderr, "Demo finished")
 }
 
@@ -36,10 +42,16 @@ func TestDemoPrintsTheContainmentTable(t *testing.T) {
 	for _, want := range []string{
 		"SHADOW COPY AT v2",
 		"v2 (SHADOW) WRITE TO LEDGER",
-		"7  mirrored POST",
+		"8   mirrored POST",
 		"409 refused by synthetic",
 		"202 suppressed by shadowtag",
-		"9  spoofed marker",
+		"10  spoofed marker",
+		"  LEDGER RECEIVED  the writes that actually reached the ledger",
+		"WHAT HAPPENED",
+		" 7. spoofed tenant header: the client sent x-laneway-tenant: sbx-1. The gateway (tenantroute, trust boundary) removed",
+		"  ok   a spoofed x-laneway-tenant header is blocked at the gateway: the baseline serves it",
+		"Verdict: all 10 promises held.",
+		"filters: tenantroute_routed 6,",
 		"synthetic_stripped 1",
 	} {
 		assert.Contains(t, r.stdout, want)
@@ -50,4 +62,32 @@ func TestDemoRejectsAnUnknownFormat(t *testing.T) {
 	r := run(t, "", "demo", "--format", "xml")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, `--format: got "xml"`)
+}
+
+func TestDemoFailsWhenAPromiseDidNotHold(t *testing.T) {
+	tests := []struct {
+		name     string
+		verdicts []demo.Verdict
+		errHas   []string
+	}{
+		{"every promise held", []demo.Verdict{{Promise: "p1", Outcome: demo.Held}, {Promise: "p2", Outcome: demo.Held}}, nil},
+		{"one failed", []demo.Verdict{{Promise: "p1", Outcome: demo.Held}, {Promise: "p2", Outcome: demo.Failed, Evidence: "request 2: served by svc-b"}},
+			[]string{"did not show 1 of its 2 promises", "p2 (failed; request 2: served by svc-b)", "--verbose"}},
+		{"one not run", []demo.Verdict{{Promise: "p1", Outcome: demo.NotRun, Evidence: `request "x" was not sent`}},
+			[]string{"did not show 1 of its 1 promises", `p1 (not run; request "x" was not sent)`}},
+		{"no verdict at all", nil, []string{"checked no promise"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := verdictError(tc.verdicts)
+			if tc.errHas == nil {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tc.errHas {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,20 +51,22 @@ const SyntheticSecret = "laneway-demo-token-secret"
 // SyntheticTxID is the transaction id of the demo's synthetic transaction.
 const SyntheticTxID = "demo-tx-1"
 
-// Request is one demo request: a label and the baggage members the client sets.
+// Request is one demo request: a label, the baggage members and other headers the client sets.
 type Request struct {
 	Label   string
 	Baggage []string
+	Headers map[string]string
 }
 
 // DefaultRequests are the requests `laneway demo` sends.
 var DefaultRequests = []Request{
-	{"tenant sbx-1", []string{"laneway-tenant=sbx-1"}},
-	{"no tenant", nil},
-	{"unknown tenant", []string{"laneway-tenant=sbx-9"}},
-	{"invalid tenant", []string{"laneway-tenant=Not_A_Label"}},
-	{"signadot key", []string{"sd-routing-key=sbx-1"}},
-	{"tenant + other members", []string{"user=42", "laneway-tenant=sbx-1"}},
+	{"tenant sbx-1", []string{"laneway-tenant=sbx-1"}, nil},
+	{"no tenant", nil, nil},
+	{"unknown tenant", []string{"laneway-tenant=sbx-9"}, nil},
+	{"invalid tenant", []string{"laneway-tenant=Not_A_Label"}, nil},
+	{"signadot key", []string{"sd-routing-key=sbx-1"}, nil},
+	{"tenant + other members", []string{"user=42", "laneway-tenant=sbx-1"}, nil},
+	{"spoofed tenant header", nil, map[string]string{"x-laneway-tenant": "sbx-1"}},
 }
 
 // Scenario is one containment request: a POST to svc-a (which svc-b turns into a ledger
@@ -100,7 +103,13 @@ type Options struct {
 type Row struct {
 	Label   string `json:"request"`
 	Baggage string `json:"baggage"`
+	// Headers are the other headers the client set ("name: value", comma separated).
+	Headers string `json:"headers,omitempty"`
 	TraceID string `json:"traceId"`
+	// SvcABaggage is the baggage svc-a received (after the edge); SvcATenantHeader the
+	// x-laneway-tenant header it received ("" none).
+	SvcABaggage      string `json:"svcABaggage"`
+	SvcATenantHeader string `json:"svcATenantHeader"`
 	// Tenant is x-laneway-tenant after tenantroute on svc-a's outbound listener.
 	Tenant   string `json:"tenant"`
 	Route    string `json:"route"`
@@ -120,7 +129,8 @@ type ContainmentRow struct {
 	Sent    string `json:"clientSent"`
 	TraceID string `json:"traceId"`
 	Status  int    `json:"status"`
-	// SvcASaw and SvcBSaw are the x-laneway-synthetic header each app received ("" none).
+	// SvcASaw and SvcBSaw are the x-laneway-synthetic header each app received ("" none);
+	// "baggage;id=<id>" when svc-a got the marker only as the laneway-synthetic baggage member.
 	SvcASaw string `json:"svcASaw"`
 	SvcBSaw string `json:"svcBSaw"`
 	// LedgerStatus is what svc-b's ledger write got; LedgerAnsweredBy the filter that answered
@@ -145,10 +155,13 @@ type Report struct {
 	// Counters are the filters' outcome counters (laneway_<filter>_<outcome>_total) that are not zero.
 	Counters map[string]int64 `json:"counters"`
 	Stats    proxy.Stats      `json:"proxy"`
+	// Verdicts say whether the demo showed what it promises (see Promises); filled by Run.
+	Verdicts []Verdict `json:"verdicts"`
 }
 
 // counterNames are the filter counters the report shows.
 var counterNames = []string{
+	"laneway_tenantroute_routed_total", "laneway_tenantroute_baseline_total", "laneway_tenantroute_invalid_total", "laneway_tenantroute_stripped_total",
 	"laneway_shadowtag_marked_total", "laneway_shadowtag_passed_total", "laneway_shadowtag_suppressed_total",
 	"laneway_synthetic_accepted_total", "laneway_synthetic_passed_total", "laneway_synthetic_refused_total", "laneway_synthetic_stripped_total",
 }
@@ -182,7 +195,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 		stderr, _ := progress.(*os.File)
 		var err error
-		if mods, err = Modules(ctx, root, Filters, stderr); err != nil {
+		if mods, err = Modules(ctx, root, Filters, stderr, opts.Progress); err != nil {
 			return Report{}, err
 		}
 	}
@@ -262,6 +275,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	clientTr := &http.Transport{}
 	defer clientTr.CloseIdleConnections()
 	client := &http.Client{Transport: otelhttp.NewTransport(clientTr, otelOpts...), Timeout: 10 * time.Second}
+	fmt.Fprintf(progress, "Mesh up; sending %d routing requests and %d containment POSTs through it\n", len(reqs), len(scenarios))
 	var rep Report
 	for i, r := range reqs {
 		row, err := send(ctx, client, tp, "http://"+p.Addr("svc-a-inbound")+fmt.Sprintf("/orders/%d", i+1), r)
@@ -329,6 +343,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 	}
 	rep.Stats = p.Stats()
+	rep.Verdicts = rep.Check()
 	return rep, nil
 }
 
@@ -385,6 +400,13 @@ func send(ctx context.Context, client *http.Client, tp trace.TracerProvider, tar
 		return row, err
 	}
 	req.Host = "svc-a:8080"
+	var hs []string
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
+		hs = append(hs, k+": "+v)
+	}
+	sort.Strings(hs)
+	row.Headers = strings.Join(hs, ", ")
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -393,6 +415,7 @@ func send(ctx context.Context, client *http.Client, tp trace.TracerProvider, tar
 	defer resp.Body.Close()
 	row.LatencyMS = time.Since(start).Milliseconds()
 	row.Status = resp.StatusCode
+	row.SvcABaggage, row.SvcATenantHeader = resp.Header.Get(SvcABaggageHeader), resp.Header.Get(SvcATenantHeader)
 	var reply Reply
 	if err := decodeJSON(resp.Body, &reply); err != nil {
 		return row, fmt.Errorf("status %d: %w", resp.StatusCode, err)
@@ -401,62 +424,206 @@ func send(ctx context.Context, client *http.Client, tp trace.TracerProvider, tar
 	return row, nil
 }
 
-// WriteTable prints the report as an aligned table.
+// WriteTable prints the report for a newcomer: each table with a legend, then what happened to
+// each request and why, then the verdict on every promise and the counters.
 func (r Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tREQUEST\tCLIENT BAGGAGE\tTENANT HEADER\tROUTE\tSERVED BY\tSTATUS\tMIRRORED TO\tSHADOW COPY AT v2")
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
-	}
-	for i, row := range r.Rows {
-		shadow := "-"
-		if row.ShadowHost != "" {
-			shadow = "host " + row.ShadowHost
-			if row.ShadowMarked {
-				shadow += ", marked shadow"
+	ew := &errWriter{w: w}
+	if len(r.Rows) > 0 {
+		fmt.Fprintln(ew, "ROUTING: GETs to svc-a, which calls svc-b (baseline svc-b; tenant sbx-1 has a sandbox svc-b@sbx-1)")
+		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tREQUEST\tCLIENT SENT\tTENANT HEADER\tROUTE\tSERVED BY\tSTATUS\tMIRRORED TO\tSHADOW COPY AT v2")
+		for i, row := range r.Rows {
+			shadow := "-"
+			if row.ShadowHost != "" {
+				shadow = "host " + row.ShadowHost
+				if row.ShadowMarked {
+					shadow += ", marked shadow"
+				}
 			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", i+1, row.Label, dash(sent(row)), dash(row.Tenant), dash(row.Route), dash(row.ServedBy), row.Status, dash(row.Mirror), shadow)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", i+1, row.Label, dash(row.Baggage), dash(row.Tenant), dash(row.Route), dash(row.ServedBy), row.Status, dash(row.Mirror), shadow)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		_ = tw.Flush()
+		fmt.Fprint(ew, `  CLIENT SENT      baggage members (or headers) the client put on the request at the gateway (svc-a-inbound)
+  TENANT HEADER    x-laneway-tenant that tenantroute set on svc-a's outbound listener ("-": no accepted tenant)
+  ROUTE            the route that matched: svc-b-sbx-1 needs x-laneway-tenant: sbx-1, svc-b-baseline takes the rest
+  SERVED BY        the svc-b version that answered
+  MIRRORED TO      where the baseline route sent a fire-and-forget copy (the shadow listener of svc-b-v2)
+  SHADOW COPY AT   the Host the copy reached v2 with (Envoy's -shadow suffix) and whether shadowtag marked it
+`)
 	}
 	if len(r.Containment) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(ew)
+		fmt.Fprintln(ew, "CONTAINMENT: POSTs to svc-a; svc-b (and v2, for its mirrored copy) then writes to a ledger, a collaborator that cannot roll back")
+		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "#\tREQUEST\tCLIENT SENT\tSTATUS\tsvc-a SAW\tsvc-b SAW\tsvc-b WRITE TO LEDGER\tv2 (SHADOW) WRITE TO LEDGER\tLEDGER RECEIVED")
 		for i, row := range r.Containment {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", len(r.Rows)+i+1, row.Label, row.Sent, row.Status,
 				marker(row.SvcASaw), marker(row.SvcBSaw), write(row.LedgerStatus, row.LedgerAnsweredBy),
 				write(row.ShadowLedgerStatus, row.ShadowLedgerAnsweredBy), received(row))
 		}
-		if err := tw.Flush(); err != nil {
-			return err
+		_ = tw.Flush()
+		fmt.Fprint(ew, `  svc-a/svc-b SAW  the synthetic marker each app received (tx ID: a synthetic transaction; "no marker": ordinary traffic)
+  WRITE TO LEDGER  what the write got: 201 written by the ledger, 202 answered by shadowtag, 409 refused by synthetic
+  LEDGER RECEIVED  the writes that actually reached the ledger, and how many carried a shadow or synthetic mark
+`)
+	}
+	if len(r.Rows)+len(r.Containment) > 0 {
+		fmt.Fprintln(ew)
+		fmt.Fprintln(ew, "WHAT HAPPENED")
+		for i, row := range r.Rows {
+			fmt.Fprintf(ew, "%2d. %s\n", i+1, story(row))
+		}
+		for i, row := range r.Containment {
+			fmt.Fprintf(ew, "%2d. %s\n", len(r.Rows)+i+1, containmentStory(row))
+		}
+	}
+	if len(r.Verdicts) > 0 {
+		fmt.Fprintln(ew)
+		fmt.Fprintln(ew, "PROMISES")
+		held := 0
+		for _, v := range r.Verdicts {
+			mark := "FAIL"
+			switch v.Outcome {
+			case Held:
+				mark = "ok  "
+				held++
+			case NotRun:
+				mark = "skip"
+			}
+			fmt.Fprintf(ew, "  %s %s\n       %s\n", mark, v.Promise, v.Evidence)
+		}
+		if AllHeld(r.Verdicts) {
+			fmt.Fprintf(ew, "Verdict: all %d promises held.\n", held)
+		} else {
+			fmt.Fprintf(ew, "Verdict: %d of %d promises held; the lines marked FAIL (or skip) say what was seen instead.\n", held, len(r.Verdicts))
 		}
 	}
 	s := r.Stats
-	_, err := fmt.Fprintf(w, "\nproxy: %d requests handled across all listeners, %d local replies, %d mirrored copies (%d delivered, %d failed)\n",
+	fmt.Fprintf(ew, "\nproxy: %d requests handled across all listeners, %d local replies, %d mirrored copies (%d delivered, %d failed)\n",
 		s.Requests, s.LocalReplies, s.MirrorsStarted, s.MirrorsCompleted, s.MirrorsFailed)
-	if err != nil || len(r.Counters) == 0 {
-		return err
-	}
-	var parts []string
-	for _, n := range counterNames {
-		if v, ok := r.Counters[n]; ok {
-			parts = append(parts, fmt.Sprintf("%s %d", strings.TrimSuffix(strings.TrimPrefix(n, "laneway_"), "_total"), v))
+	if len(r.Counters) > 0 {
+		var parts []string
+		for _, n := range counterNames {
+			if v, ok := r.Counters[n]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d", strings.TrimSuffix(strings.TrimPrefix(n, "laneway_"), "_total"), v))
+			}
 		}
+		fmt.Fprintf(ew, "filters: %s\n", strings.Join(parts, ", "))
 	}
-	_, err = fmt.Fprintf(w, "filters: %s\n", strings.Join(parts, ", "))
-	return err
+	return ew.err
+}
+
+// errWriter keeps the first write error so WriteTable can print without checking each line.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// sent is what the client put on a routing request.
+func sent(row Row) string {
+	switch {
+	case row.Baggage != "" && row.Headers != "":
+		return row.Baggage + "; " + row.Headers
+	case row.Headers != "":
+		return row.Headers
+	}
+	return row.Baggage
+}
+
+// story tells what happened to one routing request and why.
+func story(row Row) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: the client sent %s. ", row.Label, orNothing(sent(row)))
+	tenantSent := strings.Contains(row.Baggage, "laneway-tenant=") || strings.Contains(row.Baggage, "sd-routing-key=")
+	switch {
+	case row.Headers != "" && row.SvcATenantHeader == "":
+		b.WriteString("The gateway (tenantroute, trust boundary) removed the client-set x-laneway-* header, so svc-a never saw it. ")
+	case row.Headers != "":
+		fmt.Fprintf(&b, "svc-a received x-laneway-tenant %s: the gateway let a client-set header through. ", row.SvcATenantHeader)
+	}
+	switch {
+	case tenantSent && !strings.Contains(row.SvcABaggage, "laneway-tenant=") && !strings.Contains(row.SvcABaggage, "sd-routing-key="):
+		b.WriteString("The gateway removed the tenant from baggage: its allow list names only sbx-1 (and the value must be a DNS label). ")
+	case tenantSent && row.Tenant == "":
+		b.WriteString("tenantroute on svc-a's outbound listener rejected the tenant (not a DNS label), so it set no tenant header. ")
+	case row.Tenant != "":
+		fmt.Fprintf(&b, "svc-a's OpenTelemetry SDK forwarded the baggage; tenantroute on its outbound listener set x-laneway-tenant: %s. ", row.Tenant)
+	default:
+		b.WriteString("No tenant reached svc-a's outbound listener, so tenantroute set no tenant header. ")
+	}
+	switch row.Route {
+	case "svc-b-sbx-1":
+		fmt.Fprintf(&b, "Route svc-b-sbx-1 matched that header: served by %s (status %d).", orNone(row.ServedBy), row.Status)
+	case "":
+		fmt.Fprintf(&b, "No route decision was recorded; served by %s (status %d).", orNone(row.ServedBy), row.Status)
+	default:
+		fmt.Fprintf(&b, "Only route %s matched: served by %s (status %d)", row.Route, orNone(row.ServedBy), row.Status)
+		if row.ShadowHost != "" {
+			fmt.Fprintf(&b, "; a copy went to v2 as host %s", row.ShadowHost)
+			if row.ShadowMarked {
+				b.WriteString(", where shadowtag marked it shadow")
+			}
+		}
+		b.WriteString(".")
+	}
+	return b.String()
+}
+
+// containmentStory tells what happened to one containment request and why.
+func containmentStory(row ContainmentRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: the client sent %s. ", row.Label, row.Sent)
+	switch {
+	case row.SvcASaw != "" && row.SvcBSaw != "":
+		fmt.Fprintf(&b, "synthetic at the gateway accepted the token, so svc-a and svc-b (participants) saw %s; ", marker(row.SvcASaw))
+	case strings.Contains(row.Sent, "no marker"):
+		b.WriteString("no marker was involved; ")
+	case row.SvcASaw == "" && row.SvcBSaw == "":
+		b.WriteString("synthetic at the gateway found no valid token and stripped the marker, so the apps saw ordinary traffic; ")
+	default:
+		fmt.Fprintf(&b, "svc-a saw %s and svc-b saw %s; ", marker(row.SvcASaw), marker(row.SvcBSaw))
+	}
+	fmt.Fprintf(&b, "svc-b's write to the ledger: %s", write(row.LedgerStatus, row.LedgerAnsweredBy))
+	if row.LedgerAnsweredBy == "synthetic" {
+		b.WriteString(" (the ledger is not a declared participant)")
+	}
+	if row.ShadowLedgerStatus != 0 {
+		fmt.Fprintf(&b, "; the mirrored copy's write from v2: %s", write(row.ShadowLedgerStatus, row.ShadowLedgerAnsweredBy))
+	}
+	fmt.Fprintf(&b, ". The ledger received %s.", received(row))
+	return b.String()
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "nothing laneway reads"
+	}
+	return s
 }
 
 // marker renders the synthetic marker an app saw.
 func marker(v string) string {
 	if id, ok := strings.CutPrefix(v, "1;id="); ok {
 		return "tx " + id
+	}
+	if id, ok := strings.CutPrefix(v, "baggage;id="); ok {
+		return "tx " + id + " (baggage)"
 	}
 	if v == "" {
 		return "no marker"

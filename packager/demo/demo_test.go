@@ -29,10 +29,11 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 	want := []struct{ tenant, route, servedBy string }{
 		{"sbx-1", "svc-b-sbx-1", "svc-b@sbx-1"},
 		{"", "svc-b-baseline", "svc-b"},
-		{"sbx-9", "svc-b-baseline", "svc-b"},
+		{"", "svc-b-baseline", "svc-b"}, // the gateway's allow list names only sbx-1
 		{"", "svc-b-baseline", "svc-b"},
 		{"sbx-1", "svc-b-sbx-1", "svc-b@sbx-1"},
 		{"sbx-1", "svc-b-sbx-1", "svc-b@sbx-1"},
+		{"", "svc-b-baseline", "svc-b"}, // the gateway removed the client-set x-laneway-tenant
 	}
 	for i, w := range want {
 		row := rep.Rows[i]
@@ -51,9 +52,16 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 			}
 		})
 	}
-	// 3 baseline GETs above, and the 3 containment POSTs below (all to baseline) are mirrored.
-	assert.Equal(t, int64(6), rep.Stats.MirrorsStarted)
-	assert.Equal(t, int64(6), rep.Stats.MirrorsCompleted)
+	assert.Empty(t, rep.Rows[2].SvcABaggage, "the gateway removed the tenant it does not allow")
+	assert.Empty(t, rep.Rows[6].SvcATenantHeader, "the gateway removed the client-set tenant header")
+	assert.Equal(t, "x-laneway-tenant: sbx-1", rep.Rows[6].Headers)
+	// 4 baseline GETs above, and the 3 containment POSTs below (all to baseline) are mirrored.
+	assert.Equal(t, int64(7), rep.Stats.MirrorsStarted)
+	assert.Equal(t, int64(7), rep.Stats.MirrorsCompleted)
+	for _, v := range rep.Verdicts {
+		assert.Equal(t, Held, v.Outcome, "%s: %s", v.Promise, v.Evidence)
+	}
+	require.Len(t, rep.Verdicts, len(Promises))
 	assert.Contains(t, decisions.String(), "listener=svc-b-v2-inbound")
 	assert.Contains(t, decisions.String(), "shadow=true")
 
@@ -61,7 +69,8 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 	require.NoError(t, rep.WriteTable(&table))
 	assert.Contains(t, table.String(), "SHADOW COPY AT v2")
 	assert.Contains(t, table.String(), "host svc-b-shadow:8080, marked shadow")
-	assert.Contains(t, table.String(), "6 mirrored copies (6 delivered, 0 failed)")
+	assert.Contains(t, table.String(), "7 mirrored copies (7 delivered, 0 failed)")
+	assert.Contains(t, table.String(), "Verdict: all 10 promises held.")
 }
 
 func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.T) {
@@ -77,7 +86,9 @@ func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.
 		{Label: "mirrored POST", Sent: "POST, no marker", Status: 200,
 			LedgerStatus: 201, ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag", LedgerWrites: 1},
 		{Label: "synthetic tx", Sent: "POST, marker + valid token", Status: 200,
-			SvcASaw: "1;id=" + SyntheticTxID, SvcBSaw: "1;id=" + SyntheticTxID,
+			// tenantroute (trust boundary) strips the header synthetic set at the gateway: svc-a
+			// finds the accepted marker in baggage, and svc-a's outbound synthetic restores the header.
+			SvcASaw: "baggage;id=" + SyntheticTxID, SvcBSaw: "1;id=" + SyntheticTxID,
 			LedgerStatus: 409, LedgerAnsweredBy: "synthetic", ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag"},
 		{Label: "spoofed marker", Sent: "POST, marker, no token", Status: 200,
 			LedgerStatus: 201, ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag", LedgerWrites: 1},
@@ -91,6 +102,8 @@ func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.
 		})
 	}
 	assert.Equal(t, map[string]int64{
+		"laneway_tenantroute_baseline_total": 6, // 3 POSTs, each at the gateway and svc-a's outbound
+		"laneway_tenantroute_stripped_total": 1, // the x-laneway-synthetic header synthetic set for the transaction (it travels on in baggage)
 		"laneway_shadowtag_marked_total":     3, // every mirrored POST, at v2's inbound
 		"laneway_shadowtag_passed_total":     3, // svc-b's live writes, at its outbound
 		"laneway_shadowtag_suppressed_total": 3, // v2's writes, at its outbound
@@ -106,9 +119,9 @@ func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.
 	for _, line := range []string{
 		"1  mirrored POST",
 		"201 written               202 suppressed by shadowtag  1 write (0 shadow, 0 synthetic)",
-		"tx demo-tx-1  tx demo-tx-1  409 refused by synthetic  202 suppressed by shadowtag  0 writes (0 shadow, 0 synthetic)",
-		"3  spoofed marker  POST, marker, no token      200     no marker     no marker     201 written",
-		"filters: shadowtag_marked 3, shadowtag_passed 3, shadowtag_suppressed 3, synthetic_accepted 1, synthetic_passed 2, synthetic_refused 1, synthetic_stripped 1",
+		"tx demo-tx-1 (baggage)  tx demo-tx-1  409 refused by synthetic  202 suppressed by shadowtag  0 writes (0 shadow, 0 synthetic)",
+		"3  spoofed marker  POST, marker, no token      200     no marker               no marker     201 written",
+		"filters: tenantroute_baseline 6, tenantroute_stripped 1, shadowtag_marked 3, shadowtag_passed 3, shadowtag_suppressed 3, synthetic_accepted 1, synthetic_passed 2, synthetic_refused 1, synthetic_stripped 1",
 	} {
 		assert.Contains(t, table.String(), line)
 	}

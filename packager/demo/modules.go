@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,8 +15,9 @@ import (
 
 // Modules returns dist/<name>.wasm under root for each name, building with packager/wasmbuild
 // the modules that are missing or older than their Go sources (filters/<name>, the shared
-// filter code and the logic package <root>/<name>).
-func Modules(ctx context.Context, root string, names []string, stderr *os.File) (map[string]string, error) {
+// filter code and the logic package <root>/<name>). stderr gets the Go toolchain's diagnostics and
+// progress a line per build step (and a heartbeat while one runs); either may be nil.
+func Modules(ctx context.Context, root string, names []string, stderr *os.File, progress io.Writer) (map[string]string, error) {
 	out := map[string]string{}
 	var stale []string
 	for _, n := range names {
@@ -37,10 +39,10 @@ func Modules(ctx context.Context, root string, names []string, stderr *os.File) 
 	if len(stale) == 0 {
 		return out, nil
 	}
-	if stderr != nil {
-		fmt.Fprintf(stderr, "Building %s (missing or older than their sources)\n", strings.Join(stale, ", "))
+	if progress != nil {
+		fmt.Fprintf(progress, "Building %s into dist/ (missing or older than their sources; the first build on a machine takes a few minutes)\n", strings.Join(stale, ", "))
 	}
-	if _, err := wasmbuild.Build(ctx, wasmbuild.Options{Root: root, Filters: stale, Stderr: stderr}); err != nil {
+	if _, err := wasmbuild.Build(ctx, wasmbuild.Options{Root: root, Filters: stale, Stderr: stderr, Progress: progress}); err != nil {
 		return nil, fmt.Errorf("building the demo's filters: %w (try `make build`)", err)
 	}
 	return out, nil

@@ -32,8 +32,13 @@ type Reply struct {
 	LedgerAnsweredBy string `json:"ledgerAnsweredBy,omitempty"`
 }
 
-// SvcASawHeader is the response header in which svc-a reports the synthetic marker it received.
-const SvcASawHeader = "X-Demo-Svc-A-Synthetic"
+// SvcASawHeader, SvcABaggageHeader and SvcATenantHeader are the response headers in which svc-a
+// reports what it received after the edge: the synthetic marker, the baggage and x-laneway-tenant.
+const (
+	SvcASawHeader     = "X-Demo-Svc-A-Synthetic"
+	SvcABaggageHeader = "X-Demo-Svc-A-Baggage"
+	SvcATenantHeader  = "X-Demo-Svc-A-Tenant"
+)
 
 // server is one demo service on a free loopback port.
 type server struct {
@@ -129,11 +134,28 @@ func svcA(outbound *atomic.Pointer[url.URL], opts []otelhttp.Option) (http.Handl
 		}
 		defer resp.Body.Close()
 		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-		w.Header().Set(SvcASawHeader, r.Header.Get("x-laneway-synthetic"))
+		w.Header().Set(SvcASawHeader, syntheticSeen(r.Header))
+		w.Header().Set(SvcABaggageHeader, strings.Join(r.Header.Values("baggage"), ","))
+		w.Header().Set(SvcATenantHeader, strings.Join(r.Header.Values("x-laneway-tenant"), ","))
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	})
 	return otelhttp.NewHandler(h, "svc-a", opts...), tr
+}
+
+// syntheticSeen is the synthetic marker an app received: the x-laneway-synthetic header, else
+// "baggage;id=<id>" when only the laneway-synthetic baggage member carries it (a trust-boundary
+// tenantroute behind synthetic at the same gateway strips the header synthetic set; the baggage
+// member travels on and the next synthetic outbound hop restores the header), else "".
+func syntheticSeen(h http.Header) string {
+	if v := h.Get("x-laneway-synthetic"); v != "" {
+		return v
+	}
+	bag, _ := baggage.Parse(strings.Join(h.Values("baggage"), ","))
+	if id := bag.Member("laneway-synthetic").Value(); id != "" {
+		return "baggage;id=" + id
+	}
+	return ""
 }
 
 // LedgerWrite is one write the ledger received.

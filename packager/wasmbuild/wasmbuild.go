@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // SDKModule is the proxy-wasm SDK module the glue patches.
@@ -45,7 +46,16 @@ type Options struct {
 	Filters []string
 	// Stderr receives the Go toolchain's diagnostics; nil means os.Stderr.
 	Stderr *os.File
+	// Progress, when set, receives a line before and after each step (preparing the SDK copy, each
+	// module) and a "still ..." line every Heartbeat while a step runs, so that a first build on a
+	// fresh machine (minutes, mostly silent go commands) never looks stuck.
+	Progress io.Writer
+	// Heartbeat is the interval of the "still ..." lines; zero means DefaultHeartbeat.
+	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat is the interval of Build's "still ..." progress lines.
+const DefaultHeartbeat = 5 * time.Second
 
 // Artifact is one built module.
 type Artifact struct {
@@ -123,7 +133,12 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 			return nil, fmt.Errorf("unknown filter %q: expected one of %s (directories under filters/ with a main.go)", n, strings.Join(all, ", "))
 		}
 	}
-	modfile, err := prepare(ctx, opts.Root, filepath.Join(opts.Root, ".build"), stderr)
+	var modfile string
+	err = opts.step("preparing the patched proxy-wasm SDK copy (first time: downloads modules)", "", func() (string, error) {
+		var err error
+		modfile, err = prepare(ctx, opts.Root, filepath.Join(opts.Root, ".build"), stderr)
+		return "", err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +146,7 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		return nil, err
 	}
 	var out []Artifact
-	for _, n := range names {
+	for i, n := range names {
 		groups, err := callbackGroups(filepath.Join(opts.Root, "filters", n, "main.go"))
 		if err != nil {
 			return nil, err
@@ -146,16 +161,69 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		cmd.Dir = opts.Root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("building filters/%s for wasip1/wasm: %w", n, err)
-		}
-		st, err := os.Stat(dst)
+		var st os.FileInfo
+		err = opts.step(fmt.Sprintf("compiling %s (%d/%d)", n, i+1, len(names)), n, func() (string, error) {
+			if err := cmd.Run(); err != nil {
+				return "", fmt.Errorf("building filters/%s for wasip1/wasm: %w", n, err)
+			}
+			var err error
+			if st, err = os.Stat(dst); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s, %d bytes", dst, st.Size()), nil
+		})
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Artifact{Filter: n, Path: dst, Size: st.Size(), Callbacks: groups})
 	}
 	return out, nil
+}
+
+// step runs fn, reporting it on opts.Progress: "label ..." first, "still <what> (Ns)" every Heartbeat while
+// it runs, then "done in D: <fn's summary>". Without Progress it only runs fn.
+func (opts Options) step(label, what string, fn func() (string, error)) error {
+	if opts.Progress == nil {
+		_, err := fn()
+		return err
+	}
+	every := opts.Heartbeat
+	if every <= 0 {
+		every = DefaultHeartbeat
+	}
+	if what == "" {
+		what = "preparing"
+	} else {
+		what = "compiling " + what
+	}
+	start := time.Now()
+	fmt.Fprintf(opts.Progress, "  %s ...\n", label)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(opts.Progress, "  still %s (%s)\n", what, time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	summary, err := fn()
+	close(done)
+	<-stopped
+	if err != nil {
+		return err
+	}
+	if summary != "" {
+		summary = ": " + summary
+	}
+	fmt.Fprintf(opts.Progress, "  done in %s%s\n", time.Since(start).Round(100*time.Millisecond), summary)
+	return nil
 }
 
 // callbackGroups reads the //laneway:callbacks directive; without one the module exports every callback.

@@ -1,0 +1,66 @@
+package wasmbuild
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the heartbeat goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestStepReportsStartHeartbeatsAndTheResult(t *testing.T) {
+	tests := []struct {
+		name      string
+		work      time.Duration
+		err       error
+		wantStill bool
+		wantDone  bool
+	}{
+		{"a long step prints still-lines while it runs", 120 * time.Millisecond, nil, true, true},
+		{"a quick step prints no still-line", 0, nil, false, true},
+		{"a failed step prints no done-line", 0, errors.New("boom"), false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out lockedBuffer
+			opts := Options{Progress: &out, Heartbeat: 20 * time.Millisecond}
+			err := opts.step("compiling tenantroute (1/3)", "tenantroute", func() (string, error) {
+				time.Sleep(tc.work)
+				return "dist/tenantroute.wasm, 42 bytes", tc.err
+			})
+			assert.Equal(t, tc.err, err)
+			s := out.String()
+			assert.True(t, strings.HasPrefix(s, "  compiling tenantroute (1/3) ...\n"), s)
+			assert.Equal(t, tc.wantStill, strings.Contains(s, "  still compiling tenantroute ("), s)
+			assert.Equal(t, tc.wantDone, strings.Contains(s, ": dist/tenantroute.wasm, 42 bytes\n"), s)
+		})
+	}
+}
+
+func TestStepWithoutProgressOnlyRunsTheWork(t *testing.T) {
+	ran := false
+	require.NoError(t, Options{}.step("x", "x", func() (string, error) { ran = true; return "", nil }))
+	assert.True(t, ran)
+}
