@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/laneway/laneway/packager/istiores"
+	"github.com/laneway/laneway/packager/routegroup"
 )
 
 type routesOptions struct {
@@ -15,13 +17,14 @@ type routesOptions struct {
 	subsetLabel                      string
 	baselineLabels                   []string
 	port                             uint32
+	file                             string
 }
 
 func newRoutesCommand(s Streams) *cobra.Command {
 	var o routesOptions
 	cmd := &cobra.Command{
-		Use:   "routes --service SVC --tenant TENANT (--sandbox-host HOST | --subset-label KEY --baseline-label K=V)",
-		Short: "Write the VirtualService (and DestinationRule) that send each tenant to its sandbox",
+		Use:   "routes (--service SVC --tenant TENANT (--sandbox-host HOST | --subset-label KEY --baseline-label K=V) | -f GROUPS.yaml)",
+		Short: "Write the VirtualServices (and DestinationRules) that send each tenant to its sandbox",
 		Long: `Routes writes a VirtualService for SVC whose first routes match the tenant header written by
 tenantroute (x-laneway-tenant, exact match) and send that tenant to its sandbox; the last route
 sends everything else to the baseline. Apply it where the caller's sidecars (or a gateway, with
@@ -29,17 +32,45 @@ sends everything else to the baseline. Apply it where the caller's sidecars (or 
 
 A sandbox is either its own Service (--sandbox-host, one per --tenant, in the same order) or a
 subset of SVC's pods labelled KEY=TENANT (--subset-label KEY); subsets also produce a
-DestinationRule, and need --baseline-label so the baseline route excludes sandbox pods.`,
+DestinationRule, and need --baseline-label so the baseline route excludes sandbox pods.
+
+With -f, a route-group file says where each tenant's requests go for several services at once
+(a feature spanning services: tenant feature-x sends svc-a to one sandbox, svc-b to another);
+routes writes every service's VirtualService (and DestinationRule), the same objects the flags
+above write for that service alone. The file (YAML or JSON; unknown fields are errors):
+
+  namespace: shop                   # optional, like -n
+  header: x-laneway-tenant          # optional, like --header
+  gateways: [istio-system/edge]     # optional, like --gateway
+  services:                         # optional settings per baseline service
+  - name: svc-b
+    port: 8080                      # like --port
+    subsetLabel: laneway.dev/tenant # like --subset-label (needed by subset routes)
+    baselineLabels: {version: v1}   # like --baseline-label (needed by subset routes)
+    objectName: svc-b-laneway       # like --name
+  tenants:
+  - name: feature-x
+    routes:
+    - service: svc-a
+      host: svc-a-feature-x         # the sandbox is its own Service ...
+    - service: svc-b
+      subset: feature-x             # ... or a subset of svc-b's pods (subsetLabel=feature-x)`,
 		Example: `  # Send tenant sbx-1 to the svc-b-sbx-1 service, everything else to svc-b
   laneway routes --service svc-b --tenant sbx-1 --sandbox-host svc-b-sbx-1 -n shop
 
   # Two tenants as subsets of svc-b's pods (label laneway.dev/tenant), baseline is version=v1
   laneway routes --service svc-b --tenant sbx-1 --tenant sbx-2 \
-    --subset-label laneway.dev/tenant --baseline-label version=v1 -n shop`,
+    --subset-label laneway.dev/tenant --baseline-label version=v1 -n shop
+
+  # Every service of a route-group file
+  laneway routes -f examples/route-groups.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err
+			}
+			if o.file != "" {
+				return o.fromFile(cmd, s)
 			}
 			ro := istiores.RouteOptions{
 				Service: o.service, Namespace: o.namespace, Name: o.name, Header: o.header,
@@ -70,18 +101,7 @@ DestinationRule, and need --baseline-label so the baseline route excludes sandbo
 			if dr != nil {
 				objs = append(objs, dr)
 			}
-			var out []byte
-			if o.format == "json" {
-				out, err = istiores.ToJSON(objs...)
-				out = append(out, '\n')
-			} else {
-				out, err = istiores.ToYAML(objs...)
-			}
-			if err != nil {
-				return err
-			}
-			_, err = s.Out.Write(out)
-			return err
+			return o.write(s, objs)
 		},
 	}
 	o.applyFlags(cmd, "yaml", "json")
@@ -96,5 +116,48 @@ DestinationRule, and need --baseline-label so the baseline route excludes sandbo
 	fl.StringArrayVar(&o.baselineLabels, "baseline-label", nil, "pod label KEY=VALUE of the baseline subset (repeatable; required with --subset-label)")
 	fl.StringArrayVar(&o.gateways, "gateway", nil, "bind to these gateways (default: the mesh's sidecars)")
 	fl.Uint32Var(&o.port, "port", 0, "destination port (default: the service's only port)")
+	fl.StringVarP(&o.file, "file", "f", "", "route-group file: tenants and, per tenant, each service's sandbox (instead of the per-service flags)")
 	return cmd
+}
+
+// perServiceFlags are the flags -f replaces.
+var perServiceFlags = []string{"service", "namespace", "name", "header", "tenant", "sandbox-host", "subset-label", "baseline-label", "gateway", "port"}
+
+// fromFile writes the resources of every service of the route-group file.
+func (o *routesOptions) fromFile(cmd *cobra.Command, s Streams) error {
+	for _, f := range perServiceFlags {
+		if cmd.Flags().Changed(f) {
+			return fmt.Errorf("--%s: got it with -f %s, expected either a route-group file or the per-service flags; move the setting into the file (see `laneway routes --help`)", f, o.file)
+		}
+	}
+	data, err := os.ReadFile(o.file)
+	if err != nil {
+		return fmt.Errorf("-f: %w; expected a route-group file (see `laneway routes --help`)", err)
+	}
+	g, err := routegroup.Parse(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.file, err)
+	}
+	objs, err := istiores.GroupRoutes(g)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.file, err)
+	}
+	return o.write(s, objs)
+}
+
+// write prints the objects in the chosen format.
+func (o *routesOptions) write(s Streams, objs []any) error {
+	var out []byte
+	var err error
+	if o.format == "json" {
+		out, err = istiores.ToJSON(objs...)
+		out = append(out, '\n')
+	} else {
+		out, err = istiores.ToYAML(objs...)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.Out.Write(out)
+	return err
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,6 +59,45 @@ func TestRoutesRejectsInconsistentFlags(t *testing.T) {
 			assert.Equal(t, 1, r.code)
 			assert.Empty(t, r.stdout)
 			assert.Contains(t, r.stderr, tc.errHas)
+		})
+	}
+}
+
+func TestRoutesFromAGroupFileEqualThePerServiceFlags(t *testing.T) {
+	group := run(t, "", "routes", "-f", filepath.Join("..", "..", "examples", "route-groups.yaml"))
+	require.Equal(t, 0, group.code, group.stderr)
+	svcA := run(t, "", "routes", "--service", "svc-a", "--tenant", "feature-x", "--sandbox-host", "svc-a-feature-x", "-n", "shop")
+	require.Equal(t, 0, svcA.code, svcA.stderr)
+	svcB := run(t, "", "routes", "--service", "svc-b", "--tenant", "feature-x", "--tenant", "sbx-1",
+		"--subset-label", "laneway.dev/tenant", "--baseline-label", "version=v1", "-n", "shop")
+	require.Equal(t, 0, svcB.code, svcB.stderr)
+	assert.Equal(t, svcA.stdout+"---\n"+svcB.stdout, group.stdout,
+		"one YAML stream: svc-a's objects, then svc-b's, each exactly as its flags write them")
+	assert.Equal(t, 3, len(strings.Split(group.stdout, "---\n")))
+}
+
+func TestRoutesFromAGroupFileRefusesMixedInputAndBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("tenants:\n- name: t1\n  routes:\n  - {service: svc-b, host: h, hots: x}\n"), 0o644))
+	tests := []struct {
+		name   string
+		args   []string
+		errHas []string
+	}{
+		{"a file and --service", []string{"-f", bad, "--service", "svc-b"}, []string{"--service: got it with -f", "either a route-group file or the per-service flags"}},
+		{"a file and -n", []string{"-f", bad, "-n", "shop"}, []string{"--namespace: got it with -f"}},
+		{"a missing file", []string{"-f", filepath.Join(dir, "nope.yaml")}, []string{"-f: open", "no such file", "expected a route-group file"}},
+		{"an unknown field", []string{"-f", bad}, []string{bad + `: route group: unknown field "hots"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			r := run(t, "", append([]string{"routes"}, tc.args...)...)
+			assert.Equal(t, 1, r.code)
+			assert.Empty(t, r.stdout)
+			for _, w := range tc.errHas {
+				assert.Contains(t, r.stderr, w)
+			}
 		})
 	}
 }
