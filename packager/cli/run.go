@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -13,6 +14,23 @@ import (
 	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/testenv/proxy"
 )
+
+// meshReference documents every field of the mesh file; TestRunHelpDocumentsEveryMeshField holds it to
+// testenv/proxy's config types and parser.
+//
+//go:embed meshref.yaml
+var meshReference string
+
+// indent prefixes every non-empty line of s.
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 type runOptions struct {
 	config    string
@@ -38,24 +56,9 @@ Before anything starts, the plugin config of each laneway filter (tenantroute, s
 synthetic: known by its .wasm file name, else by its name) is checked with that filter's
 own ParseConfig, so a bad field is reported here rather than as a failed VM.
 
-Config (YAML):
-  workers: 2                      # Envoy workers, one VM per filter each
-  listeners:
-  - name: svc-a-outbound
-    address: 127.0.0.1:15001      # port 0 picks a free port
-    direction: outbound           # reported as xds.listener_direction
-    filters:
-    - name: tenantroute
-      wasm: dist/tenantroute.wasm # relative to the config file
-      config: {}                  # plugin config, as WasmPlugin.pluginConfig
-      failStrategy: FAIL_CLOSE    # FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD
-    routes:
-    - name: svc-b-sbx-1
-      match: [{headers: {x-laneway-tenant: {exact: sbx-1}}}]
-      upstream: 127.0.0.1:9002
-    - name: svc-b
-      upstream: 127.0.0.1:9001    # or listener:<name>
-      mirrors: [{upstream: 127.0.0.1:9003, percentage: 100}]`,
+The mesh file (YAML or JSON; unknown fields are errors). Every field, with an example value:
+
+` + indent(meshReference, "  "),
 		Example: `  # Start the mesh and watch the decisions
   laneway run -c mesh.yaml
 
