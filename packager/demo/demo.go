@@ -31,6 +31,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/laneway/laneway/packager/internal/progress"
 	"github.com/laneway/laneway/packager/wasmbuild"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/testenv"
@@ -251,15 +252,21 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		return Report{}, err
 	}
 	defer func() { _ = rt.Close(context.Background()) }()
-	p, err := proxy.Start(ctx, cfg, proxy.Options{
-		Runtime: rt,
-		Logger:  slog.New(slog.NewTextHandler(logOut, nil)),
-		OnDecision: func(d proxy.Decision) {
-			mu.Lock()
-			decisions = append(decisions, d)
-			mu.Unlock()
-		},
-	})
+	var p *proxy.Proxy
+	err = stepProgress(opts.Progress, "loading the filters into every listener's VMs (the first run compiles the modules to native code, about half a minute; later runs reuse the cache)",
+		"loading the filters", func() (string, error) {
+			var err error
+			p, err = proxy.Start(ctx, cfg, proxy.Options{
+				Runtime: rt,
+				Logger:  slog.New(slog.NewTextHandler(logOut, nil)),
+				OnDecision: func(d proxy.Decision) {
+					mu.Lock()
+					decisions = append(decisions, d)
+					mu.Unlock()
+				},
+			})
+			return "", err
+		})
 	if err != nil {
 		return Report{}, err
 	}
@@ -654,6 +661,11 @@ func received(row ContainmentRow) string {
 }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// stepProgress is progress.Step at its default interval.
+func stepProgress(w io.Writer, label, doing string, fn func() (string, error)) error {
+	return progress.Step(w, 0, label, doing, fn)
+}
 
 // runtime hosts the VMs with wazero's compilation cache on disk (the user cache folder), so a
 // second demo does not compile the modules again; without a cache folder it compiles in memory.

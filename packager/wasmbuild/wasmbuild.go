@@ -21,6 +21,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/laneway/laneway/packager/internal/progress"
 )
 
 // SDKModule is the proxy-wasm SDK module the glue patches.
@@ -50,12 +52,9 @@ type Options struct {
 	// module) and a "still ..." line every Heartbeat while a step runs, so that a first build on a
 	// fresh machine (minutes, mostly silent go commands) never looks stuck.
 	Progress io.Writer
-	// Heartbeat is the interval of the "still ..." lines; zero means DefaultHeartbeat.
+	// Heartbeat is the interval of the "still ..." lines; zero means progress.DefaultEvery.
 	Heartbeat time.Duration
 }
-
-// DefaultHeartbeat is the interval of Build's "still ..." progress lines.
-const DefaultHeartbeat = 5 * time.Second
 
 // Artifact is one built module.
 type Artifact struct {
@@ -180,50 +179,13 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 	return out, nil
 }
 
-// step runs fn, reporting it on opts.Progress: "label ..." first, "still <what> (Ns)" every Heartbeat while
-// it runs, then "done in D: <fn's summary>". Without Progress it only runs fn.
+// step runs fn as a progress.Step on opts.Progress; what is "preparing" or the filter being compiled.
 func (opts Options) step(label, what string, fn func() (string, error)) error {
-	if opts.Progress == nil {
-		_, err := fn()
-		return err
+	doing := "preparing"
+	if what != "" {
+		doing = "compiling " + what
 	}
-	every := opts.Heartbeat
-	if every <= 0 {
-		every = DefaultHeartbeat
-	}
-	if what == "" {
-		what = "preparing"
-	} else {
-		what = "compiling " + what
-	}
-	start := time.Now()
-	fmt.Fprintf(opts.Progress, "  %s ...\n", label)
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				fmt.Fprintf(opts.Progress, "  still %s (%s)\n", what, time.Since(start).Round(time.Second))
-			}
-		}
-	}()
-	summary, err := fn()
-	close(done)
-	<-stopped
-	if err != nil {
-		return err
-	}
-	if summary != "" {
-		summary = ": " + summary
-	}
-	fmt.Fprintf(opts.Progress, "  done in %s%s\n", time.Since(start).Round(100*time.Millisecond), summary)
-	return nil
+	return progress.Step(opts.Progress, opts.Heartbeat, label, doing, fn)
 }
 
 // callbackGroups reads the //laneway:callbacks directive; without one the module exports every callback.

@@ -1,4 +1,4 @@
-package wasmbuild
+package progress
 
 import (
 	"bytes"
@@ -45,8 +45,7 @@ func TestStepReportsStartHeartbeatsAndTheResult(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out lockedBuffer
-			opts := Options{Progress: &out, Heartbeat: 20 * time.Millisecond}
-			err := opts.step("compiling tenantroute (1/3)", "tenantroute", func() (string, error) {
+			err := Step(&out, 20*time.Millisecond, "compiling tenantroute (1/3)", "compiling tenantroute", func() (string, error) {
 				time.Sleep(tc.work)
 				return "dist/tenantroute.wasm, 42 bytes", tc.err
 			})
@@ -59,8 +58,9 @@ func TestStepReportsStartHeartbeatsAndTheResult(t *testing.T) {
 	}
 }
 
-func TestStepWithoutProgressOnlyRunsTheWork(t *testing.T) {
+func TestStepWithoutAWriterOnlyRunsTheWork(t *testing.T) {
 	ran := false
-	require.NoError(t, Options{}.step("x", "x", func() (string, error) { ran = true; return "", nil }))
+	require.NoError(t, Step(nil, 0, "x", "x", func() (string, error) { ran = true; return "", nil }))
 	assert.True(t, ran)
+	assert.Equal(t, errors.New("e"), Step(nil, 0, "x", "x", func() (string, error) { return "", errors.New("e") }))
 }
