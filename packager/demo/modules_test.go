@@ -51,3 +51,36 @@ func TestStalenessCoversEveryPackageCompiledIntoAModule(t *testing.T) {
 		})
 	}
 }
+
+// TestMakeDemoBuildsOnlyTheShippedFilters holds `make demo` to the modules the demo runs: it must not
+// build every filter (make build also compiles the test-only noop, conformance and costprobe
+// modules), and the demo's Filters are the shipped filters, those with a logic package at the root.
+func TestMakeDemoBuildsOnlyTheShippedFilters(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	root, err := wasmbuild.FindRoot(wd)
+	require.NoError(t, err)
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatalf("make is needed to read the Makefile's demo target: %v", err)
+	}
+	cmd := exec.Command("make", "-n", "demo")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	recipe := string(out)
+	assert.Contains(t, recipe, "laneway demo")
+	assert.Contains(t, recipe, "still compiling the CLI", "a line every few seconds while the CLI compiles")
+	for _, notWanted := range []string{"wasmbuild", "noop", "conformance", "costprobe"} {
+		assert.NotContains(t, recipe, notWanted)
+	}
+
+	all, err := wasmbuild.ListFilters(root)
+	require.NoError(t, err)
+	var shipped []string
+	for _, f := range all {
+		if st, err := os.Stat(filepath.Join(root, f)); err == nil && st.IsDir() {
+			shipped = append(shipped, f)
+		}
+	}
+	assert.ElementsMatch(t, shipped, Filters)
+}
