@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,6 +31,9 @@ const readmeSection = "## From source to a mesh"
 // fixedAddrs are the addresses the walk-through and its example files use; the test maps each
 // to a free loopback port so that parallel runs cannot collide. Nothing else is rewritten.
 var fixedAddrs = []string{"localhost:5000", "127.0.0.1:15001", "127.0.0.1:18080", "127.0.0.1:18081"}
+
+// untilCurl is the README's wait loop: `until curl -s -o /dev/null URL; do sleep 1; done`.
+var untilCurl = regexp.MustCompile(`^until curl -s -o /dev/null (http://\S+); do sleep 1; done\s*(#.*)?$`)
 
 // TestREADMEWalkThroughRuns runs the README's "From source to a mesh" block as written, in a
 // fresh folder that links to this checkout's sources and holds its own copy of examples/, bin/,
@@ -95,14 +97,22 @@ func TestREADMEWalkThroughRuns(t *testing.T) {
 		switch {
 		case len(c.args) >= 2 && c.args[0] == "go" && (c.args[1] == "build" || c.args[1] == "run"):
 			cmd = exec.CommandContext(ctx, "go", c.args[1:]...)
-		case c.args[0] == "bin/laneway":
-			cmd = exec.CommandContext(ctx, filepath.Join(root, "bin", "laneway"), c.args[1:]...)
+		case c.args[0] == "bin/laneway" || c.args[0] == "bin/echo":
+			cmd = exec.CommandContext(ctx, filepath.Join(root, c.args[0]), c.args[1:]...)
 		case c.args[0] == "registry":
 			cmd = exec.CommandContext(ctx, registryBin, c.args[1:]...)
-		case c.args[0] == "sleep" && len(c.args) == 2:
-			n, err := strconv.Atoi(c.args[1])
-			require.NoError(t, err)
-			time.Sleep(time.Duration(n) * time.Second)
+		case untilCurl.MatchString(line):
+			url := untilCurl.FindStringSubmatch(line)[1]
+			deadline := time.Now().Add(3 * time.Minute)
+			for {
+				resp, err := http.Get(url)
+				if err == nil {
+					_ = resp.Body.Close()
+					break
+				}
+				require.True(t, time.Now().Before(deadline), "%q: %s did not answer within 3 minutes: %v", raw, url, err)
+				time.Sleep(time.Second)
+			}
 			continue
 		case c.args[0] == "curl":
 			checkCurl(t, c)
