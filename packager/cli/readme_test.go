@@ -42,9 +42,6 @@ var untilCurl = regexp.MustCompile(`^until curl -s -o /dev/null (http://\S+); do
 // each curl prints what its comment says. A command the test does not know fails the test, so
 // the README cannot grow a step that is not run.
 func TestREADMEWalkThroughRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the CLI and a module and starts a registry: not in -short")
-	}
 	wd, err := os.Getwd()
 	require.NoError(t, err)
 	repo, err := wasmbuild.FindRoot(wd)
