@@ -18,11 +18,11 @@ import (
 // README walk-through test runs them for real): the mesh file loads and its plugin configs pass
 // their filters' parsers, and the plugin config is what wasmplugin accepts.
 func TestExampleFilesAreValid(t *testing.T) {
-	examples := filepath.Join("..", "..", "examples")
+	examples := filepath.Join("..", "examples")
 	cfg, err := proxy.LoadFile(filepath.Join(examples, "mesh.yaml"))
 	require.NoError(t, err)
-	require.NoError(t, validatePluginConfigs(Streams{Err: &testWriter{t}}, "examples/mesh.yaml", cfg))
-	assert.Equal(t, filepath.Join(examples, "..", "dist", "tenantroute.wasm"), cfg.Listeners[0].Filters[0].Wasm, "the module `laneway build tenantroute` writes")
+	require.NoError(t, validatePluginConfigs(Streams{Err: &testWriter{t}}, "packager/examples/mesh.yaml", cfg))
+	assert.Equal(t, filepath.Join(examples, "..", "..", "dist", "tenantroute.wasm"), cfg.Listeners[0].Filters[0].Wasm, "the module `laneway build tenantroute` writes")
 
 	raw, err := os.ReadFile(filepath.Join(examples, "tenantroute.yaml"))
 	require.NoError(t, err)

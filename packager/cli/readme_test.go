@@ -36,7 +36,7 @@ var fixedAddrs = []string{"localhost:5000", "127.0.0.1:15001", "127.0.0.1:18080"
 var untilCurl = regexp.MustCompile(`^until curl -s -o /dev/null (http://\S+); do sleep 1; done\s*(#.*)?$`)
 
 // TestREADMEWalkThroughRuns runs the README's "From source to a mesh" block as written, in a
-// fresh folder that links to this checkout's sources and holds its own copy of examples/, bin/,
+// fresh folder that links to this checkout's sources and holds its own copy of packager/examples/, bin/,
 // dist/ and .build/: it builds the CLI and the module, starts the registry and pushes, verifies,
 // writes the WasmPlugin and the routes, starts the upstreams and the local mesh, and checks that
 // each curl prints what its comment says. A command the test does not know fails the test, so
@@ -69,12 +69,22 @@ func TestREADMEWalkThroughRuns(t *testing.T) {
 	require.NoError(t, err)
 	for _, e := range entries {
 		switch e.Name() {
-		case ".git", "dist", "bin", ".build", ".registry", "examples":
+		case ".git", "dist", "bin", ".build", ".registry", "packager":
 			continue
 		}
 		require.NoError(t, os.Symlink(filepath.Join(repo, e.Name()), filepath.Join(root, e.Name())))
 	}
-	copyExamples(t, filepath.Join(repo, "examples"), filepath.Join(root, "examples"), mapAddrs)
+	// packager/ is linked entry by entry so that packager/examples can be a copy with the mapped ports.
+	pkgEntries, err := os.ReadDir(filepath.Join(repo, "packager"))
+	require.NoError(t, err)
+	require.NoError(t, os.Mkdir(filepath.Join(root, "packager"), 0o755))
+	for _, e := range pkgEntries {
+		if e.Name() == "examples" {
+			continue
+		}
+		require.NoError(t, os.Symlink(filepath.Join(repo, "packager", e.Name()), filepath.Join(root, "packager", e.Name())))
+	}
+	copyExamples(t, filepath.Join(repo, "packager", "examples"), filepath.Join(root, "packager", "examples"), mapAddrs)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -149,7 +159,7 @@ func TestREADMEWalkThroughRuns(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(wp), "kind: WasmPlugin")
 	assert.Regexp(t, `sha256: [0-9a-f]{64}`, string(wp), "the WasmPlugin is pinned by digest")
-	assert.Contains(t, string(wp), "invalidLogLimit: 16", "examples/tenantroute.yaml went into pluginConfig")
+	assert.Contains(t, string(wp), "invalidLogLimit: 16", "packager/examples/tenantroute.yaml went into pluginConfig")
 	routes, err := os.ReadFile(filepath.Join(root, "routes.yaml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(routes), "host: svc-b-sbx-1")
@@ -264,7 +274,7 @@ func TestParseCommandSplitsLikeTheShellForTheREADMEsCommands(t *testing.T) {
 		want command
 	}{
 		{"bin/laneway build tenantroute      # dist/tenantroute.wasm", command{args: []string{"bin/laneway", "build", "tenantroute"}, comment: "dist/tenantroute.wasm"}},
-		{"registry serve examples/registry.yml &   # a registry", command{args: []string{"registry", "serve", "examples/registry.yml"}, background: true, comment: "a registry"}},
+		{"registry serve packager/examples/registry.yml &   # a registry", command{args: []string{"registry", "serve", "packager/examples/registry.yml"}, background: true, comment: "a registry"}},
 		{"bin/laneway routes -f x.yaml > out.yaml", command{args: []string{"bin/laneway", "routes", "-f", "x.yaml"}, redirect: "out.yaml"}},
 		{"curl -s -H 'baggage: laneway-tenant=sbx-1' http://h/   # prints svc-b", command{args: []string{"curl", "-s", "-H", "baggage: laneway-tenant=sbx-1", "http://h/"}, comment: "prints svc-b"}},
 		{`echo "a # b"#c`, command{args: []string{"echo", "a # b#c"}}},

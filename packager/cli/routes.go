@@ -63,7 +63,7 @@ above write for that service alone. The file (YAML or JSON; unknown fields are e
     --subset-label laneway.dev/tenant --baseline-label version=v1 -n shop
 
   # Every service of a route-group file
-  laneway routes -f examples/route-groups.yaml`,
+  laneway routes -f packager/examples/route-groups.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {

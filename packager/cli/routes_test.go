@@ -64,7 +64,7 @@ func TestRoutesRejectsInconsistentFlags(t *testing.T) {
 }
 
 func TestRoutesFromAGroupFileEqualThePerServiceFlags(t *testing.T) {
-	group := run(t, "", "routes", "-f", filepath.Join("..", "..", "examples", "route-groups.yaml"))
+	group := run(t, "", "routes", "-f", filepath.Join("..", "examples", "route-groups.yaml"))
 	require.Equal(t, 0, group.code, group.stderr)
 	svcA := run(t, "", "routes", "--service", "svc-a", "--tenant", "feature-x", "--sandbox-host", "svc-a-feature-x", "-n", "shop")
 	require.Equal(t, 0, svcA.code, svcA.stderr)

@@ -14,7 +14,7 @@ import (
 )
 
 func TestGroupRoutesMatchGoldenAndRoundTrip(t *testing.T) {
-	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "route-groups.yaml"))
+	example, err := os.ReadFile(filepath.Join("..", "examples", "route-groups.yaml"))
 	require.NoError(t, err)
 	tests := []struct {
 		name  string

@@ -2,7 +2,7 @@
 // serves HTTP on ADDR and answers every request with NAME and a newline, so a request through the
 // local mesh shows which service it reached.
 //
-//	go build -o bin/echo ./examples/echo && bin/echo 127.0.0.1:18080=svc-b 127.0.0.1:18081=svc-b-sbx-1
+//	go build -o bin/echo ./packager/examples/echo && bin/echo 127.0.0.1:18080=svc-b 127.0.0.1:18081=svc-b-sbx-1
 package main
 
 import (
