@@ -155,8 +155,7 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 			tags = append(tags, "laneway_cb_"+g)
 		}
 		dst := filepath.Join(opts.OutDir, n+".wasm")
-		cmd := exec.CommandContext(ctx, "go", "build", "-modfile="+modfile, "-buildmode=c-shared",
-			"-trimpath", "-ldflags="+LDFlags, "-tags="+strings.Join(tags, ","), "-o", dst, "./filters/"+n)
+		cmd := exec.CommandContext(ctx, "go", buildArgs(modfile, tags, dst, n)...)
 		cmd.Dir = opts.Root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
@@ -186,6 +185,15 @@ func (opts Options) step(label, what string, fn func() (string, error)) error {
 		doing = "compiling " + what
 	}
 	return progress.Step(opts.Progress, opts.Heartbeat, label, doing, fn)
+}
+
+// buildArgs is the go command line of one module. Everything that could differ between two checkouts of the
+// same commit is left out of the module: -trimpath drops source paths, -buildvcs=false the VCS stamp (a
+// copy without .git, or with untracked files, would otherwise differ from a clean clone), and the
+// modfile's replacements are relative (see prepare), so the same commit and toolchain give the same bytes.
+func buildArgs(modfile string, tags []string, dst, filter string) []string {
+	return []string{"build", "-modfile=" + modfile, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+		"-ldflags=" + LDFlags, "-tags=" + strings.Join(tags, ","), "-o", dst, "./filters/" + filter}
 }
 
 // callbackGroups reads the //laneway:callbacks directive; without one the module exports every callback.
@@ -241,7 +249,15 @@ func prepare(ctx context.Context, root, build string, stderr *os.File) (string, 
 		if err := copyTree(dirs[m], dst); err != nil {
 			return "", fmt.Errorf("copying %s to %s: %w", m, dst, err)
 		}
-		mod = append(mod, []byte(fmt.Sprintf("replace %s => %s\n", m, dst))...)
+		// The go command records a directory replacement's path as written in the module's build info, so
+		// write it relative to the module root: an absolute path would put the checkout's location into
+		// every module, and modules built from the same commit in two folders would differ.
+		// (Build always uses <root>/.build; tests prepare elsewhere, hence a path that may start with "..".)
+		rel, err := filepath.Rel(root, dst)
+		if err != nil {
+			return "", fmt.Errorf("locating the build directory %s relative to the checkout %s: %w", build, root, err)
+		}
+		mod = append(mod, []byte(fmt.Sprintf("replace %s => %s\n", m, relativeModPath(rel)))...)
 	}
 	if err := addGlue(root, filepath.Join(build, copyDir(SDKModule))); err != nil {
 		return "", err
@@ -260,6 +276,15 @@ func prepare(ctx context.Context, root, build string, stderr *os.File) (string, 
 		return "", err
 	}
 	return modfile, os.WriteFile(filepath.Join(build, "go.sum"), sum, 0o644)
+}
+
+// relativeModPath spells a relative directory the way go.mod needs it to be read as a local path.
+func relativeModPath(rel string) string {
+	rel = filepath.ToSlash(rel)
+	if strings.HasPrefix(rel, "../") {
+		return rel
+	}
+	return "./" + rel
 }
 
 // copyDir names the directory under .build holding a module's copy: "sdk" for the SDK, else the module's last
