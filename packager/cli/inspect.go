@@ -63,6 +63,11 @@ Istio versions otherwise.`,
 
 func printInspect(w io.Writer, r inspectResult) error {
 	fmt.Fprintf(w, "File:   %s (%d bytes)\n", r.File, r.Size)
+	filter := r.Filter
+	if filter == "" {
+		filter = "not named (no laneway.filter section; `laneway build` records it)"
+	}
+	fmt.Fprintf(w, "Filter: %s\n", filter)
 	abi := r.ABIVersion
 	if abi == "" {
 		abi = "none (no proxy_abi_version_* export)"

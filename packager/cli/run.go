@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/laneway/laneway/packager/filterconfig"
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 	"github.com/laneway/laneway/testenv/proxy"
 )
 
@@ -123,7 +125,10 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 func validatePluginConfigs(s Streams, path string, cfg proxy.Config) error {
 	for i, l := range cfg.Listeners {
 		for j, fc := range l.Filters {
-			f, ok := lanewayFilter(fc)
+			f, ok, err := lanewayFilter(fc)
+			if err != nil {
+				return fmt.Errorf("%s: listeners[%d].filters[%d] (listener %q, filter %q): %w", path, i, j, l.Name, fc.Name, err)
+			}
 			if !ok {
 				progress(s.Err, "listeners[%d].filters[%d] (%s, %s) is not one of %s: its config is checked only when it starts",
 					i, j, fc.Name, filepath.Base(fc.Wasm), strings.Join(filterconfig.Names(), ", "))
@@ -138,12 +143,28 @@ func validatePluginConfigs(s Streams, path string, cfg proxy.Config) error {
 	return nil
 }
 
-// lanewayFilter identifies a chain entry by its module's file name, else by its name.
-func lanewayFilter(fc proxy.FilterConfig) (filterconfig.Filter, bool) {
-	for _, n := range []string{strings.TrimSuffix(filepath.Base(fc.Wasm), ".wasm"), fc.Name} {
-		if f, err := filterconfig.Lookup(n); err == nil {
-			return f, true
+// lanewayFilter identifies a chain entry by the filter its module names (its laneway.filter section),
+// else by its module's file name, else by its name. A module that names a filter other than the laneway
+// filter the entry's name or file name claims is refused.
+func lanewayFilter(fc proxy.FilterConfig) (filterconfig.Filter, bool, error) {
+	claims := []string{strings.TrimSuffix(filepath.Base(fc.Wasm), ".wasm"), fc.Name}
+	if b, err := os.ReadFile(fc.Wasm); err == nil {
+		if id, err := filterid.Read(b); err == nil && id != "" {
+			for k, c := range claims {
+				if _, err := filterconfig.Lookup(c); err == nil && c != id {
+					what := [...]string{"its file name", "the entry's name"}[k]
+					return filterconfig.Filter{}, false, fmt.Errorf("wasm %s holds filter %s, not %s (%s): point wasm at the %s module, or name the entry after the filter the module holds",
+						fc.Wasm, id, c, what, c)
+				}
+			}
+			f, err := filterconfig.Lookup(id)
+			return f, err == nil, nil
 		}
 	}
-	return filterconfig.Filter{}, false
+	for _, n := range claims {
+		if f, err := filterconfig.Lookup(n); err == nil {
+			return f, true, nil
+		}
+	}
+	return filterconfig.Filter{}, false, nil
 }

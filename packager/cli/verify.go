@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/ociimage"
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 	"github.com/laneway/laneway/packager/wasminspect"
 )
 
@@ -19,11 +21,13 @@ type verifyOptions struct {
 	remoteOptions
 	ociLayout string
 	expect    string
+	filter    string
 	output    string
 }
 
 type verifyResult struct {
 	Reference  string `json:"reference"`
+	Filter     string `json:"filter,omitempty"`
 	Digest     string `json:"digest"`
 	SHA256     string `json:"sha256"`
 	Variant    string `json:"variant"`
@@ -46,9 +50,14 @@ or else as the solo two-layer variant. The module must start with the \0asm magi
 same import/export checks as 'laneway inspect'.
 
 It prints the manifest digest: the value WasmPlugin.spec.sha256 must hold (for an index, the
-digest of the chosen child, not of the index).`,
+digest of the chosen child, not of the index), and the filter the image holds. An image whose
+dev.laneway.filter annotation contradicts its module's laneway.filter section is refused, and so
+is, with --filter, an image holding another filter.`,
 		Example: `  # Verify an image and print the digest to pin
   laneway verify registry.example.com/laneway/tenantroute:v1
+
+  # Fail unless the image holds tenantroute
+  laneway verify registry.example.com/laneway/tenantroute:v1 --filter tenantroute
 
   # Fail unless the image has the expected digest, and save the module
   laneway verify localhost:5000/laneway/tenantroute:dev --expect-sha256 3f1c... -o plugin.wasm
@@ -59,6 +68,9 @@ digest of the chosen child, not of the index).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return err
+			}
+			if o.filter != "" && !filterid.ValidName(o.filter) {
+				return fmt.Errorf("--filter: got %q, expected a filter name such as %s", o.filter, strings.Join(filterconfig.Names(), ", "))
 			}
 			res, module, err := o.run(cmd.Context(), s, args[0])
 			if err != nil {
@@ -72,6 +84,9 @@ digest of the chosen child, not of the index).`,
 			}
 			return o.print(s.Out, res, func(w io.Writer) error {
 				fmt.Fprintf(w, "Verified: %s (%s variant, %d-byte module, proxy-wasm %s)\n", res.Reference, res.Variant, res.Size, res.ABIVersion)
+				if res.Filter != "" {
+					fmt.Fprintf(w, "Filter: %s\n", res.Filter)
+				}
 				fmt.Fprintf(w, "Digest: %s\n", res.Digest)
 				fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
 				fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
@@ -83,6 +98,7 @@ digest of the chosen child, not of the index).`,
 	o.remoteOptions.applyFlags(cmd)
 	cmd.Flags().StringVar(&o.ociLayout, "oci-layout", "", "read from this OCI image layout directory instead of a registry (REF is then the tag)")
 	cmd.Flags().StringVar(&o.expect, "expect-sha256", "", "fail unless the manifest digest is this hex value")
+	cmd.Flags().StringVar(&o.filter, "filter", "", "fail unless the image holds this filter (e.g. tenantroute)")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "also write the extracted module to this file")
 	return cmd
 }
@@ -116,6 +132,11 @@ func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verify
 	if want := strings.TrimPrefix(o.expect, "sha256:"); want != "" && want != ex.ManifestDigest.Hex {
 		return nil, nil, fmt.Errorf("%s: manifest digest is %s, expected %s (--expect-sha256); the tag moved or the wrong image was pushed", ref, ex.ManifestDigest.Hex, want)
 	}
+	if o.filter != "" {
+		if err := ex.RequireFilter(ref, o.filter); err != nil {
+			return nil, nil, err
+		}
+	}
 	rep, err := wasminspect.Inspect(ctx, ex.Module)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: plugin.wasm: %w", ref, err)
@@ -124,7 +145,7 @@ func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verify
 		return nil, nil, fmt.Errorf("%s: plugin.wasm: %w", ref, err)
 	}
 	return &verifyResult{
-		Reference: ref, Digest: ex.ManifestDigest.String(), SHA256: ex.ManifestDigest.Hex, Variant: string(ex.Variant),
+		Reference: ref, Filter: ex.Filter, Digest: ex.ManifestDigest.String(), SHA256: ex.ManifestDigest.Hex, Variant: string(ex.Variant),
 		Size: len(ex.Module), ABIVersion: rep.ABIVersion, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio,
 		Elapsed: time.Since(start).Round(time.Millisecond).String(),
 	}, ex.Module, nil

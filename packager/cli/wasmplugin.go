@@ -45,7 +45,10 @@ The plugin config (--config, JSON or YAML) is validated with the filter's own Pa
 exact JSON istiod will hand to the plugin, before anything is written; an invalid config names
 the offending field. The image is pinned by its manifest digest (spec.sha256): pass --sha256
 (printed by 'laneway push') to write the resource offline, or let the command pull the image (a
-tag or a REF@sha256:... reference) as Istio would to resolve and check the digest.
+tag or a REF@sha256:... reference) as Istio would to resolve and check the digest. A pulled image
+must hold FILTER (its dev.laneway.filter annotation and the module's laneway.filter section, both
+written by 'laneway build' and 'laneway push'); with --sha256 nothing is pulled, so check the
+image first with 'laneway verify REF --filter FILTER'.
 
 Defaults:
   --fail-strategy FAIL_OPEN: laneway's filters are not security controls. If the module cannot be
@@ -112,6 +115,9 @@ Defaults:
 				digest = ex.ManifestDigest.Hex
 				if i := strings.Index(o.image, "@sha256:"); i >= 0 && o.image[i+len("@sha256:"):] != digest {
 					return fmt.Errorf("--image: got %s, which pins an image index; Istio's agent checks the digest of the linux/amd64 image it selects, sha256:%s, so this WasmPlugin would always fail its checksum: expected %s@sha256:%s", o.image, digest, o.image[:i], digest)
+				}
+				if err := ex.RequireFilter(o.image, f.Name); err != nil {
+					return err
 				}
 			}
 			opts := istiores.WasmPluginOptions{

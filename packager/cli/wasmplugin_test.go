@@ -19,6 +19,7 @@ import (
 	"github.com/laneway/laneway/packager/internal/registrytest"
 	"github.com/laneway/laneway/packager/internal/wasmtest"
 	"github.com/laneway/laneway/packager/ociimage"
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
 
 const pinned = "4f89072bb1bb9bd62cf4e30efac23e7d11cfdf29a8e5e3fc3e0f58394a50f291"
@@ -128,7 +129,7 @@ func TestWasmPluginRejectsInvalidInputBeforeWritingAnything(t *testing.T) {
 
 func TestWasmPluginPinsTheDigestByPullingWhenNoneIsGiven(t *testing.T) {
 	reg := registrytest.InMemory(t, false)
-	path := writeModule(t, "tenantroute.wasm", wasmtest.GoFilter())
+	path := writeNamedModule(t, t.TempDir(), "tenantroute.wasm", "tenantroute")
 	p := decodePush(t, run(t, "", "push", path, reg.Host+"/laneway/tenantroute:v1", "--format", "json"))
 
 	r := run(t, "", "wasmplugin", "tenantroute", "--image", reg.Host+"/laneway/tenantroute:v1")
@@ -145,7 +146,9 @@ func TestWasmPluginPinsTheDigestByPullingWhenNoneIsGiven(t *testing.T) {
 
 func TestWasmPluginChecksADigestPinnedInTheImageByPulling(t *testing.T) {
 	reg := registrytest.InMemory(t, false)
-	img, err := ociimage.Build(wasmtest.GoFilter().Bytes(), ociimage.BuildOptions{})
+	mod, err := filterid.Append(wasmtest.GoFilter().Bytes(), "tenantroute")
+	require.NoError(t, err)
+	img, err := ociimage.Build(mod, ociimage.BuildOptions{})
 	require.NoError(t, err)
 	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img,
 		Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})

@@ -10,6 +10,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
 
 // MaxModuleSize is Istio's default ISTIO_WASM_MAX_BINARY_SIZE_BYTES (256 MiB).
@@ -36,6 +38,21 @@ type Extracted struct {
 	Variant Variant
 	// ManifestDigest is the digest Istio compares WasmPlugin.sha256 with.
 	ManifestDigest v1.Hash
+	// Filter is the laneway filter the image holds: the module's laneway.filter section, else the
+	// manifest's FilterAnnotation; "" when neither names one (a module not built by laneway).
+	Filter string
+}
+
+// RequireFilter returns an error naming both filters unless the image at ref holds filter want.
+func (e *Extracted) RequireFilter(ref, want string) error {
+	switch e.Filter {
+	case want:
+		return nil
+	case "":
+		return fmt.Errorf("image %s names no filter (no %s annotation, no %s section in plugin.wasm), expected %s: push a module built by `laneway build %s`, which records its filter",
+			ref, FilterAnnotation, filterid.SectionName, want, want)
+	}
+	return fmt.Errorf("image %s holds filter %s, not %s: pass the image of %s (`laneway push %s REF`), or name the filter the image holds", ref, e.Filter, want, want, want)
 }
 
 // Extract applies Istio's imagefetcher rules to img: Docker manifests need a
@@ -75,7 +92,29 @@ func Extract(img v1.Image) (*Extracted, error) {
 	if err := CheckMagic(module); err != nil {
 		return nil, err
 	}
-	return &Extracted{Module: module, Variant: variant, ManifestDigest: digest}, nil
+	filter, err := imageFilter(img, module)
+	if err != nil {
+		return nil, err
+	}
+	return &Extracted{Module: module, Variant: variant, ManifestDigest: digest, Filter: filter}, nil
+}
+
+// imageFilter reads the filter the module names and checks the manifest annotation agrees with it.
+func imageFilter(img v1.Image, module []byte) (string, error) {
+	filter := moduleFilter(module)
+	m, err := img.Manifest()
+	if err != nil {
+		return "", fmt.Errorf("read manifest: %w", err)
+	}
+	annotated := m.Annotations[FilterAnnotation]
+	switch {
+	case annotated == "" || annotated == filter:
+		return filter, nil
+	case filter == "":
+		return annotated, nil
+	}
+	return "", fmt.Errorf("image is inconsistent: its %s annotation says filter %s but plugin.wasm is filter %s (%s section); push the module again with `laneway push`",
+		FilterAnnotation, annotated, filter, filterid.SectionName)
 }
 
 // extractCompat reads plugin.wasm from the last layer, which must have media type want.

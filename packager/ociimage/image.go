@@ -16,6 +16,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
 
 const (
@@ -29,6 +31,10 @@ const (
 	VariantAnnotation = "module.wasm.image/variant"
 	// TitleAnnotation names the layer's file (OCI pre-defined annotation).
 	TitleAnnotation = "org.opencontainers.image.title"
+	// FilterAnnotation names the laneway filter the image holds (the module's laneway.filter section).
+	// Istio's agent reads images with go-containerregistry, which ignores manifest annotations it does not
+	// know, as the variant annotation shows.
+	FilterAnnotation = "dev.laneway.filter"
 	// WasmMagic is the four-byte header of every Wasm binary module.
 	WasmMagic = "\x00asm"
 )
@@ -54,7 +60,8 @@ type Image struct {
 func (i *Image) ManifestDigest() v1.Hash { return sha256Hash(i.ManifestJSON) }
 
 // Build packages a Wasm module as an Istio OCI compat image; the result is
-// byte-for-byte reproducible for the same module and options.
+// byte-for-byte reproducible for the same module and options. A module that names its filter (see
+// filterid) gets the FilterAnnotation.
 func Build(module []byte, opts BuildOptions) (*Image, error) {
 	if err := CheckMagic(module); err != nil {
 		return nil, err
@@ -79,6 +86,13 @@ func Build(module []byte, opts BuildOptions) (*Image, error) {
 	for k, v := range opts.Annotations {
 		annotations[k] = v
 	}
+	if filter := moduleFilter(module); filter != "" {
+		if a, ok := opts.Annotations[FilterAnnotation]; ok && a != filter {
+			return nil, fmt.Errorf("annotation %s=%s: the module is filter %s (its %s section); drop the annotation, the image gets it from the module",
+				FilterAnnotation, a, filter, filterid.SectionName)
+		}
+		annotations[FilterAnnotation] = filter
+	}
 	manifest, err := json.Marshal(v1.Manifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
@@ -100,6 +114,16 @@ func Build(module []byte, opts BuildOptions) (*Image, error) {
 		return nil, err
 	}
 	return &Image{Image: img, ManifestJSON: manifest, ConfigJSON: config, LayerBlob: layer}, nil
+}
+
+// moduleFilter is the filter a module's laneway.filter section names; "" when it names none or its
+// sections cannot be walked (Istio only checks the magic; `laneway inspect` reports an invalid module).
+func moduleFilter(module []byte) string {
+	f, err := filterid.Read(module)
+	if err != nil {
+		return ""
+	}
+	return f
 }
 
 // CheckMagic reports whether module starts like a Wasm binary (Istio's final check).

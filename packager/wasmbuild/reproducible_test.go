@@ -15,6 +15,7 @@ import (
 
 	"github.com/laneway/laneway/packager/ociimage"
 	"github.com/laneway/laneway/packager/wasmbuild"
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
 
 // reproducibleFilters are built in both folders: noop is the smallest module, tenantroute uses all three
@@ -156,4 +157,18 @@ func build(t *testing.T, root string) map[string][]byte {
 		mods[a.Filter] = b
 	}
 	return mods
+}
+
+// TestShippedModulesNameTheirFilter checks the laneway.filter section make build appends to each module.
+func TestShippedModulesNameTheirFilter(t *testing.T) {
+	root := repoRoot(t)
+	names, err := wasmbuild.ListFilters(root)
+	require.NoError(t, err)
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(root, "dist", n+".wasm"))
+		require.NoError(t, err, "run `make build` first")
+		got, err := filterid.Read(b)
+		require.NoError(t, err)
+		assert.Equal(t, n, got, "dist/%s.wasm must name its filter", n)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/packager/internal/progress"
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
 
 // SDKModule is the proxy-wasm SDK module the glue patches.
@@ -159,21 +160,21 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		cmd.Dir = opts.Root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
-		var st os.FileInfo
+		var size int64
 		err = opts.step(fmt.Sprintf("compiling %s (%d/%d)", n, i+1, len(names)), n, func() (string, error) {
 			if err := cmd.Run(); err != nil {
 				return "", fmt.Errorf("building filters/%s for wasip1/wasm: %w", n, err)
 			}
 			var err error
-			if st, err = os.Stat(dst); err != nil {
+			if size, err = recordFilter(dst, n); err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("%s, %d bytes", dst, st.Size()), nil
+			return fmt.Sprintf("%s, %d bytes", dst, size), nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Artifact{Filter: n, Path: dst, Size: st.Size(), Callbacks: groups})
+		out = append(out, Artifact{Filter: n, Path: dst, Size: size, Callbacks: groups})
 	}
 	return out, nil
 }
@@ -185,6 +186,19 @@ func (opts Options) step(label, what string, fn func() (string, error)) error {
 		doing = "compiling " + what
 	}
 	return progress.Step(opts.Progress, opts.Heartbeat, label, doing, fn)
+}
+
+// recordFilter appends the laneway.filter custom section naming filter to the module at path (see filterid)
+// and returns the module's new size.
+func recordFilter(path, filter string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	if b, err = filterid.Append(b, filter); err != nil {
+		return 0, fmt.Errorf("%s: recording the filter name: %w", path, err)
+	}
+	return int64(len(b)), os.WriteFile(path, b, 0o644)
 }
 
 // buildArgs is the go command line of one module. Everything that could differ between two checkouts of the

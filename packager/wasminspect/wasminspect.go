@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 	"github.com/laneway/laneway/testenv/envoyabi"
 )
 
@@ -31,6 +32,8 @@ type Support struct {
 
 // Report is what inspect prints.
 type Report struct {
+	// Filter is the laneway filter the module names in its laneway.filter section ("" if none).
+	Filter     string     `json:"filter,omitempty"`
 	Size       int        `json:"size"`
 	ABIVersion string     `json:"abiVersion"`
 	Imports    []Function `json:"imports"`
@@ -65,6 +68,9 @@ func Inspect(ctx context.Context, module []byte) (*Report, error) {
 
 	m := envoyabi.Describe(cm)
 	rep := &Report{Size: len(module)}
+	if rep.Filter, err = filterid.Read(module); err != nil {
+		rep.Notes = append(rep.Notes, "the module's filter name cannot be read: "+err.Error())
+	}
 	for _, im := range m.Imports {
 		rep.Imports = append(rep.Imports, Function{Module: im.Module, Name: im.Name, Signature: im.Sig.String()})
 	}
