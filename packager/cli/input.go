@@ -50,3 +50,23 @@ func loadModule(arg string) (*module, error) {
 	}
 	return &module{Filter: strings.TrimSuffix(filepath.Base(path), ".wasm"), Path: path, Bytes: b}, nil
 }
+
+// readFlagFile reads the file a flag names; a missing file or a folder is reported with the flag, the path
+// and what the flag expects.
+func readFlagFile(flag, path, expected string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s: %s does not exist; expected %s (relative paths start in the current folder)", flag, path, expected)
+	case isDir(path):
+		return nil, fmt.Errorf("%s: %s is a folder; expected %s", flag, path, expected)
+	}
+	return nil, fmt.Errorf("%s: %w; expected %s", flag, err, expected)
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}

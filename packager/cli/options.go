@@ -83,6 +83,9 @@ func (o *remoteOptions) resolve(in io.Reader) (ociimage.RemoteOptions, error) {
 	if o.attempts < 1 {
 		return r, fmt.Errorf("--retries: got %d, expected the number of attempts, at least 1 (1 means no retry)", o.attempts)
 	}
+	if o.timeout <= 0 {
+		return r, fmt.Errorf("--timeout: got %v, expected a positive duration such as 2m", o.timeout)
+	}
 	if o.passwordStdin {
 		if o.username == "" {
 			return r, fmt.Errorf("--password-stdin: got no --username, expected both (or neither, to use the docker config)")

@@ -69,6 +69,12 @@ Without REF, or with --oci-layout DIR, the image is written to an OCI image layo
 			if err := o.validate(); err != nil {
 				return err
 			}
+			toRegistry := len(args) == 2 && o.ociLayout == ""
+			if toRegistry {
+				if _, err := ociimage.ParseReference(args[1], ociimage.RemoteOptions{PlainHTTP: o.plainHTTP}); err != nil {
+					return err
+				}
+			}
 			m, err := loadModule(args[0])
 			if err != nil {
 				return err
@@ -89,7 +95,7 @@ Without REF, or with --oci-layout DIR, the image is written to an OCI image layo
 				return err
 			}
 			res := pushResult{Size: len(m.Bytes), MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio}
-			if len(args) == 1 || o.ociLayout != "" {
+			if !toRegistry {
 				dir := o.ociLayout
 				if dir == "" {
 					dir = filepath.Join(distDir(), "oci")

@@ -10,6 +10,12 @@ import (
 	"github.com/laneway/laneway/packager/routegroup"
 )
 
+// routesFlags names the flag that sets each routing option, for error messages.
+var routesFlags = map[string]string{
+	"service": "--service", "namespace": "--namespace", "header": "--header", "tenant": "--tenant",
+	"tenants": "--tenant", "baselineLabels": "--baseline-label",
+}
+
 type routesOptions struct {
 	formatOptions
 	service, namespace, name, header string
@@ -95,7 +101,7 @@ above write for that service alone. The file (YAML or JSON; unknown fields are e
 			}
 			vs, dr, err := istiores.Routes(ro)
 			if err != nil {
-				return err
+				return istiores.RenameField(err, routesFlags)
 			}
 			objs := []any{vs}
 			if dr != nil {

@@ -51,7 +51,7 @@ func TestRoutesRejectsInconsistentFlags(t *testing.T) {
 		{"more tenants than sandbox hosts", []string{"--service", "svc-b", "--tenant", "a", "--tenant", "b", "--sandbox-host", "h"}, "got 1 for 2 --tenant"},
 		{"hosts and subsets together", []string{"--service", "svc-b", "--tenant", "a", "--sandbox-host", "h", "--subset-label", "k"}, "got both"},
 		{"a malformed baseline label", []string{"--service", "svc-b", "--tenant", "a", "--subset-label", "k", "--baseline-label", "v1"}, `--baseline-label: got "v1", expected KEY=VALUE`},
-		{"no tenant", []string{"--service", "svc-b"}, "tenants: got none"},
+		{"no tenant", []string{"--service", "svc-b"}, "--tenant: got none"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,6 +17,8 @@ import (
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 	"github.com/laneway/laneway/packager/wasminspect"
 )
+
+var sha256Hex = regexp.MustCompile(`^[a-f0-9]{64}$`)
 
 type verifyOptions struct {
 	formatOptions
@@ -71,6 +75,14 @@ is, with --filter, an image holding another filter.`,
 			}
 			if o.filter != "" && !filterid.ValidName(o.filter) {
 				return fmt.Errorf("--filter: got %q, expected a filter name such as %s", o.filter, strings.Join(filterconfig.Names(), ", "))
+			}
+			if want := strings.TrimPrefix(o.expect, "sha256:"); o.expect != "" && !sha256Hex.MatchString(want) {
+				return fmt.Errorf("--expect-sha256: got %q, expected the manifest digest as 64 lower-case hex characters, with or without sha256: (printed by `laneway push`)", o.expect)
+			}
+			if o.output != "" {
+				if st, err := os.Stat(filepath.Dir(o.output)); err != nil || !st.IsDir() {
+					return fmt.Errorf("--output: got %s, but its folder %s does not exist; create it or pick another path", o.output, filepath.Dir(o.output))
+				}
 			}
 			res, module, err := o.run(cmd.Context(), s, args[0])
 			if err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +23,15 @@ type wasmPluginOptions struct {
 	failStrategy           string
 	pullSecret, pullPolicy string
 	pluginName, pluginType string
+}
+
+// wasmPluginFlags names the flag that sets each WasmPlugin field, for error messages.
+var wasmPluginFlags = map[string]string{
+	"name": "--name", "namespace": "--namespace", "image": "--image", "sha256": "--sha256",
+	"selector": "--selector", "targetRefs": "--target-ref", "selector and targetRefs": "--selector and --target-ref",
+	"pluginName": "--plugin-name", "imagePullSecret": "--pull-secret", "match.ports": "--port",
+	"match.mode": "--match-mode", "phase": "--phase", "failStrategy": "--fail-strategy",
+	"imagePullPolicy": "--pull-policy", "type": "--type",
 }
 
 var defaultTargetGroups = map[string]string{
@@ -76,11 +84,14 @@ Defaults:
 			if o.image == "" {
 				return fmt.Errorf("--image: got nothing, expected the image reference printed by `laneway push`")
 			}
+			if _, err := ociimage.ParseReference(o.image, ociimage.RemoteOptions{}); err != nil {
+				return fmt.Errorf("--image: %w", err)
+			}
 			var configJSON []byte
 			if o.config != "" {
-				raw, err := os.ReadFile(o.config)
+				raw, err := readFlagFile("--config", o.config, "the plugin config file (JSON or YAML), or no --config for the filter's defaults")
 				if err != nil {
-					return fmt.Errorf("--config: %w", err)
+					return err
 				}
 				if configJSON, err = istiores.ConfigToJSON(raw); err != nil {
 					return fmt.Errorf("--config %s: %w", o.config, err)
@@ -97,31 +108,8 @@ Defaults:
 				}
 				return fmt.Errorf("%s is rejected by %s.ParseConfig: %w; fix the config so the filter can start (it would fail on_configure in Envoy)", src, f.Name, err)
 			}
-			digest := o.sha256
-			if digest == "" {
-				// Pull as Istio's agent would, also for REF@sha256: a digest there may be an image index's,
-				// and Istio checks the digest of the linux/amd64 image the index points at.
-				ropts, err := o.resolve(s.In)
-				if err != nil {
-					return err
-				}
-				ctx, cancel := o.context(cmd.Context())
-				defer cancel()
-				progress(s.Err, "No --sha256 given: pulling %s as Istio would to pin its digest", o.image)
-				ex, err := ociimage.Fetch(ctx, o.image, ropts)
-				if err != nil {
-					return fmt.Errorf("%w (or pass --sha256 to skip pulling)", err)
-				}
-				digest = ex.ManifestDigest.Hex
-				if i := strings.Index(o.image, "@sha256:"); i >= 0 && o.image[i+len("@sha256:"):] != digest {
-					return fmt.Errorf("--image: got %s, which pins an image index; Istio's agent checks the digest of the linux/amd64 image it selects, sha256:%s, so this WasmPlugin would always fail its checksum: expected %s@sha256:%s", o.image, digest, o.image[:i], digest)
-				}
-				if err := ex.RequireFilter(o.image, f.Name); err != nil {
-					return err
-				}
-			}
 			opts := istiores.WasmPluginOptions{
-				Name: o.name, Namespace: o.namespace, Image: o.image, Digest: digest,
+				Name: o.name, Namespace: o.namespace, Image: o.image, Digest: o.sha256,
 				PluginName: o.pluginName, Phase: o.phase, MatchMode: o.matchMode,
 				FailStrategy: o.failStrategy, PullPolicy: o.pullPolicy, ImagePullSecret: o.pullSecret,
 				Type: o.pluginType, Config: configJSON,
@@ -152,9 +140,41 @@ Defaults:
 				}
 				opts.TargetRefs = append(opts.TargetRefs, ref)
 			}
+			if o.sha256 == "" {
+				// Everything local is checked before the pull: the resource is first generated with a
+				// stand-in digest (or the one in the image reference), so a bad flag fails at once.
+				dry := opts
+				if !strings.Contains(o.image, "@sha256:") {
+					dry.Digest = strings.Repeat("0", 64)
+				}
+				if _, err := istiores.WasmPlugin(dry); err != nil {
+					return istiores.RenameField(err, wasmPluginFlags)
+				}
+				// Pull as Istio's agent would, also for REF@sha256: a digest there may be an image index's,
+				// and Istio checks the digest of the linux/amd64 image the index points at.
+				ropts, err := o.resolve(s.In)
+				if err != nil {
+					return err
+				}
+				ctx, cancel := o.context(cmd.Context())
+				defer cancel()
+				progress(s.Err, "No --sha256 given: pulling %s as Istio would to pin its digest", o.image)
+				ex, err := ociimage.Fetch(ctx, o.image, ropts)
+				if err != nil {
+					return fmt.Errorf("%w (or pass --sha256 to skip pulling)", err)
+				}
+				digest := ex.ManifestDigest.Hex
+				if i := strings.Index(o.image, "@sha256:"); i >= 0 && o.image[i+len("@sha256:"):] != digest {
+					return fmt.Errorf("--image: got %s, which pins an image index; Istio's agent checks the digest of the linux/amd64 image it selects, sha256:%s, so this WasmPlugin would always fail its checksum: expected %s@sha256:%s", o.image, digest, o.image[:i], digest)
+				}
+				if err := ex.RequireFilter(o.image, f.Name); err != nil {
+					return err
+				}
+				opts.Digest = digest
+			}
 			wp, err := istiores.WasmPlugin(opts)
 			if err != nil {
-				return err
+				return istiores.RenameField(err, wasmPluginFlags)
 			}
 			var out []byte
 			if o.format == "json" {

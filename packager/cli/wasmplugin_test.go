@@ -108,7 +108,7 @@ func TestWasmPluginRejectsInvalidInputBeforeWritingAnything(t *testing.T) {
 		{"a bad digest", []string{"tenantroute", "--sha256", "abc"}, []string{"sha256: got \"abc\""}},
 		{"selector with targetRefs", []string{"tenantroute", "--selector", "app=a", "--target-ref", "Gateway/gw"}, []string{"at most one"}},
 		{"a bad target kind", []string{"tenantroute", "--target-ref", "Deployment/a"}, []string{"expected Gateway, GatewayClass, Service or ServiceEntry"}},
-		{"a bad fail strategy", []string{"tenantroute", "--fail-strategy", "OPEN"}, []string{"failStrategy: got \"OPEN\""}},
+		{"a bad fail strategy", []string{"tenantroute", "--fail-strategy", "OPEN"}, []string{"--fail-strategy: got \"OPEN\""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {

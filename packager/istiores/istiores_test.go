@@ -211,9 +211,9 @@ func TestRoutesRejectInvalidOptionsNamingTheField(t *testing.T) {
 		{"a subset label key with a space", RouteOptions{Service: "svc-b", SubsetLabel: "Bad Key", BaselineLabels: map[string]string{"version": "v1"},
 			Sandboxes: []Sandbox{{Tenant: "a"}}}, `subset label: got label key "Bad Key"`},
 		{"a baseline label value with a space", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"version": "v 1"},
-			Sandboxes: []Sandbox{{Tenant: "a"}}}, `baseline labels: got label version="v 1"`},
+			Sandboxes: []Sandbox{{Tenant: "a"}}}, `baselineLabels: got label version="v 1"`},
 		{"a baseline label key with two slashes", RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"a/b/c": "v1"},
-			Sandboxes: []Sandbox{{Tenant: "a"}}}, `baseline labels: got label key "a/b/c"`},
+			Sandboxes: []Sandbox{{Tenant: "a"}}}, `baselineLabels: got label key "a/b/c"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {

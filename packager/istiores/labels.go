@@ -1,7 +1,6 @@
 package istiores
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -11,7 +10,7 @@ import (
 // checkLabelKey reports a label key Kubernetes and Istio would reject (field names the flag or field).
 func checkLabelKey(field, k string) error {
 	if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-		return fmt.Errorf("%s: got label key %q, expected a Kubernetes label key ([prefix/]name, e.g. version or app.kubernetes.io/version): %s", field, k, strings.Join(errs, "; "))
+		return fieldError(field, "got label key %q, expected a Kubernetes label key ([prefix/]name, e.g. version or app.kubernetes.io/version): %s", k, strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -28,7 +27,7 @@ func checkLabels(field string, labels map[string]string) error {
 			return err
 		}
 		if errs := validation.IsValidLabelValue(labels[k]); len(errs) > 0 {
-			return fmt.Errorf("%s: got label %s=%q, expected a Kubernetes label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric): %s", field, k, labels[k], strings.Join(errs, "; "))
+			return fieldError(field, "got label %s=%q, expected a Kubernetes label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric): %s", k, labels[k], strings.Join(errs, "; "))
 		}
 	}
 	return nil

@@ -49,22 +49,22 @@ type RouteOptions struct {
 // DestinationRule when subsets are used (nil otherwise).
 func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRule, error) {
 	if o.Service == "" || !dnsSubname.MatchString(o.Service) {
-		return nil, nil, fmt.Errorf("service: got %q, expected the baseline service host, e.g. svc-b or svc-b.team.svc.cluster.local", o.Service)
+		return nil, nil, fieldError("service", "got %q, expected the baseline service host, e.g. svc-b or svc-b.team.svc.cluster.local", o.Service)
 	}
 	if o.Namespace != "" && !dnsLabel.MatchString(o.Namespace) {
-		return nil, nil, fmt.Errorf("namespace: got %q, expected a DNS label", o.Namespace)
+		return nil, nil, fieldError("namespace", "got %q, expected a DNS label", o.Namespace)
 	}
 	if o.Header == "" {
 		o.Header = DefaultTenantHeader
 	}
 	if !headerName.MatchString(o.Header) {
-		return nil, nil, fmt.Errorf("header: got %q, expected a lower-case HTTP header name", o.Header)
+		return nil, nil, fieldError("header", "got %q, expected a lower-case HTTP header name", o.Header)
 	}
 	if o.Name == "" {
 		o.Name = shortName(o.Service) + "-laneway"
 	}
 	if len(o.Sandboxes) == 0 {
-		return nil, nil, fmt.Errorf("tenants: got none, expected at least one --tenant with its --sandbox-host (or --subset-label)")
+		return nil, nil, fieldError("tenants", "got none, expected at least one --tenant with its --sandbox-host (or --subset-label)")
 	}
 	dest := func(host, subset string) *netv1alpha3.Destination {
 		d := &netv1alpha3.Destination{Host: host, Subset: subset}
@@ -78,7 +78,7 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 			return nil, nil, err
 		}
 	}
-	if err := checkLabels("baseline labels", o.BaselineLabels); err != nil {
+	if err := checkLabels("baselineLabels", o.BaselineLabels); err != nil {
 		return nil, nil, err
 	}
 	vs := netv1alpha3.VirtualService{Hosts: []string{o.Service}, Gateways: o.Gateways}
@@ -86,10 +86,10 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 	seen, seenSubset := map[string]bool{}, map[string]string{}
 	for _, sb := range o.Sandboxes {
 		if !dnsLabel.MatchString(sb.Tenant) || len(sb.Tenant) > 63 {
-			return nil, nil, fmt.Errorf("tenant: got %q, expected a DNS label (lower-case letters, digits, '-', at most 63 characters), the form tenantroute accepts", sb.Tenant)
+			return nil, nil, fieldError("tenant", "got %q, expected a DNS label (lower-case letters, digits, '-', at most 63 characters), the form tenantroute accepts", sb.Tenant)
 		}
 		if seen[sb.Tenant] {
-			return nil, nil, fmt.Errorf("tenant: got %q twice, expected each tenant once", sb.Tenant)
+			return nil, nil, fieldError("tenant", "got %q twice, expected each tenant once", sb.Tenant)
 		}
 		seen[sb.Tenant] = true
 		var d *netv1alpha3.Destination
@@ -134,7 +134,7 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 		baseline = BaselineSubset
 		subsets = append([]*netv1alpha3.Subset{{Name: BaselineSubset, Labels: o.BaselineLabels}}, subsets...)
 	} else if len(subsets) > 0 {
-		return nil, nil, fmt.Errorf("baseline labels: got none, expected --baseline-label (e.g. version=v1) when sandboxes are subsets; without it the baseline route would also reach sandbox pods")
+		return nil, nil, fieldError("baselineLabels", "got none, expected --baseline-label (e.g. version=v1) when sandboxes are subsets; without it the baseline route would also reach sandbox pods")
 	}
 	vs.Http = append(vs.Http, &netv1alpha3.HTTPRoute{
 		Name:  BaselineSubset,

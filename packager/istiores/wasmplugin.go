@@ -77,27 +77,27 @@ func enumValue(field, v string, values map[string]int32) (int32, error) {
 			allowed = append(allowed, k)
 		}
 	}
-	return 0, fmt.Errorf("%s: got %q, expected one of %s", field, v, strings.Join(sortedStrings(allowed), ", "))
+	return 0, fieldError(field, "got %q, expected one of %s", v, strings.Join(sortedStrings(allowed), ", "))
 }
 
 // WasmPlugin builds and validates a WasmPlugin (the checks Istio's webhook and CRD make).
 func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 	if !dnsSubname.MatchString(o.Name) || len(o.Name) > 253 {
-		return nil, fmt.Errorf("name: got %q, expected a DNS subdomain (lower-case letters, digits, '-', '.')", o.Name)
+		return nil, fieldError("name", "got %q, expected a DNS subdomain (lower-case letters, digits, '-', '.')", o.Name)
 	}
 	if o.Namespace != "" && !dnsLabel.MatchString(o.Namespace) {
-		return nil, fmt.Errorf("namespace: got %q, expected a DNS label", o.Namespace)
+		return nil, fieldError("namespace", "got %q, expected a DNS label", o.Namespace)
 	}
 	ref := strings.TrimPrefix(o.Image, "oci://")
 	if ref == "" {
-		return nil, fmt.Errorf("image: got nothing, expected an image reference such as registry.example.com/laneway/tenantroute:v1")
+		return nil, fieldError("image", "got nothing, expected an image reference such as registry.example.com/laneway/tenantroute:v1")
 	}
 	// Istio's agent parses the URL (less oci://) with go-containerregistry's name.ParseReference.
 	if strings.Contains(ref, "://") {
-		return nil, fmt.Errorf("image: got %q, expected an OCI image reference such as registry.example.com/laneway/tenantroute:v1 (oci:// is the only scheme laneway writes; laneway push makes the image)", o.Image)
+		return nil, fieldError("image", "got %q, expected an OCI image reference such as registry.example.com/laneway/tenantroute:v1 (oci:// is the only scheme laneway writes; laneway push makes the image)", o.Image)
 	}
 	if _, err := name.ParseReference(ref); err != nil {
-		return nil, fmt.Errorf("image: got %q, expected an image reference such as registry.example.com/laneway/tenantroute:v1 (lower-case repository, no scheme, no spaces), which Istio's agent can parse: %w", o.Image, err)
+		return nil, fieldError("image", "got %q, expected an image reference such as registry.example.com/laneway/tenantroute:v1 (lower-case repository, no scheme, no spaces), which Istio's agent can parse: %w", o.Image, err)
 	}
 	o.Digest = strings.TrimPrefix(o.Digest, "sha256:")
 	if i := strings.Index(ref, "@sha256:"); i >= 0 {
@@ -105,31 +105,31 @@ func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 		if o.Digest == "" {
 			o.Digest = inURL
 		} else if inURL != o.Digest {
-			return nil, fmt.Errorf("sha256: got %s, but the image reference pins %s; they must agree (Istio fails the fetch otherwise)", o.Digest, inURL)
+			return nil, fieldError("sha256", "got %s, but the image reference pins %s; they must agree (Istio fails the fetch otherwise)", o.Digest, inURL)
 		}
 	}
 	if !sha256Hex.MatchString(o.Digest) {
-		return nil, fmt.Errorf("sha256: got %q, expected the image manifest digest as 64 lower-case hex characters (printed by `laneway push` and `laneway verify`)", o.Digest)
+		return nil, fieldError("sha256", "got %q, expected the image manifest digest as 64 lower-case hex characters (printed by `laneway push` and `laneway verify`)", o.Digest)
 	}
 	if len(o.Selector) > 0 && len(o.TargetRefs) > 0 {
-		return nil, fmt.Errorf("selector and targetRefs: got both, expected at most one (Istio rejects a WasmPlugin with both)")
+		return nil, fieldError("selector and targetRefs", "got both, expected at most one (Istio rejects a WasmPlugin with both)")
 	}
 	if len(o.TargetRefs) > 16 {
-		return nil, fmt.Errorf("targetRefs: got %d, expected at most 16", len(o.TargetRefs))
+		return nil, fieldError("targetRefs", "got %d, expected at most 16", len(o.TargetRefs))
 	}
 	for k, v := range o.Selector {
 		if k == "" || strings.Contains(k, "*") || strings.Contains(v, "*") {
-			return nil, fmt.Errorf("selector: got %q=%q, expected a non-empty label key and no '*' wildcards", k, v)
+			return nil, fieldError("selector", "got %q=%q, expected a non-empty label key and no '*' wildcards", k, v)
 		}
 	}
 	if err := checkLabels("selector", o.Selector); err != nil {
 		return nil, err
 	}
 	if len(o.PluginName) > 256 {
-		return nil, fmt.Errorf("pluginName: got %d characters, expected at most 256", len(o.PluginName))
+		return nil, fieldError("pluginName", "got %d characters, expected at most 256", len(o.PluginName))
 	}
 	if o.ImagePullSecret != "" && (len(o.ImagePullSecret) > 253 || !dnsSubname.MatchString(o.ImagePullSecret)) {
-		return nil, fmt.Errorf("imagePullSecret: got %q, expected the name of a kubernetes.io/dockerconfigjson Secret in namespace %q", o.ImagePullSecret, o.Namespace)
+		return nil, fieldError("imagePullSecret", "got %q, expected the name of a kubernetes.io/dockerconfigjson Secret in namespace %q", o.ImagePullSecret, o.Namespace)
 	}
 
 	spec := extv1alpha1.WasmPlugin{
@@ -143,10 +143,10 @@ func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 	}
 	for _, tr := range o.TargetRefs {
 		if tr.Kind == "" || tr.Name == "" {
-			return nil, fmt.Errorf("targetRefs: got %+v, expected kind and name", tr)
+			return nil, fieldError("targetRefs", "got %+v, expected kind and name", tr)
 		}
 		if !allowedTargetKinds[tr.Group+"/"+tr.Kind] {
-			return nil, fmt.Errorf("targetRefs: got group %q kind %q, expected gateway.networking.k8s.io Gateway or GatewayClass, core Service (waypoints) or networking.istio.io ServiceEntry", tr.Group, tr.Kind)
+			return nil, fieldError("targetRefs", "got group %q kind %q, expected gateway.networking.k8s.io Gateway or GatewayClass, core Service (waypoints) or networking.istio.io ServiceEntry", tr.Group, tr.Kind)
 		}
 		spec.TargetRefs = append(spec.TargetRefs, &typev1beta1.PolicyTargetReference{Group: tr.Group, Kind: tr.Kind, Name: tr.Name})
 	}
@@ -193,7 +193,7 @@ func WasmPlugin(o WasmPluginOptions) (*clientext.WasmPlugin, error) {
 		sel := &extv1alpha1.WasmPlugin_TrafficSelector{Mode: typev1beta1.WorkloadMode(m)}
 		for _, port := range o.MatchPorts {
 			if port == 0 || port > 65535 {
-				return nil, fmt.Errorf("match.ports: got %d, expected 1-65535", port)
+				return nil, fieldError("match.ports", "got %d, expected 1-65535", port)
 			}
 			sel.Ports = append(sel.Ports, &typev1beta1.PortSelector{Number: port})
 		}

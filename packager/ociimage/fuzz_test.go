@@ -58,3 +58,14 @@ func BenchmarkBuild4MiBModule(b *testing.B) {
 		require.NoError(b, err)
 	}
 }
+
+func FuzzParseReference(f *testing.F) {
+	for _, s := range []string{"localhost:5000/laneway/tenantroute:v1", "Localhost:5000/UPPER/case:v1", "r/x@sha256:abc", "a:b:c/d", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		if _, err := ParseReference(ref, RemoteOptions{}); err != nil && err.Error() == "" {
+			t.Fatal("an empty error")
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -43,15 +44,55 @@ func ParseReference(ref string, o RemoteOptions) (name.Reference, error) {
 	}
 	r, err := name.ParseReference(ref, nopts...)
 	if err != nil {
+		received, fix := fmt.Sprintf("%q", ref), "check the spelling"
+		if problem, f := diagnoseReference(ref); problem != "" {
+			received, fix = fmt.Sprintf("%q, whose %s", ref, problem), f
+		}
 		return nil, &Error{
 			Op:       "parse reference",
-			Received: fmt.Sprintf("%q", ref),
+			Received: received,
 			Expected: "an image reference like registry.example.com/team/tenantroute:v1 or localhost:5000/tenantroute@sha256:<hex>",
-			Fix:      "check the spelling; tags may hold letters, digits, '_', '.', '-'",
+			Fix:      fix,
 			Err:      err,
 		}
 	}
 	return r, nil
+}
+
+var (
+	repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	tagPattern        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestPattern     = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+)
+
+// diagnoseReference names the part of an unparsable image reference that is wrong (registry, repository,
+// tag or digest) and how to fix it; "" when it cannot tell.
+func diagnoseReference(ref string) (problem, fix string) {
+	rest, digest, hasDigest := strings.Cut(ref, "@")
+	if hasDigest && !digestPattern.MatchString(digest) {
+		return fmt.Sprintf("digest %q is not sha256: and 64 lower-case hex characters", digest), "copy the digest printed by `laneway push`"
+	}
+	tag := ""
+	if slash, colon := strings.LastIndex(rest, "/"), strings.LastIndex(rest, ":"); colon > slash {
+		rest, tag = rest[:colon], rest[colon+1:]
+		if !tagPattern.MatchString(tag) {
+			return fmt.Sprintf("tag %q is not 1 to 128 letters, digits, '_', '.' or '-'", tag), "pick another tag"
+		}
+	}
+	repo := rest
+	if first, after, ok := strings.Cut(rest, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		repo = after
+	}
+	switch {
+	case len(repo) < 2:
+		return fmt.Sprintf("repository %q is shorter than 2 characters", repo), "name the repository, e.g. registry.example.com/laneway/tenantroute:v1"
+	case strings.ToLower(repo) != repo && repositoryPattern.MatchString(strings.ToLower(repo)):
+		return fmt.Sprintf("repository %q has upper-case letters (repository names are lower-case; tags may mix cases)", repo),
+			fmt.Sprintf("write the repository as %q", strings.ToLower(repo))
+	case !repositoryPattern.MatchString(repo):
+		return fmt.Sprintf("repository %q is not lower-case letters and digits separated by '/', '.', '_' or '-'", repo), "rename the repository"
+	}
+	return "", ""
 }
 
 func (o RemoteOptions) remoteOptions(ctx context.Context) []remote.Option {

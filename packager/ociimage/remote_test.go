@@ -138,10 +138,24 @@ func TestFailedPushesSayWhyAndLeaveNoTag(t *testing.T) {
 }
 
 func TestParseReferenceExplainsBadReferences(t *testing.T) {
-	_, err := ParseReference("Localhost:5000/UPPER/case:v1", RemoteOptions{})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `"Localhost:5000/UPPER/case:v1"`)
-	assert.Contains(t, err.Error(), "expected an image reference like")
+	for _, tc := range []struct{ ref, want string }{
+		{"Localhost:5000/UPPER/case:v1", `whose repository "UPPER/case" has upper-case letters`},
+		{"localhost:5000/laneway/TenantRoute:V1", `write the repository as "laneway/tenantroute"`},
+		{"localhost:5000/laneway/tenantroute:v1!", `whose tag "v1!" is not 1 to 128 letters`},
+		{"localhost:5000/laneway/tenantroute@sha256:abc", `whose digest "sha256:abc" is not sha256: and 64`},
+		{"localhost:5000/la neway:v1", `whose repository "la neway" is not lower-case letters and digits`},
+	} {
+		t.Run(tc.ref, func(t *testing.T) {
+			_, err := ParseReference(tc.ref, RemoteOptions{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `"`+tc.ref+`"`)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Contains(t, err.Error(), "expected an image reference like")
+			if !strings.Contains(tc.want, "tag") {
+				assert.NotContains(t, err.Error(), "whose tag", "the tag is not blamed for another part")
+			}
+		})
+	}
 }
 
 func TestAPushThatFailsMidwayLeavesNoTag(t *testing.T) {
