@@ -60,7 +60,10 @@ above write for that service alone. The file (YAML or JSON; unknown fields are e
     - service: svc-a
       host: svc-a-feature-x         # the sandbox is its own Service ...
     - service: svc-b
-      subset: feature-x             # ... or a subset of svc-b's pods (subsetLabel=feature-x)`,
+      subset: feature-x             # ... or a subset of svc-b's pods (subsetLabel=feature-x)
+
+Output is what 'kubectl apply -f' takes, in the same shape whatever the flags: YAML is one
+document per object separated by '---'; JSON is one "v1" List whose items are the objects.`,
 		Example: `  # Send tenant sbx-1 to the svc-b-sbx-1 service, everything else to svc-b
   laneway routes --service svc-b --tenant sbx-1 --sandbox-host svc-b-sbx-1 -n shop
 
@@ -156,7 +159,7 @@ func (o *routesOptions) write(s Streams, objs []any) error {
 	var out []byte
 	var err error
 	if o.format == "json" {
-		out, err = istiores.ToJSON(objs...)
+		out, err = istiores.ToJSONList(objs...)
 		out = append(out, '\n')
 	} else {
 		out, err = istiores.ToYAML(objs...)

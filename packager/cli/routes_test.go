@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clientnet "istio.io/client-go/pkg/apis/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -23,22 +28,83 @@ func TestRoutesOutputMatchesGoldenAndRoundTrips(t *testing.T) {
 			"--subset-label", "laneway.dev/tenant", "--baseline-label", "version=v1", "-n", "shop"}, 2},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := run(t, "", tc.args...)
-			require.Equal(t, 0, r.code, r.stderr)
-			golden(t, tc.name, r.stdout)
-			docs := strings.Split(r.stdout, "---\n")
-			require.Len(t, docs, tc.docs)
-			var vs clientnet.VirtualService
-			require.NoError(t, yaml.UnmarshalStrict([]byte(docs[0]), &vs))
-			assert.Equal(t, "sbx-1", vs.Spec.Http[0].Match[0].Headers["x-laneway-tenant"].GetExact())
-			assert.Equal(t, "baseline", vs.Spec.Http[len(vs.Spec.Http)-1].Name)
-			if tc.docs == 2 {
-				var dr clientnet.DestinationRule
-				require.NoError(t, yaml.UnmarshalStrict([]byte(docs[1]), &dr))
-				assert.Len(t, dr.Spec.Subsets, 3)
+		for _, format := range []string{"yaml", "json"} {
+			t.Run(tc.name+" as "+format, func(t *testing.T) {
+				r := run(t, "", append(tc.args, "--format", format)...)
+				require.Equal(t, 0, r.code, r.stderr)
+				name := tc.name
+				if format == "json" {
+					name += "_json"
+				}
+				golden(t, name, r.stdout)
+				objs := kubectlObjects(t, r.stdout)
+				require.Len(t, objs, tc.docs)
+				var vs clientnet.VirtualService
+				require.NoError(t, yaml.UnmarshalStrict(objs[0], &vs))
+				assert.Equal(t, "sbx-1", vs.Spec.Http[0].Match[0].Headers["x-laneway-tenant"].GetExact())
+				assert.Equal(t, "baseline", vs.Spec.Http[len(vs.Spec.Http)-1].Name)
+				if tc.docs == 2 {
+					var dr clientnet.DestinationRule
+					require.NoError(t, yaml.UnmarshalStrict(objs[1], &dr))
+					assert.Len(t, dr.Spec.Subsets, 3)
+				}
+			})
+		}
+	}
+}
+
+// TestRoutesOutputHasOneShapeWhateverTheFlags: YAML is one document per object, JSON one List, whether
+// the flags make one object (sandbox hosts) or two (subsets add a DestinationRule).
+func TestRoutesOutputHasOneShapeWhateverTheFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--service", "svc-b", "--tenant", "sbx-1", "--sandbox-host", "svc-b-sbx-1"},
+		{"--service", "svc-b", "--tenant", "sbx-1", "--subset-label", "laneway.dev/tenant", "--baseline-label", "version=v1"},
+	} {
+		r := run(t, "", append(append([]string{"routes"}, args...), "--format", "json")...)
+		require.Equal(t, 0, r.code, r.stderr)
+		var list struct {
+			APIVersion string            `json:"apiVersion"`
+			Kind       string            `json:"kind"`
+			Items      []json.RawMessage `json:"items"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &list), "one JSON object, never a bare array")
+		assert.Equal(t, "v1", list.APIVersion)
+		assert.Equal(t, "List", list.Kind)
+		assert.NotEmpty(t, list.Items)
+
+		y := run(t, "", append([]string{"routes"}, args...)...)
+		require.Equal(t, 0, y.code, y.stderr)
+		assert.Len(t, strings.Split(y.stdout, "\n---\n"), len(list.Items), "one YAML document per List item")
+	}
+}
+
+// kubectlObjects decodes a YAML or JSON stream the way kubectl's resource builder does (the YAML-or-JSON
+// decoder, Lists expanded into their items) and returns each object as JSON.
+func kubectlObjects(t *testing.T, stream string) [][]byte {
+	t.Helper()
+	dec := k8syaml.NewYAMLOrJSONDecoder(strings.NewReader(stream), 4096)
+	var out [][]byte
+	for {
+		var u unstructured.Unstructured
+		err := dec.Decode(&u.Object)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		require.NoError(t, err)
+		if u.IsList() {
+			l, err := u.ToList()
+			require.NoError(t, err)
+			for _, item := range l.Items {
+				b, err := item.MarshalJSON()
+				require.NoError(t, err)
+				out = append(out, b)
 			}
-		})
+			continue
+		}
+		require.NotEmpty(t, u.GetKind(), "every document is an object with a kind")
+		b, err := u.MarshalJSON()
+		require.NoError(t, err)
+		out = append(out, b)
 	}
 }
 

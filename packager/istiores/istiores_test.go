@@ -1,6 +1,7 @@
 package istiores
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,4 +223,37 @@ func TestRoutesRejectInvalidOptionsNamingTheField(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.errHas)
 		})
 	}
+}
+
+func TestJSONOutputIsAListForSeveralObjectsNeverABareArray(t *testing.T) {
+	vs, dr, err := Routes(RouteOptions{Service: "svc-b", SubsetLabel: "laneway.dev/tenant", BaselineLabels: map[string]string{"version": "v1"},
+		Sandboxes: []Sandbox{{Tenant: "sbx-1"}}})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		out  func() ([]byte, error)
+		n    int
+	}{
+		{"ToJSONList of one", func() ([]byte, error) { return ToJSONList(vs) }, 1},
+		{"ToJSONList of two", func() ([]byte, error) { return ToJSONList(vs, dr) }, 2},
+		{"ToJSON of two", func() ([]byte, error) { return ToJSON(vs, dr) }, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := tc.out()
+			require.NoError(t, err)
+			var list struct {
+				APIVersion, Kind string
+				Items            []map[string]any
+			}
+			require.NoError(t, json.Unmarshal(b, &list))
+			assert.Equal(t, "v1", list.APIVersion)
+			assert.Equal(t, "List", list.Kind)
+			require.Len(t, list.Items, tc.n)
+			assert.Equal(t, "VirtualService", list.Items[0]["kind"])
+			assert.NotContains(t, list.Items[0], "status")
+		})
+	}
+	one, err := ToJSON(vs)
+	require.NoError(t, err)
+	assert.Contains(t, string(one), `"kind": "VirtualService"`, "one object stays an object")
 }

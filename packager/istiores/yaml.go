@@ -30,20 +30,35 @@ func ToYAML(objs ...any) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// ToJSON renders objects as indented JSON (a list when there are several), cleaned like ToYAML.
+// ToJSON renders one object as indented JSON, cleaned like ToYAML; several objects become a List (see
+// ToJSONList), never a bare JSON array, which kubectl does not accept.
 func ToJSON(objs ...any) ([]byte, error) {
-	docs := make([]any, 0, len(objs))
+	if len(objs) != 1 {
+		return ToJSONList(objs...)
+	}
+	m, err := clean(objs[0])
+	if err != nil {
+		return nil, fmt.Errorf("encode object 0: %w", err)
+	}
+	return json.MarshalIndent(m, "", "  ")
+}
+
+// ToJSONList renders objects as one indented JSON "v1" List with the objects as items, cleaned like
+// ToYAML: the shape `kubectl apply -f` accepts, the same for one object or several.
+func ToJSONList(objs ...any) ([]byte, error) {
+	items := make([]any, 0, len(objs))
 	for i, o := range objs {
 		m, err := clean(o)
 		if err != nil {
 			return nil, fmt.Errorf("encode object %d: %w", i, err)
 		}
-		docs = append(docs, m)
+		items = append(items, m)
 	}
-	if len(docs) == 1 {
-		return json.MarshalIndent(docs[0], "", "  ")
-	}
-	return json.MarshalIndent(docs, "", "  ")
+	return json.MarshalIndent(struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Items      []any  `json:"items"`
+	}{"v1", "List", items}, "", "  ")
 }
 
 func clean(o any) (map[string]any, error) {
