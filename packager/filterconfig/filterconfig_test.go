@@ -37,3 +37,22 @@ func TestLookupListsTheKnownFilters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "CLIENT", f.MatchMode, "routing happens on the caller side")
 }
+
+// TestEveryFilterRefusesARepeatedKeyAtAnyLevel: the filters' own parsers (pluginconfig.Walk, the same code
+// in the Wasm build) refuse a key given twice, naming it, so a config that reaches Envoy with one is refused
+// at on_configure instead of silently keeping the last.
+func TestEveryFilterRefusesARepeatedKeyAtAnyLevel(t *testing.T) {
+	for _, tc := range []struct{ filter, config, field string }{
+		{"tenantroute", `{"tenantHeader":"x-a","tenantHeader":"x-b"}`, `field "tenantHeader": got the field a second time`},
+		{"shadowtag", `{"mode":"inbound","mode":"edge"}`, `field "mode": got the field a second time`},
+		{"shadowtag", `{"mode":"inbound","detect":{"hostSuffix":true,"hostSuffix":false}}`, `field "detect.hostSuffix": got the field a second time`},
+		{"synthetic", `{"mode":"inbound","mode":"edge"}`, `field "mode": got the field a second time`},
+		{"synthetic", `{"mode":"inbound","trust":{"principals":["a"],"principals":["b"]}}`, `field "trust.principals": got the field a second time`},
+	} {
+		t.Run(tc.filter+" "+tc.config, func(t *testing.T) {
+			f, err := Lookup(tc.filter)
+			require.NoError(t, err)
+			assert.ErrorContains(t, f.Validate([]byte(tc.config)), tc.field)
+		})
+	}
+}

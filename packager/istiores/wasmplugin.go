@@ -16,7 +16,8 @@ import (
 	typev1beta1 "istio.io/api/type/v1beta1"
 	clientext "istio.io/client-go/pkg/apis/extensions/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
+
+	"github.com/laneway/laneway/testenv/configdoc"
 )
 
 // TargetRef names a Gateway, GatewayClass, Service (waypoint) or ServiceEntry the plugin attaches to.
@@ -240,11 +241,12 @@ func PluginConfigFromJSON(config []byte) ([]byte, error) {
 	return protojson.Marshal(st)
 }
 
-// ConfigToJSON accepts a plugin config file in JSON or YAML and returns JSON.
+// ConfigToJSON accepts a plugin config file in JSON or YAML and returns JSON; a key given twice and broken
+// JSON (with its line and column) are refused.
 func ConfigToJSON(b []byte) ([]byte, error) {
-	j, err := yaml.YAMLToJSON(b)
+	j, err := configdoc.ToJSON(b)
 	if err != nil {
-		return nil, fmt.Errorf("plugin config is neither JSON nor YAML: %w", err)
+		return nil, fmt.Errorf("plugin config: %w", err)
 	}
 	if s := strings.TrimSpace(string(j)); s == "null" || s == "" {
 		return []byte("{}"), nil

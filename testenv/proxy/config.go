@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -13,8 +14,8 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/testenv/configdoc"
 	"github.com/tidwall/gjson"
-	"sigs.k8s.io/yaml"
 )
 
 // Defaults applied when a field is absent.
@@ -168,9 +169,13 @@ func LoadFile(path string) (Config, error) {
 
 // Parse parses and validates a YAML (or JSON) configuration.
 func Parse(data []byte) (Config, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := configdoc.ToJSON(data)
 	if err != nil {
-		return Config{}, cfgErr("", "text that is not valid YAML ("+err.Error()+")", "a YAML document with a listeners list")
+		var dup *configdoc.DuplicateKeyError
+		if errors.As(err, &dup) {
+			return Config{}, cfgErr(dup.Path, fmt.Sprintf("the key a second time (line %d, column %d)", dup.Line, dup.Column), "each key once (YAML and JSON readers would silently keep only the last)")
+		}
+		return Config{}, cfgErr("", "text that is not valid YAML or JSON: "+err.Error(), "a YAML (or JSON) document with a listeners list")
 	}
 	doc := gjson.ParseBytes(js)
 	fields, err := object(doc, "", "workers", "profile", "tenantHeader", "upstreamTimeout", "mirrorTimeout", "maxBodyBytes", "listeners")

@@ -55,6 +55,9 @@ func TestParseNamesTheFieldOfEveryBadValue(t *testing.T) {
 	route := "\n  routes: [{upstream: 127.0.0.1:1}]\n"
 	tests := []struct{ name, yaml, field, want string }{
 		{"not YAML", "listeners: [", "", "not valid YAML"},
+		{"broken JSON, with its position", "{\"listeners\": [\n  {\"name\": \"a\",}]}", "", "invalid JSON at line 2, column 16"},
+		{"a repeated key in JSON", `{"listeners":[{"name":"a","name":"b","routes":[{"upstream":"127.0.0.1:1"}]}]}`, "listeners[0].name", "each key once"},
+		{"a repeated key in a plugin config", `{"listeners":[{"name":"a","filters":[{"name":"f","wasm":"f.wasm","config":{"mode":"inbound","mode":"edge"}}],"routes":[{"upstream":"127.0.0.1:1"}]}]}`, "listeners[0].filters[0].config.mode", "the key a second time"},
 		{"no listeners", "workers: 2\n", "listeners", "at least one listener"},
 		{"unknown top-level field", "listenrs: []\n", "listenrs", "one of workers"},
 		{"workers out of range", "workers: 0\nlisteners: []\n", "workers", "from 1 to 64"},
@@ -188,4 +191,11 @@ func TestShadowAuthorityAppendsTheSuffixBeforeThePort(t *testing.T) {
 	} {
 		assert.Equal(t, want, ShadowAuthority(in), in)
 	}
+}
+
+func TestParseRefusesARepeatedKeyInYAML(t *testing.T) {
+	_, err := Parse([]byte("listeners:\n- name: a\n  filters: [{name: f, wasm: f.wasm, config: {mode: inbound, mode: edge}}]\n  routes: [{upstream: 127.0.0.1:1}]\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"mode" already set in map`)
+	assert.Contains(t, err.Error(), "line 3")
 }
