@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/wasmbuild"
 )
 
@@ -22,33 +24,100 @@ type module struct {
 	Bytes  []byte
 }
 
-// distDir returns <repo>/dist when run inside a laneway checkout, else ./dist.
-func distDir() string {
+// checkoutRoot returns the laneway checkout around the working directory, "" outside one.
+func checkoutRoot() string {
 	if wd, err := os.Getwd(); err == nil {
 		if root, err := wasmbuild.FindRoot(wd); err == nil {
-			return filepath.Join(root, "dist")
+			return root
 		}
+	}
+	return ""
+}
+
+// distDir returns <repo>/dist when run inside a laneway checkout, else ./dist.
+func distDir() string {
+	if root := checkoutRoot(); root != "" {
+		return filepath.Join(root, "dist")
 	}
 	return "dist"
 }
 
+// knownFilters lists the filters `laneway build` can build here (every filters/<name>/main.go of the
+// checkout), or laneway's filters outside a checkout.
+func knownFilters() []string {
+	if root := checkoutRoot(); root != "" {
+		if names, err := wasmbuild.ListFilters(root); err == nil && len(names) > 0 {
+			return names
+		}
+	}
+	return filterconfig.Names()
+}
+
 // loadModule reads FILE.wasm, or dist/FILTER.wasm when arg is a filter name.
 func loadModule(arg string) (*module, error) {
-	path := arg
-	if st, err := os.Stat(arg); err != nil || !st.Mode().IsRegular() {
-		if !filterName.MatchString(arg) {
-			return nil, fmt.Errorf("module %q: not a regular file; expected a .wasm file or a filter name such as tenantroute", arg)
+	st, err := os.Stat(arg)
+	switch {
+	case err == nil && st.Mode().IsRegular():
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", arg, err)
 		}
-		path = filepath.Join(distDir(), arg+".wasm")
+		return &module{Filter: strings.TrimSuffix(filepath.Base(arg), ".wasm"), Path: arg, Bytes: b}, nil
+	case err == nil && st.IsDir():
+		return nil, fmt.Errorf("module %s is a folder; expected a .wasm file or a filter name such as tenantroute", arg)
+	case strings.ContainsRune(arg, '/') || strings.ContainsRune(arg, filepath.Separator) || strings.HasSuffix(arg, ".wasm"):
+		return nil, fmt.Errorf("module %s does not exist; expected the path of a .wasm file (relative to the current folder) or a filter name such as tenantroute", arg)
+	case !filterName.MatchString(arg):
+		return nil, fmt.Errorf("module %q is neither a file here nor a filter name; expected a .wasm file or one of %s", arg, strings.Join(knownFilters(), ", "))
 	}
+	path := filepath.Join(distDir(), arg+".wasm")
 	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && path != arg {
-			return nil, fmt.Errorf("module %q: %s does not exist; expected a built filter: run `laneway build %s` (or `make build`) first, or pass the path of a .wasm file", arg, path, arg)
-		}
+	if err == nil {
+		return &module{Filter: arg, Path: path, Bytes: b}, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("module %q: %w", arg, err)
 	}
-	return &module{Filter: strings.TrimSuffix(filepath.Base(path), ".wasm"), Path: path, Bytes: b}, nil
+	known := knownFilters()
+	if !slices.Contains(known, arg) {
+		if near := closest(arg, known); near != "" {
+			return nil, fmt.Errorf("module %q: no filter has that name; did you mean %s? (filters: %s)", arg, near, strings.Join(known, ", "))
+		}
+		return nil, fmt.Errorf("module %q: no filter has that name and no such file exists; expected a .wasm file or one of %s", arg, strings.Join(known, ", "))
+	}
+	return nil, fmt.Errorf("module %q: %s does not exist; expected a built filter: run `laneway build %s` (or `make build`) first, or pass the path of a .wasm file", arg, path, arg)
+}
+
+// closest returns the candidate nearest to s in edit distance, if it is near enough to be a typo.
+func closest(s string, candidates []string) string {
+	best, bestD := "", len(s)/3+2
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // readFlagFile reads the file a flag names; a missing file or a folder is reported with the flag, the path

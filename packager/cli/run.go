@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -89,9 +90,16 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 	default:
 		return fmt.Errorf("--log-format: got %q, expected text or json", o.logFormat)
 	}
+	if _, err := readFlagFile("--config", o.config, "the mesh config file (YAML or JSON; `laneway run --help` shows the format)"); err != nil {
+		return err
+	}
 	cfg, err := proxy.LoadFile(o.config)
 	if err != nil {
-		return fmt.Errorf("%w\nfix the field named above; `laneway run --help` shows the format", err)
+		var ce *proxy.ConfigError
+		if errors.As(err, &ce) && ce.Field != "" {
+			return fmt.Errorf("%w\nfix the field named above; `laneway run --help` shows the format", err)
+		}
+		return fmt.Errorf("%w\n`laneway run --help` shows the format", err)
 	}
 	if o.workers != 0 {
 		if o.workers < 1 || o.workers > proxy.MaxWorkers {

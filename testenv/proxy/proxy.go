@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/laneway/laneway/testenv"
@@ -104,7 +106,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 		ln, err := net.Listen("tcp", lc.Address)
 		if err != nil {
 			_ = p.Close(ctx)
-			return nil, fmt.Errorf("listener %q: %w (pick a free port, or port 0 for any)", lc.Name, err)
+			return nil, fmt.Errorf("listener %q: %w", lc.Name, listenError(lc.Address, err))
 		}
 		l := &listener{idx: i, cfg: lc, ln: ln, p: p, addr: ln.Addr().String()}
 		l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelDebug)}
@@ -129,6 +131,9 @@ func (p *Proxy) loadFilters(ctx context.Context) error {
 				continue
 			}
 			b, err := os.ReadFile(f.Wasm)
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("listener %q filter %q: wasm %s does not exist; a relative wasm path is resolved against the config file's folder, not the current one: fix the path, or build the modules with `make build` (dist/<filter>.wasm)", l.Name, f.Name, f.Wasm)
+			}
 			if err != nil {
 				return fmt.Errorf("listener %q filter %q: %w (build the modules with `make build`)", l.Name, f.Name, err)
 			}
@@ -559,4 +564,17 @@ func filterNames(fs []FilterConfig) string {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ",")
+}
+
+// listenError explains why a listener could not bind its address, with the fix for each cause.
+func listenError(addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return fmt.Errorf("address %s is not local to this machine (no network interface has that IP): %w; listen on 127.0.0.1:PORT, or on an IP this machine has", addr, err)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("address %s is in use by another process: %w; pick a free port, or port 0 for any", addr, err)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("address %s needs privileges this process lacks (ports below 1024 usually do): %w; pick a port above 1023, or port 0 for any", addr, err)
+	}
+	return fmt.Errorf("cannot listen on %s: %w; check the address", addr, err)
 }
