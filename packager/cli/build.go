@@ -62,14 +62,12 @@ Run it inside a laneway checkout. Without arguments every filter is built.`,
 					return fmt.Errorf("built %s but Envoy could not load it: %w", a.Path, err)
 				}
 				res = append(res, buildResult{Artifact: a, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio})
+				progress(s.Err, "%s loads on Envoy >= %s (Istio >= %s)", a.Filter, rep.MinEnvoy, rep.MinIstio)
 			}
 			progress(s.Err, "Built %d module(s) in %v", len(res), time.Since(start).Round(time.Millisecond))
-			return o.print(s.Out, res, func(w io.Writer) error {
-				for _, r := range res {
-					fmt.Fprintf(w, "%s\t%s\t%d bytes\tEnvoy >= %s\n", r.Filter, r.Path, r.Size, r.MinEnvoy)
-				}
-				return nil
-			})
+			// The text result is the same table `make build` prints; the Envoy verdicts went to stderr above
+			// and are fields of the JSON and YAML results.
+			return o.print(s.Out, res, func(w io.Writer) error { return wasmbuild.WriteSummary(w, arts) })
 		},
 	}
 	o.applyFlags(cmd, "text", "json", "yaml")

@@ -48,6 +48,12 @@ func TestInspectHintsPointTheRightWay(t *testing.T) {
 		{"a folder is called a folder", []string{"inspect", dir},
 			[]string{dir + " is a folder"}, nil},
 	})
+	t.Run("a folder named like a filter is the filter", func(t *testing.T) {
+		require.NoError(t, os.Mkdir("tenantroute", 0o755)) // as in the checkout's root
+		r := run(t, "", "inspect", "tenantroute")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.stderr, "laneway build tenantroute", "read as the filter name, not as the folder")
+	})
 }
 
 func TestRunHintsPointTheRightWay(t *testing.T) {

@@ -63,7 +63,7 @@ func loadModule(arg string) (*module, error) {
 			return nil, fmt.Errorf("module %s: %w", arg, err)
 		}
 		return &module{Filter: strings.TrimSuffix(filepath.Base(arg), ".wasm"), Path: arg, Bytes: b}, nil
-	case err == nil && st.IsDir():
+	case err == nil && st.IsDir() && !filterName.MatchString(arg): // a folder named like a filter is the filter
 		return nil, fmt.Errorf("module %s is a folder; expected a .wasm file or a filter name such as tenantroute", arg)
 	case strings.ContainsRune(arg, '/') || strings.ContainsRune(arg, filepath.Separator) || strings.HasSuffix(arg, ".wasm"):
 		return nil, fmt.Errorf("module %s does not exist; expected the path of a .wasm file (relative to the current folder) or a filter name such as tenantroute", arg)

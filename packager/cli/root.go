@@ -29,7 +29,11 @@ func NewRootCommand(s Streams) *cobra.Command {
 load them, packages them as OCI images Istio's agent accepts, and writes the Istio resources
 (WasmPlugin pinned by digest, VirtualService/DestinationRule) that deploy and route them.
 
-Results are printed on stdout (--format text|json|yaml); progress and logs on stderr.`,
+Results are printed on stdout, progress and logs on stderr. Commands that print a report (build,
+inspect, push, verify, token, demo) take --format text|json|yaml; commands that write Kubernetes
+resources (wasmplugin, routes) take --format yaml|json; run prints its listeners' addresses and
+logs its decisions (--log-format text|json).`,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

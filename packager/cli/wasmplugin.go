@@ -203,7 +203,8 @@ Defaults:
 	fl.StringVar(&o.phase, "phase", "", "AUTHN, AUTHZ or STATS (default: unspecified, just before the router)")
 	fl.Int32Var(&o.priority, "priority", 0, "order within the phase, higher first (default: unset, after any explicit priority)")
 	fl.StringVar(&o.matchMode, "match-mode", "", "CLIENT, SERVER or CLIENT_AND_SERVER (default: CLIENT for tenantroute, all traffic otherwise)")
-	fl.UintSliceVar(&o.ports, "port", nil, "only apply on these ports (repeatable)")
+	fl.UintSliceVar(&o.ports, "port", nil, "only apply on this `PORT` (repeatable; default: every port)")
+	fl.Lookup("port").DefValue = "" // an empty list: no "(default [])" in the help
 	fl.StringVar(&o.failStrategy, "fail-strategy", "FAIL_OPEN", "FAIL_OPEN, FAIL_CLOSE or FAIL_RELOAD (see above)")
 	fl.StringVar(&o.pullSecret, "pull-secret", "", "kubernetes.io/dockerconfigjson Secret in the WasmPlugin's namespace")
 	fl.StringVar(&o.pullPolicy, "pull-policy", "", "IfNotPresent or Always (default: Istio's, IfNotPresent unless the tag is :latest)")

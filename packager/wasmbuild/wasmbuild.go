@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/laneway/laneway/packager/internal/progress"
@@ -63,6 +64,16 @@ type Artifact struct {
 	Path      string   `json:"path"`
 	Size      int64    `json:"size"`
 	Callbacks []string `json:"callbacks"`
+}
+
+// WriteSummary prints one aligned line per artifact: filter, path, size. `make build` and `laneway build`
+// both print their result with it, so the two look the same.
+func WriteSummary(w io.Writer, arts []Artifact) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, a := range arts {
+		fmt.Fprintf(tw, "%s\t%s\t%d bytes\n", a.Filter, a.Path, a.Size)
+	}
+	return tw.Flush()
 }
 
 // FindRoot walks up from dir to the directory whose go.mod declares the laneway module.
@@ -155,18 +166,25 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		for _, g := range groups {
 			tags = append(tags, "laneway_cb_"+g)
 		}
+		// Build into a temporary file and rename it once the filter name is recorded, so that a reader of
+		// dst (a test running while `make build` does) never sees a partial module or one without its name.
 		dst := filepath.Join(opts.OutDir, n+".wasm")
-		cmd := exec.CommandContext(ctx, "go", buildArgs(modfile, tags, dst, n)...)
+		tmp := dst + ".tmp"
+		cmd := exec.CommandContext(ctx, "go", buildArgs(modfile, tags, tmp, n)...)
 		cmd.Dir = opts.Root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
 		var size int64
 		err = opts.step(fmt.Sprintf("compiling %s (%d/%d)", n, i+1, len(names)), n, func() (string, error) {
 			if err := cmd.Run(); err != nil {
+				_ = os.Remove(tmp)
 				return "", fmt.Errorf("building filters/%s for wasip1/wasm: %w", n, err)
 			}
 			var err error
-			if size, err = recordFilter(dst, n); err != nil {
+			if size, err = recordFilter(tmp, n); err != nil {
+				return "", err
+			}
+			if err := os.Rename(tmp, dst); err != nil {
 				return "", err
 			}
 			return fmt.Sprintf("%s, %d bytes", dst, size), nil

@@ -71,8 +71,15 @@ func Inspect(ctx context.Context, module []byte) (*Report, error) {
 	if rep.Filter, err = filterid.Read(module); err != nil {
 		rep.Notes = append(rep.Notes, "the module's filter name cannot be read: "+err.Error())
 	}
+	// A module may import one host function more than once (Go's runtime and its syscall package each
+	// import fd_write); the host links each the same way, so the report lists it once.
+	seen := map[Function]bool{}
 	for _, im := range m.Imports {
-		rep.Imports = append(rep.Imports, Function{Module: im.Module, Name: im.Name, Signature: im.Sig.String()})
+		f := Function{Module: im.Module, Name: im.Name, Signature: im.Sig.String()}
+		if !seen[f] {
+			seen[f] = true
+			rep.Imports = append(rep.Imports, f)
+		}
 	}
 	for _, ex := range m.Exports {
 		rep.Exports = append(rep.Exports, Function{Name: ex.Name, Signature: ex.Sig.String()})

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
 
 func wasi(name string, params ...byte) wasmtest.Import {
@@ -77,4 +78,30 @@ func TestInspectRejectsBytesThatAreNotAModule(t *testing.T) {
 	_, err = Inspect(context.Background(), []byte("\x00asm\x01\x00\x00\x00\x01\xff"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "invalid Wasm module")
+}
+
+func TestInspectListsAnImportOnceWhenTheModuleImportsItTwice(t *testing.T) {
+	i32 := wasmtest.I32
+	mod := wasmtest.GoFilter().With(wasi("fd_write", i32, i32, i32, i32)) // as Go's runtime and syscall both do
+	rep, err := Inspect(context.Background(), mod.Bytes())
+	require.NoError(t, err)
+	n := 0
+	for _, f := range rep.Imports {
+		if f.Name == "fd_write" {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n)
+	assert.Len(t, rep.Imports, len(wasmtest.GoFilter().Imports))
+}
+
+func TestInspectReadsTheFilterName(t *testing.T) {
+	named, err := filterid.Append(wasmtest.GoFilter().Bytes(), "shadowtag")
+	require.NoError(t, err)
+	rep, err := Inspect(context.Background(), named)
+	require.NoError(t, err)
+	assert.Equal(t, "shadowtag", rep.Filter)
+	rep, err = Inspect(context.Background(), wasmtest.GoFilter().Bytes())
+	require.NoError(t, err)
+	assert.Empty(t, rep.Filter)
 }

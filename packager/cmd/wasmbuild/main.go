@@ -5,18 +5,27 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/laneway/laneway/packager/wasmbuild"
 )
 
 func main() {
-	arts, err := wasmbuild.Build(context.Background(), wasmbuild.Options{Filters: os.Args[1:]})
+	os.Exit(run(context.Background(), os.Args[1:], "", os.Stdout, os.Stderr))
+}
+
+// run builds the named filters (all without names) into outDir ("" for dist/) and prints the summary
+// `laneway build` prints.
+func run(ctx context.Context, filters []string, outDir string, stdout io.Writer, stderr *os.File) int {
+	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{Filters: filters, OutDir: outDir, Stderr: stderr})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "wasmbuild:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "wasmbuild:", err)
+		return 1
 	}
-	for _, a := range arts {
-		fmt.Printf("%s\t%d bytes\t%s\n", a.Path, a.Size, a.Filter)
+	if err := wasmbuild.WriteSummary(stdout, arts); err != nil {
+		fmt.Fprintln(stderr, "wasmbuild:", err)
+		return 1
 	}
+	return 0
 }
