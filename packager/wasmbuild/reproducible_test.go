@@ -27,9 +27,6 @@ var reproducibleFilters = []string{"noop", "tenantroute"}
 // other a fresh git repository built with VCS stamping allowed by the environment, builds two filters in
 // each and requires identical module bytes, identical image digests and no folder path in any module.
 func TestSameCommitGivesSameModulesAndImageDigestsInAnyFolder(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds two filters in two folders (about a minute on a busy 2-core machine)")
-	}
 	root := repoRoot(t)
 	files := trackedFiles(t, root)
 	a := filepath.Join(t.TempDir(), "a")
