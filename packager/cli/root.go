@@ -30,9 +30,10 @@ load them, packages them as OCI images Istio's agent accepts, and writes the Ist
 (WasmPlugin pinned by digest, VirtualService/DestinationRule) that deploy and route them.
 
 Results are printed on stdout, progress and logs on stderr. Commands that print a report (build,
-inspect, push, verify, token, demo) take --format text|json|yaml; commands that write Kubernetes
-resources (wasmplugin, routes) take --format yaml|json; run prints its listeners' addresses and
-logs its decisions (--log-format text|json).`,
+inspect, push, verify, token, demo) take --format text|json|yaml, the comparison report (compare
+report) takes --format text|json, and commands that write Kubernetes resources (wasmplugin, routes,
+compare manifest) take --format yaml|json; run prints its listeners' addresses and logs its
+decisions (--log-format text|json).`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

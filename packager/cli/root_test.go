@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,32 +31,38 @@ func TestRootHelpPromisesOnlyTheFormatsEachCommandHas(t *testing.T) {
 	root := NewRootCommand(Streams{})
 	help := strings.Join(strings.Fields(root.Long), " ")
 	promised := map[string]string{}
-	for _, m := range regexp.MustCompile(`\(([a-z, ]+)\) take --format ([a-z|]+)`).FindAllStringSubmatch(help, -1) {
+	for _, m := range regexp.MustCompile(`\(([a-z, ]+)\) takes? --format ([a-z|]+)`).FindAllStringSubmatch(help, -1) {
 		for _, c := range strings.Split(m[1], ",") {
 			promised[strings.TrimSpace(c)] = m[2]
 		}
 	}
 	require.NotEmpty(t, promised)
-	for _, c := range root.Commands() {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c == root {
+			return
+		}
+		name := strings.TrimPrefix(c.CommandPath(), "laneway ")
 		f := c.Flags().Lookup("format")
 		if f == nil {
-			assert.NotContains(t, promised, c.Name(), "root help promises --format for %s, which has none", c.Name())
-			continue
+			assert.NotContains(t, promised, name, "root help promises --format for %s, which has none", name)
+			return
 		}
-		want, ok := promised[c.Name()]
-		if assert.True(t, ok, "%s has --format but the root help does not say which values", c.Name()) {
-			assert.Equal(t, "output format: "+want, f.Usage, c.Name())
+		want, ok := promised[name]
+		if assert.True(t, ok, "%s has --format but the root help does not say which values", name) {
+			assert.Equal(t, "output format: "+want, f.Usage, name)
 		}
 	}
+	walk(root)
 }
 
 func TestFlagHelpHasNoEmptyListDefaults(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		c.Flags().VisitAll(func(f *pflag.Flag) {
-			usage := c.Flags().FlagUsages()
-			assert.NotContains(t, usage, "(default [])", "%s --%s", c.Name(), f.Name)
-		})
+		assert.NotContains(t, c.Flags().FlagUsages(), "(default [])", c.CommandPath())
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
