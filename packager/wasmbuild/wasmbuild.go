@@ -144,6 +144,11 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 			return nil, fmt.Errorf("unknown filter %q: expected one of %s (directories under filters/ with a main.go)", n, strings.Join(all, ", "))
 		}
 	}
+	unlock, err := lockBuild(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	var modfile string
 	err = opts.step("preparing the patched proxy-wasm SDK copy (first time: downloads modules)", "", func() (string, error) {
 		var err error
