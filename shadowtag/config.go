@@ -103,6 +103,8 @@ type Config struct {
 	Response       LocalResponse       // outbound: local reply when suppressing
 	RerouteHeader  string              // outbound: header a route matches to reach the test double
 	RerouteValue   string              // outbound: value of RerouteHeader
+	Redact         Redact              // inbound: headers and JSON fields hidden from shadow copies (redact.go)
+	Compare        *CompareConfig      // inbound: response capture for the compare collector; nil when off (compare.go)
 
 	bagBuf valuebuf.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
 }
@@ -197,6 +199,7 @@ func ParseConfig(data []byte) (Config, error) {
 			return readObject(p, v, []field{
 				{"restoreHost", readBool(&c.RestoreHost)},
 				{"baggage", readBool(&c.Baggage)},
+				{"redact", func(p string, v gjson.Result) error { return c.readRedact(p, v) }},
 			})
 		}},
 		{"outbound", func(p string, v gjson.Result) error {
@@ -208,12 +211,21 @@ func ParseConfig(data []byte) (Config, error) {
 				{"reroute", func(p string, v gjson.Result) error { return c.readReroute(p, v) }},
 			})
 		}},
+		{"compare", func(p string, v gjson.Result) error {
+			if !captureBuilt {
+				return fieldErr(p, v, "no compare section in the plain shadowtag module (it sees no responses): load the shadowtag-compare module for captures")
+			}
+			return c.readCompare(p, v)
+		}},
 	})
 	if err != nil {
 		return Config{}, err
 	}
 	if c.Mode == 0 {
 		return Config{}, fieldErr("mode", gjson.Result{}, "inbound, outbound, edge, auto (required)")
+	}
+	if err := c.checkInboundOnly(doc); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
@@ -469,7 +481,14 @@ func (c *Config) Summary() string {
 	}
 	fmt.Fprintf(&b, " detect=[%s]", strings.Join(signals, ", "))
 	if c.Mode == ModeInbound || c.Mode == ModeAuto {
-		fmt.Fprintf(&b, " inbound{restoreHost=%t baggage=%t}", c.RestoreHost, c.Baggage)
+		fmt.Fprintf(&b, " inbound{restoreHost=%t baggage=%t", c.RestoreHost, c.Baggage)
+		if c.Redact.active() {
+			fmt.Fprintf(&b, " redact{headers=[%s] jsonFields=[%s] mask=%q}", strings.Join(c.Redact.Headers, ","), strings.Join(c.Redact.JSONFields, ","), c.Redact.Mask)
+		}
+		b.WriteString("}")
+		if c.Compare != nil {
+			compareSummary(&b, c.Compare)
+		}
 	}
 	if c.Mode == ModeOutbound || c.Mode == ModeAuto {
 		fmt.Fprintf(&b, " outbound{methods=%s allow=[%s] action=%s", strings.Join(c.Methods, ","), strings.Join(c.Allow, ","), c.Action)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/laneway/laneway/filters/debuglog"
 	"github.com/laneway/laneway/filters/headerwrite"
+	"github.com/laneway/laneway/filters/httpctx"
 	"github.com/laneway/laneway/filters/reqheaders"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -34,6 +35,9 @@ type vmContext struct {
 func (*vmContext) NewPluginContext(uint32) types.PluginContext {
 	p := &pluginContext{}
 	p.stream.p = p
+	if captureBuilt {
+		httpctx.OnDeleted(releaseStream)
+	}
 	return p
 }
 
@@ -51,6 +55,12 @@ type pluginContext struct {
 	noClearRouteCache bool
 	// edited is reused by every whole-map write: the host copies the map during the call.
 	edited [][2]string
+	// cmp is the compare capture's root side; nil when compare is off (compare.go).
+	cmp *comparer
+	// free holds released per-stream contexts (compare, body redaction) for reuse (stream.go).
+	free []*streamContext
+	// redacted counts shadow copies whose headers or body fields were redacted.
+	redacted proxywasm.MetricCounter
 }
 
 // maxKeptPairs bounds the capacity of edited kept between requests.
@@ -74,6 +84,14 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		p.outcomes[o] = proxywasm.DefineCounterMetric(MetricPrefix + o.String() + "_total")
 	}
 	p.mode = cfg.Mode
+	if cfg.Redact.active() {
+		p.redacted = proxywasm.DefineCounterMetric(MetricPrefix + "redacted_total")
+	}
+	if captureBuilt && cfg.Compare != nil {
+		if st := p.startCompare(); st != types.OnPluginStartStatusOK {
+			return st
+		}
+	}
 	resolved := ""
 	if cfg.Mode == ModeAuto {
 		// Envoy derives listener_direction from the plugin's listener and keys root
@@ -116,9 +134,15 @@ func (p *pluginContext) resolveOnRequest() {
 	proxywasm.LogWarn("shadowtag: mode auto could not read xds.listener_direction (1 or 2); requests pass unchanged; set mode to inbound or outbound")
 }
 
-// NewHttpContext implements types.PluginContext. A stream keeps no state of its own, so all streams share
-// the plugin's one context: no allocation per request.
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext { return &p.stream }
+// NewHttpContext implements types.PluginContext. Without compare or body redaction a stream keeps no state
+// of its own, so all streams share the plugin's one context: no allocation per request. With them, each
+// stream gets a context of its own, reused after the stream is deleted (stream.go).
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	if captureBuilt && (p.cmp != nil || len(p.cfg.Redact.JSONFields) > 0) {
+		return p.newStream()
+	}
+	return &p.stream
+}
 
 type httpContext struct {
 	types.DefaultHttpContext
@@ -126,8 +150,12 @@ type httpContext struct {
 }
 
 // OnHttpRequestHeaders reads every request header with one host call, decides, and acts.
-func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
-	p := h.p
+func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	return h.p.requestHeaders(nil, endOfStream)
+}
+
+// requestHeaders is the request-headers logic; s is the stream's own context (nil for the shared one).
+func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types.Action {
 	if p.mode == 0 && !p.tried {
 		p.resolveOnRequest()
 	}
@@ -146,10 +174,18 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if d.Shadow {
 		p.detected.Increment(1)
 	}
+	if captureBuilt && s != nil && p.cmp != nil && d.Mode == ModeInbound {
+		p.sample(s, &d, pairs)
+	}
 	if d.Outcome == OutcomeSuppressed {
 		return p.suppress(&d)
 	}
-	if edits := d.Edits(); len(edits) > 0 {
+	edits := d.Edits()
+	if d.Shadow && d.Mode == ModeInbound && p.cfg.Redact.active() {
+		var buf [maxEdits + MaxRedactHeaders + 1]Edit // only on redacted shadow copies: ordinary requests never zero it
+		edits = p.redact(s, pairs, endOfStream, append(buf[:0], edits...))
+	}
+	if len(edits) > 0 {
 		if err := p.writeEdits(pairs, edits); err != nil && d.Outcome == OutcomeRerouted {
 			// Without the reroute header the write would reach the real collaborator.
 			proxywasm.LogDebugf("shadowtag: reroute header not set (%v); suppressing", err)

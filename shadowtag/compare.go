@@ -1,0 +1,315 @@
+package shadowtag
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+)
+
+// Sampling: a request is captured when FNV-1a (64-bit) of its x-request-id, modulo one million, is below the
+// sample rate in millionths. FNV-1a is fully specified and unseeded, so every role's filter (and the
+// collector, or anyone checking) computes the same verdict for the same id: primary, secondary and candidate
+// capture the same requests and the collector can pair them. Go's maphash is seeded per process and would
+// not agree across workloads; a cryptographic hash buys nothing here and costs more. The hash is one
+// multiply and one xor per byte of the id, with no allocation.
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+// FNV1a64 is the 64-bit FNV-1a hash of s (the sampling hash).
+func FNV1a64(s string) uint64 {
+	h := uint64(fnvOffset64)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime64
+	}
+	return h
+}
+
+// Sampled reports whether the request with this x-request-id is captured at the configured rate.
+func (c *CompareConfig) Sampled(requestID string) bool {
+	switch {
+	case requestID == "" || c.Sample == 0:
+		return false
+	case c.Sample >= sampleScale:
+		return true
+	}
+	return FNV1a64(requestID)%sampleScale < uint64(c.Sample)
+}
+
+// MaxQueueBytes bounds the encoded captures one plugin holds waiting for the collector.
+const MaxQueueBytes = 4 << 20
+
+// RequestIDHeader is the pairing key Envoy sets and keeps on the mirrored copy.
+const RequestIDHeader = "x-request-id"
+
+// Compare counters: laneway_shadowtag_compare_<name>_total.
+const (
+	CompareSampled    = "compare_sampled"    // requests chosen for capture
+	CompareSent       = "compare_sent"       // captures the collector accepted (2xx)
+	CompareFailed     = "compare_failed"     // captures in a batch whose send failed (unknown cluster, reset, timeout, non-2xx)
+	CompareDropped    = "compare_dropped"    // captures dropped because the queue was full (collector down or slow)
+	CompareIncomplete = "compare_incomplete" // sampled streams that ended before their response did
+)
+
+// comparer is the root side of compare: it queues finished captures and sends them in batches from the root
+// context (on_tick, on_http_call_response), never from a stream, so no request waits for the collector.
+type comparer struct {
+	cfg     *CompareConfig
+	service []byte // JSON-quoted service name
+	role    []byte // JSON-quoted role
+	headers [][2]string
+
+	queue []byte // encoded captures, each followed by ','
+	ends  []int  // end offset in queue of each capture
+	body  []byte // request body of the send in progress (the host copies it during the call)
+
+	inFlight int
+	down     bool // the last send failed (logged once per change)
+
+	sampled, sent, failed, dropped, incomplete proxywasm.MetricCounter
+
+	// now returns unix milliseconds (the host clock; tests may replace it).
+	now func() int64
+}
+
+func newComparer(cfg *CompareConfig, service string) *comparer {
+	m := &comparer{cfg: cfg, now: func() int64 { return time.Now().UnixMilli() }}
+	m.service = appendJSONString(nil, service)
+	m.role = appendJSONString(nil, cfg.Role.String())
+	m.headers = [][2]string{
+		{":method", "POST"}, {":path", cfg.Path}, {":authority", cfg.Authority}, {"content-type", "application/json"},
+	}
+	counter := func(n string) proxywasm.MetricCounter { return proxywasm.DefineCounterMetric(MetricPrefix + n + "_total") }
+	m.sampled, m.sent, m.failed = counter(CompareSampled), counter(CompareSent), counter(CompareFailed)
+	m.dropped, m.incomplete = counter(CompareDropped), counter(CompareIncomplete)
+	return m
+}
+
+// enqueue copies one encoded capture into the queue, or counts it dropped when the queue is full.
+func (m *comparer) enqueue(capture []byte) {
+	if len(m.ends) >= m.cfg.QueueLimit() || len(m.queue)+len(capture)+1 > MaxQueueBytes {
+		m.dropped.Increment(1)
+		return
+	}
+	m.queue = append(append(m.queue, capture...), ',')
+	m.ends = append(m.ends, len(m.queue))
+}
+
+// flush sends queued captures while fewer than MaxInFlight sends are outstanding: every queued capture
+// when all is set (the flush tick), otherwise only full batches.
+func (m *comparer) flush(all bool) {
+	for m.inFlight < MaxInFlight && len(m.ends) > 0 && (all || len(m.ends) >= m.cfg.BatchSize) {
+		n := min(len(m.ends), m.cfg.BatchSize)
+		end := m.ends[n-1]
+		m.body = append(append(append(m.body[:0], `{"captures":[`...), m.queue[:end-1]...), `]}`...)
+		// The captures leave the queue whatever the outcome: a failed batch is counted, not retried (the
+		// collector pairs what it gets; retrying would hold memory exactly when the collector is in trouble).
+		rest := copy(m.queue, m.queue[end:])
+		m.queue = m.queue[:rest]
+		k := copy(m.ends, m.ends[n:])
+		m.ends = m.ends[:k]
+		for i := range m.ends {
+			m.ends[i] -= end
+		}
+		_, err := proxywasm.DispatchHttpCall(m.cfg.Cluster, m.headers, m.body, nil, m.cfg.TimeoutMs,
+			func(numHeaders, _, _ int) { m.response(n, numHeaders) })
+		if cap(m.body) > MaxQueueBytes/4 {
+			m.body = nil // one huge batch does not pin its size
+		}
+		if err != nil {
+			m.failed.Increment(uint64(n))
+			m.setDown(true, "dispatch to cluster "+m.cfg.Cluster+" failed: "+err.Error())
+			return
+		}
+		m.inFlight++
+	}
+}
+
+// response handles the collector's answer to a batch of n captures.
+func (m *comparer) response(n, numHeaders int) {
+	m.inFlight--
+	status := ""
+	if numHeaders > 0 {
+		if hs, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
+			for _, h := range hs {
+				if h[0] == ":status" {
+					status = h[1]
+					break
+				}
+			}
+		}
+	}
+	if len(status) == 3 && status[0] == '2' {
+		m.sent.Increment(uint64(n))
+		m.setDown(false, "")
+		m.flush(false)
+		return
+	}
+	m.failed.Increment(uint64(n))
+	if status == "" {
+		m.setDown(true, "no response from cluster "+m.cfg.Cluster+" (reset, timeout or unreachable)")
+	} else {
+		m.setDown(true, "cluster "+m.cfg.Cluster+" answered status "+status)
+	}
+}
+
+// setDown logs when the collector's state changes, never per capture.
+func (m *comparer) setDown(down bool, why string) {
+	if down == m.down {
+		return
+	}
+	m.down = down
+	if down {
+		proxywasm.LogWarnf("shadowtag: compare collector unavailable: %s; captures are counted in %scompare_failed_total and dropped", why, MetricPrefix)
+	} else {
+		proxywasm.LogInfo("shadowtag: compare collector reachable again")
+	}
+}
+
+// capture is the state of one sampled exchange, kept in a stream context and reused by later streams.
+type capture struct {
+	on     bool   // this stream is sampled and its response has not ended
+	enc    []byte // the capture's JSON so far (up to "body")
+	body   []byte // the first bodyLimit response bytes
+	nBytes int    // response body bytes seen
+}
+
+// maxKeptCapture bounds the memory a released stream context keeps for the next capture.
+const maxKeptCapture = 2 * MaxBodyLimit
+
+// begin starts a capture: id, role, service, method and path are copied now (the header pairs alias memory
+// the next request reuses).
+func (c *capture) begin(m *comparer, id, method, path string) {
+	c.on, c.nBytes = true, 0
+	c.body = c.body[:0]
+	e := append(c.enc[:0], `{"id":`...)
+	e = appendJSONString(e, id)
+	e = append(append(e, `,"role":`...), m.role...)
+	e = append(append(e, `,"service":`...), m.service...)
+	e = appendJSONString(append(e, `,"method":`...), method)
+	e = appendJSONString(append(e, `,"path":`...), path)
+	c.enc = e
+}
+
+// responseHeaders records the status and the configured headers (a repeated header's values joined with ",").
+func (c *capture) responseHeaders(m *comparer, pairs [][2]string) {
+	status := 0
+	for _, p := range pairs {
+		if p[0] == ":status" {
+			status, _ = strconv.Atoi(p[1])
+			break
+		}
+	}
+	e := strconv.AppendInt(append(c.enc, `,"status":`...), int64(status), 10)
+	e = append(e, `,"headers":{`...)
+	first := true
+	for _, name := range m.cfg.Headers {
+		seen := false
+		for _, p := range pairs {
+			if p[0] != name {
+				continue
+			}
+			if !seen {
+				if !first {
+					e = append(e, ',')
+				}
+				e = append(appendJSONString(e, name), ':', '"')
+				first, seen = false, true
+			} else {
+				e = append(e, ',')
+			}
+			e = appendJSONStringBody(e, p[1])
+		}
+		if seen {
+			e = append(e, '"')
+		}
+	}
+	c.enc = append(e, '}')
+}
+
+// bodyChunk records a chunk of size bytes: read only as far as the limit still needs.
+func (c *capture) bodyChunk(m *comparer, size int) {
+	c.nBytes += size
+	want := min(size, m.cfg.BodyLimit-len(c.body))
+	if want <= 0 {
+		return
+	}
+	if b, err := proxywasm.GetHttpResponseBody(0, want); err == nil {
+		c.body = append(c.body, b[:min(len(b), want)]...)
+	}
+}
+
+// finish completes the capture and hands it to the root side's queue.
+func (c *capture) finish(m *comparer) {
+	c.on = false
+	e := append(c.enc, `,"body":"`...)
+	e = appendBase64(e, c.body)
+	e = strconv.AppendInt(append(e, `","bodyBytes":`...), int64(c.nBytes), 10)
+	e = strconv.AppendBool(append(e, `,"truncated":`...), c.nBytes > len(c.body))
+	e = strconv.AppendInt(append(e, `,"ts":`...), m.now(), 10)
+	e = append(e, '}')
+	m.enqueue(e)
+	c.enc, c.body = e[:0], c.body[:0]
+	if cap(c.enc) > maxKeptCapture {
+		c.enc = nil
+	}
+}
+
+// appendJSONString appends s as a JSON string (quotes included).
+func appendJSONString(dst []byte, s string) []byte {
+	return append(appendJSONStringBody(append(dst, '"'), s), '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONStringBody appends s escaped for the inside of a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONStringBody(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case b == '"' || b == '\\':
+				dst = append(dst, '\\', b)
+			case b < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+			default:
+				dst = append(dst, b)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// appendBase64 appends src in standard base64 with padding (RFC 4648 §4), as encoding/base64's StdEncoding
+// does (a test holds them equal); by hand because that package adds ~10 kB to the module for one encoder.
+func appendBase64(dst, src []byte) []byte {
+	for len(src) >= 3 {
+		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
+		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], base64Alphabet[v&63])
+		src = src[3:]
+	}
+	switch len(src) {
+	case 1:
+		v := uint(src[0]) << 16
+		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], '=', '=')
+	case 2:
+		v := uint(src[0])<<16 | uint(src[1])<<8
+		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], '=')
+	}
+	return dst
+}

@@ -1,0 +1,152 @@
+package shadowtag
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/tidwall/gjson"
+)
+
+// Redaction limits.
+const (
+	MaxRedactHeaders = 32
+	MaxRedactFields  = 32
+	DefaultMask      = "redacted"
+	// MaxRedactBody is the largest shadow request body the filter holds to rewrite; a larger shadow copy is
+	// answered locally with 413 (fail closed: forwarding it unmasked would leak what redaction hides).
+	MaxRedactBody = 1 << 20
+)
+
+// Redact is the inbound data hygiene for shadow copies: request headers removed and JSON body fields masked
+// before the mirror target (candidate, secondary) sees them. Live requests are never touched.
+type Redact struct {
+	Headers    []string // request headers removed from shadow copies, lower case
+	JSONFields []string // gjson paths whose values are replaced by Mask in a shadow copy's JSON body
+	Mask       string   // replacement value (a JSON string)
+
+	maskJSON []byte // Mask as a quoted JSON string
+}
+
+func (r *Redact) active() bool { return len(r.Headers) > 0 || len(r.JSONFields) > 0 }
+
+const jsonPathRule = `a gjson path to a JSON field, e.g. "user.email" or "items.#.card" (no '@' modifiers, no '|' pipes, at most 256 characters)`
+
+func (c *Config) readRedact(p string, v gjson.Result) error {
+	r := Redact{Mask: DefaultMask}
+	err := readObject(p, v, []field{
+		{"headers", func(p string, v gjson.Result) error {
+			return pluginconfig.List("shadowtag", p, v, MaxRedactHeaders, "an array of request header names to remove from shadow copies",
+				func(ip string, it gjson.Result) error {
+					name, err := headerName(ip, it, true)
+					if err != nil {
+						return err
+					}
+					if slices.Contains(r.Headers, name) {
+						return fieldErr(ip, it, "a header not listed before")
+					}
+					r.Headers = append(r.Headers, name)
+					return nil
+				})
+		}},
+		{"jsonFields", func(p string, v gjson.Result) error {
+			if !captureBuilt {
+				return fieldErr(p, v, "no jsonFields in the plain shadowtag module (it sees no request bodies): load the shadowtag-compare module to mask body fields; headers work in both")
+			}
+			return pluginconfig.List("shadowtag", p, v, MaxRedactFields, "an array of gjson paths to mask in shadow copies' JSON bodies",
+				func(ip string, it gjson.Result) error {
+					if it.Type != gjson.String || it.Str == "" || len(it.Str) > 256 || strings.ContainsAny(it.Str, "@|") ||
+						strings.HasPrefix(it.Str, "..") || strings.HasPrefix(it.Str, ".") || strings.HasSuffix(it.Str, ".") {
+						return fieldErr(ip, it, jsonPathRule)
+					}
+					if slices.Contains(r.JSONFields, it.Str) {
+						return fieldErr(ip, it, "a path not listed before")
+					}
+					r.JSONFields = append(r.JSONFields, it.Str)
+					return nil
+				})
+		}},
+		{"mask", func(p string, v gjson.Result) (err error) {
+			r.Mask, err = headerValue(p, v, true, 64)
+			if err == nil && strings.ContainsAny(r.Mask, `"\`) {
+				return fieldErr(p, v, `a mask without '"' or '\'`)
+			}
+			return err
+		}},
+	})
+	if err != nil {
+		return err
+	}
+	r.maskJSON = strconv.AppendQuote(nil, r.Mask)
+	c.Redact = r
+	return nil
+}
+
+// redactHeaders appends the removal of each configured header present in pairs.
+func (c *Config) redactHeaders(edits []Edit, pairs [][2]string) []Edit {
+	for _, name := range c.Redact.Headers {
+		for _, p := range pairs {
+			if p[0] == name {
+				edits = append(edits, Edit{Name: name, Remove: true})
+				break
+			}
+		}
+	}
+	return edits
+}
+
+// span is one JSON value to replace: [start, end) of the body.
+type span struct{ start, end int }
+
+// MaskJSON returns body with the values at the configured paths replaced by the mask, appended to out, and how
+// many values were masked. A body that is not valid JSON is returned as masked=-1 (the caller decides).
+func (r *Redact) MaskJSON(out, body []byte) ([]byte, int) {
+	if !gjson.ValidBytes(body) {
+		return out, -1
+	}
+	var buf [16]span
+	spans := buf[:0]
+	add := func(idx int, raw string) {
+		if idx > 0 && idx+len(raw) <= len(body) && string(body[idx:idx+len(raw)]) == raw {
+			spans = append(spans, span{idx, idx + len(raw)})
+		}
+	}
+	for _, path := range r.JSONFields {
+		res := gjson.GetBytes(body, path)
+		if !res.Exists() {
+			continue
+		}
+		if len(res.Indexes) > 0 { // a '#' query: each element's position in the body
+			i := 0
+			res.ForEach(func(_, el gjson.Result) bool {
+				if i < len(res.Indexes) {
+					add(res.Indexes[i], el.Raw)
+				}
+				i++
+				return true
+			})
+			continue
+		}
+		add(res.Index, res.Raw)
+	}
+	if len(spans) == 0 {
+		return append(out, body...), 0
+	}
+	for i := 1; i < len(spans); i++ { // insertion sort: a handful of spans (slices.SortFunc costs ~20 kB of module)
+		for j := i; j > 0 && spans[j].start < spans[j-1].start; j-- {
+			spans[j], spans[j-1] = spans[j-1], spans[j]
+		}
+	}
+	n, last := 0, 0
+	for _, s := range spans {
+		if s.start < last {
+			continue // inside a value already masked (a path and one of its parents)
+		}
+		out = append(out, body[last:s.start]...)
+		out = append(out, r.maskJSON...)
+		last = s.end
+		n++
+	}
+	return append(out, body[last:]...), n
+}

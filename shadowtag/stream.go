@@ -1,0 +1,232 @@
+package shadowtag
+
+import (
+	"errors"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// streamContext is a stream's own context, used only when compare or body redaction is configured: those
+// keep state from the request to the response (or to the request's last body chunk). Without them every
+// stream shares the plugin's stateless httpContext. In the Wasm build a deleted stream's context comes back
+// through httpctx and is reused, so the steady state allocates no contexts.
+type streamContext struct {
+	httpContext
+	cap        capture
+	redactBody bool   // a shadow copy whose JSON body fields are masked at its last chunk
+	headersHid bool   // this shadow copy's headers were redacted (counted once with the body)
+	scratch    []byte // the rewritten request body
+}
+
+// maxFreeStreams bounds the contexts kept for reuse: about the streams one worker has open at once.
+const maxFreeStreams = 1024
+
+func (p *pluginContext) newStream() *streamContext {
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		return s
+	}
+	s := &streamContext{}
+	s.p = p
+	return s
+}
+
+// releaseStream receives every HTTP context of the VM once Envoy deleted its stream (Wasm build only).
+func releaseStream(c types.HttpContext) {
+	if s, ok := c.(*streamContext); ok {
+		s.p.release(s)
+	}
+}
+
+// release clears a deleted stream's context and keeps it for the next stream.
+func (p *pluginContext) release(s *streamContext) {
+	if s.cap.on {
+		p.cmp.incomplete.Increment(1) // reset before the response ended: nothing to report
+	}
+	s.cap.on, s.redactBody, s.headersHid = false, false, false
+	s.cap.body = s.cap.body[:0]
+	if cap(s.scratch) > MaxRedactBody {
+		s.scratch = nil
+	}
+	if len(p.free) < maxFreeStreams {
+		p.free = append(p.free, s)
+	}
+}
+
+// OnHttpRequestHeaders implements types.HttpContext.
+func (s *streamContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	s.cap.on, s.redactBody, s.headersHid = false, false, false
+	return s.p.requestHeaders(s, endOfStream)
+}
+
+// redact appends the redaction of a shadow copy to its edits: configured headers removed and, when JSON
+// fields are configured and a body follows, content-length removed (the body is rewritten after the headers
+// went on, so its length is not known yet) and the body held until complete (s is nil on the shared
+// context, which only exists when no JSON fields are configured).
+func (p *pluginContext) redact(s *streamContext, pairs [][2]string, endOfStream bool, edits []Edit) []Edit {
+	c := &p.cfg
+	before := len(edits)
+	edits = c.redactHeaders(edits, pairs)
+	hid := len(edits) > before
+	if s != nil && len(c.Redact.JSONFields) > 0 && !endOfStream {
+		s.redactBody, s.headersHid = true, hid
+		for _, kv := range pairs {
+			if kv[0] == "content-length" {
+				return append(edits, Edit{Name: "content-length", Remove: true})
+			}
+		}
+		return edits
+	}
+	if hid {
+		p.redacted.Increment(1)
+	}
+	return edits
+}
+
+// sample decides whether this stream is captured for compare and, if so, starts its capture.
+func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string) {
+	if p.cmp.cfg.Role == RolePrimary && d.Shadow {
+		return // the primary's capture is the live answer; a shadow copy reaching it is not one
+	}
+	var id, path string
+	for _, kv := range pairs {
+		switch kv[0] {
+		case RequestIDHeader:
+			if id == "" {
+				id = kv[1]
+			}
+		case ":path":
+			path = kv[1]
+		}
+	}
+	if !p.cmp.cfg.Sampled(id) {
+		return
+	}
+	p.cmp.sampled.Increment(1)
+	s.cap.begin(p.cmp, id, d.Method, path)
+}
+
+// OnHttpRequestBody masks a shadow copy's JSON fields once its body is complete; other streams pass at once.
+func (s *streamContext) OnHttpRequestBody(size int, endOfStream bool) types.Action {
+	if !s.redactBody {
+		return types.ActionContinue
+	}
+	if size > MaxRedactBody {
+		return s.refuseBody()
+	}
+	if !endOfStream {
+		return types.ActionPause // hold the shadow copy's body until it is complete
+	}
+	return s.redactNow(size)
+}
+
+// OnHttpRequestTrailers finishes a held body when the request ends with trailers.
+func (s *streamContext) OnHttpRequestTrailers(int) types.Action {
+	if !s.redactBody {
+		return types.ActionContinue
+	}
+	return s.redactNow(MaxRedactBody + 1)
+}
+
+// refuseBody answers a shadow copy whose body is too large to redact: forwarding it would leak the fields.
+func (s *streamContext) refuseBody() types.Action {
+	s.redactBody = false
+	body := []byte(`{"laneway":"shadow-redaction-refused","detail":"the shadow copy's body exceeds the size shadowtag redacts"}`)
+	if err := proxywasm.SendHttpResponse(413, [][2]string{{"content-type", "application/json"}, {MarkerHeader, "redaction-refused"}}, body, -1); err != nil {
+		proxywasm.LogDebugf("shadowtag: local response failed: %v", err)
+	}
+	return types.ActionPause
+}
+
+func (s *streamContext) redactNow(size int) types.Action {
+	s.redactBody = false
+	body, err := proxywasm.GetHttpRequestBody(0, size)
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		return s.refuseBody()
+	}
+	if len(body) > MaxRedactBody {
+		return s.refuseBody()
+	}
+	out, n := s.p.cfg.Redact.MaskJSON(s.scratch[:0], body)
+	if n > 0 {
+		if err := proxywasm.ReplaceHttpRequestBody(out); err != nil {
+			return s.refuseBody()
+		}
+	}
+	if n > 0 || s.headersHid {
+		s.p.redacted.Increment(1)
+	}
+	s.scratch = out[:0]
+	return types.ActionContinue
+}
+
+// OnHttpResponseHeaders records a sampled response's status and headers; other streams pass at once.
+func (s *streamContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
+	if !s.cap.on {
+		return types.ActionContinue
+	}
+	m := s.p.cmp
+	pairs, err := proxywasm.GetHttpResponseHeaders()
+	if err != nil {
+		s.cap.on = false
+		m.incomplete.Increment(1)
+		return types.ActionContinue
+	}
+	s.cap.responseHeaders(m, pairs)
+	if endOfStream {
+		s.cap.finish(m)
+	}
+	return types.ActionContinue
+}
+
+// OnHttpResponseBody reads a sampled response's chunk (up to the body limit) and lets it go on at once: the
+// live response is never held.
+func (s *streamContext) OnHttpResponseBody(size int, endOfStream bool) types.Action {
+	if !s.cap.on {
+		return types.ActionContinue
+	}
+	s.cap.bodyChunk(s.p.cmp, size)
+	if endOfStream {
+		s.cap.finish(s.p.cmp)
+	}
+	return types.ActionContinue
+}
+
+// OnHttpResponseTrailers ends a sampled response that carries trailers.
+func (s *streamContext) OnHttpResponseTrailers(int) types.Action {
+	if s.cap.on {
+		s.cap.finish(s.p.cmp)
+	}
+	return types.ActionContinue
+}
+
+// startCompare sets up the root side of compare: service name, counters and the flush tick.
+func (p *pluginContext) startCompare() types.OnPluginStartStatus {
+	cc := p.cfg.Compare
+	service := cc.Service
+	if service == "" {
+		if b, err := proxywasm.GetProperty([]string{"plugin_root_id"}); err == nil {
+			service = string(b)
+		}
+		if service == "" {
+			proxywasm.LogCritical(`shadowtag: plugin not started: shadowtag config: field "compare.service": got nothing, and the plugin has no root id to use instead; allowed: the service name captures are reported under, e.g. "orders"`)
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	p.cmp = newComparer(cc, service)
+	if err := proxywasm.SetTickPeriodMilliSeconds(cc.FlushMs); err != nil {
+		proxywasm.LogCriticalf("shadowtag: plugin not started: cannot set the compare flush tick: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	return types.OnPluginStartStatusOK
+}
+
+// OnTick sends the queued captures (compare's flush period).
+func (p *pluginContext) OnTick() {
+	if p.cmp != nil {
+		p.cmp.flush(true)
+	}
+}
