@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/laneway/laneway/testenv/envoyabi"
@@ -155,8 +156,15 @@ type HTTPCallResponse struct {
 }
 
 // HTTPCallHandler answers HTTP calls to one cluster; an error makes the call fail as a
-// reset (proxy_on_http_call_response with no headers, get_status = 11 "reset").
+// reset (proxy_on_http_call_response with no headers, get_status = 11 "reset"), except
+// ErrNoAnswer, which models an upstream that never answers (see ErrNoAnswer).
 type HTTPCallHandler func(HTTPCallRequest) (HTTPCallResponse, error)
+
+// ErrNoAnswer, returned by an HTTPCallHandler, models a slow upstream: nothing reaches the
+// module until the VM's clock (AdvanceClock) passes the call's timeout, and then Envoy's
+// router answers as it does for an upstream timeout: a 504 response with the body
+// "upstream request timeout".
+var ErrNoAnswer = errors.New("testenv: the upstream does not answer before the call's timeout")
 
 // PeerType is who closed a TCP connection.
 type PeerType uint32

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -752,6 +753,15 @@ func hostHTTPCall(vm *VM, s []uint64) {
 
 func (vm *VM) deliverHTTPCall(tok uint32, h HTTPCallHandler, req HTTPCallRequest) {
 	resp, err := h(req)
+	if errors.Is(err, ErrNoAnswer) {
+		vm.unanswered = append(vm.unanswered, unansweredCall{token: tok, deadline: vm.manual + time.Duration(req.TimeoutMS)*time.Millisecond})
+		return
+	}
+	vm.respondHTTPCall(tok, resp, err)
+}
+
+// respondHTTPCall delivers an HTTP call's outcome to the root context (proxy_on_http_call_response).
+func (vm *VM) respondHTTPCall(tok uint32, resp HTTPCallResponse, err error) {
 	if vm.fn.httpCallResponse == nil {
 		return
 	}

@@ -108,6 +108,8 @@ type VM struct {
 	inbox      []func()
 	draining   bool
 	httpToken  uint32
+	// unanswered are calls whose handler returned ErrNoAnswer, answered with a timeout at their deadline.
+	unanswered []unansweredCall
 	httpCalls  []HTTPCallRequest
 	handlers   map[string]HTTPCallHandler
 	metricIDs  map[uint32]*metric
@@ -435,6 +437,36 @@ func (vm *VM) AdvanceClock(d time.Duration) {
 		}
 	}
 	vm.manual = target
+	vm.timeOutCalls()
+}
+
+// unansweredCall is an HTTP call the upstream never answers; it times out at deadline (manual clock).
+type unansweredCall struct {
+	token    uint32
+	deadline time.Duration
+}
+
+// timeOutCalls answers every unanswered call whose deadline has passed as Envoy's router does: 504.
+func (vm *VM) timeOutCalls() {
+	kept := vm.unanswered[:0]
+	var due []uint32
+	for _, c := range vm.unanswered {
+		if c.deadline <= vm.manual {
+			due = append(due, c.token)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	vm.unanswered = kept
+	for _, tok := range due {
+		vm.post(func() {
+			vm.respondHTTPCall(tok, HTTPCallResponse{
+				Headers: Headers{{":status", "504"}, {"content-length", "24"}, {"content-type", "text/plain"}},
+				Body:    []byte("upstream request timeout"),
+			}, nil)
+		})
+	}
+	vm.drain()
 }
 
 // Poll runs events posted to this VM by other VMs (shared-queue deliveries).
