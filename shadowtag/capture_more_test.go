@@ -190,7 +190,9 @@ func TestPlainModuleRedactsHeadersAndRefusesCaptureSections(t *testing.T) {
 
 func TestCompareConfigErrorsNameTheField(t *testing.T) {
 	base := `{"role":"primary","collector":{"cluster":"c","authority":"collector:8080"}}`
-	with := func(k, v string) string { return `{"mode":"inbound","compare":` + base[:len(base)-1] + `,"` + k + `":` + v + `}}` }
+	with := func(k, v string) string {
+		return `{"mode":"inbound","compare":` + base[:len(base)-1] + `,"` + k + `":` + v + `}}`
+	}
 	for _, tc := range []struct{ name, config, field, allowed string }{
 		{"a missing role", `{"mode":"inbound","compare":{"collector":{"cluster":"c","authority":"a"}}}`, `"compare.role"`, "primary, secondary, candidate"},
 		{"an unknown role", strings.Replace(with("bodyLimit", "1"), "primary", "baseline", 1), `"compare.role"`, "primary, secondary, candidate"},

@@ -26,13 +26,13 @@ type exchange struct {
 
 // outcome is what the filter did with an exchange, as the host saw it.
 type outcome struct {
-	actions         []string // every callback's action: "continue", "pause"
-	reqHeaders      [][2]string
-	reqForwarded    []byte // request body passed upstream (redaction)
-	respForwarded   []byte // response body passed downstream
-	local           int    // local response status, 0 if none
-	localBody       string
-	respHeldAtEnd   bool
+	actions          []string // every callback's action: "continue", "pause"
+	reqHeaders       [][2]string
+	reqForwarded     []byte // request body passed upstream (redaction)
+	respForwarded    []byte // response body passed downstream
+	local            int    // local response status, 0 if none
+	localBody        string
+	respHeldAtEnd    bool
 	requestHeldAtEnd bool
 }
 
@@ -56,10 +56,10 @@ type sentCall struct {
 // captureHost runs the filter in one leg: proxytest (Go) or testenv (Wasm).
 type captureHost interface {
 	run(ex exchange) outcome
-	flush()                     // the flush tick fires (and the collector answers as its mode says)
-	calls() []sentCall          // every dispatch so far
+	flush()                    // the flush tick fires (and the collector answers as its mode says)
+	calls() []sentCall         // every dispatch so far
 	counter(name string) int64 // a laneway_shadowtag_<name>_total delta since the host started
-	expire()                    // time passes beyond the call timeout (a slow collector's calls time out)
+	expire()                   // time passes beyond the call timeout (a slow collector's calls time out)
 }
 
 // wireCapture is one capture as compare-wire.md fixes it.

@@ -83,7 +83,9 @@ func newComparer(cfg *CompareConfig, service string) *comparer {
 	m.headers = [][2]string{
 		{":method", "POST"}, {":path", cfg.Path}, {":authority", cfg.Authority}, {"content-type", "application/json"},
 	}
-	counter := func(n string) proxywasm.MetricCounter { return proxywasm.DefineCounterMetric(MetricPrefix + n + "_total") }
+	counter := func(n string) proxywasm.MetricCounter {
+		return proxywasm.DefineCounterMetric(MetricPrefix + n + "_total")
+	}
 	m.sampled, m.sent, m.failed = counter(CompareSampled), counter(CompareSent), counter(CompareFailed)
 	m.dropped, m.incomplete = counter(CompareDropped), counter(CompareIncomplete)
 	return m

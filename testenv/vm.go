@@ -103,11 +103,11 @@ type VM struct {
 	callLogStart int
 	fdBuf        [3]string
 
-	pending    []func()
-	inboxMu    sync.Mutex
-	inbox      []func()
-	draining   bool
-	httpToken  uint32
+	pending   []func()
+	inboxMu   sync.Mutex
+	inbox     []func()
+	draining  bool
+	httpToken uint32
 	// unanswered are calls whose handler returned ErrNoAnswer, answered with a timeout at their deadline.
 	unanswered []unansweredCall
 	httpCalls  []HTTPCallRequest
