@@ -201,7 +201,16 @@ type VMOptions struct {
 	// HTTPCallHandlers answer proxy_http_call by cluster name; a call to any other
 	// cluster gets BAD_ARGUMENT, as Envoy answers for an unknown cluster.
 	HTTPCallHandlers map[string]HTTPCallHandler
+	// AsyncHTTPCallHandlers answer proxy_http_call by cluster name later, from any
+	// goroutine: the reply reaches the module when the VM next drains its events (Poll,
+	// or any callback), as Envoy's dispatcher delivers an upstream's answer. The local
+	// proxy uses them to send calls to real upstreams without holding a worker.
+	AsyncHTTPCallHandlers map[string]AsyncHTTPCallHandler
 }
+
+// AsyncHTTPCallHandler starts answering one HTTP call and calls reply once, from any
+// goroutine; an error fails the call as a reset (see HTTPCallHandler).
+type AsyncHTTPCallHandler func(req HTTPCallRequest, reply func(HTTPCallResponse, error))
 
 // Metric is a metric's current value.
 type Metric struct {

@@ -721,7 +721,8 @@ func hostHTTPCall(vm *VM, s []uint64) {
 		return
 	}
 	h, known := vm.handlers[cluster]
-	if !known {
+	async, knownAsync := vm.opts.AsyncHTTPCallHandlers[cluster]
+	if !known && !knownAsync {
 		ret(s, stBadArgument)
 		return
 	}
@@ -747,6 +748,15 @@ func hostHTTPCall(vm *VM, s []uint64) {
 		return
 	}
 	vm.httpCalls = append(vm.httpCalls, req)
+	if !known {
+		vm.post(func() {
+			async(req, func(resp HTTPCallResponse, err error) {
+				vm.postRemote(func() { vm.respondHTTPCall(tok, resp, err) })
+			})
+		})
+		ret(s, stOK)
+		return
+	}
 	vm.post(func() { vm.deliverHTTPCall(tok, h, req) })
 	ret(s, stOK)
 }

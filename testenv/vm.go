@@ -469,7 +469,20 @@ func (vm *VM) timeOutCalls() {
 	vm.drain()
 }
 
-// Poll runs events posted to this VM by other VMs (shared-queue deliveries).
+// Tick fires proxy_on_tick once now if the module set a tick period, without moving the
+// clock: for drivers that follow real time (the local proxy), where AdvanceClock would
+// move the module's clock ahead of it.
+func (vm *VM) Tick() {
+	if vm.tickPeriod <= 0 || vm.fn.tick == nil || vm.failed != nil || vm.closed {
+		return
+	}
+	if _, err := vm.call(vm.root, vm.fn.tick, uint64(vm.root.id)); err == nil {
+		vm.drain()
+	}
+}
+
+// Poll runs events posted to this VM by other VMs (shared-queue deliveries) and
+// goroutines (asynchronous HTTP call replies).
 func (vm *VM) Poll() { vm.drain() }
 
 // post schedules an event on this VM (from this VM's goroutine).

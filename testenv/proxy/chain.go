@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/laneway/laneway/testenv"
 )
@@ -24,6 +25,8 @@ type slot struct {
 	vm   *testenv.VM
 	// reloads counts VMs replaced after a failure (FAIL_RELOAD).
 	reloads int
+	// lastTick is when the pump last fired the VM's tick (clusters.go).
+	lastTick time.Time
 }
 
 // message is a request or response as filters see it.

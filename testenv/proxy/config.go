@@ -48,6 +48,10 @@ type Config struct {
 	MaxBodyBytes int
 	// Listeners are served in order.
 	Listeners []ListenerConfig
+	// Clusters name upstreams the filters reach with dispatch_http_call, as Envoy clusters
+	// (e.g. Istio's "outbound|8080||collector.laneway.svc.cluster.local"): name to
+	// host:port or listener:<name> (clusters.go).
+	Clusters map[string]string
 }
 
 // ListenerConfig is one listener: an address, a filter chain and routes.
@@ -178,7 +182,7 @@ func Parse(data []byte) (Config, error) {
 		return Config{}, cfgErr("", "text that is not valid YAML or JSON: "+err.Error(), "a YAML (or JSON) document with a listeners list")
 	}
 	doc := gjson.ParseBytes(js)
-	fields, err := object(doc, "", "workers", "profile", "tenantHeader", "upstreamTimeout", "mirrorTimeout", "maxBodyBytes", "listeners")
+	fields, err := object(doc, "", "workers", "profile", "tenantHeader", "upstreamTimeout", "mirrorTimeout", "maxBodyBytes", "listeners", "clusters")
 	if err != nil {
 		return Config{}, err
 	}
@@ -213,6 +217,11 @@ func Parse(data []byte) (Config, error) {
 	}
 	if v, ok := fields["maxBodyBytes"]; ok {
 		if c.MaxBodyBytes, err = integer("maxBodyBytes", v, 0, 64<<20); err != nil {
+			return Config{}, err
+		}
+	}
+	if v, ok := fields["clusters"]; ok {
+		if c.Clusters, err = parseClusters("clusters", v); err != nil {
 			return Config{}, err
 		}
 	}
@@ -256,6 +265,11 @@ func (c *Config) Validate() error {
 			}
 		}
 		return nil
+	}
+	for _, n := range sortedKeys(c.Clusters) {
+		if err := target("clusters."+n, c.Clusters[n]); err != nil {
+			return err
+		}
 	}
 	for i, l := range c.Listeners {
 		for j, r := range l.Routes {
@@ -679,7 +693,7 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-func sortedKeys(m map[string]int) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -56,6 +56,9 @@ type Proxy struct {
 	stats     struct {
 		requests, local, mStarted, mDone, mFailed atomic.Int64
 	}
+	// calls tracks dispatch_http_call requests in flight; stopPump ends the pump (clusters.go).
+	calls     sync.WaitGroup
+	stopPump  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -116,6 +119,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 		p.listeners = append(p.listeners, l)
 		p.byName[lc.Name] = l
 	}
+	p.stopPump = make(chan struct{})
+	go p.pump(p.stopPump)
 	for _, l := range p.listeners {
 		go func() { _ = l.srv.Serve(l.ln) }()
 		p.log.Info("listener up", "listener", l.cfg.Name, "address", l.addr, "filters", filterNames(l.cfg.Filters), "routes", len(l.cfg.Routes))
@@ -140,12 +145,14 @@ func (p *Proxy) loadFilters(ctx context.Context) error {
 			modules[f.Wasm] = b
 		}
 	}
+	handlers := p.clusterHandlers()
 	for range p.cfg.Workers {
 		w := &worker{chains: make([][]*slot, len(p.cfg.Listeners))}
 		p.workers = append(p.workers, w)
 		for li, l := range p.cfg.Listeners {
 			for _, f := range l.Filters {
 				s := &slot{cfg: f, wasm: modules[f.Wasm], opts: newVMOptions(p.cfg, l, f)}
+				s.opts.AsyncHTTPCallHandlers = handlers
 				if err := s.load(ctx, p.rt); err != nil {
 					return fmt.Errorf("listener %q: %w", l.Name, err)
 				}
@@ -222,6 +229,9 @@ func (p *Proxy) FilterLogs(listener, filter string) []testenv.LogEntry {
 // releases the VMs.
 func (p *Proxy) Close(ctx context.Context) error {
 	p.closeOnce.Do(func() {
+		if p.stopPump != nil {
+			close(p.stopPump)
+		}
 		var errs []error
 		for _, l := range p.listeners {
 			if err := l.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
@@ -230,7 +240,7 @@ func (p *Proxy) Close(ctx context.Context) error {
 			_ = l.srv.Close()
 		}
 		done := make(chan struct{})
-		go func() { p.mirrorWG.Wait(); close(done) }()
+		go func() { p.mirrorWG.Wait(); p.calls.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-ctx.Done():

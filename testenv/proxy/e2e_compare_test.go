@@ -1,0 +1,202 @@
+package proxy
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// wireCapture is one capture as the compare wire format fixes it.
+type wireCapture struct {
+	ID        string            `json:"id"`
+	Role      string            `json:"role"`
+	Service   string            `json:"service"`
+	Method    string            `json:"method"`
+	Path      string            `json:"path"`
+	Status    int               `json:"status"`
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
+	BodyBytes int               `json:"bodyBytes"`
+	Truncated bool              `json:"truncated"`
+	TS        int64             `json:"ts"`
+}
+
+// fakeCollector accepts capture batches strictly (unknown fields refused) and keeps them.
+type fakeCollector struct {
+	mu       sync.Mutex
+	captures []wireCapture
+	bad      []string
+}
+
+func (c *fakeCollector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var batch struct {
+		Captures []wireCapture `json:"captures"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&batch)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || r.Method != http.MethodPost || r.URL.Path != "/v1/captures" || r.Header.Get("content-type") != "application/json" {
+		c.bad = append(c.bad, fmt.Sprintf("%s %s: %v", r.Method, r.URL, err))
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	c.captures = append(c.captures, batch.Captures...)
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = fmt.Fprintf(w, `{"accepted":%d}`, len(batch.Captures))
+}
+
+func (c *fakeCollector) snapshot() []wireCapture {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]wireCapture(nil), c.captures...)
+}
+
+// ordersApp answers GET /orders/<n> with a total, a timestamp and a random id; the candidate has the planted
+// change (total recomputed with tax). It records whether it saw an authorization header.
+type ordersApp struct {
+	mu       sync.Mutex
+	authSeen int
+	n        int
+}
+
+func (a *ordersApp) handler(candidate bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		a.n++
+		seq := a.n
+		if r.Header.Get("authorization") != "" {
+			a.authSeen++
+		}
+		a.mu.Unlock()
+		total := 100
+		if candidate {
+			total = 108
+		}
+		w.Header().Set("content-type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"order":%q,"total":%d,"generatedAt":"%s","traceId":"%x"}`,
+			strings.TrimPrefix(r.URL.Path, "/orders/"), total, time.Now().Format(time.RFC3339Nano), time.Now().UnixNano()+int64(seq))
+	}
+}
+
+// End to end in the local mesh: live traffic to the primary is mirrored to a secondary and a candidate;
+// shadowtag-compare on each inbound listener captures every request and sends the captures to a collector
+// through a named Envoy cluster with dispatch_http_call. Every request id arrives from all three roles, the
+// bodies show the planted change and the noise, live responses are unaffected, and the candidate never sees
+// the redacted header.
+func TestCompareCapturesReachTheCollectorFromEveryRole(t *testing.T) {
+	collector := &fakeCollector{}
+	col := httptest.NewServer(collector)
+	t.Cleanup(col.Close)
+	primary, secondary, candidate := &ordersApp{}, &ordersApp{}, &ordersApp{}
+	serve := func(h http.HandlerFunc) string {
+		s := httptest.NewServer(h)
+		t.Cleanup(s.Close)
+		return strings.TrimPrefix(s.URL, "http://")
+	}
+	pAddr, sAddr, cAddr := serve(primary.handler(false)), serve(secondary.handler(false)), serve(candidate.handler(true))
+	const cluster = "outbound|8080||collector.laneway.svc.cluster.local"
+	compare := func(role, extra string) string {
+		return `{"mode": "inbound", ` + extra + `"compare": {"role": "` + role + `", "collector": {"cluster": "` + cluster + `", "authority": "collector.laneway:8080"},` +
+			` "headers": ["content-type"], "bodyLimit": 4096, "service": "orders", "batchSize": 16, "flushMs": 50}}`
+	}
+	wasm := dist(t, "shadowtag-compare")
+	yaml := fmt.Sprintf(`
+clusters:
+  "%s": %s
+listeners:
+  - name: edge
+    routes:
+      - upstream: listener:primary-in
+        mirrors: [{upstream: listener:secondary-in}, {upstream: listener:candidate-in}]
+  - name: primary-in
+    direction: inbound
+    filters: [{name: shadowtag, wasm: %s, config: %s}]
+    routes: [{upstream: %s}]
+  - name: secondary-in
+    direction: inbound
+    filters: [{name: shadowtag, wasm: %s, config: %s}]
+    routes: [{upstream: %s}]
+  - name: candidate-in
+    direction: inbound
+    filters: [{name: shadowtag, wasm: %s, config: %s}]
+    routes: [{upstream: %s}]
+`, cluster, strings.TrimPrefix(col.URL, "http://"),
+		wasm, compare("primary", ""), pAddr,
+		wasm, compare("secondary", `"inbound": {"redact": {"headers": ["authorization"]}}, `), sAddr,
+		wasm, compare("candidate", `"inbound": {"redact": {"headers": ["authorization"]}}, `), cAddr)
+	p := startProxy(t, yaml, Options{})
+
+	const requests = 300
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := 0; i < requests; i++ {
+		req, err := http.NewRequest(http.MethodGet, "http://"+p.Addr("edge")+fmt.Sprintf("/orders/%d", i), nil)
+		require.NoError(t, err)
+		req.Header.Set("authorization", "Bearer live-user")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(b), `"total":100`, "the live answer is the primary's")
+	}
+
+	deadline := time.Now().Add(20 * time.Second)
+	for len(collector.snapshot()) < 3*requests && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	caps := collector.snapshot()
+	collector.mu.Lock()
+	assert.Empty(t, collector.bad, "every batch is well-formed")
+	collector.mu.Unlock()
+	require.Len(t, caps, 3*requests, "every role captured every request (sample rate 1)")
+
+	byID := map[string]map[string]wireCapture{}
+	for _, c := range caps {
+		if byID[c.ID] == nil {
+			byID[c.ID] = map[string]wireCapture{}
+		}
+		_, dup := byID[c.ID][c.Role]
+		assert.False(t, dup, "one capture per role and id")
+		byID[c.ID][c.Role] = c
+	}
+	require.Len(t, byID, requests, "the request id pairs the three roles")
+	decode := func(c wireCapture) map[string]any {
+		raw, err := base64.StdEncoding.DecodeString(c.Body)
+		require.NoError(t, err)
+		require.Equal(t, len(raw), c.BodyBytes)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(raw, &m), "%s", raw)
+		return m
+	}
+	for id, roles := range byID {
+		require.Len(t, roles, 3, "id %s", id)
+		pc, sc, cc := roles["primary"], roles["secondary"], roles["candidate"]
+		assert.Equal(t, pc.Path, cc.Path)
+		assert.Equal(t, "orders", cc.Service)
+		assert.Equal(t, 200, cc.Status)
+		assert.Equal(t, "application/json", cc.Headers["content-type"])
+		pb, sb, cb := decode(pc), decode(sc), decode(cc)
+		assert.Equal(t, pb["order"], cb["order"])
+		assert.Equal(t, pb["total"], sb["total"], "primary and secondary agree on the real field")
+		assert.NotEqual(t, pb["total"], cb["total"], "the planted change")
+		assert.NotEqual(t, pb["traceId"], sb["traceId"], "noise differs between the two live instances")
+	}
+	assert.Equal(t, int64(3*requests), p.Counter("laneway_shadowtag_compare_sent_total"))
+	assert.Zero(t, p.Counter("laneway_shadowtag_compare_failed_total"))
+	assert.Zero(t, p.Counter("laneway_shadowtag_compare_dropped_total"))
+	assert.Equal(t, requests, primary.authSeen, "the live request keeps its credentials")
+	assert.Zero(t, candidate.authSeen+secondary.authSeen, "shadow copies never carry the redacted header")
+	assert.Equal(t, int64(2*requests), p.Counter("laneway_shadowtag_redacted_total"))
+}
