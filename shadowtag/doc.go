@@ -35,12 +35,53 @@
 //	{"mode": "inbound" | "outbound" | "edge" | "auto",                      (required)
 //	 "detect":   {"hostSuffix": true, "shadowWorkload": false,
 //	              "markerHeaders": [{"name": "x-mirror", "value": "optional exact value"}]},
-//	 "inbound":  {"restoreHost": false, "baggage": true},
+//	 "inbound":  {"restoreHost": false, "baggage": true,
+//	              "redact": {"headers": ["authorization"], "jsonFields": ["user.email", "items.#.card"], "mask": "redacted"}},
 //	 "outbound": {"mutatingMethods": ["POST","PUT","PATCH","DELETE"],
 //	              "allow": ["audit.prod.svc.cluster.local", "*.stubs.svc.cluster.local"],
 //	              "action": "suppress" | "reroute",
 //	              "response": {"status": 202, "headers": {...}, "body": "..."},
-//	              "reroute":  {"header": "x-laneway-shadow-route", "value": "test-double"}}}
+//	              "reroute":  {"header": "x-laneway-shadow-route", "value": "test-double"}},
+//	 "compare":  {"role": "primary" | "secondary" | "candidate",                         (required)
+//	              "collector": {"cluster": "outbound|8080||collector.laneway.svc.cluster.local",  (required)
+//	                            "authority": "collector.laneway:8080",                      (required)
+//	                            "path": "/v1/captures", "timeoutMs": 1000},
+//	              "sampleRate": 1, "headers": ["content-type"], "bodyLimit": 4096,
+//	              "service": "<plugin root id>", "batchSize": 32, "flushMs": 1000}}
+//
+// # Compare captures (inbound, module shadowtag-compare)
+//
+// A workload of each role (primary: live; secondary: another live instance; candidate: the version under
+// test, both mirror targets) reports sampled exchanges to the compare collector, which pairs them by
+// x-request-id (Envoy keeps it on the mirrored copy). The wire format is {"captures":[{id, role, service,
+// method, path, status, headers, body (base64 of the first bodyLimit bytes), bodyBytes, truncated, ts}]}.
+//
+//   - Sampling: FNV-1a (64-bit) of x-request-id modulo 1,000,000 below sampleRate×1,000,000. The hash is
+//     unseeded and fully specified, so every role samples the same requests. A request without
+//     x-request-id is not sampled; the primary skips shadow copies that reach it.
+//   - The live exchange is never held: each response chunk is read (only up to bodyLimit) and continued at
+//     once; the capture is complete at the response's end (end of stream or trailers) and queued in the
+//     root context. Nothing is sent from a stream: the root context sends batches of batchSize on its
+//     flushMs tick and, after an accepted batch, at once when another full batch waits.
+//   - Bounds: at most MaxQueuedBatches×batchSize captures and MaxQueueBytes (4 MiB) queued, at most
+//     MaxInFlight (2) batches outstanding; beyond that captures are dropped. A failed batch (unknown
+//     cluster, reset, timeout, non-2xx) is counted, not retried. Counters
+//     laneway_shadowtag_compare_{sampled,sent,failed,dropped,incomplete}_total say what happened; the
+//     collector's state changes are logged once each (warn when it fails, info when it recovers).
+//   - The module: captures need the response callbacks, and Envoy calls every exported callback on every
+//     stream, so they are exported only by the shadowtag-compare module (the same package, built with
+//     them); the plain shadowtag module refuses a compare section and links none of this code.
+//     Unsampled requests cost one hash and the empty callbacks (BenchmarkCompareCost).
+//
+// # Redaction of shadow copies (inbound)
+//
+// On shadow copies only, the configured request headers are removed and, in the shadow-compare module, the
+// values at the configured gjson paths of a JSON body are replaced by the mask (a JSON string). Live
+// requests are never touched. Cost: a shadow copy with jsonFields configured has its content-length removed
+// (the rewritten body's length is not known when the headers go on; the body travels chunked) and its body
+// held in Envoy and in the VM until complete; a body over MaxRedactBody (1 MiB) is answered 413 rather than
+// forwarded unmasked; a body that is not JSON is forwarded unchanged. laneway_shadowtag_redacted_total
+// counts the shadow copies changed.
 //
 // # Design choices
 //

@@ -89,8 +89,9 @@ func distModules(t *testing.T) []string {
 
 // survivalConfig is a plugin config each built module accepts.
 var survivalConfig = map[string]string{
-	"shadowtag": `{"mode":"outbound"}`,
-	"synthetic": `{"mode":"outbound"}`,
+	"shadowtag":         `{"mode":"outbound"}`,
+	"shadowtag-compare": `{"mode":"inbound","compare":{"role":"candidate","collector":{"cluster":"collector","authority":"collector:8080"},"service":"orders"}}`,
+	"synthetic":         `{"mode":"outbound"}`,
 }
 
 func TestEveryBuiltModuleSurvives100kStreamsUnderBothProfiles(t *testing.T) {
