@@ -124,15 +124,15 @@ listeners:
         mirrors: [{upstream: listener:secondary-in}, {upstream: listener:candidate-in}]
   - name: primary-in
     direction: inbound
-    filters: [{name: shadowtag, wasm: %s, config: %s}]
+    filters: [{name: shadowtag-compare, wasm: %s, config: %s}]
     routes: [{upstream: %s}]
   - name: secondary-in
     direction: inbound
-    filters: [{name: shadowtag, wasm: %s, config: %s}]
+    filters: [{name: shadowtag-compare, wasm: %s, config: %s}]
     routes: [{upstream: %s}]
   - name: candidate-in
     direction: inbound
-    filters: [{name: shadowtag, wasm: %s, config: %s}]
+    filters: [{name: shadowtag-compare, wasm: %s, config: %s}]
     routes: [{upstream: %s}]
 `, cluster, collectorAddr,
 		wasm, compare("primary", ""), pAddr,
