@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/laneway/laneway/packager/gatewayres"
 	"github.com/laneway/laneway/packager/istiores"
 	"github.com/laneway/laneway/packager/routegroup"
 )
@@ -24,6 +25,9 @@ type routesOptions struct {
 	baselineLabels                   []string
 	port                             uint32
 	file                             string
+	api                              string
+	parentGateways, mirrors          []string
+	mirrorPercents                   []int32
 }
 
 func newRoutesCommand(s Streams) *cobra.Command {
@@ -62,6 +66,19 @@ above write for that service alone. The file (YAML or JSON; unknown fields are e
     - service: svc-b
       subset: feature-x             # ... or a subset of svc-b's pods (subsetLabel=feature-x)
 
+A service's entry may also mirror its baseline's requests (--mirror/--mirror-percent with flags):
+
+    mirrors: [{host: svc-b-candidate, percent: 10}]   # percent defaults to 100
+
+With --api gateway, routes writes Gateway API HTTPRoutes (gateway.networking.k8s.io/v1) instead, the
+routing API of Istio's ambient mode: one per service, bound to the Service itself (GAMMA: the
+service's waypoint applies it, so label the service istio.io/use-waypoint) or, with --parent-gateway
+(gateways: in the file), to Gateways. Tenant rules match the tenant header exactly and send to the
+sandbox Service; the last rule sends to the baseline and carries the mirrors as RequestMirror filters.
+Gateway API needs the port of every Service backend (--port, port: in the file), and its backends are
+Services, so subset sandboxes are refused: give each sandbox a Service of its own. A backend in another
+namespace also needs a ReferenceGrant there.
+
 Output is what 'kubectl apply -f' takes, in the same shape whatever the flags: YAML is one
 document per object separated by '---'; JSON is one "v1" List whose items are the objects.`,
 		Example: `  # Send tenant sbx-1 to the svc-b-sbx-1 service, everything else to svc-b
@@ -72,10 +89,21 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
     --subset-label laneway.dev/tenant --baseline-label version=v1 -n shop
 
   # Every service of a route-group file
-  laneway routes -f packager/examples/route-groups.yaml`,
+  laneway routes -f packager/examples/route-groups.yaml
+
+  # Ambient mode: an HTTPRoute bound to the svc-b Service (its waypoint applies it), mirroring
+  # 10% of the baseline's requests to svc-b-candidate
+  laneway routes --api gateway --service svc-b --port 8080 --tenant sbx-1 --sandbox-host svc-b-sbx-1 \
+    --mirror svc-b-candidate --mirror-percent 10 -n shop
+
+  # The same route-group file as HTTPRoutes (each service needs its port in the file)
+  laneway routes --api gateway -f groups.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
+				return err
+			}
+			if err := o.checkAPI(cmd); err != nil {
 				return err
 			}
 			if o.file != "" {
@@ -102,6 +130,27 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
 			if ro.BaselineLabels, err = parseKeyValues("--baseline-label", o.baselineLabels); err != nil {
 				return err
 			}
+			if len(o.mirrorPercents) > 0 && len(o.mirrorPercents) != len(o.mirrors) {
+				return fmt.Errorf("--mirror-percent: got %d for %d --mirror, expected one per mirror in the same order (or none: 100 each)", len(o.mirrorPercents), len(o.mirrors))
+			}
+			for i, m := range o.mirrors {
+				mi := istiores.Mirror{Host: m, Percent: 100}
+				if len(o.mirrorPercents) > 0 {
+					mi.Percent = o.mirrorPercents[i]
+				}
+				ro.Mirrors = append(ro.Mirrors, mi)
+			}
+			if o.api == apiGateway {
+				gro, err := o.gatewayOptions(ro)
+				if err != nil {
+					return err
+				}
+				r, err := gatewayres.HTTPRoute(gro)
+				if err != nil {
+					return err
+				}
+				return o.write(s, []any{r})
+			}
 			vs, dr, err := istiores.Routes(ro)
 			if err != nil {
 				return istiores.RenameField(err, routesFlags)
@@ -126,11 +175,60 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
 	fl.StringArrayVar(&o.gateways, "gateway", nil, "bind to these gateways (default: the mesh's sidecars)")
 	fl.Uint32Var(&o.port, "port", 0, "destination port (default: the service's only port)")
 	fl.StringVarP(&o.file, "file", "f", "", "route-group file: tenants and, per tenant, each service's sandbox (instead of the per-service flags)")
+	fl.StringVar(&o.api, "api", apiIstio, "routing API to write: istio (VirtualService, DestinationRule) or gateway (Gateway API HTTPRoute, for ambient mode)")
+	fl.StringArrayVar(&o.parentGateways, "parent-gateway", nil, "with --api gateway: attach the HTTPRoute to this Gateway, [NAMESPACE/]NAME (repeatable; default: the Service itself, GAMMA)")
+	fl.StringArrayVar(&o.mirrors, "mirror", nil, "service host that receives a copy of the baseline's requests (repeatable)")
+	fl.Int32SliceVar(&o.mirrorPercents, "mirror-percent", nil, "percent (0-100) of requests copied to the --mirror at the same position (default 100)")
 	return cmd
 }
 
 // perServiceFlags are the flags -f replaces.
-var perServiceFlags = []string{"service", "namespace", "name", "header", "tenant", "sandbox-host", "subset-label", "baseline-label", "gateway", "port"}
+var perServiceFlags = []string{"service", "namespace", "name", "header", "tenant", "sandbox-host", "subset-label", "baseline-label", "gateway", "port", "parent-gateway", "mirror", "mirror-percent"}
+
+// The routing APIs routes can write.
+const (
+	apiIstio   = "istio"
+	apiGateway = "gateway"
+)
+
+// checkAPI refuses flags that belong to the other API.
+func (o *routesOptions) checkAPI(cmd *cobra.Command) error {
+	switch o.api {
+	case apiIstio:
+		if len(o.parentGateways) > 0 {
+			return fmt.Errorf("--parent-gateway: got it with --api istio, expected --api gateway (a VirtualService binds to gateways with --gateway)")
+		}
+	case apiGateway:
+		if cmd.Flags().Changed("gateway") {
+			return fmt.Errorf("--gateway: got it with --api gateway, expected --parent-gateway [NAMESPACE/]NAME (an HTTPRoute attaches to Gateways through parentRefs)")
+		}
+	default:
+		return fmt.Errorf("--api: got %q, expected istio (VirtualService/DestinationRule, sidecars) or gateway (HTTPRoute, ambient mode and Gateway API gateways)", o.api)
+	}
+	return nil
+}
+
+// gatewayOptions converts the flags' route options for the Gateway API rendering.
+func (o *routesOptions) gatewayOptions(ro istiores.RouteOptions) (gatewayres.RouteOptions, error) {
+	g := gatewayres.RouteOptions{
+		Service: ro.Service, Namespace: ro.Namespace, Name: ro.Name, Header: ro.Header, Port: ro.Port,
+		SubsetLabel: ro.SubsetLabel, BaselineLabels: ro.BaselineLabels,
+	}
+	for _, sb := range ro.Sandboxes {
+		g.Backends = append(g.Backends, gatewayres.Backend{Tenant: sb.Tenant, Host: sb.Host, Subset: sb.Subset})
+	}
+	for _, m := range ro.Mirrors {
+		g.Mirrors = append(g.Mirrors, gatewayres.Mirror{Host: m.Host, Percent: m.Percent})
+	}
+	for _, pg := range o.parentGateways {
+		gw, err := gatewayres.ParseGateway(pg)
+		if err != nil {
+			return g, fmt.Errorf("--parent-gateway: %w", err)
+		}
+		g.Gateways = append(g.Gateways, gw)
+	}
+	return g, nil
+}
 
 // fromFile writes the resources of every service of the route-group file.
 func (o *routesOptions) fromFile(cmd *cobra.Command, s Streams) error {
@@ -147,7 +245,12 @@ func (o *routesOptions) fromFile(cmd *cobra.Command, s Streams) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.file, err)
 	}
-	objs, err := istiores.GroupRoutes(g)
+	var objs []any
+	if o.api == apiGateway {
+		objs, err = gatewayres.GroupRoutes(g)
+	} else {
+		objs, err = istiores.GroupRoutes(g)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.file, err)
 	}

@@ -14,6 +14,7 @@ import (
 	clientnet "istio.io/client-go/pkg/apis/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -155,6 +156,60 @@ func TestRoutesFromAGroupFileRefusesMixedInputAndBadFiles(t *testing.T) {
 		{"a file and -n", []string{"-f", bad, "-n", "shop"}, []string{"--namespace: got it with -f"}},
 		{"a missing file", []string{"-f", filepath.Join(dir, "nope.yaml")}, []string{"-f: open", "no such file", "expected a route-group file"}},
 		{"an unknown field", []string{"-f", bad}, []string{bad + `: route group: unknown field "hots"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			r := run(t, "", append([]string{"routes"}, tc.args...)...)
+			assert.Equal(t, 1, r.code)
+			assert.Empty(t, r.stdout)
+			for _, w := range tc.errHas {
+				assert.Contains(t, r.stderr, w)
+			}
+		})
+	}
+}
+
+func TestRoutesGatewayAPIWritesHTTPRoutesLikeTheRendererFromFlagsAndFiles(t *testing.T) {
+	r := run(t, "", "routes", "--api", "gateway", "--service", "svc-b", "--port", "8080", "--tenant", "sbx-1",
+		"--sandbox-host", "svc-b-sbx-1", "--mirror", "svc-b-candidate", "--mirror-percent", "10", "-n", "shop")
+	require.Equal(t, 0, r.code, r.stderr)
+	golden(t, "routes_gateway_mirror", r.stdout)
+	var route gwv1.HTTPRoute
+	require.NoError(t, yaml.UnmarshalStrict([]byte(r.stdout), &route))
+	assert.Equal(t, "Service", string(*route.Spec.ParentRefs[0].Kind))
+	require.Len(t, route.Spec.Rules, 2)
+	assert.Equal(t, int32(10), *route.Spec.Rules[1].Filters[0].RequestMirror.Percent)
+
+	gw := run(t, "", "routes", "--api", "gateway", "--service", "svc-b", "--port", "8080", "--tenant", "sbx-1",
+		"--sandbox-host", "svc-b-sbx-1", "--parent-gateway", "istio-ingress/public", "-n", "shop")
+	require.Equal(t, 0, gw.code, gw.stderr)
+	assert.Contains(t, gw.stdout, "parentRefs:\n  - name: public\n    namespace: istio-ingress\n")
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "groups.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("namespace: shop\nservices:\n- {name: svc-b, port: 8080, mirrors: [{host: svc-b-candidate, percent: 10}]}\ntenants:\n- {name: sbx-1, routes: [{service: svc-b, host: svc-b-sbx-1}]}\n"), 0o644))
+	fromFile := run(t, "", "routes", "--api", "gateway", "-f", file)
+	require.Equal(t, 0, fromFile.code, fromFile.stderr)
+	assert.Equal(t, r.stdout, fromFile.stdout, "the file and the flags write the same HTTPRoute")
+	vs := run(t, "", "routes", "-f", file)
+	require.Equal(t, 0, vs.code, vs.stderr)
+	assert.Contains(t, vs.stdout, "mirrors:\n    - destination:\n        host: svc-b-candidate\n        port:\n          number: 8080\n      percentage:\n        value: 10\n", "the VirtualService rendering mirrors too")
+}
+
+func TestRoutesGatewayAPIRefusesWhatItCannotWrite(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		errHas []string
+	}{
+		{"an unknown API", []string{"--api", "smi", "--service", "svc-b"}, []string{`--api: got "smi"`, "istio", "gateway"}},
+		{"--gateway with the gateway API", []string{"--api", "gateway", "--gateway", "edge", "--service", "svc-b"}, []string{"--gateway: got it with --api gateway", "--parent-gateway"}},
+		{"--parent-gateway with the istio API", []string{"--parent-gateway", "edge", "--service", "svc-b"}, []string{"--parent-gateway: got it with --api istio"}},
+		{"no port", []string{"--api", "gateway", "--service", "svc-b", "--tenant", "a", "--sandbox-host", "h"}, []string{"port: got 0", "--port"}},
+		{"subsets", []string{"--api", "gateway", "--service", "svc-b", "--port", "80", "--tenant", "a", "--subset-label", "k", "--baseline-label", "v=1"}, []string{"not DestinationRule subsets"}},
+		{"a bad parent gateway", []string{"--api", "gateway", "--service", "svc-b", "--port", "80", "--tenant", "a", "--sandbox-host", "h", "--parent-gateway", "a/b/c"}, []string{"--parent-gateway: gateway: got \"a/b/c\""}},
+		{"more percents than mirrors", []string{"--service", "svc-b", "--tenant", "a", "--sandbox-host", "h", "--mirror", "m", "--mirror-percent", "5", "--mirror-percent", "6"}, []string{"--mirror-percent: got 2 for 1 --mirror"}},
+		{"a mirror percent above 100", []string{"--service", "svc-b", "--tenant", "a", "--sandbox-host", "h", "--mirror", "m", "--mirror-percent", "500"}, []string{"mirror percent for m: got 500"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is refused", func(t *testing.T) {

@@ -30,6 +30,9 @@ func GroupServiceOptions(g routegroup.Group, s routegroup.Service) RouteOptions 
 		Service: s.Name, Namespace: g.Namespace, Name: s.ObjectName, Header: g.Header,
 		Port: s.Port, Gateways: g.Gateways, SubsetLabel: s.SubsetLabel, BaselineLabels: s.BaselineLabels,
 	}
+	for _, m := range s.Mirrors {
+		o.Mirrors = append(o.Mirrors, Mirror{Host: m.Host, Percent: m.Percent})
+	}
 	for _, b := range s.Backends {
 		o.Sandboxes = append(o.Sandboxes, Sandbox{Tenant: b.Tenant, Host: b.Host, Subset: b.Subset})
 	}

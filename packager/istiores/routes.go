@@ -42,6 +42,14 @@ type RouteOptions struct {
 	SubsetLabel string
 	// BaselineLabels select the baseline pods; when set, baseline traffic goes to subset "baseline".
 	BaselineLabels map[string]string
+	// Mirrors receive copies of the requests the baseline route sends (tenant requests are not copied).
+	Mirrors []Mirror
+}
+
+// Mirror copies Percent (0-100) of the baseline route's requests to Host.
+type Mirror struct {
+	Host    string
+	Percent int32
 }
 
 // Routes returns a VirtualService sending requests whose tenant header equals a
@@ -136,10 +144,21 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 	} else if len(subsets) > 0 {
 		return nil, nil, fieldError("baselineLabels", "got none, expected --baseline-label (e.g. version=v1) when sandboxes are subsets; without it the baseline route would also reach sandbox pods")
 	}
-	vs.Http = append(vs.Http, &netv1alpha3.HTTPRoute{
+	mirrors, err := checkMirrors(o.Service, o.Mirrors)
+	if err != nil {
+		return nil, nil, err
+	}
+	base := &netv1alpha3.HTTPRoute{
 		Name:  BaselineSubset,
 		Route: []*netv1alpha3.HTTPRouteDestination{{Destination: dest(o.Service, baseline)}},
-	})
+	}
+	for _, m := range mirrors {
+		base.Mirrors = append(base.Mirrors, &netv1alpha3.HTTPMirrorPolicy{
+			Destination: dest(m.Host, ""),
+			Percentage:  &netv1alpha3.Percent{Value: float64(m.Percent)},
+		})
+	}
+	vs.Http = append(vs.Http, base)
 	meta := metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: map[string]string{"app.kubernetes.io/managed-by": "laneway"}}
 	outVS := &clientnet.VirtualService{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"},
@@ -165,4 +184,23 @@ func shortName(host string) string {
 		}
 	}
 	return host
+}
+
+// checkMirrors validates mirror targets the way a route-group file is validated.
+func checkMirrors(service string, ms []Mirror) ([]Mirror, error) {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		switch {
+		case !dnsSubname.MatchString(m.Host) || len(m.Host) > 253:
+			return nil, fmt.Errorf("mirror: got %q, expected the mirror's service host, e.g. %s-candidate", m.Host, shortName(service))
+		case m.Host == service:
+			return nil, fmt.Errorf("mirror: got %q, the baseline service itself; expected another service", m.Host)
+		case seen[m.Host]:
+			return nil, fmt.Errorf("mirror: got %q twice, expected each mirror host once", m.Host)
+		case m.Percent < 0 || m.Percent > 100:
+			return nil, fmt.Errorf("mirror percent for %s: got %d, expected 0 to 100", m.Host, m.Percent)
+		}
+		seen[m.Host] = true
+	}
+	return ms, nil
 }

@@ -15,6 +15,9 @@
 //	  subsetLabel: laneway.dev/tenant   # pod label whose value is the tenant (needed by subset backends)
 //	  baselineLabels: {version: v1} #   pod labels of the baseline subset (needed by subset backends)
 //	  objectName: svc-b-laneway     #   name of the generated objects (default <service>-laneway)
+//	  mirrors:                      #   copies of the baseline's requests (e.g. to a candidate)
+//	  - host: svc-b-candidate       #     the mirror's service host
+//	    percent: 10                 #     share of requests copied, 0-100 (default 100)
 //	tenants:
 //	- name: feature-x               # the tenant (a DNS label, as tenantroute accepts)
 //	  routes:
@@ -51,6 +54,13 @@ type ServiceEntry struct {
 	SubsetLabel    string            `json:"subsetLabel,omitempty"`
 	BaselineLabels map[string]string `json:"baselineLabels,omitempty"`
 	ObjectName     string            `json:"objectName,omitempty"`
+	Mirrors        []MirrorEntry     `json:"mirrors,omitempty"`
+}
+
+// MirrorEntry copies a share of a baseline service's requests to another service.
+type MirrorEntry struct {
+	Host    string `json:"host"`
+	Percent *int32 `json:"percent,omitempty"`
 }
 
 // TenantEntry lists where one tenant's requests to each service go.
@@ -82,8 +92,16 @@ type Service struct {
 	SubsetLabel    string
 	BaselineLabels map[string]string
 	ObjectName     string
+	// Mirrors receive copies of the requests that reach the baseline.
+	Mirrors []Mirror
 	// Backends are in the order the tenants appear in the file.
 	Backends []Backend
+}
+
+// Mirror copies Percent (0-100) of the baseline's requests to Host.
+type Mirror struct {
+	Host    string
+	Percent int32
 }
 
 // Backend is where one tenant's requests for a service go: Host, or Subset of the service.
@@ -101,9 +119,10 @@ var (
 // fields lists each object's fields for the unknown-field hint.
 const (
 	topFields     = "namespace, header, gateways, services, tenants"
-	serviceFields = "name, port, subsetLabel, baselineLabels, objectName"
+	serviceFields = "name, port, subsetLabel, baselineLabels, objectName, mirrors"
 	tenantFields  = "name, routes"
 	routeFields   = "service, host, subset"
+	mirrorFields  = "host, percent"
 )
 
 // Parse decodes a route-group file strictly (unknown fields and duplicate keys are errors) and
@@ -127,8 +146,8 @@ func decodeError(err error) error {
 	msg = strings.TrimPrefix(msg, "while decoding JSON: ")
 	if i := strings.Index(msg, `json: unknown field "`); i >= 0 {
 		name := strings.TrimSuffix(msg[i+len(`json: unknown field "`):], `"`)
-		return fmt.Errorf("route group: unknown field %q: expected only the fields of each level (top: %s; services[]: %s; tenants[]: %s; tenants[].routes[]: %s)",
-			name, topFields, serviceFields, tenantFields, routeFields)
+		return fmt.Errorf("route group: unknown field %q: expected only the fields of each level (top: %s; services[]: %s; services[].mirrors[]: %s; tenants[]: %s; tenants[].routes[]: %s)",
+			name, topFields, serviceFields, mirrorFields, tenantFields, routeFields)
 	}
 	if strings.Contains(msg, "cannot unmarshal") {
 		return fmt.Errorf("route group: %s: expected the shape shown by `laneway routes --help` (tenants is a list of {name, routes}; routes a list of {service, host | subset})", msg)
@@ -165,6 +184,28 @@ func (f File) Validate() (Group, error) {
 		s.Port, s.SubsetLabel, s.BaselineLabels, s.ObjectName = se.Port, se.SubsetLabel, se.BaselineLabels, se.ObjectName
 		if se.ObjectName != "" && (!dnsSubname.MatchString(se.ObjectName) || len(se.ObjectName) > 253) {
 			return Group{}, fmt.Errorf("%s.objectName: got %q, expected a Kubernetes object name (lower-case DNS subdomain)", p, se.ObjectName)
+		}
+		mirrorAt := map[string]int{}
+		for j, me := range se.Mirrors {
+			mp := fmt.Sprintf("%s.mirrors[%d]", p, j)
+			if err := checkHost(mp+".host", me.Host, "the mirror's service host, e.g. "+shortName(se.Name)+"-candidate"); err != nil {
+				return Group{}, err
+			}
+			if me.Host == se.Name {
+				return Group{}, fmt.Errorf("%s.host: got %q, the baseline service itself; expected another service (a mirror to itself would double every request)", mp, me.Host)
+			}
+			if k, dup := mirrorAt[me.Host]; dup {
+				return Group{}, fmt.Errorf("%s.host: got %q, already %s.mirrors[%d]; expected each mirror host once", mp, me.Host, p, k)
+			}
+			mirrorAt[me.Host] = j
+			m := Mirror{Host: me.Host, Percent: 100}
+			if me.Percent != nil {
+				if *me.Percent < 0 || *me.Percent > 100 {
+					return Group{}, fmt.Errorf("%s.percent: got %d, expected 0 to 100 (the share of requests copied)", mp, *me.Percent)
+				}
+				m.Percent = *me.Percent
+			}
+			s.Mirrors = append(s.Mirrors, m)
 		}
 	}
 	if len(f.Tenants) == 0 {

@@ -82,6 +82,11 @@ func TestParseRefusesBadFilesWithTheFieldAndTheFix(t *testing.T) {
 		{"settings for a service no tenant routes", "services: [{name: svc-c, port: 80}]\n" + route("{service: svc-b, host: h}"), []string{"got settings for svc-c, but no tenant routes it"}},
 		{"a bad namespace", "namespace: Shop\n" + route("{service: svc-b, host: h}"), []string{`namespace: got "Shop"`}},
 		{"a bad object name", "services: [{name: svc-b, objectName: 'A B'}]\n" + route("{service: svc-b, host: h}"), []string{`services[0].objectName: got "A B"`}},
+		{"a mirror without host", "services: [{name: svc-b, mirrors: [{percent: 5}]}]\n" + route("{service: svc-b, host: h}"), []string{`services[0].mirrors[0].host: got ""`, "svc-b-candidate"}},
+		{"a mirror to the baseline itself", "services: [{name: svc-b, mirrors: [{host: svc-b}]}]\n" + route("{service: svc-b, host: h}"), []string{`services[0].mirrors[0].host: got "svc-b", the baseline service itself`}},
+		{"a mirror twice", "services: [{name: svc-b, mirrors: [{host: c}, {host: c, percent: 5}]}]\n" + route("{service: svc-b, host: h}"), []string{`services[0].mirrors[1].host: got "c", already services[0].mirrors[0]`}},
+		{"a mirror percent above 100", "services: [{name: svc-b, mirrors: [{host: c, percent: 101}]}]\n" + route("{service: svc-b, host: h}"), []string{"services[0].mirrors[0].percent: got 101, expected 0 to 100"}},
+		{"an unknown mirror field", "services: [{name: svc-b, mirrors: [{host: c, fraction: 1}]}]\n" + route("{service: svc-b, host: h}"), []string{`unknown field "fraction"`, "services[].mirrors[]: host, percent"}},
 		{"a negative port", "services: [{name: svc-b, port: -1}]\n" + route("{service: svc-b, host: h}"), []string{"cannot unmarshal", "route group:"}},
 	}
 	for _, tc := range tests {
@@ -95,10 +100,18 @@ func TestParseRefusesBadFilesWithTheFieldAndTheFix(t *testing.T) {
 	}
 }
 
+func TestParseReadsMirrorsWithTheirDefaultPercent(t *testing.T) {
+	g, err := Parse([]byte("services: [{name: svc-b, mirrors: [{host: svc-b-candidate, percent: 10}, {host: svc-b-replay}]}]\ntenants: [{name: t1, routes: [{service: svc-b, host: svc-b-t1}]}]\n"))
+	require.NoError(t, err)
+	require.Len(t, g.Services, 1)
+	assert.Equal(t, []Mirror{{Host: "svc-b-candidate", Percent: 10}, {Host: "svc-b-replay", Percent: 100}}, g.Services[0].Mirrors)
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(featureX))
 	f.Add([]byte(`{"tenants":[{"name":"t1","routes":[{"service":"svc-b","host":"svc-b-t1"}]}]}`))
 	f.Add([]byte("tenants:\n- name: t1\n  routes:\n  - {service: svc-b, subset: s}\n"))
+	f.Add([]byte("services: [{name: svc-b, mirrors: [{host: c, percent: 7}]}]\ntenants: [{name: t1, routes: [{service: svc-b, host: h}]}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g, err := Parse(data)
 		if err != nil {
@@ -111,6 +124,9 @@ func FuzzParse(f *testing.F) {
 			for _, b := range s.Backends {
 				require.True(t, (b.Host == "") != (b.Subset == ""), "exactly one of host and subset: %+v", b)
 				require.True(t, b.Subset == "" || s.SubsetLabel != "", "a subset backend has a subset label")
+			}
+			for _, m := range s.Mirrors {
+				require.True(t, m.Percent >= 0 && m.Percent <= 100 && m.Host != s.Name, "mirror %+v of %s", m, s.Name)
 			}
 		}
 	})
