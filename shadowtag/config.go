@@ -20,6 +20,7 @@ const (
 	ModeOutbound Mode = 2 // contain mutating shadow requests
 	ModeEdge     Mode = 3 // strip shadow markers from untrusted callers
 	ModeAuto     Mode = 4 // inbound or outbound, from xds.listener_direction
+	ModeWaypoint Mode = 5 // ambient waypoint: detect (also by caller identity), contain writes, mark the rest
 )
 
 // String returns the config spelling of m.
@@ -33,6 +34,8 @@ func (m Mode) String() string {
 		return "edge"
 	case ModeAuto:
 		return "auto"
+	case ModeWaypoint:
+		return "waypoint"
 	}
 	return "unknown"
 }
@@ -91,20 +94,22 @@ type LocalResponse struct {
 
 // Config is the validated plugin configuration.
 type Config struct {
-	Mode           Mode
-	HostSuffix     bool                // inbound: Envoy's -shadow host suffix is a signal
-	ShadowWorkload bool                // every request through this workload is shadow
-	MarkerHeaders  []MarkerHeaderMatch // extra marker headers
-	RestoreHost    bool                // inbound: remove the -shadow suffix from :authority
-	Baggage        bool                // inbound: add laneway-shadow=1 to baggage
-	Methods        []string            // outbound: mutating methods, upper case
-	Allow          []string            // outbound: destinations shadow writes may reach ("*.x" = any subdomain of x)
-	Action         Action              // outbound: suppress or reroute
-	Response       LocalResponse       // outbound: local reply when suppressing
-	RerouteHeader  string              // outbound: header a route matches to reach the test double
-	RerouteValue   string              // outbound: value of RerouteHeader
-	Redact         Redact              // inbound: headers and JSON fields hidden from shadow copies (redact.go)
-	Compare        *CompareConfig      // inbound: response capture for the compare collector; nil when off (compare.go)
+	Mode              Mode
+	HostSuffix        bool                // inbound: Envoy's -shadow host suffix is a signal
+	ShadowWorkload    bool                // every request through this workload is shadow
+	MarkerHeaders     []MarkerHeaderMatch // extra marker headers
+	RestoreHost       bool                // inbound: remove the -shadow suffix from :authority
+	Baggage           bool                // inbound: add laneway-shadow=1 to baggage
+	Methods           []string            // outbound: mutating methods, upper case
+	Allow             []string            // outbound: destinations shadow writes may reach ("*.x" = any subdomain of x)
+	Action            Action              // outbound: suppress or reroute
+	Response          LocalResponse       // outbound: local reply when suppressing
+	RerouteHeader     string              // outbound: header a route matches to reach the test double
+	RerouteValue      string              // outbound: value of RerouteHeader
+	Redact            Redact              // inbound: headers and JSON fields hidden from shadow copies (redact.go)
+	Compare           *CompareConfig      // inbound: response capture for the compare collector; nil when off (compare.go)
+	Principals        []string            // waypoint: caller identities whose requests are shadow (exact)
+	PrincipalPrefixes []string            // waypoint: the same, for entries ending in '*' (without it)
 
 	bagBuf valuebuf.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
 }
@@ -193,6 +198,7 @@ func ParseConfig(data []byte) (Config, error) {
 				{"hostSuffix", readBool(&c.HostSuffix)},
 				{"shadowWorkload", readBool(&c.ShadowWorkload)},
 				{"markerHeaders", func(p string, v gjson.Result) error { return c.readMarkers(p, v) }},
+				{"principals", func(p string, v gjson.Result) error { return c.readPrincipals(p, v) }},
 			})
 		}},
 		{"inbound", func(p string, v gjson.Result) error {
@@ -222,7 +228,17 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, err
 	}
 	if c.Mode == 0 {
-		return Config{}, fieldErr("mode", gjson.Result{}, "inbound, outbound, edge, auto (required)")
+		return Config{}, fieldErr("mode", gjson.Result{}, "inbound, outbound, edge, auto, waypoint (required)")
+	}
+	if c.Mode == ModeWaypoint && (c.Redact.active() || c.Compare != nil) {
+		field := "inbound.redact"
+		if c.Compare != nil {
+			field = "compare"
+		}
+		return Config{}, &ConfigError{Filter: "shadowtag", Field: field, Got: "a " + field + " section in mode waypoint", Allowed: "none in mode waypoint: it acts on the mirrored copy, which never passes a waypoint (it goes from the mirroring waypoint straight to the candidate's pods); give the candidate a sidecar and configure it on its inbound"}
+	}
+	if c.Mode != ModeWaypoint && len(c.Principals)+len(c.PrincipalPrefixes) > 0 {
+		return Config{}, fieldErr("detect.principals", doc.Get("detect.principals"), "no principals outside mode waypoint (a sidecar learns it carries shadow traffic from the copy itself; set mode to waypoint on an ambient waypoint)")
 	}
 	if err := c.checkInboundOnly(doc); err != nil {
 		return Config{}, err
@@ -231,7 +247,7 @@ func ParseConfig(data []byte) (Config, error) {
 }
 
 func (c *Config) readMode(p string, v gjson.Result) error {
-	const allowed = "inbound, outbound, edge, auto"
+	const allowed = "inbound, outbound, edge, auto, waypoint"
 	if v.Type != gjson.String {
 		return fieldErr(p, v, allowed)
 	}
@@ -244,6 +260,8 @@ func (c *Config) readMode(p string, v gjson.Result) error {
 		c.Mode = ModeEdge
 	case "auto":
 		c.Mode = ModeAuto
+	case "waypoint":
+		c.Mode = ModeWaypoint
 	default:
 		return fieldErr(p, v, allowed)
 	}
@@ -479,8 +497,14 @@ func (c *Config) Summary() string {
 			signals = append(signals, "header "+m.Name+"="+m.Value)
 		}
 	}
+	for _, p := range c.Principals {
+		signals = append(signals, "caller "+p)
+	}
+	for _, p := range c.PrincipalPrefixes {
+		signals = append(signals, "caller "+p+"*")
+	}
 	fmt.Fprintf(&b, " detect=[%s]", strings.Join(signals, ", "))
-	if c.Mode == ModeInbound || c.Mode == ModeAuto {
+	if c.Mode == ModeInbound || c.Mode == ModeAuto || c.Mode == ModeWaypoint {
 		fmt.Fprintf(&b, " inbound{restoreHost=%t baggage=%t", c.RestoreHost, c.Baggage)
 		if c.Redact.active() {
 			fmt.Fprintf(&b, " redact{headers=[%s] jsonFields=[%s] mask=%q}", strings.Join(c.Redact.Headers, ","), strings.Join(c.Redact.JSONFields, ","), c.Redact.Mask)
@@ -490,7 +514,7 @@ func (c *Config) Summary() string {
 			compareSummary(&b, c.Compare)
 		}
 	}
-	if c.Mode == ModeOutbound || c.Mode == ModeAuto {
+	if c.Mode == ModeOutbound || c.Mode == ModeAuto || c.Mode == ModeWaypoint {
 		fmt.Fprintf(&b, " outbound{methods=%s allow=[%s] action=%s", strings.Join(c.Methods, ","), strings.Join(c.Allow, ","), c.Action)
 		if c.Action == ActionSuppress {
 			fmt.Fprintf(&b, " status=%d body=%dB", c.Response.Status, len(c.Response.Body))

@@ -16,9 +16,10 @@ const (
 	SignalMarkerHeader                      // one of detect.markerHeaders matched
 	SignalLanewayHeader                     // x-laneway-shadow: 1 from an earlier hop
 	SignalLanewayBaggage                    // laneway-shadow=1 in baggage from an earlier hop
+	SignalPrincipal                         // waypoint: the caller's identity is a listed candidate's
 )
 
-var signalNames = [...]string{"host-suffix", "workload", "marker-header", "laneway-header", "laneway-baggage"}
+var signalNames = [...]string{"host-suffix", "workload", "marker-header", "laneway-header", "laneway-baggage", "principal"}
 
 // String lists the signals in s, joined with '+'; "none" when empty.
 func (s Signal) String() string {
@@ -202,6 +203,8 @@ func (c *Config) Decide(mode Mode, pairs [][2]string) Decision {
 		if d.Shadow {
 			c.contain(&d, &s)
 		}
+	case ModeWaypoint:
+		c.decideWaypoint(&d, &s, bags, "")
 	}
 	return d
 }

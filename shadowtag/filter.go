@@ -170,7 +170,12 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 		p.outcomes[OutcomePassed].Increment(1)
 		return types.ActionContinue
 	}
-	d := p.cfg.Decide(p.mode, pairs)
+	var d Decision
+	if p.mode == ModeWaypoint && len(p.cfg.Principals)+len(p.cfg.PrincipalPrefixes) > 0 {
+		d = p.cfg.DecideWaypoint(pairs, peerPrincipal())
+	} else {
+		d = p.cfg.Decide(p.mode, pairs)
+	}
 	if d.Shadow {
 		p.detected.Increment(1)
 	}

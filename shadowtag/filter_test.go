@@ -59,9 +59,9 @@ func headerValues(h [][2]string, name string) []string {
 }
 
 func TestScenariosUnderProxytest(t *testing.T) {
-	for _, sc := range scenarios {
+	for _, sc := range allScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
-			host, clears := newHost(t, sc.config, sc.direction)
+			host, clears := newScenarioHost(t, sc)
 			id := host.InitializeHttpContext()
 			action := host.CallOnRequestHeaders(id, sc.headers, false)
 			local := host.GetSentLocalResponse(id)

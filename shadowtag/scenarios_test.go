@@ -12,6 +12,7 @@ type scenario struct {
 	name      string      // reads as a sentence
 	config    string      // plugin configuration JSON
 	direction int64       // xds.listener_direction property; 0 = not provided
+	principal string      // the caller's identity as a waypoint sees it (filter_state io.istio.peer_principal); "" = none
 	headers   [][2]string // request headers as the host passes them
 	want      want
 }

@@ -30,11 +30,14 @@ func TestScenariosAgainstTheWasmModule(t *testing.T) {
 	}
 
 	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
-		for _, sc := range scenarios {
+		for _, sc := range allScenarios() {
 			t.Run(profileName(profile)+"/"+sc.name, func(t *testing.T) {
-				opts := testenv.VMOptions{Profile: profile, PluginConfig: []byte(sc.config)}
+				opts := testenv.VMOptions{Profile: profile, PluginConfig: []byte(sc.config), Properties: map[string][]byte{}}
 				if sc.direction != 0 {
-					opts.Properties = map[string][]byte{"xds.listener_direction": testenv.IntValue(sc.direction)}
+					opts.Properties["xds.listener_direction"] = testenv.IntValue(sc.direction)
+				}
+				if sc.principal != "" {
+					opts.Properties["filter_state\x00io.istio.peer_principal"] = testenv.StringValue(sc.principal)
 				}
 				vm, err := rt.LoadVM(ctx, wasm, opts)
 				require.NoError(t, err)
