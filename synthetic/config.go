@@ -19,6 +19,9 @@ const (
 	ModeInbound Mode = iota + 1
 	ModeOutbound
 	ModeEdge
+	// ModeWaypoint is edge's job on an Istio ambient waypoint, with the caller's identity read where a
+	// waypoint keeps it (see waypoint.go).
+	ModeWaypoint
 )
 
 // String returns the configuration spelling of m.
@@ -30,6 +33,8 @@ func (m Mode) String() string {
 		return "outbound"
 	case ModeEdge:
 		return "edge"
+	case ModeWaypoint:
+		return "waypoint"
 	}
 	return "unset"
 }
@@ -128,7 +133,7 @@ var (
 // ParseConfig parses and validates a plugin configuration (a JSON object; unknown fields are rejected).
 func ParseConfig(data []byte) (Config, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
-		return Config{}, cfgErr("mode", "an empty configuration", `a JSON object with at least "mode": "inbound", "outbound" or "edge"`)
+		return Config{}, cfgErr("mode", "an empty configuration", `a JSON object with at least "mode": "inbound", "outbound", "edge" or "waypoint"`)
 	}
 	if !gjson.ValidBytes(data) {
 		return Config{}, cfgErr("", "invalid JSON", "a JSON object")
@@ -153,7 +158,7 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	mode, ok := fields["mode"]
 	if !ok {
-		return Config{}, cfgErr("mode", "nothing", `"inbound", "outbound" or "edge"`)
+		return Config{}, cfgErr("mode", "nothing", `"inbound", "outbound", "edge" or "waypoint"`)
 	}
 	switch {
 	case mode.Type == gjson.String && mode.Str == "inbound":
@@ -162,8 +167,10 @@ func ParseConfig(data []byte) (Config, error) {
 		c.Mode = ModeOutbound
 	case mode.Type == gjson.String && mode.Str == "edge":
 		c.Mode = ModeEdge
+	case mode.Type == gjson.String && mode.Str == "waypoint":
+		c.Mode = ModeWaypoint
 	default:
-		return Config{}, cfgErr("mode", pluginconfig.Describe(mode), `"inbound", "outbound" or "edge"`)
+		return Config{}, cfgErr("mode", pluginconfig.Describe(mode), `"inbound", "outbound", "edge" or "waypoint"`)
 	}
 	if v, ok := fields["header"]; ok {
 		if c.Header, err = headerName("header", v); err != nil {

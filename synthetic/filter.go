@@ -164,7 +164,11 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		proxywasm.LogDebugf("synthetic: cannot read request headers: %v", err)
 		return types.ActionContinue
 	}
-	d := cfg.Decide(headers, envoyHost{})
+	var host Host = envoyHost{}
+	if cfg.Mode == ModeWaypoint {
+		host = waypointHost{}
+	}
+	d := cfg.Decide(headers, host)
 	if d.StripToken {
 		_ = proxywasm.RemoveHttpRequestHeader(cfg.TokenHeader)
 	}

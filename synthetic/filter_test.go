@@ -17,6 +17,9 @@ func runProxytest(t testing.TB, sc scenario) outcome {
 	if sc.uriSAN != "" {
 		opt = opt.WithProperty([]string{"connection", "uri_san_peer_certificate"}, []byte(sc.uriSAN))
 	}
+	if sc.peerPrincipal != "" {
+		opt = opt.WithProperty([]string{"filter_state", "io.istio.peer_principal"}, []byte(sc.peerPrincipal))
+	}
 	if sc.sourcePrincipal != "" {
 		opt = opt.WithProperty([]string{"source", "principal"}, []byte(sc.sourcePrincipal))
 	}
@@ -55,7 +58,7 @@ func runProxytest(t testing.TB, sc scenario) outcome {
 }
 
 func TestScenariosUnderProxytest(t *testing.T) {
-	for _, sc := range scenarios(t, time.Now()) {
+	for _, sc := range allScenarios(t, time.Now()) {
 		t.Run(sc.name, func(t *testing.T) {
 			check(t, sc, runProxytest(t, sc))
 		})

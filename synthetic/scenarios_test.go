@@ -22,7 +22,9 @@ type scenario struct {
 	// uriSAN and sourcePrincipal are the connection.uri_san_peer_certificate
 	// and source.principal properties ("" = the host does not have them).
 	uriSAN, sourcePrincipal string
-	request                 [][2]string
+	// peerPrincipal is the filter_state io.istio.peer_principal property, where a waypoint keeps the caller's identity.
+	peerPrincipal string
+	request       [][2]string
 	// response headers the upstream answers with; "{id}" in a value is
 	// replaced by the transaction id the upstream received.
 	response [][2]string

@@ -49,6 +49,9 @@ func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, 
 	if sc.uriSAN != "" {
 		props["connection.uri_san_peer_certificate"] = testenv.StringValue(sc.uriSAN)
 	}
+	if sc.peerPrincipal != "" {
+		props["filter_state\x00io.istio.peer_principal"] = testenv.StringValue(sc.peerPrincipal)
+	}
 	if sc.sourcePrincipal != "" {
 		props["source.principal"] = testenv.StringValue(sc.sourcePrincipal)
 	}
@@ -93,7 +96,7 @@ func TestScenariosInWasm(t *testing.T) {
 	rt := testenv.TestRuntime(t)
 	for _, p := range profiles {
 		t.Run(p.String(), func(t *testing.T) {
-			for _, sc := range scenarios(t, time.Now()) {
+			for _, sc := range allScenarios(t, time.Now()) {
 				t.Run(sc.name, func(t *testing.T) {
 					check(t, sc, runWasm(t, rt, p, wasm, sc))
 				})
