@@ -44,10 +44,9 @@ func sendRequest(host proxytest.HostEmulator, headers [][2]string) [][2]string {
 }
 
 func TestScenariosUnderProxytest(t *testing.T) {
-	for _, sc := range scenarios {
+	for _, sc := range allScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
-			host, clears := emulator(t, NewVMContext(), sc.config)
-			require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+			host, clears := emulatorFor(t, sc)
 			got := sendRequest(host, sc.request)
 			assert.ElementsMatch(t, sc.want, got)
 			for _, name := range counterNames {

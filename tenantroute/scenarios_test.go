@@ -15,6 +15,8 @@ type scenario struct {
 	want    [][2]string // request headers after the filter, in any order
 	counts  counts      // counter values after the request; absent outcomes must be 0
 	warn    string      // a substring expected in the warn logs ("" = no warn log at all)
+	// waypoint runs the request with a waypoint's host attributes (see waypoint_test.go).
+	waypoint bool
 }
 
 // counts maps an outcome label (routed, baseline, injected, invalid, stripped) to its counter value.

@@ -51,9 +51,13 @@ func TestScenariosUnderWasm(t *testing.T) {
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
 			rt := testenv.TestRuntime(t)
-			for _, sc := range scenarios {
+			for _, sc := range allScenarios() {
 				t.Run(sc.name, func(t *testing.T) {
-					vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(sc.config)})
+					opts := testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(sc.config)}
+					if sc.waypoint {
+						opts.Properties = waypointProperties()
+					}
+					vm, err := rt.LoadVM(ctx, wasm, opts)
 					require.NoError(t, err)
 					t.Cleanup(func() { _ = vm.Close(ctx) })
 					before := map[string]int64{}

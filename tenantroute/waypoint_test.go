@@ -1,0 +1,77 @@
+package tenantroute
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/laneway/laneway/testenv"
+)
+
+// waypointPeer is a caller's identity as an Istio waypoint keeps it (filter_state io.istio.peer_principal).
+const waypointPeer = "spiffe://cluster.local/ns/shop/sa/svc-a"
+
+// waypointScenarios are the scenarios of a routing position in the waypoint position: what a
+// waypoint's filters see (xds.listener_direction inbound for every request, the caller's identity in
+// filter state) must not change a routing decision. Trust-boundary configs belong on the ingress
+// gateway and workloadTenant cannot work on a waypoint (it serves every caller), so `laneway
+// wasmplugin --waypoint` refuses both and they are not replayed here.
+func waypointScenarios() []scenario {
+	var out []scenario
+	for _, sc := range scenarios {
+		if strings.Contains(sc.config, "trustBoundary") || strings.Contains(sc.config, "workloadTenant") {
+			continue
+		}
+		w := sc
+		w.name = "waypoint: " + sc.name
+		w.waypoint = true
+		out = append(out, w)
+	}
+	return out
+}
+
+// allScenarios is every scenario table of the filter: the sidecar and gateway positions, then the waypoint's.
+func allScenarios() []scenario {
+	return append(append([]scenario(nil), scenarios...), waypointScenarios()...)
+}
+
+// waypointProperties are the host attributes a filter on a waypoint's main_internal listener reads.
+func waypointProperties() map[string][]byte {
+	return map[string][]byte{
+		"xds.listener_direction":                  testenv.IntValue(1),
+		"filter_state\x00io.istio.peer_principal": testenv.StringValue(waypointPeer),
+	}
+}
+
+// emulatorFor is emulator with the scenario's position.
+func emulatorFor(t *testing.T, sc scenario) (proxytest.HostEmulator, *int) {
+	t.Helper()
+	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext())
+	if sc.config != "" {
+		opt = opt.WithPluginConfiguration([]byte(sc.config))
+	}
+	if sc.waypoint {
+		opt = opt.WithProperty([]string{"xds", "listener_direction"}, testenv.IntValue(1)).
+			WithProperty([]string{"filter_state", "io.istio.peer_principal"}, []byte(waypointPeer))
+	}
+	host, reset := proxytest.NewHostEmulator(opt)
+	t.Cleanup(reset)
+	clears := new(int)
+	host.RegisterForeignFunction(clearRouteCacheFn, func([]byte) []byte { *clears++; return []byte{0} })
+	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+	return host, clears
+}
+
+func TestWaypointScenariosReplayTheRoutingTable(t *testing.T) {
+	w := waypointScenarios()
+	assert.GreaterOrEqual(t, len(w), len(scenarios)/2, "at least half the scenarios are routing ones")
+	routed := 0
+	for _, sc := range w {
+		routed += int(sc.counts["routed"])
+	}
+	assert.NotZero(t, routed, "the waypoint table routes tenants")
+}
