@@ -23,6 +23,7 @@ type wasmPluginOptions struct {
 	failStrategy           string
 	pullSecret, pullPolicy string
 	pluginName, pluginType string
+	waypoints              []string
 }
 
 // wasmPluginFlags names the flag that sets each WasmPlugin field, for error messages.
@@ -64,10 +65,21 @@ Defaults:
     answering every request with 403/503 (FAIL_CLOSE). Use FAIL_CLOSE for a filter that must never
     be bypassed, e.g. tenantroute enforcing a trust boundary at the ingress gateway.
   --match-mode: CLIENT for routing filters (tenantroute), since routing happens in the caller's
-    outbound sidecar or at a gateway; all traffic for the others.`,
+    outbound sidecar or at a gateway; all traffic for the others. On a waypoint it is left unset:
+    Istio installs a waypoint's plugins with the SERVER traffic class, so CLIENT would never apply.
+
+Waypoints (Istio ambient mode): --waypoint NAME attaches the plugin to the waypoint Gateway NAME (every
+service using it); --target-ref Service/NAME to one service's traffic through its waypoint (Istio
+supports Service targets only for waypoints). The config is checked for that position: shadowtag and
+synthetic need mode "waypoint" there (and only there), and tenantroute refuses trustBoundary and
+workloadTenant, which cannot work on a waypoint.`,
 		Example: `  # WasmPlugin for tenantroute on the workloads labelled app=svc-a
   laneway wasmplugin tenantroute --image registry.example.com/laneway/tenantroute:v1 \
     --sha256 3f1c... --config tenantroute.yaml --namespace shop --selector app=svc-a
+
+  # Ambient mode: tenantroute on the waypoint named waypoint in namespace shop
+  laneway wasmplugin tenantroute --image registry.example.com/laneway/tenantroute:v1 \
+    --sha256 3f1c... --namespace shop --waypoint waypoint
 
   # Attach to a Gateway, fail closed, resolve the digest by pulling the image
   laneway wasmplugin tenantroute --image localhost:5000/laneway/tenantroute:dev \
@@ -101,7 +113,11 @@ Defaults:
 			if err != nil {
 				return fmt.Errorf("--config %s: %w", o.config, err)
 			}
-			if err := f.Validate(pluginJSON); err != nil {
+			pos, err := o.position()
+			if err != nil {
+				return err
+			}
+			if err := f.CheckPosition(pluginJSON, pos); err != nil {
 				src := "the empty plugin config"
 				if o.config != "" {
 					src = "--config " + o.config
@@ -120,7 +136,12 @@ Defaults:
 			if opts.PluginName == "" {
 				opts.PluginName = f.Name
 			}
-			if !cmd.Flags().Changed("match-mode") {
+			switch {
+			case pos == filterconfig.Waypoint && o.matchMode == "CLIENT":
+				return fmt.Errorf("--match-mode: got CLIENT for a waypoint, expected SERVER or none: Istio installs a waypoint's plugins with the SERVER traffic class, so a CLIENT plugin would never run there")
+			case pos == filterconfig.Waypoint && !cmd.Flags().Changed("match-mode"):
+				opts.MatchMode = "" // the filter's sidecar default (CLIENT for tenantroute) never applies on a waypoint
+			case !cmd.Flags().Changed("match-mode"):
 				opts.MatchMode = f.MatchMode
 			}
 			if cmd.Flags().Changed("priority") {
@@ -132,6 +153,9 @@ Defaults:
 			}
 			if opts.Selector, err = parseKeyValues("--selector", o.selector); err != nil {
 				return err
+			}
+			for _, w := range o.waypoints {
+				opts.TargetRefs = append(opts.TargetRefs, istiores.TargetRef{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: w})
 			}
 			for _, tr := range o.targetRefs {
 				ref, err := parseTargetRef(tr)
@@ -210,7 +234,33 @@ Defaults:
 	fl.StringVar(&o.pullPolicy, "pull-policy", "", "IfNotPresent or Always (default: Istio's, IfNotPresent unless the tag is :latest)")
 	fl.StringVar(&o.pluginName, "plugin-name", "", "Envoy root_id (default: the filter name)")
 	fl.StringVar(&o.pluginType, "type", "", "HTTP (default) or NETWORK")
+	fl.StringArrayVar(&o.waypoints, "waypoint", nil, "attach to this waypoint Gateway (ambient mode; repeatable); the config is checked for a waypoint")
 	return cmd
+}
+
+// position says whether the plugin targets waypoints (--waypoint, or Service targetRefs, which Istio
+// supports only for waypoints) or sidecars and gateways; a plugin cannot mix them, since each filter's
+// config means something else in each.
+func (o *wasmPluginOptions) position() (filterconfig.Position, error) {
+	waypoint, other := len(o.waypoints) > 0, len(o.selector) > 0
+	for _, tr := range o.targetRefs {
+		ref, err := parseTargetRef(tr)
+		if err != nil {
+			return 0, err
+		}
+		if ref.Kind == "Service" && ref.Group == "" {
+			waypoint = true
+		} else {
+			other = true
+		}
+	}
+	switch {
+	case waypoint && other:
+		return 0, fmt.Errorf("targets: got waypoint targets (--waypoint, --target-ref Service/...) together with sidecar or gateway targets, expected one kind per WasmPlugin: a filter's config means something else on a waypoint; write one WasmPlugin per kind")
+	case waypoint:
+		return filterconfig.Waypoint, nil
+	}
+	return filterconfig.Sidecar, nil
 }
 
 // parseTargetRef parses [GROUP/]KIND/NAME, defaulting the group from the kind.
