@@ -69,6 +69,9 @@ func (vm *VM) property(path string) ([]byte, bool) {
 
 // property resolves request.* and response.* from the stream.
 func (s *HTTPStream) property(path string) ([]byte, bool) {
+	if v, ok := s.props[path]; ok {
+		return v, true
+	}
 	top, rest, _ := strings.Cut(path, "\x00")
 	switch top {
 	case "request":

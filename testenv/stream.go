@@ -30,6 +30,7 @@ type HTTPStream struct {
 	completed       bool
 	routeClears     int
 	autoRouteClears int
+	props           map[string][]byte // this stream's own attributes (SetProperty)
 }
 
 // NewHTTPStream opens a stream; its context is created lazily at RequestHeaders (or at

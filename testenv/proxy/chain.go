@@ -50,6 +50,8 @@ type chainRun struct {
 	// reached is how many filters saw the request (a local reply stops the chain early).
 	reached    int
 	failedOpen []string
+	// peer is the caller identity a waypoint's filters see as filter state ("" = none).
+	peer string
 }
 
 func newVMOptions(cfg Config, l ListenerConfig, f FilterConfig) testenv.VMOptions {
@@ -108,6 +110,9 @@ func (c *chainRun) request(ctx context.Context, rt *testenv.Runtime, m message) 
 			}
 		}
 		st := s.vm.NewHTTPStream()
+		if c.peer != "" {
+			st.SetProperty(PeerPrincipalProperty, []byte(c.peer))
+		}
 		c.streams[i] = st
 		st.RequestHeaders(m.headers, len(m.body) == 0)
 		if len(m.body) > 0 && st.LocalResponse() == nil {

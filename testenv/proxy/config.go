@@ -65,6 +65,13 @@ type ListenerConfig struct {
 	Properties map[string]string
 	Filters    []FilterConfig
 	Routes     []RouteConfig
+	// Waypoint models an Istio ambient waypoint in front of a service: the filters run on an inbound
+	// listener (xds.listener_direction 1) and each request's caller identity, as a ztunnel listener
+	// carried it, is the stream's filter_state io.istio.peer_principal.
+	Waypoint bool
+	// Identity makes the listener a workload's ztunnel (ambient mode): no filters (ztunnel is L4), and
+	// requests it forwards to other listeners carry this identity, as HBONE's mTLS certificate would.
+	Identity string
 }
 
 // Failure strategies, as Istio's WasmPlugin.failStrategy.
@@ -288,7 +295,7 @@ func (c *Config) Validate() error {
 }
 
 func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
-	f, err := object(v, p+".", "name", "address", "direction", "properties", "filters", "routes")
+	f, err := object(v, p+".", "name", "address", "direction", "properties", "filters", "routes", "waypoint", "identity")
 	if err != nil {
 		return ListenerConfig{}, err
 	}
@@ -305,6 +312,27 @@ func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
 		if l.Direction, err = oneOf(p+".direction", d, "inbound", "outbound"); err != nil {
 			return l, err
 		}
+	}
+	if wv, ok := f["waypoint"]; ok {
+		if wv.Type != gjson.True && wv.Type != gjson.False {
+			return l, cfgErr(p+".waypoint", pluginconfig.Describe(wv), "true or false")
+		}
+		l.Waypoint = wv.Bool()
+		if l.Waypoint && l.Direction == "outbound" {
+			return l, cfgErr(p+".direction", `"outbound"`, "inbound or nothing on a waypoint (a waypoint's listener is inbound for all traffic)")
+		}
+		if l.Waypoint {
+			l.Direction = "inbound"
+		}
+	}
+	if iv, ok := f["identity"]; ok {
+		if iv.Type != gjson.String || !identityPattern.MatchString(iv.String()) {
+			return l, cfgErr(p+".identity", pluginconfig.Describe(iv), "a SPIFFE id such as spiffe://cluster.local/ns/shop/sa/svc-a")
+		}
+		if l.Waypoint {
+			return l, cfgErr(p+".identity", strconv.Quote(iv.String()), "no identity on a waypoint (identity makes a listener a workload's ztunnel)")
+		}
+		l.Identity = iv.String()
 	}
 	if pv, ok := f["properties"]; ok {
 		if l.Properties, err = properties(p+".properties", pv); err != nil {
@@ -327,6 +355,9 @@ func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
 			}
 			seen[fc.Name] = true
 			l.Filters = append(l.Filters, fc)
+		}
+		if l.Identity != "" && len(l.Filters) > 0 {
+			return l, cfgErr(p+".filters", fmt.Sprintf("%d filters on a ztunnel listener", len(l.Filters)), "none: ztunnel moves bytes (L4); put the filters on the destination's waypoint listener")
 		}
 	}
 	rs, ok := f["routes"]
@@ -357,6 +388,8 @@ var proxySetProperties = map[string]string{
 }
 
 var propertyPathPattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
+
+var identityPattern = regexp.MustCompile(`^spiffe://[!-~]{1,245}$`)
 
 // properties reads a listener's host attributes: dotted lower-case paths to string values.
 func properties(p string, v gjson.Result) (map[string]string, error) {

@@ -26,6 +26,8 @@ type Decision struct {
 	Shadow bool
 	// Synthetic: the request after the filters carried x-laneway-synthetic.
 	Synthetic bool
+	// Peer is the caller identity a waypoint listener received from a ztunnel listener ("" elsewhere).
+	Peer string
 	// Mirrors are the upstreams a copy was sent to.
 	Mirrors []string
 	// FailedOpen are the filters skipped because their VM failed and failStrategy is FAIL_OPEN.

@@ -89,3 +89,6 @@ func ShadowAuthority(authority string) string {
 	}
 	return host + "-shadow" + port
 }
+
+// Exact returns the StringMatch {exact: v}, for configs built in Go rather than parsed.
+func Exact(v string) StringMatch { return StringMatch{Exact: v, kind: matchExact} }

@@ -61,6 +61,8 @@ type Proxy struct {
 	stopPump  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	// meshSecret authenticates the identity a ztunnel listener carries to a waypoint listener.
+	meshSecret string
 }
 
 // listener is one bound listener.
@@ -79,7 +81,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, rt: opts.Runtime, byName: map[string]*listener{}}
+	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, rt: opts.Runtime, byName: map[string]*listener{}, meshSecret: newMeshSecret()}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -300,6 +302,8 @@ func (l *listener) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		p.finish(&d, start)
 		return
 	}
+	peer := l.takePeer(r)
+	d.Peer = peer
 	req := message{headers: requestHeaders(r, len(body)), body: body}
 	d.RequestID, _ = req.headers.Get("x-request-id")
 	if tp, ok := req.headers.Get("traceparent"); ok {
@@ -307,7 +311,7 @@ func (l *listener) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 
 	w := p.workers[int(p.next.Add(1)-1)%len(p.workers)]
-	run := &chainRun{w: w}
+	run := &chainRun{w: w, peer: peer}
 	w.mu.Lock()
 	run.slots = w.chains[l.idx]
 	run.streams = make([]*testenv.HTTPStream, len(run.slots))
@@ -338,7 +342,11 @@ func (l *listener) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 				p.mirror(m, req)
 			}
 		}
-		resp, local = p.forward(r.Context(), p.resolve(route.Upstream), req)
+		fwd := req
+		if l.cfg.Identity != "" && strings.HasPrefix(route.Upstream, ListenerPrefix) {
+			fwd.headers = setHeader(req.headers, peerCarrierHeader, p.meshSecret+" "+l.cfg.Identity)
+		}
+		resp, local = p.forward(r.Context(), p.resolve(route.Upstream), fwd)
 	}
 
 	w.mu.Lock()
