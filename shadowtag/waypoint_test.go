@@ -1,6 +1,7 @@
 package shadowtag
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/laneway/laneway/testenv"
 )
 
 // Identities as an Istio waypoint sees them (io.istio.peer_principal).
@@ -120,4 +123,56 @@ func TestWaypointConfigIsChecked(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ModeWaypoint, c.Mode)
 	assert.Contains(t, c.Summary(), "caller "+candidateID)
+}
+
+// TestWasmWaypointRequestsDoNotStartTheGC holds the waypoint paths to the filter's zero-allocation rule:
+// each request reads the caller identity (its own stream attribute, as on a waypoint) and decides.
+func TestWasmWaypointRequestsDoNotStartTheGC(t *testing.T) {
+	wasm := testenv.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	rt := testenv.TestRuntime(t)
+	read := testenv.RequestHeaders("GET", "payments.shop.svc.cluster.local:8080", "/api/charges/42", "baggage", "userid=42")
+	write := testenv.RequestHeaders("POST", "payments.shop.svc.cluster.local:8080", "/api/charge", "content-type", "application/json")
+	for _, c := range []struct {
+		name, peer, outcome string
+		request             testenv.Headers
+	}{
+		{"another caller's write passes", ordinaryID, "passed", write},
+		{"the candidate's write is suppressed", candidateID, "suppressed", write},
+		{"the candidate's read is marked", candidateID, "marked", read},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(cfgWaypoint), LogLevel: testenv.LogInfo,
+				Properties: map[string][]byte{"xds.listener_direction": testenv.IntValue(1)}})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = vm.Close(ctx) })
+			peer := []byte(c.peer)
+			stream := func() *testenv.HTTPStream {
+				s := vm.NewHTTPStream()
+				s.SetProperty("filter_state\x00io.istio.peer_principal", peer)
+				return s
+			}
+			run := func(n int) {
+				for i := 0; i < n; i++ {
+					s := stream()
+					s.RequestHeaders(c.request, true)
+					s.Complete()
+				}
+			}
+			m0, _ := vm.Metric(MetricPrefix + c.outcome + "_total")
+			run(1000)
+			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
+			run(200_000)
+			require.NoError(t, vm.Err())
+			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
+			m, ok := vm.Metric(MetricPrefix + c.outcome + "_total")
+			require.True(t, ok)
+			assert.Equal(t, int64(201_000), m.Value-m0.Value, "every request was %s", c.outcome)
+			if c.outcome == "marked" {
+				s := stream()
+				s.RequestHeaders(c.request, true)
+				assert.Equal(t, []string{"userid=42,laneway-shadow=1"}, s.Request().Headers.Values("baggage"))
+			}
+		})
+	}
 }
