@@ -14,6 +14,7 @@ import (
 type demoOptions struct {
 	formatOptions
 	verbose bool
+	ambient bool
 }
 
 func newDemoCommand(s Streams) *cobra.Command {
@@ -43,9 +44,20 @@ x-laneway-tenant header is removed and only allow-listed tenants (sbx-1) travel 
 On stdout: two tables with a legend, the story of each request (what the client sent,
 where it went and why), the verdict on each promise the demo makes, then the proxy's and the
 filters' counters. Progress goes to stderr (--verbose adds the proxy's decision log). The
-exit status is 1 when a promise did not hold. Run it inside the laneway checkout.`,
+exit status is 1 when a promise did not hold. Run it inside the laneway checkout.
+
+--ambient runs the same services in Istio's ambient topology: the ingress gateway keeps the
+edge's job, each workload's ztunnel carries its identity to the destination's waypoint, and
+the waypoints run the filters (tenantroute and synthetic in waypoint mode on svc-b's; shadowtag
+in waypoint mode, knowing the candidate v2 by its identity, and synthetic on the ledger's).
+svc-b's waypoint routes with the HTTPRoute rendering of a route-group file (RequestMirror
+copies baseline traffic to v2). The report also lists what ambient mode cannot do and what
+to do instead.`,
 		Example: `  laneway demo
   make demo
+
+  # the same story in Istio's ambient mode (ztunnels, waypoints, HTTPRoutes)
+  laneway demo --ambient
 
   # machine-readable report
   laneway demo --format json`,
@@ -53,6 +65,9 @@ exit status is 1 when a promise did not hold. Run it inside the laneway checkout
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.validate(); err != nil {
 				return err
+			}
+			if o.ambient {
+				return o.runAmbient(cmd, s)
 			}
 			start := time.Now()
 			opts := demo.Options{Progress: s.Err}
@@ -72,6 +87,7 @@ exit status is 1 when a promise did not hold. Run it inside the laneway checkout
 	}
 	o.applyFlags(cmd, "text", "json", "yaml")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "also print the proxy's decision log on stderr")
+	cmd.Flags().BoolVar(&o.ambient, "ambient", false, "run the demo in Istio's ambient topology (ztunnels and per-service waypoints, HTTPRoute rules) instead of sidecars")
 	return cmd
 }
 

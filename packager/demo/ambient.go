@@ -209,6 +209,12 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 	if scenarios == nil {
 		scenarios = DefaultAmbientScenarios
 	}
+	for _, sc := range scenarios {
+		if sc.Via != "" && sc.Via != ViaIngress && sc.Via != ViaOutsider {
+			return AmbientReport{}, fmt.Errorf("request %q: got via %q, expected %s (the ingress gateway, the default) or %s (a workload whose ztunnel carries %s)",
+				sc.Label, sc.Via, ViaIngress, ViaOutsider, OutsiderID)
+		}
+	}
 	mods := opts.Modules
 	if mods == nil {
 		root := opts.Root
@@ -347,9 +353,6 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 		via := sc.Via
 		if via == "" {
 			via = ViaIngress
-		}
-		if via != ViaIngress && via != ViaOutsider {
-			return rep, fmt.Errorf("request %q: got via %q, expected %s or %s", sc.Label, via, ViaIngress, ViaOutsider)
 		}
 		row, err := sendScenario(ctx, client, tp, "http://"+p.Addr(via)+fmt.Sprintf("/orders/%d", len(reqs)+i+1), sc.Scenario)
 		if err != nil {
