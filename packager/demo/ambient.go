@@ -82,6 +82,9 @@ type AmbientOptions struct {
 	Scenarios []AmbientScenario
 	// Progress receives progress lines, Decisions the proxy's decision log (nil: discarded).
 	Progress, Decisions io.Writer
+	// EditMesh, when set, changes the mesh before it starts (tests break a filter or a waypoint
+	// and see the verdicts fail); the result is validated again.
+	EditMesh func(*proxy.Config)
 }
 
 // AmbientRow is what happened to one routing request in the ambient topology.
@@ -284,6 +287,12 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 	})
 	if err != nil {
 		return AmbientReport{}, err
+	}
+	if opts.EditMesh != nil {
+		opts.EditMesh(&cfg)
+		if err := cfg.Validate(); err != nil {
+			return AmbientReport{}, fmt.Errorf("ambient demo mesh config after EditMesh: %w", err)
+		}
 	}
 	var rep AmbientReport
 	for _, r := range cfg.Listeners {

@@ -391,3 +391,71 @@ func TestTheAmbientLimitsCoverTheREADMEsAmbientTable(t *testing.T) {
 	}
 	assert.Contains(t, string(readme), "laneway demo --ambient", "README shows the command")
 }
+
+// TestBreakingTheAmbientMeshFailsThePromiseItKeeps runs the ambient demo with one piece of the mesh
+// broken and sees the promise that piece keeps fail from real traffic.
+func TestBreakingTheAmbientMeshFailsThePromiseItKeeps(t *testing.T) {
+	listener := func(cfg *proxy.Config, name string) *proxy.ListenerConfig {
+		for i := range cfg.Listeners {
+			if cfg.Listeners[i].Name == name {
+				return &cfg.Listeners[i]
+			}
+		}
+		t.Fatalf("no listener %s", name)
+		return nil
+	}
+	without := func(l *proxy.ListenerConfig, filter string) {
+		var keep []proxy.FilterConfig
+		for _, f := range l.Filters {
+			if f.Name != filter {
+				keep = append(keep, f)
+			}
+		}
+		l.Filters = keep
+	}
+	p := func(i int) string { return AmbientPromises[i].Text }
+	tests := []struct {
+		name  string
+		edit  func(*proxy.Config)
+		fails []string // promises that must fail (others may fail too)
+		holds []string // promises that must still hold
+	}{
+		{"svc-b has no waypoint: svc-a's ztunnel sends straight to its pods (ztunnel cannot route on headers)", func(c *proxy.Config) {
+			listener(c, "ztunnel-svc-a").Routes[0].Upstream = listener(c, AmbientRoutedWaypoint).Routes[1].Upstream
+		}, []string{p(0), p(2), p(6)}, []string{p(4), p(8)}},
+		{"no tenantroute on svc-b's waypoint", func(c *proxy.Config) { without(listener(c, AmbientRoutedWaypoint), "tenantroute") },
+			[]string{p(0), p(6), p(7)}, []string{p(1), p(2), p(9)}},
+		{"shadowtag on the ledger's waypoint names another identity", func(c *proxy.Config) {
+			f := &listener(c, "waypoint-ledger").Filters[0]
+			other := strings.Replace(string(f.PluginConfig), CandidateID, "spiffe://cluster.local/ns/shop/sa/someone-else", 1)
+			require.NotEqual(t, string(f.PluginConfig), other, "the edit found the candidate")
+			f.PluginConfig = []byte(other)
+		}, []string{p(9)}, []string{p(0), p(1), p(2)}}, // every POST's copy now writes to the ledger
+		{"no synthetic on the ledger's waypoint", func(c *proxy.Config) { without(listener(c, "waypoint-ledger"), "synthetic") },
+			[]string{p(10)}, []string{p(9), p(11)}},
+		{"svc-a's waypoint trusts the outsider", func(c *proxy.Config) {
+			f := &listener(c, "waypoint-svc-a").Filters[0]
+			trusted := strings.Replace(string(f.PluginConfig), `"principals":[`, `"principals":["`+OutsiderID+`",`, 1)
+			require.NotEqual(t, string(f.PluginConfig), trusted, "the edit found the trust list")
+			f.PluginConfig = []byte(trusted)
+		}, []string{p(11)}, []string{p(9), p(10)}},
+	}
+	mods := distModules(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := RunAmbient(context.Background(), AmbientOptions{Modules: mods, EditMesh: tc.edit})
+			require.NoError(t, err)
+			outcomes := map[string]Verdict{}
+			for _, v := range rep.Verdicts {
+				outcomes[v.Promise] = v
+			}
+			for _, f := range tc.fails {
+				assert.Equal(t, Failed, outcomes[f].Outcome, "%s: %s", f, outcomes[f].Evidence)
+			}
+			for _, h := range tc.holds {
+				assert.Equal(t, Held, outcomes[h].Outcome, "%s: %s", h, outcomes[h].Evidence)
+			}
+			assert.False(t, AllHeld(rep.Verdicts))
+		})
+	}
+}
