@@ -179,6 +179,7 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
 	fl.StringArrayVar(&o.parentGateways, "parent-gateway", nil, "with --api gateway: attach the HTTPRoute to this Gateway, [NAMESPACE/]NAME (repeatable; default: the Service itself, GAMMA)")
 	fl.StringArrayVar(&o.mirrors, "mirror", nil, "service host that receives a copy of the baseline's requests (repeatable)")
 	fl.Int32SliceVar(&o.mirrorPercents, "mirror-percent", nil, "percent (0-100) of requests copied to the --mirror at the same position (default 100)")
+	fl.Lookup("mirror-percent").DefValue = "" // an empty list: no "(default [])" in the help
 	return cmd
 }
 
