@@ -29,10 +29,22 @@ test: build tools
 	$(GO) test -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
 
 ## bench: run the benchmarks and write the markdown report BENCHMARKS.md
-## (-p 1: one package's benchmarks at a time; in parallel they compete for the cores and skew the ratios)
+## (-p 1: one package's benchmarks at a time; in parallel they compete for the cores and skew the ratios).
+## The Go modules are set beside their C++ SDK and C peers (PEERS, outside this repository) on wazero
+## (BenchmarkPeers) and, when node is installed, on V8 through the Node host in V8HOST (also outside, used
+## in place, never copied here); the report says when either is absent.
+PEERS  ?= $(abspath $(CURDIR)/../shared/peers/wasm)
+V8HOST ?= $(abspath $(CURDIR)/../shared/v8host)
 bench: build
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee dist/bench.txt
-	$(GO) run ./packager/cmd/benchreport < dist/bench.txt > BENCHMARKS.md
+	LANEWAY_PEERS_DIR=$(PEERS) $(GO) test -p 1 -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee dist/bench.txt
+	@rm -f dist/v8peers.json dist/v8peers.absent; \
+	if ! command -v node >/dev/null 2>&1; then echo "node is not installed (apt-get install nodejs), so V8 was not measured" > dist/v8peers.absent; \
+	elif [ ! -f "$(V8HOST)/host.js" ]; then echo "the V8 host is absent: no $(V8HOST)/host.js (set V8HOST=folder)" > dist/v8peers.absent; \
+	elif [ ! -f "$(PEERS)/cpp-noop.wasm" ]; then echo "the peers are absent: no $(PEERS)/cpp-noop.wasm (set PEERS=folder)" > dist/v8peers.absent; \
+	else echo "bench: the peer comparison on V8 (node $$(node --version))"; \
+	  node --no-liftoff testenv/costbench/v8peers.js --v8host "$(V8HOST)" --dist dist --peers "$(PEERS)" --json dist/v8peers.json \
+	  || echo "the V8 comparison failed (its error is above)" > dist/v8peers.absent; fi
+	$(GO) run ./packager/cmd/benchreport -v8 dist/v8peers.json -v8-absent dist/v8peers.absent < dist/bench.txt > BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)
