@@ -139,6 +139,19 @@ var dependencyPatches = []dependencyPatch{
 				New: "\t} else if hc, found := currentState.httpContexts[contextID]; found {\n\t\tdelete(currentState.httpContexts, contextID)\n" +
 					"\t\tif httpContextDeleted != nil { // laneway Wasm build\n\t\t\thttpContextDeleted(hc)\n\t\t}\n",
 			},
+			// The glue keeps live HTTP streams in its own table (filters/internal/abiglue/streams.go: the SDK's
+			// per-stream map operations were most of the no-op stream's cost in Go), with each stream's root id;
+			// the two places that read a stream's root from contextIDToRootID ask the glue instead.
+			{
+				File: "proxywasm/internal/vmstate.go",
+				Old:  "\tr := s.pluginContexts[s.contextIDToRootID[s.activeContextID]]\n",
+				New:  "\tr := s.pluginContexts[contextRoot(s.activeContextID)] // laneway Wasm build\n",
+			},
+			{
+				File: "proxywasm/internal/abi_callback_l7.go",
+				Old:  "\tif _, ok := currentState.contextIDToRootID[ctxID]; ok {\n",
+				New:  "\tif _, ok := contextRootID(ctxID); ok { // laneway Wasm build\n",
+			},
 			logGate("LogTrace(msg string) {\n", "LogLevelTrace"),
 			logGate("LogTracef(format string, args ...interface{}) {\n", "LogLevelTrace"),
 			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),

@@ -12,7 +12,7 @@ package internal
 func exportABIVersion() {}
 
 //go:wasmexport proxy_on_context_create
-func exportOnContextCreate(contextID, parentID uint32) { proxyOnContextCreate(contextID, parentID) }
+func exportOnContextCreate(contextID, parentID uint32) { onContextCreate(contextID, parentID) }
 
 //go:wasmexport proxy_on_vm_start
 func exportOnVMStart(rootID, vmConfigSize uint32) uint32 {
@@ -25,7 +25,7 @@ func exportOnConfigure(rootID, pluginConfigSize uint32) uint32 {
 }
 
 //go:wasmexport proxy_on_delete
-func exportOnDelete(contextID uint32) { proxyOnDelete(contextID) }
+func exportOnDelete(contextID uint32) { onDelete(contextID) }
 
 func b2u(b bool) uint32 {
 	if b {

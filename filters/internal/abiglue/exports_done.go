@@ -5,4 +5,9 @@ package internal
 // proxy_on_done reaches OnPluginDone; Envoy also calls it once per stream when exported.
 //
 //go:wasmexport proxy_on_done
-func exportOnDone(contextID uint32) uint32 { return b2u(proxyOnDone(contextID)) }
+func exportOnDone(contextID uint32) uint32 {
+	if streamContext(contextID) != nil {
+		return 1 // a stream: the SDK answers true for anything but a plugin context
+	}
+	return b2u(proxyOnDone(contextID))
+}

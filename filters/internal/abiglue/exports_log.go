@@ -5,4 +5,11 @@ package internal
 // proxy_on_log is where the SDK calls OnHttpStreamDone / OnStreamDone.
 //
 //go:wasmexport proxy_on_log
-func exportOnLog(contextID uint32) { proxyOnLog(contextID) }
+func exportOnLog(contextID uint32) {
+	if ctx := streamContext(contextID); ctx != nil {
+		currentState.setActiveContextID(contextID)
+		ctx.OnHttpStreamDone()
+		return
+	}
+	proxyOnLog(contextID)
+}

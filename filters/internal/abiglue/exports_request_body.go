@@ -4,5 +4,5 @@ package internal
 
 //go:wasmexport proxy_on_request_body
 func exportOnRequestBody(contextID, bodySize, endOfStream uint32) uint32 {
-	return uint32(proxyOnRequestBody(contextID, int(bodySize), endOfStream != 0))
+	return uint32(httpStream(contextID, "request_body").OnHttpRequestBody(int(bodySize), endOfStream != 0))
 }

@@ -4,5 +4,5 @@ package internal
 
 //go:wasmexport proxy_on_request_headers
 func exportOnRequestHeaders(contextID, numHeaders, endOfStream uint32) uint32 {
-	return uint32(proxyOnRequestHeaders(contextID, int(numHeaders), endOfStream != 0))
+	return uint32(httpStream(contextID, "request_headers").OnHttpRequestHeaders(int(numHeaders), endOfStream != 0))
 }

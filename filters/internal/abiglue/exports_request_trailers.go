@@ -4,5 +4,5 @@ package internal
 
 //go:wasmexport proxy_on_request_trailers
 func exportOnRequestTrailers(contextID, numTrailers uint32) uint32 {
-	return uint32(proxyOnRequestTrailers(contextID, int(numTrailers)))
+	return uint32(httpStream(contextID, "request_trailers").OnHttpRequestTrailers(int(numTrailers)))
 }

@@ -4,5 +4,5 @@ package internal
 
 //go:wasmexport proxy_on_response_body
 func exportOnResponseBody(contextID, bodySize, endOfStream uint32) uint32 {
-	return uint32(proxyOnResponseBody(contextID, int(bodySize), endOfStream != 0))
+	return uint32(httpStream(contextID, "response_body").OnHttpResponseBody(int(bodySize), endOfStream != 0))
 }

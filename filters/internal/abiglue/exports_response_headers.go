@@ -4,5 +4,5 @@ package internal
 
 //go:wasmexport proxy_on_response_headers
 func exportOnResponseHeaders(contextID, numHeaders, endOfStream uint32) uint32 {
-	return uint32(proxyOnResponseHeaders(contextID, int(numHeaders), endOfStream != 0))
+	return uint32(httpStream(contextID, "response_headers").OnHttpResponseHeaders(int(numHeaders), endOfStream != 0))
 }

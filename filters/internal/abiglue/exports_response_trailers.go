@@ -4,5 +4,5 @@ package internal
 
 //go:wasmexport proxy_on_response_trailers
 func exportOnResponseTrailers(contextID, numTrailers uint32) uint32 {
-	return uint32(proxyOnResponseTrailers(contextID, int(numTrailers)))
+	return uint32(httpStream(contextID, "response_trailers").OnHttpResponseTrailers(int(numTrailers)))
 }

@@ -1,0 +1,61 @@
+package internal
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+type testStream struct {
+	types.DefaultHttpContext
+	id uint32
+}
+
+func TestStreamTableKeepsEveryLiveStreamThroughSlotCollisions(t *testing.T) {
+	t.Cleanup(func() { streams.slots, streams.overflow = [streamSlots]streamEntry{}, nil })
+	// 2, 2+512 and 2+1024 share a slot: the first takes it, the others overflow.
+	ids := []uint32{2, 3, 2 + streamSlots, 2 + 2*streamSlots, 1<<32 - 1}
+	for i, id := range ids {
+		streamAdd(id, uint32(100+i), &testStream{id: id})
+	}
+	assert.Len(t, streams.overflow, 2)
+	for i, id := range ids {
+		e := stream(id)
+		require.NotNil(t, e.ctx, "stream %d", id)
+		assert.Equal(t, id, e.ctx.(*testStream).id)
+		assert.Equal(t, uint32(100+i), e.root)
+	}
+	for _, id := range []uint32{0, 1, 4, 2 + 3*streamSlots} {
+		assert.Nil(t, streamContext(id), "id %d was never added", id)
+		assert.Nil(t, streamRemove(id), "id %d was never added", id)
+	}
+	// Removing the slot's owner leaves the overflowed streams reachable, and frees the slot.
+	assert.Equal(t, uint32(2), streamRemove(2).(*testStream).id)
+	assert.Nil(t, streamContext(2))
+	assert.Equal(t, uint32(2+streamSlots), streamContext(2+streamSlots).(*testStream).id)
+	assert.Equal(t, uint32(2+streamSlots), streamRemove(2+streamSlots).(*testStream).id)
+	assert.Nil(t, streamContext(2+streamSlots))
+	streamAdd(2+4*streamSlots, 7, &testStream{id: 2 + 4*streamSlots})
+	assert.Len(t, streams.overflow, 1, "the freed slot is reused")
+	assert.Equal(t, uint32(7), stream(2+4*streamSlots).root)
+	for _, id := range []uint32{3, 2 + 2*streamSlots, 1<<32 - 1, 2 + 4*streamSlots} {
+		require.NotNil(t, streamRemove(id), "stream %d", id)
+	}
+	assert.Empty(t, streams.overflow)
+	assert.Equal(t, [streamSlots]streamEntry{}, streams.slots)
+}
+
+// A window of live streams narrower than the table never touches the overflow map: Envoy's ids increase.
+func TestStreamTableNeedsNoOverflowForAWindowOfIncreasingIDs(t *testing.T) {
+	t.Cleanup(func() { streams.slots, streams.overflow = [streamSlots]streamEntry{}, nil })
+	const live = 300
+	for id := uint32(1); id < 100000; id++ {
+		streamAdd(id, 1, &testStream{id: id})
+		if id > live {
+			require.NotNil(t, streamRemove(id-live))
+		}
+	}
+	assert.Empty(t, streams.overflow)
+}
