@@ -399,6 +399,38 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			wantHeaders:  map[string]string{"baggage": ""},
 			wantCounters: map[string]uint64{OutcomeStripped: 1},
 		},
+		// Issue 17: what other propagators read as the marker key.
+		{
+			name: "an outsider's laneway%2Dsynthetic member is stripped at the edge (issue 17, item 1)", config: edge,
+			request:      req("POST", "billing", "baggage", "a=1,laneway%2Dsynthetic=tx-1"),
+			wantHeaders:  map[string]string{"baggage": "a=1"},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "an outsider's laneway-synthetic%20 member, read by OpenTelemetry Python, is stripped at the edge", config: edge,
+			request:      req("POST", "billing", "baggage", "laneway-synthetic%20=tx-1"),
+			wantHeaders:  map[string]string{"baggage": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "an outsider's ot-baggage- and uberctx- marker headers are stripped at the edge", config: edge,
+			request:      req("POST", "billing", "ot-baggage-laneway-synthetic", "tx-1", "uberctx-laneway-synthetic", "tx-1"),
+			wantHeaders:  map[string]string{"ot-baggage-laneway-synthetic": "", "uberctx-laneway-synthetic": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "an accepted marker at the edge travels alone: an encoded copy is removed", config: edge,
+			request:      req("POST", "orders", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", valid, "baggage", "laneway%2Dsynthetic=evil,a=1"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-token", "baggage": "a=1,laneway-synthetic=tx-token"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1, OutcomePassed: 1},
+		},
+		// Issue 17, item 5: adding the marker never leaves an empty list member.
+		{
+			name: "an accepted marker is added to baggage ending in a comma without an empty member", config: edge,
+			request:      req("POST", "orders", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", valid, "baggage", "a=1,"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-token", "baggage": "a=1,laneway-synthetic=tx-token"},
+			wantCounters: map[string]uint64{OutcomeAccepted: 1, OutcomePassed: 1},
+		},
 		{
 			name: "a token-bearing synthetic write to a non-participant at the edge is refused with the configured reply", config: edge,
 			request:      req("POST", "billing", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", valid),

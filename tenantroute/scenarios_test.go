@@ -39,6 +39,21 @@ const (
 	gatewayStripHeaderConfig = `{"trustBoundary":true,"stripBaggage":true,"allow":["acme"],"header":"x-tenant"}`
 )
 
+// issue17Config is the gateway of issue 17: a stripping trust boundary that reads no carrier but baggage.
+const issue17Config = `{"trustBoundary":true,"allow":["acme"],"stripBaggage":true}`
+
+// encodedKeyScenario is a client sending `<key>=evil` where key is a tenant key only after some
+// propagator's decoding: the gateway must not forward it.
+func encodedKeyScenario(key string) scenario {
+	return scenario{
+		name:    fmt.Sprintf("a stripping gateway drops %s=evil, which an OpenTelemetry app reads as a tenant key (issue 17, item 1)", key),
+		config:  issue17Config,
+		request: req(hdr("baggage", "userid=42,"+key+"=evil")),
+		want:    req(hdr("baggage", "userid=42")),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	}
+}
+
 // fillerMembers returns n distinct baggage members (no tenant key) joined with commas.
 func fillerMembers(n int) string {
 	var b strings.Builder
@@ -271,19 +286,27 @@ var scenarios = []scenario{
 		counts:  counts{"routed": 1, "stripped": 1},
 	},
 	{
-		name:    "a gateway rejects a tenant outside the allow list but forwards baggage unless told to strip",
+		name:    "a gateway strips a rejected tenant from baggage by default (issue 17, item 3)",
 		config:  gatewayConfig,
-		request: req(hdr("baggage", "laneway-tenant=initech")),
-		want:    req(hdr("baggage", "laneway-tenant=initech")),
-		counts:  counts{"baseline": 1, "invalid": 1},
+		request: req(hdr("baggage", "laneway-tenant=initech,userid=42")),
+		want:    req(hdr("baggage", "userid=42")),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
 		warn:    `"initech"`,
 	},
 	{
-		name:    "a gateway without an allow list accepts no tenant",
+		name:    "a gateway keeps rejected tenants only when stripBaggage is explicitly false, and warns at start-up",
+		config:  `{"trustBoundary":true,"allow":["acme"],"stripBaggage":false,"invalidLogLimit":0}`,
+		request: req(hdr("baggage", "laneway-tenant=initech")),
+		want:    req(hdr("baggage", "laneway-tenant=initech")),
+		counts:  counts{"baseline": 1, "invalid": 1},
+		warn:    `stripBaggage is false: UNSAFE`,
+	},
+	{
+		name:    "a gateway without an allow list accepts no tenant and strips it",
 		config:  `{"trustBoundary":true}`,
 		request: req(hdr("baggage", "laneway-tenant=acme")),
-		want:    req(hdr("baggage", "laneway-tenant=acme")),
-		counts:  counts{"baseline": 1, "invalid": 1},
+		want:    req(),
+		counts:  counts{"baseline": 1, "invalid": 1, "stripped": 1},
 		warn:    "not allowed",
 	},
 	{
@@ -318,10 +341,10 @@ var scenarios = []scenario{
 		counts:  counts{"routed": 1},
 	},
 	{
-		name:    "a stripping gateway forwards a tenant accepted from another carrier in baggage only",
+		name:    "a stripping gateway forwards a tenant accepted from another carrier in baggage and in that carrier",
 		config:  gatewayStripConfig,
 		request: req(hdr("baggage", "laneway-tenant=a,laneway-tenant=b,userid=42"), hdr("uberctx-laneway-tenant", "acme")),
-		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,userid=42"), hdr("uberctx-laneway-tenant", "acme"), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1, "stripped": 1},
 	},
 	// A stripping gateway forwards only the tenant it accepted: a later hop (or an OpenTelemetry app)
@@ -330,36 +353,37 @@ var scenarios = []scenario{
 		name:    "a stripping gateway drops conflicting tenant copies hiding behind an accepted sd-routing-key",
 		config:  gatewayStripConfig,
 		request: req(hdr("baggage", "laneway-tenant=evil0,sd-routing-key=acme"), hdr("baggage", "laneway-tenant=evil")),
-		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,sd-routing-key=acme"), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1, "stripped": 1},
 	},
 	{
 		name:    "a stripping gateway drops a tenant member malformed to it but read by OpenTelemetry (trailing U+00A0)",
 		config:  gatewayStripConfig,
 		request: req(hdr("baggage", "userid=42,laneway-tenant=evil\u00a0,sd-routing-key=acme")),
-		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "userid=42,sd-routing-key=acme,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1, "stripped": 1},
 	},
 	{
 		name:    "a stripping gateway drops a tenant member beyond the 64-member limit",
 		config:  gatewayStripConfig,
 		request: req(hdr("baggage", "laneway-tenant=acme,laneway-tenant=acme,"+fillerMembers(62)+",laneway-tenant=evil")),
-		want:    req(hdr("baggage", fillerMembers(62)+",laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,"+fillerMembers(62)), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1, "stripped": 1},
 	},
 	{
-		name:    "a stripping gateway forwards an accepted sd-routing-key as laneway-tenant",
+		name:    "a stripping gateway forwards an accepted sd-routing-key as it came and as laneway-tenant",
 		config:  gatewayStripConfig,
 		request: req(hdr("baggage", "sd-routing-key=acme,userid=42")),
-		want:    req(hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "sd-routing-key=acme,userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1},
 	},
 	{
-		name:   "a stripping gateway strips the tenant entries of the other carriers when it accepts a baggage tenant",
+		name:   "a stripping gateway makes the tenant entries of the other carriers hold the tenant it accepted from baggage",
 		config: gatewayStripConfig,
 		request: req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "dd=s:1,sd-routing-key=evil"),
 			hdr("ot-baggage-laneway-tenant", "evil"), hdr("uberctx-sd-routing-key", "acme")),
-		want:   req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "dd=s:1"), hdr("x-laneway-tenant", "acme")),
+		want: req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "dd=s:1,sd-routing-key=acme"),
+			hdr("ot-baggage-laneway-tenant", "acme"), hdr("uberctx-sd-routing-key", "acme"), hdr("x-laneway-tenant", "acme")),
 		counts: counts{"routed": 1, "stripped": 1},
 	},
 	{
@@ -404,6 +428,112 @@ var scenarios = []scenario{
 		config:  gatewayStripHeaderConfig,
 		request: req(hdr("x-tenant", "acme"), hdr("baggage", "userid=42")),
 		want:    req(hdr("x-tenant", "acme"), hdr("baggage", "userid=42,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	// Issue 17: what other propagators read. A member is a tenant member if any common propagator
+	// (OpenTelemetry JS, Python, Java, Go) reads its key as a tenant key; see filters/baggage/doc.go.
+	encodedKeyScenario("laneway%2Dtenant"),
+	encodedKeyScenario("laneway%2dtenant"),
+	encodedKeyScenario("%6Caneway-tenant"),
+	encodedKeyScenario("sd-routing%2Dkey"),
+	encodedKeyScenario("laneway-tenant+"),
+	encodedKeyScenario("laneway-tenant%20"),
+	encodedKeyScenario("%09laneway-tenant%C2%A0"),
+	{
+		name:    "a stripping gateway drops an encoded evil copy next to the allowed tenant (issue 17, item 1)",
+		config:  issue17Config,
+		request: req(hdr("baggage", "laneway-tenant=acme,laneway%2Dtenant=evil,userid=42")),
+		want:    req(hdr("baggage", "laneway-tenant=acme,userid=42"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a stripping gateway drops an encoded key even when its value is the allowed tenant",
+		config:  issue17Config,
+		request: req(hdr("baggage", "laneway%2Dtenant=acme,laneway-tenant=acme")),
+		want:    req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway reading no other carrier still strips tenants from tracestate (issue 17, item 2)",
+		config:  issue17Config,
+		request: req(hdr("tracestate", "dd=s:1,laneway-tenant=evil"), hdr("baggage", "userid=42")),
+		want:    req(hdr("tracestate", "dd=s:1"), hdr("baggage", "userid=42")),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway reading no other carrier still strips an sd-routing-key tracestate member",
+		config:  issue17Config,
+		request: req(hdr("tracestate", "sd-routing-key=evil")),
+		want:    req(),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:   "a gateway reading no other carrier still strips ot-baggage- and uberctx- tenant headers",
+		config: issue17Config,
+		request: req(hdr("ot-baggage-laneway-tenant", "evil"), hdr("uberctx-laneway-tenant", "evil"), hdr("uberctx-sd-routing-key", "evil"),
+			hdr("OT-Baggage-SD-Routing-Key", "evil"), hdr("uberctx-laneway%2Dtenant", "evil"), hdr("uberctx-other", "kept")),
+		want:   req(hdr("uberctx-other", "kept")),
+		counts: counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:    "a gateway strips plain headers named after a tenant key",
+		config:  issue17Config,
+		request: req(hdr("laneway-tenant", "evil"), hdr("sd-routing-key", "evil")),
+		want:    req(),
+		counts:  counts{"baseline": 1, "stripped": 1},
+	},
+	{
+		name:   "an accepted tenant travels on in every carrier it arrived in, as Signadot's extension sends it (issue 17, item 4)",
+		config: issue17Config,
+		request: req(hdr("baggage", "sd-routing-key=acme"), hdr("tracestate", "sd-routing-key=acme"),
+			hdr("ot-baggage-sd-routing-key", "acme"), hdr("uberctx-sd-routing-key", "acme")),
+		want: req(hdr("baggage", "sd-routing-key=acme,laneway-tenant=acme"), hdr("tracestate", "sd-routing-key=acme"),
+			hdr("ot-baggage-sd-routing-key", "acme"), hdr("uberctx-sd-routing-key", "acme"), hdr("x-laneway-tenant", "acme")),
+		counts: counts{"routed": 1},
+	},
+	{
+		name:   "an accepted tenant replaces other values in the carriers it arrived in, and encoded copies go",
+		config: issue17Config,
+		request: req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "sd-routing-key=evil,sd-routing%2Dkey=evil"),
+			hdr("uberctx-sd-routing-key", "evil"), hdr("uberctx-sd-routing-key", "acme")),
+		want: req(hdr("baggage", "laneway-tenant=acme"), hdr("tracestate", "sd-routing-key=acme"),
+			hdr("uberctx-sd-routing-key", "acme"), hdr("x-laneway-tenant", "acme")),
+		counts: counts{"routed": 1, "stripped": 1},
+	},
+	// Issue 17, item 5: adding a member never leaves an empty list member.
+	{
+		name:    "the workload tenant is appended to baggage ending in a comma without an empty member",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(hdr("baggage", "a=1,")),
+		want:    req(hdr("baggage", "a=1,laneway-tenant=sbx-1"), hdr("x-laneway-tenant", "sbx-1")),
+		counts:  counts{"injected": 1},
+	},
+	{
+		name:    "the workload tenant is added to an empty baggage header and another one without an empty member",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(hdr("baggage", ""), hdr("baggage", "a=1")),
+		want:    req(hdr("baggage", "a=1,laneway-tenant=sbx-1"), hdr("x-laneway-tenant", "sbx-1")),
+		counts:  counts{"injected": 1},
+	},
+	{
+		name:    "the workload tenant cleans empty members inside baggage instead of forwarding them",
+		config:  `{"workloadTenant":"sbx-1"}`,
+		request: req(hdr("baggage", " ,a=1,, b=2 ,")),
+		want:    req(hdr("baggage", "a=1,b=2,laneway-tenant=sbx-1"), hdr("x-laneway-tenant", "sbx-1")),
+		counts:  counts{"injected": 1},
+	},
+	{
+		name:    "a tenant from another carrier is appended to baggage ending in a comma without an empty member",
+		config:  allCarriersConfig,
+		request: req(hdr("baggage", "a=1, "), hdr("uberctx-laneway-tenant", "acme")),
+		want:    req(hdr("baggage", "a=1,laneway-tenant=acme"), hdr("uberctx-laneway-tenant", "acme"), hdr("x-laneway-tenant", "acme")),
+		counts:  counts{"routed": 1},
+	},
+	{
+		name:    "a stripping gateway adds the accepted tenant to baggage ending in a comma without an empty member",
+		config:  gatewayStripHeaderConfig,
+		request: req(hdr("x-tenant", "acme"), hdr("baggage", "a=1,")),
+		want:    req(hdr("x-tenant", "acme"), hdr("baggage", "a=1,laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")),
 		counts:  counts{"routed": 1},
 	},
 	// Workload tenancy.
