@@ -45,8 +45,63 @@
 // occurrences have different decoded values (the request then takes the
 // baseline route), and return the value when all occurrences agree.
 // [Baggage.At] still lists every occurrence. A trust boundary that accepts a
-// value should rewrite the header with [RemoveKeys] followed by [AppendMember]
-// so that exactly one occurrence travels on.
+// value should rewrite the header with [AppendSetMember] or [AppendSetKeys] so
+// that exactly one occurrence per key travels on.
+//
+// # Keys as other propagators read them
+//
+// This parser compares keys byte for byte, as W3C says and as OpenTelemetry Go and
+// Java do. The SDKs applications use do not all agree, and an application
+// forwards what it read, re-encoded, on its next call:
+//
+//   - OpenTelemetry JS (@opentelemetry/core, parsePairKeyValue) trims key and
+//     value with JavaScript's trim() and then decodes both with
+//     decodeURIComponent: `laneway%2Dtenant=evil` is read, and forwarded, as
+//     `laneway-tenant=evil`. Malformed escapes or non-UTF-8 drop the member.
+//   - OpenTelemetry Python (W3CBaggagePropagator.extract) checks that the raw key
+//     is a token, then reads `unquote_plus(key).strip()`: `+` is a space, escapes
+//     are decoded, and white space (str.isspace) is stripped after decoding, so
+//     `laneway-tenant+`, `laneway-tenant%20` and `laneway-tenant%C2%A0` are all
+//     `laneway-tenant`. It reads values the same way, properties included.
+//   - OpenTelemetry Java (Parser/Element) trims spaces and tabs and never
+//     decodes keys; OpenTelemetry Go (parseMember) trims Unicode white space
+//     from the raw key and never decodes it either. Both re-emit keys as read.
+//
+// Every SDK encodes on output what it decoded on input, so a key is decoded
+// at most once along a chain of applications (`laneway%252Dtenant` stays
+// `laneway%252Dtenant` after JS or Python: decoded to `laneway%2Dtenant`,
+// re-encoded). A filter that must be sure no application reads a protected
+// key therefore compares keys after one normalisation that covers all four
+// ([AppendNormalizedKey], compared without allocating by [KeyReadsAs]):
+//
+//  1. every `%XX` escape (two hex digits, either case) is decoded; a `%`
+//     without two hex digits stays (Python keeps it; JS drops the member);
+//  2. every `+`, literal or decoded, is read as a space (Python reads a
+//     literal `+` as a space, JS reads it as `+`: folding both to a space on
+//     both sides matches either reading, at the price of also matching
+//     `a%20b` to a key `a+b`, a key nobody uses);
+//  3. white space is trimmed from both ends, after decoding: the characters
+//     Python's str.isspace accepts (\t \n \v \f \r, \x1c-\x1f, space, U+0085,
+//     U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000),
+//     plus U+FEFF, which JavaScript's trim removes (before decoding, so this
+//     only widens the match).
+//
+// Keys stay case-sensitive: no SDK folds case. A raw key without `%`, `+` or
+// white space normalises to itself, so the common case is one byte scan.
+// [RemoveKeys], [AppendWithoutKeys], [AppendSetMember] and [AppendSetKeys]
+// remove every member whose key reads as a listed key; [MayHoldKeys] is the
+// cheap pre-check (the key's text, or a `%` or `+` in some key). Lookup and
+// Get still match exactly: they decide what laneway's own sidecars read.
+//
+// # Adding a member
+//
+// A member is appended after a single comma, never after an empty list
+// element: [AppendMemberTo] drops trailing blanks and commas first, and
+// [AppendSetMember] forwards the headers byte for byte only when they are
+// [Clean] (no blank value, no leading, trailing or doubled comma) and cannot
+// hold a listed key; otherwise it writes the kept members joined by single
+// commas, which also drops malformed members. So adding a member never makes a
+// valid header invalid, and an invalid one comes out cleaned.
 //
 // # Differences from go.opentelemetry.io/otel/baggage
 //

@@ -26,16 +26,20 @@ func AppendMember(header, key, value string) (string, bool) {
 //
 // On false header is returned unchanged. It lets a caller build a header in
 // memory it reuses (after AppendWithoutKeys, say) instead of allocating a string.
+// Trailing blanks and commas of header are dropped first, so the member never
+// follows an empty list element (`a=1,` becomes `a=1,key=value`).
 func AppendMemberTo(header []byte, key, value string) ([]byte, bool) {
 	if !validKey(key) {
 		return header, false
 	}
+	orig := header
+	header = trimTrailingEmpty(header)
 	n := len(key) + 1 + encodedLen(value)
 	if len(header) > 0 {
 		n += len(header) + 1
 	}
 	if n > MaxBytes {
-		return header, false
+		return orig, false
 	}
 	// k non-empty list elements take at least 2k-1 bytes, so a shorter header cannot hold MaxMembers
 	// members and need not be parsed (parsing costs microseconds in Wasm).
@@ -47,7 +51,7 @@ func AppendMemberTo(header []byte, key, value string) ([]byte, bool) {
 			}
 		}
 		if sc.kept >= MaxMembers {
-			return header, false
+			return orig, false
 		}
 	}
 	if len(header) > 0 {
@@ -58,15 +62,62 @@ func AppendMemberTo(header []byte, key, value string) ([]byte, bool) {
 	return appendEncoded(header, value), true
 }
 
+// trimTrailingEmpty returns header without its trailing empty list elements (spaces, tabs and commas at
+// the end, when there is a comma among them); a header of only those becomes empty.
+func trimTrailingEmpty(header []byte) []byte {
+	end, comma := len(header), false
+	for ; end > 0; end-- {
+		c := header[end-1]
+		if c == ',' {
+			comma = true
+		} else if c != ' ' && c != '\t' {
+			break
+		}
+	}
+	if comma || end == 0 {
+		return header[:end]
+	}
+	return header
+}
+
+// Clean reports whether the comma-joined values hold no empty list element (a blank value, a leading or
+// trailing comma, two commas with only blanks between them): forwarding them as one header adds none.
+func Clean(values []string) bool {
+	for _, v := range values {
+		blank := true // the current element holds only blanks so far
+		for i := 0; i < len(v); i++ {
+			switch v[i] {
+			case ',':
+				if blank {
+					return false
+				}
+			case ' ', '\t':
+				continue
+			default:
+				blank = false
+				continue
+			}
+			blank = true
+		}
+		if blank {
+			return false
+		}
+	}
+	return true
+}
+
 // validKey reports whether key is a non-empty token, as a member's key must be.
 func validKey(key string) bool { return key != "" && skipToken(key, 0) == len(key) }
 
-// RemoveKeys returns one combined header without members whose key is listed, other members' bytes verbatim; bool = something removed.
+// RemoveKeys returns one combined header without members whose key reads as a listed key, other members' bytes verbatim; bool = something removed.
 //
+// A member is removed when its key reads as a listed key under any common
+// propagator's decoding (KeyReadsAs; `laneway%2Dtenant` for laneway-tenant).
 // Only the members Parse keeps are written: malformed members and members
 // beyond the limits are removed too (and make the bool true), so nothing that
-// another parser might read differently passes through. An empty result with
-// true means the header should be deleted.
+// another parser might read differently passes through. Empty list elements are
+// dropped too, without making the bool true. An empty result with true means
+// the header should be deleted.
 func RemoveKeys(values []string, keys ...string) (string, bool) {
 	total := 0
 	for _, v := range values {
@@ -74,10 +125,10 @@ func RemoveKeys(values []string, keys ...string) (string, bool) {
 	}
 	out, removed := AppendWithoutKeys(make([]byte, 0, min(total, MaxBytes)), values, keys...)
 	if !removed {
-		switch len(values) {
-		case 0:
+		switch {
+		case len(values) == 0:
 			return "", false
-		case 1:
+		case len(values) == 1 && Clean(values):
 			return values[0], false
 		}
 	}
@@ -85,6 +136,9 @@ func RemoveKeys(values []string, keys ...string) (string, bool) {
 }
 
 // AppendWithoutKeys appends to dst the header RemoveKeys returns (written out even when nothing is removed).
+//
+// One value from which nothing is removed and that holds no empty list element is written byte for byte;
+// otherwise the kept members are written joined by single commas, so empty elements are cleaned away.
 func AppendWithoutKeys(dst []byte, values []string, keys ...string) ([]byte, bool) {
 	start, removed := len(dst), false
 	sc := scanner{values: values, countRest: true}
@@ -93,7 +147,7 @@ func AppendWithoutKeys(dst []byte, values []string, keys ...string) ([]byte, boo
 		if !ok {
 			break
 		}
-		if listed(m.key, keys) {
+		if ReadsAsAny(m.key, keys) {
 			removed = true
 			continue
 		}
@@ -103,8 +157,8 @@ func AppendWithoutKeys(dst []byte, values []string, keys ...string) ([]byte, boo
 		dst = append(dst, m.text...)
 	}
 	removed = removed || sc.dropped > 0
-	if !removed && len(values) == 1 {
-		// Nothing to remove from one header: forward its bytes verbatim (spacing, empty elements).
+	if !removed && len(values) == 1 && Clean(values) {
+		// Nothing to remove from one clean header: forward its bytes verbatim (spacing included).
 		dst = append(dst[:start], values[0]...)
 	}
 	return dst, removed
@@ -121,22 +175,17 @@ func AppendCombined(dst []byte, values []string) []byte {
 	return dst
 }
 
-// AppendSetMember builds, from buf[:0], the combined header with every member keyed by one of remove dropped
-// and `key=<value>` appended: the header a filter forwards when it sets a member. ok is false when the member
-// would break the limits or key is not a token; out then holds the header without the dropped members.
+// AppendSetMember builds, from buf[:0], the combined header with every member whose key reads as one of
+// remove (KeyReadsAs) dropped and `key=<value>` appended: the header a filter forwards when it sets a member.
+// ok is false when the member would break the limits or key is not a token; out then holds the header
+// without the dropped members.
 //
-// Values in which no key of remove occurs as text cannot hold such a member and are forwarded byte for
-// byte (design: forward the original baggage bytes); otherwise they are rewritten as AppendWithoutKeys does.
+// Values that cannot hold such a member (MayHoldKeys) and hold no empty list element (Clean) are forwarded
+// byte for byte (design: forward the original baggage bytes); otherwise they are rewritten as
+// AppendWithoutKeys does, which also drops empty list elements: adding a member never leaves one.
 func AppendSetMember(buf []byte, values []string, key, value string, remove ...string) (out []byte, ok bool) {
 	out = buf[:0]
-	mentioned := false
-	for _, k := range remove {
-		if Mentions(values, k) {
-			mentioned = true
-			break
-		}
-	}
-	if mentioned {
+	if MayHoldKeys(values, remove...) || !Clean(values) {
 		out, _ = AppendWithoutKeys(out, values, remove...)
 	} else {
 		out = AppendCombined(out, values)
@@ -172,16 +221,6 @@ func AppendSetMemberEvicting(buf []byte, values []string, key, value string, rem
 	}
 	out, ok = AppendMemberTo(out[:keep], key, value)
 	return out, sc.kept - kept, ok
-}
-
-// listed reports whether key is one of keys.
-func listed(key string, keys []string) bool {
-	for _, k := range keys {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 // encodedLen returns the length of value once encoded by appendEncoded.
@@ -286,4 +325,55 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// AppendSetKeys builds, from buf[:0], the combined header a trust boundary forwards when it accepts value for
+// keys: every member whose key reads as one of keys (KeyReadsAs) is dropped, except the first member of each
+// key spelled exactly as listed, which stays in its place holding value (its bytes verbatim when its raw value
+// is value and it has no properties, else rewritten as `key=<value>`). set has bit i for each keys[i] (i < 64) so kept. The caller
+// appends the keys it wants that did not arrive. Members that cannot read as keys are forwarded as
+// AppendSetMember forwards them (byte for byte when no member may and no list element is empty).
+func AppendSetKeys(buf []byte, values, keys []string, value string) (out []byte, set uint64) {
+	out = buf[:0]
+	if !MayHoldKeys(values, keys...) && Clean(values) {
+		return AppendCombined(out, values), 0
+	}
+	sc := scanner{values: values, countRest: true}
+	for {
+		m, ok := sc.next()
+		if !ok {
+			return out, set
+		}
+		text := m.text
+		if ReadsAsAny(m.key, keys) {
+			i := exactIndex(m.key, keys)
+			if i < 0 || i >= 64 || set&(1<<i) != 0 {
+				continue
+			}
+			set |= 1 << i
+			// Properties go too: OpenTelemetry Python reads them as part of the value.
+			if m.value != value || m.props != "" {
+				if len(out) > 0 {
+					out = append(out, ',')
+				}
+				out = append(append(out, keys[i]...), '=')
+				out = appendEncoded(out, value)
+				continue
+			}
+		}
+		if len(out) > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, text...)
+	}
+}
+
+// exactIndex returns the index of key in keys, or -1.
+func exactIndex(key string, keys []string) int {
+	for i, k := range keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
 }

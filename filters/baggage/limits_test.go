@@ -74,6 +74,9 @@ func TestAppendMember(t *testing.T) {
 		{"a member is appended after a comma", "a=1", "k", "v", "a=1,k=v", true},
 		{"an empty header gets the member alone", "", "k", "v", "k=v", true},
 		{"the header bytes are kept verbatim", " a=1 ;p , bad ", "k", "v", " a=1 ;p , bad ,k=v", true},
+		{"a trailing comma leaves no empty member", "a=1,", "k", "v", "a=1,k=v", true},
+		{"trailing commas and blanks leave no empty member", "a=1 , ,\t", "k", "v", "a=1,k=v", true},
+		{"a header of commas and blanks gets the member alone", " , ", "k", "v", "k=v", true},
 		{"an empty value is appended", "a=1", "k", "", "a=1,k=", true},
 		{"reserved characters are percent-encoded", "", "k", "a,b;c d%\"\\", "k=a%2Cb%3Bc%20d%25%22%5C", true},
 		{"non-ASCII is percent-encoded as UTF-8", "", "k", "€", "k=%E2%82%AC", true},
@@ -133,7 +136,10 @@ func TestRemoveKeys(t *testing.T) {
 		{"keys are matched case-sensitively", []string{"K=1"}, []string{"k"}, "K=1", false},
 		{"malformed members are removed", []string{"a=1,k=evil\u00a0,b=2"}, nil, "a=1,b=2", true},
 		{"members beyond the limits are removed", []string{genMembers(64, 0), "extra=1"}, nil, genMembers(64, 0), true},
-		{"empty list elements alone do not count as a removal", []string{"a=1,,b=2,"}, []string{"k"}, "a=1,,b=2,", false},
+		{"empty list elements alone are cleaned but do not count as a removal", []string{"a=1,,b=2,"}, []string{"k"}, "a=1,b=2", false},
+		{"an empty header next to another adds no empty element", []string{"", "a=1"}, nil, "a=1", false},
+		{"a key some propagator decodes to a listed key is removed", []string{"a=1,k%2Dx=1,%6B-x+=2,k-x%C2%A0=3,b=2"}, []string{"k-x"}, "a=1,b=2", true},
+		{"a key that merely contains an escape stays", []string{"k%2Dy=1"}, []string{"k-x"}, "k%2Dy=1", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
