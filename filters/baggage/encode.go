@@ -1,6 +1,7 @@
 package baggage
 
 import (
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -81,26 +82,23 @@ func trimTrailingEmpty(header []byte) []byte {
 }
 
 // Clean reports whether the comma-joined values hold no empty list element (a blank value, a leading or
-// trailing comma, two commas with only blanks between them): forwarding them as one header adds none.
+// trailing comma, two commas with only blanks between them): forwarding them as one header adds none. It
+// looks only at the bytes around commas, so a long value costs one comma search.
 func Clean(values []string) bool {
 	for _, v := range values {
-		blank := true // the current element holds only blanks so far
-		for i := 0; i < len(v); i++ {
-			switch v[i] {
-			case ',':
-				if blank {
-					return false
-				}
-			case ' ', '\t':
-				continue
-			default:
-				blank = false
-				continue
-			}
-			blank = true
-		}
-		if blank {
+		i := skipOWS(v, 0)
+		if i == len(v) || v[i] == ',' {
 			return false
+		}
+		for {
+			j := strings.IndexByte(v[i:], ',')
+			if j < 0 {
+				break
+			}
+			i = skipOWS(v, i+j+1)
+			if i == len(v) || v[i] == ',' {
+				return false
+			}
 		}
 	}
 	return true
