@@ -59,15 +59,35 @@ func (o Outcome) String() string {
 }
 
 // Edit is one request-header change: Remove deletes every occurrence of Name,
-// otherwise Name ends up with exactly one occurrence, Value.
+// otherwise Name ends up with exactly one occurrence, Value. RemoveCarriers
+// deletes every ot-baggage-<k> and uberctx-<k> header whose k reads as the key
+// Name (baggage.HeaderKeyReadsAs): the marker as other propagators carry it.
 type Edit struct {
-	Name   string
-	Value  string
-	Remove bool
+	Name           string
+	Value          string
+	Remove         bool
+	RemoveCarriers bool
+}
+
+// carrierKey returns the key of an ot-baggage-<key> or uberctx-<key> header name, or "" for any other name.
+func carrierKey(name string) string {
+	for _, p := range [...]string{"ot-baggage-", "uberctx-"} {
+		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
+			return name[len(p):]
+		}
+	}
+	return ""
+}
+
+// isMarkerCarrier reports whether name is an ot-baggage- or uberctx- header some propagator reads as the
+// laneway-shadow baggage member.
+func isMarkerCarrier(name string) bool {
+	k := carrierKey(name)
+	return k != "" && baggage.HeaderKeyReadsAs(k, MarkerBaggageKey)
 }
 
 // maxEdits bounds the edits of one decision (edge strips every marker kind).
-const maxEdits = 4 + MaxMarkerHeaders
+const maxEdits = 6 + MaxMarkerHeaders
 
 // Decision is what the filter does with one request.
 type Decision struct {
@@ -90,6 +110,13 @@ func (d *Decision) Continue() bool { return d.Outcome != OutcomeSuppressed }
 func (d *Decision) set(name, value string) {
 	if d.numEdits < maxEdits {
 		d.edits[d.numEdits] = Edit{Name: name, Value: value}
+		d.numEdits++
+	}
+}
+
+func (d *Decision) removeCarriers(key string) {
+	if d.numEdits < maxEdits {
+		d.edits[d.numEdits] = Edit{Name: key, RemoveCarriers: true}
 		d.numEdits++
 	}
 }
@@ -126,6 +153,7 @@ type scan struct {
 	markerMatch    bool
 	markerPresent  [MaxMarkerHeaders]bool
 	reroutePresent bool
+	carrierPresent bool   // an ot-baggage-/uberctx- header reading as the marker key
 	bagMarker      string // laneway-shadow baggage value (set by detect)
 	bagMarkerOK    bool
 }
@@ -162,6 +190,9 @@ func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 		default:
 			if name == c.RerouteHeader {
 				s.reroutePresent = true
+			}
+			if !s.carrierPresent && isMarkerCarrier(name) {
+				s.carrierPresent = true
 			}
 			for i := range c.MarkerHeaders {
 				m := &c.MarkerHeaders[i]
@@ -247,7 +278,7 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 	// The baggage is forwarded as it is only when its one laneway-shadow member says 1 and the key text
 	// occurs nowhere else: a member the parser drops (malformed, beyond the limits) may still be read by
 	// the app's laxer parser, and forwarded.
-	if c.Baggage && !(s.bagMarkerOK && s.bagMarker == MarkerValue && baggage.MentionedOnce(bags, MarkerBaggageKey)) {
+	if c.Baggage && !(s.bagMarkerOK && s.bagMarker == MarkerValue && baggage.MentionedOnce(bags, MarkerBaggageKey) && !baggage.HasEscapedKeys(bags)) {
 		c.markBaggage(d, bags)
 	}
 	if c.RestoreHost {
@@ -306,10 +337,21 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 	if s.lanewayCount > 0 {
 		d.remove(MarkerHeader)
 	}
-	if baggage.Mentions(bags, MarkerBaggageKey) {
-		if out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, MarkerBaggageKey); removed {
-			d.setOrRemove("baggage", c.bagBuf.Finish(out))
+	// Members whose key any common propagator reads as laneway-shadow (laneway%2Dshadow=1) go too.
+	if baggage.MayHoldKeys(bags, MarkerBaggageKey) {
+		out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, MarkerBaggageKey)
+		v := c.bagBuf.Finish(out)
+		if removed {
+			d.setOrRemove("baggage", v)
 		}
+	}
+	if s.carrierPresent {
+		d.removeCarriers(MarkerBaggageKey)
+	}
+	// A client-set mirror host (svc-b-shadow:8080) would make the destination's inbound filter treat the
+	// request as Envoy's mirror copy: the edge removes the suffix, so the request goes on as what it is.
+	if restored, ok := restoreAuthority(s.authority); ok && s.authority != "" {
+		d.set(":authority", restored)
 	}
 	for i := range c.MarkerHeaders {
 		if s.markerPresent[i] {
@@ -336,6 +378,13 @@ func AppendEdited(out, pairs [][2]string, edits []Edit) [][2]string {
 	for _, p := range pairs {
 		keep := true
 		for i := range edits {
+			if edits[i].RemoveCarriers {
+				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, edits[i].Name) {
+					keep = false
+					break
+				}
+				continue
+			}
 			if edits[i].Name != p[0] {
 				continue
 			}
@@ -351,7 +400,7 @@ func AppendEdited(out, pairs [][2]string, edits []Edit) [][2]string {
 		}
 	}
 	for i := range edits {
-		if !edits[i].Remove && (i >= maxEdits || !done[i]) {
+		if !edits[i].Remove && !edits[i].RemoveCarriers && (i >= maxEdits || !done[i]) {
 			out = append(out, [2]string{edits[i].Name, edits[i].Value})
 		}
 	}

@@ -17,7 +17,18 @@
 //   - outbound (any workload's outbound listener): a shadow request with a
 //     mutating method to a destination that is not allow-listed is answered
 //     locally or re-routed to a test double; reads pass.
-//   - edge (ingress gateway): shadow markers from untrusted callers are removed.
+//   - edge (ingress gateway): shadow markers from untrusted callers are removed:
+//     the marker header, configured marker headers, the reroute header, every
+//     baggage member whose key any common propagator reads as laneway-shadow
+//     (`laneway%2Dshadow=1` is decoded by OpenTelemetry JS and Python; see
+//     filters/baggage, "Keys as other propagators read them"), and
+//     ot-baggage-/uberctx- headers of that key. A client-set mirror host is
+//     normalised, not refused: `svc-b-shadow:8080` (or the pre-1.6
+//     `svc-b:8080-shadow`) goes on as `svc-b:8080`, so the destination's
+//     inbound filter never takes it for Envoy's mirror copy, and the request is
+//     routed as what it is (laneway's modules declare ABI 0.2.1, so Envoy
+//     re-matches the route after the edit). Refusing would fail a real service
+//     whose name ends in -shadow for a signal the edge can simply remove.
 //   - auto: inbound or outbound from the listener's direction.
 //
 // Detection signals: Envoy's `-shadow` host suffix in both historical forms

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/debuglog"
 	"github.com/laneway/laneway/filters/headerwrite"
 	"github.com/laneway/laneway/filters/httpctx"
@@ -213,6 +214,15 @@ func (p *pluginContext) writeEdits(pairs [][2]string, edits []Edit) error {
 	var arr [maxEdits]headerwrite.Edit
 	hw := arr[:0]
 	for _, e := range edits {
+		if e.RemoveCarriers {
+			// One removal per carrier header name present (for the single-edit path).
+			for _, p := range pairs {
+				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, e.Name) {
+					hw = append(hw, headerwrite.Edit{Kind: headerwrite.Remove, Name: p[0]})
+				}
+			}
+			continue
+		}
 		op := headerwrite.Replace
 		if e.Remove {
 			op = headerwrite.Remove
