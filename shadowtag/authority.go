@@ -65,6 +65,20 @@ func restoreAuthority(a string) (string, bool) {
 	return a, false
 }
 
+// appendRestoredAuthority is restoreAuthority appending to dst: it never allocates beyond dst's growth.
+func appendRestoredAuthority(dst []byte, a string) ([]byte, bool) {
+	if rest, ok := trimShadowSuffix(a); ok {
+		if h, _ := splitHostPort(rest); h != "" {
+			return append(dst, rest...), true
+		}
+	}
+	host, _ := splitHostPort(a)
+	if h, ok := trimShadowSuffix(host); ok {
+		return append(append(dst, h...), a[len(host):]...), true
+	}
+	return dst, false
+}
+
 // destinationHost is the allow-list key of an authority: host without port, mirror
 // suffix or one trailing dot.
 func destinationHost(a string) string {

@@ -350,8 +350,10 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 	}
 	// A client-set mirror host (svc-b-shadow:8080) would make the destination's inbound filter treat the
 	// request as Envoy's mirror copy: the edge removes the suffix, so the request goes on as what it is.
-	if restored, ok := restoreAuthority(s.authority); ok && s.authority != "" {
-		d.set(":authority", restored)
+	if out, ok := appendRestoredAuthority(c.hostBuf.Start(), s.authority); ok {
+		d.set(":authority", c.hostBuf.Finish(out))
+	} else {
+		c.hostBuf.Finish(out)
 	}
 	for i := range c.MarkerHeaders {
 		if s.markerPresent[i] {

@@ -225,6 +225,11 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		// These two rewrite it on the fail-closed paths: evicting from full baggage, removing a hidden member.
 		{"inbound mirrored copy with full baggage marked", "inbound", "marked", mirroredFull},
 		{"inbound mirrored copy with a hidden member marked", "inbound", "marked", mirroredHidden},
+		// Issue 17: an encoded marker key and a client-set mirror host at the edge, a trailing comma inbound.
+		{"edge encoded marker key stripped", "edge", "stripped", testenv.RequestHeaders("GET", "shop.example.com", "/",
+			"baggage", "userid=42,laneway%2Dshadow=1,laneway-shadow+=1", "uberctx-laneway-shadow", "1")},
+		{"edge client-set mirror host normalised", "edge", "stripped", testenv.RequestHeaders("GET", "orders-shadow:8080", "/", "baggage", "userid=42")},
+		{"inbound mirrored copy with a trailing comma marked", "inbound", "marked", testenv.RequestHeaders("GET", "orders-shadow:8080", "/", "baggage", "userid=42,")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`), LogLevel: testenv.LogInfo})
