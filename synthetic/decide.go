@@ -80,6 +80,9 @@ type Decision struct {
 	// StripBaggage: with ActionStrip, the baggage must be rewritten without the marker key; this also
 	// drops members the parser does not keep (malformed, beyond the limits) that a laxer parser might read.
 	StripBaggage bool
+	// StripCarriers: the ot-baggage-<key> and uberctx-<key> headers whose key reads as the marker key must be
+	// removed (inbound and edge): another propagator would read them as the marker (see CarrierHeader).
+	StripCarriers bool
 	// Reason is a short static explanation for debug logs; TokenReason says why a token
 	// (if configured) did not vouch for the request.
 	Reason, TokenReason string
@@ -110,6 +113,7 @@ type scan struct {
 	bad               bool   // a marker value was malformed, or ids disagreed
 	token             string
 	tokens            int
+	carriers          bool // an ot-baggage-/uberctx- header reading as the marker key
 }
 
 func (s *scan) addID(id string, ok bool) {
@@ -146,16 +150,18 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 			s.addID(parseHeaderMarker(v))
 		case "baggage":
 			bags = append(bags, v)
-			if !bagMayHold && strings.Contains(v, c.BaggageKey) {
-				bagMayHold = true
-			}
 		default:
 			if k == c.TokenHeader {
 				s.tokens++
 				s.token = v
+			} else if !s.carriers && c.CarrierHeader(k) {
+				s.carriers = true
 			}
 		}
 	}
+	// A member may hold the marker where the key's text occurs, or where a key holds an escape that some
+	// propagator decodes (laneway%2Dsynthetic): see filters/baggage, "Keys as other propagators read them".
+	bagMayHold = baggage.MayHoldKeys(bags, c.BaggageKey)
 	if !bagMayHold {
 		return
 	}
@@ -189,6 +195,8 @@ func (c *Config) Decide(headers [][2]string, host Host) Decision {
 		HasHeader:  s.headerCount > 0,
 		HasBaggage: s.inBaggage,
 		StripToken: s.tokens > 0 && c.Mode != ModeOutbound,
+		// Another propagator's copy of the marker is never what the mesh checked.
+		StripCarriers: s.carriers && c.Mode != ModeOutbound,
 
 		headerCount: s.headerCount,
 		headerFirst: s.headerFirst,
@@ -198,7 +206,11 @@ func (c *Config) Decide(headers [][2]string, host Host) Decision {
 			// A member only a laxer parser reads: not a marker the mesh honours, so not the
 			// application's either. No trust check: it would cost a host call for nothing.
 			d.Action, d.StripBaggage = ActionStrip, true
-			d.Reason = "marker key in baggage members the parser drops (malformed or beyond the limits)"
+			d.Reason = "marker key in baggage members the parser drops (malformed or beyond the limits) or that another propagator decodes"
+			return d
+		}
+		if d.StripCarriers {
+			d.Action, d.Reason = ActionStrip, "marker key in another propagator's header (ot-baggage-, uberctx-)"
 			return d
 		}
 		d.Reason = "no marker"
@@ -345,11 +357,22 @@ func (c *Config) isParticipant(authority string) bool {
 func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
-	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && baggage.MentionedOnce(bags, c.BaggageKey) {
+	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && baggage.MentionedOnce(bags, c.BaggageKey) && !baggage.HasEscapedKeys(bags) {
 		return "", false
 	}
 	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
 	return c.bagBuf.Finish(out), true
+}
+
+// CarrierHeader reports whether a request header is an ot-baggage-<k> or uberctx-<k> header whose k some
+// propagator reads as the marker key (OpenTracing's and Jaeger's baggage headers).
+func (c *Config) CarrierHeader(name string) bool {
+	for _, p := range [...]string{"ot-baggage-", "uberctx-"} {
+		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
+			return baggage.HeaderKeyReadsAs(name[len(p):], c.BaggageKey)
+		}
+	}
+	return false
 }
 
 // hidesMarker reports whether rewriting the baggage without the marker key changes it: the key

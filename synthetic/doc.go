@@ -51,6 +51,13 @@
 //   - edge (an ingress gateway): both: the trust check of inbound and the
 //     destination policy of outbound.
 //
+// At inbound and edge a baggage member counts as a marker member when any
+// common propagator reads its key as the marker key (`laneway%2Dsynthetic`,
+// `laneway-synthetic+`: see filters/baggage, "Keys as other propagators read
+// them"); untrusted ones are stripped, and next to an accepted marker only the
+// normalised member travels. ot-baggage-/uberctx- headers of the marker key are
+// always removed there: the marker travels in the header and in W3C baggage.
+//
 // # Trust
 //
 // A marker is trusted when either

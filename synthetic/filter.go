@@ -172,6 +172,13 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if d.StripToken {
 		_ = proxywasm.RemoveHttpRequestHeader(cfg.TokenHeader)
 	}
+	if d.StripCarriers {
+		for i := range headers {
+			if cfg.CarrierHeader(headers[i][0]) {
+				_ = proxywasm.RemoveHttpRequestHeader(headers[i][0])
+			}
+		}
+	}
 	if d.Accepted {
 		h.p.m.accepted.Increment(1)
 	}

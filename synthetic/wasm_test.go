@@ -354,6 +354,22 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 			func(t *testing.T, s *testenv.HTTPStream) {
 				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
 			}},
+		// Issue 17: keys other propagators decode, their carrier headers, and a trailing comma.
+		{"edge untrusted encoded baggage marker stripped", `{"mode":"edge"}`, OutcomeStripped,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42,laneway%2Dsynthetic=tx-gc,laneway-synthetic+=x"), nil,
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
+			}},
+		{"edge untrusted carrier marker headers stripped", `{"mode":"edge"}`, OutcomeStripped,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42", "uberctx-laneway-synthetic", "tx-gc"), nil,
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Empty(t, s.Request().Headers.Values("uberctx-laneway-synthetic"))
+			}},
+		{"inbound trusted marker after a trailing comma forwarded", `{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`, OutcomeAccepted,
+			testenv.RequestHeaders("POST", "orders", "/api/orders", "baggage", "userid=42,", "x-laneway-synthetic", "1;id=tx-gc"), nil,
+			func(t *testing.T, s *testenv.HTTPStream) {
+				assert.Equal(t, []string{"userid=42,laneway-synthetic=tx-gc"}, s.Request().Headers.Values("baggage"))
+			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo,
