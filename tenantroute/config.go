@@ -69,6 +69,7 @@ type Config struct {
 	useTracestate  bool
 	otNames        []string // "ot-baggage-<key>" per baggage key, nil when that carrier is off
 	uberNames      []string // "uberctx-<key>" per baggage key, nil when that carrier is off
+	otAll, uberAll []string // "ot-baggage-<key>" and "uberctx-<key>" per baggage key, always
 	carrierSources []Source // configured carriers in order, as sources
 }
 
@@ -223,6 +224,10 @@ func (c *Config) compile(seen map[string]bool) error {
 	if len(c.Carriers) > 0 && len(c.BaggageKeys) == 0 {
 		return fieldErr("carriers", fmt.Sprintf("%q with no baggageKeys", c.Carriers), "at least one baggageKeys entry (carriers are looked up by baggage key)")
 	}
+	if !seen["stripBaggage"] {
+		// A boundary that forwards what it rejected is no boundary: stripping is the default there.
+		c.StripBaggage = c.TrustBoundary
+	}
 	if !c.TrustBoundary {
 		if seen["stripHeaderPrefix"] {
 			return fieldErr("stripHeaderPrefix", strconv.Quote(c.StripHeaderPrefix), "no stripHeaderPrefix unless trustBoundary is true")
@@ -256,6 +261,7 @@ func (c *Config) compile(seen map[string]bool) error {
 	}
 	c.carrierSources = c.carrierSources[:0]
 	c.otNames, c.uberNames, c.useTracestate = nil, nil, false
+	c.otAll, c.uberAll = prefixed("ot-baggage-", c.BaggageKeys), prefixed("uberctx-", c.BaggageKeys)
 	for _, car := range c.Carriers {
 		switch car {
 		case CarrierTracestate:
@@ -338,6 +344,16 @@ func isToken(s string, lower bool) bool {
 	return len(s) <= maxNameLen && pluginconfig.IsToken(s) && (!lower || strings.ToLower(s) == s)
 }
 
+// UnsafeWarning returns the start-up warning for a configuration that weakens a trust boundary, or "".
+func (c Config) UnsafeWarning() string {
+	if c.TrustBoundary && !c.StripBaggage {
+		return "stripBaggage is false: UNSAFE: this trust boundary forwards tenants it rejected (baggage, tracestate, " +
+			"ot-baggage-/uberctx- headers) and later hops route on them; remove \"stripBaggage\": false unless " +
+			"another filter strips them"
+	}
+	return ""
+}
+
 // Summary renders the effective configuration on one line for the start-up log.
 func (c Config) Summary() string {
 	var b strings.Builder
@@ -376,7 +392,7 @@ func (c Config) Summary() string {
 			b.WriteString(" (no allow list: every tenant is rejected)")
 		}
 		if !c.StripBaggage {
-			b.WriteString(" (rejected tenants stay in baggage for later hops)")
+			b.WriteString(" (UNSAFE: rejected tenants travel on to later hops)")
 		}
 	} else {
 		b.WriteString(" trustBoundary=off")

@@ -202,9 +202,14 @@ func TestSummaryDescribesTheEffectiveConfig(t *testing.T) {
 	s := c.Summary()
 	for _, want := range []string{"baggageKeys=[laneway-tenant,sd-routing-key]", "carriers=[tracestate]", "header=x-tenant",
 		"tenantHeader=x-laneway-tenant", "validation=dns-label", "allow=[acme,globex]", "trustBoundary=on",
-		"stripHeaderPrefix=x-laneway-", "stripBaggage=false", "rejected tenants stay in baggage", "workloadTenant=-", "invalidLogLimit=128"} {
+		"stripHeaderPrefix=x-laneway-", "stripBaggage=true", "workloadTenant=-", "invalidLogLimit=128"} {
 		assert.Contains(t, s, want)
 	}
+	assert.Empty(t, c.UnsafeWarning(), "a trust boundary strips by default")
+	unsafe, err := ParseConfig([]byte(`{"trustBoundary":true,"allow":["acme"],"stripBaggage":false}`))
+	require.NoError(t, err)
+	assert.Contains(t, unsafe.Summary(), "stripBaggage=false (UNSAFE: rejected tenants travel on to later hops)")
+	assert.Contains(t, unsafe.UnsafeWarning(), "stripBaggage is false: UNSAFE")
 	d, err := ParseConfig(nil)
 	require.NoError(t, err)
 	assert.Contains(t, d.Summary(), "trustBoundary=off")

@@ -33,14 +33,27 @@
 //
 // With trustBoundary, every client-set header starting with stripHeaderPrefix (default x-laneway-) and
 // the output header are removed, and a tenant is accepted only if the allow list names it (no allow list:
-// no tenant is accepted). With stripBaggage, only the accepted tenant travels on: it is the one tenant
-// member of baggage (as baggageKeys[0]; baggage already holding exactly that member is left alone) and,
-// if the request had the plain header, that header's only value. Every other tenant member is removed:
-// the other members of baggageKeys in baggage (conflicting copies, members malformed to this parser or
-// beyond the W3C limits, which another parser may still read), their tracestate members (if a configured
-// carrier) and the ot-baggage-/uberctx- headers. A request whose tenant is not accepted loses all of
-// those and every copy of the plain header, so later hops never see them. All callers through a
-// trust-boundary plugin are treated as untrusted.
+// no tenant is accepted). All callers through a trust-boundary plugin are treated as untrusted.
+//
+// A trust boundary strips by default (stripBaggage defaults to trustBoundary): it removes every client
+// copy of a tenant key from every carrier laneway knows, whether or not it is configured to read that
+// carrier: baggage members, tracestate members, ot-baggage-<key> and uberctx-<key> headers, headers
+// named after a key (`sd-routing-key: x`) and the plain header. A copy counts when any common propagator
+// would read its key as one of baggageKeys: OpenTelemetry JS and Python decode keys (`laneway%2Dtenant`,
+// `laneway-tenant+`, `laneway-tenant%20`), so the comparison follows filters/baggage's key normalisation
+// ("Keys as other propagators read them"). Members this parser drops (malformed, beyond the W3C limits)
+// go too, since a laxer parser may still read them. `"stripBaggage": false` keeps rejected members for
+// later hops, where they route; it is an explicit, unsafe choice and start-up logs a warning.
+//
+// The accepted tenant travels on in every carrier it arrived in, holding the accepted value, so that
+// redundant propagation (Signadot's browser extension sends the key in baggage, tracestate,
+// ot-baggage-sd-routing-key and uberctx-sd-routing-key) keeps working past the gateway: per carrier and
+// key, the first copy spelled exactly as the key keeps its place and holds the tenant (its bytes when they
+// already say so; properties dropped), and every other copy of that key, and every copy whose key only
+// decodes to a tenant key, is removed. The key name is preserved as the client spelled it in that carrier
+// (sd-routing-key stays sd-routing-key); header carriers keep one header of that name. Baggage always holds
+// the tenant as baggageKeys[0] as well (appended when it did not arrive there), since that is what
+// laneway's own sidecars read first. Carriers and keys the tenant did not arrive in stay empty.
 //
 // # Workload tenancy
 //

@@ -95,6 +95,9 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	p.cfg, p.configured = cfg, true
 	p.logged, p.loggedFull = nil, false
 	proxywasm.LogInfof("tenantroute: started with %s", cfg.Summary())
+	if w := cfg.UnsafeWarning(); w != "" {
+		proxywasm.LogWarnf("tenantroute: %s", w)
+	}
 	return types.OnPluginStartStatusOK
 }
 

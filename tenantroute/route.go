@@ -123,8 +123,10 @@ type Decision struct {
 	tenantFirst string
 	header      string // first copy of the plain header
 	headerCount int    // copies of the plain header
-	ot, uber    [MaxBaggageKeys]string
-	otN, uberN  [MaxBaggageKeys]int
+	// ot, uber and plain hold the first value of the ot-baggage-<key>, uberctx-<key> and <key> headers per
+	// baggage key, otN, uberN and plainN how many copies arrived (plain only at a stripping trust boundary).
+	ot, uber, plain    [MaxBaggageKeys]string
+	otN, uberN, plainN [MaxBaggageKeys]int
 	// bagBuf and tsBuf hold the rewritten baggage and tracestate headers until the edits are applied (reused in Wasm).
 	bagBuf, tsBuf valuebuf.Buf
 }
@@ -171,7 +173,7 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 		switch {
 		case equalFold(name, "baggage"):
 			d.bag = append(d.bag, val)
-		case c.useTracestate && equalFold(name, "tracestate"):
+		case (c.useTracestate || c.stripAll()) && equalFold(name, "tracestate"):
 			d.ts = append(d.ts, val)
 		case equalFold(name, c.TenantHeader):
 			d.tenantCount++
@@ -188,16 +190,33 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 			if d.headerCount == 1 {
 				d.header = val
 			}
-		case c.otNames != nil && hasPrefixFold(name, "ot-baggage-"):
-			carrierHeader(name, val, c.otNames, &d.ot, &d.otN)
-		case c.uberNames != nil && hasPrefixFold(name, "uberctx-"):
-			carrierHeader(name, val, c.uberNames, &d.uber, &d.uberN)
+		case (c.otNames != nil || c.stripAll()) && hasPrefixFold(name, "ot-baggage-"):
+			c.carrierHeader(d, name, val, len("ot-baggage-"), c.otAll, &d.ot, &d.otN)
+		case (c.uberNames != nil || c.stripAll()) && hasPrefixFold(name, "uberctx-"):
+			c.carrierHeader(d, name, val, len("uberctx-"), c.uberAll, &d.uber, &d.uberN)
+		case c.stripAll():
+			// A plain header named after a tenant key (`sd-routing-key: x`) is a carrier too.
+			for i, k := range c.BaggageKeys {
+				if equalFoldAny(name, k) {
+					if d.plainN[i] == 0 {
+						d.plain[i] = val
+					}
+					d.plainN[i]++
+					break
+				}
+			}
 		}
 	}
 }
 
-// carrierHeader records the first value of a per-key carrier header.
-func carrierHeader(name, val string, names []string, vals *[MaxBaggageKeys]string, counts *[MaxBaggageKeys]int) {
+// stripAll reports whether this is a stripping trust boundary, which removes client copies of tenant keys
+// from every carrier laneway knows, configured or not.
+func (c *Config) stripAll() bool { return c.TrustBoundary && c.StripBaggage }
+
+// carrierHeader records the first value of a per-key carrier header (ot-baggage-<key>, uberctx-<key>); at a
+// stripping trust boundary a header whose key only reads as a tenant key (`uberctx-laneway%2Dtenant`,
+// see baggage.KeyReadsAs) is removed.
+func (c *Config) carrierHeader(d *Decision, name, val string, prefix int, names []string, vals *[MaxBaggageKeys]string, counts *[MaxBaggageKeys]int) {
 	for i, n := range names {
 		if equalFold(name, n) {
 			if counts[i] == 0 {
@@ -207,6 +226,45 @@ func carrierHeader(name, val string, names []string, vals *[MaxBaggageKeys]strin
 			return
 		}
 	}
+	if !c.stripAll() {
+		return
+	}
+	for _, k := range c.BaggageKeys {
+		if baggage.HeaderKeyReadsAs(name[prefix:], k) {
+			d.removeOnce(name)
+			return
+		}
+	}
+}
+
+// removeOnce removes every copy of header name, counted as stripped, unless an earlier edit already does.
+func (d *Decision) removeOnce(name string) {
+	for _, e := range d.Edits {
+		if e.Kind == EditRemove && strings.EqualFold(e.Name, name) {
+			return
+		}
+	}
+	d.strip(name)
+}
+
+// equalFoldAny compares two header names ASCII case-insensitively.
+func equalFoldAny(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *Decision) strip(name string) {
@@ -280,54 +338,75 @@ func (c *Config) carryInBaggage(d *Decision) {
 	d.setBaggage(d.bagBuf.Finish(next))
 }
 
-// onlyAcceptedTenantTravels makes the accepted tenant, if any, the only tenant a trust boundary with
-// stripBaggage forwards: baggage holds it as its one tenant member (baggageKeys[0]) and the plain header's
-// copies, if the request had any, hold exactly it. Without an accepted tenant, the tenant members of baggage
-// and every copy of the plain header are removed. Either way the tracestate members and ot-baggage-/uberctx-
-// headers of the tenant keys are removed.
+// onlyAcceptedTenantTravels makes the accepted tenant, if any, the only tenant a stripping trust boundary
+// forwards, in every carrier laneway knows whether or not it reads them: baggage, tracestate, the
+// ot-baggage-<key> and uberctx-<key> headers, headers named after a key, and the plain header. A member or
+// header counts as a tenant copy when any common propagator reads its key as one of baggageKeys
+// (baggage.KeyReadsAs). With a tenant accepted, each carrier and key it arrived in (spelled exactly) keeps one
+// copy holding the accepted tenant, and baggage always holds it as baggageKeys[0]; every other copy is
+// removed. Without one, every copy is removed.
 func (c *Config) onlyAcceptedTenantTravels(d *Decision) {
+	t := d.Tenant
 	switch {
-	case d.Tenant == "":
-		if mentionsAny(d.bag, c.BaggageKeys) {
-			if next, removed := baggage.AppendWithoutKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys...); removed {
+	case len(c.BaggageKeys) == 0:
+	case t == "":
+		if baggage.MayHoldKeys(d.bag, c.BaggageKeys...) {
+			next, removed := baggage.AppendWithoutKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys...)
+			v := d.bagBuf.Finish(next)
+			if removed {
 				d.Stripped++
-				d.setBaggage(d.bagBuf.Finish(next))
+				d.setBaggage(v)
 			}
 		}
-		d.Stripped += d.headerCount
-		d.removeN(c.Header, d.headerCount)
 	default:
-		if len(c.BaggageKeys) > 0 {
-			sole, other := tenantMembers(d.bag, c.BaggageKeys, d.Tenant)
+		if _, other := tenantMembers(d.bag, c.BaggageKeys, t); other {
+			d.Stripped++
+		}
+		next, set := baggage.AppendSetKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys, t)
+		if set&1 == 0 {
+			// Laneway's own key always travels in baggage; if it cannot (full baggage), the routing header
+			// still holds the tenant on this hop.
+			if withTenant, ok := baggage.AppendMemberTo(next, c.BaggageKeys[0], t); ok {
+				next = withTenant
+			} else {
+				d.BaggageFull = true
+			}
+		}
+		d.setBaggage(d.bagBuf.Finish(next))
+	}
+	if d.headerCount > 0 {
+		if t != "" && (d.headerCount > 1 || d.header != t) || t == "" {
+			d.Stripped++
+		}
+		d.setHeader(c.Header, t, d.headerCount, d.header)
+	}
+	if len(d.ts) > 0 && baggage.MayHoldKeys(d.ts, c.BaggageKeys...) {
+		next, changed, other := tracestateRewrite(d.tsBuf.Start(), d.ts, c.BaggageKeys, t)
+		v := d.tsBuf.Finish(next)
+		if changed {
 			if other {
 				d.Stripped++
 			}
-			if !sole || d.Source != SourceBaggage {
-				// (sole but not the source: that member lies beyond the limits, where later hops miss it.)
-				c.carryInBaggage(d)
-			}
-		}
-		if d.headerCount > 0 {
-			if d.headerCount > 1 || d.header != d.Tenant {
-				d.Stripped++
-			}
-			d.setHeader(c.Header, d.Tenant, d.headerCount, d.header)
+			d.setHeader("tracestate", v, len(d.ts), first(d.ts))
 		}
 	}
-	if c.useTracestate && mentionsAny(d.ts, c.BaggageKeys) {
-		if next, removed := tracestateRemove(d.tsBuf.Start(), d.ts, c.BaggageKeys); removed {
-			d.Stripped++
-			d.setHeader("tracestate", d.tsBuf.Finish(next), len(d.ts), first(d.ts))
-		}
+	for i := range c.BaggageKeys {
+		d.keepOrStrip(c.otAll[i], t, d.otN[i], d.ot[i])
+		d.keepOrStrip(c.uberAll[i], t, d.uberN[i], d.uber[i])
+		d.keepOrStrip(c.BaggageKeys[i], t, d.plainN[i], d.plain[i])
 	}
-	for i := range c.otNames {
-		d.Stripped += d.otN[i]
-		d.removeN(c.otNames[i], d.otN[i])
+}
+
+// keepOrStrip makes the n copies of header name (the first is cur) one copy holding tenant, or removes them
+// when there is no tenant; a copy that held something else counts as stripped.
+func (d *Decision) keepOrStrip(name, tenant string, n int, cur string) {
+	if n == 0 {
+		return
 	}
-	for i := range c.uberNames {
-		d.Stripped += d.uberN[i]
-		d.removeN(c.uberNames[i], d.uberN[i])
+	if n > 1 || cur != tenant {
+		d.Stripped++
 	}
+	d.setHeader(name, tenant, n, cur)
 }
 
 // applyEdits returns headers with edits applied as Envoy applies them: remove deletes every value of a
@@ -390,12 +469,12 @@ func (d *Decision) setHeader(name, next string, n int, cur string) {
 	}
 }
 
-// tenantMembers looks at the list elements of values whose text before '=' contains one of keys: tenant
-// members, and malformed elements another parser may read as one (OpenTelemetry trims Unicode spaces
-// from keys, and never decodes them, so such an element always holds a key's text). sole: there is
-// exactly one, `<keys[0]>=<tenant>`. other: one of them is not `<key>=<tenant>` for some key of keys.
+// tenantMembers looks at the list elements of values whose text before '=' contains one of keys or reads
+// as one of them (baggage.KeyReadsAs): tenant members, and malformed elements another parser may read as
+// one (OpenTelemetry Go trims Unicode spaces from keys). sole: there is exactly one, `<keys[0]>=<tenant>`.
+// other: one of them is not `<key>=<tenant>` for some key of keys.
 func tenantMembers(values, keys []string, tenant string) (sole, other bool) {
-	if !mentionsAny(values, keys) {
+	if !baggage.MayHoldKeys(values, keys...) {
 		return false, false
 	}
 	n := 0
@@ -406,7 +485,7 @@ func tenantMembers(values, keys []string, tenant string) (sole, other bool) {
 			k, val, _ := strings.Cut(m, "=")
 			k, val = baggage.TrimOWS(k), baggage.TrimOWS(val)
 			for _, key := range keys {
-				if strings.Contains(k, key) {
+				if strings.Contains(k, key) || baggage.KeyReadsAs(k, key) {
 					if n++; n == 1 {
 						sole = k == keys[0] && val == tenant
 					}
@@ -443,31 +522,45 @@ func tracestateLookup(values []string, key string) (string, bool) {
 	return "", false
 }
 
-// tracestateRemove appends to dst the combined tracestate without members whose key is listed.
-func tracestateRemove(dst []byte, values, keys []string) ([]byte, bool) {
-	start, removed := len(dst), false
+// tracestateRewrite appends to dst the combined tracestate in which members whose key reads as one of keys
+// (baggage.KeyReadsAs) are removed, except, with a tenant, the first member of each key spelled exactly,
+// which holds the tenant in its place. changed: the header differs from the members it had; other: a
+// removed or rewritten member held something other than tenant.
+func tracestateRewrite(dst []byte, values, keys []string, tenant string) (out []byte, changed, other bool) {
+	start := len(dst)
+	var set uint64
 	for _, v := range values {
 		for len(v) > 0 {
 			var m string
 			m, v = nextListMember(v)
 			if m == "" {
+				changed = true
 				continue
 			}
-			k := m
-			if i := strings.IndexByte(m, '='); i >= 0 {
-				k = m[:i]
-			}
-			if slices.Contains(keys, k) {
-				removed = true
-				continue
+			k, val, _ := strings.Cut(m, "=")
+			if baggage.ReadsAsAny(baggage.TrimOWS(k), keys) {
+				i := slices.Index(keys, k)
+				if tenant == "" || i < 0 || i >= 64 || set&(1<<i) != 0 {
+					changed, other = true, true
+					continue
+				}
+				set |= 1 << i
+				if val != tenant {
+					changed, other = true, true
+					m = ""
+				}
 			}
 			if len(dst) > start {
 				dst = append(dst, ',')
 			}
+			if m == "" {
+				dst = append(append(append(dst, k...), '='), tenant...)
+				continue
+			}
 			dst = append(dst, m...)
 		}
 	}
-	return dst, removed
+	return dst, changed, other
 }
 
 // nextListMember splits the first comma-separated member, without optional whitespace, off a list

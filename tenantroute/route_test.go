@@ -114,7 +114,7 @@ func TestRouteDecisions(t *testing.T) {
 			name:    "a stripping gateway counts every removed carrier",
 			config:  gatewayStripConfig,
 			headers: req(hdr("baggage", "laneway-tenant=x"), hdr("tracestate", "laneway-tenant=x"), hdr("ot-baggage-laneway-tenant", "x"), hdr("ot-baggage-laneway-tenant", "y")),
-			want: Decision{Outcome: OutcomeBaseline, Key: "laneway-tenant", Rejected: "x", RejectedSource: SourceBaggage, Reason: ReasonNotAllowed, Stripped: 4,
+			want: Decision{Outcome: OutcomeBaseline, Key: "laneway-tenant", Rejected: "x", RejectedSource: SourceBaggage, Reason: ReasonNotAllowed, Stripped: 3,
 				Edits: []Edit{{Kind: EditRemove, Name: "baggage"}, {Kind: EditRemove, Name: "tracestate"}, {Kind: EditRemove, Name: "ot-baggage-laneway-tenant"}, {Kind: EditRemove, Name: "ot-baggage-laneway-tenant"}}},
 		},
 		{
@@ -132,6 +132,7 @@ func TestRouteDecisions(t *testing.T) {
 			got := d
 			got.bag, got.ts, got.tenantCount, got.tenantFirst, got.header, got.headerCount = nil, nil, 0, "", "", 0
 			got.ot, got.uber, got.otN, got.uberN = [MaxBaggageKeys]string{}, [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}, [MaxBaggageKeys]int{}
+			got.plain, got.plainN = [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}
 			if len(got.Edits) == 0 {
 				got.Edits = nil
 			}
@@ -163,17 +164,26 @@ func TestRouteReusesTheDecisionWithoutLeakingState(t *testing.T) {
 	assert.Empty(t, d.Tenant)
 }
 
-func TestTracestateLookupAndRemove(t *testing.T) {
+func TestTracestateLookupAndRewrite(t *testing.T) {
 	v, ok := tracestateLookup([]string{"a=1", " b = 2", "\tsd-routing-key=acme ,c=3"}, "sd-routing-key")
 	assert.True(t, ok)
 	assert.Equal(t, "acme", v)
 	_, ok = tracestateLookup([]string{"xsd-routing-key=acme", "sd-routing-key"}, "sd-routing-key")
 	assert.False(t, ok, "neither a longer key nor a member without '=' matches")
-	out, removed := tracestateRemove([]byte("x:"), []string{"a=1, k=x", ",,k=y,b=2"}, []string{"k"})
-	assert.True(t, removed)
+	out, changed, other := tracestateRewrite([]byte("x:"), []string{"a=1, k=x", ",,k=y,b=2"}, []string{"k"}, "")
+	assert.True(t, changed)
+	assert.True(t, other)
 	assert.Equal(t, "x:a=1,b=2", string(out), "appended after what dst holds")
-	_, removed = tracestateRemove(nil, []string{"a=1"}, []string{"k"})
-	assert.False(t, removed)
+	_, changed, _ = tracestateRewrite(nil, []string{"a=1"}, []string{"k"}, "")
+	assert.False(t, changed)
+	out, changed, other = tracestateRewrite(nil, []string{"a=1,k=x,%6B=y,k=z", "j=t"}, []string{"k", "j"}, "t")
+	assert.Equal(t, "a=1,k=t,j=t", string(out), "the first exact copy of each key holds the tenant, encoded copies go")
+	assert.True(t, changed)
+	assert.True(t, other)
+	out, changed, other = tracestateRewrite(nil, []string{"a=1,k=t"}, []string{"k"}, "t")
+	assert.Equal(t, "a=1,k=t", string(out))
+	assert.False(t, changed)
+	assert.False(t, other)
 }
 
 func TestStringsOfEnumsNameThem(t *testing.T) {
@@ -365,7 +375,7 @@ func TestRouteSurvivesHugeAndBinaryInputs(t *testing.T) {
 	}
 	c := mustConfig(t, gatewayConfig)
 	c.Route(many, &d)
-	assert.Equal(t, 10000, d.Stripped, "every spoofed copy is removed")
+	assert.Equal(t, 10001, d.Stripped, "every spoofed x-laneway-tenant copy is removed, and the uberctx- copies")
 }
 
 // otelHop is an OpenTelemetry-instrumented app between two hops: it extracts baggage from its inbound
@@ -435,24 +445,32 @@ const (
 )
 
 // assertOnlyTenantForwarded checks the headers a stripping gateway forwarded: OpenTelemetry reads exactly
-// tenant, as laneway-tenant, in baggage (nothing when tenant is ""); the output and plain headers hold only
-// tenant; no carrier header and no tenant member of tracestate is left.
+// tenant in baggage, as laneway-tenant and under any other tenant key it arrived with (nothing when tenant
+// is ""); the output, plain and carrier headers hold only tenant, and carriers only exist with a tenant;
+// tracestate's tenant members hold only tenant.
 func assertOnlyTenantForwarded(t *testing.T, forwarded [][2]string, tenant string) {
 	t.Helper()
-	want := map[string]string{}
+	got := otelTenantMembers(forwarded)
 	if tenant != "" {
-		want["laneway-tenant"] = tenant
+		assert.Equal(t, tenant, got["laneway-tenant"], "OpenTelemetry reads the accepted tenant as laneway-tenant; forwarded baggage %q", headerValuesOf(forwarded, "baggage"))
 	}
-	assert.Equal(t, want, otelTenantMembers(forwarded), "OpenTelemetry reads only the accepted tenant; forwarded baggage %q", headerValuesOf(forwarded, "baggage"))
+	for k, v := range got {
+		assert.Equal(t, tenant, v, "OpenTelemetry reads only the accepted tenant, under %s; forwarded baggage %q", k, headerValuesOf(forwarded, "baggage"))
+	}
 	for _, p := range forwarded {
 		switch {
 		case equalFold(p[0], "x-tenant"), equalFold(p[0], "x-laneway-tenant"):
 			assert.Equal(t, tenant, p[1], "%s holds only the accepted tenant", p[0])
 		case hasPrefixFold(p[0], "ot-baggage-"), hasPrefixFold(p[0], "uberctx-"):
-			t.Errorf("carrier header %s: %s survived the gateway", p[0], p[1])
+			assert.NotEmpty(t, tenant, "carrier header %s: %s survived a gateway that accepted no tenant", p[0], p[1])
+			assert.Equal(t, tenant, p[1], "carrier header %s holds only the accepted tenant", p[0])
 		case equalFold(p[0], "tracestate"):
-			assert.NotContains(t, p[1], "laneway-tenant")
-			assert.NotContains(t, p[1], "sd-routing-key")
+			for _, m := range strings.Split(p[1], ",") {
+				k, v, _ := strings.Cut(strings.TrimSpace(m), "=")
+				if k == "laneway-tenant" || k == "sd-routing-key" {
+					assert.Equal(t, tenant, v, "tracestate member %s holds only the accepted tenant", k)
+				}
+			}
 		}
 	}
 }

@@ -349,6 +349,13 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		// A stripping gateway that accepts a tenant rewrites baggage to hold only it, and the plain header.
 		{"gateway-accepts-rewrites-baggage", `{"trustBoundary":true,"stripBaggage":true,"allow":["sbx-1"]}`, "userid=42,laneway-tenant=evil\u00a0,sd-routing-key=sbx-1"},
 		{"gateway-accepts-sets-plain-header", `{"trustBoundary":true,"stripBaggage":true,"allow":["sbx-1"],"header":"x-tenant"}`, "laneway-tenant=evil0,sd-routing-key=sbx-1"},
+		// Issue 17: keys other propagators decode, carriers the gateway does not read, Signadot's redundant
+		// carriers, and an appended member after a trailing comma.
+		{"gateway-strips-encoded-keys", `{"trustBoundary":true,"allow":["sbx-1"]}`, "userid=42,laneway%2Dtenant=evil,laneway-tenant+=evil"},
+		{"gateway-accepts-drops-encoded-copy", `{"trustBoundary":true,"allow":["sbx-1"]}`, "laneway-tenant=sbx-1,%6Caneway-tenant=evil,userid=42"},
+		{"gateway-strips-unread-carriers", `{"trustBoundary":true,"allow":["sbx-1"]}`, "userid=42"},
+		{"gateway-keeps-arrived-carriers", `{"trustBoundary":true,"allow":["sbx-1"]}`, "sd-routing-key=sbx-1"},
+		{"workload-injected-after-trailing-comma", `{"workloadTenant":"sbx-1"}`, "userid=42,"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
@@ -361,6 +368,12 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			case "gateway-accepts-sets-plain-header":
 				request = append(request, testenv.Header{Key: "baggage", Value: "laneway-tenant=evil"},
 					testenv.Header{Key: "x-tenant", Value: "evil"}, testenv.Header{Key: "x-tenant", Value: "sbx-1"})
+			case "gateway-strips-unread-carriers":
+				request = append(request, testenv.Header{Key: "tracestate", Value: "vendor=1,sd-routing-key=evil"},
+					testenv.Header{Key: "ot-baggage-laneway-tenant", Value: "evil"}, testenv.Header{Key: "uberctx-sd-routing-key", Value: "evil"})
+			case "gateway-keeps-arrived-carriers":
+				request = append(request, testenv.Header{Key: "tracestate", Value: "sd-routing-key=sbx-1"},
+					testenv.Header{Key: "ot-baggage-sd-routing-key", Value: "sbx-1"}, testenv.Header{Key: "uberctx-sd-routing-key", Value: "evil"})
 			}
 			run := func(n int) {
 				for i := 0; i < n; i++ {
@@ -377,7 +390,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(request, true)
 			switch c.name {
-			case "sidecar-baseline", "gateway-strips-baggage", "gateway-strips-tracestate":
+			case "sidecar-baseline", "gateway-strips-baggage", "gateway-strips-tracestate", "gateway-strips-encoded-keys", "gateway-strips-unread-carriers":
 				assert.Empty(t, s.Request().Headers.Values("x-laneway-tenant"))
 			default:
 				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("x-laneway-tenant"))
@@ -390,10 +403,25 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			case "gateway-strips-tracestate":
 				assert.Equal(t, []string{"vendor=1"}, s.Request().Headers.Values("tracestate"))
 			case "gateway-accepts-rewrites-baggage":
-				assert.Equal(t, []string{"userid=42,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
+				assert.Equal(t, []string{"userid=42,sd-routing-key=sbx-1,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
 			case "gateway-accepts-sets-plain-header":
-				assert.Equal(t, []string{"laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
+				assert.Equal(t, []string{"laneway-tenant=sbx-1,sd-routing-key=sbx-1"}, s.Request().Headers.Values("baggage"))
 				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("x-tenant"))
+			case "gateway-strips-encoded-keys":
+				assert.Equal(t, []string{"userid=42"}, s.Request().Headers.Values("baggage"))
+			case "gateway-accepts-drops-encoded-copy":
+				assert.Equal(t, []string{"laneway-tenant=sbx-1,userid=42"}, s.Request().Headers.Values("baggage"))
+			case "gateway-strips-unread-carriers":
+				assert.Equal(t, []string{"vendor=1"}, s.Request().Headers.Values("tracestate"))
+				assert.Empty(t, s.Request().Headers.Values("ot-baggage-laneway-tenant"))
+				assert.Empty(t, s.Request().Headers.Values("uberctx-sd-routing-key"))
+			case "gateway-keeps-arrived-carriers":
+				assert.Equal(t, []string{"sd-routing-key=sbx-1,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
+				assert.Equal(t, []string{"sd-routing-key=sbx-1"}, s.Request().Headers.Values("tracestate"))
+				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("ot-baggage-sd-routing-key"))
+				assert.Equal(t, []string{"sbx-1"}, s.Request().Headers.Values("uberctx-sd-routing-key"))
+			case "workload-injected-after-trailing-comma":
+				assert.Equal(t, []string{"userid=42,laneway-tenant=sbx-1"}, s.Request().Headers.Values("baggage"))
 			}
 		})
 	}
