@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/testenv"
 )
 
@@ -57,8 +58,9 @@ func send(vm *testenv.VM, h testenv.Headers) result {
 
 // laxMembers returns the values of key in the forwarded baggage headers, split
 // the laxest way an application's parser might (commas, no size, member or
-// value-syntax limits, spaces and tabs trimmed): a marker that any parser could
-// still read shows up here.
+// value-syntax limits, spaces and tabs trimmed, keys compared as any common
+// propagator decodes them, see baggage.KeyReadsAs): a marker that any parser
+// could still read shows up here.
 func laxMembers(h testenv.Headers, key string) []string {
 	var out []string
 	for _, v := range h.Values("baggage") {
@@ -67,7 +69,7 @@ func laxMembers(h testenv.Headers, key string) []string {
 			if !ok {
 				continue
 			}
-			if strings.Trim(k, " \t") == key {
+			if baggage.KeyReadsAs(strings.Trim(k, " \t"), key) {
 				val, _, _ = strings.Cut(val, ";")
 				out = append(out, strings.Trim(val, " \t"))
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/testenv"
 )
@@ -108,13 +109,15 @@ func mint(t *testing.T, secret string, expiry time.Time) string {
 func tenantRows() []spoofRow {
 	const marker = "tenant"
 	gwStrip := plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"],"stripBaggage":true}`}
-	gwKeep := plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"]}`}
+	gwKeep := plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"],"stripBaggage":false}`}
+	gwDefault := plugin{module: "tenantroute", config: `{"trustBoundary":true,"allow":["acme"]}`}
 	gwNoAllow := plugin{module: "tenantroute", config: `{"trustBoundary":true,"stripBaggage":true}`}
 	sidecar := plugin{module: "tenantroute", config: `{}`}
 	sidecarAllow := plugin{module: "tenantroute", config: `{"allow":["acme"]}`}
 	const (
 		sGwStrip   = "gateway: trustBoundary, allow [acme], stripBaggage"
-		sGwKeep    = "gateway: trustBoundary, allow [acme], baggage kept"
+		sGwKeep    = "gateway: trustBoundary, allow [acme], stripBaggage false (unsafe)"
+		sGwDefault = "gateway: trustBoundary, allow [acme] (strips by default)"
 		sGwNoAllow = "gateway: trustBoundary, no allow list, stripBaggage"
 		sSidecar   = "sidecar: trustBoundary off, no allow list"
 		sSideAllow = "sidecar: trustBoundary off, allow [acme]"
@@ -130,6 +133,13 @@ func tenantRows() []spoofRow {
 	sdBehindCopies := req("baggage", "laneway-tenant=evil0,sd-routing-key=acme", "baggage", "laneway-tenant=evil")
 	others := req("x-laneway-shadow", "1", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "v1.1.x.y")
 	beyond := req("baggage", filler()+",laneway-tenant=acme")
+	// Issue 17: keys other propagators decode, carriers the gateway does not read, Signadot's copies.
+	encoded := func(key string) testenv.Headers { return req("baggage", "userid=42,"+key+"=evil") }
+	acmeAndEncoded := req("baggage", "laneway-tenant=acme,laneway%2Dtenant=evil")
+	unread := req("tracestate", "dd=s:1,laneway-tenant=evil,sd-routing-key=evil", "ot-baggage-laneway-tenant", "evil",
+		"uberctx-laneway-tenant", "evil", "uberctx-sd-routing-key", "evil", "sd-routing-key", "evil")
+	signadot := req("baggage", "sd-routing-key=acme", "tracestate", "sd-routing-key=acme", "ot-baggage-sd-routing-key", "acme", "uberctx-sd-routing-key", "acme")
+	noCarriers := []check{hdr("tracestate", "dd=s:1"), hdr("ot-baggage-laneway-tenant"), hdr("uberctx-laneway-tenant"), hdr("uberctx-sd-routing-key"), hdr("sd-routing-key"), hdr(th)}
 	return []spoofRow{
 		{marker, sGwStrip, "header only (acme)", "stripped, baseline", gwStrip, hdrOnly, []check{hdr(th)}},
 		{marker, sGwStrip, "baggage only (acme)", "routed to acme", gwStrip, bagAcme, []check{hdr(th, "acme"), bag("laneway-tenant", "acme")}},
@@ -137,10 +147,22 @@ func tenantRows() []spoofRow {
 		{marker, sGwStrip, "header evil + baggage acme", "header replaced, routed to acme", gwStrip, both, []check{hdr(th, "acme"), bag("laneway-tenant", "acme")}},
 		{marker, sGwStrip, "upper-case header name (acme)", "stripped, baseline", gwStrip, upper, []check{hdr(th)}},
 		{marker, sGwStrip, "repeated headers, baggage copies disagree", "stripped, baseline, baggage members stripped", gwStrip, repeated, []check{hdr(th), bag("laneway-tenant")}},
-		{marker, sGwStrip, "baggage sd-routing-key=acme", "routed to acme, carried on as laneway-tenant", gwStrip, sd, []check{hdr(th, "acme"), bag("laneway-tenant", "acme"), bag("sd-routing-key")}},
-		{marker, sGwStrip, "sd-routing-key=acme next to conflicting laneway-tenant copies (evil)", "routed to acme, only acme carried on", gwStrip, sdBehindCopies, []check{hdr(th, "acme"), bag("laneway-tenant", "acme"), bag("sd-routing-key")}},
+		{marker, sGwStrip, "baggage sd-routing-key=acme", "routed to acme, carried on as it came and as laneway-tenant", gwStrip, sd, []check{hdr(th, "acme"), bag("laneway-tenant", "acme"), bag("sd-routing-key", "acme")}},
+		{marker, sGwStrip, "sd-routing-key=acme next to conflicting laneway-tenant copies (evil)", "routed to acme, only acme carried on", gwStrip, sdBehindCopies, []check{hdr(th, "acme"), bag("laneway-tenant", "acme"), bag("sd-routing-key", "acme")}},
 		{marker, sGwStrip, "other x-laneway-* headers", "all stripped (prefix x-laneway-)", gwStrip, others, []check{hdr("x-laneway-shadow"), hdr("x-laneway-synthetic"), hdr("x-laneway-synthetic-token"), hdr(th)}},
 		{marker, sGwStrip, "tenant beyond the 64-member baggage limit", "baseline, member dropped", gwStrip, beyond, []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwStrip, "encoded key laneway%2Dtenant=evil (JS, Python decode it)", "baseline, member stripped", gwStrip, encoded("laneway%2Dtenant"), []check{hdr(th), bag("laneway-tenant"), bag("userid", "42")}},
+		{marker, sGwStrip, "encoded key %6Caneway-tenant=evil", "baseline, member stripped", gwStrip, encoded("%6Caneway-tenant"), []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwStrip, "encoded key sd-routing%2Dkey=evil", "baseline, member stripped", gwStrip, encoded("sd-routing%2Dkey"), []check{hdr(th), bag("sd-routing-key")}},
+		{marker, sGwStrip, "key laneway-tenant+=evil (Python: '+' is a space, stripped)", "baseline, member stripped", gwStrip, encoded("laneway-tenant+"), []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwStrip, "key laneway-tenant%20=evil (Python strips after decoding)", "baseline, member stripped", gwStrip, encoded("laneway-tenant%20"), []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwStrip, "laneway-tenant=acme + encoded evil copy", "routed to acme, encoded copy stripped", gwStrip, acmeAndEncoded, []check{hdr(th, "acme"), bag("laneway-tenant", "acme")}},
+		{marker, sGwStrip, "tenant in carriers the gateway does not read (tracestate, ot-baggage-, uberctx-, plain sd-routing-key)", "baseline, every carrier stripped", gwStrip, unread, noCarriers},
+		{marker, sGwStrip, "Signadot's four copies of sd-routing-key=acme", "routed to acme, each copy travels on with acme", gwStrip, signadot,
+			[]check{hdr(th, "acme"), bag("sd-routing-key", "acme"), bag("laneway-tenant", "acme"), hdr("tracestate", "sd-routing-key=acme"), hdr("ot-baggage-sd-routing-key", "acme"), hdr("uberctx-sd-routing-key", "acme")}},
+		{marker, sGwDefault, "baggage only (evil, not allowed)", "baseline, baggage member stripped", gwDefault, bagEvil, []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwDefault, "encoded key laneway%2Dtenant=evil", "baseline, member stripped", gwDefault, encoded("laneway%2Dtenant"), []check{hdr(th), bag("laneway-tenant")}},
+		{marker, sGwDefault, "tenant in carriers the gateway does not read", "baseline, every carrier stripped", gwDefault, unread, noCarriers},
 		{marker, sGwKeep, "header only (acme)", "stripped, baseline", gwKeep, hdrOnly, []check{hdr(th)}},
 		{marker, sGwKeep, "baggage only (acme)", "routed to acme", gwKeep, bagAcme, []check{hdr(th, "acme")}},
 		{marker, sGwKeep, "baggage only (evil, not allowed)", "baseline, baggage member left for later hops", gwKeep, bagEvil, []check{hdr(th), bag("laneway-tenant", "evil")}},
@@ -182,7 +204,10 @@ func shadowRows() []spoofRow {
 		{marker, sEdge, "upper-case header name", "stripped", edge, upper, []check{hdr(sh)}},
 		{marker, sEdge, "repeated headers and baggage headers", "stripped", edge, repeated, []check{hdr(sh), bag("laneway-shadow"), bag("a", "b")}},
 		{marker, sEdge, "reroute header x-laneway-shadow-route", "stripped", edge, route, []check{hdr("x-laneway-shadow-route")}},
-		{marker, sEdge, "-shadow host suffix, no marker", "passed unmarked (suffix is an inbound signal)", edge, suffix, []check{hdr(sh), hdr(":authority", "svc-b-shadow:8080")}},
+		{marker, sEdge, "-shadow host suffix, no marker", "suffix removed (svc-b:8080): no mirror host reaches the mesh", edge, suffix, []check{hdr(sh), hdr(":authority", "svc-b:8080")}},
+		{marker, sEdge, "encoded key laneway%2Dshadow=1 (JS, Python decode it)", "stripped", edge, req("baggage", "a=b,laneway%2Dshadow=1"), []check{hdr(sh), bag("laneway-shadow"), bag("a", "b")}},
+		{marker, sEdge, "key laneway-shadow+=1 (Python)", "stripped", edge, req("baggage", "laneway-shadow+=1"), []check{bag("laneway-shadow"), hdr("baggage")}},
+		{marker, sEdge, "ot-baggage-/uberctx-laneway-shadow headers", "stripped", edge, req("ot-baggage-laneway-shadow", "1", "uberctx-laneway-shadow", "1"), []check{hdr("ot-baggage-laneway-shadow"), hdr("uberctx-laneway-shadow")}},
 		{marker, sEdge, "marker beyond the 64-member baggage limit", "stripped (members beyond the limit dropped)", edge, beyond, []check{hdr(sh), bag("laneway-shadow")}},
 		{marker, sInbound, "header only", "accepted: marked shadow", inbound, hdrOnly, []check{hdr(sh, "1"), bag("laneway-shadow", "1")}},
 		{marker, sInbound, "baggage only", "accepted: marked shadow", inbound, bagOnly, []check{hdr(sh, "1"), bag("laneway-shadow", "1")}},
@@ -245,6 +270,10 @@ func syntheticRows(t *testing.T) []spoofRow {
 		{marker, sEdge, "header + valid token, POST to a non-participant", "accepted, then refused 403", edge, post, []check{local(403)}},
 		{marker, sEdge, "header + valid token, POST to a participant", "accepted, forwarded", edge, postParticipant, acceptedToken},
 		{marker, sEdge, "marker beyond the 64-member baggage limit", "stripped (members beyond the limit dropped)", edge, beyond, []check{hdr(sy), bag("laneway-synthetic")}},
+		{marker, sEdge, "encoded key laneway%2Dsynthetic=tx-1, no token", "stripped", edge, req("baggage", "a=1,laneway%2Dsynthetic=tx-1"), []check{bag("laneway-synthetic"), bag("a", "1")}},
+		{marker, sEdge, "key laneway-synthetic%20=tx-1 (Python), no token", "stripped", edge, req("baggage", "laneway-synthetic%20=tx-1"), []check{bag("laneway-synthetic"), hdr("baggage")}},
+		{marker, sEdge, "ot-baggage-/uberctx-laneway-synthetic headers, no token", "stripped", edge, req("ot-baggage-laneway-synthetic", "tx-1", "uberctx-laneway-synthetic", "tx-1"), []check{hdr("ot-baggage-laneway-synthetic"), hdr("uberctx-laneway-synthetic")}},
+		{marker, sEdge, "header + valid token + encoded copy laneway%2Dsynthetic=evil", "accepted, only the token's id travels", edge, req(sy, "1", tk, valid, "baggage", "laneway%2Dsynthetic=evil"), acceptedToken},
 		{marker, sInToken, "header only", "stripped", inToken, hdrOnly, stripped},
 		{marker, sInToken, "baggage only", "stripped", inToken, bagOnly, stripped},
 		{marker, sInToken, "header + valid token", "accepted, id from the token, token removed", inToken, withValid, acceptedToken},
@@ -280,12 +309,19 @@ func forwardedSummary(r result) string {
 			parts = append(parts, kv.Key+": "+kv.Value)
 		}
 	}
-	for _, v := range r.upstream.Values("baggage") {
-		for _, m := range strings.Split(v, ",") {
-			k, _, _ := strings.Cut(m, "=")
-			k = strings.TrimSpace(k)
-			if strings.HasPrefix(k, "laneway-") || k == "sd-routing-key" {
-				parts = append(parts, "baggage "+strings.TrimSpace(m))
+	for _, kv := range r.upstream {
+		if strings.HasPrefix(kv.Key, "ot-baggage-") || strings.HasPrefix(kv.Key, "uberctx-") || kv.Key == "sd-routing-key" ||
+			kv.Key == ":authority" && strings.Contains(kv.Value, "-shadow") {
+			parts = append(parts, kv.Key+": "+kv.Value)
+		}
+	}
+	for _, carrier := range []string{"baggage", "tracestate"} {
+		for _, v := range r.upstream.Values(carrier) {
+			for _, m := range strings.Split(v, ",") {
+				k, _, _ := strings.Cut(m, "=")
+				if protectedKey(strings.TrimSpace(k)) {
+					parts = append(parts, carrier+" "+strings.TrimSpace(m))
+				}
 			}
 		}
 	}
@@ -295,6 +331,13 @@ func forwardedSummary(r result) string {
 	s := strings.Join(parts, "; ")
 	s = reToken.ReplaceAllString(s, "<token>")
 	return reNewID.ReplaceAllString(s, "<new-id>")
+}
+
+// protectedKey reports whether some common propagator reads k as a laneway key or Signadot's
+// (filters/baggage's key normalisation).
+func protectedKey(k string) bool {
+	n := string(baggage.AppendNormalizedKey(nil, k))
+	return strings.HasPrefix(n, "laneway-") || n == "sd-routing-key"
 }
 
 // TestSpoofingMatrix sends what an outside client could send to each filter
@@ -309,7 +352,9 @@ func TestSpoofingMatrix(t *testing.T) {
 	md.WriteString("Generated by `TestSpoofingMatrix` (testenv/hardening) against the compiled modules in testenv\n")
 	md.WriteString("(Envoy >= 1.39 and 1.33 profiles give the same table). Refresh with\n")
 	md.WriteString("`REFRESH_GOLDEN=true go test -run TestSpoofingMatrix ./testenv/hardening/`.\n")
-	md.WriteString("\"Forwarded\" lists every `x-laneway-*` header and laneway baggage member that reached upstream.\n\n")
+	md.WriteString("\"Forwarded\" lists every `x-laneway-*`, `ot-baggage-*` and `uberctx-*` header, a `-shadow` authority, and every\n")
+	md.WriteString("baggage or tracestate member whose key any common propagator reads as a laneway key or `sd-routing-key`\n")
+	md.WriteString("(see filters/baggage, \"Keys as other propagators read them\") that reached upstream.\n\n")
 	md.WriteString("| marker | filter configuration | client sends | outcome | forwarded |\n")
 	md.WriteString("|---|---|---|---|---|\n")
 	type vmKey struct {
