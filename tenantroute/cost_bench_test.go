@@ -24,6 +24,9 @@ func BenchmarkCost(b *testing.B) {
 		{"sidecar-routed", "", "userid=42,laneway-tenant=sbx-1"},
 		{"sidecar-baseline", "", "userid=42"},
 		{"gateway-allowlisted", `{"trustBoundary":true,"allow":["sbx-1"]}`, "userid=42,laneway-tenant=sbx-1"},
+		// Issue 17's boundary paths: an encoded tenant key stripped, an accepted tenant next to an encoded copy.
+		{"gateway-strips-encoded-key", `{"trustBoundary":true,"allow":["sbx-1"]}`, "userid=42,laneway%2Dtenant=evil"},
+		{"gateway-drops-encoded-copy", `{"trustBoundary":true,"allow":["sbx-1"]}`, "userid=42,laneway-tenant=sbx-1,laneway%2Dtenant=evil"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			costbench.Run(b, costbench.Case{Module: "tenantroute", PluginConfig: c.config,
