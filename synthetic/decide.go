@@ -174,12 +174,8 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 	// The key text occurs but Lookup found no single value: either another
 	// key or value merely contains it, or the key occurs with conflicting
 	// values (which an application's parser would still read).
-	b := baggage.Parse(bags)
-	for i := 0; i < b.Len(); i++ {
-		if b.At(i).Key == c.BaggageKey {
-			s.present, s.inBaggage, s.bad = true, true, true
-			return
-		}
+	if baggage.Has(bags, c.BaggageKey) {
+		s.present, s.inBaggage, s.bad = true, true, true
 	}
 }
 

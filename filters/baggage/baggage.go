@@ -134,6 +134,24 @@ func AnyValue(values []string, key string, match func(value string) bool) bool {
 	}
 }
 
+// Has reports whether some member Parse keeps is keyed exactly key, whether or not its occurrences agree.
+// It does not allocate.
+func Has(values []string, key string) bool {
+	if !Mentions(values, key) {
+		return false
+	}
+	sc := scanner{values: values}
+	for {
+		m, ok := sc.next()
+		if !ok {
+			return false
+		}
+		if m.key == key {
+			return true
+		}
+	}
+}
+
 // lookupState combines the members found under one key as Get does.
 type lookupState struct {
 	first   rawMember

@@ -76,3 +76,10 @@ func TestAnyValueSeesEveryKeptOccurrence(t *testing.T) {
 		})
 	}
 }
+
+func TestHasFindsAKeptMemberOfTheExactKey(t *testing.T) {
+	assert.True(t, Has([]string{"a=1", "k=1,k=2"}, "k"), "conflicting occurrences still count")
+	assert.False(t, Has([]string{"a=k,k%2D=1,kk=1"}, "k"), "mentions and other keys do not")
+	assert.False(t, Has([]string{"k=a b"}, "k"), "a malformed member is not kept")
+	assert.Zero(t, testing.AllocsPerRun(50, func() { _ = Has([]string{"a=1,k%2D=%41,k=%41"}, "k") }))
+}
