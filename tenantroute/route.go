@@ -359,8 +359,14 @@ func (c *Config) onlyAcceptedTenantTravels(d *Decision) {
 			}
 		}
 	default:
-		if _, other := tenantMembers(d.bag, c.BaggageKeys, t); other {
+		sole, other := tenantMembers(d.bag, c.BaggageKeys, t)
+		if other {
 			d.Stripped++
+		}
+		if sole && d.Source == SourceBaggage {
+			// Baggage holds exactly `<keys[0]>=<tenant>` and nothing else any propagator reads as a tenant
+			// key (tenantMembers compares keys as KeyReadsAs does): forwarded byte for byte, no rebuild.
+			break
 		}
 		next, set := baggage.AppendSetKeys(d.bagBuf.Start(), d.bag, c.BaggageKeys, t)
 		if set&1 == 0 {
