@@ -511,7 +511,7 @@ func (c *Config) Summary() string {
 			fmt.Fprintf(&b, " redact{headers=[%s] jsonFields=[%s] mask=%q}", strings.Join(c.Redact.Headers, ","), strings.Join(c.Redact.JSONFields, ","), c.Redact.Mask)
 		}
 		b.WriteString("}")
-		if c.Compare != nil {
+		if captureBuilt && c.Compare != nil { // the plain module parses no compare section: keep its summary out
 			compareSummary(&b, c.Compare)
 		}
 	}
