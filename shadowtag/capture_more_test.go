@@ -230,7 +230,7 @@ func TestCompareConfigDefaultsAndSummary(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, c.Compare)
 	assert.Equal(t, CompareConfig{Role: RoleSecondary, Cluster: "c", Authority: "[fd00::1]:80", Path: DefaultCollectorPath, TimeoutMs: DefaultTimeoutMs,
-		Sample: 250_000, BodyLimit: DefaultBodyLimit, BatchSize: DefaultBatchSize, FlushMs: DefaultFlushMs}, *c.Compare)
+		Sample: 250_000, BodyLimit: DefaultBodyLimit, BatchSize: DefaultBatchSize, FlushMs: DefaultFlushMs, Shards: DefaultShards}, *c.Compare)
 	assert.Contains(t, c.Summary(), "compare{role=secondary collector=c ([fd00::1]:80/v1/captures) sample=0.25")
 	assert.Contains(t, c.Summary(), "queue<=128")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -241,6 +242,11 @@ var captureScenarios = []captureScenario{
 		want: &wireCapture{ID: "req-11", Role: "secondary", Service: "orders", Method: "GET", Path: "/x", Status: 200,
 			Headers: map[string]string{"content-type": "application/json"}, Body: "e30=", BodyBytes: 2},
 		counters: map[string]int64{CompareSampled: 1, CompareSent: 1}},
+	{name: "with shards the batch goes out with :authority <shard>.<authority>, the shard from the id's hash",
+		config: strings.Replace(cfgCompare, `"bodyLimit"`, `"shards":8,"bodyLimit"`, 1), collector: collectorOK,
+		ex:       exchange{req: live("req-14"), resp: okJSON(), respBody: chunks(`{"id":14}`)},
+		want:     capt("req-14", "GET", "/orders/42?verbose=1", 200, map[string]string{"content-type": "application/json"}, []byte(`{"id":14}`), 9),
+		counters: map[string]int64{CompareSampled: 1, CompareSent: 1}},
 	{name: "a collector that is down costs the capture and a counter, never the request",
 		config: cfgCompare, collector: collectorDown,
 		ex:       exchange{req: live("req-12"), resp: okJSON(), respBody: chunks(`{"id":1}`)},
@@ -275,7 +281,13 @@ func runCaptureScenario(t *testing.T, h captureHost, sc captureScenario) {
 		if c.timeout != 0 { // proxytest keeps no call timeout
 			assert.Equal(t, uint32(500), c.timeout)
 		}
-		for k, v := range map[string]string{":method": "POST", ":path": DefaultCollectorPath, ":authority": "collector.laneway:8080", "content-type": "application/json"} {
+		cfg, err := ParseConfig([]byte(sc.config))
+		require.NoError(t, err)
+		authority := cfg.Compare.ShardAuthority(cfg.Compare.ShardOf(sc.want.ID))
+		if cfg.Compare.Shards > 1 {
+			assert.Equal(t, strconv.Itoa(cfg.Compare.ShardOf(sc.want.ID))+".collector.laneway:8080", authority)
+		}
+		for k, v := range map[string]string{":method": "POST", ":path": DefaultCollectorPath, ":authority": authority, "content-type": "application/json"} {
 			assert.Equal(t, []string{v}, headerValues(c.headers, k), "call header %s", k)
 		}
 		got := decodeBatch(t, c.body)

@@ -40,6 +40,32 @@ func (c *CompareConfig) Sampled(requestID string) bool {
 	return FNV1a64(requestID)%sampleScale < uint64(c.Sample)
 }
 
+// Sharding: Envoy's dispatch_http_call (Context::httpCall) gives the call its own hash policy, the
+// :authority header, whatever the route or DestinationRule says; a batch carries many request ids, so the
+// collector's consistent hash cannot see them. Instead the filter groups captures by shard, the upper 32 bits
+// of the same FNV-1a hash modulo shards (the upper half, so the shard does not follow the sampling verdict,
+// which reads the hash modulo one million), and sends each shard's batches with :authority
+// "<shard>.<authority>". On a collector cluster with consistent hashing (Istio DestinationRule
+// consistentHash: MAGLEV or RING_HASH) every sidecar maps one :authority, and so every capture of one
+// request id, whatever its role, to the same replica.
+
+// ShardOf returns the shard of a request id: (FNV1a64(id) >> 32) mod Shards.
+func (c *CompareConfig) ShardOf(requestID string) int {
+	if c.Shards <= 1 {
+		return 0
+	}
+	return int((FNV1a64(requestID) >> 32) % uint64(c.Shards))
+}
+
+// ShardAuthority returns the :authority of a shard's batches: the configured authority with one shard,
+// else "<shard>.<authority>" (e.g. "3.laneway-compare.shop:8080").
+func (c *CompareConfig) ShardAuthority(shard int) string {
+	if c.Shards <= 1 {
+		return c.Authority
+	}
+	return strconv.Itoa(shard) + "." + c.Authority
+}
+
 // MaxQueueBytes bounds the encoded captures one plugin holds waiting for the collector.
 const MaxQueueBytes = 4 << 20
 
@@ -55,17 +81,19 @@ const (
 	CompareIncomplete = "compare_incomplete" // sampled streams that ended before their response did
 )
 
-// comparer is the root side of compare: it queues finished captures and sends them in batches from the root
-// context (on_tick, on_http_call_response), never from a stream, so no request waits for the collector.
+// comparer is the root side of compare: it queues finished captures per shard and sends them in batches from
+// the root context (on_tick, on_http_call_response), never from a stream, so no request waits for the
+// collector.
 type comparer struct {
 	cfg     *CompareConfig
 	service []byte // JSON-quoted service name
 	role    []byte // JSON-quoted role
-	headers [][2]string
 
-	queue []byte // encoded captures, each followed by ','
-	ends  []int  // end offset in queue of each capture
-	body  []byte // request body of the send in progress (the host copies it during the call)
+	shards      []shardQueue
+	queued      int    // captures queued over all shards
+	queuedBytes int    // their encoded bytes
+	next        int    // the shard the next flush looks at first (round robin)
+	body        []byte // request body of the send in progress (the host copies it during the call)
 
 	inFlight int
 	down     bool // the last send failed (logged once per change)
@@ -76,12 +104,23 @@ type comparer struct {
 	now func() int64
 }
 
+// shardQueue holds one shard's encoded captures and the headers of its batches.
+type shardQueue struct {
+	headers [][2]string
+	queue   []byte // encoded captures, each followed by ','
+	ends    []int  // end offset in queue of each capture
+	due     bool   // a flush tick found captures here: send them even as a partial batch
+}
+
 func newComparer(cfg *CompareConfig, service string) *comparer {
 	m := &comparer{cfg: cfg, now: func() int64 { return time.Now().UnixMilli() }}
 	m.service = appendJSONString(nil, service)
 	m.role = appendJSONString(nil, cfg.Role.String())
-	m.headers = [][2]string{
-		{":method", "POST"}, {":path", cfg.Path}, {":authority", cfg.Authority}, {"content-type", "application/json"},
+	m.shards = make([]shardQueue, max(cfg.Shards, 1))
+	for i := range m.shards {
+		m.shards[i].headers = [][2]string{
+			{":method", "POST"}, {":path", cfg.Path}, {":authority", cfg.ShardAuthority(i)}, {"content-type", "application/json"},
+		}
 	}
 	counter := func(n string) proxywasm.MetricCounter {
 		return proxywasm.DefineCounterMetric(MetricPrefix + n + "_total")
@@ -91,44 +130,81 @@ func newComparer(cfg *CompareConfig, service string) *comparer {
 	return m
 }
 
-// enqueue copies one encoded capture into the queue, or counts it dropped when the queue is full.
-func (m *comparer) enqueue(capture []byte) {
-	if len(m.ends) >= m.cfg.QueueLimit() || len(m.queue)+len(capture)+1 > MaxQueueBytes {
+// enqueue copies one encoded capture into its shard's queue, or counts it dropped when the queues are full
+// (the bounds hold over all shards).
+func (m *comparer) enqueue(shard int, capture []byte) {
+	if m.queued >= m.cfg.QueueLimit() || m.queuedBytes+len(capture)+1 > MaxQueueBytes {
 		m.dropped.Increment(1)
 		return
 	}
-	m.queue = append(append(m.queue, capture...), ',')
-	m.ends = append(m.ends, len(m.queue))
+	q := &m.shards[shard]
+	q.queue = append(append(q.queue, capture...), ',')
+	q.ends = append(q.ends, len(q.queue))
+	m.queued++
+	m.queuedBytes += len(capture) + 1
 }
 
-// flush sends queued captures while fewer than MaxInFlight sends are outstanding: every queued capture
-// when all is set (the flush tick), otherwise only full batches.
+// flush sends batches while fewer than MaxInFlight sends are outstanding: full batches of any shard, and on
+// the flush tick (all) whatever each shard holds, shard by shard in turn.
 func (m *comparer) flush(all bool) {
-	for m.inFlight < MaxInFlight && len(m.ends) > 0 && (all || len(m.ends) >= m.cfg.BatchSize) {
-		n := min(len(m.ends), m.cfg.BatchSize)
-		end := m.ends[n-1]
-		m.body = append(append(append(m.body[:0], `{"captures":[`...), m.queue[:end-1]...), `]}`...)
-		// The captures leave the queue whatever the outcome: a failed batch is counted, not retried (the
-		// collector pairs what it gets; retrying would hold memory exactly when the collector is in trouble).
-		rest := copy(m.queue, m.queue[end:])
-		m.queue = m.queue[:rest]
-		k := copy(m.ends, m.ends[n:])
-		m.ends = m.ends[:k]
-		for i := range m.ends {
-			m.ends[i] -= end
+	if all {
+		for i := range m.shards {
+			m.shards[i].due = len(m.shards[i].ends) > 0
 		}
-		_, err := proxywasm.DispatchHttpCall(m.cfg.Cluster, m.headers, m.body, nil, m.cfg.TimeoutMs,
-			func(numHeaders, _, _ int) { m.response(n, numHeaders) })
-		if cap(m.body) > MaxQueueBytes/4 {
-			m.body = nil // one huge batch does not pin its size
-		}
-		if err != nil {
-			m.failed.Increment(uint64(n))
-			m.setDown(true, "dispatch to cluster "+m.cfg.Cluster+" failed: "+err.Error())
+	}
+	for m.inFlight < MaxInFlight {
+		s := m.ready()
+		if s < 0 {
 			return
 		}
-		m.inFlight++
+		if !m.send(s) {
+			return
+		}
 	}
+}
+
+// ready returns the next shard (round robin) with a full batch or a due one, or -1.
+func (m *comparer) ready() int {
+	for k := range m.shards {
+		i := (m.next + k) % len(m.shards)
+		if q := &m.shards[i]; len(q.ends) >= m.cfg.BatchSize || q.due && len(q.ends) > 0 {
+			m.next = (i + 1) % len(m.shards)
+			return i
+		}
+	}
+	return -1
+}
+
+// send dispatches one batch of shard s; false when the dispatch itself failed.
+func (m *comparer) send(s int) bool {
+	q := &m.shards[s]
+	n := min(len(q.ends), m.cfg.BatchSize)
+	end := q.ends[n-1]
+	m.body = append(append(append(m.body[:0], `{"captures":[`...), q.queue[:end-1]...), `]}`...)
+	// The captures leave the queue whatever the outcome: a failed batch is counted, not retried (the
+	// collector pairs what it gets; retrying would hold memory exactly when the collector is in trouble).
+	rest := copy(q.queue, q.queue[end:])
+	q.queue = q.queue[:rest]
+	k := copy(q.ends, q.ends[n:])
+	q.ends = q.ends[:k]
+	for i := range q.ends {
+		q.ends[i] -= end
+	}
+	q.due = q.due && k > 0
+	m.queued -= n
+	m.queuedBytes -= end
+	_, err := proxywasm.DispatchHttpCall(m.cfg.Cluster, q.headers, m.body, nil, m.cfg.TimeoutMs,
+		func(numHeaders, _, _ int) { m.response(n, numHeaders) })
+	if cap(m.body) > MaxQueueBytes/4 {
+		m.body = nil // one huge batch does not pin its size
+	}
+	if err != nil {
+		m.failed.Increment(uint64(n))
+		m.setDown(true, "dispatch to cluster "+m.cfg.Cluster+" failed: "+err.Error())
+		return false
+	}
+	m.inFlight++
+	return true
 }
 
 // response handles the collector's answer to a batch of n captures.
@@ -175,6 +251,7 @@ func (m *comparer) setDown(down bool, why string) {
 // capture is the state of one sampled exchange, kept in a stream context and reused by later streams.
 type capture struct {
 	on     bool   // this stream is sampled and its response has not ended
+	shard  int    // the request id's shard (CompareConfig.ShardOf)
 	enc    []byte // the capture's JSON so far (up to "body")
 	body   []byte // the first bodyLimit response bytes
 	nBytes int    // response body bytes seen
@@ -186,7 +263,7 @@ const maxKeptCapture = 2 * MaxBodyLimit
 // begin starts a capture: id, role, service, method and path are copied now (the header pairs alias memory
 // the next request reuses).
 func (c *capture) begin(m *comparer, id, method, path string) {
-	c.on, c.nBytes = true, 0
+	c.on, c.nBytes, c.shard = true, 0, m.cfg.ShardOf(id)
 	c.body = c.body[:0]
 	e := append(c.enc[:0], `{"id":`...)
 	e = appendJSONString(e, id)
@@ -254,7 +331,7 @@ func (c *capture) finish(m *comparer) {
 	e = strconv.AppendBool(append(e, `,"truncated":`...), c.nBytes > len(c.body))
 	e = strconv.AppendInt(append(e, `,"ts":`...), m.now(), 10)
 	e = append(e, '}')
-	m.enqueue(e)
+	m.enqueue(c.shard, e)
 	c.enc, c.body = e[:0], c.body[:0]
 	if cap(c.enc) > maxKeptCapture {
 		c.enc = nil

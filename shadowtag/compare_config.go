@@ -46,6 +46,10 @@ const (
 	DefaultFlushMs       = 1000
 	MinFlushMs           = 10
 	MaxFlushMs           = 60000
+	// DefaultShards is one batch stream to the collector: every capture reaches the one replica the
+	// authority hashes to. MaxShards bounds the per-shard queues and the :authority values.
+	DefaultShards = 1
+	MaxShards     = 64
 	// MaxQueuedBatches is how many full batches may wait while a send is in flight; captures beyond
 	// MaxQueuedBatches*BatchSize are dropped (counted), so a slow or down collector costs bounded memory.
 	MaxQueuedBatches = 4
@@ -68,6 +72,7 @@ type CompareConfig struct {
 	Service   string   // service name in captures ("" = the plugin root id)
 	BatchSize int      // captures per POST
 	FlushMs   uint32   // a non-empty batch is sent at least this often
+	Shards    int      // batches are grouped by shard (ShardOf); each shard's :authority is ShardAuthority
 }
 
 // SampleRate returns the configured rate as a fraction.
@@ -79,7 +84,7 @@ func (c *CompareConfig) QueueLimit() int { return MaxQueuedBatches * c.BatchSize
 func defaultCompare() *CompareConfig {
 	return &CompareConfig{
 		Path: DefaultCollectorPath, TimeoutMs: DefaultTimeoutMs, Sample: sampleScale,
-		BodyLimit: DefaultBodyLimit, BatchSize: DefaultBatchSize, FlushMs: DefaultFlushMs,
+		BodyLimit: DefaultBodyLimit, BatchSize: DefaultBatchSize, FlushMs: DefaultFlushMs, Shards: DefaultShards,
 	}
 }
 
@@ -217,6 +222,11 @@ func (c *Config) readCompare(p string, v gjson.Result) error {
 			cc.BatchSize = int(n)
 			return err
 		}},
+		{"shards", func(p string, v gjson.Result) error {
+			n, err := readUint(p, v, 1, MaxShards, "of capture shards (each one :authority the collector's consistent hash maps to one replica)")
+			cc.Shards = int(n)
+			return err
+		}},
 		{"flushMs", func(p string, v gjson.Result) error {
 			n, err := readUint(p, v, MinFlushMs, MaxFlushMs, "of milliseconds")
 			cc.FlushMs = uint32(n)
@@ -235,8 +245,26 @@ func (c *Config) readCompare(p string, v gjson.Result) error {
 	if !hasAuthority {
 		return fieldErr(p+".collector.authority", gjson.Result{}, "the collector's host[:port] (required)")
 	}
+	if host, _ := splitHostPort(cc.Authority); cc.Shards > 1 && (strings.HasPrefix(host, "[") || isIPv4(host)) {
+		return fieldErr(p+".collector.authority", gjson.Parse(strconv.Quote(cc.Authority)),
+			"a DNS name when shards > 1 (each shard's batches go out with :authority \"<shard>.<authority>\", which an IP literal cannot take), e.g. the collector Service's name")
+	}
 	c.Compare = cc
 	return nil
+}
+
+// isIPv4 reports whether h is a dotted-quad IPv4 literal.
+func isIPv4(h string) bool {
+	parts := strings.Split(h, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 255 {
+			return false
+		}
+	}
+	return true
 }
 
 // checkInboundOnly refuses compare and redact where they never run (outbound, edge).
@@ -254,6 +282,6 @@ func (c *Config) checkInboundOnly(doc gjson.Result) error {
 }
 
 func compareSummary(b *strings.Builder, cc *CompareConfig) {
-	fmt.Fprintf(b, " compare{role=%s collector=%s (%s%s) sample=%g headers=[%s] bodyLimit=%d batch=%d flush=%dms queue<=%d}",
-		cc.Role, cc.Cluster, cc.Authority, cc.Path, cc.SampleRate(), strings.Join(cc.Headers, ","), cc.BodyLimit, cc.BatchSize, cc.FlushMs, cc.QueueLimit())
+	fmt.Fprintf(b, " compare{role=%s collector=%s (%s%s) sample=%g headers=[%s] bodyLimit=%d batch=%d flush=%dms queue<=%d shards=%d}",
+		cc.Role, cc.Cluster, cc.Authority, cc.Path, cc.SampleRate(), strings.Join(cc.Headers, ","), cc.BodyLimit, cc.BatchSize, cc.FlushMs, cc.QueueLimit(), cc.Shards)
 }

@@ -58,7 +58,7 @@
 //	                            "authority": "collector.laneway:8080",                      (required)
 //	                            "path": "/v1/captures", "timeoutMs": 1000},
 //	              "sampleRate": 1, "headers": ["content-type"], "bodyLimit": 4096,
-//	              "service": "<plugin root id>", "batchSize": 32, "flushMs": 1000}}
+//	              "service": "<plugin root id>", "batchSize": 32, "flushMs": 1000, "shards": 1}}
 //
 // # Compare captures (inbound, module shadowtag-compare)
 //
@@ -73,7 +73,18 @@
 //   - The live exchange is never held: each response chunk is read (only up to bodyLimit) and continued at
 //     once; the capture is complete at the response's end (end of stream or trailers) and queued in the
 //     root context. Nothing is sent from a stream: the root context sends batches of batchSize on its
-//     flushMs tick and, after an accepted batch, at once when another full batch waits.
+//     flushMs tick (each shard's captures, shard by shard) and, after an accepted batch, at once when
+//     another full batch or a shard the tick found waiting is ready.
+//   - Scale (shards): Envoy's dispatch_http_call hashes its request on :authority (Context::httpCall sets that
+//     hash policy itself; the route's and DestinationRule's hash keys do not apply), and a batch holds many
+//     request ids, so hashing on x-request-id cannot bring one request's captures together. The filter groups
+//     captures by shard = (FNV1a64(x-request-id) >> 32) mod shards and sends each shard's batches with
+//     :authority "<shard>.<authority>" (e.g. "3.laneway-compare.shop:8080"; with shards 1, the authority as
+//     configured). A collector cluster with consistent hashing (Istio DestinationRule consistentHash; with
+//     `maglev` Istio makes the cluster MAGLEV, otherwise RING_HASH; `laneway compare manifest` writes it)
+//     maps a shard's :authority to one replica on every sidecar, so the captures of one request meet there
+//     whatever their role. Use a few shards per replica (e.g. 4×replicas) for an even spread; more shards
+//     mean smaller batches. shards > 1 needs a DNS-name authority.
 //   - Bounds: at most MaxQueuedBatches×batchSize captures and MaxQueueBytes (4 MiB) queued, at most
 //     MaxInFlight (2) batches outstanding; beyond that captures are dropped. A failed batch (unknown
 //     cluster, reset, timeout, non-2xx) is counted, not retried. Counters
