@@ -20,19 +20,24 @@ func newCompareManifestCommand(s Streams) *cobra.Command {
 	var o compareManifestOptions
 	cmd := &cobra.Command{
 		Use:   "manifest --namespace NS --image IMAGE",
-		Short: "Write the collector's Deployment, Service and DestinationRule (consistent hash on x-request-id)",
+		Short: "Write the collector's Deployment, Service and DestinationRule (consistent hash, Maglev)",
 		Long: `manifest writes a Deployment running 'laneway compare serve' from IMAGE (an image whose
 entrypoint is the laneway binary), its Service, and a DestinationRule with consistent-hash
-load balancing on the x-request-id header, so that routed requests carrying one request id
-reach one replica.
+load balancing (maglev), so that the captures of one request reach one replica.
+
+How: Envoy sends a Wasm dispatch_http_call with its own hash policy, the call's :authority
+(not x-request-id, and a batch carries many request ids). shadowtag therefore groups captures
+by shard of the request id (compare.shards) and sends each shard's batches with :authority
+"<shard>.<authority>". The DestinationRule's consistentHash with maglev makes Istio give the
+collector's cluster lb_policy MAGLEV (without maglev: RING_HASH), so every sidecar sends a
+shard, and with it every role's capture of a request, to the same replica. The hash key
+x-request-id applies to routed requests only (e.g. a client posting captures itself).
+'laneway compare report' and the web page merge every replica.
 
 It prints, on stderr, the Envoy cluster name Istio gives the collector's Service
-(outbound|PORT||HOST): the name shadowtag's compare section needs for dispatch_http_call.
-
-Caveat: Envoy hashes a Wasm dispatch_http_call on its :authority, not on x-request-id (and a
-batch carries many request ids). With one collector authority every sidecar's captures hash
-to the same replica: pairing is right, but that replica carries all the load until the
-capture side spreads its batches over per-shard authorities.`,
+(outbound|PORT||HOST), the name shadowtag's compare section needs for dispatch_http_call, and
+a shards value for the replica count (4 per replica; more shards spread better but make
+smaller batches). Raise shards when you add replicas.`,
 		Example: `  laneway compare manifest -n shop --image ghcr.io/acme/laneway:v1 > collector.yaml
 
   # Four replicas, more retention
@@ -52,7 +57,8 @@ capture side spreads its batches over per-shard authorities.`,
 			if err != nil {
 				return err
 			}
-			progress(s.Err, "collector cluster for shadowtag's compare section: %s (authority %s)", cluster, comparemanifest.Host(svc, o.domain))
+			progress(s.Err, "collector cluster for shadowtag's compare section: %s (authority %s:%d, shards %d)",
+				cluster, comparemanifest.Host(svc, o.domain), svc.Spec.Ports[0].Port, comparemanifest.SuggestedShards(*dep.Spec.Replicas))
 			var out []byte
 			if o.format == "json" {
 				out, err = istiores.ToJSON(dep, svc, dr)

@@ -164,4 +164,9 @@ func TestCompareManifestMatchesGoldenAndNamesTheCluster(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	golden(t, "compare_manifest", res.stdout)
 	assert.Contains(t, res.stderr, "outbound|8080||laneway-compare.shop.svc.cluster.local")
+	assert.Contains(t, res.stderr, "authority laneway-compare.shop.svc.cluster.local:8080, shards 12", "4 shards per replica")
+	help := run(t, "", "compare", "manifest", "--help")
+	for _, says := range []string{"dispatch_http_call", ":authority", "<shard>.<authority>", "MAGLEV", "RING_HASH", "compare.shards"} {
+		assert.Contains(t, help.stdout, says, "the help explains how one request's captures meet in one replica")
+	}
 }

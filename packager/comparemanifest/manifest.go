@@ -1,6 +1,15 @@
 // Package comparemanifest writes the Kubernetes and Istio resources of laneway's compare
 // collector: a Deployment running `laneway compare serve`, its Service, and a DestinationRule
-// that hashes on the request id so the captures of one request meet in one replica.
+// with consistent hashing (Maglev) so the captures of one request meet in one replica.
+//
+// How the captures of one request meet: shadowtag sends batches with Envoy's dispatch_http_call,
+// which hashes on the call's :authority whatever the route or DestinationRule says (Envoy's
+// Context::httpCall sets that hash policy), and a batch holds many request ids. So shadowtag
+// groups captures by shard of the request id and gives each shard's batches the :authority
+// "<shard>.<authority>" (shadowtag compare.shards); the DestinationRule makes the collector's
+// cluster a consistent-hash one (Istio turns consistentHash with maglev into lb_policy MAGLEV,
+// without it into RING_HASH), so every sidecar maps a shard to the same replica. The hash key
+// (x-request-id) applies to routed requests only, e.g. a client posting captures itself.
 package comparemanifest
 
 import (
@@ -25,8 +34,14 @@ const (
 	DefaultPort     = 8080
 	DefaultReplicas = 2
 	DefaultMemory   = "512Mi"
-	// HashHeader is the header the DestinationRule hashes on: Envoy keeps it on mirrored copies.
+	// HashHeader is the header the DestinationRule hashes routed requests on: Envoy keeps it on
+	// mirrored copies. Wasm dispatch_http_call hashes on :authority instead (see the package doc).
 	HashHeader = "x-request-id"
+	// ShardsPerReplica is the shadowtag compare.shards SuggestedShards recommends per replica:
+	// with a few hash keys per replica the consistent hash spreads shards evenly enough.
+	ShardsPerReplica = 4
+	// MaxShards is shadowtag's upper bound of compare.shards.
+	MaxShards = 64
 )
 
 // Options describe the collector deployment.
@@ -139,11 +154,20 @@ func Objects(o Options) (*appsv1.Deployment, *corev1.Service, *clientnet.Destina
 			TrafficPolicy: &netv1alpha3.TrafficPolicy{LoadBalancer: &netv1alpha3.LoadBalancerSettings{
 				LbPolicy: &netv1alpha3.LoadBalancerSettings_ConsistentHash{ConsistentHash: &netv1alpha3.LoadBalancerSettings_ConsistentHashLB{
 					HashKey: &netv1alpha3.LoadBalancerSettings_ConsistentHashLB_HttpHeaderName{HttpHeaderName: HashHeader},
+					// Maglev: Istio sets the cluster's lb_policy MAGLEV, which hashes a dispatch_http_call's
+					// :authority (one per capture shard) to the same replica on every sidecar.
+					HashAlgorithm: &netv1alpha3.LoadBalancerSettings_ConsistentHashLB_Maglev{Maglev: &netv1alpha3.LoadBalancerSettings_ConsistentHashLB_MagLev{}},
 				}},
 			}},
 		},
 	}
 	return dep, svc, dr, nil
+}
+
+// SuggestedShards is the shadowtag compare.shards for a collector of this many replicas:
+// ShardsPerReplica per replica, at most MaxShards.
+func SuggestedShards(replicas int32) int {
+	return min(max(int(replicas), 1)*ShardsPerReplica, MaxShards)
 }
 
 func copyMap(m map[string]string) map[string]string {

@@ -56,6 +56,9 @@ func TestManifestMatchesGoldenAndRoundTrips(t *testing.T) {
 			var r clientnet.DestinationRule
 			require.NoError(t, yaml.Unmarshal([]byte(docs[2]), &r))
 			assert.Equal(t, HashHeader, r.Spec.GetTrafficPolicy().GetLoadBalancer().GetConsistentHash().GetHttpHeaderName())
+			assert.NotNil(t, r.Spec.GetTrafficPolicy().GetLoadBalancer().GetConsistentHash().GetMaglev(),
+				"maglev: Istio makes the cluster MAGLEV, which hashes each capture shard's :authority to one replica")
+			assert.Contains(t, string(out), "maglev: {}")
 			assert.Equal(t, svc.Name+"."+svc.Namespace+".svc.cluster.local", r.Spec.Host)
 			for k, v := range svc.Spec.Selector {
 				assert.Equal(t, v, d.Spec.Template.Labels[k], "the Service selects the collector's pods")
@@ -123,5 +126,11 @@ func TestClusterNameIsIstiosOutboundClusterOfTheService(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 		})
+	}
+}
+
+func TestSuggestedShards(t *testing.T) {
+	for replicas, want := range map[int32]int{0: 4, 1: 4, 2: 8, 4: 16, 16: 64, 100: 64} {
+		assert.Equal(t, want, SuggestedShards(replicas), "replicas %d", replicas)
 	}
 }
