@@ -49,9 +49,10 @@ type Config struct {
 	// Listeners are served in order.
 	Listeners []ListenerConfig
 	// Clusters name upstreams the filters reach with dispatch_http_call, as Envoy clusters
-	// (e.g. Istio's "outbound|8080||collector.laneway.svc.cluster.local"): name to
-	// host:port or listener:<name> (clusters.go).
-	Clusters map[string]string
+	// (e.g. Istio's "outbound|8080||collector.laneway.svc.cluster.local"): name to its
+	// endpoints, each host:port or listener:<name>; a call to a cluster of several endpoints
+	// goes to one chosen by consistent hash of its :authority (clusters.go).
+	Clusters map[string][]string
 }
 
 // ListenerConfig is one listener: an address, a filter chain and routes.
@@ -274,8 +275,14 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	for _, n := range sortedKeys(c.Clusters) {
-		if err := target("clusters."+n, c.Clusters[n]); err != nil {
-			return err
+		for i, up := range c.Clusters[n] {
+			field := "clusters." + n
+			if len(c.Clusters[n]) > 1 {
+				field = fmt.Sprintf("%s[%d]", field, i)
+			}
+			if err := target(field, up); err != nil {
+				return err
+			}
 		}
 	}
 	for i, l := range c.Listeners {
