@@ -266,3 +266,26 @@ func FuzzMaskJSON(f *testing.F) {
 		}
 	})
 }
+
+// ParseModuleConfig checks a config as each module does: the plain module refuses what only
+// shadowtag-compare runs, with the same words the module logs.
+func TestParseModuleConfigRefusesCompareForThePlainModule(t *testing.T) {
+	for _, tc := range []struct{ module, config, err string }{
+		{"shadowtag-compare", cfgCompare, ""},
+		{"shadowtag", cfgCompare, `field "compare"`},
+		{"shadowtag", `{"mode":"inbound","inbound":{"redact":{"jsonFields":["a"]}}}`, `field "inbound.redact.jsonFields"`},
+		{"shadowtag", `{"mode":"inbound","inbound":{"redact":{"headers":["authorization"]}}}`, ""},
+		{"shadowtag-compare", `{"mode":"inbound","compare":{"role":"boss"}}`, `field "compare.role"`},
+	} {
+		_, err := ParseModuleConfig(tc.module, []byte(tc.config))
+		if tc.err == "" {
+			assert.NoError(t, err, "%s %s", tc.module, tc.config)
+			continue
+		}
+		require.Error(t, err, "%s %s", tc.module, tc.config)
+		assert.Contains(t, err.Error(), tc.err)
+		if tc.module == "shadowtag" {
+			assert.Contains(t, err.Error(), "shadowtag-compare module")
+		}
+	}
+}

@@ -182,6 +182,28 @@ func readBool(dst *bool) func(string, gjson.Result) error {
 	}
 }
 
+// What the plain shadowtag module says of the sections only shadowtag-compare runs.
+const (
+	plainNoCompare    = "no compare section in the plain shadowtag module (it sees no responses): load the shadowtag-compare module for captures"
+	plainNoJSONFields = "no jsonFields in the plain shadowtag module (it sees no request bodies): load the shadowtag-compare module to mask body fields; headers work in both"
+)
+
+// ParseModuleConfig parses data as the named module does on configure: "shadowtag-compare" as ParseConfig, and
+// "shadowtag" (the plain module) also refusing a compare section and inbound.redact.jsonFields, which it
+// cannot run. The CLI uses it to check a module's config before it reaches Envoy.
+func ParseModuleConfig(module string, data []byte) (Config, error) {
+	if module == "shadowtag" && gjson.ValidBytes(data) {
+		doc := gjson.ParseBytes(data)
+		if v := doc.Get("compare"); v.Exists() {
+			return Config{}, fieldErr("compare", v, plainNoCompare)
+		}
+		if v := doc.Get("inbound.redact.jsonFields"); v.Exists() {
+			return Config{}, fieldErr("inbound.redact.jsonFields", v, plainNoJSONFields)
+		}
+	}
+	return ParseConfig(data)
+}
+
 // ParseConfig validates the plugin configuration JSON and returns it with defaults applied.
 func ParseConfig(data []byte) (Config, error) {
 	c := DefaultConfig()
@@ -220,7 +242,7 @@ func ParseConfig(data []byte) (Config, error) {
 		}},
 		{"compare", func(p string, v gjson.Result) error {
 			if !captureBuilt {
-				return fieldErr(p, v, "no compare section in the plain shadowtag module (it sees no responses): load the shadowtag-compare module for captures")
+				return fieldErr(p, v, plainNoCompare)
 			}
 			return c.readCompare(p, v)
 		}},

@@ -52,7 +52,7 @@ func (c *Config) readRedact(p string, v gjson.Result) error {
 		}},
 		{"jsonFields", func(p string, v gjson.Result) error {
 			if !captureBuilt {
-				return fieldErr(p, v, "no jsonFields in the plain shadowtag module (it sees no request bodies): load the shadowtag-compare module to mask body fields; headers work in both")
+				return fieldErr(p, v, plainNoJSONFields)
 			}
 			return pluginconfig.List("shadowtag", p, v, MaxRedactFields, "an array of gjson paths to mask in shadow copies' JSON bodies",
 				func(ip string, it gjson.Result) error {

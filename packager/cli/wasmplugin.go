@@ -24,6 +24,8 @@ type wasmPluginOptions struct {
 	pullSecret, pullPolicy string
 	pluginName, pluginType string
 	waypoints              []string
+	collectorService       string
+	clusterDomain          string
 }
 
 // wasmPluginFlags names the flag that sets each WasmPlugin field, for error messages.
@@ -81,6 +83,11 @@ workloadTenant, which cannot work on a waypoint.`,
   laneway wasmplugin tenantroute --image registry.example.com/laneway/tenantroute:v1 \
     --sha256 3f1c... --namespace shop --waypoint waypoint
 
+  # shadowtag-compare on the candidate, the collector's cluster name and authority filled from its Service
+  laneway wasmplugin shadowtag-compare --image registry.example.com/laneway/shadowtag-compare:v1 \
+    --sha256 9a0b... --config candidate.yaml --collector-service laneway-compare.shop:8080 \
+    --namespace shop --selector app=orders --selector version=v2
+
   # Attach to a Gateway, fail closed, resolve the digest by pulling the image
   laneway wasmplugin tenantroute --image localhost:5000/laneway/tenantroute:dev \
     --target-ref Gateway/public --namespace istio-ingress --fail-strategy FAIL_CLOSE --phase AUTHN`,
@@ -107,6 +114,11 @@ workloadTenant, which cannot work on a waypoint.`,
 				}
 				if configJSON, err = istiores.ConfigToJSON(raw); err != nil {
 					return fmt.Errorf("--config %s: %w", o.config, err)
+				}
+			}
+			if o.collectorService != "" {
+				if configJSON, err = fillCollector(f.Name, configJSON, o.collectorService, o.clusterDomain); err != nil {
+					return err
 				}
 			}
 			pluginJSON, err := istiores.PluginConfigFromJSON(configJSON)
@@ -235,6 +247,8 @@ workloadTenant, which cannot work on a waypoint.`,
 	fl.StringVar(&o.pluginName, "plugin-name", "", "Envoy root_id (default: the filter name)")
 	fl.StringVar(&o.pluginType, "type", "", "HTTP (default) or NETWORK")
 	fl.StringArrayVar(&o.waypoints, "waypoint", nil, "attach to this waypoint Gateway (ambient mode; repeatable); the config is checked for a waypoint")
+	fl.StringVar(&o.collectorService, "collector-service", "", collectorServiceHelp)
+	fl.StringVar(&o.clusterDomain, "cluster-domain", "cluster.local", "Kubernetes DNS domain in the collector's names (--collector-service)")
 	return cmd
 }
 

@@ -27,8 +27,19 @@ type Filter struct {
 
 var registry = map[string]Filter{
 	"tenantroute": {Summary: "tenant routing from W3C baggage (caller side)", MatchMode: "CLIENT", Validate: validator(tenantroute.ParseConfig)},
-	"shadowtag":   {Summary: "shadow/mirror traffic detection and containment", Validate: validator(shadowtag.ParseConfig)},
-	"synthetic":   {Summary: "synthetic transaction marking and refusal of unsafe calls", Validate: validator(synthetic.ParseConfig)},
+	"shadowtag":   {Summary: "shadow/mirror traffic detection and containment", Validate: shadowtagModule("shadowtag")},
+	// shadowtag-compare is shadowtag's module with compare captures and body redaction: the same config,
+	// checked as that module reads it (the plain module refuses compare and jsonFields).
+	"shadowtag-compare": {Summary: "shadowtag plus compare captures for a collector and JSON body redaction of shadow copies", Validate: shadowtagModule("shadowtag-compare")},
+	"synthetic":         {Summary: "synthetic transaction marking and refusal of unsafe calls", Validate: validator(synthetic.ParseConfig)},
+}
+
+// shadowtagModule validates a config as the named shadowtag module does on configure.
+func shadowtagModule(module string) func([]byte) error {
+	return func(b []byte) error {
+		_, err := shadowtag.ParseModuleConfig(module, b)
+		return err
+	}
 }
 
 func validator[C any](parse func([]byte) (C, error)) func([]byte) error {

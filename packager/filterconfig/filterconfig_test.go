@@ -14,8 +14,9 @@ func TestEveryFilterValidatesWithItsOwnParseConfig(t *testing.T) {
 		{"tenantroute", `{}`, `{"noSuchField":true}`},
 		{"shadowtag", `{"mode":"inbound"}`, `{"mode":"inbound","noSuchField":true}`},
 		{"synthetic", `{"mode":"outbound"}`, `{"mode":"outbound","noSuchField":true}`},
+		{"shadowtag-compare", `{"mode":"inbound","compare":{"role":"candidate","collector":{"cluster":"c","authority":"collector:8080"}}}`, `{"mode":"inbound","noSuchField":true}`},
 	}
-	require.Equal(t, []string{"shadowtag", "synthetic", "tenantroute"}, Names(), "every filter with a ParseConfig is registered")
+	require.Equal(t, []string{"shadowtag", "shadowtag-compare", "synthetic", "tenantroute"}, Names(), "every filter with a ParseConfig is registered")
 	for _, tc := range tests {
 		t.Run(tc.filter+" accepts a minimal config and names an unknown field", func(t *testing.T) {
 			f, err := Lookup(tc.filter)
@@ -32,7 +33,7 @@ func TestEveryFilterValidatesWithItsOwnParseConfig(t *testing.T) {
 func TestLookupListsTheKnownFilters(t *testing.T) {
 	_, err := Lookup("tenant-route")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `unknown filter "tenant-route": expected one of shadowtag, synthetic, tenantroute`)
+	assert.Contains(t, err.Error(), `unknown filter "tenant-route": expected one of shadowtag, shadowtag-compare, synthetic, tenantroute`)
 	f, err := Lookup("tenantroute")
 	require.NoError(t, err)
 	assert.Equal(t, "CLIENT", f.MatchMode, "routing happens on the caller side")
@@ -55,4 +56,16 @@ func TestEveryFilterRefusesARepeatedKeyAtAnyLevel(t *testing.T) {
 			assert.ErrorContains(t, f.Validate([]byte(tc.config)), tc.field)
 		})
 	}
+}
+
+// The plain shadowtag module refuses a compare section, as the module itself does; shadowtag-compare takes it.
+func TestShadowtagModulesValidateAsTheyLoad(t *testing.T) {
+	const withCompare = `{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c","authority":"collector:8080"},"shards":4}}`
+	plain, err := Lookup("shadowtag")
+	require.NoError(t, err)
+	assert.ErrorContains(t, plain.Validate([]byte(withCompare)), "load the shadowtag-compare module")
+	cmp, err := Lookup("shadowtag-compare")
+	require.NoError(t, err)
+	assert.NoError(t, cmp.Validate([]byte(withCompare)))
+	assert.ErrorContains(t, cmp.Validate([]byte(`{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c","authority":"collector:8080"},"shards":0}}`)), `field "compare.shards"`)
 }
