@@ -85,7 +85,7 @@
 //     maps a shard's :authority to one replica on every sidecar, so the captures of one request meet there
 //     whatever their role. Use a few shards per replica (e.g. 4×replicas) for an even spread; more shards
 //     mean smaller batches. shards > 1 needs a DNS-name authority.
-//   - Bounds: at most MaxQueuedBatches×batchSize captures and MaxQueueBytes (4 MiB) queued, at most
+//   - Bounds: at most (MaxQueuedBatches+shards-1)×batchSize captures and MaxQueueBytes (4 MiB) queued, at most
 //     MaxInFlight (2) batches outstanding; beyond that captures are dropped. A failed batch (unknown
 //     cluster, reset, timeout, non-2xx) is counted, not retried. Counters
 //     laneway_shadowtag_compare_{sampled,sent,failed,dropped,incomplete}_total say what happened; the
