@@ -81,7 +81,9 @@ func (c *CompareConfig) SampleRate() float64 { return float64(c.Sample) / sample
 // QueueLimit is the most captures the plugin holds queued before it drops new ones: MaxQueuedBatches full
 // batches, plus one more batch for every shard beyond the first (captures of different shards never share a
 // batch, so each shard must be able to fill one; MaxQueueBytes bounds the memory whatever the count).
-func (c *CompareConfig) QueueLimit() int { return (MaxQueuedBatches + max(c.Shards, 1) - 1) * c.BatchSize }
+func (c *CompareConfig) QueueLimit() int {
+	return (MaxQueuedBatches + max(c.Shards, 1) - 1) * c.BatchSize
+}
 
 func defaultCompare() *CompareConfig {
 	return &CompareConfig{
