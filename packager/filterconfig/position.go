@@ -37,19 +37,8 @@ var checkPosition = map[string]func(config []byte, p Position) error{
 		}
 		return nil
 	},
-	"shadowtag": func(b []byte, p Position) error {
-		c, err := shadowtag.ParseConfig(b)
-		if err != nil {
-			return err
-		}
-		switch {
-		case p == Waypoint && c.Mode != shadowtag.ModeWaypoint:
-			return fmt.Errorf("mode: got %q for a waypoint, expected \"waypoint\": a waypoint never sees a mirrored copy (it goes from the mirroring waypoint straight to the candidate's pods), and its listener direction is inbound for all traffic, so %s would not contain the candidate's writes; use mode waypoint with detect.principals naming the candidate's ServiceAccount", c.Mode, c.Mode)
-		case p != Waypoint && c.Mode == shadowtag.ModeWaypoint:
-			return fmt.Errorf("mode: got \"waypoint\" for a sidecar or gateway, expected inbound, outbound, auto or edge: the waypoint mode reads the caller identity only Istio waypoints keep; target the waypoint with --waypoint NAME or --target-ref Service/NAME")
-		}
-		return nil
-	},
+	"shadowtag":         shadowtagPosition("shadowtag"),
+	"shadowtag-compare": shadowtagPosition("shadowtag-compare"),
 	"synthetic": func(b []byte, p Position) error {
 		c, err := synthetic.ParseConfig(b)
 		if err != nil {
@@ -63,6 +52,24 @@ var checkPosition = map[string]func(config []byte, p Position) error{
 		}
 		return nil
 	},
+}
+
+// shadowtagPosition checks a config as the named shadowtag module reads it (shadowtag.ParseModuleConfig), then
+// for the position.
+func shadowtagPosition(module string) func(b []byte, p Position) error {
+	return func(b []byte, p Position) error {
+		c, err := shadowtag.ParseModuleConfig(module, b)
+		if err != nil {
+			return err
+		}
+		switch {
+		case p == Waypoint && c.Mode != shadowtag.ModeWaypoint:
+			return fmt.Errorf("mode: got %q for a waypoint, expected \"waypoint\": a waypoint never sees a mirrored copy (it goes from the mirroring waypoint straight to the candidate's pods), and its listener direction is inbound for all traffic, so %s would not contain the candidate's writes; use mode waypoint with detect.principals naming the candidate's ServiceAccount", c.Mode, c.Mode)
+		case p != Waypoint && c.Mode == shadowtag.ModeWaypoint:
+			return fmt.Errorf("mode: got \"waypoint\" for a sidecar or gateway, expected inbound, outbound, auto or edge: the waypoint mode reads the caller identity only Istio waypoints keep; target the waypoint with --waypoint NAME or --target-ref Service/NAME")
+		}
+		return nil
+	}
 }
 
 // CheckPosition validates a plugin config for the position its WasmPlugin targets: beyond ParseConfig,
