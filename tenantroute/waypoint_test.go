@@ -68,7 +68,16 @@ func emulatorFor(t *testing.T, sc scenario) (proxytest.HostEmulator, *int) {
 
 func TestWaypointScenariosReplayTheRoutingTable(t *testing.T) {
 	w := waypointScenarios()
-	assert.GreaterOrEqual(t, len(w), len(scenarios)/2, "at least half the scenarios are routing ones")
+	// Every scenario is replayed except the two kinds a waypoint cannot run (trust boundary, workload tenant);
+	// the gateway's table grows on its own, so count what is dropped rather than a share of the whole.
+	dropped := 0
+	for _, sc := range scenarios {
+		if strings.Contains(sc.config, "trustBoundary") || strings.Contains(sc.config, "workloadTenant") {
+			dropped++
+		}
+	}
+	assert.Equal(t, len(scenarios)-dropped, len(w), "every routing scenario is replayed at the waypoint")
+	assert.GreaterOrEqual(t, len(w), 20, "the waypoint replays the routing table, not a handful of cases")
 	routed := 0
 	for _, sc := range w {
 		routed += int(sc.counts["routed"])
