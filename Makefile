@@ -63,7 +63,7 @@ check:
 
 ## demo: the main job end to end on embedded defaults (local mesh, OTel traffic, what happened and why,
 ## a verdict per promise; exits 1 when one did not hold). It compiles the CLI into bin/laneway first (a
-## line every 5 s meanwhile), then the CLI builds the three shipped filters it needs, one line per module.
+## line every 5 s meanwhile), then the CLI builds the shipped filters it needs, one line per module.
 demo:
 	@echo "demo: compiling the laneway CLI into bin/laneway (a minute or two on a fresh machine, seconds after that)"
 	@$(GO) build -o $(BIN)/laneway ./packager/cmd/laneway & pid=$$!; t=0; \

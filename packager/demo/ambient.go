@@ -232,7 +232,7 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 		}
 		stderr, _ := progress.(*os.File)
 		var err error
-		if mods, err = Modules(ctx, root, Filters, stderr, opts.Progress); err != nil {
+		if mods, err = Modules(ctx, root, AmbientFilters, stderr, opts.Progress); err != nil {
 			return AmbientReport{}, err
 		}
 	}
@@ -314,7 +314,7 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	fmt.Fprintf(progress, "Starting the ambient mesh: %d listeners (ingress gateway, ztunnels, waypoints), %d workers, filters %s\n", len(cfg.Listeners), cfg.Workers, strings.Join(Filters, ", "))
+	fmt.Fprintf(progress, "Starting the ambient mesh: %d listeners (ingress gateway, ztunnels, waypoints), %d workers, filters %s\n", len(cfg.Listeners), cfg.Workers, strings.Join(AmbientFilters, ", "))
 	rt, err := runtime(ctx)
 	if err != nil {
 		return rep, err

@@ -20,7 +20,7 @@ import (
 
 func distModules(t *testing.T) map[string]string {
 	mods := map[string]string{}
-	for _, f := range Filters {
+	for _, f := range AmbientFilters {
 		testenv.DistModule(t, f) // fails with a `make build` hint when missing
 		mods[f] = testenv.DistPath(t, f)
 	}

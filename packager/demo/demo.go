@@ -3,7 +3,9 @@
 // to, and OpenTelemetry-instrumented traffic whose baggage carries the tenant. It reports what
 // happened to each request: tenant routing and mirroring, a mirrored write that shadowtag keeps
 // from the ledger, a synthetic transaction refused before the ledger, and a spoofed synthetic
-// marker stripped at the edge. It backs `laneway demo` (README command one).
+// marker stripped at the edge; then a compare run (shadowtag-compare on a primary, a secondary and a
+// candidate with a planted change, a collector on loopback) whose report must name the planted field
+// and not the noisy ones. It backs `laneway demo` (README command one).
 package demo
 
 import (
@@ -44,7 +46,10 @@ import (
 var MeshTemplate string
 
 // Filters are the modules the demo needs from dist/.
-var Filters = []string{"tenantroute", "shadowtag", "synthetic"}
+var Filters = []string{"tenantroute", "shadowtag", "shadowtag-compare", "synthetic"}
+
+// AmbientFilters are the modules the ambient demo needs (it has no compare run).
+var AmbientFilters = []string{"tenantroute", "shadowtag", "synthetic"}
 
 // SyntheticSecret is the token secret of the demo's edge (a demo value, not a secret).
 const SyntheticSecret = "laneway-demo-token-secret"
@@ -95,6 +100,8 @@ type Options struct {
 	// Requests default to DefaultRequests; Scenarios to DefaultScenarios.
 	Requests  []Request
 	Scenarios []Scenario
+	// Compare is the compare run (nil: DefaultCompare; Requests 0 skips it).
+	Compare *CompareScenario
 	// Progress receives progress lines (nil: discarded); Decisions the proxy's decision log
 	// (nil: discarded).
 	Progress, Decisions io.Writer
@@ -153,6 +160,8 @@ type ContainmentRow struct {
 type Report struct {
 	Rows        []Row            `json:"requests"`
 	Containment []ContainmentRow `json:"containment"`
+	// Compare is what the compare run showed (nil when it was skipped).
+	Compare *CompareRow `json:"compare,omitempty"`
 	// Counters are the filters' outcome counters (laneway_<filter>_<outcome>_total) that are not zero.
 	Counters map[string]int64 `json:"counters"`
 	Stats    proxy.Stats      `json:"proxy"`
@@ -164,6 +173,7 @@ type Report struct {
 var counterNames = []string{
 	"laneway_tenantroute_routed_total", "laneway_tenantroute_baseline_total", "laneway_tenantroute_invalid_total", "laneway_tenantroute_stripped_total",
 	"laneway_shadowtag_marked_total", "laneway_shadowtag_passed_total", "laneway_shadowtag_suppressed_total",
+	compareSentCounter, compareFailedCounter, compareDroppedCounter,
 	"laneway_synthetic_accepted_total", "laneway_synthetic_passed_total", "laneway_synthetic_refused_total", "laneway_synthetic_stripped_total",
 }
 
@@ -181,6 +191,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	scenarios := opts.Scenarios
 	if scenarios == nil {
 		scenarios = DefaultScenarios
+	}
+	cmpScenario := DefaultCompare
+	if opts.Compare != nil {
+		cmpScenario = *opts.Compare
 	}
 	mods := opts.Modules
 	if mods == nil {
@@ -226,6 +240,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	for name, h := range map[string]http.Handler{
 		"SVC_A": aHandler, "SVC_B": instrumented(base, "svc-b"), "SVC_B_SBX_1": instrumented(sbx, "svc-b@sbx-1"),
 		"SVC_B_V2": instrumented(v2, "svc-b-v2"), "LEDGER": led,
+		"ORDERS_PRIMARY": ordersApp(false), "ORDERS_SECONDARY": ordersApp(false), "ORDERS_CANDIDATE": ordersApp(cmpScenario.Planted),
 	} {
 		s, err := serve(h)
 		if err != nil {
@@ -234,7 +249,14 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		servers = append(servers, s)
 		addrs[name] = s.addr
 	}
+	col, collectorURL, err := serveCollector()
+	if err != nil {
+		return Report{}, err
+	}
+	servers = append(servers, col)
+	addrs["COLLECTOR"] = col.addr
 	addrs["TENANTROUTE_WASM"], addrs["SHADOWTAG_WASM"], addrs["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
+	addrs["SHADOWTAG_COMPARE_WASM"] = mods["shadowtag-compare"]
 	addrs["SYNTHETIC_SECRET"] = SyntheticSecret
 	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return addrs[k] })))
 	if err != nil {
@@ -282,7 +304,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	clientTr := &http.Transport{}
 	defer clientTr.CloseIdleConnections()
 	client := &http.Client{Transport: otelhttp.NewTransport(clientTr, otelOpts...), Timeout: 10 * time.Second}
-	fmt.Fprintf(progress, "Mesh up; sending %d routing requests and %d containment POSTs through it\n", len(reqs), len(scenarios))
+	fmt.Fprintf(progress, "Mesh up; sending %d routing requests, %d containment POSTs and %d compare GETs through it\n", len(reqs), len(scenarios), cmpScenario.Requests)
 	var rep Report
 	for i, r := range reqs {
 		row, err := send(ctx, client, tp, "http://"+p.Addr("svc-a-inbound")+fmt.Sprintf("/orders/%d", i+1), r)
@@ -298,10 +320,22 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 		rep.Containment = append(rep.Containment, row)
 	}
+	if cmpScenario.Requests > 0 {
+		row, err := sendCompare(ctx, client, p, cmpScenario)
+		if err != nil {
+			return rep, err
+		}
+		rep.Compare = &row
+	}
 	// Mirrors are fire and forget: give them a bounded moment to land before reporting.
 	deadline := time.Now().Add(5 * time.Second)
 	for st := p.Stats(); st.MirrorsCompleted+st.MirrorsFailed < st.MirrorsStarted && time.Now().Before(deadline); st = p.Stats() {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if rep.Compare != nil {
+		if err := finishCompare(ctx, rep.Compare, p, collectorURL); err != nil {
+			return rep, err
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -474,7 +508,11 @@ func (r Report) WriteTable(w io.Writer) error {
   LEDGER RECEIVED  the writes that actually reached the ledger, and how many carried a shadow or synthetic mark
 `)
 	}
-	if len(r.Rows)+len(r.Containment) > 0 {
+	if r.Compare != nil {
+		fmt.Fprintln(ew)
+		writeCompareTable(ew, *r.Compare)
+	}
+	if len(r.Rows)+len(r.Containment) > 0 || r.Compare != nil {
 		fmt.Fprintln(ew)
 		fmt.Fprintln(ew, "WHAT HAPPENED")
 		for i, row := range r.Rows {
@@ -482,6 +520,9 @@ func (r Report) WriteTable(w io.Writer) error {
 		}
 		for i, row := range r.Containment {
 			fmt.Fprintf(ew, "%2d. %s\n", len(r.Rows)+i+1, containmentStory(row))
+		}
+		if r.Compare != nil {
+			fmt.Fprintf(ew, "%2d. %s\n", r.compareNumber(), compareStory(*r.Compare))
 		}
 	}
 	if len(r.Verdicts) > 0 {

@@ -48,11 +48,18 @@ func Modules(ctx context.Context, root string, names []string, stderr *os.File, 
 	return out, nil
 }
 
+// logicPackage is the root package a filter module is built from: the module name up to its first '-'
+// (shadowtag-compare is the shadowtag package built with more callbacks exported).
+func logicPackage(name string) string {
+	pkg, _, _ := strings.Cut(name, "-")
+	return pkg
+}
+
 // sourceDirs are the directories whose Go files newestSource watches for the filter name.
 func sourceDirs(root, name string) []string {
 	return []string{
 		filepath.Join(root, "filters"),
-		filepath.Join(root, name),
+		filepath.Join(root, logicPackage(name)),
 		filepath.Join(root, "packager", "wasmbuild"),
 	}
 }

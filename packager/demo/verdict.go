@@ -24,12 +24,13 @@ type Verdict struct {
 type Promise struct {
 	// Text is the promise as the verdict prints it.
 	Text string
-	// Request is the label of the Request (or Scenario) it is about.
+	// Request is the label of the Request (or Scenario, or CompareScenario) it is about.
 	Request string
-	// row and containment check the request's outcome; exactly one is set. They return what
+	// row, containment and compare check the request's outcome; exactly one is set. They return what
 	// was seen and whether it is what was promised.
 	row         func(Row) (string, bool)
 	containment func(ContainmentRow) (string, bool)
+	compare     func(CompareRow) (string, bool)
 }
 
 // sandbox and baseline are the svc-b versions a request can reach.
@@ -52,6 +53,7 @@ var Promises = []Promise{
 	{Text: "a mirrored write is contained: the live write lands, v2's shadow write never reaches the ledger", Request: "mirrored POST", containment: shadowContained},
 	{Text: "a synthetic write is refused before the ledger, while both participants see the transaction", Request: "synthetic tx", containment: syntheticRefused},
 	{Text: "a synthetic marker without a token is stripped at the gateway: the write is ordinary", Request: "spoofed marker", containment: markerStripped},
+	{Text: "the compare report names the planted field and not the noisy ones", Request: DefaultCompare.Label, compare: comparePromise},
 }
 
 // Check evaluates Promises against the report.
@@ -71,10 +73,17 @@ func (r Report) Check() []Verdict {
 				v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", len(r.Rows)+i+1, seen)
 			}
 		}
+		if c := r.Compare; c != nil && p.compare != nil && c.Label == p.Request {
+			seen, ok := p.compare(*c)
+			v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("scenario %d: %s", r.compareNumber(), seen)
+		}
 		out = append(out, v)
 	}
 	return out
 }
+
+// compareNumber is the compare scenario's number in the story, after every request.
+func (r Report) compareNumber() int { return len(r.Rows) + len(r.Containment) + 1 }
 
 // AllHeld reports whether every verdict held (and there is at least one).
 func AllHeld(vs []Verdict) bool {
