@@ -21,7 +21,7 @@ func newDemoCommand(s Streams) *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "See tenant routing, mirroring and write containment work on this machine, no cluster and no network needed",
+		Short: "See tenant routing, mirroring, write containment and shadow comparison work on this machine, no cluster and no network needed",
 		Long: `Demo builds the filters when dist/*.wasm are missing or stale, starts svc-a, a baseline,
 a sandbox (tenant sbx-1) and a v2 of svc-b and a ledger on free loopback ports behind the
 local mesh, then sends OpenTelemetry-instrumented requests whose W3C baggage carries the
@@ -41,12 +41,19 @@ Three POSTs follow, each of which makes svc-b write to the ledger:
 At the gateway (svc-a's inbound listener) tenantroute is the trust boundary: a client-set
 x-laneway-tenant header is removed and only allow-listed tenants (sbx-1) travel on.
 
+Then a compare run: 300 GETs to orders, each answered by its primary and mirrored to a
+secondary (the same version) and a candidate whose total is recomputed (the planted change);
+every orders instance also fills a timestamp and a random id anew (noise). shadowtag-compare
+on the three inbound listeners captures the answers and sends them to a collector (the one
+` + "`laneway compare serve`" + ` runs) on loopback; its report must name total and learn the
+timestamp and the id as noise, from primary vs secondary.
+
 On stdout: two tables with a legend, the story of each request (what the client sent,
 where it went and why), the verdict on each promise the demo makes, then the proxy's and the
 filters' counters. Progress goes to stderr (--verbose adds the proxy's decision log). The
 exit status is 1 when a promise did not hold. Run it inside the laneway checkout.
 
---ambient runs the same services in Istio's ambient topology: the ingress gateway keeps the
+--ambient runs the same services (without the compare run) in Istio's ambient topology: the ingress gateway keeps the
 edge's job, each workload's ztunnel carries its identity to the destination's waypoint, and
 the waypoints run the filters (tenantroute and synthetic in waypoint mode on svc-b's; shadowtag
 in waypoint mode, knowing the candidate v2 by its identity, and synthetic on the ledger's).

@@ -32,7 +32,11 @@ func TestDemoPrintsWhatHappenedToEachRequest(t *testing.T) {
 	for _, v := range rep.Verdicts {
 		assert.Equal(t, demo.Held, v.Outcome, "%s: %s", v.Promise, v.Evidence)
 	}
-	assert.Contains(t, r.stderr, "Mesh up; sending 7 routing requests and 3 containment POSTs")
+	require.NotNil(t, rep.Compare)
+	assert.Equal(t, "total", rep.Compare.Planted)
+	assert.Equal(t, int64(3*demo.DefaultCompare.Requests), rep.Compare.Captures, "every role's capture reached the collector")
+	assert.Positive(t, rep.Counters["laneway_shadowtag_compare_sent_total"])
+	assert.Contains(t, r.stderr, "Mesh up; sending 7 routing requests, 3 containment POSTs and 300 compare GETs")
 	assert.Contains(t, r.stderr, "Demo finished")
 }
 
@@ -50,7 +54,9 @@ func TestDemoPrintsTheContainmentTable(t *testing.T) {
 		"WHAT HAPPENED",
 		" 7. spoofed tenant header: the client sent x-laneway-tenant: sbx-1. The gateway (tenantroute, trust boundary) removed",
 		"  ok   a spoofed x-laneway-tenant header is blocked at the gateway: the baseline serves it",
-		"Verdict: all 10 promises held.",
+		"COMPARE: 300 GETs to orders (endpoint orders GET /orders/{id})",
+		"  ok   the compare report names the planted field and not the noisy ones",
+		"Verdict: all 11 promises held.",
 		"filters: tenantroute_routed 6,",
 		"synthetic_stripped 1",
 	} {

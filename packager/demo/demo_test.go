@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -55,9 +56,13 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 	assert.Empty(t, rep.Rows[2].SvcABaggage, "the gateway removed the tenant it does not allow")
 	assert.Empty(t, rep.Rows[6].SvcATenantHeader, "the gateway removed the client-set tenant header")
 	assert.Equal(t, "x-laneway-tenant: sbx-1", rep.Rows[6].Headers)
-	// 4 baseline GETs above, and the 3 containment POSTs below (all to baseline) are mirrored.
-	assert.Equal(t, int64(7), rep.Stats.MirrorsStarted)
-	assert.Equal(t, int64(7), rep.Stats.MirrorsCompleted)
+	// 4 baseline GETs above, and the 3 containment POSTs below (all to baseline) are mirrored; every
+	// compare GET is mirrored to the secondary and the candidate.
+	mirrors := int64(7 + 2*DefaultCompare.Requests)
+	assert.Equal(t, mirrors, rep.Stats.MirrorsStarted)
+	assert.Equal(t, mirrors, rep.Stats.MirrorsCompleted)
+	require.NotNil(t, rep.Compare)
+	assert.Equal(t, []string{"body:total"}, rep.Compare.reported())
 	for _, v := range rep.Verdicts {
 		assert.Equal(t, Held, v.Outcome, "%s: %s", v.Promise, v.Evidence)
 	}
@@ -69,8 +74,9 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 	require.NoError(t, rep.WriteTable(&table))
 	assert.Contains(t, table.String(), "SHADOW COPY AT v2")
 	assert.Contains(t, table.String(), "host svc-b-shadow:8080, marked shadow")
-	assert.Contains(t, table.String(), "7 mirrored copies (7 delivered, 0 failed)")
-	assert.Contains(t, table.String(), "Verdict: all 10 promises held.")
+	assert.Contains(t, table.String(), "607 mirrored copies (607 delivered, 0 failed)")
+	assert.Contains(t, table.String(), "\n11. compare: 300 GETs to orders")
+	assert.Contains(t, table.String(), "Verdict: all 11 promises held.")
 }
 
 func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.T) {
@@ -79,9 +85,10 @@ func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.
 		testenv.DistModule(t, f)
 		mods[f] = testenv.DistPath(t, f)
 	}
-	rep, err := Run(context.Background(), Options{Modules: mods, Requests: []Request{}})
+	rep, err := Run(context.Background(), Options{Modules: mods, Requests: []Request{}, Compare: &CompareScenario{}})
 	require.NoError(t, err)
 	require.Len(t, rep.Containment, len(DefaultScenarios))
+	assert.Nil(t, rep.Compare, "the compare run was skipped")
 	want := []ContainmentRow{
 		{Label: "mirrored POST", Sent: "POST, no marker", Status: 200,
 			LedgerStatus: 201, ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag", LedgerWrites: 1},
@@ -129,15 +136,16 @@ func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.
 
 func TestDemoMeshTemplateParsesOnceFilledIn(t *testing.T) {
 	vals := map[string]string{"SVC_A": "127.0.0.1:1", "SVC_B": "127.0.0.1:2", "SVC_B_SBX_1": "127.0.0.1:3", "SVC_B_V2": "127.0.0.1:4",
-		"LEDGER": "127.0.0.1:5", "TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm", "SYNTHETIC_WASM": "y.wasm", "SYNTHETIC_SECRET": SyntheticSecret}
+		"LEDGER": "127.0.0.1:5", "TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm", "SYNTHETIC_WASM": "y.wasm", "SYNTHETIC_SECRET": SyntheticSecret,
+		"SHADOWTAG_COMPARE_WASM": "c.wasm", "ORDERS_PRIMARY": "127.0.0.1:6", "ORDERS_SECONDARY": "127.0.0.1:7", "ORDERS_CANDIDATE": "127.0.0.1:8", "COLLECTOR": "127.0.0.1:9"}
 	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return vals[k] })))
 	require.NoError(t, err)
-	require.Len(t, cfg.Listeners, 5)
+	require.Len(t, cfg.Listeners, 9)
 	assert.Equal(t, "y.wasm", cfg.Listeners[0].Filters[0].Wasm, "the edge runs synthetic")
 	assert.Contains(t, string(cfg.Listeners[0].Filters[0].PluginConfig), SyntheticSecret)
 	assert.Equal(t, "t.wasm", cfg.Listeners[1].Filters[0].Wasm)
 	assert.Equal(t, "listener:svc-b-v2-inbound", cfg.Listeners[1].Routes[1].Mirrors[0].Upstream)
-	for _, l := range cfg.Listeners[3:] {
+	for _, l := range cfg.Listeners[3:5] {
 		require.Len(t, l.Filters, 2, l.Name)
 		assert.Equal(t, []string{"shadowtag", "synthetic"}, []string{l.Filters[0].Name, l.Filters[1].Name}, "%s: shadow writes are suppressed before the synthetic policy", l.Name)
 		assert.Equal(t, "127.0.0.1:5", l.Routes[0].Upstream)
@@ -146,8 +154,8 @@ func TestDemoMeshTemplateParsesOnceFilledIn(t *testing.T) {
 		for _, f := range l.Filters {
 			var err error
 			switch f.Name {
-			case "shadowtag":
-				_, err = shadowtag.ParseConfig(f.PluginConfig)
+			case "shadowtag", "shadowtag-compare":
+				_, err = shadowtag.ParseModuleConfig(f.Name, f.PluginConfig)
 			case "synthetic":
 				_, err = synthetic.ParseConfig(f.PluginConfig)
 			case "tenantroute":
@@ -155,5 +163,29 @@ func TestDemoMeshTemplateParsesOnceFilledIn(t *testing.T) {
 			}
 			assert.NoError(t, err, "%s/%s", l.Name, f.Name)
 		}
+	}
+	// The compare run: orders' caller mirrors to the secondary and the candidate; each role's inbound
+	// listener runs shadowtag-compare with its role and the collector's cluster, which the mesh defines.
+	const cluster = "outbound|8080||laneway-compare.laneway.svc.cluster.local"
+	assert.Equal(t, map[string][]string{cluster: {"127.0.0.1:9"}}, cfg.Clusters)
+	out := cfg.Listeners[5]
+	require.Equal(t, "orders-outbound", out.Name)
+	require.Len(t, out.Routes, 1)
+	assert.Equal(t, "listener:orders-primary-inbound", out.Routes[0].Upstream)
+	require.Len(t, out.Routes[0].Mirrors, 2)
+	assert.Equal(t, "listener:orders-secondary-inbound", out.Routes[0].Mirrors[0].Upstream)
+	assert.Equal(t, "listener:orders-candidate-inbound", out.Routes[0].Mirrors[1].Upstream)
+	for i, role := range []shadowtag.Role{shadowtag.RolePrimary, shadowtag.RoleSecondary, shadowtag.RoleCandidate} {
+		l := cfg.Listeners[6+i]
+		require.Len(t, l.Filters, 1, l.Name)
+		assert.Equal(t, "c.wasm", l.Filters[0].Wasm)
+		c, err := shadowtag.ParseModuleConfig("shadowtag-compare", l.Filters[0].PluginConfig)
+		require.NoError(t, err, l.Name)
+		require.NotNil(t, c.Compare, l.Name)
+		assert.Equal(t, role, c.Compare.Role, l.Name)
+		assert.Equal(t, cluster, c.Compare.Cluster, l.Name)
+		assert.Equal(t, "orders", c.Compare.Service, l.Name)
+		assert.Equal(t, 1.0, c.Compare.SampleRate(), "%s: every role samples every request", l.Name)
+		assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", 6+i), l.Routes[0].Upstream)
 	}
 }

@@ -35,6 +35,12 @@ func goodReport() Report {
 				LedgerStatus: 409, LedgerAnsweredBy: "synthetic", ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag"},
 			{Label: "spoofed marker", Sent: "POST, marker, no token", Status: 200, LedgerStatus: 201, ShadowLedgerStatus: 202, ShadowLedgerAnsweredBy: "shadowtag", LedgerWrites: 1},
 		},
+		Compare: &CompareRow{Label: "compare", Requests: 300, Planted: "total", LivePrimary: 300, Captures: 900, CapturesSent: 900,
+			Endpoint: "orders GET /orders/{id}", CandidateComparisons: 300, NoiseComparisons: 300, Fields: []CompareField{
+				{Field: "body:generatedAt", CandidateRate: 1, NoiseRate: 1, Noise: true},
+				{Field: "body:requestId", CandidateRate: 1, NoiseRate: 1, Noise: true},
+				{Field: "body:total", CandidateRate: 1, Reported: true},
+			}},
 	}
 }
 
@@ -66,11 +72,21 @@ func TestEachPromiseFailsWhenItsRequestWentWrong(t *testing.T) {
 			}
 		}
 	}
+	cmp := func(f func(*CompareRow)) func(*Report) { return func(r *Report) { f(r.Compare) } }
+	const comparePromise = "the compare report names the planted field and not the noisy ones"
 	tests := []struct {
 		name    string
 		breakIt func(*Report)
 		failing string // the one promise that must fail
 	}{
+		{"the candidate had no planted change", cmp(func(c *CompareRow) { c.Planted, c.Fields = "", c.Fields[:2] }), comparePromise},
+		{"a noisy field was reported", cmp(func(c *CompareRow) { c.Fields[0].Reported = true }), comparePromise},
+		{"no secondary: the noise was never learned", cmp(func(c *CompareRow) {
+			c.NoiseComparisons = 0
+			for i := range c.Fields {
+				c.Fields[i].NoiseRate, c.Fields[i].Noise, c.Fields[i].Reported = 0, false, true
+			}
+		}), comparePromise},
 		{"the tenant reached the baseline", row("tenant sbx-1", func(r *Row) { r.ServedBy, r.Tenant = "svc-b", "" }), "a tenant in baggage reaches its sandbox"},
 		{"the sandbox answered 503", row("tenant sbx-1", func(r *Row) { r.Status = 503 }), "a tenant in baggage reaches its sandbox"},
 		{"the baseline copy was not marked shadow", row("no tenant", func(r *Row) { r.ShadowMarked = false }), "a request without a tenant reaches the baseline, and a copy is mirrored to v2 and marked shadow"},
@@ -104,7 +120,7 @@ func TestEachPromiseFailsWhenItsRequestWentWrong(t *testing.T) {
 				if v.Outcome != Held {
 					failed = append(failed, v.Promise)
 					assert.Equal(t, Failed, v.Outcome)
-					assert.Regexp(t, `^request \d+: `, v.Evidence, "the evidence names the request")
+					assert.Regexp(t, `^(request|scenario) \d+: `, v.Evidence, "the evidence names the request or scenario")
 				}
 			}
 			assert.Equal(t, []string{tc.failing}, failed)
@@ -117,6 +133,7 @@ func TestAPromiseWhoseRequestWasNotSentIsNotRunNotHeld(t *testing.T) {
 	r := goodReport()
 	r.Rows = r.Rows[:1]
 	r.Containment = nil
+	r.Compare = nil
 	vs := r.Check()
 	require.Len(t, vs, len(Promises))
 	assert.Equal(t, Held, vs[0].Outcome)
@@ -149,7 +166,11 @@ func TestTheReportTellsEachRequestsStoryWithALegendAndAVerdict(t *testing.T) {
 		"10. spoofed marker: the client sent POST, marker, no token. synthetic at the gateway found no valid token and stripped the marker",
 		"PROMISES",
 		"  ok   a spoofed x-laneway-tenant header is blocked at the gateway: the baseline serves it\n       request 7: svc-a received x-laneway-tenant none, status 200, tenant header none, served by svc-b\n",
-		"Verdict: all 10 promises held.",
+		"COMPARE: 300 GETs to orders (endpoint orders GET /orders/{id}); each copied to a secondary (same version) and a candidate that recomputes total",
+		"  REPORT           reported: the candidate differs more often than the two live instances do",
+		"11. compare: 300 GETs to orders; its caller's outbound listener sent each to the primary (300 live answers were the primary's) and mirrored it to a secondary and a candidate that recomputes total. shadowtag-compare on the three inbound listeners captured each answer and sent 900 captures to the collector (0 failed, 0 dropped), which paired them by x-request-id: it reports body:total (candidate 100%, secondary 0%), and not body:generatedAt, body:requestId, which differ between the primary and the secondary too (noise).",
+		"  ok   the compare report names the planted field and not the noisy ones\n       scenario 11: 300 requests, 900 captures at the collector, 300 compared with the candidate and 300 with the secondary; reported body:total; learned as noise body:generatedAt, body:requestId\n",
+		"Verdict: all 11 promises held.",
 	} {
 		assert.Contains(t, s, want)
 	}
@@ -159,6 +180,6 @@ func TestTheReportTellsEachRequestsStoryWithALegendAndAVerdict(t *testing.T) {
 	out.Reset()
 	require.NoError(t, r.WriteTable(&out))
 	assert.Contains(t, out.String(), "  FAIL a tenant in baggage reaches its sandbox\n       request 1: status 200, tenant header sbx-1, served by svc-b\n")
-	assert.Contains(t, out.String(), "Verdict: 9 of 10 promises held")
+	assert.Contains(t, out.String(), "Verdict: 10 of 11 promises held")
 	assert.Equal(t, 1, strings.Count(out.String(), "  FAIL "))
 }
