@@ -117,8 +117,8 @@ func HTTPRoute(o RouteOptions) (*gwv1.HTTPRoute, error) {
 	if o.Name == "" {
 		o.Name = svcName + "-laneway"
 	}
-	if len(o.Backends) == 0 {
-		return nil, fmt.Errorf("tenants: got none, expected at least one tenant with its sandbox Service")
+	if len(o.Backends) == 0 && len(o.Mirrors) == 0 {
+		return nil, fmt.Errorf("tenants: got none and no mirror, expected at least one tenant with its sandbox Service, or a mirror (e.g. to a candidate and a secondary, to compare them)")
 	}
 	port := gwv1.PortNumber(o.Port)
 	ref := func(field, host string) (gwv1.BackendObjectReference, error) {

@@ -54,7 +54,8 @@ type Mirror struct {
 
 // Routes returns a VirtualService sending requests whose tenant header equals a
 // sandbox's tenant to that sandbox and everything else to the baseline, plus a
-// DestinationRule when subsets are used (nil otherwise).
+// DestinationRule when subsets are used (nil otherwise). Without sandboxes, mirrors alone
+// make a VirtualService whose only rule is the baseline route with its mirrors (compare).
 func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRule, error) {
 	if o.Service == "" || !dnsSubname.MatchString(o.Service) {
 		return nil, nil, fieldError("service", "got %q, expected the baseline service host, e.g. svc-b or svc-b.team.svc.cluster.local", o.Service)
@@ -71,8 +72,8 @@ func Routes(o RouteOptions) (*clientnet.VirtualService, *clientnet.DestinationRu
 	if o.Name == "" {
 		o.Name = shortName(o.Service) + "-laneway"
 	}
-	if len(o.Sandboxes) == 0 {
-		return nil, nil, fieldError("tenants", "got none, expected at least one --tenant with its --sandbox-host (or --subset-label)")
+	if len(o.Sandboxes) == 0 && len(o.Mirrors) == 0 {
+		return nil, nil, fieldError("tenants", "got none and no mirror, expected at least one --tenant with its --sandbox-host (or --subset-label), or a --mirror (e.g. to a candidate and a secondary, to compare them)")
 	}
 	dest := func(host, subset string) *netv1alpha3.Destination {
 		d := &netv1alpha3.Destination{Host: host, Subset: subset}

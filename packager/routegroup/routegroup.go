@@ -18,7 +18,7 @@
 //	  mirrors:                      #   copies of the baseline's requests (e.g. to a candidate)
 //	  - host: svc-b-candidate       #     the mirror's service host
 //	    percent: 10                 #     share of requests copied, 0-100 (default 100)
-//	tenants:
+//	tenants:                        # optional when a service has mirrors (compare: mirrors alone, no sandbox)
 //	- name: feature-x               # the tenant (a DNS label, as tenantroute accepts)
 //	  routes:
 //	  - service: svc-a              # baseline service host
@@ -208,8 +208,12 @@ func (f File) Validate() (Group, error) {
 			s.Mirrors = append(s.Mirrors, m)
 		}
 	}
-	if len(f.Tenants) == 0 {
-		return Group{}, errors.New("tenants: got none, expected at least one tenant with its routes, e.g. tenants: [{name: feature-x, routes: [{service: svc-b, host: svc-b-feature-x}]}]")
+	mirrored := false
+	for _, se := range f.Services {
+		mirrored = mirrored || len(se.Mirrors) > 0
+	}
+	if len(f.Tenants) == 0 && !mirrored {
+		return Group{}, errors.New("tenants: got none and no services[].mirrors, expected at least one tenant with its routes, e.g. tenants: [{name: feature-x, routes: [{service: svc-b, host: svc-b-feature-x}]}], or a service that mirrors its baseline, e.g. services: [{name: svc-b, mirrors: [{host: svc-b-candidate}]}]")
 	}
 	tenantAt := map[string]int{}
 	for i, te := range f.Tenants {
@@ -263,8 +267,8 @@ func (f File) Validate() (Group, error) {
 	}
 	for _, name := range order {
 		s := byName[name]
-		if len(s.Backends) == 0 {
-			return Group{}, fmt.Errorf("services: got settings for %s, but no tenant routes it; expected a tenants[].routes[] entry with service: %s (or remove its settings)", name, name)
+		if len(s.Backends) == 0 && len(s.Mirrors) == 0 {
+			return Group{}, fmt.Errorf("services: got settings for %s, but no tenant routes it and it has no mirrors; expected a tenants[].routes[] entry with service: %s, or mirrors: (or remove its settings)", name, name)
 		}
 		for _, b := range s.Backends {
 			if b.Subset != "" && s.SubsetLabel == "" {
