@@ -70,6 +70,11 @@ A service's entry may also mirror its baseline's requests (--mirror/--mirror-per
 
     mirrors: [{host: svc-b-candidate, percent: 10}]   # percent defaults to 100
 
+Mirrors need no tenant: to compare a candidate with the live version (laneway compare), mirror
+a service to a candidate and a secondary with --mirror alone (or a services entry with mirrors
+and no tenants in the file); the only rule is then the baseline route carrying the mirrors.
+Without a tenant and without a mirror there is nothing to write, and routes says so.
+
 With --api gateway, routes writes Gateway API HTTPRoutes (gateway.networking.k8s.io/v1) instead, the
 routing API of Istio's ambient mode: one per service, bound to the Service itself (GAMMA: the
 service's waypoint applies it, so label the service istio.io/use-waypoint) or, with --parent-gateway
@@ -95,6 +100,9 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
   # 10% of the baseline's requests to svc-b-candidate
   laneway routes --api gateway --service svc-b --port 8080 --tenant sbx-1 --sandbox-host svc-b-sbx-1 \
     --mirror svc-b-candidate --mirror-percent 10 -n shop
+
+  # Compare: mirror every orders request to a candidate and a secondary, no sandbox
+  laneway routes --service orders --port 8080 --mirror orders-candidate --mirror orders-secondary -n shop
 
   # The same route-group file as HTTPRoutes (each service needs its port in the file)
   laneway routes --api gateway -f groups.yaml`,

@@ -222,3 +222,52 @@ func TestRoutesGatewayAPIRefusesWhatItCannotWrite(t *testing.T) {
 		})
 	}
 }
+
+// A pure compare setup mirrors a service to a candidate and a secondary with no sandbox: --mirror without
+// --tenant writes a VirtualService (or, with --api gateway, an HTTPRoute) whose only rule is the baseline
+// route with its mirrors, and a route-group file with services[].mirrors and no tenants writes the same.
+func TestRoutesMirrorsAloneForCompare(t *testing.T) {
+	flags := []string{"--service", "orders", "--port", "8080", "--mirror", "orders-candidate", "--mirror", "orders-secondary", "-n", "shop"}
+	file := filepath.Join(t.TempDir(), "compare.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("namespace: shop\nservices:\n- {name: orders, port: 8080, mirrors: [{host: orders-candidate}, {host: orders-secondary}]}\n"), 0o644))
+
+	vs := run(t, "", append([]string{"routes"}, flags...)...)
+	require.Equal(t, 0, vs.code, vs.stderr)
+	golden(t, "routes_mirrors_only", vs.stdout)
+	objs := kubectlObjects(t, vs.stdout)
+	require.Len(t, objs, 1, "no DestinationRule: no subset")
+	var v clientnet.VirtualService
+	require.NoError(t, yaml.UnmarshalStrict(objs[0], &v))
+	require.Len(t, v.Spec.Http, 1, "the baseline route is the only rule")
+	assert.Equal(t, "baseline", v.Spec.Http[0].Name)
+	assert.Empty(t, v.Spec.Http[0].Match)
+	require.Len(t, v.Spec.Http[0].Mirrors, 2)
+	for i, host := range []string{"orders-candidate", "orders-secondary"} {
+		assert.Equal(t, host, v.Spec.Http[0].Mirrors[i].Destination.Host)
+		assert.Equal(t, 100.0, v.Spec.Http[0].Mirrors[i].Percentage.Value)
+	}
+	fromFile := run(t, "", "routes", "-f", file)
+	require.Equal(t, 0, fromFile.code, fromFile.stderr)
+	assert.Equal(t, vs.stdout, fromFile.stdout, "the file and the flags write the same VirtualService")
+
+	hr := run(t, "", append([]string{"routes", "--api", "gateway"}, flags...)...)
+	require.Equal(t, 0, hr.code, hr.stderr)
+	golden(t, "routes_gateway_mirrors_only", hr.stdout)
+	var route gwv1.HTTPRoute
+	require.NoError(t, yaml.UnmarshalStrict([]byte(hr.stdout), &route))
+	require.Len(t, route.Spec.Rules, 1)
+	require.Len(t, route.Spec.Rules[0].Filters, 2)
+	assert.Equal(t, "orders-secondary", string(route.Spec.Rules[0].Filters[1].RequestMirror.BackendRef.Name))
+	hrFile := run(t, "", "routes", "--api", "gateway", "-f", file)
+	require.Equal(t, 0, hrFile.code, hrFile.stderr)
+	assert.Equal(t, hr.stdout, hrFile.stdout, "the file and the flags write the same HTTPRoute")
+
+	for _, args := range [][]string{{"routes", "--service", "orders"}, {"routes", "--api", "gateway", "--service", "orders", "--port", "8080"}} {
+		none := run(t, "", args...)
+		assert.Equal(t, 1, none.code, "neither tenants nor mirrors: %v", args)
+		assert.Empty(t, none.stdout)
+		assert.Contains(t, none.stderr, "got none and no mirror, expected at least one")
+		assert.Contains(t, none.stderr, "mirror")
+	}
+	assert.Contains(t, run(t, "", "routes", "--service", "orders").stderr, "--tenant: got none and no mirror, expected at least one --tenant")
+}

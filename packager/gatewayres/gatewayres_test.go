@@ -213,7 +213,7 @@ func TestHTTPRouteRefusesWhatGatewayAPICannotExpress(t *testing.T) {
 		{"the baseline as sandbox", func(o *RouteOptions) { o.Backends[0].Host = "svc-b" }, []string{"the baseline service itself"}},
 		{"a tenant twice", func(o *RouteOptions) { o.Backends = append(o.Backends, o.Backends[0]) }, []string{`tenant: got "sbx-1" twice`}},
 		{"a tenant that is not a DNS label", func(o *RouteOptions) { o.Backends[0].Tenant = "Sbx_1" }, []string{`tenant: got "Sbx_1"`}},
-		{"no tenants", func(o *RouteOptions) { o.Backends = nil }, []string{"tenants: got none"}},
+		{"no tenants", func(o *RouteOptions) { o.Backends = nil }, []string{"tenants: got none and no mirror"}},
 		{"a mirror to the baseline", func(o *RouteOptions) { o.Mirrors = []Mirror{{Host: "svc-b", Percent: 5}} }, []string{"the baseline service itself"}},
 		{"a mirror percent above 100", func(o *RouteOptions) { o.Mirrors = []Mirror{{Host: "c", Percent: 101}} }, []string{"mirror percent for c: got 101"}},
 		{"a bad header", func(o *RouteOptions) { o.Header = "x tenant" }, []string{`header: got "x tenant"`}},
@@ -253,4 +253,20 @@ func TestTheCLIsHTTPRouteGoldenFilesPassTheCRD(t *testing.T) {
 		require.NoError(t, err)
 		requireValid(t, b)
 	}
+}
+
+// Mirrors alone (compare: a candidate and a secondary, no sandbox): one rule, the baseline, with a
+// RequestMirror filter per mirror.
+func TestHTTPRouteWithMirrorsAloneHasOnlyTheBaselineRule(t *testing.T) {
+	r, err := HTTPRoute(RouteOptions{Service: "orders", Namespace: "shop", Port: 8080,
+		Mirrors: []Mirror{{Host: "orders-candidate", Percent: 100}, {Host: "orders-secondary", Percent: 100}}})
+	require.NoError(t, err)
+	require.Len(t, r.Spec.Rules, 1)
+	rule := r.Spec.Rules[0]
+	assert.Equal(t, BaselineRule, string(*rule.Name))
+	assert.Empty(t, rule.Matches)
+	assert.Equal(t, "orders", string(rule.BackendRefs[0].Name))
+	require.Len(t, rule.Filters, 2)
+	assert.Equal(t, "orders-candidate", string(rule.Filters[0].RequestMirror.BackendRef.Name))
+	assert.Equal(t, "orders-secondary", string(rule.Filters[1].RequestMirror.BackendRef.Name))
 }

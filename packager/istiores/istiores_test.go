@@ -195,7 +195,7 @@ func TestRoutesRejectInvalidOptionsNamingTheField(t *testing.T) {
 		opts   RouteOptions
 		errHas string
 	}{
-		{"no tenants", RouteOptions{Service: "svc-b"}, "tenants: got none"},
+		{"no tenants", RouteOptions{Service: "svc-b"}, "tenants: got none and no mirror"},
 		{"an upper-case tenant", RouteOptions{Service: "svc-b", Sandboxes: []Sandbox{{Tenant: "SBX", Host: "h"}}}, "tenant: got \"SBX\""},
 		{"a duplicate tenant", RouteOptions{Service: "svc-b", Sandboxes: []Sandbox{{Tenant: "a", Host: "h"}, {Tenant: "a", Host: "i"}}}, "twice"},
 		{"a tenant without host or subset label", RouteOptions{Service: "svc-b", Sandboxes: []Sandbox{{Tenant: "a"}}}, "--sandbox-host"},
@@ -256,4 +256,22 @@ func TestJSONOutputIsAListForSeveralObjectsNeverABareArray(t *testing.T) {
 	one, err := ToJSON(vs)
 	require.NoError(t, err)
 	assert.Contains(t, string(one), `"kind": "VirtualService"`, "one object stays an object")
+}
+
+// Mirrors alone (compare: a candidate and a secondary, no sandbox): the only rule is the baseline route,
+// without a match, carrying the mirrors; no DestinationRule.
+func TestRoutesWithMirrorsAloneHaveOnlyTheBaselineRule(t *testing.T) {
+	vs, dr, err := Routes(RouteOptions{Service: "orders", Namespace: "shop", Port: 8080,
+		Mirrors: []Mirror{{Host: "orders-candidate", Percent: 100}, {Host: "orders-secondary", Percent: 100}}})
+	require.NoError(t, err)
+	assert.Nil(t, dr)
+	require.Len(t, vs.Spec.Http, 1)
+	base := vs.Spec.Http[0]
+	assert.Equal(t, BaselineSubset, base.Name)
+	assert.Empty(t, base.Match)
+	assert.Equal(t, "orders", base.Route[0].Destination.Host)
+	require.Len(t, base.Mirrors, 2)
+	assert.Equal(t, "orders-candidate", base.Mirrors[0].Destination.Host)
+	assert.Equal(t, "orders-secondary", base.Mirrors[1].Destination.Host)
+	assert.Equal(t, 100.0, base.Mirrors[1].Percentage.Value)
 }

@@ -131,3 +131,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A compare setup mirrors a service to a candidate and a secondary with no sandbox: a file with mirrors and
+// no tenants is a group; without tenants and without mirrors it is refused as before.
+func TestParseAcceptsMirrorsWithoutTenants(t *testing.T) {
+	tests := []struct {
+		name   string
+		doc    string
+		want   []Service
+		errHas []string
+	}{
+		{"mirrors alone", "services:\n- {name: orders, port: 8080, mirrors: [{host: orders-candidate}, {host: orders-secondary, percent: 50}]}\n",
+			[]Service{{Name: "orders", Port: 8080, Mirrors: []Mirror{{Host: "orders-candidate", Percent: 100}, {Host: "orders-secondary", Percent: 50}}}}, nil},
+		{"a mirrored service next to a tenant's routes", "services:\n- {name: orders, mirrors: [{host: orders-candidate}]}\ntenants:\n- {name: t1, routes: [{service: svc-b, host: svc-b-t1}]}\n",
+			[]Service{{Name: "orders", Mirrors: []Mirror{{Host: "orders-candidate", Percent: 100}}}, {Name: "svc-b", Backends: []Backend{{Tenant: "t1", Host: "svc-b-t1"}}}}, nil},
+		{"neither tenants nor mirrors", "services:\n- {name: orders, port: 8080}\n", nil, []string{"tenants: got none and no services[].mirrors", "mirrors: [{host: svc-b-candidate}]"}},
+		{"settings without tenants or mirrors next to a mirrored service", "services:\n- {name: orders, mirrors: [{host: orders-candidate}]}\n- {name: svc-c, port: 80}\n",
+			nil, []string{"got settings for svc-c, but no tenant routes it and it has no mirrors"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := Parse([]byte(tc.doc))
+			if tc.errHas != nil {
+				require.Error(t, err)
+				for _, w := range tc.errHas {
+					assert.Contains(t, err.Error(), w)
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, g.Services)
+		})
+	}
+}
