@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
-	"github.com/laneway/laneway/filters/valuebuf"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -111,8 +111,8 @@ type Config struct {
 	Principals        []string            // waypoint: caller identities whose requests are shadow (exact)
 	PrincipalPrefixes []string            // waypoint: the same, for entries ending in '*' (without it)
 
-	bagBuf  valuebuf.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
-	hostBuf valuebuf.Buf // memory for an :authority without a client-set -shadow suffix (edge)
+	bagBuf  proxyhost.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
+	hostBuf proxyhost.Buf // memory for an :authority without a client-set -shadow suffix (edge)
 }
 
 // ConfigError is a configuration problem: which field, what was received, what is allowed (the error

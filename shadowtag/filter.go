@@ -5,10 +5,7 @@ import (
 	"errors"
 
 	"github.com/laneway/laneway/filters/baggage"
-	"github.com/laneway/laneway/filters/debuglog"
-	"github.com/laneway/laneway/filters/headerwrite"
-	"github.com/laneway/laneway/filters/httpctx"
-	"github.com/laneway/laneway/filters/reqheaders"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -37,7 +34,7 @@ func (*vmContext) NewPluginContext(uint32) types.PluginContext {
 	p := &pluginContext{}
 	p.stream.p = p
 	if captureBuilt {
-		httpctx.OnDeleted(releaseStream)
+		proxyhost.OnHTTPContextDeleted(releaseStream)
 	}
 	return p
 }
@@ -165,7 +162,7 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 		return types.ActionContinue
 	}
 	// The pairs alias a buffer the next request reuses; the decision is acted on before this callback ends.
-	pairs, err := reqheaders.Read()
+	pairs, err := proxyhost.RequestHeaders()
 	if err != nil {
 		proxywasm.LogDebugf("shadowtag: cannot read request headers: %v", err)
 		p.outcomes[OutcomePassed].Increment(1)
@@ -200,7 +197,7 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 	}
 	if d.Outcome == OutcomeRerouted {
 		p.clearRouteCache()
-		if debuglog.Enabled() {
+		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebugf("shadowtag: rerouted shadow %s to %s via %s", d.Method, d.Destination, p.cfg.RerouteHeader)
 		}
 	}
@@ -211,26 +208,26 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 // writeEdits applies edits to the request: one whole-map write, or single edits where Envoy
 // would read the whole map as empty (more than 1024 headers or 1 MiB).
 func (p *pluginContext) writeEdits(pairs [][2]string, edits []Edit) error {
-	var arr [maxEdits]headerwrite.Edit
+	var arr [maxEdits]proxyhost.Edit
 	hw := arr[:0]
 	for _, e := range edits {
 		if e.RemoveCarriers {
 			// One removal per carrier header name present (for the single-edit path).
 			for _, p := range pairs {
 				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, e.Name) {
-					hw = append(hw, headerwrite.Edit{Kind: headerwrite.Remove, Name: p[0]})
+					hw = append(hw, proxyhost.Edit{Kind: proxyhost.Remove, Name: p[0]})
 				}
 			}
 			continue
 		}
-		op := headerwrite.Replace
+		op := proxyhost.Replace
 		if e.Remove {
-			op = headerwrite.Remove
+			op = proxyhost.Remove
 		}
-		hw = append(hw, headerwrite.Edit{Kind: op, Name: e.Name, Value: e.Value})
+		hw = append(hw, proxyhost.Edit{Kind: op, Name: e.Name, Value: e.Value})
 	}
 	p.edited = AppendEdited(p.edited[:0], pairs, edits)
-	_, err := headerwrite.Write(p.edited, hw)
+	_, err := proxyhost.WriteRequestHeaders(p.edited, hw)
 	clear(p.edited) // keep no request's strings alive until the next write
 	if cap(p.edited) > maxKeptPairs {
 		p.edited = nil // a flood of headers does not pin its size for the life of the VM
@@ -244,7 +241,7 @@ func (p *pluginContext) suppress(d *Decision) types.Action {
 	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil {
 		proxywasm.LogDebugf("shadowtag: local response failed: %v", err)
 	}
-	if debuglog.Enabled() {
+	if proxyhost.DebugEnabled() {
 		proxywasm.LogDebugf("shadowtag: suppressed shadow %s to %s", d.Method, d.Destination)
 	}
 	p.outcomes[OutcomeSuppressed].Increment(1)

@@ -10,7 +10,7 @@ import (
 // streamContext is a stream's own context, used only when compare or body redaction is configured: those
 // keep state from the request to the response (or to the request's last body chunk). Without them every
 // stream shares the plugin's stateless httpContext. In the Wasm build a deleted stream's context comes back
-// through httpctx and is reused, so the steady state allocates no contexts.
+// through proxyhost.OnHTTPContextDeleted and is reused, so the steady state allocates no contexts.
 type streamContext struct {
 	httpContext
 	cap        capture

@@ -265,7 +265,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 	}
 }
 
-// The rewritten baggage is built in memory the next request reuses (filters/valuebuf): a long value
+// The rewritten baggage is built in memory the next request reuses (filters/proxyhost): a long value
 // then shorter ones, on interleaved streams, and one far larger than the memory kept, must each
 // reach the upstream intact.
 func TestWasmRewrittenBaggageDoesNotBleedAcrossRequests(t *testing.T) {

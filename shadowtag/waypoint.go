@@ -4,8 +4,8 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/laneway/laneway/filters/hostprop"
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -91,9 +91,9 @@ func (c *Config) readPrincipals(p string, v gjson.Result) error {
 
 // PeerPrincipalProperty is where an Istio waypoint keeps the caller's identity: the filter state
 // io.istio.peer_principal, set from the HBONE peer certificate ztunnel presented for the calling workload.
-var PeerPrincipalProperty = hostprop.New("filter_state", "io.istio.peer_principal")
+var PeerPrincipalProperty = proxyhost.NewProperty("filter_state", "io.istio.peer_principal")
 
-// peerPrincipal reads the caller's identity; the string shares hostprop's reused memory, so the
+// peerPrincipal reads the caller's identity; the string shares proxyhost.Property.Read's reused memory, so the
 // decision only compares it, at once.
 func peerPrincipal() string {
 	v, err := PeerPrincipalProperty.Read()

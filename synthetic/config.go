@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
-	"github.com/laneway/laneway/filters/valuebuf"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -86,8 +86,8 @@ type Config struct {
 	AckHeader       string
 	AckRequired     bool
 
-	// Memory for values handed to the host within one callback (reused in Wasm only, see filters/valuebuf).
-	markerBuf, bagBuf, bodyBuf valuebuf.Buf
+	// Memory for values handed to the host within one callback (reused in Wasm only, see filters/proxyhost).
+	markerBuf, bagBuf, bodyBuf proxyhost.Buf
 }
 
 // Destination is one rollback-capable destination: a host (any port), host:port, or *.suffix.

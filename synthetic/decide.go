@@ -349,7 +349,7 @@ func (c *Config) isParticipant(authority string) bool {
 // other members; change is false when the request's baggage already does and the key's text occurs
 // nowhere else (a member the parser drops, malformed or beyond the limits, may still be read by a laxer
 // parser in the application). The member always travels: when it would break the baggage limits,
-// trailing members are dropped to make room. The value is valid until the next call (see filters/valuebuf).
+// trailing members are dropped to make room. The value is valid until the next call (see filters/proxyhost).
 func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
@@ -396,7 +396,7 @@ func (c *Config) BaggageWithoutMarker(headers [][2]string) (value string, change
 	return v, true, false
 }
 
-// MarkerValue returns NormalisedValue(id), valid until the next call (see filters/valuebuf).
+// MarkerValue returns NormalisedValue(id), valid until the next call (see filters/proxyhost).
 func (c *Config) MarkerValue(id string) string {
 	return c.markerBuf.Finish(append(append(c.markerBuf.Start(), markerPrefix...), id...))
 }
@@ -409,7 +409,7 @@ func (c *Config) RefusalBody(d *Decision) string {
 	return string(c.appendRefusalBody(nil, d))
 }
 
-// RefusalBodyBytes is RefusalBody as bytes for the host, valid until the next call (see filters/valuebuf).
+// RefusalBodyBytes is RefusalBody as bytes for the host, valid until the next call (see filters/proxyhost).
 func (c *Config) RefusalBodyBytes(d *Decision) []byte {
 	return c.bodyBuf.FinishBytes(c.appendRefusalBody(c.bodyBuf.Start(), d))
 }

@@ -4,12 +4,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/laneway/laneway/filters/debuglog"
-	"github.com/laneway/laneway/filters/hostprop"
-	"github.com/laneway/laneway/filters/httpctx"
-	"github.com/laneway/laneway/filters/reqheaders"
-	"github.com/laneway/laneway/filters/respheader"
-	"github.com/laneway/laneway/filters/valuebuf"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -29,9 +24,9 @@ const (
 func MetricName(outcome string) string { return "laneway_synthetic_" + outcome + "_total" }
 
 // principalProperties are read, in order, for the downstream peer identity.
-var principalProperties = []hostprop.Path{
-	hostprop.New("connection", "uri_san_peer_certificate"),
-	hostprop.New("source", "principal"),
+var principalProperties = []proxyhost.Property{
+	proxyhost.NewProperty("connection", "uri_san_peer_certificate"),
+	proxyhost.NewProperty("source", "principal"),
 }
 
 // NewVMContext returns the VM context the wasm main registers.
@@ -40,9 +35,9 @@ func NewVMContext() types.VMContext { return &vmContext{} }
 type vmContext struct{ types.DefaultVMContext }
 
 // NewPluginContext implements types.VMContext. In the Wasm build deleted stream contexts come back through
-// httpctx and are reused (see release).
+// proxyhost and are reused (see release).
 func (*vmContext) NewPluginContext(uint32) types.PluginContext {
-	httpctx.OnDeleted(releaseContext)
+	proxyhost.OnHTTPContextDeleted(releaseContext)
 	return &pluginContext{}
 }
 
@@ -65,7 +60,7 @@ type pluginContext struct {
 	// free holds released stream contexts for reuse (see release), at most maxFreeContexts.
 	free []*httpContext
 	// idBuf holds a generated transaction id for the rest of its callback.
-	idBuf valuebuf.Buf
+	idBuf proxyhost.Buf
 }
 
 // maxKeptIDHost bounds the id-and-host memory a released context keeps.
@@ -114,7 +109,7 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 	return &httpContext{p: p}
 }
 
-// release is called (through httpctx, in the Wasm build) after Envoy deleted the stream and nothing calls the
+// release is called (through proxyhost, in the Wasm build) after Envoy deleted the stream and nothing calls the
 // context again: it is cleared and kept for the next stream, so a stream allocates no context in the steady
 // state.
 func (h *httpContext) release() {
@@ -143,7 +138,7 @@ type envoyHost struct{}
 // Now implements Host; each call costs host calls (clock_time_get), so Decide asks only for tokens.
 func (envoyHost) Now() time.Time { return time.Now() }
 
-// Principal implements Host. The string shares the bytes hostprop.Read returned, which the next property read
+// Principal implements Host. The string shares the bytes Property.Read returned, which the next property read
 // overwrites: Decide only compares it, at once.
 func (envoyHost) Principal() (string, bool) {
 	for _, path := range principalProperties {
@@ -159,7 +154,7 @@ func (envoyHost) Principal() (string, bool) {
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := h.p.cfg
 	// The pairs alias a buffer the next request reuses: what the stream keeps for its response is copied.
-	headers, err := reqheaders.Read()
+	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
 		proxywasm.LogDebugf("synthetic: cannot read request headers: %v", err)
 		return types.ActionContinue
@@ -188,18 +183,18 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	case ActionStrip:
 		h.p.m.stripped.Increment(1)
 		h.strip(headers, &d)
-		if debuglog.Enabled() {
+		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
 		}
 		return types.ActionContinue
 	}
 	if d.ID == "" {
-		d.ID = h.p.idBuf.Finish(AppendTxID(h.p.idBuf.Start())) // valid for this callback (see valuebuf)
+		d.ID = h.p.idBuf.Finish(AppendTxID(h.p.idBuf.Start())) // valid for this callback (see proxyhost.Buf)
 	}
 	switch d.Action {
 	case ActionRefuse:
 		h.p.m.refused.Increment(1)
-		if debuglog.Enabled() {
+		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
 		}
 		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, cfg.MarkerValue(d.ID)}}
@@ -214,7 +209,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		// Envoy re-routes after header changes for ABI <= 0.2.1; also ask
 		// explicitly where the host offers it (Envoy >= 1.33).
 		_, _ = proxywasm.CallForeignFunction("clear_route_cache", nil)
-		if debuglog.Enabled() {
+		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
 		}
 		return types.ActionContinue
@@ -229,7 +224,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		all := unsafe.String(unsafe.SliceData(h.idHost), len(h.idHost))
 		h.awaitAck, h.txid, h.host = true, all[:len(d.ID)], all[len(d.ID):]
 	}
-	if debuglog.Enabled() {
+	if proxyhost.DebugEnabled() {
 		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
 	}
 	return types.ActionContinue
@@ -273,7 +268,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 		return types.ActionContinue
 	}
 	h.awaitAck = false
-	v, err := respheader.Get(h.p.cfg.AckHeader)
+	v, err := proxyhost.ResponseHeader(h.p.cfg.AckHeader)
 	if err == nil && v == h.txid {
 		h.p.m.acked.Increment(1)
 		return types.ActionContinue
@@ -282,7 +277,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	if !h.p.warnedAck {
 		h.p.warnedAck = true
 		proxywasm.LogWarnf("synthetic: tx %s: %s did not acknowledge with %s: %q (further misses are logged at debug)", h.txid, h.host, h.p.cfg.AckHeader, v)
-	} else if debuglog.Enabled() {
+	} else if proxyhost.DebugEnabled() {
 		proxywasm.LogDebugf("synthetic: tx %s: %s did not acknowledge with %s: %q", h.txid, h.host, h.p.cfg.AckHeader, v)
 	}
 	return types.ActionContinue

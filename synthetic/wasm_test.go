@@ -223,7 +223,7 @@ func FuzzWasmFilter(f *testing.F) {
 	})
 }
 
-// Request headers are read into memory the next request reuses (filters/reqheaders). A stream that awaits an
+// Request headers are read into memory the next request reuses (filters/proxyhost). A stream that awaits an
 // acknowledgement keeps its transaction id until its response: interleaved streams with ids of the same
 // length (so the second lands where the first was) must each be acknowledged with their own id.
 func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
@@ -255,7 +255,7 @@ func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
 	assert.Empty(t, vm.LogsAt(testenv.LogWarn))
 }
 
-// Stream contexts are reused once Envoy deleted their stream (filters/httpctx in the Wasm build), so an
+// Stream contexts are reused once Envoy deleted their stream (filters/proxyhost in the Wasm build), so an
 // unmarked stream allocates nothing and Go's GC never starts in the steady state (every GC cycle reads the
 // clock, and unmarked requests do not). A reused context must carry nothing over: a stream that awaited an
 // acknowledgement and ended without a response must not make the next stream count one.
@@ -297,7 +297,7 @@ func TestWasmStreamContextsAreReusedClean(t *testing.T) {
 }
 
 // Marked requests build their rewritten headers and refusal bodies in reused memory
-// (filters/valuebuf): the steady state allocates nothing, so the GC never starts.
+// (filters/proxyhost): the steady state allocates nothing, so the GC never starts.
 func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 	wasm := testenv.DistModule(t, "synthetic")
 	ctx := context.Background()

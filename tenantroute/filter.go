@@ -4,8 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/laneway/laneway/filters/headerwrite"
-	"github.com/laneway/laneway/filters/reqheaders"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -18,7 +17,7 @@ const (
 	maxLoggedValueLen = 64
 	// maxEditCalls bounds the host calls spent on single-header edits; a request needing more (a flood of
 	// spoofed copies) gets its whole header map written back in one set_header_map_pairs call instead,
-	// when Envoy accepts a map that large (see package headerwrite).
+	// when Envoy accepts a map that large (see proxyhost.WriteRequestHeaders).
 	maxEditCalls = 8
 	// clearRouteCacheFn is Envoy's (>= 1.33) foreign function that makes the router re-match.
 	clearRouteCacheFn = "clear_route_cache"
@@ -118,7 +117,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	// The pairs alias a buffer the next request reuses: nothing below keeps them past this callback
 	// (logRejected clones what it remembers).
-	headers, err := reqheaders.Read()
+	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
 		proxywasm.LogDebugf("tenantroute: cannot read request headers: %v", err)
 		return types.ActionContinue
@@ -138,9 +137,9 @@ func (p *pluginContext) apply(headers [][2]string, d *Decision) {
 		err     error
 	)
 	if len(d.Edits) > maxEditCalls {
-		changed, err = headerwrite.Write(applyEdits(headers, d.Edits), d.Edits)
+		changed, err = proxyhost.WriteRequestHeaders(applyEdits(headers, d.Edits), d.Edits)
 	} else {
-		changed, err = headerwrite.Each(d.Edits)
+		changed, err = proxyhost.EditRequestHeaders(d.Edits)
 	}
 	if err != nil {
 		proxywasm.LogDebugf("tenantroute: editing request headers: %v", err)

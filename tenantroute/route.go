@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
-	"github.com/laneway/laneway/filters/headerwrite"
-	"github.com/laneway/laneway/filters/valuebuf"
+	"github.com/laneway/laneway/filters/proxyhost"
 )
 
 // Outcome is where a request goes.
@@ -85,17 +84,17 @@ func (r Reason) String() string {
 }
 
 // EditKind is one request-header mutation, mapping to one host call.
-type EditKind = headerwrite.Op
+type EditKind = proxyhost.Op
 
 // Header edits, applied in order.
 const (
-	EditRemove  = headerwrite.Remove  // remove every value of Name
-	EditReplace = headerwrite.Replace // replace the (single) value of Name
-	EditAdd     = headerwrite.Add     // add a value of Name
+	EditRemove  = proxyhost.Remove  // remove every value of Name
+	EditReplace = proxyhost.Replace // replace the (single) value of Name
+	EditAdd     = proxyhost.Add     // add a value of Name
 )
 
 // Edit is one request-header mutation.
-type Edit = headerwrite.Edit
+type Edit = proxyhost.Edit
 
 // Decision is the result of Route; reuse one value across requests to avoid allocating.
 type Decision struct {
@@ -128,7 +127,7 @@ type Decision struct {
 	ot, uber, plain    [MaxBaggageKeys]string
 	otN, uberN, plainN [MaxBaggageKeys]int
 	// bagBuf and tsBuf hold the rewritten baggage and tracestate headers until the edits are applied (reused in Wasm).
-	bagBuf, tsBuf valuebuf.Buf
+	bagBuf, tsBuf proxyhost.Buf
 }
 
 func (d *Decision) reset() {

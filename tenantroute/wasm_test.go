@@ -241,7 +241,7 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// The module reads request headers into memory the next request reuses (filters/reqheaders): interleaved
+// The module reads request headers into memory the next request reuses (filters/proxyhost): interleaved
 // streams, maps too large for that memory, and the log-once set (which keeps values past the callback) must
 // behave exactly as with fresh memory per request.
 func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {

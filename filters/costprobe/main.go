@@ -10,8 +10,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/tidwall/gjson"
 
-	"github.com/laneway/laneway/filters/headerwrite"
-	"github.com/laneway/laneway/filters/reqheaders"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/tenantroute"
 )
 
@@ -102,7 +101,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if p.upTo < stepRead {
 		return types.ActionContinue
 	}
-	headers, err := reqheaders.Read()
+	headers, err := proxyhost.RequestHeaders()
 	if err != nil || p.upTo < stepRoute {
 		return types.ActionContinue
 	}
@@ -113,7 +112,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if p.upTo < stepEdit {
 		return types.ActionContinue
 	}
-	changed, _ := headerwrite.Each(d.Edits)
+	changed, _ := proxyhost.EditRequestHeaders(d.Edits)
 	if p.upTo < stepClear {
 		return types.ActionContinue
 	}

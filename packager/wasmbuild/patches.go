@@ -130,9 +130,9 @@ var dependencyPatches = []dependencyPatch{
 				New:  "func setMap(mapType internal.MapType, headers [][2]string) error {\n\tshs := internal.SerializeMapReused(headers) // laneway Wasm build\n",
 			},
 			// Once Envoy deleted a stream the SDK drops its HTTP context; a filter that registered a hook
-			// (filters/httpctx, as synthetic does) gets the context back to hand to the next stream instead of
-			// allocating one per stream. Nothing references the context after this point. Filters without a
-			// hook pay one nil check per stream.
+			// (proxyhost.OnHTTPContextDeleted, as synthetic does) gets the context back to hand to the next
+			// stream instead of allocating one per stream. Nothing references the context after this point.
+			// Filters without a hook pay one nil check per stream.
 			{
 				File: "proxywasm/internal/abi_callback_lifecycle.go",
 				Old:  "\t} else if _, ok = currentState.httpContexts[contextID]; ok {\n\t\tdelete(currentState.httpContexts, contextID)\n",
@@ -157,57 +157,8 @@ var dependencyPatches = []dependencyPatch{
 			logGate("LogDebug(msg string) {\n", "LogLevelDebug"),
 			logGate("LogDebugf(format string, args ...interface{}) {\n", "LogLevelDebug"),
 		},
-		// Functions filter code reaches through small packages with a native half: LanewayDebugLogEnabled lets
-		// it skip building a debug line's arguments too (filters/debuglog), LanewayRequestHeadersScratch reads
-		// the request headers without allocating (filters/reqheaders), LanewayGetPropertyScratch a property
-		// (filters/hostprop) and LanewayResponseHeaderScratch one response header value (filters/respheader),
-		// and LanewayOnHTTPContextDeleted hands back deleted stream contexts (filters/httpctx).
-		AddFile: "proxywasm/laneway_api.go",
-		Add: []byte(`//go:build laneway_glue
-
-package proxywasm
-
-import (
-	"unsafe"
-
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
-)
-
-// LanewayDebugLogEnabled reports whether the host records debug logs (added by laneway's Wasm build).
-func LanewayDebugLogEnabled() bool { return internal.LogLevelEnabled(internal.LogLevelDebug) }
-
-// LanewayRequestHeadersScratch returns the request's header pairs with strings valid until its next call
-// (added by laneway's Wasm build; see the glue's ReadHeaderMapScratch).
-func LanewayRequestHeadersScratch() ([][2]string, error) {
-	pairs, st, err := internal.ReadHeaderMapScratch(internal.MapTypeHttpRequestHeaders)
-	if err != nil {
-		return nil, err
-	}
-	return pairs, internal.StatusToError(st)
-}
-
-// LanewayOnHTTPContextDeleted registers f to receive each HTTP context once Envoy deleted its stream (added by
-// laneway's Wasm build; see filters/httpctx).
-func LanewayOnHTTPContextDeleted(f func(types.HttpContext)) { internal.SetHTTPContextDeletedHook(f) }
-
-// LanewayGetPropertyScratch reads the property at an already serialized path (each segment followed by a NUL)
-// into memory its next call reuses (added by laneway's Wasm build; see the glue's ReadPropertyScratch).
-func LanewayGetPropertyScratch(serializedPath []byte) ([]byte, error) {
-	v, st := internal.ReadPropertyScratch(serializedPath)
-	return v, internal.StatusToError(st)
-}
-
-// LanewayResponseHeaderScratch returns the first value of a response header, valid until its next call
-// (added by laneway's Wasm build; see the glue's ReadHeaderValueScratch).
-func LanewayResponseHeaderScratch(key string) (string, error) {
-	v, st := internal.ReadHeaderValueScratch(internal.MapTypeHttpResponseHeaders, key)
-	if err := internal.StatusToError(st); err != nil {
-		return "", err
-	}
-	return unsafe.String(unsafe.SliceData(v), len(v)), nil
-}
-`),
+		// The functions filter code reaches through filters/proxyhost are real files of the glue, copied like
+		// the rest of it (see addGlue and filters/internal/abiglue/proxywasm).
 	},
 }
 

@@ -76,7 +76,7 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 	require.NoError(t, err)
 	assert.Contains(t, string(life), "httpContextDeleted(hc)", "a deleted stream's context is offered for reuse")
 	_, err = os.Stat(filepath.Join(build, "sdk", "proxywasm", "laneway_api.go"))
-	assert.NoError(t, err, "filters/debuglog and filters/reqheaders need proxywasm's LanewayDebugLogEnabled and LanewayRequestHeadersScratch")
+	assert.NoError(t, err, "filters/proxyhost needs the functions of filters/internal/abiglue/proxywasm in the SDK copy")
 }
 
 func TestPatchFailsLoudlyWhenTheDependencyChanged(t *testing.T) {
@@ -118,4 +118,21 @@ func TestPatchedDependenciesBehaveLikeTheOriginalsForLaneway(t *testing.T) {
 		"keys sort by their decoded text")
 	assert.Equal(t, `"a key"`, patched["modifier-path"], "with modifiers off, '@reverse' names a key")
 	assert.NotEqual(t, orig["modifier-path"], patched["modifier-path"], "the published gjson applies the modifier")
+}
+
+// TestTheGlueInTheSDKCopyPassesVetForWasip1 vets the SDK copy's two glued packages as the Wasm build
+// compiles them (GOOS=wasip1, tag laneway_glue): the glue in filters/internal/abiglue names SDK internals
+// and compiles only there, so `go vet ./...` never sees it. The unsafeptr check is off: the glue turns the
+// host's guest addresses into pointers on purpose, as the SDK itself does.
+func TestTheGlueInTheSDKCopyPassesVetForWasip1(t *testing.T) {
+	root, build, modfile := prepared(t)
+	for _, f := range []string{"proxywasm/laneway_api.go", "proxywasm/internal/laneway_scratch.go"} {
+		require.FileExists(t, filepath.Join(build, "sdk", filepath.FromSlash(f)), "the glue is copied like the rest of it")
+	}
+	cmd := exec.Command("go", "vet", "-modfile="+modfile, "-unsafeptr=false", "-tags=laneway_glue",
+		SDKModule+"/proxywasm", SDKModule+"/proxywasm/internal")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go vet of the glued SDK copy:\n%s", out)
 }

@@ -364,18 +364,26 @@ func moduleDirs(ctx context.Context, root string, mods []string, stderr *os.File
 	return dirs, nil
 }
 
-// addGlue copies the ABI glue into the SDK copy's internal package and raises its language version.
+// glueDirs maps each folder of the ABI glue (under filters/internal/abiglue) to the SDK package it joins.
+var glueDirs = map[string]string{
+	".":         "proxywasm/internal", // the ABI binding itself
+	"proxywasm": "proxywasm",          // the functions filters/proxyhost calls
+}
+
+// addGlue copies the ABI glue into the SDK copy's packages (as laneway_<file>) and raises its language version.
 func addGlue(root, sdk string) error {
-	glue, err := filepath.Glob(filepath.Join(root, "filters", "internal", "abiglue", "*.go"))
-	if err != nil || len(glue) == 0 {
-		return errors.New("no ABI glue found in filters/internal/abiglue")
-	}
-	for _, g := range glue {
-		if strings.HasSuffix(g, "_test.go") {
-			continue
+	for from, to := range glueDirs {
+		glue, err := filepath.Glob(filepath.Join(root, "filters", "internal", "abiglue", from, "*.go"))
+		if err != nil || len(glue) == 0 {
+			return fmt.Errorf("no ABI glue found in filters/internal/abiglue/%s", from)
 		}
-		if err := copyFile(g, filepath.Join(sdk, "proxywasm", "internal", "laneway_"+filepath.Base(g))); err != nil {
-			return err
+		for _, g := range glue {
+			if strings.HasSuffix(g, "_test.go") {
+				continue
+			}
+			if err := copyFile(g, filepath.Join(sdk, filepath.FromSlash(to), "laneway_"+filepath.Base(g))); err != nil {
+				return err
+			}
 		}
 	}
 	// //go:wasmexport needs language version go1.24 in the package that uses it.

@@ -1,4 +1,4 @@
-package valuebuf
+package proxyhost
 
 import (
 	"strings"

@@ -1,5 +1,6 @@
-// Package headerwrite writes request-header edits so that Envoy never reads the result as an empty header map.
-package headerwrite
+package proxyhost
+
+// Request-header edits, written so that Envoy never reads the result as an empty header map.
 
 import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
@@ -57,12 +58,12 @@ func Fits(pairs [][2]string) bool {
 	return true
 }
 
-// Write makes the request headers become edited (the current headers with edits applied): with one
-// set_header_map_pairs call when Envoy accepts the map whole, otherwise edit by edit (see Each).
+// WriteRequestHeaders makes the request headers become edited (the current headers with edits applied): with one
+// set_header_map_pairs call when Envoy accepts the map whole, otherwise edit by edit (see EditRequestHeaders).
 // changed reports whether some host call succeeded; err is the first failure.
-func Write(edited [][2]string, edits []Edit) (changed bool, err error) {
+func WriteRequestHeaders(edited [][2]string, edits []Edit) (changed bool, err error) {
 	if !Fits(edited) {
-		return Each(edits)
+		return EditRequestHeaders(edits)
 	}
 	if err := setPairs(edited); err != nil {
 		return false, err
@@ -70,9 +71,9 @@ func Write(edited [][2]string, edits []Edit) (changed bool, err error) {
 	return true, nil
 }
 
-// Each applies edits in order, one remove, replace or add host call each, and goes on past a failed call.
+// EditRequestHeaders applies edits in order, one remove, replace or add host call each, and goes on past a failed call.
 // changed reports whether some host call succeeded; err is the first failure.
-func Each(edits []Edit) (changed bool, err error) {
+func EditRequestHeaders(edits []Edit) (changed bool, err error) {
 	for i := range edits {
 		e := &edits[i]
 		var callErr error

@@ -1,4 +1,4 @@
-package headerwrite
+package proxyhost
 
 import (
 	"errors"
@@ -125,7 +125,7 @@ func TestFitsAcceptsExactlyTheMapsEnvoyDecodes(t *testing.T) {
 	}
 }
 
-func TestWriteSendsTheWholeMapWhenItFitsAndSingleEditsOtherwise(t *testing.T) {
+func TestWriteRequestHeadersSendsTheWholeMapWhenItFitsAndSingleEditsOtherwise(t *testing.T) {
 	big := strings.Repeat("b", 1<<20)
 	for _, tc := range []struct {
 		name    string
@@ -163,7 +163,7 @@ func TestWriteSendsTheWholeMapWhenItFitsAndSingleEditsOtherwise(t *testing.T) {
 			h := &fakeHost{headers: append([][2]string(nil), tc.headers...)}
 			h.install(t)
 			want := apply(tc.headers, tc.edits)
-			changed, err := Write(want, tc.edits)
+			changed, err := WriteRequestHeaders(want, tc.edits)
 			require.NoError(t, err)
 			assert.True(t, changed)
 			assert.Equal(t, tc.calls, h.calls)
@@ -188,12 +188,12 @@ func apply(headers [][2]string, edits []Edit) [][2]string {
 	return out
 }
 
-func TestEachMakesOneHostCallPerEditInOrder(t *testing.T) {
+func TestEditRequestHeadersMakesOneHostCallPerEditInOrder(t *testing.T) {
 	headers := many(1, [2]string{"x-a", "1"}, [2]string{"x-b", "1"}, [2]string{"x-a", "2"})
 	edits := []Edit{{Name: "x-a"}, {Name: "x-a"}, {Kind: Replace, Name: "x-b", Value: "2"}, {Kind: Add, Name: "x-c", Value: "3"}}
 	h := &fakeHost{headers: append([][2]string(nil), headers...)}
 	h.install(t)
-	changed, err := Each(edits)
+	changed, err := EditRequestHeaders(edits)
 	require.NoError(t, err)
 	assert.True(t, changed)
 	assert.Equal(t, []string{"remove x-a", "remove x-a", "replace x-b", "add x-c"}, h.calls,
@@ -201,20 +201,20 @@ func TestEachMakesOneHostCallPerEditInOrder(t *testing.T) {
 	assert.ElementsMatch(t, apply(headers, edits), h.headers)
 }
 
-func TestEachGoesOnPastAFailedCallAndReportsTheFirstFailure(t *testing.T) {
+func TestEditRequestHeadersGoesOnPastAFailedCallAndReportsTheFirstFailure(t *testing.T) {
 	h := &fakeHost{headers: many(1, [2]string{"x-a", "1"}, [2]string{"x-b", "1"}), fail: map[string]bool{"remove x-a": true}}
 	h.install(t)
-	changed, err := Each([]Edit{{Name: "x-a"}, {Name: "x-b"}})
+	changed, err := EditRequestHeaders([]Edit{{Name: "x-a"}, {Name: "x-b"}})
 	assert.ErrorIs(t, err, errHost)
 	assert.True(t, changed, "the second edit succeeded")
 	assert.Equal(t, []string{"remove x-a", "remove x-b"}, h.calls)
 	assert.Equal(t, [][2]string{{":method", "GET"}, {":path", "/"}, {"x-h-0", "v"}, {"x-a", "1"}}, h.headers)
 }
 
-func TestWriteReportsAFailedWholeMapCall(t *testing.T) {
+func TestWriteRequestHeadersReportsAFailedWholeMapCall(t *testing.T) {
 	h := &fakeHost{headers: many(1), fail: map[string]bool{"set 3": true}}
 	h.install(t)
-	changed, err := Write(many(1), []Edit{{Kind: Add, Name: "x-a", Value: "1"}})
+	changed, err := WriteRequestHeaders(many(1), []Edit{{Kind: Add, Name: "x-a", Value: "1"}})
 	assert.ErrorIs(t, err, errHost)
 	assert.False(t, changed)
 }
@@ -222,7 +222,7 @@ func TestWriteReportsAFailedWholeMapCall(t *testing.T) {
 func TestNothingToDoMakesNoHostCall(t *testing.T) {
 	h := &fakeHost{}
 	h.install(t)
-	changed, err := Each(nil)
+	changed, err := EditRequestHeaders(nil)
 	require.NoError(t, err)
 	assert.False(t, changed)
 	assert.Empty(t, h.calls)

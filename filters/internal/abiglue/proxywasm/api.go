@@ -1,0 +1,49 @@
+//go:build laneway_glue
+
+// This file is added to the SDK copy's proxywasm package (as proxywasm/laneway_api.go) by the Wasm build
+// (packager/wasmbuild); it compiles only there, next to the glue in that copy's proxywasm/internal. It is
+// the SDK-side half of filters/proxyhost's Wasm binding: functions filter code reaches through proxyhost,
+// whose results alias memory the glue reuses (see the proxyhost package comment).
+
+package proxywasm
+
+import (
+	"unsafe"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// LanewayDebugLogEnabled reports whether the host records debug logs (added by laneway's Wasm build).
+func LanewayDebugLogEnabled() bool { return internal.LogLevelEnabled(internal.LogLevelDebug) }
+
+// LanewayRequestHeadersScratch returns the request's header pairs with strings valid until its next call
+// (added by laneway's Wasm build; see the glue's ReadHeaderMapScratch).
+func LanewayRequestHeadersScratch() ([][2]string, error) {
+	pairs, st, err := internal.ReadHeaderMapScratch(internal.MapTypeHttpRequestHeaders)
+	if err != nil {
+		return nil, err
+	}
+	return pairs, internal.StatusToError(st)
+}
+
+// LanewayOnHTTPContextDeleted registers f to receive each HTTP context once Envoy deleted its stream (added by
+// laneway's Wasm build; see filters/proxyhost).
+func LanewayOnHTTPContextDeleted(f func(types.HttpContext)) { internal.SetHTTPContextDeletedHook(f) }
+
+// LanewayGetPropertyScratch reads the property at an already serialized path (each segment followed by a NUL)
+// into memory its next call reuses (added by laneway's Wasm build; see the glue's ReadPropertyScratch).
+func LanewayGetPropertyScratch(serializedPath []byte) ([]byte, error) {
+	v, st := internal.ReadPropertyScratch(serializedPath)
+	return v, internal.StatusToError(st)
+}
+
+// LanewayResponseHeaderScratch returns the first value of a response header, valid until its next call
+// (added by laneway's Wasm build; see the glue's ReadHeaderValueScratch).
+func LanewayResponseHeaderScratch(key string) (string, error) {
+	v, st := internal.ReadHeaderValueScratch(internal.MapTypeHttpResponseHeaders, key)
+	if err := internal.StatusToError(st); err != nil {
+		return "", err
+	}
+	return unsafe.String(unsafe.SliceData(v), len(v)), nil
+}

@@ -1,0 +1,34 @@
+//go:build !laneway_glue
+
+package proxyhost
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// The native binding (proxytest, the CLI): the SDK's public API, fresh memory for every value (see the
+// package comment). host_wasm.go declares the same functions for the Wasm build; the doc comments here hold
+// for both.
+
+// reuse is false natively: proxytest keeps the values it is handed.
+const reuse = false
+
+// RequestHeaders returns the request's header pairs with one host call (in Wasm valid until the next call).
+func RequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
+
+// ResponseHeader returns the first value of the response header name (in Wasm valid until the next call).
+func ResponseHeader(name string) (string, error) { return proxywasm.GetHttpResponseHeader(name) }
+
+// Read returns the attribute's value (proxy_get_property; in Wasm valid until the next Read of any Property).
+func (p Property) Read() ([]byte, error) { return proxywasm.GetProperty(p.segments) }
+
+// DebugEnabled reports whether the host records debug logs right now, so that a per-request line's arguments
+// are neither built nor formatted when Envoy would drop it. Natively it is always true: proxytest records
+// every level.
+func DebugEnabled() bool { return true }
+
+// OnHTTPContextDeleted registers f to receive every HTTP context of the VM once Envoy deleted its stream
+// (proxy_on_delete): the SDK has dropped it and never calls it again, so a filter may reuse it for the next
+// stream; nil registers none. Natively it does nothing: proxytest's SDK never hands a context back.
+func OnHTTPContextDeleted(func(types.HttpContext)) {}

@@ -1,0 +1,30 @@
+//go:build laneway_glue
+
+package proxyhost
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// The Wasm binding: the functions the build adds to its SDK copy (filters/internal/abiglue/proxywasm), whose
+// results alias reused memory (see the package comment and host_native.go's doc comments).
+
+// reuse is true in the Wasm build, where the host copies every value it is handed.
+const reuse = true
+
+// RequestHeaders returns the request's header pairs, valid until the next call.
+func RequestHeaders() ([][2]string, error) { return proxywasm.LanewayRequestHeadersScratch() }
+
+// ResponseHeader returns the first value of the response header name, valid until the next call.
+func ResponseHeader(name string) (string, error) { return proxywasm.LanewayResponseHeaderScratch(name) }
+
+// Read returns the attribute's value, valid until the next Read of any Property.
+func (p Property) Read() ([]byte, error) { return proxywasm.LanewayGetPropertyScratch(p.serialized) }
+
+// DebugEnabled asks the host whether it records debug logs (proxy_get_log_level, ABI 0.2.1; the level can
+// change at run time).
+func DebugEnabled() bool { return proxywasm.LanewayDebugLogEnabled() }
+
+// OnHTTPContextDeleted registers f to receive every HTTP context of the VM once Envoy deleted its stream.
+func OnHTTPContextDeleted(f func(types.HttpContext)) { proxywasm.LanewayOnHTTPContextDeleted(f) }

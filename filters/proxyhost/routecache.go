@@ -1,0 +1,13 @@
+package proxyhost
+
+import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+
+// ClearRouteCacheFunction is Envoy's (>= 1.33) foreign function that makes the router select the route again.
+// Envoy's ABI 0.2.1 header edits clear the route cache too, so a host without it still re-routes.
+const ClearRouteCacheFunction = "clear_route_cache"
+
+// ClearRouteCache calls ClearRouteCacheFunction; a host without it answers types.ErrorStatusNotFound.
+func ClearRouteCache() error {
+	_, err := proxywasm.CallForeignFunction(ClearRouteCacheFunction, nil)
+	return err
+}

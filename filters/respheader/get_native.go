@@ -1,8 +1,0 @@
-//go:build !laneway_glue
-
-package respheader
-
-import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
-
-// Get returns the first value of the response header name (see the package comment).
-func Get(name string) (string, error) { return proxywasm.GetHttpResponseHeader(name) }
