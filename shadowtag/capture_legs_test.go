@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -126,7 +127,7 @@ func newWasmCaptureHost(t testing.TB, rt *testenv.Runtime, profile testenv.Profi
 		}
 		return testenv.HTTPCallResponse{Headers: testenv.Headers{{Key: ":status", Value: "202"}}, Body: []byte(`{"accepted":1}`)}, nil
 	}
-	vm, err := rt.LoadVM(context.Background(), testenv.DistModule(t, "shadowtag-compare"), testenv.VMOptions{
+	vm, err := rt.LoadVM(context.Background(), testenvtest.DistModule(t, "shadowtag-compare"), testenv.VMOptions{
 		Profile: profile, PluginConfig: []byte(config), RootID: "orders-root", LogLevel: testenv.LogInfo,
 		HTTPCallHandlers: map[string]testenv.HTTPCallHandler{collectorCluster: handler},
 	})
@@ -227,7 +228,7 @@ func TestCaptureScenariosUnderProxytest(t *testing.T) {
 }
 
 func TestCaptureScenariosAgainstTheWasmModule(t *testing.T) {
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
 		for _, sc := range captureScenarios {
 			t.Run(profileName(profile)+"/"+sc.name, func(t *testing.T) {

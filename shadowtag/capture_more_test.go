@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +17,7 @@ import (
 // bothLegs runs f against the Go leg and the Wasm leg on both Envoy generations.
 func bothLegs(t *testing.T, config string, mode collectorMode, f func(t *testing.T, h captureHost)) {
 	t.Run("proxytest", func(t *testing.T) { f(t, newNativeCaptureHost(t, config, mode)) })
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
 		t.Run(profileName(profile), func(t *testing.T) { f(t, newWasmCaptureHost(t, rt, profile, config, mode)) })
 	}
@@ -163,8 +164,8 @@ func TestRedactionOfShadowCopies(t *testing.T) {
 // Header-only redaction needs no per-stream state: the plain module does it too.
 func TestPlainModuleRedactsHeadersAndRefusesCaptureSections(t *testing.T) {
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
-	wasm := testenv.DistModule(t, "shadowtag")
+	rt := testenvtest.Runtime(t)
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"inbound","inbound":{"redact":{"headers":["authorization"]}}}`)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = vm.Close(ctx) })
@@ -238,7 +239,7 @@ func TestCompareConfigDefaultsAndSummary(t *testing.T) {
 // A capture reports the plugin root id as its service when none is configured.
 func TestCaptureServiceDefaultsToThePluginRootID(t *testing.T) {
 	config := strings.Replace(cfgCompare, `"service":"orders",`, "", 1)
-	h := newWasmCaptureHost(t, testenv.TestRuntime(t), testenv.Envoy139, config, collectorOK)
+	h := newWasmCaptureHost(t, testenvtest.Runtime(t), testenv.Envoy139, config, collectorOK)
 	h.run(exchange{req: live("svc-1"), resp: okJSON(), respBody: chunks(`{}`)})
 	h.flush()
 	require.Len(t, h.calls(), 1)

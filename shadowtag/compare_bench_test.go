@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,7 +22,7 @@ import (
 // One cycle is a whole exchange: request headers, response headers, a 600-byte JSON body in two chunks, end.
 func BenchmarkCompareCost(b *testing.B) {
 	ctx := context.Background()
-	rt := testenv.TestRuntime(b)
+	rt := testenvtest.Runtime(b)
 	compareOn := func(rate string) string {
 		return `{"mode":"inbound","compare":{"role":"candidate","collector":{"cluster":"collector","authority":"collector:8080"},` +
 			`"sampleRate":` + rate + `,"headers":["content-type"],"bodyLimit":1024,"service":"orders","batchSize":32,"flushMs":100}}`
@@ -40,7 +41,7 @@ func BenchmarkCompareCost(b *testing.B) {
 	half := len(body) / 2
 	vms := make([]*testenv.VM, len(variants))
 	for i, v := range variants {
-		vm, err := rt.LoadVM(ctx, testenv.DistModule(b, v.module), testenv.VMOptions{
+		vm, err := rt.LoadVM(ctx, testenvtest.DistModule(b, v.module), testenv.VMOptions{
 			PluginConfig: []byte(v.config), LogLevel: testenv.LogInfo,
 			HTTPCallHandlers: map[string]testenv.HTTPCallHandler{"collector": func(testenv.HTTPCallRequest) (testenv.HTTPCallResponse, error) {
 				return testenv.HTTPCallResponse{Headers: testenv.Headers{{Key: ":status", Value: "202"}}}, nil
@@ -107,7 +108,7 @@ func BenchmarkCompareCost(b *testing.B) {
 func TestWasmUnsampledCompareRequestsDoNotStartTheGC(t *testing.T) {
 	ctx := context.Background()
 	config := `{"mode":"inbound","compare":{"role":"candidate","collector":{"cluster":"collector","authority":"collector:8080"},"sampleRate":0.5,"service":"orders"}}`
-	vm, err := testenv.TestRuntime(t).LoadVM(ctx, testenv.DistModule(t, "shadowtag-compare"), testenv.VMOptions{PluginConfig: []byte(config), LogLevel: testenv.LogInfo})
+	vm, err := testenvtest.Runtime(t).LoadVM(ctx, testenvtest.DistModule(t, "shadowtag-compare"), testenv.VMOptions{PluginConfig: []byte(config), LogLevel: testenv.LogInfo})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = vm.Close(ctx) })
 	req := testenv.RequestHeaders("GET", "orders:8080", "/api/orders/42", RequestIDHeader, idUnsampled, "accept", "application/json")

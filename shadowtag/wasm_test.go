@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,9 +15,9 @@ import (
 // dist/shadowtag.wasm in testenv under both Envoy generations. It fails (never
 // skips) when the module is missing: run `make build`.
 func TestScenariosAgainstTheWasmModule(t *testing.T) {
-	wasm := testenv.DistModule(t, "shadowtag")
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 
 	// Metrics are shared by every VM of a runtime, as in one Envoy: compare deltas.
 	metric := func(vm *testenv.VM, name string) int64 {
@@ -101,9 +102,9 @@ func TestScenariosAgainstTheWasmModule(t *testing.T) {
 }
 
 func TestWasmModuleFailsToStartOnBadConfigWithACriticalLog(t *testing.T) {
-	wasm := testenv.DistModule(t, "shadowtag")
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	_, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","outbound":{"action":"drop"}}`)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"outbound.action"`)
@@ -120,7 +121,7 @@ func profileName(p testenv.Profile) string {
 // testenv (wazero compiler, Envoy >= 1.39 profile), next to dist/noop.wasm built the same way.
 func BenchmarkWasmRequestHeaders(b *testing.B) {
 	ctx := context.Background()
-	rt := testenv.TestRuntime(b)
+	rt := testenvtest.Runtime(b)
 	for _, bc := range []struct {
 		name, module, config string
 		headers              [][2]string
@@ -133,7 +134,7 @@ func BenchmarkWasmRequestHeaders(b *testing.B) {
 		{"outbound/shadow-write-rerouted", "shadowtag", `{"mode":"outbound","outbound":{"action":"reroute"}}`, benchHeaders("payments:8080", "POST", MarkerHeader, "1"), testenv.ActionContinue},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			vm, err := rt.LoadVM(ctx, testenv.DistModule(b, bc.module), testenv.VMOptions{PluginConfig: []byte(bc.config)})
+			vm, err := rt.LoadVM(ctx, testenvtest.DistModule(b, bc.module), testenv.VMOptions{PluginConfig: []byte(bc.config)})
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = vm.Close(ctx) })
 			h := make(testenv.Headers, len(bc.headers))
@@ -156,9 +157,9 @@ func BenchmarkWasmRequestHeaders(b *testing.B) {
 // shadow write makes no proxy_log call at all (the module asks proxy_get_log_level instead), at debug level
 // it logs one line, and the request is suppressed either way.
 func TestDebugLinesAreSkippedBelowTheHostLogLevel(t *testing.T) {
-	wasm := testenv.DistModule(t, "shadowtag")
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	write := testenv.RequestHeaders("POST", "payments.shop.svc.cluster.local:8080", "/api/charge",
 		"x-laneway-shadow", "1")
 	for _, level := range []testenv.LogLevel{testenv.LogInfo, testenv.LogDebug} {
@@ -198,9 +199,9 @@ func TestDebugLinesAreSkippedBelowTheHostLogLevel(t *testing.T) {
 // (clock_time_get) and nothing else on these paths does; 200,000 requests would start the GC several times
 // over if each allocated even ~20 bytes.
 func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
-	wasm := testenv.DistModule(t, "shadowtag")
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	ordinary := testenv.RequestHeaders("GET", "orders.shop.svc.cluster.local:8080", "/api/orders/42",
 		"user-agent", "Go-http-client/1.1", "accept", "application/json", "baggage", "userid=42")
 	shadowWrite := testenv.RequestHeaders("POST", "payments.shop.svc.cluster.local:8080", "/api/charge",
@@ -269,7 +270,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 // then shorter ones, on interleaved streams, and one far larger than the memory kept, must each
 // reach the upstream intact.
 func TestWasmRewrittenBaggageDoesNotBleedAcrossRequests(t *testing.T) {
-	wasm := testenv.DistModule(t, "shadowtag")
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
 	for _, c := range []struct{ mode, host, sent, forwarded string }{
 		// A mirrored copy gets the marker member appended.
@@ -278,7 +279,7 @@ func TestWasmRewrittenBaggageDoesNotBleedAcrossRequests(t *testing.T) {
 		{"edge", "shop.example.com", ",laneway-shadow=1", ""},
 	} {
 		t.Run(c.mode, func(t *testing.T) {
-			vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`)})
+			vm, err := testenvtest.Runtime(t).LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`)})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
 			bags := []string{

@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // Identities as an Istio waypoint sees them (io.istio.peer_principal).
@@ -128,9 +129,9 @@ func TestWaypointConfigIsChecked(t *testing.T) {
 // TestWasmWaypointRequestsDoNotStartTheGC holds the waypoint paths to the filter's zero-allocation rule:
 // each request reads the caller identity (its own stream attribute, as on a waypoint) and decides.
 func TestWasmWaypointRequestsDoNotStartTheGC(t *testing.T) {
-	wasm := testenv.DistModule(t, "shadowtag")
+	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	read := testenv.RequestHeaders("GET", "payments.shop.svc.cluster.local:8080", "/api/charges/42", "baggage", "userid=42")
 	write := testenv.RequestHeaders("POST", "payments.shop.svc.cluster.local:8080", "/api/charge", "content-type", "application/json")
 	for _, c := range []struct {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	otelbaggage "go.opentelemetry.io/otel/baggage"
@@ -86,8 +86,8 @@ func TestSyntheticMarkerSurvivesAnOpenTelemetryAppHop(t *testing.T) {
 }
 
 func TestWasmSyntheticMarkerSurvivesAnOpenTelemetryAppHop(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
-	rt := testenv.TestRuntime(t)
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
 	for _, p := range profiles {
 		for _, tc := range appHopCases() {
 			t.Run(p.String()+"/"+tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // The Wasm leg: the scenario table replayed against dist/synthetic.wasm in
@@ -92,8 +93,8 @@ func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, 
 }
 
 func TestScenariosInWasm(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
-	rt := testenv.TestRuntime(t)
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
 	for _, p := range profiles {
 		t.Run(p.String(), func(t *testing.T) {
 			for _, sc := range allScenarios(t, time.Now()) {
@@ -106,8 +107,8 @@ func TestScenariosInWasm(t *testing.T) {
 }
 
 func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
-	rt := testenv.TestRuntime(t)
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
 	for _, p := range profiles {
 		_, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{"mode":"inbound","ack":{}}`)})
 		require.Error(t, err, p.String())
@@ -120,8 +121,8 @@ func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
 // on Envoy 1.33–1.38 a Go timer armed anywhere (crypto/rand, time.AfterFunc) would
 // make that fatal.
 func TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
-	rt := testenv.TestRuntime(t)
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
 	tok, err := MintToken([]byte(testSecret), "tx-load", time.Now().Add(10*time.Minute))
 	require.NoError(t, err)
 	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{
@@ -149,7 +150,7 @@ func TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133(t *testing.T) {
 // BenchmarkWasmStream is one full request/response stream through dist/synthetic.wasm
 // in testenv, next to the same stream through dist/noop.wasm: compare the two.
 func BenchmarkWasmStream(b *testing.B) {
-	rt := testenv.TestRuntime(b)
+	rt := testenvtest.Runtime(b)
 	cfg := []byte(`{"mode":"edge","trust":{"principals":["` + trustedSA + `"]},"participants":["orders.shop.svc.cluster.local"],"ack":{"required":true}}`)
 	props := map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(trustedSA)}
 	for _, bc := range []struct {
@@ -165,7 +166,7 @@ func BenchmarkWasmStream(b *testing.B) {
 			if bc.module == "noop" {
 				pc = []byte(`{}`)
 			}
-			vm, err := rt.LoadVM(context.Background(), testenv.DistModule(b, bc.module), testenv.VMOptions{
+			vm, err := rt.LoadVM(context.Background(), testenvtest.DistModule(b, bc.module), testenv.VMOptions{
 				Profile: testenv.Envoy139, PluginConfig: pc, Properties: props, LogLevel: testenv.LogInfo,
 			})
 			require.NoError(b, err)
@@ -193,8 +194,8 @@ func FuzzWasmFilter(f *testing.F) {
 	f.Add("0:POST\n1:billing\n2:1\n4:"+tok, "x:y", uint8(0))
 	f.Add("0:GET\n3:laneway-synthetic=1,laneway-synthetic=2\n2:1;id=\xff", "", uint8(1))
 	f.Add("2:1;id=tx\n1:orders\n0:PUT", "ack:tx", uint8(2))
-	wasm := testenv.DistModule(f, "synthetic")
-	rt := testenv.TestRuntime(f)
+	wasm := testenvtest.DistModule(f, "synthetic")
+	rt := testenvtest.Runtime(f)
 	// One VM per peer identity, all started before fuzzing: the fuzz engine
 	// treats a slow input (compiling or instantiating a module) as a hung worker.
 	var vms []*testenv.VM
@@ -227,8 +228,8 @@ func FuzzWasmFilter(f *testing.F) {
 // acknowledgement keeps its transaction id until its response: interleaved streams with ids of the same
 // length (so the second lands where the first was) must each be acknowledged with their own id.
 func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
-	rt := testenv.TestRuntime(t)
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
 	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{
 		PluginConfig: []byte(`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],"ack":{"required":true}}`),
 	})
@@ -260,9 +261,9 @@ func TestInterleavedAcksKeepTheirOwnTransactionIDs(t *testing.T) {
 // clock, and unmarked requests do not). A reused context must carry nothing over: a stream that awaited an
 // acknowledgement and ended without a response must not make the next stream count one.
 func TestWasmStreamContextsAreReusedClean(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
+	wasm := testenvtest.DistModule(t, "synthetic")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{
 		PluginConfig: []byte(`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],"ack":{"required":true}}`),
 		LogLevel:     testenv.LogInfo,
@@ -299,9 +300,9 @@ func TestWasmStreamContextsAreReusedClean(t *testing.T) {
 // Marked requests build their rewritten headers and refusal bodies in reused memory
 // (filters/proxyhost): the steady state allocates nothing, so the GC never starts.
 func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
+	wasm := testenvtest.DistModule(t, "synthetic")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	const sa = "spiffe://cluster.local/ns/shop/sa/checkout"
 	ok := testenv.Headers{{Key: ":status", Value: "200"}}
 	for _, c := range []struct {
@@ -406,10 +407,10 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 
 // A marker header that is already `1;id=<id>` (once) is left as it is: no host call to rewrite it.
 func TestWasmNormalisedMarkerHeaderIsNotRewritten(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
+	wasm := testenvtest.DistModule(t, "synthetic")
 	ctx := context.Background()
 	const sa = "spiffe://cluster.local/ns/shop/sa/checkout"
-	vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{
+	vm, err := testenvtest.Runtime(t).LoadVM(ctx, wasm, testenv.VMOptions{
 		PluginConfig: []byte(`{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`),
 		Properties:   map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(sa)}})
 	require.NoError(t, err)
@@ -436,14 +437,14 @@ func TestWasmNormalisedMarkerHeaderIsNotRewritten(t *testing.T) {
 // Values built in reused memory reach the host intact when a long one is followed by shorter ones
 // on interleaved streams, and when one is far larger than the memory kept.
 func TestWasmRewrittenValuesDoNotBleedAcrossRequests(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
+	wasm := testenvtest.DistModule(t, "synthetic")
 	ctx := context.Background()
 	const sa = "spiffe://cluster.local/ns/shop/sa/checkout"
 	ids := []string{strings.Repeat("L", 64), "s", "m-2"}
 	bags := []string{"userid=" + strings.Repeat("x", 300), "k=v", "pad=" + strings.Repeat("h", 7<<10)}
 
 	t.Run("inbound forwarded markers", func(t *testing.T) {
-		vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{
+		vm, err := testenvtest.Runtime(t).LoadVM(ctx, wasm, testenv.VMOptions{
 			PluginConfig: []byte(`{"mode":"inbound","trust":{"principals":["` + sa + `"]}}`),
 			Properties:   map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(sa)}})
 		require.NoError(t, err)
@@ -463,7 +464,7 @@ func TestWasmRewrittenValuesDoNotBleedAcrossRequests(t *testing.T) {
 	})
 
 	t.Run("refusals", func(t *testing.T) {
-		vm, err := testenv.TestRuntime(t).LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","participants":["orders"],"refuse":{"body":"{id}|{method}|{host}"}}`)})
+		vm, err := testenvtest.Runtime(t).LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"outbound","participants":["orders"],"refuse":{"body":"{id}|{method}|{host}"}}`)})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = vm.Close(ctx) })
 		hosts := []string{"payments-" + strings.Repeat("p", 200), "a", "b.example"}

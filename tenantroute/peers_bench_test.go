@@ -12,6 +12,7 @@ import (
 
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/costbench"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // peerScenario is one row of the Go vs C++ SDK vs hand-written C comparison: the Go module and its two
@@ -62,7 +63,7 @@ func (sc peerScenario) check(name string, _ *testenv.VM, s *testenv.HTTPStream) 
 }
 
 func (sc peerScenario) contenders(tb testing.TB) ([]costbench.Contender, error) {
-	out := []costbench.Contender{{Name: "go", Wasm: testenv.DistModule(tb, sc.goMod)}}
+	out := []costbench.Contender{{Name: "go", Wasm: testenvtest.DistModule(tb, sc.goMod)}}
 	for _, p := range [][2]string{{"cpp", sc.cpp}, {"c", sc.c}} {
 		wasm, err := costbench.Peer(tb, p[1])
 		if err != nil {
@@ -132,7 +133,7 @@ func BenchmarkPeers(b *testing.B) {
 			var cmp costbench.Comparison
 			if err != nil {
 				b.Log(err)
-				cs = []costbench.Contender{{Name: "go", Wasm: testenv.DistModule(b, sc.goMod)}}
+				cs = []costbench.Contender{{Name: "go", Wasm: testenvtest.DistModule(b, sc.goMod)}}
 			} else if v, ok := peerResults.Load(sc.name); ok {
 				cmp = v.(costbench.Comparison)
 			} else {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // The Wasm leg: the scenario table replayed against dist/tenantroute.wasm in testenv, under both Envoy
@@ -46,11 +47,11 @@ func wasmCounter(vm *testenv.VM, outcome string) int64 {
 }
 
 func TestScenariosUnderWasm(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
-			rt := testenv.TestRuntime(t)
+			rt := testenvtest.Runtime(t)
 			for _, sc := range allScenarios() {
 				t.Run(sc.name, func(t *testing.T) {
 					opts := testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(sc.config)}
@@ -94,9 +95,9 @@ func TestScenariosUnderWasm(t *testing.T) {
 }
 
 func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
 			_, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(`{"allow":["Not A Label"]}`)})
@@ -108,9 +109,9 @@ func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {
 }
 
 func TestWasmStartLogsTheEffectiveConfigAndSurvivesManyRequests(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
 			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(`{"allow":["acme"],"invalidLogLimit":3}`)})
@@ -151,10 +152,10 @@ func BenchmarkWasmRequest(b *testing.B) {
 		{"tenantroute-routed", "tenantroute", "", typical(hdr("baggage", "userid=42,laneway-tenant=acme"))},
 		{"tenantroute-gateway-spoof", "tenantroute", gatewayConfig, typical(hdr("x-laneway-tenant", "victim"), hdr("baggage", "laneway-tenant=acme"))},
 	}
-	rt := testenv.TestRuntime(b)
+	rt := testenvtest.Runtime(b)
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			vm, err := rt.LoadVM(ctx, testenv.DistModule(b, c.module), testenv.VMOptions{Profile: testenv.Envoy139, PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
+			vm, err := rt.LoadVM(ctx, testenvtest.DistModule(b, c.module), testenv.VMOptions{Profile: testenv.Envoy139, PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = vm.Close(ctx) })
 			headers := toTestenv(c.headers)
@@ -172,9 +173,9 @@ func BenchmarkWasmRequest(b *testing.B) {
 }
 
 func TestWasmFloodOfSpoofedHeadersCostsOneHeaderWrite(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(gatewayConfig)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = vm.Close(ctx) })
@@ -198,10 +199,10 @@ var costProbeSteps = []string{"none", "read", "route", "edit", "clear", "count"}
 // it makes the same request edits as tenantroute (and one route-cache clear), and before "edit" none.
 func TestCostProbeFollowsTheFilter(t *testing.T) {
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	request := costRequest("userid=42,laneway-tenant=sbx-1")
 	run := func(module, config string) (*testenv.HTTPStream, *testenv.VM) {
-		vm, err := rt.LoadVM(ctx, testenv.DistModule(t, module), testenv.VMOptions{PluginConfig: []byte(config)})
+		vm, err := rt.LoadVM(ctx, testenvtest.DistModule(t, module), testenv.VMOptions{PluginConfig: []byte(config)})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = vm.Close(ctx) })
 		s := vm.NewHTTPStream()
@@ -225,7 +226,7 @@ func TestCostProbeFollowsTheFilter(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{`{"upTo":"everything"}`, `{"upTo":""}`, `{"upTo":`, `{"upTo":"route","routeTimes":0}`, `{"upTo":"route","routeTimes":"3"}`, `{"upTo":"route","routeTimes":1001}`} {
-		_, err := rt.LoadVM(ctx, testenv.DistModule(t, "costprobe"), testenv.VMOptions{PluginConfig: []byte(bad)})
+		_, err := rt.LoadVM(ctx, testenvtest.DistModule(t, "costprobe"), testenv.VMOptions{PluginConfig: []byte(bad)})
 		require.Error(t, err, "%s fails on_configure", bad)
 	}
 	s, _ := run("costprobe", `{}`)
@@ -245,9 +246,9 @@ func boolInt(b bool) int {
 // streams, maps too large for that memory, and the log-once set (which keeps values past the callback) must
 // behave exactly as with fresh memory per request.
 func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	load := func(t *testing.T, config string) *testenv.VM {
 		vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(config)})
 		require.NoError(t, err)
@@ -335,9 +336,9 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 // requests would start the GC several times over if each allocated even ~20 bytes (the module allocating
 // the header buffer and pair slice per request, as the SDK's own read does, made ~190 clock reads in 50,000).
 func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	for _, c := range []struct{ name, config, baggage string }{
 		{"sidecar-routed", "", "userid=42,laneway-tenant=sbx-1"},
 		{"sidecar-baseline", "", "userid=42"},
@@ -431,11 +432,11 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 // Go leg forwards, only the accepted tenant travels, and compiled sidecars after it (directly, and behind
 // an OpenTelemetry app) route to that tenant.
 func TestWasmStrippingGatewayForwardsOnlyTheAcceptedTenant(t *testing.T) {
-	wasm := testenv.DistModule(t, "tenantroute")
+	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
 	for _, p := range wasmProfiles {
 		t.Run(p.name, func(t *testing.T) {
-			rt := testenv.TestRuntime(t)
+			rt := testenvtest.Runtime(t)
 			load := func(config string) *testenv.VM {
 				vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(config)})
 				require.NoError(t, err)

@@ -8,14 +8,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // TestStreamPropertiesAreTheStreamsOwn runs synthetic in mode waypoint, which trusts a marker only from
 // the caller identity in filter_state io.istio.peer_principal: two streams on one VM with different
 // identities get different decisions, and a VM-wide value is overridden by the stream's.
 func TestStreamPropertiesAreTheStreamsOwn(t *testing.T) {
-	wasm := testenv.DistModule(t, "synthetic")
-	rt := testenv.TestRuntime(t)
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
 	const trusted = "spiffe://cluster.local/ns/qa/sa/driver"
 	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{
 		Profile:      testenv.Envoy139,

@@ -14,15 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/filterconfig"
-	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 func distModules(t *testing.T) map[string]string {
 	mods := map[string]string{}
 	for _, f := range AmbientFilters {
-		testenv.DistModule(t, f) // fails with a `make build` hint when missing
-		mods[f] = testenv.DistPath(t, f)
+		testenvtest.DistModule(t, f) // fails with a `make build` hint when missing
+		mods[f] = testenvtest.DistPath(t, f)
 	}
 	return mods
 }

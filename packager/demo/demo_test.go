@@ -13,15 +13,15 @@ import (
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/tenantroute"
-	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 	mods := map[string]string{}
 	for _, f := range Filters {
-		testenv.DistModule(t, f) // fails with a `make build` hint when missing
-		mods[f] = testenv.DistPath(t, f)
+		testenvtest.DistModule(t, f) // fails with a `make build` hint when missing
+		mods[f] = testenvtest.DistPath(t, f)
 	}
 	var decisions bytes.Buffer
 	rep, err := Run(context.Background(), Options{Modules: mods, Decisions: &decisions})
@@ -82,8 +82,8 @@ func TestDemoRoutesMirrorsAndReportsEveryRequest(t *testing.T) {
 func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.T) {
 	mods := map[string]string{}
 	for _, f := range Filters {
-		testenv.DistModule(t, f)
-		mods[f] = testenv.DistPath(t, f)
+		testenvtest.DistModule(t, f)
+		mods[f] = testenvtest.DistPath(t, f)
 	}
 	rep, err := Run(context.Background(), Options{Modules: mods, Requests: []Request{}, Compare: &CompareScenario{}})
 	require.NoError(t, err)

@@ -19,8 +19,8 @@ import (
 	"github.com/laneway/laneway/packager/gatewayres"
 	"github.com/laneway/laneway/packager/istiores"
 	"github.com/laneway/laneway/packager/routegroup"
-	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 const group = `
@@ -87,7 +87,7 @@ func ambientMesh(t *testing.T, routes map[string][]proxy.RouteConfig) proxy.Conf
 		zt.Routes = append(zt.Routes, proxy.RouteConfig{Name: "to-" + s, Match: []proxy.MatchConfig{{Authority: ptr(proxy.Exact(s))}}, Upstream: proxy.ListenerPrefix + "waypoint-" + s})
 		cfg.Listeners = append(cfg.Listeners, proxy.ListenerConfig{
 			Name: "waypoint-" + s, Address: proxy.DefaultAddress, Waypoint: true, Direction: "inbound",
-			Filters: []proxy.FilterConfig{{Name: "tenantroute", Wasm: testenv.DistPath(t, "tenantroute"), PluginConfig: []byte(`{}`), FailStrategy: proxy.FailClose}},
+			Filters: []proxy.FilterConfig{{Name: "tenantroute", Wasm: testenvtest.DistPath(t, "tenantroute"), PluginConfig: []byte(`{}`), FailStrategy: proxy.FailClose}},
 			Routes:  routes[s],
 		})
 	}
@@ -109,7 +109,7 @@ type decision struct {
 func drive(t *testing.T, cfg proxy.Config, reqs []request) []decision {
 	var mu sync.Mutex
 	var seen []proxy.Decision
-	p, err := proxy.Start(context.Background(), cfg, proxy.Options{Runtime: testenv.TestRuntime(t), OnDecision: func(d proxy.Decision) {
+	p, err := proxy.Start(context.Background(), cfg, proxy.Options{Runtime: testenvtest.Runtime(t), OnDecision: func(d proxy.Decision) {
 		mu.Lock()
 		seen = append(seen, d)
 		mu.Unlock()

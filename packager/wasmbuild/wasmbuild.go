@@ -23,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/internal/progress"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
 )
@@ -76,18 +77,8 @@ func WriteSummary(w io.Writer, arts []Artifact) error {
 	return tw.Flush()
 }
 
-// FindRoot walks up from dir to the directory whose go.mod declares the laneway module.
-func FindRoot(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil && bytes.Contains(b, []byte("module github.com/laneway/laneway\n")) {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no laneway checkout above %s: run the build from inside the laneway repository (the directory with go.mod and filters/)", dir)
-		}
-	}
-}
+// FindRoot walks up from dir to the directory whose go.mod declares the laneway module (filters.FindRoot).
+func FindRoot(dir string) (string, error) { return filters.FindRoot(dir) }
 
 // ListFilters returns the names of the directories under filters/ that hold a main.go.
 func ListFilters(root string) ([]string, error) {

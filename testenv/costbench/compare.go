@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // PeersDirEnv names the environment variable that overrides where Compare's peer modules are read from.
@@ -26,7 +27,7 @@ func PeersDir(tb testing.TB) string {
 	if d := os.Getenv(PeersDirEnv); d != "" {
 		return d
 	}
-	root := filepath.Dir(filepath.Dir(testenv.DistPath(tb, "x"))) // <root>/dist/x.wasm
+	root := filepath.Dir(filepath.Dir(testenvtest.DistPath(tb, "x"))) // <root>/dist/x.wasm
 	return filepath.Join(filepath.Dir(root), "shared", "peers", "wasm")
 }
 

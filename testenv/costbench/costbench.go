@@ -19,6 +19,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // Case is one filter configuration and one request/response exchange.
@@ -208,7 +209,7 @@ func cycle(vm *testenv.VM, c Case) {
 }
 
 func load(b *testing.B, rt *testenv.Runtime, module string, c Case) *testenv.VM {
-	vm, err := rt.LoadVM(context.Background(), testenv.DistModule(b, module), testenv.VMOptions{
+	vm, err := rt.LoadVM(context.Background(), testenvtest.DistModule(b, module), testenv.VMOptions{
 		Profile: testenv.Envoy139, PluginConfig: []byte(c.PluginConfig), Properties: c.Properties, LogLevel: testenv.LogInfo,
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/costbench"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // footprintModules are the modules whose memory and cold start are measured, each with a plugin
@@ -47,14 +48,14 @@ func memoryStreams(tb testing.TB) int {
 // (default 1M) full streams in one VM, and what an Envoy with 2 workers keeps (one VM per worker). Memory
 // does not depend on b.N (go test stops at b.N=1 for a run this long); ns/op includes loading the module.
 func BenchmarkLinearMemory(b *testing.B) {
-	rt := testenv.TestRuntime(b)
+	rt := testenvtest.Runtime(b)
 	n := memoryStreams(b)
 	for _, c := range footprintModules {
 		b.Run(c.Module, func(b *testing.B) {
 			var m costbench.Memory
 			var err error
 			for i := 0; i < b.N; i++ { // one measurement: go test stops at b.N=1 for a run this long
-				m, err = costbench.MeasureMemory(context.Background(), rt, testenv.DistModule(b, c.Module), c, 10_000, n)
+				m, err = costbench.MeasureMemory(context.Background(), rt, testenvtest.DistModule(b, c.Module), c, 10_000, n)
 				require.NoError(b, err)
 			}
 			b.ReportMetric(float64(m.StartBytes)/1024, "KiB-start")
@@ -72,7 +73,7 @@ func BenchmarkColdStartPhases(b *testing.B) {
 		b.Run(c.Module, func(b *testing.B) {
 			var compile, start float64
 			for i := 0; i < b.N; i++ {
-				cs, err := costbench.MeasureColdStart(context.Background(), testenv.DistModule(b, c.Module), c)
+				cs, err := costbench.MeasureColdStart(context.Background(), testenvtest.DistModule(b, c.Module), c)
 				require.NoError(b, err)
 				compile += float64(cs.Compile.Microseconds()) / 1000
 				start += float64(cs.Start.Microseconds()) / 1000
@@ -88,7 +89,7 @@ func BenchmarkColdStartPhases(b *testing.B) {
 // leaked per stream would); the cold start phases are both positive and compiling costs more than starting.
 func TestFootprintHelpersMeasureTheModule(t *testing.T) {
 	c := footprintModules[1] // tenantroute
-	m, err := costbench.MeasureMemory(context.Background(), testenv.TestRuntime(t), testenv.DistModule(t, c.Module), c, 10_000, 30_000)
+	m, err := costbench.MeasureMemory(context.Background(), testenvtest.Runtime(t), testenvtest.DistModule(t, c.Module), c, 10_000, 30_000)
 	require.NoError(t, err)
 	for _, v := range []uint32{m.StartBytes, m.EarlyBytes, m.FinalBytes} {
 		assert.Zero(t, v%65536, "memory %d is not whole pages", v)
@@ -97,7 +98,7 @@ func TestFootprintHelpersMeasureTheModule(t *testing.T) {
 	assert.LessOrEqual(t, m.StartBytes, m.EarlyBytes)
 	assert.Equal(t, m.EarlyBytes, m.FinalBytes, "linear memory grew between 10k and 30k streams")
 
-	cs, err := costbench.MeasureColdStart(context.Background(), testenv.DistModule(t, c.Module), c)
+	cs, err := costbench.MeasureColdStart(context.Background(), testenvtest.DistModule(t, c.Module), c)
 	require.NoError(t, err)
 	assert.Positive(t, cs.Start)
 	assert.Greater(t, cs.Compile, cs.Start, "compiling a 3 MB module should cost more than starting a VM of it")
@@ -107,7 +108,7 @@ func TestFootprintHelpersMeasureTheModule(t *testing.T) {
 
 // TestMeasureMemoryRefusesAModuleThatDoesNotLoad checks the error names the module.
 func TestMeasureMemoryRefusesAModuleThatDoesNotLoad(t *testing.T) {
-	_, err := costbench.MeasureMemory(context.Background(), testenv.TestRuntime(t), []byte("not wasm"), costbench.Case{Module: "broken"}, 1, 1)
+	_, err := costbench.MeasureMemory(context.Background(), testenvtest.Runtime(t), []byte("not wasm"), costbench.Case{Module: "broken"}, 1, 1)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "loading broken")
 }

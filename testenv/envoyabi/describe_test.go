@@ -9,15 +9,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 
-	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/envoyabi"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 func TestDescribeListsTheBuiltModulesImportsAndSortedExportsWithSignatures(t *testing.T) {
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	defer r.Close(ctx)
-	cm, err := r.CompileModule(ctx, testenv.DistModule(t, "noop"))
+	cm, err := r.CompileModule(ctx, testenvtest.DistModule(t, "noop"))
 	require.NoError(t, err)
 
 	m := envoyabi.Describe(cm)

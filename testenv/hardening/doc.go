@@ -24,6 +24,6 @@
 //     in parallel goroutines with interleaved streams, each stream checked for
 //     its own result; run it with -race.
 //
-// Every test loads the modules with testenv.DistModule: a missing module
+// Every test loads the modules with testenvtest.DistModule: a missing module
 // fails the test (run `make build`), it never skips.
 package hardening

@@ -10,6 +10,7 @@ import (
 
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // Fuzz inputs are decoded into a request's header list (decodeRequest); the
@@ -114,8 +115,8 @@ type fuzzVM struct {
 
 // fuzzWasm loads every target on both profiles, then fuzzes them with decodeRequest.
 func fuzzWasm(f *testing.F, module string, targets []fuzzTarget) {
-	wasm := testenv.DistModule(f, module)
-	rt := testenv.TestRuntime(f)
+	wasm := testenvtest.DistModule(f, module)
+	rt := testenvtest.Runtime(f)
 	var vms []*fuzzVM
 	for _, p := range profiles {
 		for _, tg := range targets {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // hammerFilter is one filter under the hammer: how stream i of worker w is
@@ -70,7 +71,7 @@ func hammerFilters() []hammerFilter {
 func TestHammerEveryFilterOnParallelVMsWithInterleavedStreams(t *testing.T) {
 	const perFilter, rounds, open = 3, 15, 40
 	start := time.Now()
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	type worker struct {
 		vm      *testenv.VM
 		f       hammerFilter
@@ -79,7 +80,7 @@ func TestHammerEveryFilterOnParallelVMsWithInterleavedStreams(t *testing.T) {
 	}
 	var workers []*worker
 	for fi, f := range hammerFilters() {
-		wasm := testenv.DistModule(t, f.p.module)
+		wasm := testenvtest.DistModule(t, f.p.module)
 		for i := 0; i < perFilter; i++ {
 			workers = append(workers, &worker{f: f, wasm: wasm, profile: profiles[(fi+i)%len(profiles)]})
 		}

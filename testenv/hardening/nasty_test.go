@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // nastyRequests are the worst inputs the fuzz targets can reach only slowly,
@@ -75,13 +76,13 @@ var knownBlanked = map[string]string{}
 // requests through every fuzzed configuration on both Envoy profiles: the VM
 // must not trap, and the fuzz targets' invariants must hold.
 func TestNastyInputsNeverTrapAnyFilterOrBreakItsInvariants(t *testing.T) {
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	token := validToken(t)
 	reqs := nastyRequests(token)
 	for module, targets := range map[string][]fuzzTarget{
 		"tenantroute": tenantrouteTargets(), "shadowtag": shadowtagTargets(), "synthetic": syntheticTargets(),
 	} {
-		wasm := testenv.DistModule(t, module)
+		wasm := testenvtest.DistModule(t, module)
 		for _, p := range profiles {
 			for _, tg := range targets {
 				vm := load(t, rt, wasm, tg.p, p)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // Soak sizes: the warm-up lets the Go heap reach its working size; after it the guest's linear memory must
@@ -66,7 +67,7 @@ func warmUp(t *testing.T, vm *testenv.VM, h testenv.Headers) int {
 // after warm-up (beyond one 64 KiB page or one early step of the Go runtime's own).
 func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 	total := soakTotal(t)
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	cases := []struct {
 		name string
 		p    plugin
@@ -91,7 +92,7 @@ func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			vm := load(t, rt, testenv.DistModule(t, c.p.module), c.p, testenv.Envoy133)
+			vm := load(t, rt, testenvtest.DistModule(t, c.p.module), c.p, testenv.Envoy133)
 			warm := warmUp(t, vm, c.req)
 			require.NoError(t, vm.Err())
 			require.True(t, c.forwarded(send(vm, c.req)), "the soak request takes the intended path")

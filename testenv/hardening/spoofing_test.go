@@ -15,6 +15,7 @@ import (
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // check is one assertion on what a request forwarded (or answered locally).
@@ -344,7 +345,7 @@ func protectedKey(k string) bool {
 // configuration that guards a marker, and proves from the forwarded headers and
 // local replies what gets through. The table is testdata/spoofing-matrix.md.
 func TestSpoofingMatrix(t *testing.T) {
-	rt := testenv.TestRuntime(t)
+	rt := testenvtest.Runtime(t)
 	wasm := map[string][]byte{}
 	rows := append(append(tenantRows(), shadowRows()...), syntheticRows(t)...)
 	var md strings.Builder
@@ -364,7 +365,7 @@ func TestSpoofingMatrix(t *testing.T) {
 	vms := map[vmKey]*testenv.VM{}
 	for _, row := range rows {
 		if wasm[row.p.module] == nil {
-			wasm[row.p.module] = testenv.DistModule(t, row.p.module)
+			wasm[row.p.module] = testenvtest.DistModule(t, row.p.module)
 		}
 		var summary string
 		for _, profile := range profiles {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // seen is one request an upstream received.
@@ -125,8 +126,8 @@ func startProxy(t testing.TB, yaml string, opts Options) *Proxy {
 // dist returns dist/<name>.wasm, failing the test with a `make build` hint when it is missing.
 func dist(t testing.TB, name string) string {
 	t.Helper()
-	testenv.DistModule(t, name)
-	return testenv.DistPath(t, name)
+	testenvtest.DistModule(t, name)
+	return testenvtest.DistPath(t, name)
 }
 
 // call sends a request through the proxy and decodes what the upstream saw.
