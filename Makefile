@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 
 all: build test
 
-## build: compile every filter under filters/ to dist/<name>.wasm (standard Go, wasip1, c-shared)
+## build: compile the shipped filters to dist/<name>.wasm and the test fixtures to .build/fixtures/ (standard Go, wasip1, c-shared)
 build:
 	$(GO) run ./packager/cmd/wasmbuild
 

@@ -1,6 +1,9 @@
-// Package filters says where laneway's filter modules live: the module root of a checkout, and the file
-// the build writes for each module. It imports nothing but the standard library, so the build, the CLI
-// and tests can share it.
+// Package filters is the one list of laneway's filter modules and says where they live. The shipped
+// filters have a main package under filters/<name> and are built to dist/<name>.wasm; only they are built
+// by `laneway build`, pushed, turned into WasmPlugins and run by the demo. The test fixtures (a no-op
+// baseline, the host conformance probe, the cost probe) have theirs under filters/fixtures/<name> and are
+// built for tests only, to .build/fixtures/<name>.wasm, never into dist/. The package imports nothing but
+// the standard library, so the build, the CLI and tests share it.
 package filters
 
 import (
@@ -8,7 +11,61 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 )
+
+// The module lists, sorted.
+var (
+	shipped  = []string{"shadowtag", "shadowtag-compare", "synthetic", "tenantroute"}
+	fixtures = []string{"conformance", "costprobe", "noop"}
+)
+
+// Shipped returns the names of the shipped filters, sorted.
+func Shipped() []string { return slices.Clone(shipped) }
+
+// Fixtures returns the names of the test fixtures, sorted.
+func Fixtures() []string { return slices.Clone(fixtures) }
+
+// IsShipped reports whether name is a shipped filter.
+func IsShipped(name string) bool { return slices.Contains(shipped, name) }
+
+// IsFixture reports whether name is a test fixture.
+func IsFixture(name string) bool { return slices.Contains(fixtures, name) }
+
+// CheckShipped returns nil for a shipped filter, else an error naming the shipped ones (and saying so when
+// name is a test fixture).
+func CheckShipped(name string) error {
+	switch {
+	case IsShipped(name):
+		return nil
+	case IsFixture(name):
+		return fmt.Errorf("%q is a test fixture (filters/fixtures/%s), not a shipped filter: expected one of %s", name, name, strings.Join(shipped, ", "))
+	default:
+		return fmt.Errorf("unknown filter %q: expected one of %s", name, strings.Join(shipped, ", "))
+	}
+}
+
+// SourceDir returns the directory of the main package of the module name, relative to the module root
+// (slash-separated): filters/<name> or filters/fixtures/<name>.
+func SourceDir(name string) string {
+	if IsFixture(name) {
+		return "filters/fixtures/" + name
+	}
+	return "filters/" + name
+}
+
+// ModulePath returns where the build writes the module name in the checkout at root: dist/<name>.wasm for a
+// shipped filter, .build/fixtures/<name>.wasm for a test fixture.
+func ModulePath(root, name string) string {
+	if IsFixture(name) {
+		return filepath.Join(FixturesDir(root), name+".wasm")
+	}
+	return filepath.Join(root, "dist", name+".wasm")
+}
+
+// FixturesDir returns the directory the build writes the test fixtures to, in the checkout at root.
+func FixturesDir(root string) string { return filepath.Join(root, ".build", "fixtures") }
 
 // FindRoot walks up from dir to the directory whose go.mod declares the laneway module.
 func FindRoot(dir string) (string, error) {
@@ -22,6 +79,3 @@ func FindRoot(dir string) (string, error) {
 		}
 	}
 }
-
-// ModulePath returns where the build writes the module name in the checkout at root: dist/<name>.wasm.
-func ModulePath(root, name string) string { return filepath.Join(root, "dist", name+".wasm") }

@@ -192,7 +192,7 @@ func TestWasmFloodOfSpoofedHeadersCostsOneHeaderWrite(t *testing.T) {
 	require.NoError(t, vm.Err())
 }
 
-// costProbeSteps are the steps of filters/costprobe, in the order tenantroute takes them.
+// costProbeSteps are the steps of filters/fixtures/costprobe, in the order tenantroute takes them.
 var costProbeSteps = []string{"none", "read", "route", "edit", "clear", "count"}
 
 // TestCostProbeFollowsTheFilter checks the benchmark fixture behind BenchmarkCostBreakdown: up to "count"

@@ -4,17 +4,18 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/testenv"
 )
 
-// module reads ../dist/<name>.wasm (examples run in testenv/); run `make build` first.
+// module reads the built module name (examples run in testenv/); run `make build` first.
 func module(name string) []byte {
-	b, err := os.ReadFile(filepath.Join("..", "dist", name+".wasm"))
+	p := filters.ModulePath("..", name)
+	b, err := os.ReadFile(p)
 	if err != nil {
-		panic("dist/" + name + ".wasm is missing: run `make build`")
+		panic(p + " is missing: run `make build`")
 	}
 	return b
 }

@@ -4,14 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/filters"
 )
 
 func TestTenThousandInterleavedStreamsKeepTheirOwnState(t *testing.T) {
@@ -71,18 +71,13 @@ func TestMemoryAfter100kStreamsIsNoLargerThanAfter10k(t *testing.T) {
 	t.Logf("linear memory after 10k streams: %d KiB, after 100k: %d KiB", after10k/1024, vm.MemorySize()/1024)
 }
 
-// distModules lists every dist/*.wasm; it fails when none exists.
+// distModules lists every module the build makes, shipped filters and test fixtures; it fails when one is
+// missing.
 func distModules(t *testing.T) []string {
 	t.Helper()
-	dir := filepath.Dir(DistPath(t, "noop"))
-	files, _ := filepath.Glob(filepath.Join(dir, "*.wasm"))
-	if len(files) == 0 {
-		t.Fatalf("testenv: no modules in %s: run `make build` first", dir)
-	}
-	DistModule(t, "noop") // the baseline must exist
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".wasm"))
+	names := append(filters.Shipped(), filters.Fixtures()...)
+	for _, n := range names {
+		DistModule(t, n)
 	}
 	return names
 }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/wasmbuild"
 	"github.com/laneway/laneway/packager/wasminspect"
 )
@@ -28,10 +30,11 @@ func newBuildCommand(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [FILTER...]",
 		Short: "Compile filters to .wasm with the standard Go toolchain (same as make build)",
-		Long: `Build compiles laneway's filters (directories under filters/ with a main.go) to proxy-wasm
+		Long: `Build compiles laneway's shipped filters (` + strings.Join(filters.Shipped(), ", ") + `) to proxy-wasm
 modules with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared, exactly like 'make build', writes
 dist/<filter>.wasm, and inspects each module to report the minimum Envoy/Istio that loads it.
-Run it inside a laneway checkout. Without arguments every filter is built.`,
+Run it inside a laneway checkout. Without arguments every filter is built. The test fixtures
+(filters/fixtures/) are never built here; 'make build' builds them for the tests, into .build/fixtures/.`,
 		Example: `  # Build every filter into dist/
   laneway build
 

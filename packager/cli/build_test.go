@@ -12,7 +12,7 @@ import (
 
 func TestBuildCompilesAFilterThatEnvoyCanLoad(t *testing.T) {
 	out := t.TempDir()
-	r := run(t, "", "build", "noop", "--out-dir", out, "--format", "json")
+	r := run(t, "", "build", "tenantroute", "--out-dir", out, "--format", "json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var arts []struct {
 		Filter   string `json:"filter"`
@@ -22,7 +22,7 @@ func TestBuildCompilesAFilterThatEnvoyCanLoad(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &arts), r.stdout)
 	require.Len(t, arts, 1)
-	assert.Equal(t, "noop", arts[0].Filter)
+	assert.Equal(t, "tenantroute", arts[0].Filter)
 	assert.Equal(t, "1.33", arts[0].MinEnvoy)
 	st, err := os.Stat(arts[0].Path)
 	require.NoError(t, err)
@@ -40,6 +40,17 @@ func TestBuildNamesTheKnownFiltersForAnUnknownOne(t *testing.T) {
 	assert.Contains(t, r.stderr, "tenantroute")
 }
 
+func TestBuildRefusesATestFixture(t *testing.T) {
+	out := t.TempDir()
+	r := run(t, "", "build", "conformance", "--out-dir", out)
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, `"conformance" is a test fixture (filters/fixtures/conformance), not a shipped filter: expected one of shadowtag, shadowtag-compare, synthetic, tenantroute`)
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing is built")
+}
+
 func TestBuildOutDirIsRelativeToTheWorkingDirectory(t *testing.T) {
 	// The test runs in packager/cli, a subdirectory of the checkout; go build itself runs in the checkout's
 	// root, so a relative --out-dir must be resolved against the working directory first.
@@ -50,8 +61,8 @@ func TestBuildOutDirIsRelativeToTheWorkingDirectory(t *testing.T) {
 		_ = os.RemoveAll(filepath.Join(wd, rel))
 		_ = os.RemoveAll(filepath.Join(wd, "..", "..", rel))
 	})
-	r := run(t, "", "build", "noop", "--out-dir", rel, "--format", "json")
+	r := run(t, "", "build", "tenantroute", "--out-dir", rel, "--format", "json")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.FileExists(t, filepath.Join(wd, rel, "noop.wasm"))
-	assert.NoFileExists(t, filepath.Join(wd, "..", "..", rel, "noop.wasm"), "written relative to the checkout's root")
+	assert.FileExists(t, filepath.Join(wd, rel, "tenantroute.wasm"))
+	assert.NoFileExists(t, filepath.Join(wd, "..", "..", rel, "tenantroute.wasm"), "written relative to the checkout's root")
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/compare"
-	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // replica is one collector replica behind a recorder of what reached it: the :authority of each batch and
@@ -97,8 +97,8 @@ func TestRunThreeRolesShardCapturesOverTwoCollectorReplicas(t *testing.T) {
 		return strings.TrimPrefix(s.URL, "http://")
 	}
 	primary, secondary, candidate := serve(ordersHandler(false)), serve(ordersHandler(false)), serve(ordersHandler(true))
-	testenv.DistModule(t, "shadowtag-compare")
-	wasm := testenv.DistPath(t, "shadowtag-compare")
+	testenvtest.DistModule(t, "shadowtag-compare")
+	wasm := testenvtest.DistPath(t, "shadowtag-compare")
 	const cluster = "outbound|8080||laneway-compare.shop.svc.cluster.local"
 	role := func(r string) string {
 		return `{"mode": "inbound", "compare": {"role": "` + r + `", "collector": {"cluster": "` + cluster + `", "authority": "laneway-compare.shop:8080"},` +

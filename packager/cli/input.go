@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/laneway/laneway/packager/filterconfig"
+	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/wasmbuild"
 )
 
@@ -42,18 +42,11 @@ func distDir() string {
 	return "dist"
 }
 
-// knownFilters lists the filters `laneway build` can build here (every filters/<name>/main.go of the
-// checkout), or laneway's filters outside a checkout.
-func knownFilters() []string {
-	if root := checkoutRoot(); root != "" {
-		if names, err := wasmbuild.ListFilters(root); err == nil && len(names) > 0 {
-			return names
-		}
-	}
-	return filterconfig.Names()
-}
+// knownFilters lists the filters `laneway build` builds (package filters: the shipped ones).
+func knownFilters() []string { return filters.Shipped() }
 
-// loadModule reads FILE.wasm, or dist/FILTER.wasm when arg is a filter name.
+// loadModule reads FILE.wasm, or dist/FILTER.wasm when arg is the name of a shipped filter (a test fixture's
+// name is refused: fixtures are never pushed or deployed).
 func loadModule(arg string) (*module, error) {
 	st, err := os.Stat(arg)
 	switch {
@@ -69,6 +62,9 @@ func loadModule(arg string) (*module, error) {
 		return nil, fmt.Errorf("module %s does not exist; expected the path of a .wasm file (relative to the current folder) or a filter name such as tenantroute", arg)
 	case !filterName.MatchString(arg):
 		return nil, fmt.Errorf("module %q is neither a file here nor a filter name; expected a .wasm file or one of %s", arg, strings.Join(knownFilters(), ", "))
+	}
+	if filters.IsFixture(arg) {
+		return nil, fmt.Errorf("module %q: %w; or pass the path of a .wasm file", arg, filters.CheckShipped(arg))
 	}
 	path := filepath.Join(distDir(), arg+".wasm")
 	b, err := os.ReadFile(path)

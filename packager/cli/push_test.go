@@ -160,3 +160,20 @@ func TestPushByFilterNameReadsDist(t *testing.T) {
 	_, err := os.Stat(filepath.Join(dir, "dist", "oci", "index.json"))
 	assert.NoError(t, err)
 }
+
+func TestPushAndInspectRefuseATestFixtureByName(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "dist"), 0o755))
+	// Even a module left in dist/ under a fixture's name is not taken by name.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dist", "conformance.wasm"), wasmtest.GoFilter().Bytes(), 0o644))
+	t.Chdir(dir)
+	for _, args := range [][]string{{"push", "conformance"}, {"inspect", "noop"}} {
+		r := run(t, "", args...)
+		assert.Equal(t, 1, r.code, "%v", args)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "is a test fixture", "%v", args)
+		assert.Contains(t, r.stderr, "expected one of shadowtag, shadowtag-compare, synthetic, tenantroute", "%v", args)
+	}
+	_, err := os.Stat(filepath.Join(dir, "dist", "oci"))
+	assert.True(t, os.IsNotExist(err), "nothing is written")
+}

@@ -9,14 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 func demoModules(t *testing.T) map[string]string {
 	mods := map[string]string{}
 	for _, f := range Filters {
-		testenv.DistModule(t, f) // fails with a `make build` hint when missing
-		mods[f] = testenv.DistPath(t, f)
+		testenvtest.DistModule(t, f) // fails with a `make build` hint when missing
+		mods[f] = testenvtest.DistPath(t, f)
 	}
 	return mods
 }

@@ -4,10 +4,7 @@
 package filterconfig
 
 import (
-	"fmt"
-	"sort"
-	"strings"
-
+	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/tenantroute"
@@ -25,6 +22,8 @@ type Filter struct {
 	Validate func(config []byte) error
 }
 
+// registry holds what the CLI knows about each shipped filter (filters.Shipped, the one list of them; a
+// test holds the two to the same names).
 var registry = map[string]Filter{
 	"tenantroute": {Summary: "tenant routing from W3C baggage (caller side)", MatchMode: "CLIENT", Validate: validator(tenantroute.ParseConfig)},
 	"shadowtag":   {Summary: "shadow/mirror traffic detection and containment", Validate: shadowtagModule("shadowtag")},
@@ -49,22 +48,15 @@ func validator[C any](parse func([]byte) (C, error)) func([]byte) error {
 	}
 }
 
-// Names lists the known filters, sorted.
-func Names() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+// Names lists the known filters, sorted: the shipped ones.
+func Names() []string { return filters.Shipped() }
 
-// Lookup returns the named filter or an error listing the known ones.
+// Lookup returns the named filter or an error listing the known ones (test fixtures are not among them).
 func Lookup(name string) (Filter, error) {
-	f, ok := registry[name]
-	if !ok {
-		return Filter{}, fmt.Errorf("unknown filter %q: expected one of %s", name, strings.Join(Names(), ", "))
+	if err := filters.CheckShipped(name); err != nil {
+		return Filter{}, err
 	}
+	f := registry[name]
 	f.Name = name
 	return f, nil
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/filters"
 )
 
 func TestEveryFilterValidatesWithItsOwnParseConfig(t *testing.T) {
@@ -68,4 +70,18 @@ func TestShadowtagModulesValidateAsTheyLoad(t *testing.T) {
 	require.NoError(t, err)
 	assert.NoError(t, cmp.Validate([]byte(withCompare)))
 	assert.ErrorContains(t, cmp.Validate([]byte(`{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c","authority":"collector:8080"},"shards":0}}`)), `field "compare.shards"`)
+}
+
+func TestTheRegistryHoldsExactlyTheShippedFilters(t *testing.T) {
+	var keys []string
+	for n := range registry {
+		keys = append(keys, n)
+	}
+	assert.ElementsMatch(t, filters.Shipped(), keys, "filters.Shipped is the one list; the registry describes each entry")
+	for _, n := range filters.Fixtures() {
+		_, err := Lookup(n)
+		require.Error(t, err, "a test fixture is not a filter the CLI deploys")
+		assert.Contains(t, err.Error(), "is a test fixture")
+		assert.Contains(t, err.Error(), "shadowtag, shadowtag-compare, synthetic, tenantroute")
+	}
 }

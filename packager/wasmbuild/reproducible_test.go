@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/ociimage"
 	"github.com/laneway/laneway/packager/wasmbuild"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
@@ -145,7 +146,7 @@ func gitRepository(t *testing.T, dir string) {
 
 func build(t *testing.T, root string) map[string][]byte {
 	t.Helper()
-	arts, err := wasmbuild.Build(context.Background(), wasmbuild.Options{Root: root, Filters: reproducibleFilters})
+	arts, err := wasmbuild.Build(context.Background(), wasmbuild.Options{Root: root, Filters: reproducibleFilters, Fixtures: true})
 	require.NoError(t, err, "building in %s", root)
 	mods := map[string][]byte{}
 	for _, a := range arts {
@@ -159,13 +160,11 @@ func build(t *testing.T, root string) map[string][]byte {
 // TestShippedModulesNameTheirFilter checks the laneway.filter section make build appends to each module.
 func TestShippedModulesNameTheirFilter(t *testing.T) {
 	root := repoRoot(t)
-	names, err := wasmbuild.ListFilters(root)
-	require.NoError(t, err)
-	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join(root, "dist", n+".wasm"))
+	for _, n := range append(filters.Shipped(), filters.Fixtures()...) {
+		b, err := os.ReadFile(filters.ModulePath(root, n))
 		require.NoError(t, err, "run `make build` first")
 		got, err := filterid.Read(b)
 		require.NoError(t, err)
-		assert.Equal(t, n, got, "dist/%s.wasm must name its filter", n)
+		assert.Equal(t, n, got, "%s must name its filter", filters.ModulePath(root, n))
 	}
 }

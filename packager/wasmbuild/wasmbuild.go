@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,10 +44,14 @@ var CallbackGroups = []string{
 type Options struct {
 	// Root is the laneway module root (the directory holding go.mod and filters/).
 	Root string
-	// OutDir receives <filter>.wasm; default <Root>/dist.
+	// OutDir receives <filter>.wasm for the shipped filters; default <Root>/dist.
 	OutDir string
-	// Filters names the filters to build (directories under filters/); empty means all.
+	// Filters names the filters to build (see package filters); empty means every shipped filter, and every
+	// test fixture too when Fixtures is set.
 	Filters []string
+	// Fixtures allows the test fixtures (filters/fixtures/<name>), which are written to filters.FixturesDir,
+	// never to OutDir. Without it a fixture's name is refused: `laneway build` never builds one.
+	Fixtures bool
 	// Stderr receives the Go toolchain's diagnostics; nil means os.Stderr.
 	Stderr *os.File
 	// Progress, when set, receives a line before and after each step (preparing the SDK copy, each
@@ -80,24 +83,6 @@ func WriteSummary(w io.Writer, arts []Artifact) error {
 // FindRoot walks up from dir to the directory whose go.mod declares the laneway module (filters.FindRoot).
 func FindRoot(dir string) (string, error) { return filters.FindRoot(dir) }
 
-// ListFilters returns the names of the directories under filters/ that hold a main.go.
-func ListFilters(root string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(root, "filters"))
-	if err != nil {
-		return nil, fmt.Errorf("reading filters/: %w", err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && e.Name() != "internal" {
-			if _, err := os.Stat(filepath.Join(root, "filters", e.Name(), "main.go")); err == nil {
-				names = append(names, e.Name())
-			}
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
 // Build compiles the requested filters and returns what it wrote.
 func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 	if opts.Root == "" {
@@ -122,17 +107,19 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 	if stderr == nil {
 		stderr = os.Stderr
 	}
-	all, err := ListFilters(opts.Root)
-	if err != nil {
-		return nil, err
-	}
 	names := opts.Filters
 	if len(names) == 0 {
-		names = all
+		names = filters.Shipped()
+		if opts.Fixtures {
+			names = append(names, filters.Fixtures()...)
+		}
 	}
 	for _, n := range names {
-		if !contains(all, n) {
-			return nil, fmt.Errorf("unknown filter %q: expected one of %s (directories under filters/ with a main.go)", n, strings.Join(all, ", "))
+		if opts.Fixtures && filters.IsFixture(n) {
+			continue
+		}
+		if err := filters.CheckShipped(n); err != nil {
+			return nil, err
 		}
 	}
 	unlock, err := lockBuild(opts.Root)
@@ -149,12 +136,10 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return nil, err
-	}
 	var out []Artifact
 	for i, n := range names {
-		groups, err := callbackGroups(filepath.Join(opts.Root, "filters", n, "main.go"))
+		src := filters.SourceDir(n)
+		groups, err := callbackGroups(filepath.Join(opts.Root, filepath.FromSlash(src), "main.go"))
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +150,12 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		// Build into a temporary file and rename it once the filter name is recorded, so that a reader of
 		// dst (a test running while `make build` does) never sees a partial module or one without its name.
 		dst := filepath.Join(opts.OutDir, n+".wasm")
+		if filters.IsFixture(n) {
+			dst = filters.ModulePath(opts.Root, n)
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
 		tmp := dst + ".tmp"
 		cmd := exec.CommandContext(ctx, "go", buildArgs(modfile, tags, tmp, n)...)
 		cmd.Dir = opts.Root
@@ -174,7 +165,7 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		err = opts.step(fmt.Sprintf("compiling %s (%d/%d)", n, i+1, len(names)), n, func() (string, error) {
 			if err := cmd.Run(); err != nil {
 				_ = os.Remove(tmp)
-				return "", fmt.Errorf("building filters/%s for wasip1/wasm: %w", n, err)
+				return "", fmt.Errorf("building %s for wasip1/wasm: %w", src, err)
 			}
 			var err error
 			if size, err = recordFilter(tmp, n); err != nil {
@@ -221,7 +212,7 @@ func recordFilter(path, filter string) (int64, error) {
 // modfile's replacements are relative (see prepare), so the same commit and toolchain give the same bytes.
 func buildArgs(modfile string, tags []string, dst, filter string) []string {
 	return []string{"build", "-modfile=" + modfile, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
-		"-ldflags=" + LDFlags, "-tags=" + strings.Join(tags, ","), "-o", dst, "./filters/" + filter}
+		"-ldflags=" + LDFlags, "-tags=" + strings.Join(tags, ","), "-o", dst, "./" + filters.SourceDir(filter)}
 }
 
 // callbackGroups reads the //laneway:callbacks directive; without one the module exports every callback.

@@ -1,5 +1,6 @@
 // Command wasmbuild is the Makefile's entry to packager/wasmbuild (the same build as `laneway build`),
-// kept free of the CLI's heavier dependencies so `make build` compiles quickly on a fresh clone.
+// kept free of the CLI's heavier dependencies so `make build` compiles quickly on a fresh clone. Unlike
+// `laneway build` it also builds the test fixtures, into .build/fixtures/ (see package filters).
 package main
 
 import (
@@ -18,7 +19,7 @@ func main() {
 // run builds the named filters (all without names) into outDir ("" for dist/) and prints the summary
 // `laneway build` prints.
 func run(ctx context.Context, filters []string, outDir string, stdout io.Writer, stderr *os.File) int {
-	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{Filters: filters, OutDir: outDir, Stderr: stderr})
+	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{Filters: filters, OutDir: outDir, Stderr: stderr, Fixtures: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "wasmbuild:", err)
 		return 1
