@@ -105,6 +105,7 @@ func TestWasmPluginRejectsInvalidInputBeforeWritingAnything(t *testing.T) {
 		{"a missing required field is named", []string{"shadowtag"}, []string{"the empty plugin config is rejected by shadowtag.ParseConfig", `"mode"`}},
 		{"a config that is not an object", []string{"tenantroute", "--config", notObject}, []string{"expected a JSON/YAML object"}},
 		{"an unknown filter", []string{"nosuch"}, []string{`unknown filter "nosuch"`, "shadowtag, shadowtag-compare, synthetic, tenantroute"}},
+		{"a test fixture", []string{"conformance"}, []string{`"conformance" is a test fixture`, "shadowtag, shadowtag-compare, synthetic, tenantroute"}},
 		{"a bad digest", []string{"tenantroute", "--sha256", "abc"}, []string{"sha256: got \"abc\""}},
 		{"selector with targetRefs", []string{"tenantroute", "--selector", "app=a", "--target-ref", "Gateway/gw"}, []string{"at most one"}},
 		{"a bad target kind", []string{"tenantroute", "--target-ref", "Deployment/a"}, []string{"expected Gateway, GatewayClass, Service or ServiceEntry"}},
