@@ -93,25 +93,34 @@ func hostGetHeaderMapValue(vm *VM, s []uint64) uint32 {
 	return stNotFound
 }
 
-func hostAddHeaderMapValue(vm *VM, s []uint64) uint32 {
+func hostAddHeaderMapValue(vm *VM, s []uint64) uint32 { return vm.editHeaderMap(s, true, addHeader) }
+
+func hostReplaceHeaderMapValue(vm *VM, s []uint64) uint32 {
+	return vm.editHeaderMap(s, true, replaceHeader)
+}
+
+func hostRemoveHeaderMapValue(vm *VM, s []uint64) uint32 {
+	return vm.editHeaderMap(s, false, removeHeader)
+}
+
+// editHeaderMap applies edit to the map and key (and value, when withValue) that a single-header edit's
+// params name, and records the change.
+func (vm *VM) editHeaderMap(s []uint64, withValue bool, edit func(h *Headers, key, val string)) uint32 {
 	a := vm.args(s)
-	t, h, key, val, st := vm.headerArgs(&a, true)
+	t, h, key, val, st := vm.headerArgs(&a, withValue)
 	if st != stOK {
 		return st
 	}
-	*h = append(*h, Header{key, val})
+	edit(h, key, val)
 	vm.mutated(t)
 	return stOK
 }
 
-// hostReplaceHeaderMapValue puts the value in place of the key's first entry and drops the others, or
-// appends it when the key is absent.
-func hostReplaceHeaderMapValue(vm *VM, s []uint64) uint32 {
-	a := vm.args(s)
-	t, h, key, val, st := vm.headerArgs(&a, true)
-	if st != stOK {
-		return st
-	}
+func addHeader(h *Headers, key, val string) { *h = append(*h, Header{key, val}) }
+
+// replaceHeader puts the value in place of the key's first entry and drops the others, or appends it when
+// the key is absent.
+func replaceHeader(h *Headers, key, val string) {
 	out := (*h)[:0]
 	replaced := false
 	for _, kv := range *h {
@@ -128,19 +137,10 @@ func hostReplaceHeaderMapValue(vm *VM, s []uint64) uint32 {
 		out = append(out, Header{key, val})
 	}
 	*h = out
-	vm.mutated(t)
-	return stOK
 }
 
-func hostRemoveHeaderMapValue(vm *VM, s []uint64) uint32 {
-	a := vm.args(s)
-	t, h, key, _, st := vm.headerArgs(&a, false)
-	if st != stOK {
-		return st
-	}
+func removeHeader(h *Headers, key, _ string) {
 	*h = slices.DeleteFunc(*h, func(kv Header) bool { return kv.Key == key })
-	vm.mutated(t)
-	return stOK
 }
 
 func hostGetHeaderMapPairs(vm *VM, s []uint64) uint32 {

@@ -21,8 +21,8 @@ func hostDefineMetric(vm *VM, s []uint64) uint32 {
 
 func hostIncrementMetric(vm *VM, s []uint64) uint32 {
 	a := vm.args(s)
-	m, ok := vm.metricIDs[a.u32()]
-	if !ok {
+	m := vm.metricArg(&a)
+	if m == nil {
 		return stNotFound
 	}
 	delta := int64(a.u64())
@@ -42,8 +42,8 @@ func hostIncrementMetric(vm *VM, s []uint64) uint32 {
 
 func hostRecordMetric(vm *VM, s []uint64) uint32 {
 	a := vm.args(s)
-	m, ok := vm.metricIDs[a.u32()]
-	if !ok {
+	m := vm.metricArg(&a)
+	if m == nil {
 		return stNotFound
 	}
 	v := a.u64()
@@ -62,8 +62,8 @@ func hostRecordMetric(vm *VM, s []uint64) uint32 {
 
 func hostGetMetric(vm *VM, s []uint64) uint32 {
 	a := vm.args(s)
-	m, ok := vm.metricIDs[a.u32()]
-	if !ok {
+	m := vm.metricArg(&a)
+	if m == nil {
 		return stNotFound
 	}
 	if m.typ == MetricHistogram {
@@ -76,3 +76,6 @@ func hostGetMetric(vm *VM, s []uint64) uint32 {
 	}
 	return stOK
 }
+
+// metricArg reads a metric id param: the VM's metric with that id, or nil.
+func (vm *VM) metricArg(a *args) *metric { return vm.metricIDs[a.u32()] }
