@@ -254,7 +254,7 @@ func (p *pluginContext) clearRouteCache() {
 	if p.noClearRouteCache {
 		return
 	}
-	if _, err := callForeignFunction("clear_route_cache", nil); errors.Is(err, types.ErrorStatusNotFound) {
+	if _, err := callForeignFunction(proxyhost.ClearRouteCacheFunction, nil); errors.Is(err, types.ErrorStatusNotFound) {
 		p.noClearRouteCache = true
 		proxywasm.LogInfo("shadowtag: host has no clear_route_cache foreign function; relying on header edits to clear the route cache")
 	}

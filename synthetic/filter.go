@@ -208,7 +208,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		_ = proxywasm.ReplaceHttpRequestHeader(cfg.RerouteHeader, cfg.RerouteValue)
 		// Envoy re-routes after header changes for ABI <= 0.2.1; also ask
 		// explicitly where the host offers it (Envoy >= 1.33).
-		_, _ = proxywasm.CallForeignFunction("clear_route_cache", nil)
+		_ = proxyhost.ClearRouteCache()
 		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
 		}

@@ -20,7 +20,7 @@ const (
 	// when Envoy accepts a map that large (see proxyhost.WriteRequestHeaders).
 	maxEditCalls = 8
 	// clearRouteCacheFn is Envoy's (>= 1.33) foreign function that makes the router re-match.
-	clearRouteCacheFn = "clear_route_cache"
+	clearRouteCacheFn = proxyhost.ClearRouteCacheFunction
 )
 
 // counter indexes the plugin's counters.
