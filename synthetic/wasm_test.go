@@ -15,7 +15,7 @@ import (
 
 // The Wasm leg: the scenario table replayed against dist/synthetic.wasm in
 // testenv, under both Envoy generations. A missing module fails the test
-// (testenv.DistModule), it never skips: run `make build` first.
+// (testenvtest.DistModule), it never skips: run `make build` first.
 
 var profiles = []testenv.Profile{testenv.Envoy133, testenv.Envoy139}
 

@@ -14,7 +14,7 @@ import (
 )
 
 // The Wasm leg: the scenario table replayed against dist/tenantroute.wasm in testenv, under both Envoy
-// generations. testenv.DistModule fails the test (never skips) when the module has not been built.
+// generations. testenvtest.DistModule fails the test (never skips) when the module has not been built.
 
 var wasmProfiles = []struct {
 	name    string
