@@ -173,19 +173,19 @@ func (a *args) u64() uint64 {
 	return v
 }
 
-// str returns a copy of the guest string at the next pointer and length.
-func (a *args) str() string {
-	v, ok := a.vm.readString(a.u32(), a.u32())
+// mem returns the guest bytes at the next pointer and length, aliasing guest memory (nil when out of bounds).
+func (a *args) mem() []byte {
+	b, ok := a.vm.mem.Read(a.u32(), a.u32())
 	a.bad = a.bad || !ok
-	return v
+	return b
 }
 
+// str returns a copy of the guest string at the next pointer and length. It is small enough to inline, so a
+// string the caller only compares (a property path, a header name to find) stays off the heap.
+func (a *args) str() string { return string(a.mem()) }
+
 // bytes returns a copy of the guest bytes at the next pointer and length.
-func (a *args) bytes() []byte {
-	v, ok := a.vm.read(a.u32(), a.u32())
-	a.bad = a.bad || !ok
-	return v
-}
+func (a *args) bytes() []byte { return append([]byte(nil), a.mem()...) }
 
 // pairs returns the header map serialized (proxy-wasm pairs encoding) at the next pointer and length.
 func (a *args) pairs() Headers {
