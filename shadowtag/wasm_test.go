@@ -118,7 +118,7 @@ func profileName(p testenv.Profile) string {
 }
 
 // BenchmarkWasmRequestHeaders measures one request through dist/shadowtag.wasm in
-// testenv (wazero compiler, Envoy >= 1.39 profile), next to dist/noop.wasm built the same way.
+// testenv (wazero compiler, Envoy >= 1.39 profile), next to the noop fixture built the same way.
 func BenchmarkWasmRequestHeaders(b *testing.B) {
 	ctx := context.Background()
 	rt := testenvtest.Runtime(b)

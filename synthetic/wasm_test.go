@@ -148,7 +148,7 @@ func TestManySyntheticRequestsDoNotKillTheVMOnEnvoy133(t *testing.T) {
 }
 
 // BenchmarkWasmStream is one full request/response stream through dist/synthetic.wasm
-// in testenv, next to the same stream through dist/noop.wasm: compare the two.
+// in testenv, next to the same stream through the noop fixture: compare the two.
 func BenchmarkWasmStream(b *testing.B) {
 	rt := testenvtest.Runtime(b)
 	cfg := []byte(`{"mode":"edge","trust":{"principals":["` + trustedSA + `"]},"participants":["orders.shop.svc.cluster.local"],"ack":{"required":true}}`)

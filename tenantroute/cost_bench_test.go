@@ -35,7 +35,7 @@ func BenchmarkCost(b *testing.B) {
 	}
 }
 
-// BenchmarkCostBreakdown prices each step of the routed request path inside the VM: dist/costprobe.wasm
+// BenchmarkCostBreakdown prices each step of the routed request path inside the VM: the costprobe fixture
 // runs tenantroute's path only up to the named step (see filters/fixtures/costprobe), so the difference between
 // two rows is what that step costs. "filter" is the real module for comparison. "route-101-times" decides
 // 101 times per request: its difference to upTo-route, over 100, is one decision's cost inside the VM,

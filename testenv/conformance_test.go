@@ -12,7 +12,7 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// conformanceVM loads dist/conformance.wasm with HTTP call handlers and properties set.
+// conformanceVM loads the conformance fixture with HTTP call handlers and properties set.
 func conformanceVM(t testing.TB, rt *Runtime, p Profile) *VM {
 	t.Helper()
 	vm, err := rt.LoadVM(context.Background(), DistModule(t, "conformance"), VMOptions{

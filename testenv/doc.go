@@ -17,7 +17,7 @@
 // Typical use:
 //
 //	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
-//	vm, err := rt.LoadVMFile(ctx, "dist/noop.wasm", testenv.VMOptions{
+//	vm, err := rt.LoadVMFile(ctx, "dist/tenantroute.wasm", testenv.VMOptions{
 //		Profile:      testenv.Envoy133,
 //		PluginConfig: []byte(`{}`),
 //	})
