@@ -29,16 +29,16 @@ func TestConcurrentBuildsInOneCheckoutBothSucceed(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = wasmbuild.Build(context.Background(), wasmbuild.Options{Root: root, OutDir: out, Filters: []string{"noop"}, Stderr: os.Stderr})
+			_, errs[i] = wasmbuild.Build(context.Background(), wasmbuild.Options{Root: root, OutDir: out, Filters: []string{"tenantroute"}, Stderr: os.Stderr})
 		}()
 	}
 	wg.Wait()
 	for i, err := range errs {
 		require.NoError(t, err, "build %d", i)
 	}
-	a, err := os.ReadFile(filepath.Join(outs[0], "noop.wasm"))
+	a, err := os.ReadFile(filepath.Join(outs[0], "tenantroute.wasm"))
 	require.NoError(t, err)
-	b, err := os.ReadFile(filepath.Join(outs[1], "noop.wasm"))
+	b, err := os.ReadFile(filepath.Join(outs[1], "tenantroute.wasm"))
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(a, b), "both builds wrote the same module")
 }
