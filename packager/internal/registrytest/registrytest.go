@@ -29,9 +29,6 @@ const (
 	passwordBcrypt = "$2a$05$K0YE7IW0S7CtjYBHnUlCZOAmppJi3N1y/SMFaw37suiv3U..8y.CK"
 )
 
-// InstallHint tells how to get the distribution registry binary.
-const InstallHint = "go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2"
-
 // Registry is a running registry reachable at Host (host:port on 127.0.0.1).
 type Registry struct {
 	Host string
@@ -133,30 +130,6 @@ func unauthorized(w http.ResponseWriter, challenge, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)
 	_, _ = fmt.Fprintf(w, `{"errors":[{"code":"UNAUTHORIZED","message":%q}]}`, message)
-}
-
-// FindDistribution returns the path of the distribution registry binary from
-// $LANEWAY_REGISTRY_BIN, PATH or $(go env GOPATH)/bin, or an error with the install hint.
-func FindDistribution() (string, error) {
-	if p := os.Getenv("LANEWAY_REGISTRY_BIN"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("LANEWAY_REGISTRY_BIN=%s: %w", p, err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("registry"); err == nil {
-		return p, nil
-	}
-	out, err := exec.Command("go", "env", "GOPATH").Output()
-	if err == nil {
-		for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			p := filepath.Join(dir, "bin", "registry")
-			if _, err := os.Stat(p); err == nil {
-				return p, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("distribution registry binary not found in $LANEWAY_REGISTRY_BIN, PATH or $(go env GOPATH)/bin; install it with `%s`", InstallHint)
 }
 
 // Distribution starts the distribution registry binary on a free loopback port with
