@@ -12,21 +12,24 @@ all: build test
 build:
 	$(GO) run ./packager/cmd/wasmbuild
 
-## tools: install the test-only tools: the distribution registry used by the packaging tests (into bin/),
-## and headless Chromium for the compare web page test (Debian's chromium; installed when run as root)
-tools: $(BIN)/registry chromium
-.PHONY: chromium
+## tools: install what the tests need beyond Go (the tests find both by themselves): the registry the packaging
+## tests run against (as root with apt-get, Debian's docker-registry package in seconds, its service kept off;
+## else go install into bin/, minutes), and headless Chromium for the compare web page test (Debian's chromium;
+## installed when run as root)
+tools: registry chromium
+.PHONY: registry chromium
+registry:
+	@GO=$(GO) ./.ci/install-registry $(BIN) $(REGISTRY_VERSION)
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else echo "chromium: not installed; the compare web page test needs it: run 'sudo apt-get install -y chromium' (or make tools as root)"; fi
-$(BIN)/registry:
-	GOBIN=$(BIN) $(GO) install github.com/distribution/distribution/v3/cmd/registry@$(REGISTRY_VERSION)
 
-## test: build the modules, then run every test (Go leg, Wasm leg, local mesh, packaging)
+## test: build the modules, then run every test (Go leg, Wasm leg, local mesh, packaging). testprogress prints
+## what go test prints, plus a line naming the running tests whenever nothing was printed for 20 s
 test: build tools
-	LANEWAY_REGISTRY_BIN=$(BIN)/registry $(GO) test -count=1 -timeout 30m ./...
-	$(GO) test -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
+	$(GO) run ./packager/cmd/testprogress -go $(GO) -- -count=1 -timeout 30m ./...
+	$(GO) run ./packager/cmd/testprogress -go $(GO) -- -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
 
 ## bench: run the benchmarks and write the markdown report BENCHMARKS.md
 ## (-p 1: one package's benchmarks at a time; in parallel they compete for the cores and skew the ratios).
