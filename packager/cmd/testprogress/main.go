@@ -3,7 +3,7 @@
 // on stdout, plus a heartbeat line on stderr whenever nothing was printed for a while, naming the tests
 // running at that moment. It exits with go test's exit status.
 //
-// Usage: testprogress [-go go] [-every 20s] -- [go test flags] [packages]
+// Usage: testprogress [-go go] [-every 20s] [-save events.json] -- [go test flags] [packages]
 package main
 
 import (
@@ -22,8 +22,9 @@ import (
 func main() {
 	goCmd := flag.String("go", "go", "the go command to run")
 	every := flag.Duration("every", 20*time.Second, "print a heartbeat when nothing was printed for this long")
+	save := flag.String("save", "", "also write go test's JSON events to this file (for timings)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: testprogress [-go go] [-every 20s] -- [go test flags] [packages]")
+		fmt.Fprintln(os.Stderr, "usage: testprogress [-go go] [-every 20s] [-save events.json] -- [go test flags] [packages]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -31,7 +32,20 @@ func main() {
 		fmt.Fprintf(os.Stderr, "testprogress: -every must be positive, got %v\n", *every)
 		os.Exit(2)
 	}
-	os.Exit(run(*goCmd, flag.Args(), *every, os.Stdout, os.Stderr))
+	var events io.Writer
+	if *save != "" {
+		f, err := os.Create(*save)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "testprogress: -save: %v\n", err)
+			os.Exit(2)
+		}
+		events = f
+	}
+	code := run(*goCmd, flag.Args(), *every, os.Stdout, os.Stderr, events)
+	if f, ok := events.(*os.File); ok {
+		_ = f.Close()
+	}
+	os.Exit(code)
 }
 
 // msg is one line from go test: from its stdout (events) or its stderr.
@@ -40,8 +54,9 @@ type msg struct {
 	stderr bool
 }
 
-// run runs `go test -json args...` and returns its exit status (2 if it could not be started).
-func run(goCmd string, args []string, every time.Duration, stdout, stderr io.Writer) int {
+// run runs `go test -json args...` and returns its exit status (2 if it could not be started). When
+// events is not nil, every line go test writes on its stdout is copied there.
+func run(goCmd string, args []string, every time.Duration, stdout, stderr, events io.Writer) int {
 	cmd := exec.Command(goCmd, append([]string{"test", "-json"}, args...)...)
 	outPipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -89,6 +104,9 @@ func run(goCmd string, args []string, every time.Duration, stdout, stderr io.Wri
 			if m.stderr {
 				p.stderrLine(m.text, time.Now())
 			} else {
+				if events != nil {
+					_, _ = io.WriteString(events, m.text+"\n")
+				}
 				p.stdoutLine(m.text, time.Now())
 			}
 		case <-done:

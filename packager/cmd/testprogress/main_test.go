@@ -109,7 +109,8 @@ func TestPrintsWhatGoTestPrintsAndExitsWithItsStatus(t *testing.T) {
 			require.Equal(t, c.wantCode, plainCode, "go test itself: %s", plainOut.String())
 
 			var out, progress bytes.Buffer
-			code := run(goBin, []string{"-count=1", "./..."}, time.Minute, &out, &progress)
+			var events bytes.Buffer
+			code := run(goBin, []string{"-count=1", "./..."}, time.Minute, &out, &progress, &events)
 			assert.Equal(t, plainCode, code, "the exit status is go test's")
 			got := resultLines(out.String())
 			assert.Equal(t, resultLines(plainOut.String()), got, "the same result lines as go test; ours:\n%s\ngo test's:\n%s", out.String(), plainOut.String())
@@ -117,6 +118,7 @@ func TestPrintsWhatGoTestPrintsAndExitsWithItsStatus(t *testing.T) {
 			assert.Equal(t, c.want[len(c.want)-1], got[len(got)-1], "go test's closing line comes last")
 			assert.NotContains(t, out.String(), "hidden", "output of passing tests stays hidden, as go test hides it")
 			assert.NotContains(t, out.String(), "=== RUN", "no -v framing")
+			assert.Contains(t, events.String(), `"Action":"run"`, "-save gets go test's events")
 			if c.wantCode != 0 {
 				assert.Contains(t, out.String(), "the reason it failed", "a failed test's log is shown")
 				assert.Contains(t, out.String(), "before the panic", "a panicking test's log is shown")
@@ -128,7 +130,7 @@ func TestPrintsWhatGoTestPrintsAndExitsWithItsStatus(t *testing.T) {
 
 func TestCannotStartGoIsExit2WithAHint(t *testing.T) {
 	var out, progress bytes.Buffer
-	code := run(filepath.Join(t.TempDir(), "no-such-go"), []string{"./..."}, time.Minute, &out, &progress)
+	code := run(filepath.Join(t.TempDir(), "no-such-go"), []string{"./..."}, time.Minute, &out, &progress, nil)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, progress.String(), "is Go installed and on PATH (or give -go)?")
 }
