@@ -10,7 +10,7 @@ all: build test
 
 ## build: compile the shipped filters to dist/<name>.wasm and the test fixtures to .build/fixtures/ (standard Go, wasip1, c-shared)
 build:
-	$(GO) run ./packager/cmd/wasmbuild
+	./.ci/heartbeat build $(GO) run ./packager/cmd/wasmbuild
 
 ## tools: install what the tests need beyond Go (the tests find both by themselves): the registry the packaging
 ## tests run against (as root with apt-get, Debian's docker-registry package in seconds, its service kept off;
@@ -19,7 +19,7 @@ build:
 tools: registry chromium
 .PHONY: registry chromium
 registry:
-	@GO=$(GO) ./.ci/install-registry $(BIN) $(REGISTRY_VERSION)
+	@GO=$(GO) ./.ci/heartbeat tools ./.ci/install-registry $(BIN) $(REGISTRY_VERSION)
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
@@ -28,8 +28,9 @@ chromium:
 ## test: build the modules, then run every test (Go leg, Wasm leg, local mesh, packaging). testprogress prints
 ## what go test prints, plus a line naming the running tests whenever nothing was printed for 20 s
 test: build tools
-	$(GO) run ./packager/cmd/testprogress -go $(GO) -save dist/test-events.json -- -count=1 -timeout 30m ./...
-	$(GO) run ./packager/cmd/testprogress -go $(GO) -- -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
+	./.ci/heartbeat test $(GO) build -o $(BIN)/testprogress ./packager/cmd/testprogress
+	$(BIN)/testprogress -go $(GO) -save dist/test-events.json -- -count=1 -timeout 30m ./...
+	$(BIN)/testprogress -go $(GO) -- -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
 
 ## bench: run the benchmarks and write the markdown report BENCHMARKS.md
 ## (-p 1: one package's benchmarks at a time; in parallel they compete for the cores and skew the ratios).

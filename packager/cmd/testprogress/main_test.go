@@ -156,11 +156,11 @@ func TestHeartbeatNamesRunningTestsWhenNothingWasPrinted(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"before any package started: compiling", []step{
+		{"before any package reported: waiting", []step{
 			{19, "", ""},
-			{20, "", "[testprogress 20s] 0 package(s) done (0 ok, 0 FAIL, 0 without tests); compiling test binaries\n"},
+			{20, "", "[testprogress 20s] 0 package(s) done (0 ok, 0 FAIL, 0 without tests); waiting for the next package's results (go test reports packages in order; it may be compiling or running)\n"},
 			{30, "", ""},
-			{40, "", "[testprogress 40s] 0 package(s) done (0 ok, 0 FAIL, 0 without tests); compiling test binaries\n"},
+			{40, "", "[testprogress 40s] 0 package(s) done (0 ok, 0 FAIL, 0 without tests); waiting for the next package's results (go test reports packages in order; it may be compiling or running)\n"},
 		}},
 		{"a long test is named with its running time; subtests and finished tests are not", []step{
 			{1, ev("start", "m/a", "", ""), ""},
@@ -178,7 +178,7 @@ func TestHeartbeatNamesRunningTestsWhenNothingWasPrinted(t *testing.T) {
 			{4, ev("output", "m/a", "", "ok  \tm/a\t1.0s\n"), ""},
 			{15, ev("pass", "m/a", "", ""), ""},
 			{30, "", ""},
-			{35, "", "[testprogress 35s] 1 package(s) done (1 ok, 0 FAIL, 0 without tests); compiling test binaries\n"},
+			{35, "", "[testprogress 35s] 1 package(s) done (1 ok, 0 FAIL, 0 without tests); waiting for the next package's results (go test reports packages in order; it may be compiling or running)\n"},
 		}},
 		{"paused parallel tests are counted, not named", []step{
 			{1, ev("start", "m/a", "", ""), ""},

@@ -227,7 +227,9 @@ func (p *printer) tick(now time.Time) {
 		}
 		running = append(running, fmt.Sprintf("%s (%s)", name, desc))
 	}
-	state := "compiling test binaries"
+	// go test reports packages in order, so packages after the one it waits for may already be
+	// compiling or running without a word yet.
+	state := "waiting for the next package's results (go test reports packages in order; it may be compiling or running)"
 	if len(running) > 0 {
 		state = "running " + strings.Join(running, "; ")
 	}
