@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/laneway/laneway/testenv/envoyabi"
@@ -85,7 +86,7 @@ func (a Action) String() string {
 // LogLevel is a proxy-wasm log level.
 type LogLevel uint32
 
-// Log levels (proxy_log's level argument).
+// Log levels (proxy_log's level argument; Envoy's spdlog levels, which proxy_get_log_level reports).
 const (
 	LogTrace LogLevel = iota
 	LogDebug
@@ -93,6 +94,8 @@ const (
 	LogWarn
 	LogError
 	LogCritical
+	// LogOff is Envoy's "off": as VMOptions.LogLevel it keeps every line; modules never log at it.
+	LogOff
 )
 
 func (l LogLevel) String() string {
@@ -109,8 +112,29 @@ func (l LogLevel) String() string {
 		return "error"
 	case LogCritical:
 		return "critical"
+	case LogOff:
+		return "off"
 	}
 	return "level(" + itoa(uint64(l)) + ")"
+}
+
+// LogLevelNames are the names ParseLogLevel accepts, lowest level first ("warning" is taken too).
+const LogLevelNames = "trace|debug|info|warn|error|critical|off"
+
+// ParseLogLevel reads a level by the name Envoy's --log-level takes: trace, debug, info, warn (or
+// warning), error, critical, off; case-insensitive.
+func ParseLogLevel(name string) (LogLevel, error) {
+	switch strings.ToLower(name) {
+	case "warning":
+		return LogWarn, nil
+	default:
+		for l := LogTrace; l <= LogOff; l++ {
+			if strings.EqualFold(name, l.String()) {
+				return l, nil
+			}
+		}
+	}
+	return 0, errors.New("log level " + strconv.Quote(name) + ": expected one of " + LogLevelNames)
 }
 
 // LogEntry is one log line written by the module (proxy_log, or WASI fd 1/2).
@@ -196,8 +220,12 @@ type VMOptions struct {
 	// Env are the vm_config.environment_variables the WASI environ_* calls return.
 	Env map[string]string
 	// LogLevel is the level proxy_get_log_level reports and the lowest level recorded
-	// (default LogTrace: everything is recorded).
+	// (default LogTrace: everything is recorded; LogOff: nothing).
 	LogLevel LogLevel
+	// OnLog, when set, receives each line logged at LogLevel or above (proxy_log, and fd 1/2
+	// through WASI) as it is written, instead of the line being kept for Logs. It runs on the
+	// goroutine that called into the VM, inside the host call.
+	OnLog func(LogEntry)
 	// HTTPCallHandlers answer proxy_http_call by cluster name; a call to any other
 	// cluster gets BAD_ARGUMENT, as Envoy answers for an unknown cluster.
 	HTTPCallHandlers map[string]HTTPCallHandler

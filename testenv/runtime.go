@@ -21,6 +21,9 @@ type RuntimeOptions struct {
 	// DisableCompilationCache compiles every module from scratch (cold-start
 	// benchmarks).
 	DisableCompilationCache bool
+	// CacheDir, when set (and CompilationCache is not), keeps compiled modules in wazero's
+	// cache in this folder, so the next process does not compile them again.
+	CacheDir string
 }
 
 // Runtime compiles modules and hosts VMs. It is safe for concurrent use.
@@ -55,6 +58,12 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	case opts.DisableCompilationCache:
 	case opts.CompilationCache != nil:
 		rt.cache = opts.CompilationCache
+	case opts.CacheDir != "":
+		c, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("compilation cache in %s: %w", opts.CacheDir, err)
+		}
+		rt.cache, rt.ownsC = c, true
 	default:
 		rt.cache = wazero.NewCompilationCache()
 		rt.ownsC = true

@@ -552,5 +552,9 @@ func (vm *VM) logf(level LogLevel, msg string) {
 	if level < vm.opts.LogLevel {
 		return
 	}
+	if vm.opts.OnLog != nil {
+		vm.opts.OnLog(LogEntry{Level: level, Message: msg})
+		return
+	}
 	vm.logs = append(vm.logs, LogEntry{Level: level, Message: msg})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
+	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
 )
 
@@ -38,6 +39,7 @@ func indent(s, prefix string) string {
 type runOptions struct {
 	config    string
 	logFormat string
+	logLevel  string
 	workers   int
 }
 
@@ -53,7 +55,12 @@ shadow upstream with Envoy's "-shadow" host suffix, fire and forget.
 
 The listeners' addresses are printed on stdout once they are up; one decision line per
 request (listener, tenant, route, upstream, status, shadow/synthetic markers, local reply,
-mirrors) is logged on stderr. Stop it with Ctrl-C.
+mirrors) is logged on stderr, and so are the filters' own log lines (why a tenant was
+ignored, what a filter started with) at --log-level and above, formatted as Envoy prints
+wasm log lines. The level is also what the filters read through proxy_get_log_level, so
+at debug they build their per-request debug lines, as in Envoy. Stop it with Ctrl-C or
+SIGTERM: the listeners close, requests in flight get up to 5 s to finish, a summary is
+printed and the exit status is 0.
 
 Before anything starts, the plugin config of each laneway filter (tenantroute, shadowtag,
 synthetic: known by its .wasm file name, else by its name) is checked with that filter's
@@ -66,7 +73,10 @@ The mesh file (YAML or JSON; unknown fields are errors). Every field, with an ex
   laneway run -c mesh.yaml
 
   # JSON decision lines, one worker
-  laneway run -c mesh.yaml --log-format json --workers 1`,
+  laneway run -c mesh.yaml --log-format json --workers 1
+
+  # Also the filters' debug lines (Envoy: --component-log-level wasm:debug)
+  laneway run -c mesh.yaml --log-level debug`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runMesh(cmd.Context(), s, o)
@@ -74,7 +84,9 @@ The mesh file (YAML or JSON; unknown fields are errors). Every field, with an ex
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.config, "config", "c", "", "mesh configuration file (YAML)")
-	f.StringVar(&o.logFormat, "log-format", "text", "decision log format on stderr: text|json")
+	f.StringVar(&o.logFormat, "log-format", "text", "decision and filter log format on stderr: text|json")
+	f.StringVar(&o.logLevel, "log-level", defaultFilterLogLevel, "lowest level of the filters' own log lines printed on stderr, and the level they read from proxy_get_log_level: "+
+		testenv.LogLevelNames+" (info is Envoy's default for its wasm logger; Istio sidecars run at warning)")
 	f.IntVar(&o.workers, "workers", 0, "override the config's number of workers")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
@@ -90,6 +102,11 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 	default:
 		return fmt.Errorf("--log-format: got %q, expected text or json", o.logFormat)
 	}
+	level, err := testenv.ParseLogLevel(o.logLevel)
+	if err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	filterLogs := newFilterLogWriter(s.Err, o.logFormat)
 	if _, err := readFlagFile("--config", o.config, "the mesh config file (YAML or JSON; `laneway run --help` shows the format)"); err != nil {
 		return err
 	}
@@ -110,14 +127,19 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 	if err := validatePluginConfigs(s, o.config, cfg); err != nil {
 		return err
 	}
-	p, err := proxy.Start(ctx, cfg, proxy.Options{Logger: logger})
+	rt, err := meshRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rt.Close(context.Background()) }()
+	p, err := proxy.Start(ctx, cfg, proxy.Options{Logger: logger, Runtime: rt, FilterLogLevel: &level, OnFilterLog: filterLogs.write})
 	if err != nil {
 		return err
 	}
 	for _, l := range cfg.Listeners {
 		fmt.Fprintf(s.Out, "%s\thttp://%s\n", l.Name, p.Addr(l.Name))
 	}
-	progress(s.Err, "Local mesh up with %d listener(s) and %d worker(s); Ctrl-C stops it", len(cfg.Listeners), cfg.Workers)
+	progress(s.Err, "Local mesh up with %d listener(s) and %d worker(s); Ctrl-C or SIGTERM stops it", len(cfg.Listeners), cfg.Workers)
 	<-ctx.Done()
 	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -126,6 +148,18 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 	progress(s.Err, "Stopped: %d requests, %d local replies, %d mirrored (%d delivered, %d failed)",
 		st.Requests, st.LocalReplies, st.MirrorsStarted, st.MirrorsCompleted, st.MirrorsFailed)
 	return err
+}
+
+// meshRuntime hosts the mesh's VMs with wazero's compilation cache in the user cache folder (the one
+// `laneway demo` uses), so a second run does not compile the modules again; without a usable cache
+// folder it compiles in memory.
+func meshRuntime(ctx context.Context) (*testenv.Runtime, error) {
+	if dir, err := os.UserCacheDir(); err == nil {
+		if rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{CacheDir: filepath.Join(dir, "laneway", "wazero")}); err == nil {
+			return rt, nil
+		}
+	}
+	return testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
 }
 
 // validatePluginConfigs checks each laneway filter's plugin config with the filter's own

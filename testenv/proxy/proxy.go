@@ -31,6 +31,27 @@ type Options struct {
 	OnDecision func(Decision)
 	// Runtime hosts the VMs; nil makes a private one, closed with the proxy.
 	Runtime *testenv.Runtime
+	// FilterLogLevel, when set, is the level every filter VM's proxy_get_log_level reports and the
+	// lowest level of the lines the filters log that are kept (Envoy's "wasm" logger level); nil
+	// means info, Envoy's default level.
+	FilterLogLevel *testenv.LogLevel
+	// OnFilterLog, when set, receives each line a filter logs at FilterLogLevel or above as it is
+	// written, from the goroutine running the filter while it holds its worker (it must not call into
+	// the proxy); the VMs then keep none for FilterLogs.
+	OnFilterLog func(FilterLog)
+}
+
+// FilterLog is one line a filter logged (proxy_log, or its stdout/stderr).
+type FilterLog struct {
+	// Listener and Filter name the chain entry.
+	Listener, Filter string
+	// LogPrefix is what Envoy puts after "wasm log": the VM's plugin name, root id and VM id,
+	// the empty ones left out.
+	LogPrefix string
+	// Worker is the index of the worker whose VM logged the line.
+	Worker  int
+	Level   testenv.LogLevel
+	Message string
 }
 
 // Stats are the proxy's counters.
@@ -130,6 +151,18 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Proxy, error) {
 	return p, nil
 }
 
+// envoyLogPrefix names a VM in its log lines as Envoy does: plugin name, root id and VM id,
+// separated by spaces, the empty ones left out.
+func envoyLogPrefix(o testenv.VMOptions) string {
+	var parts []string
+	for _, s := range []string{o.PluginName, o.RootID, o.VMID} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 func (p *Proxy) loadFilters(ctx context.Context) error {
 	modules := map[string][]byte{}
 	for _, l := range p.cfg.Listeners {
@@ -148,12 +181,22 @@ func (p *Proxy) loadFilters(ctx context.Context) error {
 		}
 	}
 	handlers := p.clusterHandlers()
-	for range p.cfg.Workers {
+	for wi := range p.cfg.Workers {
 		w := &worker{chains: make([][]*slot, len(p.cfg.Listeners))}
 		p.workers = append(p.workers, w)
 		for li, l := range p.cfg.Listeners {
 			for _, f := range l.Filters {
-				s := &slot{cfg: f, wasm: modules[f.Wasm], opts: newVMOptions(p.cfg, l, f)}
+				opts := newVMOptions(p.cfg, l, f)
+				if p.opts.FilterLogLevel != nil {
+					opts.LogLevel = *p.opts.FilterLogLevel
+				}
+				if sink := p.opts.OnFilterLog; sink != nil {
+					listener, filter, prefix := l.Name, f.Name, envoyLogPrefix(opts)
+					opts.OnLog = func(e testenv.LogEntry) {
+						sink(FilterLog{Listener: listener, Filter: filter, LogPrefix: prefix, Worker: wi, Level: e.Level, Message: e.Message})
+					}
+				}
+				s := &slot{cfg: f, wasm: modules[f.Wasm], opts: opts}
 				s.opts.AsyncHTTPCallHandlers = handlers
 				if err := s.load(ctx, p.rt); err != nil {
 					return fmt.Errorf("listener %q: %w", l.Name, err)
@@ -208,7 +251,7 @@ func (p *Proxy) Counter(name string) int64 {
 }
 
 // FilterLogs returns the log lines every VM of the named listener's filter recorded, for
-// diagnosis (it briefly locks each worker).
+// diagnosis (it briefly locks each worker); none when Options.OnFilterLog takes them.
 func (p *Proxy) FilterLogs(listener, filter string) []testenv.LogEntry {
 	l, ok := p.byName[listener]
 	if !ok {
