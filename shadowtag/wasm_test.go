@@ -196,8 +196,8 @@ func TestDebugLinesAreSkippedBelowTheHostLogLevel(t *testing.T) {
 
 // Ordinary requests (most traffic) and suppressed shadow writes (all of a mirror's writes) allocate nothing
 // inside the VM, so Go's GC never starts in the steady state. Every GC cycle reads the clock
-// (clock_time_get) and nothing else on these paths does; 200,000 requests would start the GC several times
-// over if each allocated even ~20 bytes.
+// (clock_time_get) and nothing else on these paths does; with testenv.GCProbeEnv, testenv.GCProbeRequests
+// requests start the GC if each allocates even 16 bytes (testenv's TestGCProbeCatchesASixteenByteAllocation).
 func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
@@ -233,7 +233,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		{"inbound mirrored copy with a trailing comma marked", "inbound", "marked", testenv.RequestHeaders("GET", "orders-shadow:8080", "/", "baggage", "userid=42,")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`), LogLevel: testenv.LogInfo})
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(`{"mode":"` + c.mode + `"}`), LogLevel: testenv.LogInfo, Env: testenv.GCProbeEnv()})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
 			run := func(n int) {
@@ -246,12 +246,12 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			m0, _ := vm.Metric(MetricPrefix + c.outcome + "_total")
 			run(1000)
 			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-			run(200_000)
+			run(testenv.GCProbeRequests)
 			require.NoError(t, vm.Err())
 			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
 			m, ok := vm.Metric(MetricPrefix + c.outcome + "_total")
 			require.True(t, ok)
-			assert.Equal(t, int64(201_000), m.Value-m0.Value, "every request was %s", c.outcome)
+			assert.Equal(t, int64(1000+testenv.GCProbeRequests), m.Value-m0.Value, "every request was %s", c.outcome)
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(c.request, true)
 			switch {

@@ -267,6 +267,7 @@ func TestWasmStreamContextsAreReusedClean(t *testing.T) {
 	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{
 		PluginConfig: []byte(`{"mode":"edge","trust":{"token":{"secret":"` + testSecret + `"}},"participants":["orders"],"ack":{"required":true}}`),
 		LogLevel:     testenv.LogInfo,
+		Env:          testenv.GCProbeEnv(), // a GC within testenv.GCProbeRequests shows a 16-byte allocation per stream
 	})
 	require.NoError(t, err)
 	defer func() { _ = vm.Close(ctx) }()
@@ -292,13 +293,14 @@ func TestWasmStreamContextsAreReusedClean(t *testing.T) {
 	assert.Equal(t, missing, counterValue(vm, OutcomeAckMissing), "a reused context still awaited an acknowledgement")
 
 	before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-	run(200_000)
+	run(testenv.GCProbeRequests)
 	require.NoError(t, vm.Err())
 	assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: an unmarked stream allocates")
 }
 
 // Marked requests build their rewritten headers and refusal bodies in reused memory
-// (filters/proxyhost): the steady state allocates nothing, so the GC never starts.
+// (filters/proxyhost): the steady state allocates nothing, so the GC never starts (with testenv.GCProbeEnv,
+// testenv.GCProbeRequests requests start it if each allocates even 16 bytes).
 func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "synthetic")
 	ctx := context.Background()
@@ -373,7 +375,7 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo,
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo, Env: testenv.GCProbeEnv(),
 				Properties: map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(sa)}})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
@@ -394,10 +396,10 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 			n0 := counterValue(vm, c.outcome)
 			run(1000)
 			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-			run(200_000)
+			run(testenv.GCProbeRequests)
 			require.NoError(t, vm.Err())
 			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
-			assert.Equal(t, uint64(201_000), counterValue(vm, c.outcome)-n0, "every request was %s", c.outcome)
+			assert.Equal(t, uint64(1000+testenv.GCProbeRequests), counterValue(vm, c.outcome)-n0, "every request was %s", c.outcome)
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(c.request, true)
 			c.check(t, s)

@@ -332,9 +332,10 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 }
 
 // A request allocates nothing inside the VM, so Go's GC never starts in the steady state. Observed through
-// the host: every GC cycle reads the clock (clock_time_get), and nothing else on this path does. 200,000
-// requests would start the GC several times over if each allocated even ~20 bytes (the module allocating
-// the header buffer and pair slice per request, as the SDK's own read does, made ~190 clock reads in 50,000).
+// the host: every GC cycle reads the clock (clock_time_get), and nothing else on this path does. With
+// testenv.GCProbeEnv, testenv.GCProbeRequests requests start the GC if each allocates even 16 bytes
+// (testenv's TestGCProbeCatchesASixteenByteAllocation; the module allocating the header buffer and pair
+// slice per request, as the SDK's own read does, made ~190 clock reads in 50,000 at Go's default GOGC).
 func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
@@ -359,7 +360,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 		{"workload-injected-after-trailing-comma", `{"workloadTenant":"sbx-1"}`, "userid=42,"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo, Env: testenv.GCProbeEnv()})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
 			request := costRequest(c.baggage)
@@ -385,7 +386,7 @@ func TestWasmRequestsDoNotStartTheGC(t *testing.T) {
 			}
 			run(1000) // warm-up: the reused buffers reach their size
 			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-			run(200_000)
+			run(testenv.GCProbeRequests)
 			require.NoError(t, vm.Err())
 			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
 			s := vm.NewHTTPStream()
