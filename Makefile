@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 REGISTRY_VERSION := v3.1.2
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-race bench fuzz check demo tools clean
+.PHONY: all build test soak test-race bench fuzz check demo tools clean
 
 all: build test
 
@@ -31,6 +31,11 @@ test: build tools
 	./.ci/heartbeat test $(GO) build -o $(BIN)/testprogress ./packager/cmd/testprogress
 	$(BIN)/testprogress -go $(GO) -save dist/test-events.json -- -count=1 -timeout 30m ./...
 	$(BIN)/testprogress -go $(GO) -- -count=1 -race -timeout 20m -run 'Hammer' ./testenv/...
+
+## soak: the memory soak at full length (1,000,000 requests per filter; make test runs 250,000). CI runs it too
+soak: build
+	./.ci/heartbeat soak $(GO) build -o $(BIN)/testprogress ./packager/cmd/testprogress
+	LANEWAY_SOAK_REQUESTS=1000000 $(BIN)/testprogress -go $(GO) -- -count=1 -timeout 30m -run 'Soak' ./testenv/hardening/
 
 ## bench: run the benchmarks and write the markdown report BENCHMARKS.md
 ## (-p 1: one package's benchmarks at a time; in parallel they compete for the cores and skew the ratios).

@@ -15,11 +15,12 @@
 //     marker reappear. TestNastyInputs replays the worst cases (10,000 headers,
 //     a 1 MiB value, 200 baggage headers) in every plain `go test` run.
 //   - Memory (TestSoakMemoryStaysFlatOnEnvoy133): linear memory stays flat
-//     across 1,000,000 requests per filter (and noop) after a warm-up that
+//     across 250,000 requests per filter (and noop) after a warm-up that
 //     lasts until memory has not grown for 50,000 requests (at least 50,000
 //     requests), on the Envoy 1.33 profile (the one where a Go timer would be
-//     fatal). That takes about 5-25 s per filter on 2 cores, so it is the
-//     default; LANEWAY_SOAK_REQUESTS=n runs n requests instead.
+//     fatal). LANEWAY_SOAK_REQUESTS=n runs n requests instead; `make soak`
+//     (which CI runs after `make test`) runs 1,000,000, about 5-25 s per
+//     filter on 2 cores.
 //   - Concurrency (TestHammer...): one VM per filter plus two more of each,
 //     in parallel goroutines with interleaved streams, each stream checked for
 //     its own result; run it with -race.
