@@ -143,7 +143,7 @@ func TestWasmWaypointRequestsDoNotStartTheGC(t *testing.T) {
 		{"the candidate's read is marked", candidateID, "marked", read},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(cfgWaypoint), LogLevel: testenv.LogInfo,
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{PluginConfig: []byte(cfgWaypoint), LogLevel: testenv.LogInfo, Env: testenv.GCProbeEnv(),
 				Properties: map[string][]byte{"xds.listener_direction": testenv.IntValue(1)}})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = vm.Close(ctx) })
@@ -163,12 +163,12 @@ func TestWasmWaypointRequestsDoNotStartTheGC(t *testing.T) {
 			m0, _ := vm.Metric(MetricPrefix + c.outcome + "_total")
 			run(1000)
 			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-			run(200_000)
+			run(testenv.GCProbeRequests)
 			require.NoError(t, vm.Err())
 			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
 			m, ok := vm.Metric(MetricPrefix + c.outcome + "_total")
 			require.True(t, ok)
-			assert.Equal(t, int64(201_000), m.Value-m0.Value, "every request was %s", c.outcome)
+			assert.Equal(t, int64(1000+testenv.GCProbeRequests), m.Value-m0.Value, "every request was %s", c.outcome)
 			if c.outcome == "marked" {
 				s := stream()
 				s.RequestHeaders(c.request, true)
