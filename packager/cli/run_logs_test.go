@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // tenantrouteMesh writes a one-listener mesh running tenantroute (the built dist/tenantroute.wasm) in
@@ -35,7 +35,7 @@ listeners:
   routes:
   - name: baseline
     upstream: %s
-`, testenv.DistPath(t, "tenantroute"), upstream)), 0o644))
+`, testenvtest.DistPath(t, "tenantroute"), upstream)), 0o644))
 	return cfg
 }
 
