@@ -1,8 +1,10 @@
-# laneway: see README.md. Every target works on a fresh clone with only Go installed.
+# laneway: see README.md. Every target works on a fresh clone with Go installed; `tools` (and so `test`)
+# also needs Node.js >= 20.6 and npm, for the OpenTelemetry JS app the tests put between two sidecars.
 GO      ?= go
 BIN     := $(CURDIR)/bin
 REGISTRY_VERSION := v3.1.2
 FUZZTIME ?= 10s
+JSAPP   := testenv/apphop/js
 
 .PHONY: all build test soak test-race bench fuzz check demo tools clean
 
@@ -14,9 +16,10 @@ build:
 
 ## tools: install what the tests need beyond Go (the tests find both by themselves): the registry the packaging
 ## tests run against (as root with apt-get, Debian's docker-registry package in seconds, its service kept off;
-## else go install into bin/, minutes), and headless Chromium for the compare web page test (Debian's chromium;
-## installed when run as root)
-tools: registry chromium
+## else go install into bin/, minutes), headless Chromium for the compare web page test (Debian's chromium;
+## installed when run as root), and the npm packages of the OpenTelemetry JS app hop (npm ci, as pinned in
+## testenv/apphop/js/package-lock.json)
+tools: registry chromium $(JSAPP)/node_modules/.package-lock.json
 .PHONY: registry chromium
 registry:
 	@GO=$(GO) ./.ci/heartbeat tools ./.ci/install-registry $(BIN) $(REGISTRY_VERSION)
@@ -24,6 +27,9 @@ chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else echo "chromium: not installed; the compare web page test needs it: run 'sudo apt-get install -y chromium' (or make tools as root)"; fi
+# npm ci writes node_modules/.package-lock.json, so this reruns whenever the lockfile changes.
+$(JSAPP)/node_modules/.package-lock.json: $(JSAPP)/package.json $(JSAPP)/package-lock.json
+	cd $(JSAPP) && npm ci --ignore-scripts --no-audit --no-fund
 
 ## test: build the modules, then run every test (Go leg, Wasm leg, local mesh, packaging). testprogress prints
 ## what go test prints, plus a line naming the running tests whenever nothing was printed for 20 s
@@ -83,4 +89,4 @@ demo:
 	$(BIN)/laneway demo
 
 clean:
-	rm -rf dist .build bin
+	rm -rf dist .build bin $(JSAPP)/node_modules
