@@ -12,10 +12,13 @@
 //     @opentelemetry/instrumentation-http does, and injects the result on its next call. Node
 //     and the npm packages (pinned in js/package-lock.json) must be installed: `make tools`
 //     runs `npm ci` there. Tests fail, never skip, when they are missing.
-//   - Python ([Python]): a Go model of opentelemetry-python's W3CBaggagePropagator and
+//   - Python: laneway's one model of opentelemetry-python's W3CBaggagePropagator and
 //     TraceContextTextMapPropagator (unquote_plus(key).strip() and the rest), under WSGI and ASGI
-//     servers; see Python for the rules and the source files they come from.
+//     servers, is appread.PythonForward in filters/baggage/appread (it sits there so that the
+//     filters' own tests can use it without importing testenv).
 //
 // Each returns the propagation headers (baggage, traceparent, tracestate) the app injects; the
 // JS app also really sends them, with the incoming method and path, to a next hop set by the test.
+// The pure-Go model of the JS reader (appread.JS, for fuzz and filter unit tests) is checked here
+// against the real app, key by key (TestJSModelMatchesTheRealJSApp).
 package apphop

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/filters/baggage/appread"
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/apphop"
 )
@@ -94,8 +95,8 @@ func families(js *apphop.JSApp) []family {
 			out, _ := js.Forward(t, http.MethodPost, in)
 			return out
 		}},
-		{"Python (WSGI)", func(_ *testing.T, in http.Header) http.Header { return apphop.Python(in, apphop.WSGI) }},
-		{"Python (ASGI)", func(_ *testing.T, in http.Header) http.Header { return apphop.Python(in, apphop.ASGI) }},
+		{"Python (WSGI)", func(_ *testing.T, in http.Header) http.Header { return appread.PythonForward(in, appread.WSGI) }},
+		{"Python (ASGI)", func(_ *testing.T, in http.Header) http.Header { return appread.PythonForward(in, appread.ASGI) }},
 	}
 }
 

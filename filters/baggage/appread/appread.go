@@ -1,10 +1,17 @@
 // Package appread models how the W3C baggage propagators of OpenTelemetry SDKs read a baggage header, so
 // that tests can ask what an application behind a laneway filter would read (and forward on its next call).
-// It is test support: no filter imports it.
+// It is test support: no filter imports it, and it imports nothing of laneway (testenv imports it).
 //
 // The models follow the SDKs' extract code, rule for rule, for the parts that decide which key and value an
-// application sees (list splitting, validation, trimming, decoding); limits are left out where they only
-// drop members. See filters/baggage/doc.go ("Keys as other propagators read them") for the sources.
+// application sees (list splitting, validation, trimming, decoding). See filters/baggage/doc.go ("Keys as
+// other propagators read them") for the sources.
+//
+//   - Python ([Python], [PythonText], [PythonForward]): the one model of opentelemetry-python in laneway,
+//     limits, WSGI/ASGI header handling and re-injection included (python.go cites the source files).
+//   - JS ([JS], [JSDecode]): a model for pure-Go tests (fuzz, filter unit tests); limits are left out
+//     where they only drop members. Tests that can afford a process use the real Node app in
+//     testenv/apphop, whose tests check this model against it key by key.
+//   - Java ([Java]): keys as OpenTelemetry Java reads them.
 package appread
 
 import (
@@ -16,77 +23,15 @@ import (
 // Member is one key/value pair as an application's propagator reads it.
 type Member struct{ Key, Value string }
 
-// Python reads the header as OpenTelemetry Python's W3CBaggagePropagator does: it splits on commas with
-// surrounding spaces and tabs, skips empty and non-ASCII entries, splits each at the first '=', strips spaces
-// and tabs, keeps pairs whose key is a token and whose value (the rest, properties included) is made of
-// baggage octets, then reads both as unquote_plus(text).strip().
-func Python(header string) []Member {
-	var out []Member
-	for _, e := range strings.Split(header, ",") {
-		e = strings.Trim(e, " \t")
-		if e == "" || !isASCII(e) {
-			continue
-		}
-		k, v, ok := strings.Cut(e, "=")
-		if !ok {
-			continue
-		}
-		k, v = strings.Trim(k, " \t"), strings.Trim(v, " \t")
-		if !isToken(k) || !pythonValue(v) {
-			continue
-		}
-		out = append(out, Member{PythonText(k), PythonText(v)})
-	}
-	return out
-}
-
-// PythonText is Python's unquote_plus(text).strip(): '+' becomes a space, `%XX` escapes are decoded as UTF-8
-// (invalid sequences become U+FFFD, a '%' without two hex digits stays), then white space (str.isspace) is
-// stripped from both ends.
-func PythonText(s string) string {
-	s = strings.ReplaceAll(s, "+", " ")
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		b = append(b, s[i])
-	}
-	return strings.TrimFunc(strings.ToValidUTF8(string(b), "\uFFFD"), pythonSpace)
-}
-
-// pythonSpace is Python's str.isspace for one rune.
-func pythonSpace(r rune) bool {
-	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
-}
-
-// pythonValue is Python's _is_valid_value: the part before the first ';' is baggage octets, and every
-// property after it is non-empty text without ';' or ',' (the property pattern's practical effect).
-func pythonValue(v string) bool {
-	parts := strings.Split(v, ";")
-	for i := 0; i < len(parts[0]); i++ {
-		c := parts[0][i]
-		if c < 0x21 || c > 0x7e || c == '"' || c == ',' || c == ';' || c == '\\' {
-			return false
-		}
-	}
-	for _, p := range parts[1:] {
-		if strings.Trim(p, " \t") == "" {
-			return false
-		}
-	}
-	return true
-}
-
-// JS reads the header as OpenTelemetry JS's W3CBaggagePropagator (@opentelemetry/core) does: it splits on
-// commas, cuts properties at the first ';', splits at the first '=' (an entry starting with '=' is skipped),
-// trims key and value with JavaScript's trim(), then decodes both with decodeURIComponent; an entry whose
-// escapes are malformed or not UTF-8 is skipped. Keys are not validated.
+// JS reads the header as OpenTelemetry JS's W3CBaggagePropagator (@opentelemetry/core 2.x, parsePairKeyValue)
+// does: Node hands the header over as Latin-1 text (every byte one character); it is split on commas,
+// properties are cut at the first ';', each entry is split at its first '=' (an entry starting with '=' is
+// skipped), key and value are trimmed with JavaScript's trim() and skipped when either is empty, then both
+// are decoded with decodeURIComponent; an entry whose escapes are malformed or not UTF-8 is skipped. Keys are
+// not validated. The result is UTF-8 (what encodeURIComponent re-injects, decoded).
 func JS(header string) []Member {
 	var out []Member
-	for _, e := range strings.Split(header, ",") {
+	for _, e := range strings.Split(latin1(header), ",") {
 		if e == "" {
 			continue
 		}
@@ -96,7 +41,7 @@ func JS(header string) []Member {
 			continue
 		}
 		k, v := strings.TrimFunc(kv[:i], jsSpace), strings.TrimFunc(kv[i+1:], jsSpace)
-		if k == "" {
+		if k == "" || v == "" {
 			continue
 		}
 		dk, ok1 := JSDecode(k)
@@ -128,6 +73,18 @@ func JSDecode(s string) (string, bool) {
 		return "", false
 	}
 	return string(b), true
+}
+
+// latin1 returns s with every byte read as one Latin-1 character (how Node decodes header values), in UTF-8.
+func latin1(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteRune(rune(s[i]))
+	}
+	return b.String()
 }
 
 // jsSpace is the set String.prototype.trim removes: WhiteSpace and LineTerminator.

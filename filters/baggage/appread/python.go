@@ -1,4 +1,4 @@
-package apphop
+package appread
 
 import (
 	"net/http"
@@ -52,11 +52,7 @@ const (
 	pyMaxTraceState   = 32
 )
 
-// pyEntry is one baggage entry in insertion order (a Python dict keeps the first position of a
-// key whose value is replaced).
-type pyEntry struct{ key, value string }
-
-// Python returns the propagation headers an app instrumented with opentelemetry-python injects on
+// PythonForward returns the propagation headers an app instrumented with opentelemetry-python injects on
 // its next call, given the headers of the request it received: its W3CBaggagePropagator and
 // TraceContextTextMapPropagator (the default composite) extract a context, and the same
 // propagators inject it. It is a Go model of opentelemetry-api's
@@ -75,12 +71,12 @@ type pyEntry struct{ key, value string }
 //   - traceparent/tracestate: version 00 without extra fields, non-zero ids; tracestate is
 //     parsed from every header and discarded whole on one invalid member, a duplicate key or
 //     more than 32 members; both are injected only when the traceparent was valid.
-func Python(in http.Header, server PythonServer) http.Header {
+func PythonForward(in http.Header, server PythonServer) http.Header {
 	out := http.Header{}
 	if entries := pyExtractBaggage(pyFirst(in.Values("baggage"), server)); len(entries) > 0 {
 		encoded := make([]string, len(entries))
 		for i, e := range entries {
-			encoded[i] = pyQuotePlus(e.key) + "=" + pyQuotePlus(e.value)
+			encoded[i] = pyQuotePlus(e.Key) + "=" + pyQuotePlus(e.Value)
 		}
 		if s := strings.Join(pyApplyLimits(encoded), ","); s != "" {
 			out.Set("baggage", s)
@@ -99,15 +95,16 @@ func Python(in http.Header, server PythonServer) http.Header {
 	return out
 }
 
-// PythonBaggage returns the baggage entries (key, value) opentelemetry-python extracts from one
-// baggage header value, in the order its dict keeps them.
-func PythonBaggage(header string) [][2]string {
-	var out [][2]string
-	for _, e := range pyExtractBaggage(header) {
-		out = append(out, [2]string{e.key, e.value})
-	}
-	return out
+// Python returns the baggage members opentelemetry-python extracts from one baggage header value (what a
+// WSGI app reads from all its baggage headers joined, an ASGI app from its first), in the order its dict
+// keeps them: a later entry of a key replaces the value of the first. See PythonForward for the rules.
+func Python(header string) []Member {
+	return pyExtractBaggage(header)
 }
+
+// PythonText is urllib.parse.unquote_plus(text).strip(), what opentelemetry-python applies to a baggage
+// key and value after validating them: see pyUnquotePlus and pyStrip.
+func PythonText(s string) string { return pyStrip(pyUnquotePlus(s)) }
 
 // pyFirst is the header value the server hands to an extractor reading one value.
 func pyFirst(values []string, server PythonServer) string {
@@ -120,11 +117,11 @@ func pyFirst(values []string, server PythonServer) string {
 	return strings.Join(values, ",")
 }
 
-func pyExtractBaggage(header string) []pyEntry {
+func pyExtractBaggage(header string) []Member {
 	if header == "" || len(header) > pyMaxHeaderLength {
 		return nil
 	}
-	var entries []pyEntry
+	var entries []Member
 	for _, entry := range pyApplyLimits(pyDelimiter.Split(header, -1)) {
 		name, value, ok := strings.Cut(entry, "=")
 		if !ok || !pyValidPair(name, value) {
@@ -134,13 +131,13 @@ func pyExtractBaggage(header string) []pyEntry {
 		value = pyStrip(pyUnquotePlus(value))
 		replaced := false
 		for i := range entries {
-			if entries[i].key == name {
-				entries[i].value, replaced = value, true
+			if entries[i].Key == name {
+				entries[i].Value, replaced = value, true
 				break
 			}
 		}
 		if !replaced {
-			entries = append(entries, pyEntry{name, value})
+			entries = append(entries, Member{name, value})
 		}
 	}
 	return entries
@@ -280,27 +277,4 @@ func pyTraceState(headers []string) string {
 		}
 	}
 	return strings.Join(parts, ",")
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }
