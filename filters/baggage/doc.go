@@ -58,6 +58,10 @@
 //     value with JavaScript's trim() and then decodes both with
 //     decodeURIComponent: `laneway%2Dtenant=evil` is read, and forwarded, as
 //     `laneway-tenant=evil`. Malformed escapes or non-UTF-8 drop the member.
+//     Node hands header bytes over as Latin-1, so trim() also removes a raw
+//     0xA0 byte around a key; such a key is not a token, and this parser drops
+//     the member, so no boundary forwards it (checked against the real Node
+//     app in testenv/apphop).
 //   - OpenTelemetry Python (W3CBaggagePropagator.extract) checks that the raw key
 //     is a token, then reads `unquote_plus(key).strip()`: `+` is a space, escapes
 //     are decoded, and white space (str.isspace) is stripped after decoding, so
