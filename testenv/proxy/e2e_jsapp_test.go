@@ -140,6 +140,7 @@ func TestEndToEndTrustBoundaryHoldsThroughAnOpenTelemetryJSApp(t *testing.T) {
 		{"tracestate with Signadot's key", []string{"tracestate", "sd-routing-key=evil"}, ""},
 		{"encoded shadow mark laneway%2Dshadow", []string{"baggage", "laneway%2Dshadow=1"}, ""},
 		{"encoded synthetic marker laneway%2Dsynthetic, no token", []string{"baggage", "laneway%2Dsynthetic=tx-1"}, ""},
+		{"raw Latin-1 no-break space around the keys (Node's trim removes it)", []string{"baggage", "laneway-tenant\xa0=evil,\xa0laneway-shadow=1,laneway-synthetic\xa0=tx-1"}, ""},
 		{"everything encoded at once", []string{"baggage", "laneway%2Dtenant=evil,laneway%2Dshadow=1,laneway%2Dsynthetic=tx-1"}, ""},
 	}
 	for i, tc := range tests {
