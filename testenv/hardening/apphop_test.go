@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 
@@ -90,7 +91,7 @@ type family struct {
 
 func families(js *apphop.JSApp) []family {
 	return []family{
-		{"Go", func(_ *testing.T, in http.Header) http.Header { return apphop.Go(in) }},
+		{"Go", func(_ *testing.T, in http.Header) http.Header { return sortedBaggage(apphop.Go(in)) }},
 		{"JS", func(t *testing.T, in http.Header) http.Header {
 			out, _ := js.Forward(t, http.MethodPost, in)
 			return out
@@ -98,6 +99,17 @@ func families(js *apphop.JSApp) []family {
 		{"Python (WSGI)", func(_ *testing.T, in http.Header) http.Header { return appread.PythonForward(in, appread.WSGI) }},
 		{"Python (ASGI)", func(_ *testing.T, in http.Header) http.Header { return appread.PythonForward(in, appread.ASGI) }},
 	}
+}
+
+// sortedBaggage sorts the members of h's baggage header: OpenTelemetry Go keeps baggage in a map and
+// injects it in random order, and the matrix must be stable (any order is one Go may send).
+func sortedBaggage(h http.Header) http.Header {
+	if v := h.Get("baggage"); v != "" {
+		members := strings.Split(v, ",")
+		sort.Strings(members)
+		h.Set("baggage", strings.Join(members, ","))
+	}
+	return h
 }
 
 // toHTTP converts forwarded headers to what the app's HTTP server hands it (:authority as Host,
