@@ -242,7 +242,7 @@ func (m *comparer) setDown(down bool, why string) {
 	}
 	m.down = down
 	if down {
-		proxywasm.LogWarnf("shadowtag: compare collector unavailable: %s; captures are counted in %scompare_failed_total and dropped", why, MetricPrefix)
+		proxywasm.LogWarn("shadowtag: compare collector unavailable: " + why + "; captures are counted in " + MetricPrefix + "compare_failed_total and dropped")
 	} else {
 		proxywasm.LogInfo("shadowtag: compare collector reachable again")
 	}

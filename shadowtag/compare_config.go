@@ -1,7 +1,6 @@
 package shadowtag
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -96,7 +95,7 @@ func defaultCompare() *CompareConfig {
 func readUint(p string, v gjson.Result, lo, hi uint64, what string) (uint64, error) {
 	n, err := strconv.ParseUint(v.Raw, 10, 64)
 	if v.Type != gjson.Number || err != nil || n < lo || n > hi {
-		return 0, fieldErr(p, v, fmt.Sprintf("an integer %s from %d to %d", what, lo, hi))
+		return 0, fieldErr(p, v, "an integer "+what+" from "+strconv.FormatUint(lo, 10)+" to "+strconv.FormatUint(hi, 10))
 	}
 	return n, nil
 }
@@ -286,6 +285,8 @@ func (c *Config) checkInboundOnly(doc gjson.Result) error {
 }
 
 func compareSummary(b *strings.Builder, cc *CompareConfig) {
-	fmt.Fprintf(b, " compare{role=%s collector=%s (%s%s) sample=%g headers=[%s] bodyLimit=%d batch=%d flush=%dms queue<=%d shards=%d}",
-		cc.Role, cc.Cluster, cc.Authority, cc.Path, cc.SampleRate(), strings.Join(cc.Headers, ","), cc.BodyLimit, cc.BatchSize, cc.FlushMs, cc.QueueLimit(), cc.Shards)
+	b.WriteString(" compare{role=" + cc.Role.String() + " collector=" + cc.Cluster + " (" + cc.Authority + cc.Path + ")" +
+		" sample=" + strconv.FormatFloat(cc.SampleRate(), 'g', -1, 64) + " headers=[" + strings.Join(cc.Headers, ",") + "]" +
+		" bodyLimit=" + strconv.Itoa(cc.BodyLimit) + " batch=" + strconv.Itoa(cc.BatchSize) +
+		" flush=" + strconv.FormatUint(uint64(cc.FlushMs), 10) + "ms queue<=" + strconv.Itoa(cc.QueueLimit()) + " shards=" + strconv.Itoa(cc.Shards) + "}")
 }

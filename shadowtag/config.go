@@ -1,7 +1,6 @@
 package shadowtag
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -323,7 +322,7 @@ func headerName(p string, v gjson.Result, reserved bool) (string, error) {
 
 // headerValue validates a configured header value: visible ASCII and inner spaces, no surrounding blanks.
 func headerValue(p string, v gjson.Result, allowEmpty bool, maxLen int) (string, error) {
-	rule := fmt.Sprintf("a string of visible ASCII characters and inner spaces, at most %d characters", maxLen)
+	rule := "a string of visible ASCII characters and inner spaces, at most " + strconv.Itoa(maxLen) + " characters"
 	if !allowEmpty {
 		rule = "a non-empty " + rule[2:]
 	}
@@ -420,7 +419,7 @@ func (c *Config) readResponse(p string, v gjson.Result) error {
 			return nil
 		}},
 		{"headers", func(p string, v gjson.Result) error {
-			allowed := fmt.Sprintf("an object of at most %d header names to string values", MaxResponseHeaders)
+			allowed := "an object of at most " + strconv.Itoa(MaxResponseHeaders) + " header names to string values"
 			if !v.IsObject() {
 				return fieldErr(p, v, allowed)
 			}
@@ -452,7 +451,7 @@ func (c *Config) readResponse(p string, v gjson.Result) error {
 		}},
 		{"body", func(p string, v gjson.Result) error {
 			if v.Type != gjson.String || len(v.Str) > MaxResponseBody {
-				return fieldErr(p, v, fmt.Sprintf("a string of at most %d bytes", MaxResponseBody))
+				return fieldErr(p, v, "a string of at most "+strconv.Itoa(MaxResponseBody)+" bytes")
 			}
 			c.Response.Body = []byte(v.Str)
 			return nil
@@ -505,7 +504,7 @@ func validAllowHost(h string) bool {
 // Summary describes the configuration in one line for the start-up log.
 func (c *Config) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "shadowtag: mode=%s", c.Mode)
+	b.WriteString("shadowtag: mode=" + c.Mode.String())
 	signals := []string{"x-laneway-shadow header", "laneway-shadow baggage"}
 	if c.HostSuffix {
 		signals = append(signals, "-shadow host suffix (inbound)")
@@ -526,11 +525,11 @@ func (c *Config) Summary() string {
 	for _, p := range c.PrincipalPrefixes {
 		signals = append(signals, "caller "+p+"*")
 	}
-	fmt.Fprintf(&b, " detect=[%s]", strings.Join(signals, ", "))
+	b.WriteString(" detect=[" + strings.Join(signals, ", ") + "]")
 	if c.Mode == ModeInbound || c.Mode == ModeAuto || c.Mode == ModeWaypoint {
-		fmt.Fprintf(&b, " inbound{restoreHost=%t baggage=%t", c.RestoreHost, c.Baggage)
+		b.WriteString(" inbound{restoreHost=" + strconv.FormatBool(c.RestoreHost) + " baggage=" + strconv.FormatBool(c.Baggage))
 		if c.Redact.active() {
-			fmt.Fprintf(&b, " redact{headers=[%s] jsonFields=[%s] mask=%q}", strings.Join(c.Redact.Headers, ","), strings.Join(c.Redact.JSONFields, ","), c.Redact.Mask)
+			b.WriteString(" redact{headers=[" + strings.Join(c.Redact.Headers, ",") + "] jsonFields=[" + strings.Join(c.Redact.JSONFields, ",") + "] mask=" + strconv.Quote(c.Redact.Mask) + "}")
 		}
 		b.WriteString("}")
 		if captureBuilt && c.Compare != nil { // the plain module parses no compare section: keep its summary out
@@ -538,16 +537,16 @@ func (c *Config) Summary() string {
 		}
 	}
 	if c.Mode == ModeOutbound || c.Mode == ModeAuto || c.Mode == ModeWaypoint {
-		fmt.Fprintf(&b, " outbound{methods=%s allow=[%s] action=%s", strings.Join(c.Methods, ","), strings.Join(c.Allow, ","), c.Action)
+		b.WriteString(" outbound{methods=" + strings.Join(c.Methods, ",") + " allow=[" + strings.Join(c.Allow, ",") + "] action=" + c.Action.String())
 		if c.Action == ActionSuppress {
-			fmt.Fprintf(&b, " status=%d body=%dB", c.Response.Status, len(c.Response.Body))
+			b.WriteString(" status=" + strconv.FormatUint(uint64(c.Response.Status), 10) + " body=" + strconv.Itoa(len(c.Response.Body)) + "B")
 		} else {
-			fmt.Fprintf(&b, " header=%s:%s", c.RerouteHeader, c.RerouteValue)
+			b.WriteString(" header=" + c.RerouteHeader + ":" + c.RerouteValue)
 		}
 		b.WriteString("}")
 	}
 	if c.Mode == ModeEdge {
-		fmt.Fprintf(&b, " strips=[%s, %s baggage", MarkerHeader, MarkerBaggageKey)
+		b.WriteString(" strips=[" + MarkerHeader + ", " + MarkerBaggageKey + " baggage")
 		for _, m := range c.MarkerHeaders {
 			b.WriteString(", " + m.Name)
 		}

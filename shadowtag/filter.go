@@ -68,12 +68,12 @@ const maxKeptPairs = 512
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		proxywasm.LogCriticalf("shadowtag: cannot read plugin configuration: %v", err)
+		proxywasm.LogCritical("shadowtag: cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
-		proxywasm.LogCriticalf("shadowtag: plugin not started: %v", err)
+		proxywasm.LogCritical("shadowtag: plugin not started: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	p.cfg = cfg
@@ -126,7 +126,7 @@ func (p *pluginContext) resolveOnRequest() {
 		p.mode = p.cfg.Resolve(dir)
 	}
 	if p.mode != 0 {
-		proxywasm.LogInfof("shadowtag: listener direction resolved: %s", p.mode)
+		proxywasm.LogInfo("shadowtag: listener direction resolved: " + p.mode.String())
 		return
 	}
 	proxywasm.LogWarn("shadowtag: mode auto could not read xds.listener_direction (1 or 2); requests pass unchanged; set mode to inbound or outbound")
@@ -164,7 +164,9 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 	// The pairs alias a buffer the next request reuses; the decision is acted on before this callback ends.
 	pairs, err := proxyhost.RequestHeaders()
 	if err != nil {
-		proxywasm.LogDebugf("shadowtag: cannot read request headers: %v", err)
+		if proxyhost.DebugEnabled() {
+			proxywasm.LogDebug("shadowtag: cannot read request headers: " + err.Error())
+		}
 		p.outcomes[OutcomePassed].Increment(1)
 		return types.ActionContinue
 	}
@@ -191,14 +193,16 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 	if len(edits) > 0 {
 		if err := p.writeEdits(pairs, edits); err != nil && d.Outcome == OutcomeRerouted {
 			// Without the reroute header the write would reach the real collaborator.
-			proxywasm.LogDebugf("shadowtag: reroute header not set (%v); suppressing", err)
+			if proxyhost.DebugEnabled() {
+				proxywasm.LogDebug("shadowtag: reroute header not set (" + err.Error() + "); suppressing")
+			}
 			return p.suppress(&d)
 		}
 	}
 	if d.Outcome == OutcomeRerouted {
 		p.clearRouteCache()
 		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebugf("shadowtag: rerouted shadow %s to %s via %s", d.Method, d.Destination, p.cfg.RerouteHeader)
+			proxywasm.LogDebug("shadowtag: rerouted shadow " + d.Method + " to " + d.Destination + " via " + p.cfg.RerouteHeader)
 		}
 	}
 	p.outcomes[d.Outcome].Increment(1)
@@ -238,11 +242,11 @@ func (p *pluginContext) writeEdits(pairs [][2]string, edits []Edit) error {
 // suppress answers the request locally; it never continues, even if the reply fails.
 func (p *pluginContext) suppress(d *Decision) types.Action {
 	r := &p.cfg.Response
-	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil {
-		proxywasm.LogDebugf("shadowtag: local response failed: %v", err)
+	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil && proxyhost.DebugEnabled() {
+		proxywasm.LogDebug("shadowtag: local response failed: " + err.Error())
 	}
 	if proxyhost.DebugEnabled() {
-		proxywasm.LogDebugf("shadowtag: suppressed shadow %s to %s", d.Method, d.Destination)
+		proxywasm.LogDebug("shadowtag: suppressed shadow " + d.Method + " to " + d.Destination)
 	}
 	p.outcomes[OutcomeSuppressed].Increment(1)
 	return types.ActionPause

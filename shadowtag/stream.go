@@ -3,6 +3,7 @@ package shadowtag
 import (
 	"errors"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -135,8 +136,8 @@ func (s *streamContext) OnHttpRequestTrailers(int) types.Action {
 func (s *streamContext) refuseBody() types.Action {
 	s.redactBody = false
 	body := []byte(`{"laneway":"shadow-redaction-refused","detail":"the shadow copy's body exceeds the size shadowtag redacts"}`)
-	if err := proxywasm.SendHttpResponse(413, [][2]string{{"content-type", "application/json"}, {MarkerHeader, "redaction-refused"}}, body, -1); err != nil {
-		proxywasm.LogDebugf("shadowtag: local response failed: %v", err)
+	if err := proxywasm.SendHttpResponse(413, [][2]string{{"content-type", "application/json"}, {MarkerHeader, "redaction-refused"}}, body, -1); err != nil && proxyhost.DebugEnabled() {
+		proxywasm.LogDebug("shadowtag: local response failed: " + err.Error())
 	}
 	return types.ActionPause
 }
@@ -218,7 +219,7 @@ func (p *pluginContext) startCompare() types.OnPluginStartStatus {
 	}
 	p.cmp = newComparer(cc, service)
 	if err := proxywasm.SetTickPeriodMilliSeconds(cc.FlushMs); err != nil {
-		proxywasm.LogCriticalf("shadowtag: plugin not started: cannot set the compare flush tick: %v", err)
+		proxywasm.LogCritical("shadowtag: plugin not started: cannot set the compare flush tick: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	return types.OnPluginStartStatusOK
