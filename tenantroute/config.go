@@ -1,7 +1,6 @@
 package tenantroute
 
 import (
-	"fmt"
 	"path"
 	"slices"
 	"sort"
@@ -150,11 +149,11 @@ func (c *Config) setField(name string, v gjson.Result) error {
 		c.WorkloadTenant, err = str(name, v, wantTenant+", or \"\" for none", nil)
 	case "invalidLogLimit":
 		if v.Type != gjson.Number {
-			return fieldErr(name, pluginconfig.Describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
+			return fieldErr(name, pluginconfig.Describe(v), "an integer from 0 to "+strconv.Itoa(MaxInvalidLogLimit))
 		}
 		n, perr := strconv.Atoi(v.Raw)
 		if perr != nil || n < 0 || n > MaxInvalidLogLimit {
-			return fieldErr(name, pluginconfig.Describe(v), fmt.Sprintf("an integer from 0 to %d", MaxInvalidLogLimit))
+			return fieldErr(name, pluginconfig.Describe(v), "an integer from 0 to "+strconv.Itoa(MaxInvalidLogLimit))
 		}
 		c.InvalidLogLimit = n
 	}
@@ -222,7 +221,7 @@ func (c *Config) compile(seen map[string]bool) error {
 		}
 	}
 	if len(c.Carriers) > 0 && len(c.BaggageKeys) == 0 {
-		return fieldErr("carriers", fmt.Sprintf("%q with no baggageKeys", c.Carriers), "at least one baggageKeys entry (carriers are looked up by baggage key)")
+		return fieldErr("carriers", quoteList(c.Carriers)+" with no baggageKeys", "at least one baggageKeys entry (carriers are looked up by baggage key)")
 	}
 	if !seen["stripBaggage"] {
 		// A boundary that forwards what it rejected is no boundary: stripping is the default there.
@@ -238,7 +237,7 @@ func (c *Config) compile(seen map[string]bool) error {
 	}
 	for i, t := range c.Allow {
 		if !c.Valid(t) {
-			return fieldErr(fmt.Sprintf("allow[%d]", i), strconv.Quote(t), c.validationText())
+			return fieldErr("allow["+strconv.Itoa(i)+"]", strconv.Quote(t), c.validationText())
 		}
 	}
 	if len(c.Allow) > 0 {
@@ -290,7 +289,20 @@ func (c *Config) validationText() string {
 	if !c.hasPattern {
 		return "a DNS label: 1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit"
 	}
-	return fmt.Sprintf("a value matching pattern %q made of 1-%d characters A-Z a-z 0-9 - . _ ~", c.Pattern, MaxTenantLen)
+	return "a value matching pattern " + strconv.Quote(c.Pattern) + " made of 1-" + strconv.Itoa(MaxTenantLen) + " characters A-Z a-z 0-9 - . _ ~"
+}
+
+// quoteList spells a list the way fmt's %q does (["a" "b"]); the modules do not link fmt (see
+// packager/wasmbuild).
+func quoteList(xs []string) string {
+	b := []byte{'['}
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendQuote(b, x)
+	}
+	return string(append(b, ']'))
 }
 
 // Valid reports whether t is a well-formed tenant (DNS label, or the custom pattern within the safe alphabet).
@@ -369,11 +381,11 @@ func (c Config) Summary() string {
 		}
 		return s
 	}
-	fmt.Fprintf(&b, "baggageKeys=%s carriers=%s header=%s tenantHeader=%s", list(c.BaggageKeys), list(c.Carriers), opt(c.Header), c.TenantHeader)
+	b.WriteString("baggageKeys=" + list(c.BaggageKeys) + " carriers=" + list(c.Carriers) + " header=" + opt(c.Header) + " tenantHeader=" + c.TenantHeader)
 	if c.Pattern == "" {
 		b.WriteString(" validation=dns-label")
 	} else {
-		fmt.Fprintf(&b, " validation=pattern:%q", c.Pattern)
+		b.WriteString(" validation=pattern:" + strconv.Quote(c.Pattern))
 	}
 	if len(c.Allow) == 0 {
 		b.WriteString(" allow=any")
@@ -381,13 +393,13 @@ func (c Config) Summary() string {
 		allow := append([]string(nil), c.Allow...)
 		sort.Strings(allow)
 		if len(allow) > 10 {
-			fmt.Fprintf(&b, " allow=%d tenants %s...", len(allow), list(allow[:10]))
+			b.WriteString(" allow=" + strconv.Itoa(len(allow)) + " tenants " + list(allow[:10]) + "...")
 		} else {
-			fmt.Fprintf(&b, " allow=%s", list(allow))
+			b.WriteString(" allow=" + list(allow))
 		}
 	}
 	if c.TrustBoundary {
-		fmt.Fprintf(&b, " trustBoundary=on stripHeaderPrefix=%s stripBaggage=%t", c.StripHeaderPrefix, c.StripBaggage)
+		b.WriteString(" trustBoundary=on stripHeaderPrefix=" + c.StripHeaderPrefix + " stripBaggage=" + strconv.FormatBool(c.StripBaggage))
 		if len(c.Allow) == 0 {
 			b.WriteString(" (no allow list: every tenant is rejected)")
 		}
@@ -397,6 +409,6 @@ func (c Config) Summary() string {
 	} else {
 		b.WriteString(" trustBoundary=off")
 	}
-	fmt.Fprintf(&b, " workloadTenant=%s invalidLogLimit=%d", opt(c.WorkloadTenant), c.InvalidLogLimit)
+	b.WriteString(" workloadTenant=" + opt(c.WorkloadTenant) + " invalidLogLimit=" + strconv.Itoa(c.InvalidLogLimit))
 	return b.String()
 }

@@ -2,7 +2,7 @@ package tenantroute
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -78,12 +78,12 @@ type pluginContext struct {
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		proxywasm.LogCriticalf("tenantroute: cannot read plugin configuration: %v", err)
+		proxywasm.LogCritical("tenantroute: cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
-		proxywasm.LogCriticalf("tenantroute: plugin not started: %v", err)
+		proxywasm.LogCritical("tenantroute: plugin not started: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	if !p.configured {
@@ -93,9 +93,9 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.cfg, p.configured = cfg, true
 	p.logged, p.loggedFull = nil, false
-	proxywasm.LogInfof("tenantroute: started with %s", cfg.Summary())
+	proxywasm.LogInfo("tenantroute: started with " + cfg.Summary())
 	if w := cfg.UnsafeWarning(); w != "" {
-		proxywasm.LogWarnf("tenantroute: %s", w)
+		proxywasm.LogWarn("tenantroute: " + w)
 	}
 	return types.OnPluginStartStatusOK
 }
@@ -119,7 +119,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	// (logRejected clones what it remembers).
 	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
-		proxywasm.LogDebugf("tenantroute: cannot read request headers: %v", err)
+		if proxyhost.DebugEnabled() {
+			proxywasm.LogDebug("tenantroute: cannot read request headers: " + err.Error())
+		}
 		return types.ActionContinue
 	}
 	d := &p.scratch
@@ -141,8 +143,8 @@ func (p *pluginContext) apply(headers [][2]string, d *Decision) {
 	} else {
 		changed, err = proxyhost.EditRequestHeaders(d.Edits)
 	}
-	if err != nil {
-		proxywasm.LogDebugf("tenantroute: editing request headers: %v", err)
+	if err != nil && proxyhost.DebugEnabled() {
+		proxywasm.LogDebug("tenantroute: editing request headers: " + err.Error())
 	}
 	if changed {
 		p.clearRouteCache()
@@ -156,7 +158,9 @@ func (p *pluginContext) clearRouteCache() {
 	}
 	if _, err := p.callForeign(clearRouteCacheFn, nil); err != nil {
 		p.noClearRouteCache = true
-		proxywasm.LogDebugf("tenantroute: host has no %s foreign function (%v); relying on header edits to re-route", clearRouteCacheFn, err)
+		if proxyhost.DebugEnabled() {
+			proxywasm.LogDebug("tenantroute: host has no " + clearRouteCacheFn + " foreign function (" + err.Error() + "); relying on header edits to re-route")
+		}
 	}
 }
 
@@ -177,8 +181,8 @@ func (p *pluginContext) count(d *Decision) {
 		p.counters[counterInvalid].Increment(1)
 		p.logRejected(d)
 	}
-	if d.BaggageFull {
-		proxywasm.LogDebugf("tenantroute: tenant %s not added to baggage: it would exceed the W3C limits", d.Tenant)
+	if d.BaggageFull && proxyhost.DebugEnabled() {
+		proxywasm.LogDebug("tenantroute: tenant " + d.Tenant + " not added to baggage: it would exceed the W3C limits")
 	}
 }
 
@@ -204,12 +208,12 @@ func (p *pluginContext) logRejected(d *Decision) {
 	if d.Key != "" {
 		where += " key " + d.Key
 	}
-	proxywasm.LogWarnf("tenantroute: ignoring tenant %s from %s (%s); request goes to %s (each value is logged once)",
-		quoteBounded(d.Rejected), where, d.Reason, routeText(d))
+	proxywasm.LogWarn("tenantroute: ignoring tenant " + quoteBounded(d.Rejected) + " from " + where + " (" + d.Reason.String() +
+		"); request goes to " + routeText(d) + " (each value is logged once)")
 	if len(p.logged) >= limit {
 		p.loggedFull = true
-		proxywasm.LogWarnf("tenantroute: %d distinct rejected tenants logged; further ones are only counted in %s",
-			limit, metricPrefix+counterNames[counterInvalid]+metricSuffix)
+		proxywasm.LogWarn("tenantroute: " + strconv.Itoa(limit) + " distinct rejected tenants logged; further ones are only counted in " +
+			metricPrefix + counterNames[counterInvalid] + metricSuffix)
 	}
 }
 
@@ -223,7 +227,7 @@ func routeText(d *Decision) string {
 // quoteBounded quotes a value for a log line, truncated to maxLoggedValueLen bytes.
 func quoteBounded(v string) string {
 	if len(v) > maxLoggedValueLen {
-		return fmt.Sprintf("%q... (%d bytes)", v[:maxLoggedValueLen], len(v))
+		return strconv.Quote(v[:maxLoggedValueLen]) + "... (" + strconv.Itoa(len(v)) + " bytes)"
 	}
-	return fmt.Sprintf("%q", v)
+	return strconv.Quote(v)
 }
