@@ -9,7 +9,7 @@ import (
 )
 
 const textCompare = `"compare":{"role":"candidate","collector":{"cluster":"outbound|8080||collector","authority":"collector:8080","path":"/c","timeoutMs":900},` +
-	`"sampleRate":0.125,"headers":["content-type","x-b"],"bodyLimit":2048,"service":"orders","batchSize":8,"flushMs":250}`
+	`"sampleRate":0.125,"headers":["content-type","x-b"],"bodyLimit":2048,"service":"orders","batchSize":8,"flushMs":250,"shards":3}`
 
 // The start-up summary and the configuration errors are built without fmt (it would link fmt's printing code,
 // reflect and internal/fmtsort into the modules, about 0.3 MB): these are the exact texts fmt produced.
@@ -18,7 +18,7 @@ func TestSummaryAndConfigErrorTextsAreExact(t *testing.T) {
 		{"inbound with redaction and compare", `{"mode":"inbound","inbound":{"restoreHost":false,"redact":{"headers":["authorization","x-a"],"jsonFields":["user.email","card"],"mask":"[hidden value]"}},` + textCompare + `}`,
 			"shadowtag: mode=inbound detect=[x-laneway-shadow header, laneway-shadow baggage, -shadow host suffix (inbound)] inbound{restoreHost=false baggage=true" +
 				` redact{headers=[authorization,x-a] jsonFields=[user.email,card] mask="[hidden value]"}} compare{role=candidate collector=outbound|8080||collector (collector:8080/c)` +
-				" sample=0.125 headers=[content-type,x-b] bodyLimit=2048 batch=8 flush=250ms queue<=32}"},
+				" sample=0.125 headers=[content-type,x-b] bodyLimit=2048 batch=8 flush=250ms queue<=48 shards=3}"},
 		{"outbound suppressing", `{"mode":"outbound","detect":{"hostSuffix":false,"markerHeaders":[{"name":"x-mirror"},{"name":"x-m2","value":"on"}]},"outbound":{"allow":["audit","*.b"],"response":{"status":299,"body":"gone"}}}`,
 			"shadowtag: mode=outbound detect=[x-laneway-shadow header, laneway-shadow baggage, header x-mirror, header x-m2=on] outbound{methods=POST,PUT,PATCH,DELETE allow=[audit,*.b] action=suppress status=299 body=4B}"},
 		{"auto rerouting", `{"mode":"auto","detect":{"shadowWorkload":true},"inbound":{"baggage":false},"outbound":{"mutatingMethods":["POST"],"action":"reroute","reroute":{"header":"x-r","value":"double v2"}}}`,
