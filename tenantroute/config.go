@@ -221,7 +221,7 @@ func (c *Config) compile(seen map[string]bool) error {
 		}
 	}
 	if len(c.Carriers) > 0 && len(c.BaggageKeys) == 0 {
-		return fieldErr("carriers", quoteList(c.Carriers)+" with no baggageKeys", "at least one baggageKeys entry (carriers are looked up by baggage key)")
+		return fieldErr("carriers", pluginconfig.QuoteList(c.Carriers)+" with no baggageKeys", "at least one baggageKeys entry (carriers are looked up by baggage key)")
 	}
 	if !seen["stripBaggage"] {
 		// A boundary that forwards what it rejected is no boundary: stripping is the default there.
@@ -290,19 +290,6 @@ func (c *Config) validationText() string {
 		return "a DNS label: 1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit"
 	}
 	return "a value matching pattern " + strconv.Quote(c.Pattern) + " made of 1-" + strconv.Itoa(MaxTenantLen) + " characters A-Z a-z 0-9 - . _ ~"
-}
-
-// quoteList spells a list the way fmt's %q does (["a" "b"]); the modules do not link fmt (see
-// packager/wasmbuild).
-func quoteList(xs []string) string {
-	b := []byte{'['}
-	for i, x := range xs {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = strconv.AppendQuote(b, x)
-	}
-	return string(append(b, ']'))
 }
 
 // Valid reports whether t is a well-formed tenant (DNS label, or the custom pattern within the safe alphabet).

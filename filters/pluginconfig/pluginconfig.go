@@ -1,5 +1,6 @@
 // Package pluginconfig holds the pieces every laneway filter uses to validate its plugin configuration
-// strictly: one error type with one message format, a bounded rendering of a received JSON value, a walk
+// strictly: one error type with one message format, a bounded rendering of a received JSON value, a
+// rendering of string lists as fmt's %q gives it (the modules do not link fmt), a walk
 // over a JSON object that rejects unknown and repeated fields, and the RFC 7230 token check used for
 // header names. It is pure Go on gjson and compiles for wasip1; it is linked into every filter module,
 // so it stays small.
@@ -117,6 +118,19 @@ func List(filter, path string, v gjson.Result, max int, allowed string, visit fu
 		return err == nil
 	})
 	return err
+}
+
+// QuoteList renders strings for a message as fmt's %q does (["a" "b\n"]) without fmt, which the filter
+// modules do not link (see packager/wasmbuild).
+func QuoteList(xs []string) string {
+	b := []byte{'['}
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendQuote(b, x)
+	}
+	return string(append(b, ']'))
 }
 
 // IsTokenChar reports whether c is an RFC 7230 tchar: a letter, a digit or one of !#$%&'*+-.^_`|~.

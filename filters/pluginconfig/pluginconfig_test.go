@@ -2,6 +2,7 @@ package pluginconfig
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -191,4 +192,21 @@ func BenchmarkIsToken(b *testing.B) {
 			b.Fatal("not a token")
 		}
 	}
+}
+
+func TestQuoteListMatchesFmtQ(t *testing.T) {
+	for _, xs := range [][]string{nil, {}, {""}, {"a"}, {"tracestate", "uberctx"}, {"a b", "q\"\\", "\n\t\x00", "é", "\xc3", "\u2028"}} {
+		assert.Equal(t, fmt.Sprintf("%q", xs), QuoteList(xs), "%#v", xs)
+	}
+}
+
+func FuzzQuoteList(f *testing.F) {
+	f.Add("a", "b\"c")
+	f.Add("\xff", "")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		xs := []string{a, b}
+		if got, want := QuoteList(xs), fmt.Sprintf("%q", xs); got != want {
+			t.Fatalf("QuoteList(%#v) = %s, fmt %%q gives %s", xs, got, want)
+		}
+	})
 }
