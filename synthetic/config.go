@@ -1,7 +1,6 @@
 package synthetic
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -445,7 +444,7 @@ func baggageKey(field string, v gjson.Result) (string, error) {
 }
 
 func duration(field string, v gjson.Result, lo, hi time.Duration) (time.Duration, error) {
-	allowed := fmt.Sprintf("a duration string from %s to %s, e.g. \"30s\"", lo, hi)
+	allowed := "a duration string from " + lo.String() + " to " + hi.String() + ", e.g. \"30s\""
 	if v.Type != gjson.String {
 		return 0, cfgErr(field, pluginconfig.Describe(v), allowed)
 	}
@@ -546,11 +545,11 @@ func isHeaderValue(s string) bool {
 // Summary describes the configuration in one line for the start-up log; it never prints the secret.
 func (c *Config) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "mode=%s header=%s baggageKey=%s", c.Mode, c.Header, c.BaggageKey)
+	b.WriteString("mode=" + c.Mode.String() + " header=" + c.Header + " baggageKey=" + c.BaggageKey)
 	if c.Mode != ModeOutbound {
-		fmt.Fprintf(&b, " trustedPrincipals=%d trustedPrefixes=%q", len(c.Principals), c.Prefixes)
+		b.WriteString(" trustedPrincipals=" + strconv.Itoa(len(c.Principals)) + " trustedPrefixes=" + pluginconfig.QuoteList(c.Prefixes))
 		if c.HasSecret() {
-			fmt.Fprintf(&b, " token=on(header=%s maxSkew=%s maxLifetime=%s secret=set)", c.TokenHeader, c.MaxSkew, c.MaxLifetime)
+			b.WriteString(" token=on(header=" + c.TokenHeader + " maxSkew=" + c.MaxSkew.String() + " maxLifetime=" + c.MaxLifetime.String() + " secret=set)")
 		} else {
 			b.WriteString(" token=off")
 		}
@@ -563,14 +562,14 @@ func (c *Config) Summary() string {
 		for i, p := range c.Participants {
 			ps[i] = p.String()
 		}
-		fmt.Fprintf(&b, " participants=%q mutatingMethods=%q", ps, c.MutatingMethods)
+		b.WriteString(" participants=" + pluginconfig.QuoteList(ps) + " mutatingMethods=" + pluginconfig.QuoteList(c.MutatingMethods))
 		if c.RerouteHeader != "" {
-			fmt.Fprintf(&b, " nonParticipantWrites=reroute(%s: %s)", c.RerouteHeader, c.RerouteValue)
+			b.WriteString(" nonParticipantWrites=reroute(" + c.RerouteHeader + ": " + c.RerouteValue + ")")
 		} else {
-			fmt.Fprintf(&b, " nonParticipantWrites=refuse(%d)", c.RefuseStatus)
+			b.WriteString(" nonParticipantWrites=refuse(" + strconv.Itoa(c.RefuseStatus) + ")")
 		}
 		if c.AckRequired {
-			fmt.Fprintf(&b, " ack=required(%s)", c.AckHeader)
+			b.WriteString(" ack=required(" + c.AckHeader + ")")
 		} else {
 			b.WriteString(" ack=off")
 		}

@@ -1,6 +1,7 @@
 package synthetic
 
 import (
+	"strconv"
 	"time"
 	"unsafe"
 
@@ -73,12 +74,12 @@ const maxFreeContexts = 1024
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && err != types.ErrorStatusNotFound {
-		proxywasm.LogCriticalf("synthetic: cannot read plugin configuration: %v", err)
+		proxywasm.LogCritical("synthetic: cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
-		proxywasm.LogCriticalf("synthetic: invalid plugin configuration: %v", err)
+		proxywasm.LogCritical("synthetic: invalid plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	p.cfg = &cfg
@@ -91,7 +92,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		acked:      proxywasm.DefineCounterMetric(MetricName(OutcomeAcked)),
 		ackMissing: proxywasm.DefineCounterMetric(MetricName(OutcomeAckMissing)),
 	}
-	proxywasm.LogInfof("synthetic: started: %s", cfg.Summary())
+	proxywasm.LogInfo("synthetic: started: " + cfg.Summary())
 	return types.OnPluginStartStatusOK
 }
 
@@ -156,7 +157,9 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	// The pairs alias a buffer the next request reuses: what the stream keeps for its response is copied.
 	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
-		proxywasm.LogDebugf("synthetic: cannot read request headers: %v", err)
+		if proxyhost.DebugEnabled() {
+			proxywasm.LogDebug("synthetic: cannot read request headers: " + err.Error())
+		}
 		return types.ActionContinue
 	}
 	var host Host = envoyHost{}
@@ -198,8 +201,8 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 			proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
 		}
 		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, cfg.MarkerValue(d.ID)}}
-		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, cfg.RefusalBodyBytes(&d), -1); err != nil {
-			proxywasm.LogDebugf("synthetic: tx %s: cannot send refusal: %v", d.ID, err)
+		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, cfg.RefusalBodyBytes(&d), -1); err != nil && proxyhost.DebugEnabled() {
+			proxywasm.LogDebug("synthetic: tx " + d.ID + ": cannot send refusal: " + err.Error())
 		}
 		return types.ActionPause
 	case ActionReroute:
@@ -276,9 +279,9 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	h.p.m.ackMissing.Increment(1)
 	if !h.p.warnedAck {
 		h.p.warnedAck = true
-		proxywasm.LogWarnf("synthetic: tx %s: %s did not acknowledge with %s: %q (further misses are logged at debug)", h.txid, h.host, h.p.cfg.AckHeader, v)
+		proxywasm.LogWarn("synthetic: tx " + h.txid + ": " + h.host + " did not acknowledge with " + h.p.cfg.AckHeader + ": " + strconv.Quote(v) + " (further misses are logged at debug)")
 	} else if proxyhost.DebugEnabled() {
-		proxywasm.LogDebugf("synthetic: tx %s: %s did not acknowledge with %s: %q", h.txid, h.host, h.p.cfg.AckHeader, v)
+		proxywasm.LogDebug("synthetic: tx " + h.txid + ": " + h.host + " did not acknowledge with " + h.p.cfg.AckHeader + ": " + strconv.Quote(v))
 	}
 	return types.ActionContinue
 }
