@@ -72,6 +72,16 @@ func TestPrepareReplacesTheSDKAndThePatchedDependenciesWithLocalCopies(t *testin
 		require.True(t, ok, f)
 		assert.Contains(t, body[:strings.Index(body, "\n}\n")], "internal.SerializeMapReused(headers)", "%s serializes into the reused buffer", f)
 	}
+	for f, want := range map[string]string{
+		"DefineCounterMetric(":         `panic("define metric of name " + name + ": " + err.Error())`,
+		"(m MetricCounter) Increment(": `panic("increment " + strconv.FormatUint(uint64(m), 10) + " by " + strconv.FormatUint(offset, 10) + ": " + err.Error())`,
+	} {
+		_, body, ok := strings.Cut(string(calls), "\nfunc "+f)
+		require.True(t, ok, f)
+		body = body[:strings.Index(body, "\n}\n")]
+		assert.NotContains(t, body, "fmt.", "%s must not reach fmt: the shipped modules do not link it", f)
+		assert.Contains(t, body, want, "%s panics with the SDK's message, built with strconv", f)
+	}
 	life, err := os.ReadFile(filepath.Join(build, "sdk", "proxywasm", "internal", "abi_callback_lifecycle.go"))
 	require.NoError(t, err)
 	assert.Contains(t, string(life), "httpContextDeleted(hc)", "a deleted stream's context is offered for reuse")
