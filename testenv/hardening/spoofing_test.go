@@ -15,8 +15,8 @@ import (
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/testenv"
-	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/laneway/laneway/testenv/apphop"
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // check is one assertion on what a request forwarded (or answered locally).
