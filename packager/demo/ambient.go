@@ -22,7 +22,6 @@ import (
 	"github.com/laneway/laneway/packager/gatewayres"
 	"github.com/laneway/laneway/packager/meshroutes"
 	"github.com/laneway/laneway/packager/routegroup"
-	"github.com/laneway/laneway/packager/wasmbuild"
 	"github.com/laneway/laneway/testenv/proxy"
 )
 
@@ -218,23 +217,9 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 				sc.Label, sc.Via, ViaIngress, ViaOutsider, OutsiderID)
 		}
 	}
-	mods := opts.Modules
-	if mods == nil {
-		root := opts.Root
-		if root == "" {
-			wd, err := os.Getwd()
-			if err != nil {
-				return AmbientReport{}, err
-			}
-			if root, err = wasmbuild.FindRoot(wd); err != nil {
-				return AmbientReport{}, err
-			}
-		}
-		stderr, _ := progress.(*os.File)
-		var err error
-		if mods, err = Modules(ctx, root, AmbientFilters, stderr, opts.Progress); err != nil {
-			return AmbientReport{}, err
-		}
+	mods, err := modulesFor(ctx, opts.Modules, opts.Root, AmbientFilters, progress, opts.Progress)
+	if err != nil {
+		return AmbientReport{}, err
 	}
 
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))

@@ -34,7 +34,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/laneway/laneway/packager/internal/progress"
-	"github.com/laneway/laneway/packager/wasmbuild"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/proxy"
@@ -196,23 +195,9 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if opts.Compare != nil {
 		cmpScenario = *opts.Compare
 	}
-	mods := opts.Modules
-	if mods == nil {
-		root := opts.Root
-		if root == "" {
-			wd, err := os.Getwd()
-			if err != nil {
-				return Report{}, err
-			}
-			if root, err = wasmbuild.FindRoot(wd); err != nil {
-				return Report{}, err
-			}
-		}
-		stderr, _ := progress.(*os.File)
-		var err error
-		if mods, err = Modules(ctx, root, Filters, stderr, opts.Progress); err != nil {
-			return Report{}, err
-		}
+	mods, err := modulesFor(ctx, opts.Modules, opts.Root, Filters, progress, opts.Progress)
+	if err != nil {
+		return Report{}, err
 	}
 
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))

@@ -100,3 +100,22 @@ func newestSource(root, name string) (time.Time, error) {
 	}
 	return newest, nil
 }
+
+// modulesFor returns given when a caller supplied its modules, else the named filters' modules from the checkout
+// at root (found from the working directory when empty), built first where stale. Both demos start this way.
+func modulesFor(ctx context.Context, given map[string]string, root string, names []string, progress, stepProgress io.Writer) (map[string]string, error) {
+	if given != nil {
+		return given, nil
+	}
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		if root, err = wasmbuild.FindRoot(wd); err != nil {
+			return nil, err
+		}
+	}
+	stderr, _ := progress.(*os.File)
+	return Modules(ctx, root, names, stderr, stepProgress)
+}
