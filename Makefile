@@ -73,7 +73,7 @@ fuzz:
 ## check: gofmt, go vet, and go mod tidy must leave no diff
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
-	$(GO) vet ./...
+	./.ci/heartbeat check $(GO) vet ./...
 	$(GO) mod tidy -diff
 
 ## demo: the main job end to end on embedded defaults (local mesh, OTel traffic, what happened and why,
