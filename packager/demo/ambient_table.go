@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/laneway/laneway/testenv/proxy"
 )
 
 // WriteTable prints the ambient report for a newcomer: the topology and the HTTPRoute rules, each
@@ -81,19 +83,24 @@ waypoint, where the filters and the routes run. Clients enter by the ingress gat
 			fmt.Fprintf(ew, "  %-11s cannot %s\n              instead: %s\n", l.Filter, l.Cannot, l.Instead)
 		}
 	}
-	s := r.Stats
-	fmt.Fprintf(ew, "\nproxy: %d requests handled across all listeners, %d local replies, %d mirrored copies (%d delivered, %d failed)\n",
-		s.Requests, s.LocalReplies, s.MirrorsStarted, s.MirrorsCompleted, s.MirrorsFailed)
-	if len(r.Counters) > 0 {
-		var parts []string
-		for _, n := range counterNames {
-			if v, ok := r.Counters[n]; ok {
-				parts = append(parts, fmt.Sprintf("%s %d", strings.TrimSuffix(strings.TrimPrefix(n, "laneway_"), "_total"), v))
-			}
-		}
-		fmt.Fprintf(ew, "filters: %s\n", strings.Join(parts, ", "))
-	}
+	writeProxyFooter(ew, r.Stats, r.Counters)
 	return ew.err
+}
+
+// writeProxyFooter prints the proxy's totals and the filters' counters that close both demos' tables.
+func writeProxyFooter(w io.Writer, s proxy.Stats, counters map[string]int64) {
+	fmt.Fprintf(w, "\nproxy: %d requests handled across all listeners, %d local replies, %d mirrored copies (%d delivered, %d failed)\n",
+		s.Requests, s.LocalReplies, s.MirrorsStarted, s.MirrorsCompleted, s.MirrorsFailed)
+	if len(counters) == 0 {
+		return
+	}
+	var parts []string
+	for _, n := range counterNames {
+		if v, ok := counters[n]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", strings.TrimSuffix(strings.TrimPrefix(n, "laneway_"), "_total"), v))
+		}
+	}
+	fmt.Fprintf(w, "filters: %s\n", strings.Join(parts, ", "))
 }
 
 // writeVerdicts prints the PROMISES section: a mark per verdict with its evidence, then the verdict.

@@ -510,39 +510,8 @@ func (r Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(ew, "%2d. %s\n", r.compareNumber(), compareStory(*r.Compare))
 		}
 	}
-	if len(r.Verdicts) > 0 {
-		fmt.Fprintln(ew)
-		fmt.Fprintln(ew, "PROMISES")
-		held := 0
-		for _, v := range r.Verdicts {
-			mark := "FAIL"
-			switch v.Outcome {
-			case Held:
-				mark = "ok  "
-				held++
-			case NotRun:
-				mark = "skip"
-			}
-			fmt.Fprintf(ew, "  %s %s\n       %s\n", mark, v.Promise, v.Evidence)
-		}
-		if AllHeld(r.Verdicts) {
-			fmt.Fprintf(ew, "Verdict: all %d promises held.\n", held)
-		} else {
-			fmt.Fprintf(ew, "Verdict: %d of %d promises held; the lines marked FAIL (or skip) say what was seen instead.\n", held, len(r.Verdicts))
-		}
-	}
-	s := r.Stats
-	fmt.Fprintf(ew, "\nproxy: %d requests handled across all listeners, %d local replies, %d mirrored copies (%d delivered, %d failed)\n",
-		s.Requests, s.LocalReplies, s.MirrorsStarted, s.MirrorsCompleted, s.MirrorsFailed)
-	if len(r.Counters) > 0 {
-		var parts []string
-		for _, n := range counterNames {
-			if v, ok := r.Counters[n]; ok {
-				parts = append(parts, fmt.Sprintf("%s %d", strings.TrimSuffix(strings.TrimPrefix(n, "laneway_"), "_total"), v))
-			}
-		}
-		fmt.Fprintf(ew, "filters: %s\n", strings.Join(parts, ", "))
-	}
+	writeVerdicts(ew, r.Verdicts)
+	writeProxyFooter(ew, r.Stats, r.Counters)
 	return ew.err
 }
 
