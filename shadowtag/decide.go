@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/proxyhost"
 )
 
 // Signal is a bit set of the reasons a request was recognised as shadow.
@@ -368,43 +369,34 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 	}
 }
 
-// ApplyEdits returns pairs with edits applied: a set header takes the position of
-// its first occurrence (or goes last), removed and repeated occurrences are dropped.
+// ApplyEdits returns pairs with edits applied as Envoy applies them (proxyhost.AppendEdited): a set header
+// takes the position of its first occurrence (or goes last), removed and repeated occurrences are dropped.
 func ApplyEdits(pairs [][2]string, edits []Edit) [][2]string {
 	return AppendEdited(make([][2]string, 0, len(pairs)+len(edits)), pairs, edits)
 }
 
 // AppendEdited is ApplyEdits appending to out (whose storage a caller may reuse for every request).
 func AppendEdited(out, pairs [][2]string, edits []Edit) [][2]string {
-	var done [maxEdits]bool
-	for _, p := range pairs {
-		keep := true
-		for i := range edits {
-			if edits[i].RemoveCarriers {
-				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, edits[i].Name) {
-					keep = false
-					break
+	var arr [maxEdits]proxyhost.Edit
+	return proxyhost.AppendEdited(out, pairs, hostEdits(arr[:0], pairs, edits))
+}
+
+// hostEdits appends edits to dst as host edits, in order: a RemoveCarriers edit becomes one removal per
+// carrier header of pairs it names, a removal stays one, and a set becomes a replace.
+func hostEdits(dst []proxyhost.Edit, pairs [][2]string, edits []Edit) []proxyhost.Edit {
+	for _, e := range edits {
+		switch {
+		case e.RemoveCarriers:
+			for _, p := range pairs {
+				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, e.Name) {
+					dst = append(dst, proxyhost.Edit{Kind: proxyhost.Remove, Name: p[0]})
 				}
-				continue
 			}
-			if edits[i].Name != p[0] {
-				continue
-			}
-			keep = false
-			if !edits[i].Remove && i < maxEdits && !done[i] {
-				out = append(out, [2]string{p[0], edits[i].Value})
-				done[i] = true
-			}
-			break
-		}
-		if keep {
-			out = append(out, p)
+		case e.Remove:
+			dst = append(dst, proxyhost.Edit{Kind: proxyhost.Remove, Name: e.Name})
+		default:
+			dst = append(dst, proxyhost.Edit{Kind: proxyhost.Replace, Name: e.Name, Value: e.Value})
 		}
 	}
-	for i := range edits {
-		if !edits[i].Remove && !edits[i].RemoveCarriers && (i >= maxEdits || !done[i]) {
-			out = append(out, [2]string{edits[i].Name, edits[i].Value})
-		}
-	}
-	return out
+	return dst
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -15,12 +14,6 @@ const MetricPrefix = "laneway_shadowtag_"
 
 // directionProperty is the listener direction (1 inbound, 2 outbound) in Envoy >= 1.33.
 var directionProperty = []string{"xds", "listener_direction"}
-
-// callForeignFunction is proxywasm.CallForeignFunction; tests replace it to model a
-// host without clear_route_cache (proxytest aborts on unknown foreign functions).
-var callForeignFunction = defaultCallForeignFunction
-
-var defaultCallForeignFunction = proxywasm.CallForeignFunction
 
 // NewVMContext returns the VM context the wasm main registers in init().
 func NewVMContext() types.VMContext { return &vmContext{} }
@@ -213,24 +206,8 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 // would read the whole map as empty (more than 1024 headers or 1 MiB).
 func (p *pluginContext) writeEdits(pairs [][2]string, edits []Edit) error {
 	var arr [maxEdits]proxyhost.Edit
-	hw := arr[:0]
-	for _, e := range edits {
-		if e.RemoveCarriers {
-			// One removal per carrier header name present (for the single-edit path).
-			for _, p := range pairs {
-				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, e.Name) {
-					hw = append(hw, proxyhost.Edit{Kind: proxyhost.Remove, Name: p[0]})
-				}
-			}
-			continue
-		}
-		op := proxyhost.Replace
-		if e.Remove {
-			op = proxyhost.Remove
-		}
-		hw = append(hw, proxyhost.Edit{Kind: op, Name: e.Name, Value: e.Value})
-	}
-	p.edited = AppendEdited(p.edited[:0], pairs, edits)
+	hw := hostEdits(arr[:0], pairs, edits)
+	p.edited = proxyhost.AppendEdited(p.edited[:0], pairs, hw)
 	_, err := proxyhost.WriteRequestHeaders(p.edited, hw)
 	clear(p.edited) // keep no request's strings alive until the next write
 	if cap(p.edited) > maxKeptPairs {
@@ -258,7 +235,7 @@ func (p *pluginContext) clearRouteCache() {
 	if p.noClearRouteCache {
 		return
 	}
-	if _, err := callForeignFunction(proxyhost.ClearRouteCacheFunction, nil); errors.Is(err, types.ErrorStatusNotFound) {
+	if err := proxyhost.ClearRouteCache(); errors.Is(err, types.ErrorStatusNotFound) {
 		p.noClearRouteCache = true
 		proxywasm.LogInfo("shadowtag: host has no clear_route_cache foreign function; relying on header edits to clear the route cache")
 	}

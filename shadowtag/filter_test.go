@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
@@ -159,8 +160,7 @@ func TestAutoModeWithoutDirectionWarnsOncePerPluginNotPerRequest(t *testing.T) {
 
 func TestRerouteRemembersAHostWithoutClearRouteCache(t *testing.T) {
 	calls := 0
-	callForeignFunction = func(string, []byte) ([]byte, error) { calls++; return nil, types.ErrorStatusNotFound }
-	t.Cleanup(func() { callForeignFunction = defaultCallForeignFunction })
+	t.Cleanup(proxyhost.SwapForeignCall(func(string, []byte) ([]byte, error) { calls++; return nil, types.ErrorStatusNotFound }))
 	host, _ := newHost(t, `{"mode":"outbound","outbound":{"action":"reroute"}}`, 0)
 	for i := 0; i < 3; i++ {
 		id := host.InitializeHttpContext()

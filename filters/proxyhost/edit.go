@@ -97,3 +97,74 @@ func EditRequestHeaders(edits []Edit) (changed bool, err error) {
 	}
 	return changed, err
 }
+
+// AppendEdited appends to dst the request headers as Envoy holds them once edits were applied in order:
+// Remove deletes every value of Name, Replace puts Value in place of the first value of Name and drops the
+// others (or appends Name when absent), Add appends. Names compare ASCII case-insensitively, as Envoy's
+// lower-cased names do. It calls no host function and allocates nothing when dst has room; headers is not
+// modified unless dst shares its memory.
+func AppendEdited(dst, headers [][2]string, edits []Edit) [][2]string {
+	start := len(dst)
+	dst = append(dst, headers...)
+	for i := range edits {
+		e := &edits[i]
+		switch e.Kind {
+		case Remove:
+			dst = removeFrom(dst, start, e.Name)
+		case Replace:
+			at := -1
+			for j := start; j < len(dst); j++ {
+				if nameEqual(dst[j][0], e.Name) {
+					at = j
+					break
+				}
+			}
+			if at < 0 {
+				dst = append(dst, [2]string{e.Name, e.Value})
+				continue
+			}
+			dst[at][1] = e.Value
+			dst = removeFrom(dst, at+1, e.Name)
+		case Add:
+			dst = append(dst, [2]string{e.Name, e.Value})
+		}
+	}
+	return dst
+}
+
+// removeFrom drops the pairs named name from h[from:], keeping the order of the rest.
+func removeFrom(h [][2]string, from int, name string) [][2]string {
+	kept := from
+	for j := from; j < len(h); j++ {
+		if nameEqual(h[j][0], name) {
+			continue
+		}
+		h[kept] = h[j]
+		kept++
+	}
+	clear(h[kept:]) // no dropped string stays reachable from dst's spare capacity
+	return h[:kept]
+}
+
+// nameEqual compares two header names ASCII case-insensitively.
+func nameEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

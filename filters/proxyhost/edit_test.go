@@ -262,3 +262,126 @@ func FuzzFits(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendEditedAppliesEditsAsEnvoyDoes(t *testing.T) {
+	in := [][2]string{{":authority", "a-shadow"}, {"x-a", "1"}, {"b", "1"}, {"x-a", "2"}, {"x-mirror", "1"}}
+	for _, tc := range []struct {
+		name  string
+		edits []Edit
+		want  [][2]string
+	}{
+		{"no edits copy the headers", nil, in},
+		{
+			"remove drops every copy, in any case",
+			[]Edit{{Kind: Remove, Name: "X-A"}},
+			[][2]string{{":authority", "a-shadow"}, {"b", "1"}, {"x-mirror", "1"}},
+		},
+		{
+			"replace takes the first copy's place and drops the others",
+			[]Edit{{Kind: Replace, Name: "x-a", Value: "3"}},
+			[][2]string{{":authority", "a-shadow"}, {"x-a", "3"}, {"b", "1"}, {"x-mirror", "1"}},
+		},
+		{
+			"replace of an absent name appends it",
+			[]Edit{{Kind: Replace, Name: "baggage", Value: "k=v"}},
+			append(append([][2]string(nil), in...), [2]string{"baggage", "k=v"}),
+		},
+		{
+			"add appends next to existing copies",
+			[]Edit{{Kind: Add, Name: "x-a", Value: "3"}},
+			append(append([][2]string(nil), in...), [2]string{"x-a", "3"}),
+		},
+		{
+			"edits apply in order: remove then add leaves only the added value",
+			[]Edit{{Kind: Remove, Name: "x-a"}, {Kind: Add, Name: "x-a", Value: "t"}},
+			[][2]string{{":authority", "a-shadow"}, {"b", "1"}, {"x-mirror", "1"}, {"x-a", "t"}},
+		},
+		{
+			"edits apply in order: add then remove leaves nothing",
+			[]Edit{{Kind: Add, Name: "x-n", Value: "t"}, {Kind: Remove, Name: "x-n"}},
+			in,
+		},
+		{
+			"a pseudo-header is replaced in place",
+			[]Edit{{Kind: Replace, Name: ":authority", Value: "a"}, {Kind: Remove, Name: "x-mirror"}},
+			[][2]string{{":authority", "a"}, {"x-a", "1"}, {"b", "1"}, {"x-a", "2"}},
+		},
+		{
+			"an unknown kind changes nothing",
+			[]Edit{{Kind: Op(9), Name: "x-a"}},
+			in,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := append([][2]string(nil), in...)
+			assert.Equal(t, tc.want, AppendEdited(nil, in, tc.edits))
+			assert.Equal(t, before, in, "the input is not modified")
+			prefix := [][2]string{{"kept", "1"}}
+			assert.Equal(t, append(prefix, tc.want...), AppendEdited(append([][2]string(nil), prefix...), in, tc.edits),
+				"edits touch only what AppendEdited appended")
+		})
+	}
+}
+
+func TestAppendEditedAgreesWithTheHostCallByCall(t *testing.T) {
+	headers := many(2, [2]string{"x-a", "1"}, [2]string{"x-b", "1"}, [2]string{"x-a", "2"}, [2]string{"x-c", "1"})
+	edits := []Edit{
+		{Kind: Replace, Name: "x-a", Value: "r"}, {Kind: Remove, Name: "x-b"}, {Kind: Add, Name: "x-b", Value: "n"},
+		{Kind: Replace, Name: "x-d", Value: "d"}, {Kind: Remove, Name: "x-missing"}, {Kind: Add, Name: "x-c", Value: "2"},
+	}
+	h := &fakeHost{headers: append([][2]string(nil), headers...)}
+	h.install(t)
+	_, err := EditRequestHeaders(edits)
+	require.NoError(t, err)
+	assert.Equal(t, h.headers, AppendEdited(nil, headers, edits), "same pairs in the same order")
+}
+
+func TestAppendEditedReusesDstWithoutAllocating(t *testing.T) {
+	in := many(20, [2]string{"x-a", "1"}, [2]string{"x-a", "2"})
+	edits := []Edit{{Kind: Replace, Name: "x-a", Value: "3"}, {Kind: Add, Name: "baggage", Value: "k=v"}, {Kind: Remove, Name: "x-h-3"}}
+	buf := make([][2]string, 0, 64)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { buf = AppendEdited(buf[:0], in, edits) }))
+	assert.Equal(t, AppendEdited(nil, in, edits), buf)
+	assert.Equal(t, [2]string{}, buf[:cap(buf)][len(buf)], "dropped pairs are cleared from the spare capacity")
+}
+
+func BenchmarkAppendEdited(b *testing.B) {
+	in := many(20, [2]string{"x-laneway-tenant", "evil"}, [2]string{"baggage", "laneway-tenant=acme"})
+	edits := []Edit{{Kind: Remove, Name: "x-laneway-tenant"}, {Kind: Add, Name: "x-laneway-tenant", Value: "acme"}}
+	var buf [][2]string
+	for b.Loop() {
+		buf = AppendEdited(buf[:0], in, edits)
+	}
+}
+
+// FuzzAppendEdited checks the emulator against a host that applies the same edits one call at a time, as
+// Envoy does (fakeHost), and checks that the input stays unmodified.
+func FuzzAppendEdited(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3}, "x-a", "v")
+	f.Add([]byte{2, 2, 0, 1, 1}, "X-A", "")
+	f.Add([]byte{1, 0, 1, 9, 4}, "b", "w")
+	f.Fuzz(func(t *testing.T, ops []byte, name, value string) {
+		if len(ops) > 64 {
+			ops = ops[:64]
+		}
+		names := []string{"x-a", "b", strings.ToLower(name), ":authority"}
+		headers := [][2]string{{":authority", "h"}, {"x-a", "1"}, {"b", "2"}, {"x-a", "3"}, {strings.ToLower(name), value}}
+		var edits []Edit
+		for i, op := range ops {
+			edits = append(edits, Edit{Kind: Op(op % 4), Name: names[(int(op)/4+i)%len(names)], Value: value + strconv.Itoa(i)})
+		}
+		before := append([][2]string(nil), headers...)
+		got := AppendEdited(nil, headers, edits)
+		if !assert.ObjectsAreEqual(before, headers) {
+			t.Fatalf("input modified: %q", headers)
+		}
+		h := &fakeHost{headers: append([][2]string(nil), headers...)}
+		h.install(t)
+		if _, err := EditRequestHeaders(edits); err != nil {
+			t.Fatal(err)
+		}
+		if !assert.ObjectsAreEqual(h.headers, got) && !(len(h.headers) == 0 && len(got) == 0) {
+			t.Fatalf("edits %v:\nhost     %q\nemulator %q", edits, h.headers, got)
+		}
+	})
+}

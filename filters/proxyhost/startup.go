@@ -1,0 +1,37 @@
+package proxyhost
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// The values of xds.listener_direction (Envoy's envoy.config.core.v3.TrafficDirection).
+const (
+	DirectionInbound  int64 = 1
+	DirectionOutbound int64 = 2
+)
+
+// listenerDirection is the direction of the listener the plugin runs on (Envoy >= 1.33).
+var listenerDirection = NewProperty("xds", "listener_direction")
+
+// ReadPluginConfig returns the plugin configuration; a plugin without one gets an empty configuration, not an error.
+func ReadPluginConfig() ([]byte, error) {
+	data, err := proxywasm.GetPluginConfiguration()
+	if errors.Is(err, types.ErrorStatusNotFound) {
+		return nil, nil
+	}
+	return data, err
+}
+
+// ListenerDirection reads xds.listener_direction (an 8-byte little-endian integer: DirectionInbound,
+// DirectionOutbound, or 0 when unspecified); ok is false when the host does not tell it.
+func ListenerDirection() (dir int64, ok bool) {
+	b, err := listenerDirection.Read()
+	if err != nil || len(b) != 8 {
+		return 0, false
+	}
+	return int64(binary.LittleEndian.Uint64(b)), true
+}

@@ -1,0 +1,107 @@
+package proxyhost
+
+import (
+	"errors"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+const (
+	// MaxEditCalls is the most edits Writer.Apply writes with one host call each; a verdict with more (a flood
+	// of spoofed copies to strip) gets the whole header map written back with one set_header_map_pairs call
+	// instead, when Envoy accepts a map that large (see WriteRequestHeaders).
+	MaxEditCalls = 8
+	// maxKeptPairs bounds the capacity of the whole-map scratch a Writer keeps between requests.
+	maxKeptPairs = 512
+)
+
+// Writer carries out Verdicts on the current request. One Writer serves every request of a plugin (callbacks of
+// a VM never run concurrently); the zero Writer is ready to use.
+type Writer struct {
+	// edited is reused by every whole-map write: the host copies the map during the call.
+	edited [][2]string
+	// noClearRouteCache remembers that the host lacks ClearRouteCacheFunction, so it is not asked again.
+	noClearRouteCache bool
+	// err is the first failure of the last Apply's header edits.
+	err error
+}
+
+// Apply carries out v on the request whose current headers are headers (as read with RequestHeaders):
+//
+//   - with v.Reply set, it sends that local response (debug-logging its Detail) and returns types.ActionPause;
+//     the edits are not written;
+//   - otherwise it writes v.Edits (one host call each up to MaxEditCalls, else one whole-map write when Envoy
+//     accepts it), then, when v.Reroute and the edits changed something (or there were none), calls
+//     clear_route_cache once, remembering a host without it; and returns types.ActionContinue.
+//
+// Failures are logged at debug level under filter's name and never stop the request; Err reports the edits' one.
+func (w *Writer) Apply(filter string, headers [][2]string, v *Verdict) types.Action {
+	w.err = nil
+	if v.Reply != nil {
+		w.reply(filter, v.Reply)
+		return types.ActionPause
+	}
+	changed := w.write(filter, headers, v.Edits)
+	if v.Reroute && (changed || len(v.Edits) == 0) {
+		w.clearRouteCache(filter)
+	}
+	return types.ActionContinue
+}
+
+// Err returns the first failed header edit of the last Apply, or nil.
+func (w *Writer) Err() error { return w.err }
+
+// write applies edits to the request's headers and reports whether some host call succeeded.
+func (w *Writer) write(filter string, headers [][2]string, edits []Edit) bool {
+	if len(edits) == 0 {
+		return false
+	}
+	var changed bool
+	if len(edits) > MaxEditCalls {
+		w.edited = AppendEdited(w.edited[:0], headers, edits)
+		changed, w.err = WriteRequestHeaders(w.edited, edits)
+		clear(w.edited) // keep no request's strings alive until the next write
+		if cap(w.edited) > maxKeptPairs {
+			w.edited = nil // a flood of headers does not pin its size for the life of the VM
+		}
+	} else {
+		changed, w.err = EditRequestHeaders(edits)
+	}
+	if w.err != nil && DebugEnabled() {
+		proxywasm.LogDebug(filter + ": editing request headers: " + w.err.Error())
+	}
+	return changed
+}
+
+// clearRouteCache asks Envoy to select the route again where it offers ClearRouteCacheFunction; a host without
+// it (ABI <= 0.2.1 header edits clear the cache anyway) is remembered and not asked again.
+func (w *Writer) clearRouteCache(filter string) {
+	if w.noClearRouteCache {
+		return
+	}
+	_, err := callForeign(ClearRouteCacheFunction, nil)
+	if err == nil {
+		return
+	}
+	if errors.Is(err, types.ErrorStatusNotFound) {
+		w.noClearRouteCache = true
+		if DebugEnabled() {
+			proxywasm.LogDebug(filter + ": host has no " + ClearRouteCacheFunction + " foreign function; relying on header edits to re-route")
+		}
+		return
+	}
+	if DebugEnabled() {
+		proxywasm.LogDebug(filter + ": " + ClearRouteCacheFunction + " failed: " + err.Error())
+	}
+}
+
+// reply sends r as the local response.
+func (w *Writer) reply(filter string, r *Reply) {
+	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil && DebugEnabled() {
+		proxywasm.LogDebug(filter + ": local reply failed: " + err.Error())
+	}
+	if r.Detail != "" && DebugEnabled() {
+		proxywasm.LogDebug(r.Detail)
+	}
+}
