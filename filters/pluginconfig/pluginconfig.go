@@ -1,9 +1,34 @@
-// Package pluginconfig holds the pieces every laneway filter uses to validate its plugin configuration
-// strictly: one error type with one message format, a bounded rendering of a received JSON value, a
-// rendering of string lists as fmt's %q gives it (the modules do not link fmt), a walk
-// over a JSON object that rejects unknown and repeated fields, and the RFC 7230 token check used for
-// header names. It is pure Go on gjson and compiles for wasip1; it is linked into every filter module,
-// so it stays small.
+// Package pluginconfig is the one configuration vocabulary of the laneway filters: typed readers that turn
+// a JSON plugin configuration into Go values strictly, each kind of value read by one rule, every refusal an
+// *Error in one format ("<filter> config: field "<path>": got <received>; allowed: <what is accepted>").
+//
+// The rules, one per kind:
+//   - Document: empty or all-blank input (and an absent configuration) is {}; text that is not JSON, and
+//     JSON that is not an object, is refused. The received text is never echoed (it may hold a secret).
+//   - Object: a JSON object whose member names are among the allowed ones, each at most once; unknown
+//     and repeated names are refused, so {"allow":["a"],"allow":["b"]} is an error, never ["b"].
+//   - HeaderMap: a JSON object of header names to header values, by the two rules below, each name at
+//     most once after case folding.
+//   - List: a JSON array of at most a given number of entries; StringList: the same, of strings, each
+//     checked by the caller's reader, no entry twice (compared after the reader normalised it).
+//   - Bool: JSON true or false; nothing else ("true", 1 and null are refused).
+//   - Enum: a JSON string spelled exactly (case-sensitive) as one of the enum's names; the values are
+//     1, 2, 3... in the order of the names, and 0 is the zero value, named "unset".
+//   - String: a JSON string of at most a given number of bytes that the caller's check accepts.
+//   - Uint, Status: a JSON number written as decimal digits only (no sign, fraction or exponent) within a
+//     range; a status is also within 200..599.
+//   - Duration: a JSON string in Go's duration syntax ("250ms", "30s", "1h") within a range.
+//   - HeaderName: an RFC 7230 token of 1 to 128 bytes; upper case is accepted and folded to lower case;
+//     refused: the names the proxy owns (Reserved: host, content-length, transfer-encoding, connection,
+//     te, upgrade, keep-alive, proxy-connection; pseudo-headers are not tokens) and any extra names
+//     the filter passes.
+//   - HeaderValue: visible ASCII (0x21-0x7e) with inner spaces, no leading or trailing space, within a
+//     length range.
+//   - Methods: a non-empty JSON array of at most MaxMethods HTTP method names, each an RFC 7230 token of
+//     at most 32 bytes, upper-cased, none twice (after upper-casing).
+//
+// It is pure Go on gjson and compiles for wasip1; it is linked into every filter module, so it stays small:
+// no fmt, no reflect, no encoding/json.
 package pluginconfig
 
 import (
@@ -60,66 +85,6 @@ func Describe(v gjson.Result) string {
 	return "object " + raw
 }
 
-// Walk calls visit, in document order, for each member of the JSON object v found at path ("" for the
-// document), with the member's own path; it rejects a v that is not an object, names not in names and
-// names given twice, and stops at the first error visit returns.
-func Walk(filter, path string, v gjson.Result, names []string, visit func(field, name string, v gjson.Result) error) error {
-	if !v.IsObject() {
-		return &Error{Filter: filter, Field: path, Got: Describe(v), Allowed: "a JSON object with the fields " + strings.Join(names, ", ")}
-	}
-	seen := make([]bool, len(names))
-	var err error
-	v.ForEach(func(k, val gjson.Result) bool {
-		name := k.String()
-		field := name
-		if name == "" {
-			field = `""`
-		}
-		if path != "" {
-			field = path + "." + field
-		}
-		i := 0
-		for i < len(names) && names[i] != name {
-			i++
-		}
-		switch {
-		case i == len(names):
-			err = &Error{Filter: filter, Field: field, Got: "an unknown field", Allowed: "one of the fields " + strings.Join(names, ", ")}
-		case seen[i]:
-			err = &Error{Filter: filter, Field: field, Got: "the field a second time", Allowed: "each field at most once"}
-		default:
-			seen[i] = true
-			err = visit(field, name, val)
-		}
-		return err == nil
-	})
-	return err
-}
-
-// List calls visit, in order, for each entry of the JSON array v found at path, with the entry's own
-// path ("path[i]"); it rejects a v that is not an array and an array of more than max entries, with
-// allowed (what the list may hold) as the allowed text, and stops at the first error visit returns.
-func List(filter, path string, v gjson.Result, max int, allowed string, visit func(field string, e gjson.Result) error) error {
-	if !v.IsArray() {
-		return &Error{Filter: filter, Field: path, Got: Describe(v), Allowed: allowed}
-	}
-	// ForEach rather than Array: Array links gjson's array-and-map builder, about 9 KB per module.
-	n := 0
-	v.ForEach(func(_, _ gjson.Result) bool { n++; return true })
-	if n > max {
-		return &Error{Filter: filter, Field: path, Got: strconv.Itoa(n) + " entries",
-			Allowed: allowed + "; at most " + strconv.Itoa(max) + " entries"}
-	}
-	var err error
-	i := 0
-	v.ForEach(func(_, e gjson.Result) bool {
-		err = visit(path+"["+strconv.Itoa(i)+"]", e)
-		i++
-		return err == nil
-	})
-	return err
-}
-
 // QuoteList renders strings for a message as fmt's %q does (["a" "b\n"]) without fmt, which the filter
 // modules do not link (see packager/wasmbuild).
 func QuoteList(xs []string) string {
@@ -131,26 +96,4 @@ func QuoteList(xs []string) string {
 		b = strconv.AppendQuote(b, x)
 	}
 	return string(append(b, ']'))
-}
-
-// IsTokenChar reports whether c is an RFC 7230 tchar: a letter, a digit or one of !#$%&'*+-.^_`|~.
-func IsTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// IsToken reports whether s is a non-empty RFC 7230 token (a valid header name).
-func IsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !IsTokenChar(s[i]) {
-			return false
-		}
-	}
-	return true
 }
