@@ -89,8 +89,8 @@ func TestRunExplainsABadConfigField(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"an unknown field is named with its path", "listeners:\n- name: a\n  routes:\n  - upstream: 127.0.0.1:1\n    mirorrs: []\n", `listeners[0].routes[0].mirorrs: got an unknown field; want one of name, match, upstream, mirrors`},
-		{"a mirror percentage above 100 is refused", "listeners:\n- name: a\n  routes:\n  - upstream: 127.0.0.1:1\n    mirrors: [{upstream: 127.0.0.1:2, percentage: 150}]\n", `listeners[0].routes[0].mirrors[0].percentage: got number 150; want a number from 0 to 100`},
+		{"an unknown field is named with its path", "listeners:\n- name: a\n  routes:\n  - upstream: 127.0.0.1:1\n    mirorrs: []\n", `field "listeners[0].routes[0].mirorrs": got an unknown field; allowed: one of the fields name, match, upstream, mirrors`},
+		{"a mirror percentage above 100 is refused", "listeners:\n- name: a\n  routes:\n  - upstream: 127.0.0.1:1\n    mirrors: [{upstream: 127.0.0.1:2, percentage: 150}]\n", `field "listeners[0].routes[0].mirrors[0].percentage": got number 150; allowed: a number from 0 to 100`},
 		{"a missing wasm module points at make build", "listeners:\n- name: a\n  filters: [{name: f, wasm: /nonexistent/x.wasm}]\n  routes: [{upstream: 127.0.0.1:1}]\n", "make build"},
 	}
 	for _, tc := range tests {

@@ -167,7 +167,7 @@ func TestDemoMeshTemplateParsesOnceFilledIn(t *testing.T) {
 	// The compare run: orders' caller mirrors to the secondary and the candidate; each role's inbound
 	// listener runs shadowtag-compare with its role and the collector's cluster, which the mesh defines.
 	const cluster = "outbound|8080||laneway-compare.laneway.svc.cluster.local"
-	assert.Equal(t, map[string][]string{cluster: {"127.0.0.1:9"}}, cfg.Clusters)
+	assert.Equal(t, proxy.Clusters{cluster: {"127.0.0.1:9"}}, cfg.Clusters)
 	out := cfg.Listeners[5]
 	require.Equal(t, "orders-outbound", out.Name)
 	require.Len(t, out.Routes, 1)

@@ -1,7 +1,7 @@
 // Package configdoc turns a configuration document written in YAML or JSON into JSON, strictly: a key
 // given twice in one object is refused (YAML and JSON libraries silently keep the last one), and a
 // document that looks like JSON but is broken is reported with the JSON error's line and column rather
-// than with a YAML parser's message.
+// than with a YAML parser's message. Decode then fills tagged Go structs from that JSON just as strictly.
 package configdoc
 
 import (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/configdoc"
 	"github.com/tidwall/gjson"
 )
 
@@ -23,59 +24,77 @@ const (
 // (Envoy's dispatcher does both as events arrive; 5 ms is well under any tick period a filter asks for).
 const pumpInterval = 5 * time.Millisecond
 
-// parseClusters reads {name: upstream | [upstream, ...]}: names as Envoy spells clusters (visible ASCII, no
+// Clusters are the upstreams filters reach with dispatch_http_call: Envoy cluster name to endpoints.
+type Clusters map[string][]string
+
+// clusterField is the config path of cluster n.
+func clusterField(n string) string { return "clusters[" + strconv.Quote(n) + "]" }
+
+// DecodeConfig reads {name: upstream | [upstream, ...]}: names as Envoy spells clusters (visible ASCII, no
 // blanks); a list is a cluster of several endpoints, chosen by consistent hash of the call's :authority
 // (pickEndpoint).
-func parseClusters(p string, v gjson.Result) (map[string][]string, error) {
-	const wantName = "a cluster name of 1-256 visible ASCII characters without blanks, e.g. outbound|8080||collector.laneway.svc.cluster.local"
+func (cs *Clusters) DecodeConfig(name, field string, v gjson.Result) error {
 	if !v.IsObject() {
-		return nil, cfgErr(p, pluginconfig.Describe(v), "an object of cluster names to host:port or listener:<name>, or a list of them")
+		return cfgErr(field, pluginconfig.Describe(v), "an object of cluster names to host:port or listener:<name>, or a list of them")
 	}
-	out := map[string][]string{}
-	var err error
-	v.ForEach(func(k, val gjson.Result) bool {
-		n := k.String()
+	var raw map[string]endpoints
+	if err := configdoc.Decode(name, field, v, &raw); err != nil {
+		return err
+	}
+	if len(raw) > MaxClusters {
+		return cfgErr(field, fmt.Sprintf("%d clusters", len(raw)), fmt.Sprintf("at most %d", MaxClusters))
+	}
+	out := Clusters{}
+	for _, n := range sortedKeys(raw) {
 		ok := n != "" && len(n) <= 256
 		for i := 0; ok && i < len(n); i++ {
 			ok = n[i] > 0x20 && n[i] < 0x7f
 		}
 		if !ok {
-			err = cfgErr(p, pluginconfig.Describe(k), wantName)
-			return false
+			return cfgErr(clusterField(n), strconv.Quote(n), "a cluster name of 1-256 visible ASCII characters without blanks, e.g. outbound|8080||collector.laneway.svc.cluster.local")
 		}
-		if len(out) == MaxClusters {
-			err = cfgErr(p, "more than 64 clusters", "at most 64")
-			return false
+		out[n] = raw[n]
+	}
+	*cs = out
+	return nil
+}
+
+// endpoints is one cluster's endpoints: one upstream, or a list of 1 to MaxClusterEndpoints distinct ones.
+type endpoints []string
+
+// DecodeConfig reads a cluster's endpoints at field.
+func (es *endpoints) DecodeConfig(name, field string, v gjson.Result) error {
+	if !v.IsArray() {
+		up := v.Str
+		if v.Type != gjson.String {
+			return cfgErr(field, pluginconfig.Describe(v), "host:port or listener:<name>, or a list of them")
 		}
-		if !val.IsArray() {
-			var up string
-			if up, err = upstream(p+"."+n, val); err != nil {
-				return false
+		if err := checkUpstream(field, up); err != nil {
+			return err
+		}
+		*es = endpoints{up}
+		return nil
+	}
+	var ups []string
+	if err := configdoc.Decode(name, field, v, &ups); err != nil {
+		return err
+	}
+	if len(ups) == 0 || len(ups) > MaxClusterEndpoints {
+		return cfgErr(field, fmt.Sprintf("a list of %d endpoints", len(ups)), fmt.Sprintf("1 to %d endpoints (host:port or listener:<name>)", MaxClusterEndpoints))
+	}
+	for i, up := range ups {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := checkUpstream(f, up); err != nil {
+			return err
+		}
+		for _, prev := range ups[:i] {
+			if prev == up {
+				return cfgErr(f, strconv.Quote(up), "an endpoint not listed before")
 			}
-			out[n] = []string{up}
-			return true
 		}
-		items := val.Array()
-		if len(items) == 0 || len(items) > MaxClusterEndpoints {
-			err = cfgErr(p+"."+n, fmt.Sprintf("a list of %d endpoints", len(items)), fmt.Sprintf("1 to %d endpoints (host:port or listener:<name>)", MaxClusterEndpoints))
-			return false
-		}
-		seen := map[string]bool{}
-		for i, it := range items {
-			var up string
-			if up, err = upstream(fmt.Sprintf("%s.%s[%d]", p, n, i), it); err != nil {
-				return false
-			}
-			if seen[up] {
-				err = cfgErr(fmt.Sprintf("%s.%s[%d]", p, n, i), strconv.Quote(up), "an endpoint not listed before")
-				return false
-			}
-			seen[up] = true
-			out[n] = append(out[n], up)
-		}
-		return true
-	})
-	return out, err
+	}
+	*es = ups
+	return nil
 }
 
 // pickEndpoint chooses a cluster endpoint for a call by consistent hash of its :authority, as Envoy's

@@ -3,7 +3,6 @@ package proxy
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,52 +26,59 @@ const (
 	DefaultMirrorTimeout   = 5 * time.Second
 	DefaultMaxBodyBytes    = 1 << 20
 	MaxWorkers             = 64
+	MaxBodyBytes           = 64 << 20
+	MaxTimeout             = 10 * time.Minute
 )
 
 // ListenerPrefix marks an upstream that is another listener of the same proxy ("listener:svc-b").
 const ListenerPrefix = "listener:"
 
-// Config is a validated local-mesh configuration; build it with Parse or LoadFile.
+// configName names the mesh configuration in its errors ("mesh config: field ...").
+const configName = "mesh"
+
+// Config is a validated local-mesh configuration; build it with Parse or LoadFile. Its json tags are
+// the YAML document's field names: the document is decoded into it strictly (configdoc.Decode), each
+// type setting its defaults and checking its own fields in its DecodeConfig.
 type Config struct {
 	// Workers is the number of Envoy workers; each owns one VM per filter.
-	Workers int
+	Workers int `json:"workers"`
 	// Profile is the Envoy generation the VMs emulate: "envoy133" or "envoy139".
-	Profile string
+	Profile string `json:"profile"`
 	// TenantHeader is the header the decision log reports as the tenant.
-	TenantHeader string
+	TenantHeader string `json:"tenantHeader"`
 	// UpstreamTimeout bounds a live request to its upstream.
-	UpstreamTimeout time.Duration
+	UpstreamTimeout time.Duration `json:"upstreamTimeout"`
 	// MirrorTimeout bounds each mirrored copy.
-	MirrorTimeout time.Duration
+	MirrorTimeout time.Duration `json:"mirrorTimeout"`
 	// MaxBodyBytes is the largest request or response body buffered (Envoy answers 413 beyond).
-	MaxBodyBytes int
+	MaxBodyBytes int `json:"maxBodyBytes"`
 	// Listeners are served in order.
-	Listeners []ListenerConfig
+	Listeners []ListenerConfig `json:"listeners"`
 	// Clusters name upstreams the filters reach with dispatch_http_call, as Envoy clusters
 	// (e.g. Istio's "outbound|8080||collector.laneway.svc.cluster.local"): name to its
 	// endpoints, each host:port or listener:<name>; a call to a cluster of several endpoints
 	// goes to one chosen by consistent hash of its :authority (clusters.go).
-	Clusters map[string][]string
+	Clusters Clusters `json:"clusters"`
 }
 
 // ListenerConfig is one listener: an address, a filter chain and routes.
 type ListenerConfig struct {
-	Name      string
-	Address   string
-	Direction string // "", "inbound" or "outbound" (reported as xds.listener_direction)
+	Name      string `json:"name"`
+	Address   string `json:"address"`
+	Direction string `json:"direction"` // "", "inbound" or "outbound" (reported as xds.listener_direction)
 	// Properties are host attributes every filter VM of this listener sees, by dotted path
 	// (string values), e.g. connection.uri_san_peer_certificate to model the mTLS peer
 	// identity of every connection to this listener.
-	Properties map[string]string
-	Filters    []FilterConfig
-	Routes     []RouteConfig
+	Properties map[string]string `json:"properties"`
+	Filters    []FilterConfig    `json:"filters"`
+	Routes     []RouteConfig     `json:"routes"`
 	// Waypoint models an Istio ambient waypoint in front of a service: the filters run on an inbound
 	// listener (xds.listener_direction 1) and each request's caller identity, as a ztunnel listener
 	// carried it, is the stream's filter_state io.istio.peer_principal.
-	Waypoint bool
+	Waypoint bool `json:"waypoint"`
 	// Identity makes the listener a workload's ztunnel (ambient mode): no filters (ztunnel is L4), and
 	// requests it forwards to other listeners carry this identity, as HBONE's mTLS certificate would.
-	Identity string
+	Identity string `json:"identity"`
 }
 
 // Failure strategies, as Istio's WasmPlugin.failStrategy.
@@ -84,32 +90,36 @@ const (
 
 // FilterConfig is one Wasm filter of a chain.
 type FilterConfig struct {
-	Name string
+	Name string `json:"name"`
 	// Wasm is the module path (relative paths are resolved against the config file's folder).
-	Wasm string
+	Wasm string `json:"wasm"`
 	// PluginConfig is the plugin configuration handed to proxy_on_configure (JSON).
-	PluginConfig []byte
+	PluginConfig ConfigBytes `json:"config"`
 	// FailStrategy is FailClose (default: 503 once the VM failed), FailOpen (skip the filter)
 	// or FailReload (start a fresh VM for the next stream).
-	FailStrategy string
+	FailStrategy string `json:"failStrategy"`
 }
+
+// ConfigBytes is a filter's plugin configuration as the filter receives it: written in the mesh config
+// as an object (sent as its JSON, like WasmPlugin.pluginConfig) or as a string (sent as is).
+type ConfigBytes []byte
 
 // RouteConfig is one route; the first route whose match holds wins.
 type RouteConfig struct {
-	Name string
+	Name string `json:"name"`
 	// Match lists alternatives (any may hold); empty means the route matches every request.
-	Match    []MatchConfig
-	Upstream string // "host:port" or "listener:<name>"
-	Mirrors  []MirrorConfig
+	Match    []MatchConfig  `json:"match"`
+	Upstream string         `json:"upstream"` // "host:port" or "listener:<name>"
+	Mirrors  []MirrorConfig `json:"mirrors"`
 }
 
 // MatchConfig is an Istio HTTPMatchRequest subset: every condition given must hold.
 type MatchConfig struct {
-	Headers        map[string]StringMatch
-	WithoutHeaders map[string]StringMatch
-	URI            *StringMatch
-	Authority      *StringMatch
-	Method         *StringMatch
+	Headers        map[string]StringMatch `json:"headers"`
+	WithoutHeaders map[string]StringMatch `json:"withoutHeaders"`
+	URI            *StringMatch           `json:"uri"`
+	Authority      *StringMatch           `json:"authority"`
+	Method         *StringMatch           `json:"method"`
 }
 
 // StringMatch is Istio's StringMatch: exactly one of Exact, Prefix, Regex; none set means
@@ -131,30 +141,29 @@ const (
 
 // MirrorConfig is an Istio HTTPMirrorPolicy: where copies go and how many.
 type MirrorConfig struct {
-	Upstream string
+	Upstream string `json:"upstream"`
 	// Percentage of requests mirrored, 0–100 (default 100).
-	Percentage float64
+	Percentage float64 `json:"percentage"`
 	// DisableShadowHostSuffix keeps the host unchanged (Envoy >= 1.31, Istio >= 1.28 default).
-	DisableShadowHostSuffix bool
+	DisableShadowHostSuffix bool `json:"disableShadowHostSuffix"`
 }
 
-// ConfigError is one invalid field: where, what was received, what is allowed.
-type ConfigError struct {
-	Field string // path such as listeners[0].routes[1].upstream; "" for the document
-	Got   string
-	Want  string
+// ConfigError is one invalid field: where, what was received, what is allowed (the error format of
+// every laneway configuration; Filter is "mesh").
+type ConfigError = pluginconfig.Error
+
+// cfgErr returns the error for the mesh config field: got what was received, allowed what is accepted.
+func cfgErr(field, got, allowed string) error {
+	return &ConfigError{Filter: configName, Field: field, Got: got, Allowed: allowed}
 }
 
-// Error renders e on one line.
-func (e *ConfigError) Error() string {
-	f := e.Field
-	if f == "" {
-		f = "(document)"
+// describe renders a received string for an error: "nothing" when empty (a required field left out).
+func describe(s string) string {
+	if s == "" {
+		return "nothing"
 	}
-	return fmt.Sprintf("mesh config: %s: got %s; want %s", f, e.Got, e.Want)
+	return "string " + strconv.Quote(s)
 }
-
-func cfgErr(field, got, want string) error { return &ConfigError{Field: field, Got: got, Want: want} }
 
 // LoadFile reads and parses a YAML configuration; relative wasm paths are resolved against the
 // file's folder.
@@ -189,66 +198,51 @@ func Parse(data []byte) (Config, error) {
 		}
 		return Config{}, cfgErr("", "text that is not valid YAML or JSON: "+err.Error(), "a YAML (or JSON) document with a listeners list")
 	}
-	doc := gjson.ParseBytes(js)
-	fields, err := object(doc, "", "workers", "profile", "tenantHeader", "upstreamTimeout", "mirrorTimeout", "maxBodyBytes", "listeners", "clusters")
-	if err != nil {
+	var c Config
+	if err := configdoc.Decode(configName, "", gjson.ParseBytes(js), &c); err != nil {
 		return Config{}, err
 	}
-	c := Config{
+	return c, c.Validate()
+}
+
+// DecodeConfig reads the whole document v: the defaults, the fields, then each field's own rule.
+func (c *Config) DecodeConfig(name, field string, v gjson.Result) error {
+	type plain Config
+	p := plain{
 		Workers: DefaultWorkers, Profile: "envoy139", TenantHeader: DefaultTenantHeader,
 		UpstreamTimeout: DefaultUpstreamTimeout, MirrorTimeout: DefaultMirrorTimeout, MaxBodyBytes: DefaultMaxBodyBytes,
 	}
-	if v, ok := fields["workers"]; ok {
-		if c.Workers, err = integer("workers", v, 1, MaxWorkers); err != nil {
-			return Config{}, err
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
+	}
+	*c = Config(p)
+	if c.Workers < 1 || c.Workers > MaxWorkers {
+		return cfgErr("workers", "number "+strconv.Itoa(c.Workers), fmt.Sprintf("an integer from 1 to %d", MaxWorkers))
+	}
+	if c.Profile != "envoy133" && c.Profile != "envoy139" {
+		return cfgErr("profile", describe(c.Profile), "one of envoy133, envoy139")
+	}
+	if th := v.Get("tenantHeader"); th.Exists() {
+		var err error
+		if c.TenantHeader, err = pluginconfig.HeaderName(configName, "tenantHeader", th); err != nil {
+			return err
 		}
 	}
-	if v, ok := fields["profile"]; ok {
-		if c.Profile, err = oneOf("profile", v, "envoy133", "envoy139"); err != nil {
-			return Config{}, err
+	for _, d := range []struct {
+		field string
+		d     time.Duration
+	}{{"upstreamTimeout", c.UpstreamTimeout}, {"mirrorTimeout", c.MirrorTimeout}} {
+		if d.d <= 0 || d.d > MaxTimeout {
+			return cfgErr(d.field, "duration "+d.d.String(), "a duration such as 500ms or 5s, above 0 and at most 10m")
 		}
 	}
-	if v, ok := fields["tenantHeader"]; ok {
-		if c.TenantHeader, err = headerName("tenantHeader", v); err != nil {
-			return Config{}, err
-		}
+	if c.MaxBodyBytes < 0 || c.MaxBodyBytes > MaxBodyBytes {
+		return cfgErr("maxBodyBytes", "number "+strconv.Itoa(c.MaxBodyBytes), fmt.Sprintf("an integer from 0 to %d", MaxBodyBytes))
 	}
-	if v, ok := fields["upstreamTimeout"]; ok {
-		if c.UpstreamTimeout, err = duration("upstreamTimeout", v); err != nil {
-			return Config{}, err
-		}
+	if len(c.Listeners) == 0 {
+		return cfgErr("listeners", pluginconfig.Describe(v.Get("listeners")), "a list of at least one listener {name, address, filters, routes}")
 	}
-	if v, ok := fields["mirrorTimeout"]; ok {
-		if c.MirrorTimeout, err = duration("mirrorTimeout", v); err != nil {
-			return Config{}, err
-		}
-	}
-	if v, ok := fields["maxBodyBytes"]; ok {
-		if c.MaxBodyBytes, err = integer("maxBodyBytes", v, 0, 64<<20); err != nil {
-			return Config{}, err
-		}
-	}
-	if v, ok := fields["clusters"]; ok {
-		if c.Clusters, err = parseClusters("clusters", v); err != nil {
-			return Config{}, err
-		}
-	}
-	ls, ok := fields["listeners"]
-	if !ok {
-		return Config{}, cfgErr("listeners", "nothing", "a list of at least one listener {name, address, filters, routes}")
-	}
-	items, err := list("listeners", ls, 1)
-	if err != nil {
-		return Config{}, err
-	}
-	for i, it := range items {
-		l, err := parseListener(fmt.Sprintf("listeners[%d]", i), it)
-		if err != nil {
-			return Config{}, err
-		}
-		c.Listeners = append(c.Listeners, l)
-	}
-	return c, c.Validate()
+	return nil
 }
 
 // Validate checks the rules that span fields: unique names and resolvable upstreams.
@@ -276,7 +270,7 @@ func (c *Config) Validate() error {
 	}
 	for _, n := range sortedKeys(c.Clusters) {
 		for i, up := range c.Clusters[n] {
-			field := "clusters." + n
+			field := clusterField(n)
 			if len(c.Clusters[n]) > 1 {
 				field = fmt.Sprintf("%s[%d]", field, i)
 			}
@@ -301,88 +295,59 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-func parseListener(p string, v gjson.Result) (ListenerConfig, error) {
-	f, err := object(v, p+".", "name", "address", "direction", "properties", "filters", "routes", "waypoint", "identity")
-	if err != nil {
-		return ListenerConfig{}, err
+// DecodeConfig reads one listener at field: the default address, the fields, then their rules.
+func (l *ListenerConfig) DecodeConfig(name, field string, v gjson.Result) error {
+	type plain ListenerConfig
+	p := plain{Address: DefaultAddress}
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
 	}
-	l := ListenerConfig{Address: DefaultAddress}
-	if l.Name, err = name(p+".name", f["name"], true); err != nil {
-		return l, err
+	*l = ListenerConfig(p)
+	if err := checkName(field+".name", l.Name); err != nil {
+		return err
 	}
-	if a, ok := f["address"]; ok {
-		if l.Address, err = hostPort(p+".address", a, true); err != nil {
-			return l, err
+	if err := checkHostPort(field+".address", l.Address, true); err != nil {
+		return err
+	}
+	if l.Direction != "" && l.Direction != "inbound" && l.Direction != "outbound" {
+		return cfgErr(field+".direction", describe(l.Direction), "one of inbound, outbound")
+	}
+	if l.Waypoint {
+		if l.Direction == "outbound" {
+			return cfgErr(field+".direction", `"outbound"`, "inbound or nothing on a waypoint (a waypoint's listener is inbound for all traffic)")
 		}
+		l.Direction = "inbound"
 	}
-	if d, ok := f["direction"]; ok {
-		if l.Direction, err = oneOf(p+".direction", d, "inbound", "outbound"); err != nil {
-			return l, err
-		}
-	}
-	if wv, ok := f["waypoint"]; ok {
-		if wv.Type != gjson.True && wv.Type != gjson.False {
-			return l, cfgErr(p+".waypoint", pluginconfig.Describe(wv), "true or false")
-		}
-		l.Waypoint = wv.Bool()
-		if l.Waypoint && l.Direction == "outbound" {
-			return l, cfgErr(p+".direction", `"outbound"`, "inbound or nothing on a waypoint (a waypoint's listener is inbound for all traffic)")
+	if v.Get("identity").Exists() {
+		if !identityPattern.MatchString(l.Identity) {
+			return cfgErr(field+".identity", describe(l.Identity), "a SPIFFE id such as spiffe://cluster.local/ns/shop/sa/svc-a")
 		}
 		if l.Waypoint {
-			l.Direction = "inbound"
+			return cfgErr(field+".identity", strconv.Quote(l.Identity), "no identity on a waypoint (identity makes a listener a workload's ztunnel)")
 		}
 	}
-	if iv, ok := f["identity"]; ok {
-		if iv.Type != gjson.String || !identityPattern.MatchString(iv.String()) {
-			return l, cfgErr(p+".identity", pluginconfig.Describe(iv), "a SPIFFE id such as spiffe://cluster.local/ns/shop/sa/svc-a")
-		}
-		if l.Waypoint {
-			return l, cfgErr(p+".identity", strconv.Quote(iv.String()), "no identity on a waypoint (identity makes a listener a workload's ztunnel)")
-		}
-		l.Identity = iv.String()
+	if err := checkProperties(field+".properties", l.Properties); err != nil {
+		return err
 	}
-	if pv, ok := f["properties"]; ok {
-		if l.Properties, err = properties(p+".properties", pv); err != nil {
-			return l, err
+	seen := map[string]bool{}
+	for i, f := range l.Filters {
+		if seen[f.Name] {
+			return cfgErr(fmt.Sprintf("%s.filters[%d].name", field, i), strconv.Quote(f.Name), "a name used once per listener")
 		}
+		seen[f.Name] = true
 	}
-	if fs, ok := f["filters"]; ok {
-		items, err := list(p+".filters", fs, 0)
-		if err != nil {
-			return l, err
-		}
-		seen := map[string]bool{}
-		for i, it := range items {
-			fc, err := parseFilter(fmt.Sprintf("%s.filters[%d]", p, i), it)
-			if err != nil {
-				return l, err
-			}
-			if seen[fc.Name] {
-				return l, cfgErr(fmt.Sprintf("%s.filters[%d].name", p, i), strconv.Quote(fc.Name), "a name used once per listener")
-			}
-			seen[fc.Name] = true
-			l.Filters = append(l.Filters, fc)
-		}
-		if l.Identity != "" && len(l.Filters) > 0 {
-			return l, cfgErr(p+".filters", fmt.Sprintf("%d filters on a ztunnel listener", len(l.Filters)), "none: ztunnel moves bytes (L4); put the filters on the destination's waypoint listener")
+	if l.Identity != "" && len(l.Filters) > 0 {
+		return cfgErr(field+".filters", fmt.Sprintf("%d filters on a ztunnel listener", len(l.Filters)), "none: ztunnel moves bytes (L4); put the filters on the destination's waypoint listener")
+	}
+	if len(l.Routes) == 0 {
+		return cfgErr(field+".routes", pluginconfig.Describe(v.Get("routes")), "a list of at least one route {name, match, upstream, mirrors}")
+	}
+	for i := range l.Routes {
+		if l.Routes[i].Name == "" {
+			l.Routes[i].Name = fmt.Sprintf("route-%d", i)
 		}
 	}
-	rs, ok := f["routes"]
-	if !ok {
-		return l, cfgErr(p+".routes", "nothing", "a list of at least one route {name, match, upstream, mirrors}")
-	}
-	items, err := list(p+".routes", rs, 1)
-	if err != nil {
-		return l, err
-	}
-	for i, it := range items {
-		r, err := parseRoute(fmt.Sprintf("%s.routes[%d]", p, i), i, it)
-		if err != nil {
-			return l, err
-		}
-		l.Routes = append(l.Routes, r)
-	}
-	return l, nil
+	return nil
 }
 
 // proxySetProperties are attributes the proxy derives itself; a listener may not set them.
@@ -398,339 +363,206 @@ var propertyPathPattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 
 var identityPattern = regexp.MustCompile(`^spiffe://[!-~]{1,245}$`)
 
-// properties reads a listener's host attributes: dotted lower-case paths to string values.
-func properties(p string, v gjson.Result) (map[string]string, error) {
-	if !v.IsObject() {
-		return nil, cfgErr(p, pluginconfig.Describe(v), "a map of attribute path to string value, e.g. {connection.uri_san_peer_certificate: spiffe://cluster.local/ns/shop/sa/svc-a}")
-	}
-	out := map[string]string{}
-	var err error
-	v.ForEach(func(k, val gjson.Result) bool {
-		key := k.String()
+// checkProperties checks a listener's host attributes: dotted lower-case paths the proxy does not set.
+func checkProperties(p string, props map[string]string) error {
+	for _, key := range sortedKeys(props) {
 		kp := fmt.Sprintf("%s[%q]", p, key)
 		switch {
 		case !propertyPathPattern.MatchString(key) || len(key) > 256:
-			err = cfgErr(kp, strconv.Quote(key), "an attribute path of dot-separated segments of a-z, 0-9 and _ (e.g. source.principal)")
+			return cfgErr(kp, strconv.Quote(key), "an attribute path of dot-separated segments of a-z, 0-9 and _ (e.g. source.principal)")
 		case proxySetProperties[key] != "":
-			err = cfgErr(kp, strconv.Quote(key), "an attribute the proxy does not set itself (it derives "+key+" from the listener's "+proxySetProperties[key]+")")
+			return cfgErr(kp, strconv.Quote(key), "an attribute the proxy does not set itself (it derives "+key+" from the listener's "+proxySetProperties[key]+")")
 		case strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "response.") || key == "request" || key == "response":
-			err = cfgErr(kp, strconv.Quote(key), "an attribute outside request.* and response.* (those come from each stream)")
-		case val.Type != gjson.String:
-			err = cfgErr(kp, pluginconfig.Describe(val), "a string value")
-		default:
-			out[key] = val.String()
-			return true
+			return cfgErr(kp, strconv.Quote(key), "an attribute outside request.* and response.* (those come from each stream)")
 		}
-		return false
-	})
-	return out, err
+	}
+	return nil
 }
 
-func parseFilter(p string, v gjson.Result) (FilterConfig, error) {
-	f, err := object(v, p+".", "name", "wasm", "config", "failStrategy")
-	if err != nil {
-		return FilterConfig{}, err
+// DecodeConfig reads one filter at field: the default fail strategy, the fields, then their rules.
+func (fc *FilterConfig) DecodeConfig(name, field string, v gjson.Result) error {
+	type plain FilterConfig
+	p := plain{FailStrategy: FailClose}
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
 	}
-	fc := FilterConfig{FailStrategy: FailClose}
-	if fc.Name, err = name(p+".name", f["name"], true); err != nil {
-		return fc, err
+	*fc = FilterConfig(p)
+	if err := checkName(field+".name", fc.Name); err != nil {
+		return err
 	}
-	w, ok := f["wasm"]
-	if !ok || w.Type != gjson.String || w.String() == "" {
-		return fc, cfgErr(p+".wasm", pluginconfig.Describe(w), "the path of a .wasm module, e.g. dist/tenantroute.wasm (run `make build` to produce it)")
+	if fc.Wasm == "" {
+		return cfgErr(field+".wasm", describe(fc.Wasm), "the path of a .wasm module, e.g. dist/tenantroute.wasm (run `make build` to produce it)")
 	}
-	fc.Wasm = w.String()
-	if c, ok := f["config"]; ok {
-		switch {
-		case c.IsObject():
-			fc.PluginConfig = []byte(c.Raw)
-		case c.Type == gjson.String:
-			fc.PluginConfig = []byte(c.String())
-		default:
-			return fc, cfgErr(p+".config", pluginconfig.Describe(c), "an object (sent to the filter as JSON, like WasmPlugin.pluginConfig) or a string sent as is")
-		}
+	switch fc.FailStrategy {
+	case FailClose, FailOpen, FailReload:
+		return nil
 	}
-	if s, ok := f["failStrategy"]; ok {
-		if fc.FailStrategy, err = oneOf(p+".failStrategy", s, FailClose, FailOpen, FailReload); err != nil {
-			return fc, err
-		}
-	}
-	return fc, nil
+	return cfgErr(field+".failStrategy", describe(fc.FailStrategy), "one of FAIL_CLOSE, FAIL_OPEN, FAIL_RELOAD")
 }
 
-func parseRoute(p string, idx int, v gjson.Result) (RouteConfig, error) {
-	f, err := object(v, p+".", "name", "match", "upstream", "mirrors")
-	if err != nil {
-		return RouteConfig{}, err
+// DecodeConfig reads a plugin configuration: an object is sent as its JSON, a string as is.
+func (b *ConfigBytes) DecodeConfig(name, field string, v gjson.Result) error {
+	switch {
+	case v.IsObject():
+		*b = ConfigBytes(v.Raw)
+	case v.Type == gjson.String:
+		*b = ConfigBytes(v.Str)
+	default:
+		return cfgErr(field, pluginconfig.Describe(v), "an object (sent to the filter as JSON, like WasmPlugin.pluginConfig) or a string sent as is")
 	}
-	r := RouteConfig{Name: fmt.Sprintf("route-%d", idx)}
-	if n, ok := f["name"]; ok {
-		if r.Name, err = name(p+".name", n, true); err != nil {
-			return r, err
-		}
-	}
-	if m, ok := f["match"]; ok {
-		items, err := list(p+".match", m, 0)
-		if err != nil {
-			return r, err
-		}
-		for i, it := range items {
-			mc, err := parseMatch(fmt.Sprintf("%s.match[%d]", p, i), it)
-			if err != nil {
-				return r, err
-			}
-			r.Match = append(r.Match, mc)
-		}
-	}
-	if r.Upstream, err = upstream(p+".upstream", f["upstream"]); err != nil {
-		return r, err
-	}
-	if ms, ok := f["mirrors"]; ok {
-		items, err := list(p+".mirrors", ms, 0)
-		if err != nil {
-			return r, err
-		}
-		for i, it := range items {
-			mp := fmt.Sprintf("%s.mirrors[%d]", p, i)
-			mf, err := object(it, mp+".", "upstream", "percentage", "disableShadowHostSuffix")
-			if err != nil {
-				return r, err
-			}
-			mc := MirrorConfig{Percentage: 100}
-			if mc.Upstream, err = upstream(mp+".upstream", mf["upstream"]); err != nil {
-				return r, err
-			}
-			if pc, ok := mf["percentage"]; ok {
-				if pc.Type != gjson.Number || pc.Float() < 0 || pc.Float() > 100 || math.IsNaN(pc.Float()) {
-					return r, cfgErr(mp+".percentage", pluginconfig.Describe(pc), "a number from 0 to 100 (default 100)")
-				}
-				mc.Percentage = pc.Float()
-			}
-			if d, ok := mf["disableShadowHostSuffix"]; ok {
-				if d.Type != gjson.True && d.Type != gjson.False {
-					return r, cfgErr(mp+".disableShadowHostSuffix", pluginconfig.Describe(d), "true or false")
-				}
-				mc.DisableShadowHostSuffix = d.Bool()
-			}
-			r.Mirrors = append(r.Mirrors, mc)
-		}
-	}
-	return r, nil
+	return nil
 }
 
-func parseMatch(p string, v gjson.Result) (MatchConfig, error) {
-	f, err := object(v, p+".", "headers", "withoutHeaders", "uri", "authority", "method")
-	if err != nil {
-		return MatchConfig{}, err
+// DecodeConfig reads one route at field: the fields, then the upstream's rule (the proxy names a route
+// left unnamed after its index).
+func (r *RouteConfig) DecodeConfig(name, field string, v gjson.Result) error {
+	type plain RouteConfig
+	var p plain
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
 	}
-	var m MatchConfig
-	headers := func(field string) (map[string]StringMatch, error) {
-		hv, ok := f[field]
-		if !ok {
-			return nil, nil
+	*r = RouteConfig(p)
+	if r.Name != "" {
+		if err := checkName(field+".name", r.Name); err != nil {
+			return err
 		}
-		if !hv.IsObject() {
-			return nil, cfgErr(p+"."+field, pluginconfig.Describe(hv), "a map of header name to {exact|prefix|regex: value}, or {} for presence")
-		}
-		out := map[string]StringMatch{}
-		var err error
-		hv.ForEach(func(k, val gjson.Result) bool {
-			hp := fmt.Sprintf("%s.%s[%q]", p, field, k.String())
-			h := strings.ToLower(k.String())
-			if !pluginconfig.IsToken(h) {
-				err = cfgErr(hp, strconv.Quote(k.String()), "an HTTP header name (token characters only)")
-				return false
-			}
-			var sm StringMatch
-			if sm, err = stringMatch(hp, val, true); err != nil {
-				return false
-			}
-			out[h] = sm
-			return true
-		})
-		return out, err
 	}
-	if m.Headers, err = headers("headers"); err != nil {
-		return m, err
+	return checkUpstream(field+".upstream", r.Upstream)
+}
+
+// DecodeConfig reads one mirror policy at field: the default percentage, the fields, then their rules.
+func (m *MirrorConfig) DecodeConfig(name, field string, v gjson.Result) error {
+	type plain MirrorConfig
+	p := plain{Percentage: 100}
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
 	}
-	if m.WithoutHeaders, err = headers("withoutHeaders"); err != nil {
-		return m, err
+	*m = MirrorConfig(p)
+	if err := checkUpstream(field+".upstream", m.Upstream); err != nil {
+		return err
+	}
+	if m.Percentage < 0 || m.Percentage > 100 {
+		return cfgErr(field+".percentage", pluginconfig.Describe(v.Get("percentage")), "a number from 0 to 100 (default 100)")
+	}
+	return nil
+}
+
+// DecodeConfig reads one match at field: header names are folded to lower case (a name given twice
+// in any case is refused), and uri, authority and method need exactly one of exact, prefix, regex.
+func (m *MatchConfig) DecodeConfig(name, field string, v gjson.Result) error {
+	type plain MatchConfig
+	var p plain
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
+	}
+	*m = MatchConfig(p)
+	var err error
+	if m.Headers, err = foldHeaderNames(field+".headers", m.Headers); err != nil {
+		return err
+	}
+	if m.WithoutHeaders, err = foldHeaderNames(field+".withoutHeaders", m.WithoutHeaders); err != nil {
+		return err
 	}
 	for _, k := range []struct {
 		field string
-		dst   **StringMatch
-	}{{"uri", &m.URI}, {"authority", &m.Authority}, {"method", &m.Method}} {
-		if sv, ok := f[k.field]; ok {
-			sm, err := stringMatch(p+"."+k.field, sv, false)
-			if err != nil {
-				return m, err
-			}
-			*k.dst = &sm
+		sm    *StringMatch
+	}{{"uri", m.URI}, {"authority", m.Authority}, {"method", m.Method}} {
+		if k.sm != nil && k.sm.kind == matchPresent {
+			return cfgErr(field+"."+k.field, "object {}", "an object with exactly one of exact, prefix, regex (RE2, whole value)")
 		}
 	}
-	return m, nil
+	return nil
 }
 
-func stringMatch(p string, v gjson.Result, presenceOK bool) (StringMatch, error) {
-	want := "an object with exactly one of exact, prefix, regex (RE2, whole value)"
-	if presenceOK {
-		want += ", or {} to match presence"
+// foldHeaderNames checks the names of a header match map and returns it keyed by lower-case name.
+func foldHeaderNames(p string, hs map[string]StringMatch) (map[string]StringMatch, error) {
+	if hs == nil {
+		return nil, nil
 	}
-	f, err := object(v, p+".", "exact", "prefix", "regex")
-	if err != nil {
-		return StringMatch{}, err
-	}
-	if len(f) > 1 {
-		return StringMatch{}, cfgErr(p, pluginconfig.Describe(v), want)
-	}
-	var sm StringMatch
-	for k, val := range f {
-		if val.Type != gjson.String {
-			return sm, cfgErr(p+"."+k, pluginconfig.Describe(val), "a string")
+	out := make(map[string]StringMatch, len(hs))
+	for _, k := range sortedKeys(hs) {
+		hp := fmt.Sprintf("%s[%q]", p, k)
+		if !pluginconfig.IsToken(k) {
+			return nil, cfgErr(hp, strconv.Quote(k), "an HTTP header name (token characters only)")
 		}
-		switch k {
-		case "exact":
-			sm.Exact, sm.kind = val.String(), matchExact
-		case "prefix":
-			sm.Prefix, sm.kind = val.String(), matchPrefix
-		case "regex":
-			re, err := regexp.Compile("^(?:" + val.String() + ")$")
-			if err != nil {
-				return sm, cfgErr(p+".regex", pluginconfig.Describe(val), "an RE2 regular expression ("+err.Error()+")")
-			}
-			sm.Regex, sm.kind, sm.re = val.String(), matchRegex, re
+		h := strings.ToLower(k)
+		if _, dup := out[h]; dup {
+			return nil, cfgErr(hp, strconv.Quote(k), "each header name once (names are compared in lower case)")
 		}
+		out[h] = hs[k]
 	}
-	if len(f) == 0 && !presenceOK {
-		return sm, cfgErr(p, "{}", want)
-	}
-	return sm, nil
+	return out, nil
 }
 
-// object returns v's members, rejecting anything but an object with the allowed fields.
-func object(v gjson.Result, prefix string, allowed ...string) (map[string]gjson.Result, error) {
-	field := strings.TrimSuffix(prefix, ".")
-	if !v.IsObject() {
-		return nil, cfgErr(field, pluginconfig.Describe(v), "an object with fields "+strings.Join(allowed, ", "))
+// DecodeConfig reads a string match at field: an object with at most one of exact, prefix, regex (RE2,
+// matching the whole value); {} matches presence, which only a header match takes.
+func (sm *StringMatch) DecodeConfig(name, field string, v gjson.Result) error {
+	var p struct {
+		Exact  *string `json:"exact"`
+		Prefix *string `json:"prefix"`
+		Regex  *string `json:"regex"`
 	}
-	out := map[string]gjson.Result{}
-	var err error
-	v.ForEach(func(k, val gjson.Result) bool {
-		n := k.String()
-		if !contains(allowed, n) {
-			err = cfgErr(prefix+n, "an unknown field", "one of "+strings.Join(allowed, ", "))
-			return false
+	if err := configdoc.Decode(name, field, v, &p); err != nil {
+		return err
+	}
+	*sm = StringMatch{}
+	n := 0
+	if p.Exact != nil {
+		sm.Exact, sm.kind, n = *p.Exact, matchExact, n+1
+	}
+	if p.Prefix != nil {
+		sm.Prefix, sm.kind, n = *p.Prefix, matchPrefix, n+1
+	}
+	if p.Regex != nil {
+		re, err := regexp.Compile("^(?:" + *p.Regex + ")$")
+		if err != nil {
+			return cfgErr(field+".regex", describe(*p.Regex), "an RE2 regular expression ("+err.Error()+")")
 		}
-		out[n] = val
-		return true
-	})
-	return out, err
-}
-
-func list(p string, v gjson.Result, min int) ([]gjson.Result, error) {
-	if !v.IsArray() {
-		return nil, cfgErr(p, pluginconfig.Describe(v), "a list")
+		sm.Regex, sm.kind, sm.re, n = *p.Regex, matchRegex, re, n+1
 	}
-	items := v.Array()
-	if len(items) < min {
-		return nil, cfgErr(p, "an empty list", fmt.Sprintf("at least %d entry", min))
+	if n > 1 {
+		return cfgErr(field, pluginconfig.Describe(v), "an object with exactly one of exact, prefix, regex (RE2, whole value), or {} to match presence")
 	}
-	return items, nil
+	return nil
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$`)
 
-func name(p string, v gjson.Result, required bool) (string, error) {
-	want := "a name of 1-63 characters a-z, 0-9, '.', '_', '-', starting and ending with a letter or digit"
-	if !v.Exists() && required {
-		return "", cfgErr(p, "nothing", want)
+func checkName(p, s string) error {
+	if !namePattern.MatchString(s) {
+		return cfgErr(p, describe(s), "a name of 1-63 characters a-z, 0-9, '.', '_', '-', starting and ending with a letter or digit")
 	}
-	if v.Type != gjson.String || !namePattern.MatchString(v.String()) {
-		return "", cfgErr(p, pluginconfig.Describe(v), want)
-	}
-	return v.String(), nil
+	return nil
 }
 
-func hostPort(p string, v gjson.Result, listen bool) (string, error) {
+func checkHostPort(p, s string, listen bool) error {
 	want := "host:port such as 127.0.0.1:8080"
 	if listen {
 		want += " (port 0 picks a free port)"
 	}
-	if v.Type != gjson.String {
-		return "", cfgErr(p, pluginconfig.Describe(v), want)
-	}
-	h, port, err := net.SplitHostPort(v.String())
+	h, port, err := net.SplitHostPort(s)
 	if err != nil || h == "" {
-		return "", cfgErr(p, pluginconfig.Describe(v), want)
+		return cfgErr(p, describe(s), want)
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 || (!listen && n == 0) {
-		return "", cfgErr(p, pluginconfig.Describe(v), want)
+		return cfgErr(p, describe(s), want)
 	}
-	return v.String(), nil
+	return nil
 }
 
-func upstream(p string, v gjson.Result) (string, error) {
+func checkUpstream(p, s string) error {
 	want := "host:port of a running server, or listener:<name> to go through another listener of this mesh"
-	if !v.Exists() {
-		return "", cfgErr(p, "nothing", want)
-	}
-	if v.Type == gjson.String {
-		if n, ok := strings.CutPrefix(v.String(), ListenerPrefix); ok {
-			if !namePattern.MatchString(n) {
-				return "", cfgErr(p, pluginconfig.Describe(v), want)
-			}
-			return v.String(), nil
+	if n, ok := strings.CutPrefix(s, ListenerPrefix); ok {
+		if !namePattern.MatchString(n) {
+			return cfgErr(p, describe(s), want)
 		}
+		return nil
 	}
-	s, err := hostPort(p, v, false)
-	if err != nil {
-		return "", cfgErr(p, pluginconfig.Describe(v), want)
+	if checkHostPort(p, s, false) != nil {
+		return cfgErr(p, describe(s), want)
 	}
-	return s, nil
-}
-
-func oneOf(p string, v gjson.Result, allowed ...string) (string, error) {
-	if v.Type != gjson.String || !contains(allowed, v.String()) {
-		return "", cfgErr(p, pluginconfig.Describe(v), "one of "+strings.Join(allowed, ", "))
-	}
-	return v.String(), nil
-}
-
-func integer(p string, v gjson.Result, lo, hi int) (int, error) {
-	n, err := strconv.Atoi(v.Raw)
-	if v.Type != gjson.Number || err != nil || n < lo || n > hi {
-		return 0, cfgErr(p, pluginconfig.Describe(v), fmt.Sprintf("an integer from %d to %d", lo, hi))
-	}
-	return n, nil
-}
-
-func duration(p string, v gjson.Result) (time.Duration, error) {
-	want := "a duration such as 500ms or 5s, above 0 and at most 10m"
-	if v.Type != gjson.String {
-		return 0, cfgErr(p, pluginconfig.Describe(v), want)
-	}
-	d, err := time.ParseDuration(v.String())
-	if err != nil || d <= 0 || d > 10*time.Minute {
-		return 0, cfgErr(p, pluginconfig.Describe(v), want)
-	}
-	return d, nil
-}
-
-func headerName(p string, v gjson.Result) (string, error) {
-	if v.Type != gjson.String || !pluginconfig.IsToken(v.String()) || strings.ToLower(v.String()) != v.String() {
-		return "", cfgErr(p, pluginconfig.Describe(v), "a lower-case HTTP header name")
-	}
-	return v.String(), nil
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

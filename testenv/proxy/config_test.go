@@ -59,7 +59,7 @@ func TestParseNamesTheFieldOfEveryBadValue(t *testing.T) {
 		{"a repeated key in JSON", `{"listeners":[{"name":"a","name":"b","routes":[{"upstream":"127.0.0.1:1"}]}]}`, "listeners[0].name", "each key once"},
 		{"a repeated key in a plugin config", `{"listeners":[{"name":"a","filters":[{"name":"f","wasm":"f.wasm","config":{"mode":"inbound","mode":"edge"}}],"routes":[{"upstream":"127.0.0.1:1"}]}]}`, "listeners[0].filters[0].config.mode", "the key a second time"},
 		{"no listeners", "workers: 2\n", "listeners", "at least one listener"},
-		{"unknown top-level field", "listenrs: []\n", "listenrs", "one of workers"},
+		{"unknown top-level field", "listenrs: []\n", "listenrs", "one of the fields workers"},
 		{"workers out of range", "workers: 0\nlisteners: []\n", "workers", "from 1 to 64"},
 		{"unknown profile", "profile: envoy120\nlisteners: []\n", "profile", "envoy133, envoy139"},
 		{"bad duration", "mirrorTimeout: 5\nlisteners: []\n", "mirrorTimeout", "a duration"},
@@ -77,15 +77,15 @@ func TestParseNamesTheFieldOfEveryBadValue(t *testing.T) {
 		{"two string matches at once", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, match: [{headers: {x: {exact: a, prefix: b}}}]}]\n", `listeners[0].routes[0].match[0].headers["x"]`, "exactly one of"},
 		{"bad regex", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, match: [{uri: {regex: \"(\"}}]}]\n", "listeners[0].routes[0].match[0].uri.regex", "RE2"},
 		{"empty uri match", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, match: [{uri: {}}]}]\n", "listeners[0].routes[0].match[0].uri", "exactly one of"},
-		{"unknown match field", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, match: [{header: {}}]}]\n", "listeners[0].routes[0].match[0].header", "one of headers"},
+		{"unknown match field", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, match: [{header: {}}]}]\n", "listeners[0].routes[0].match[0].header", "one of the fields headers"},
 		{"mirror percentage too big", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, mirrors: [{upstream: 127.0.0.1:2, percentage: 101}]}]\n", "listeners[0].routes[0].mirrors[0].percentage", "from 0 to 100"},
 		{"mirror to an unknown listener", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, mirrors: [{upstream: listener:zz}]}]\n", "listeners[0].routes[0].mirrors[0].upstream", "naming one of"},
 		{"upstream on port 0", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:0}]\n", "listeners[0].routes[0].upstream", "host:port"},
-		{"properties not a map", "listeners:\n- name: a\n  properties: [x]" + route, "listeners[0].properties", "a map of attribute path"},
+		{"properties not a map", "listeners:\n- name: a\n  properties: [x]" + route, "listeners[0].properties", "an object of names to strings"},
 		{"property path with a blank segment", "listeners:\n- name: a\n  properties: {source..principal: x}" + route, `listeners[0].properties["source..principal"]`, "dot-separated segments"},
 		{"property the proxy derives from direction", "listeners:\n- name: a\n  properties: {xds.listener_direction: x}" + route, `listeners[0].properties["xds.listener_direction"]`, "from the listener's direction"},
 		{"property from the stream", "listeners:\n- name: a\n  properties: {request.host: x}" + route, `listeners[0].properties["request.host"]`, "outside request.*"},
-		{"property value not a string", "listeners:\n- name: a\n  properties: {source.principal: [x]}" + route, `listeners[0].properties["source.principal"]`, "a string value"},
+		{"property value not a string", "listeners:\n- name: a\n  properties: {source.principal: [x]}" + route, `listeners[0].properties["source.principal"]`, "allowed: a string"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,4 +198,91 @@ func TestParseRefusesARepeatedKeyInYAML(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"mode" already set in map`)
 	assert.Contains(t, err.Error(), "line 3")
+}
+
+func TestParseDecodesStrictlyWithOneErrorFormat(t *testing.T) {
+	route := "\n  routes: [{upstream: 127.0.0.1:1}]\n"
+	tests := []struct{ name, yaml, err string }{
+		{"a number where a string goes", "profile: 139\nlisteners: []\n", `mesh config: field "profile": got number 139; allowed: a string`},
+		{"a string where an integer goes", "workers: two\nlisteners: []\n", `mesh config: field "workers": got string "two"; allowed: an integer`},
+		{"a fraction of a worker", "workers: 1.5\nlisteners: []\n", `mesh config: field "workers": got number 1.5; allowed: an integer`},
+		{"a list where a listener goes", "listeners: [[a]]\n", `mesh config: field "listeners[0]": got array ["a"]; allowed: a JSON object with the fields name, address, direction, properties, filters, routes, waypoint, identity`},
+		{"a repeated key deep down", `{"listeners":[{"name":"a","routes":[{"upstream":"127.0.0.1:1","mirrors":[{"upstream":"127.0.0.1:2","percentage":1,"percentage":2}]}]}]}`,
+			`mesh config: field "listeners[0].routes[0].mirrors[0].percentage": got the key a second time (line 1, column 115); allowed: each key once (YAML and JSON readers would silently keep only the last)`},
+		{"an unknown mirror field", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, mirrors: [{upstream: 127.0.0.1:2, percent: 5}]}]\n",
+			`mesh config: field "listeners[0].routes[0].mirrors[0].percent": got an unknown field; allowed: one of the fields upstream, percentage, disableShadowHostSuffix`},
+		{"an empty listener list", "listeners: []\n", `mesh config: field "listeners": got array []; allowed: a list of at least one listener {name, address, filters, routes}`},
+		{"an empty route list", "listeners:\n- name: a\n  routes: []\n", `mesh config: field "listeners[0].routes": got array []; allowed: a list of at least one route {name, match, upstream, mirrors}`},
+		{"a timeout of zero", "upstreamTimeout: 0s\nlisteners: []\n", `mesh config: field "upstreamTimeout": got duration 0s; allowed: a duration such as 500ms or 5s, above 0 and at most 10m`},
+		{"a reserved tenant header", "tenantHeader: Host\nlisteners: []\n", `mesh config: field "tenantHeader": got string "Host"; allowed: a header name other than host, content-length, transfer-encoding, connection, te, upgrade, keep-alive, proxy-connection (the proxy owns them)`},
+		{"a header match given twice in two cases", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, match: [{headers: {X-A: {}, x-a: {exact: b}}}]}]\n",
+			`mesh config: field "listeners[0].routes[0].match[0].headers[\"x-a\"]": got "x-a"; allowed: each header name once (names are compared in lower case)`},
+		{"a filter config that is a list", "listeners:\n- name: a\n  filters: [{name: f, wasm: f.wasm, config: [1]}]" + route,
+			`mesh config: field "listeners[0].filters[0].config": got array [1]; allowed: an object (sent to the filter as JSON, like WasmPlugin.pluginConfig) or a string sent as is`},
+		{"a negative mirror percentage", "listeners:\n- name: a\n  routes: [{upstream: 127.0.0.1:1, mirrors: [{upstream: 127.0.0.1:2, percentage: -1}]}]\n",
+			`mesh config: field "listeners[0].routes[0].mirrors[0].percentage": got number -1; allowed: a number from 0 to 100 (default 100)`},
+		{"the document is a list", "[1]", `mesh config: field "(document)": got array [1]; allowed: a JSON object with the fields workers, profile, tenantHeader, upstreamTimeout, mirrorTimeout, maxBodyBytes, listeners, clusters`},
+		{"an empty document", "", `mesh config: field "(document)": got null; allowed: a JSON object with the fields workers, profile, tenantHeader, upstreamTimeout, mirrorTimeout, maxBodyBytes, listeners, clusters`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			require.Error(t, err)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "mesh", ce.Filter)
+			assert.Equal(t, tc.err, err.Error())
+		})
+	}
+}
+
+func TestParseAppliesEachTypesDefaultsAndFoldsHeaderNames(t *testing.T) {
+	c, err := Parse([]byte(`
+tenantHeader: X-Tenant
+listeners:
+- name: a
+  filters: [{name: f, wasm: f.wasm}]
+  routes:
+  - upstream: 127.0.0.1:1
+    match: [{headers: {X-Debug: {}}, withoutHeaders: {X-Skip: {prefix: "y"}}}]
+    mirrors: [{upstream: 127.0.0.1:2}, {upstream: 127.0.0.1:3, percentage: 0}]
+`))
+	require.NoError(t, err)
+	assert.Equal(t, "x-tenant", c.TenantHeader, "upper case is folded, as every laneway header name")
+	l := c.Listeners[0]
+	assert.Equal(t, DefaultAddress, l.Address)
+	assert.Equal(t, FailClose, l.Filters[0].FailStrategy)
+	assert.Nil(t, l.Filters[0].PluginConfig, "no config: the filter gets the empty configuration")
+	assert.Equal(t, "route-0", l.Routes[0].Name)
+	assert.Equal(t, 100.0, l.Routes[0].Mirrors[0].Percentage, "an absent percentage is 100")
+	assert.Equal(t, 0.0, l.Routes[0].Mirrors[1].Percentage, "an explicit 0 stays 0")
+	assert.Contains(t, l.Routes[0].Match[0].Headers, "x-debug")
+	assert.Contains(t, l.Routes[0].Match[0].WithoutHeaders, "x-skip")
+	assert.Equal(t, DefaultWorkers, c.Workers)
+	assert.Equal(t, DefaultMaxBodyBytes, c.MaxBodyBytes)
+}
+
+// FuzzParse: any document parses into a Config that validates, or is refused with a ConfigError; it never panics.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"listeners: [{name: a, routes: [{upstream: 127.0.0.1:1}]}]",
+		"listeners: [{name: a, filters: [{name: f, wasm: f.wasm, config: {a: 1}}], routes: [{upstream: listener:a, mirrors: [{upstream: 127.0.0.1:2, percentage: 5}], match: [{headers: {x: {regex: a+}}, uri: {prefix: /}}]}]}]",
+		"clusters: {c: [127.0.0.1:1, listener:a]}\nlisteners: [{name: a, routes: [{upstream: 127.0.0.1:1}]}]",
+		`{"workers":1,"listeners":[{"name":"a","properties":{"source.principal":"x"},"routes":[{"upstream":"127.0.0.1:1"}]}]}`,
+		"workers: 1e3", "[", "listeners: [{name: a, name: b}]",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		c, err := Parse([]byte(doc))
+		if err != nil {
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			require.NotEmpty(t, ce.Got)
+			require.NotEmpty(t, ce.Allowed)
+			return
+		}
+		require.NoError(t, c.Validate())
+		require.NotEmpty(t, c.Listeners)
+	})
 }
