@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,15 +9,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/wasmbuild"
-	"github.com/laneway/laneway/packager/wasminspect"
 )
 
 type buildOptions struct {
 	formatOptions
-	outDir string
+	outDir  string
+	filters []string
 }
 
 type buildResult struct {
@@ -26,7 +28,7 @@ type buildResult struct {
 }
 
 func newBuildCommand(s Streams) *cobra.Command {
-	var o buildOptions
+	o := buildOptions{formatOptions: formats("text", "json", "yaml")}
 	cmd := &cobra.Command{
 		Use:   "build [FILTER...]",
 		Short: "Compile filters to .wasm with the standard Go toolchain (same as make build)",
@@ -40,42 +42,46 @@ Run it inside a laneway checkout. Without arguments every filter is built. The t
 
   # Build one filter into another directory, JSON output
   laneway build tenantroute --out-dir /tmp/wasm --format json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			start := time.Now()
-			progress(s.Err, "Building %v", orAll(args))
-			stderr, _ := s.Err.(*os.File)
-			arts, err := wasmbuild.Build(cmd.Context(), wasmbuild.Options{OutDir: o.outDir, Filters: args, Stderr: stderr})
-			if err != nil {
-				return err
-			}
-			var res []buildResult
-			for _, a := range arts {
-				b, err := os.ReadFile(a.Path)
-				if err != nil {
-					return err
-				}
-				rep, err := wasminspect.Inspect(cmd.Context(), b)
-				if err != nil {
-					return fmt.Errorf("%s: %w", a.Path, err)
-				}
-				if err := rep.Refusal(); err != nil {
-					return fmt.Errorf("built %s but Envoy could not load it: %w", a.Path, err)
-				}
-				res = append(res, buildResult{Artifact: a, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio})
-				progress(s.Err, "%s loads on Envoy >= %s (Istio >= %s)", a.Filter, rep.MinEnvoy, rep.MinIstio)
-			}
-			progress(s.Err, "Built %d module(s) in %v", len(res), time.Since(start).Round(time.Millisecond))
-			// The text result is the same table `make build` prints; the Envoy verdicts went to stderr above
-			// and are fields of the JSON and YAML results.
-			return o.print(s.Out, res, func(w io.Writer) error { return wasmbuild.WriteSummary(w, arts) })
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBuild(cmd.Context(), s, &o) },
 	}
-	o.applyFlags(cmd, "text", "json", "yaml")
-	cmd.Flags().StringVar(&o.outDir, "out-dir", "", "directory for the .wasm files (default: dist/ in the checkout)")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o)
+}
+
+func (o *buildOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.outDir, "out-dir", "", "directory for the .wasm files (default: dist/ in the checkout)")
+}
+
+func (o *buildOptions) validate(_ *cobra.Command, args []string) error {
+	o.filters = args
+	return nil
+}
+
+func runBuild(ctx context.Context, s Streams, o *buildOptions) error {
+	p := newPrinter(s, o.format)
+	start := time.Now()
+	p.progress("Building %v", orAll(o.filters))
+	stderr, _ := s.Err.(*os.File)
+	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{OutDir: o.outDir, Filters: o.filters, Stderr: stderr})
+	if err != nil {
+		return err
+	}
+	var res []buildResult
+	for _, a := range arts {
+		b, err := os.ReadFile(a.Path)
+		if err != nil {
+			return err
+		}
+		rep, err := checkModule(ctx, a.Path, b)
+		if err != nil {
+			return fmt.Errorf("the build wrote a module no supported Envoy loads: %w", err)
+		}
+		res = append(res, buildResult{Artifact: a, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio})
+		p.progress("%s loads on Envoy >= %s (Istio >= %s)", a.Filter, rep.MinEnvoy, rep.MinIstio)
+	}
+	p.progress("Built %d module(s) in %v", len(res), time.Since(start).Round(time.Millisecond))
+	// The text result is the same table `make build` prints; the Envoy verdicts went to stderr above
+	// and are fields of the JSON and YAML results.
+	return p.report(res, func(w io.Writer) error { return wasmbuild.WriteSummary(w, arts) })
 }
 
 func orAll(args []string) any {

@@ -2,22 +2,19 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/comparemanifest"
-	"github.com/laneway/laneway/packager/istiores"
 )
 
 type compareManifestOptions struct {
 	formatOptions
-	opts      comparemanifest.Options
-	domain    string
-	replicas  int32
-	port      int32
-	serveArgs []string
+	opts   comparemanifest.Options
+	domain string
 }
 
 func newCompareManifestCommand(s Streams) *cobra.Command {
-	var o compareManifestOptions
+	o := compareManifestOptions{formatOptions: formats("yaml", "json")}
 	cmd := &cobra.Command{
 		Use:   "manifest --namespace NS --image IMAGE",
 		Short: "Write the collector's Deployment, Service and DestinationRule (consistent hash, Maglev)",
@@ -44,44 +41,35 @@ smaller batches). Raise shards when you add replicas.`,
   laneway compare manifest -n shop --image ghcr.io/acme/laneway:v1 --replicas 4 --memory 2Gi \
     --serve-arg=--max-pairs=50000 --serve-arg=--max-age=10m`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			o.opts.Replicas, o.opts.Port, o.opts.ServeArgs = o.replicas, o.port, o.serveArgs
-			dep, svc, dr, err := comparemanifest.Objects(o.opts)
-			if err != nil {
-				return err
-			}
-			cluster, err := comparemanifest.ClusterName(svc, 0, o.domain)
-			if err != nil {
-				return err
-			}
-			progress(s.Err, "collector cluster for shadowtag's compare section: %s (authority %s:%d, shards %d)",
-				cluster, comparemanifest.Host(svc, o.domain), svc.Spec.Ports[0].Port, comparemanifest.SuggestedShards(*dep.Spec.Replicas))
-			var out []byte
-			if o.format == "json" {
-				out, err = istiores.ToJSON(dep, svc, dr)
-				out = append(out, '\n')
-			} else {
-				out, err = istiores.ToYAML(dep, svc, dr)
-			}
-			if err != nil {
-				return err
-			}
-			_, err = s.Out.Write(out)
-			return err
-		},
+		RunE: func(*cobra.Command, []string) error { return runCompareManifest(s, &o) },
 	}
-	o.applyFlags(cmd, "yaml", "json")
-	f := cmd.Flags()
-	f.StringVar(&o.opts.Name, "name", comparemanifest.DefaultName, "name of the Deployment, Service and DestinationRule")
-	f.StringVarP(&o.opts.Namespace, "namespace", "n", "", "namespace the collector runs in")
-	f.StringVar(&o.opts.Image, "image", "", "image whose entrypoint is the laneway binary")
-	f.Int32Var(&o.replicas, "replicas", comparemanifest.DefaultReplicas, "collector replicas")
-	f.Int32Var(&o.port, "port", comparemanifest.DefaultPort, "collector port (container and Service)")
-	f.StringVar(&o.opts.Memory, "memory", comparemanifest.DefaultMemory, "memory request and limit of a replica (size it with --max-pairs)")
-	f.StringArrayVar(&o.serveArgs, "serve-arg", nil, "extra 'laneway compare serve' flag as --name=value (repeatable)")
-	f.StringVar(&o.domain, "cluster-domain", comparemanifest.DefaultClusterDomain, "the cluster's DNS domain, part of the Envoy cluster name")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o)
+}
+
+func (o *compareManifestOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.opts.Name, "name", comparemanifest.DefaultName, "name of the Deployment, Service and DestinationRule")
+	fs.StringVarP(&o.opts.Namespace, "namespace", "n", "", "namespace the collector runs in")
+	fs.StringVar(&o.opts.Image, "image", "", "image whose entrypoint is the laneway binary")
+	fs.Int32Var(&o.opts.Replicas, "replicas", comparemanifest.DefaultReplicas, "collector replicas")
+	fs.Int32Var(&o.opts.Port, "port", comparemanifest.DefaultPort, "collector port (container and Service)")
+	fs.StringVar(&o.opts.Memory, "memory", comparemanifest.DefaultMemory, "memory request and limit of a replica (size it with --max-pairs)")
+	fs.StringArrayVar(&o.opts.ServeArgs, "serve-arg", nil, "extra 'laneway compare serve' flag as --name=value (repeatable)")
+	fs.StringVar(&o.domain, "cluster-domain", comparemanifest.DefaultClusterDomain, "the cluster's DNS domain, part of the Envoy cluster name")
+}
+
+func (o *compareManifestOptions) validate(*cobra.Command, []string) error { return nil }
+
+func runCompareManifest(s Streams, o *compareManifestOptions) error {
+	p := newPrinter(s, o.format)
+	dep, svc, dr, err := comparemanifest.Objects(o.opts)
+	if err != nil {
+		return err
+	}
+	cluster, err := comparemanifest.ClusterName(svc, 0, o.domain)
+	if err != nil {
+		return err
+	}
+	p.progress("collector cluster for shadowtag's compare section: %s (authority %s:%d, shards %d)",
+		cluster, comparemanifest.Host(svc, o.domain), svc.Spec.Ports[0].Port, comparemanifest.SuggestedShards(*dep.Spec.Replicas))
+	return p.resources(oneOrList, dep, svc, dr)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/compare"
 )
@@ -17,11 +18,13 @@ type compareReportOptions struct {
 	formatOptions
 	collectors  []string
 	noiseMargin float64
-	timeout     time.Duration
+	// margin is --noise-margin when given, else nil (the replicas' own).
+	margin  *float64
+	timeout time.Duration
 }
 
 func newCompareReportCommand(s Streams) *cobra.Command {
-	var o compareReportOptions
+	o := compareReportOptions{formatOptions: formats("text", "json")}
 	cmd := &cobra.Command{
 		Use:   "report --collector URL [--collector URL ...]",
 		Short: "Merge every collector replica's report and print the fields the candidate changes",
@@ -38,48 +41,55 @@ secondary does, by more than the noise margin the replicas use (or --noise-margi
   kubectl -n shop port-forward deploy/laneway-compare 8080 &
   laneway compare report --collector http://localhost:8080 --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			if len(o.collectors) == 0 {
-				return fmt.Errorf("--collector: got none, expected the base URL of every collector replica, e.g. --collector http://10.0.0.12:8080")
-			}
-			var margin *float64
-			if cmd.Flags().Changed("noise-margin") {
-				if o.noiseMargin < 0 || o.noiseMargin >= 1 {
-					return fmt.Errorf("--noise-margin: got %g, expected 0 <= margin < 1", o.noiseMargin)
-				}
-				margin = &o.noiseMargin
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
-			defer cancel()
-			client := &http.Client{}
-			var reports []*compare.Report
-			for _, c := range o.collectors {
-				if _, err := compare.CollectorURL(c); err != nil {
-					return fmt.Errorf("--collector: %w", err)
-				}
-				progress(s.Err, "reading %s", c)
-				r, err := compare.FetchReport(ctx, client, c)
-				if err != nil {
-					return err
-				}
-				reports = append(reports, r)
-			}
-			merged, err := compare.Merge(margin, reports...)
-			if err != nil {
-				return err
-			}
-			return o.print(s.Out, merged, func(w io.Writer) error { return writeCompareReport(w, merged) })
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCompareReport(cmd.Context(), s, &o) },
 	}
-	o.applyFlags(cmd, "text", "json")
-	f := cmd.Flags()
-	f.StringArrayVar(&o.collectors, "collector", nil, "base URL of a collector replica (repeatable; give every replica)")
-	f.Float64Var(&o.noiseMargin, "noise-margin", 0, "report with this noise margin instead of the replicas' own")
-	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the replicas after this long")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o)
+}
+
+func (o *compareReportOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.collectors, "collector", nil, "base URL of a collector replica (repeatable; give every replica)")
+	fs.Float64Var(&o.noiseMargin, "noise-margin", 0, "report with this noise margin instead of the replicas' own")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the replicas after this long")
+}
+
+func (o *compareReportOptions) validate(cmd *cobra.Command, _ []string) error {
+	if len(o.collectors) == 0 {
+		return fmt.Errorf("--collector: got none, expected the base URL of every collector replica, e.g. --collector http://10.0.0.12:8080")
+	}
+	o.margin = nil
+	if cmd.Flags().Changed("noise-margin") {
+		if o.noiseMargin < 0 || o.noiseMargin >= 1 {
+			return fmt.Errorf("--noise-margin: got %g, expected 0 <= margin < 1", o.noiseMargin)
+		}
+		o.margin = &o.noiseMargin
+	}
+	for _, c := range o.collectors {
+		if _, err := compare.CollectorURL(c); err != nil {
+			return fmt.Errorf("--collector: %w", err)
+		}
+	}
+	return nil
+}
+
+func runCompareReport(ctx context.Context, s Streams, o *compareReportOptions) error {
+	p := newPrinter(s, o.format)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	client := &http.Client{}
+	var reports []*compare.Report
+	for _, c := range o.collectors {
+		p.progress("reading %s", c)
+		r, err := compare.FetchReport(ctx, client, c)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+	}
+	merged, err := compare.Merge(o.margin, reports...)
+	if err != nil {
+		return err
+	}
+	return p.report(merged, func(w io.Writer) error { return writeCompareReport(w, merged) })
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/compare"
 )
@@ -53,30 +54,24 @@ merged. 'laneway compare report' merges replicas from the outside.`,
   laneway compare serve --listen :9090 --max-pairs 50000 --max-age 15m \
     --peer http://10.0.0.12:9090 --peer http://10.0.0.13:9090`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			col := compare.New(compare.Options{MaxPairs: o.maxPairs, MaxAge: o.maxAge, MaxEndpoints: o.maxEndpoints,
-				MaxFields: o.maxFields, Examples: o.examples, NoiseMargin: o.noiseMargin})
-			h := compare.Handler(col, compare.ServerOptions{MaxBatchBytes: o.maxBatchBytes, Peers: o.peers})
-			return serveHTTP(cmd.Context(), s, o.listen, h)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCompareServe(cmd.Context(), s, &o) },
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.listen, "listen", ":8080", "address to listen on")
-	f.IntVar(&o.maxPairs, "max-pairs", compare.DefaultMaxPairs, "requests retained with their captures (oldest evicted first)")
-	f.DurationVar(&o.maxAge, "max-age", compare.DefaultMaxAge, "how long a request waits for its other roles and stays browsable")
-	f.IntVar(&o.maxEndpoints, "max-endpoints", compare.DefaultMaxEndpoints, "endpoints with statistics (comparisons of further endpoints are counted as dropped)")
-	f.IntVar(&o.maxFields, "max-fields", compare.DefaultMaxFields, "differing fields tracked per endpoint (further ones are counted as dropped)")
-	f.IntVar(&o.examples, "examples", compare.DefaultExamples, "example pairs kept per field")
-	f.Float64Var(&o.noiseMargin, "noise-margin", compare.DefaultNoiseMargin, "report a field when candidate rate > noise rate + this (0 <= margin < 1)")
-	f.Int64Var(&o.maxBatchBytes, "max-batch-bytes", compare.DefaultMaxBatchBytes, "largest capture batch accepted (larger ones get 413)")
-	f.StringArrayVar(&o.peers, "peer", nil, "base URL of another replica, merged into the web page and ?scope=all (repeatable)")
-	return cmd
+	return withOptions(cmd, &o)
 }
 
-func (o *compareServeOptions) validate() error {
+func (o *compareServeOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.listen, "listen", ":8080", "address to listen on")
+	fs.IntVar(&o.maxPairs, "max-pairs", compare.DefaultMaxPairs, "requests retained with their captures (oldest evicted first)")
+	fs.DurationVar(&o.maxAge, "max-age", compare.DefaultMaxAge, "how long a request waits for its other roles and stays browsable")
+	fs.IntVar(&o.maxEndpoints, "max-endpoints", compare.DefaultMaxEndpoints, "endpoints with statistics (comparisons of further endpoints are counted as dropped)")
+	fs.IntVar(&o.maxFields, "max-fields", compare.DefaultMaxFields, "differing fields tracked per endpoint (further ones are counted as dropped)")
+	fs.IntVar(&o.examples, "examples", compare.DefaultExamples, "example pairs kept per field")
+	fs.Float64Var(&o.noiseMargin, "noise-margin", compare.DefaultNoiseMargin, "report a field when candidate rate > noise rate + this (0 <= margin < 1)")
+	fs.Int64Var(&o.maxBatchBytes, "max-batch-bytes", compare.DefaultMaxBatchBytes, "largest capture batch accepted (larger ones get 413)")
+	fs.StringArrayVar(&o.peers, "peer", nil, "base URL of another replica, merged into the web page and ?scope=all (repeatable)")
+}
+
+func (o *compareServeOptions) validate(*cobra.Command, []string) error {
 	for _, c := range []struct {
 		flag string
 		v    int64
@@ -102,14 +97,21 @@ func (o *compareServeOptions) validate() error {
 	return nil
 }
 
+func runCompareServe(ctx context.Context, s Streams, o *compareServeOptions) error {
+	col := compare.New(compare.Options{MaxPairs: o.maxPairs, MaxAge: o.maxAge, MaxEndpoints: o.maxEndpoints,
+		MaxFields: o.maxFields, Examples: o.examples, NoiseMargin: o.noiseMargin})
+	h := compare.Handler(col, compare.ServerOptions{MaxBatchBytes: o.maxBatchBytes, Peers: o.peers})
+	return serveHTTP(ctx, newPrinter(s, ""), o.listen, h)
+}
+
 // serveHTTP serves h on addr until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, s Streams, addr string, h http.Handler) error {
+func serveHTTP(ctx context.Context, p *printer, addr string, h http.Handler) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("--listen: %w; expected a free address such as :8080", err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	progress(s.Err, "laneway compare: listening on http://%s (web page at /, captures at POST /v1/captures)", ln.Addr())
+	p.progress("laneway compare: listening on http://%s (web page at /, captures at POST /v1/captures)", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -121,7 +123,7 @@ func serveHTTP(ctx context.Context, s Streams, addr string, h http.Handler) erro
 		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
-		progress(s.Err, "laneway compare: stopped")
+		p.progress("laneway compare: stopped")
 		return nil
 	}
 }

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/demo"
 )
@@ -18,7 +20,7 @@ type demoOptions struct {
 }
 
 func newDemoCommand(s Streams) *cobra.Command {
-	var o demoOptions
+	o := demoOptions{formatOptions: formats("text", "json", "yaml")}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "See tenant routing, mirroring, write containment and shadow comparison work on this machine, no cluster and no network needed",
@@ -69,33 +71,53 @@ to do instead.`,
   # machine-readable report
   laneway demo --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			if o.ambient {
-				return o.runAmbient(cmd, s)
-			}
-			start := time.Now()
-			opts := demo.Options{Progress: s.Err}
-			if o.verbose {
-				opts.Decisions = s.Err
-			}
-			rep, err := demo.Run(cmd.Context(), opts)
-			if err != nil {
-				return err
-			}
-			progress(s.Err, "Demo finished in %v", time.Since(start).Round(time.Millisecond))
-			if err := o.print(s.Out, rep, func(w io.Writer) error { return rep.WriteTable(w) }); err != nil {
-				return err
-			}
-			return verdictError(rep.Verdicts)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), s, &o) },
 	}
-	o.applyFlags(cmd, "text", "json", "yaml")
-	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "also print the proxy's decision log on stderr")
-	cmd.Flags().BoolVar(&o.ambient, "ambient", false, "run the demo in Istio's ambient topology (ztunnels and per-service waypoints, HTTPRoute rules) instead of sidecars")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o)
+}
+
+func (o *demoOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "also print the proxy's decision log on stderr")
+	fs.BoolVar(&o.ambient, "ambient", false, "run the demo in Istio's ambient topology (ztunnels and per-service waypoints, HTTPRoute rules) instead of sidecars")
+}
+
+func (o *demoOptions) validate(*cobra.Command, []string) error { return nil }
+
+// demoReport is what both demos report: a table for the text format, and a verdict per promise.
+type demoReport interface {
+	WriteTable(w io.Writer) error
+}
+
+// runDemo runs the sidecar demo, or with --ambient the ambient one, and fails when a promise did not hold.
+func runDemo(ctx context.Context, s Streams, o *demoOptions) error {
+	p := newPrinter(s, o.format)
+	var decisions io.Writer
+	if o.verbose {
+		decisions = s.Err
+	}
+	start := time.Now()
+	var (
+		rep      demoReport
+		verdicts []demo.Verdict
+	)
+	if o.ambient {
+		r, err := demo.RunAmbient(ctx, demo.AmbientOptions{Progress: s.Err, Decisions: decisions})
+		if err != nil {
+			return err
+		}
+		rep, verdicts = r, r.Verdicts
+	} else {
+		r, err := demo.Run(ctx, demo.Options{Progress: s.Err, Decisions: decisions})
+		if err != nil {
+			return err
+		}
+		rep, verdicts = r, r.Verdicts
+	}
+	p.progress("Demo finished in %v", time.Since(start).Round(time.Millisecond))
+	if err := p.report(rep, rep.WriteTable); err != nil {
+		return err
+	}
+	return verdictError(verdicts)
 }
 
 // verdictError fails the command when a promise did not hold, naming each one.

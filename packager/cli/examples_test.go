@@ -22,7 +22,7 @@ func TestExampleFilesAreValid(t *testing.T) {
 	examples := filepath.Join("..", "examples")
 	cfg, err := proxy.LoadFile(filepath.Join(examples, "mesh.yaml"))
 	require.NoError(t, err)
-	require.NoError(t, validatePluginConfigs(Streams{Err: &testWriter{t}}, "packager/examples/mesh.yaml", cfg))
+	require.NoError(t, validatePluginConfigs(newPrinter(Streams{Err: &testWriter{t}}, ""), "packager/examples/mesh.yaml", cfg))
 	assert.Equal(t, filepath.Join(examples, "..", "..", "dist", "tenantroute.wasm"), cfg.Listeners[0].Filters[0].Wasm, "the module `laneway build tenantroute` writes")
 
 	raw, err := os.ReadFile(filepath.Join(examples, "tenantroute.yaml"))
@@ -48,7 +48,7 @@ func (w *testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return l
 func TestCompareExampleMeshHasTheThreeRoles(t *testing.T) {
 	cfg, err := proxy.LoadFile(filepath.Join("..", "examples", "compare-mesh.yaml"))
 	require.NoError(t, err)
-	require.NoError(t, validatePluginConfigs(Streams{Err: &testWriter{t}}, "packager/examples/compare-mesh.yaml", cfg))
+	require.NoError(t, validatePluginConfigs(newPrinter(Streams{Err: &testWriter{t}}, ""), "packager/examples/compare-mesh.yaml", cfg))
 	const cluster = "outbound|8080||laneway-compare.shop.svc.cluster.local"
 	require.Len(t, cfg.Clusters[cluster], 2, "two collector replicas")
 	var roles []string

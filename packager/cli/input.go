@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/wasmbuild"
+	"github.com/laneway/laneway/packager/wasminspect"
 )
 
 var filterName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
@@ -114,6 +116,20 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// checkModule inspects a module and refuses it when no supported Envoy loads it. The report is returned
+// with the refusal too, for a command that shows it before failing (inspect); name says which module
+// the errors are about. This is every command's load → inspect → refusal sequence.
+func checkModule(ctx context.Context, name string, b []byte) (*wasminspect.Report, error) {
+	rep, err := wasminspect.Inspect(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := rep.Refusal(); err != nil {
+		return rep, fmt.Errorf("%s: %w", name, err)
+	}
+	return rep, nil
 }
 
 // readFlagFile reads the file a flag names; a missing file or a folder is reported with the flag, the path

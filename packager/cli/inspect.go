@@ -1,17 +1,20 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/wasminspect"
 )
 
 type inspectOptions struct {
 	formatOptions
+	module string
 }
 
 type inspectResult struct {
@@ -20,7 +23,7 @@ type inspectResult struct {
 }
 
 func newInspectCommand(s Streams) *cobra.Command {
-	var o inspectOptions
+	o := inspectOptions{formatOptions: formats("text", "json", "yaml")}
 	cmd := &cobra.Command{
 		Use:   "inspect FILE.wasm|FILTER",
 		Short: "Show a module's ABI version, imports and exports, and which Envoy/Istio can load it",
@@ -35,30 +38,33 @@ Istio versions otherwise.`,
   # Inspect any module and get machine-readable output
   laneway inspect ./plugin.wasm --format json`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			m, err := loadModule(args[0])
-			if err != nil {
-				return err
-			}
-			rep, err := wasminspect.Inspect(cmd.Context(), m.Bytes)
-			if err != nil {
-				return fmt.Errorf("%s: %w", m.Path, err)
-			}
-			res := inspectResult{File: m.Path, Report: rep}
-			if err := o.print(s.Out, res, func(w io.Writer) error { return printInspect(w, res) }); err != nil {
-				return err
-			}
-			if err := rep.Refusal(); err != nil {
-				return fmt.Errorf("%s: %w", m.Path, err)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runInspect(cmd.Context(), s, &o) },
 	}
-	o.applyFlags(cmd, "text", "json", "yaml")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o)
+}
+
+func (o *inspectOptions) applyFlags(*pflag.FlagSet) {}
+
+func (o *inspectOptions) validate(_ *cobra.Command, args []string) error {
+	o.module = args[0]
+	return nil
+}
+
+// runInspect prints the report, then fails when no supported Envoy loads the module.
+func runInspect(ctx context.Context, s Streams, o *inspectOptions) error {
+	m, err := loadModule(o.module)
+	if err != nil {
+		return err
+	}
+	rep, refusal := checkModule(ctx, m.Path, m.Bytes)
+	if rep == nil {
+		return refusal
+	}
+	res := inspectResult{File: m.Path, Report: rep}
+	if err := newPrinter(s, o.format).report(res, func(w io.Writer) error { return printInspect(w, res) }); err != nil {
+		return err
+	}
+	return refusal
 }
 
 func printInspect(w io.Writer, r inspectResult) error {

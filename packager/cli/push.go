@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -9,16 +10,19 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/ociimage"
-	"github.com/laneway/laneway/packager/wasminspect"
 )
 
 type pushOptions struct {
 	formatOptions
 	remoteOptions
 	ociLayout   string
-	annotations []string
+	annotations map[string]string
+	rawAnnot    []string
+	// module is what to push (FILE.wasm or FILTER); ref where, "" for the default OCI layout.
+	module, ref string
 }
 
 type pushResult struct {
@@ -35,7 +39,7 @@ type pushResult struct {
 }
 
 func newPushCommand(s Streams) *cobra.Command {
-	var o pushOptions
+	o := pushOptions{formatOptions: formats("text", "json", "yaml")}
 	cmd := &cobra.Command{
 		Use:   "push FILE.wasm|FILTER [REF]",
 		Short: "Package a module as an OCI image Istio accepts and push it",
@@ -65,93 +69,101 @@ Without REF, or with --oci-layout DIR, the image is written to an OCI image layo
   # Write to an OCI layout directory instead of a registry
   laneway push tenantroute v1 --oci-layout ./oci`,
 		Args: cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			toRegistry := len(args) == 2 && o.ociLayout == ""
-			if toRegistry {
-				if _, err := ociimage.ParseReference(args[1], ociimage.RemoteOptions{PlainHTTP: o.plainHTTP}); err != nil {
-					return err
-				}
-			}
-			m, err := loadModule(args[0])
-			if err != nil {
-				return err
-			}
-			rep, err := wasminspect.Inspect(cmd.Context(), m.Bytes)
-			if err != nil {
-				return fmt.Errorf("%s: %w", m.Path, err)
-			}
-			if err := rep.Refusal(); err != nil {
-				return fmt.Errorf("refusing to push %s: %w", m.Path, err)
-			}
-			annotations, err := parseKeyValues("--annotation", o.annotations)
-			if err != nil {
-				return err
-			}
-			img, err := ociimage.Build(m.Bytes, ociimage.BuildOptions{Annotations: annotations})
-			if err != nil {
-				return err
-			}
-			res := pushResult{Size: len(m.Bytes), MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio}
-			if !toRegistry {
-				dir := o.ociLayout
-				if dir == "" {
-					dir = filepath.Join(distDir(), "oci")
-				}
-				tag := m.Filter
-				if len(args) == 2 {
-					tag = args[1]
-				}
-				progress(s.Err, "Writing %s (%d bytes) to OCI layout %s as %s", m.Path, len(m.Bytes), dir, tag)
-				d, err := ociimage.WriteLayout(dir, tag, img)
-				if err != nil {
-					return err
-				}
-				res.Reference, res.OCILayout, res.Digest, res.SHA256 = tag, dir, d.String(), d.Hex
-			} else {
-				ref := args[1]
-				ropts, err := o.resolve(s.In)
-				if err != nil {
-					return err
-				}
-				ctx, cancel := o.context(cmd.Context())
-				defer cancel()
-				start := time.Now()
-				progress(s.Err, "Pushing %s (%d bytes, layer %d bytes) to %s", m.Path, len(m.Bytes), len(img.LayerBlob), ref)
-				d, err := ociimage.Push(ctx, ref, img, ropts)
-				if err != nil {
-					return err
-				}
-				progress(s.Err, "Pushed in %v; pulling back with Istio's rules", time.Since(start).Round(time.Millisecond))
-				ex, err := ociimage.Fetch(ctx, withDigest(ref, d.String()), ropts)
-				if err != nil {
-					return fmt.Errorf("pushed %s but could not read it back as Istio would: %w", ref, err)
-				}
-				if ex.ManifestDigest != d || !bytes.Equal(ex.Module, m.Bytes) {
-					return fmt.Errorf("pushed %s but the registry returned different content (digest %s, expected %s); check for a proxy rewriting manifests", ref, ex.ManifestDigest, d)
-				}
-				res.Reference, res.Digest, res.SHA256 = ref, d.String(), d.Hex
-				res.URL = "oci://" + strings.TrimPrefix(ref, "oci://")
-			}
-			return o.print(s.Out, res, func(w io.Writer) error {
-				fmt.Fprintf(w, "Pushed: %s\n", res.Reference)
-				if res.OCILayout != "" {
-					fmt.Fprintf(w, "Layout: %s\n", res.OCILayout)
-				}
-				fmt.Fprintf(w, "Digest: %s\n", res.Digest)
-				fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
-				fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
-				return nil
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPush(cmd.Context(), s, &o) },
 	}
-	o.formatOptions.applyFlags(cmd, "text", "json", "yaml")
-	o.remoteOptions.applyFlags(cmd)
-	cmd.Flags().StringVar(&o.ociLayout, "oci-layout", "", "write to this OCI image layout directory instead of a registry (REF is then the tag)")
-	cmd.Flags().StringArrayVar(&o.annotations, "annotation", nil, "manifest annotation KEY=VALUE (repeatable), e.g. org.opencontainers.image.source=https://...")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o.remoteOptions, &o)
+}
+
+func (o *pushOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.ociLayout, "oci-layout", "", "write to this OCI image layout directory instead of a registry (REF is then the tag)")
+	fs.StringArrayVar(&o.rawAnnot, "annotation", nil, "manifest annotation KEY=VALUE (repeatable), e.g. org.opencontainers.image.source=https://...")
+}
+
+func (o *pushOptions) validate(_ *cobra.Command, args []string) error {
+	o.module, o.ref = args[0], ""
+	if len(args) == 2 {
+		o.ref = args[1]
+	}
+	if o.toRegistry() {
+		if _, err := ociimage.ParseReference(o.ref, ociimage.RemoteOptions{PlainHTTP: o.plainHTTP}); err != nil {
+			return err
+		}
+	}
+	var err error
+	o.annotations, err = parseKeyValues("--annotation", o.rawAnnot)
+	return err
+}
+
+// toRegistry says whether the image goes to a registry rather than an OCI layout.
+func (o *pushOptions) toRegistry() bool { return o.ref != "" && o.ociLayout == "" }
+
+func runPush(ctx context.Context, s Streams, o *pushOptions) error {
+	p := newPrinter(s, o.format)
+	m, err := loadModule(o.module)
+	if err != nil {
+		return err
+	}
+	rep, err := checkModule(ctx, m.Path, m.Bytes)
+	if err != nil {
+		if rep != nil {
+			return fmt.Errorf("refusing to push %w", err)
+		}
+		return err
+	}
+	img, err := ociimage.Build(m.Bytes, ociimage.BuildOptions{Annotations: o.annotations})
+	if err != nil {
+		return err
+	}
+	res := pushResult{Size: len(m.Bytes), MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio}
+	if !o.toRegistry() {
+		dir := o.ociLayout
+		if dir == "" {
+			dir = filepath.Join(distDir(), "oci")
+		}
+		tag := m.Filter
+		if o.ref != "" {
+			tag = o.ref
+		}
+		p.progress("Writing %s (%d bytes) to OCI layout %s as %s", m.Path, len(m.Bytes), dir, tag)
+		d, err := ociimage.WriteLayout(dir, tag, img)
+		if err != nil {
+			return err
+		}
+		res.Reference, res.OCILayout, res.Digest, res.SHA256 = tag, dir, d.String(), d.Hex
+	} else {
+		ref := o.ref
+		ropts, ctx, cancel, err := o.connect(ctx, s.In)
+		if err != nil {
+			return err
+		}
+		defer cancel()
+		start := time.Now()
+		p.progress("Pushing %s (%d bytes, layer %d bytes) to %s", m.Path, len(m.Bytes), len(img.LayerBlob), ref)
+		d, err := ociimage.Push(ctx, ref, img, ropts)
+		if err != nil {
+			return err
+		}
+		p.progress("Pushed in %v; pulling back with Istio's rules", time.Since(start).Round(time.Millisecond))
+		ex, err := ociimage.Fetch(ctx, withDigest(ref, d.String()), ropts)
+		if err != nil {
+			return fmt.Errorf("pushed %s but could not read it back as Istio would: %w", ref, err)
+		}
+		if ex.ManifestDigest != d || !bytes.Equal(ex.Module, m.Bytes) {
+			return fmt.Errorf("pushed %s but the registry returned different content (digest %s, expected %s); check for a proxy rewriting manifests", ref, ex.ManifestDigest, d)
+		}
+		res.Reference, res.Digest, res.SHA256 = ref, d.String(), d.Hex
+		res.URL = "oci://" + strings.TrimPrefix(ref, "oci://")
+	}
+	return p.report(res, func(w io.Writer) error {
+		fmt.Fprintf(w, "Pushed: %s\n", res.Reference)
+		if res.OCILayout != "" {
+			fmt.Fprintf(w, "Layout: %s\n", res.OCILayout)
+		}
+		fmt.Fprintf(w, "Digest: %s\n", res.Digest)
+		fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
+		fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
+		return nil
+	})
 }
 
 // withDigest replaces the tag of ref with a digest.

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/gatewayres"
 	"github.com/laneway/laneway/packager/istiores"
@@ -28,10 +29,12 @@ type routesOptions struct {
 	api                              string
 	parentGateways, mirrors          []string
 	mirrorPercents                   []int32
+	// route is what the per-service flags say, set by validate.
+	route istiores.RouteOptions
 }
 
 func newRoutesCommand(s Streams) *cobra.Command {
-	var o routesOptions
+	o := routesOptions{formatOptions: formats("yaml", "json")}
 	cmd := &cobra.Command{
 		Use:   "routes (--service SVC --tenant TENANT (--sandbox-host HOST | --subset-label KEY --baseline-label K=V) | -f GROUPS.yaml)",
 		Short: "Write the VirtualServices (and DestinationRules) that send each tenant to its sandbox",
@@ -107,71 +110,12 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
   # The same route-group file as HTTPRoutes (each service needs its port in the file)
   laneway routes --api gateway -f groups.yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			if err := o.checkAPI(cmd); err != nil {
-				return err
-			}
-			if o.file != "" {
-				return o.fromFile(cmd, s)
-			}
-			ro := istiores.RouteOptions{
-				Service: o.service, Namespace: o.namespace, Name: o.name, Header: o.header,
-				Port: o.port, Gateways: o.gateways, SubsetLabel: o.subsetLabel,
-			}
-			if len(o.sandboxHosts) > 0 && len(o.sandboxHosts) != len(o.tenants) {
-				return fmt.Errorf("--sandbox-host: got %d for %d --tenant, expected one per tenant in the same order", len(o.sandboxHosts), len(o.tenants))
-			}
-			if len(o.sandboxHosts) > 0 && o.subsetLabel != "" {
-				return fmt.Errorf("--sandbox-host and --subset-label: got both, expected one way to reach sandboxes")
-			}
-			for i, t := range o.tenants {
-				sb := istiores.Sandbox{Tenant: t}
-				if len(o.sandboxHosts) > 0 {
-					sb.Host = o.sandboxHosts[i]
-				}
-				ro.Sandboxes = append(ro.Sandboxes, sb)
-			}
-			var err error
-			if ro.BaselineLabels, err = parseKeyValues("--baseline-label", o.baselineLabels); err != nil {
-				return err
-			}
-			if len(o.mirrorPercents) > 0 && len(o.mirrorPercents) != len(o.mirrors) {
-				return fmt.Errorf("--mirror-percent: got %d for %d --mirror, expected one per mirror in the same order (or none: 100 each)", len(o.mirrorPercents), len(o.mirrors))
-			}
-			for i, m := range o.mirrors {
-				mi := istiores.Mirror{Host: m, Percent: 100}
-				if len(o.mirrorPercents) > 0 {
-					mi.Percent = o.mirrorPercents[i]
-				}
-				ro.Mirrors = append(ro.Mirrors, mi)
-			}
-			if o.api == apiGateway {
-				gro, err := o.gatewayOptions(ro)
-				if err != nil {
-					return err
-				}
-				r, err := gatewayres.HTTPRoute(gro)
-				if err != nil {
-					return err
-				}
-				return o.write(s, []any{r})
-			}
-			vs, dr, err := istiores.Routes(ro)
-			if err != nil {
-				return istiores.RenameField(err, routesFlags)
-			}
-			objs := []any{vs}
-			if dr != nil {
-				objs = append(objs, dr)
-			}
-			return o.write(s, objs)
-		},
+		RunE: func(*cobra.Command, []string) error { return runRoutes(s, &o) },
 	}
-	o.applyFlags(cmd, "yaml", "json")
-	fl := cmd.Flags()
+	return withOptions(cmd, &o.formatOptions, &o)
+}
+
+func (o *routesOptions) applyFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&o.service, "service", "", "baseline service host (e.g. svc-b or svc-b.shop.svc.cluster.local)")
 	fl.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the generated objects")
 	fl.StringVar(&o.name, "name", "", "name of the generated objects (default: <service>-laneway)")
@@ -188,7 +132,90 @@ document per object separated by '---'; JSON is one "v1" List whose items are th
 	fl.StringArrayVar(&o.mirrors, "mirror", nil, "service host that receives a copy of the baseline's requests (repeatable)")
 	fl.Int32SliceVar(&o.mirrorPercents, "mirror-percent", nil, "percent (0-100) of requests copied to the --mirror at the same position (default 100)")
 	fl.Lookup("mirror-percent").DefValue = "" // an empty list: no "(default [])" in the help
-	return cmd
+}
+
+// validate checks the flags and turns the per-service ones into the route options.
+func (o *routesOptions) validate(cmd *cobra.Command, _ []string) error {
+	if err := o.checkAPI(cmd); err != nil {
+		return err
+	}
+	if o.file != "" {
+		for _, f := range perServiceFlags {
+			if cmd.Flags().Changed(f) {
+				return fmt.Errorf("--%s: got it with -f %s, expected either a route-group file or the per-service flags; move the setting into the file (see `laneway routes --help`)", f, o.file)
+			}
+		}
+		return nil
+	}
+	o.route = istiores.RouteOptions{
+		Service: o.service, Namespace: o.namespace, Name: o.name, Header: o.header,
+		Port: o.port, Gateways: o.gateways, SubsetLabel: o.subsetLabel,
+	}
+	if len(o.sandboxHosts) > 0 && len(o.sandboxHosts) != len(o.tenants) {
+		return fmt.Errorf("--sandbox-host: got %d for %d --tenant, expected one per tenant in the same order", len(o.sandboxHosts), len(o.tenants))
+	}
+	if len(o.sandboxHosts) > 0 && o.subsetLabel != "" {
+		return fmt.Errorf("--sandbox-host and --subset-label: got both, expected one way to reach sandboxes")
+	}
+	for i, t := range o.tenants {
+		sb := istiores.Sandbox{Tenant: t}
+		if len(o.sandboxHosts) > 0 {
+			sb.Host = o.sandboxHosts[i]
+		}
+		o.route.Sandboxes = append(o.route.Sandboxes, sb)
+	}
+	var err error
+	if o.route.BaselineLabels, err = parseKeyValues("--baseline-label", o.baselineLabels); err != nil {
+		return err
+	}
+	if len(o.mirrorPercents) > 0 && len(o.mirrorPercents) != len(o.mirrors) {
+		return fmt.Errorf("--mirror-percent: got %d for %d --mirror, expected one per mirror in the same order (or none: 100 each)", len(o.mirrorPercents), len(o.mirrors))
+	}
+	for i, m := range o.mirrors {
+		mi := istiores.Mirror{Host: m, Percent: 100}
+		if len(o.mirrorPercents) > 0 {
+			mi.Percent = o.mirrorPercents[i]
+		}
+		o.route.Mirrors = append(o.route.Mirrors, mi)
+	}
+	return nil
+}
+
+// runRoutes writes the routing resources of the route-group file, or of the one service the flags name.
+func runRoutes(s Streams, o *routesOptions) error {
+	p := newPrinter(s, o.format)
+	objs, err := o.objects()
+	if err != nil {
+		return err
+	}
+	return p.resources(alwaysList, objs...)
+}
+
+// objects returns the resources to write, in the API chosen.
+func (o *routesOptions) objects() ([]any, error) {
+	if o.file != "" {
+		return o.fromFile()
+	}
+	if o.api == apiGateway {
+		gro, err := o.gatewayOptions(o.route)
+		if err != nil {
+			return nil, err
+		}
+		r, err := gatewayres.HTTPRoute(gro)
+		if err != nil {
+			return nil, err
+		}
+		return []any{r}, nil
+	}
+	vs, dr, err := istiores.Routes(o.route)
+	if err != nil {
+		return nil, istiores.RenameField(err, routesFlags)
+	}
+	objs := []any{vs}
+	if dr != nil {
+		objs = append(objs, dr)
+	}
+	return objs, nil
 }
 
 // perServiceFlags are the flags -f replaces.
@@ -239,20 +266,15 @@ func (o *routesOptions) gatewayOptions(ro istiores.RouteOptions) (gatewayres.Rou
 	return g, nil
 }
 
-// fromFile writes the resources of every service of the route-group file.
-func (o *routesOptions) fromFile(cmd *cobra.Command, s Streams) error {
-	for _, f := range perServiceFlags {
-		if cmd.Flags().Changed(f) {
-			return fmt.Errorf("--%s: got it with -f %s, expected either a route-group file or the per-service flags; move the setting into the file (see `laneway routes --help`)", f, o.file)
-		}
-	}
+// fromFile returns the resources of every service of the route-group file.
+func (o *routesOptions) fromFile() ([]any, error) {
 	data, err := os.ReadFile(o.file)
 	if err != nil {
-		return fmt.Errorf("-f: %w; expected a route-group file (see `laneway routes --help`)", err)
+		return nil, fmt.Errorf("-f: %w; expected a route-group file (see `laneway routes --help`)", err)
 	}
 	g, err := routegroup.Parse(data)
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.file, err)
+		return nil, fmt.Errorf("%s: %w", o.file, err)
 	}
 	var objs []any
 	if o.api == apiGateway {
@@ -261,24 +283,7 @@ func (o *routesOptions) fromFile(cmd *cobra.Command, s Streams) error {
 		objs, err = istiores.GroupRoutes(g)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.file, err)
+		return nil, fmt.Errorf("%s: %w", o.file, err)
 	}
-	return o.write(s, objs)
-}
-
-// write prints the objects in the chosen format.
-func (o *routesOptions) write(s Streams, objs []any) error {
-	var out []byte
-	var err error
-	if o.format == "json" {
-		out, err = istiores.ToJSONList(objs...)
-		out = append(out, '\n')
-	} else {
-		out, err = istiores.ToYAML(objs...)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = s.Out.Write(out)
-	return err
+	return objs, nil
 }

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
@@ -37,14 +39,17 @@ func indent(s, prefix string) string {
 }
 
 type runOptions struct {
-	config    string
+	config    configOptions
 	logFormat string
 	logLevel  string
 	workers   int
+	// level is --log-level parsed, set by validate.
+	level testenv.LogLevel
 }
 
 func newRunCommand(s Streams) *cobra.Command {
-	var o runOptions
+	o := runOptions{config: configOptions{short: "c", usage: "mesh configuration file (YAML)",
+		expected: "the mesh config file (YAML or JSON; `laneway run --help` shows the format)"}}
 	cmd := &cobra.Command{
 		Use:   "run -c MESH.yaml",
 		Short: "Start the local mesh (an Envoy-like proxy running the real .wasm filters) from a config file",
@@ -78,39 +83,43 @@ The mesh file (YAML or JSON; unknown fields are errors). Every field, with an ex
   # Also the filters' debug lines (Envoy: --component-log-level wasm:debug)
   laneway run -c mesh.yaml --log-level debug`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runMesh(cmd.Context(), s, o)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runMesh(cmd.Context(), s, &o) },
 	}
-	f := cmd.Flags()
-	f.StringVarP(&o.config, "config", "c", "", "mesh configuration file (YAML)")
-	f.StringVar(&o.logFormat, "log-format", "text", "decision and filter log format on stderr: text|json")
-	f.StringVar(&o.logLevel, "log-level", defaultFilterLogLevel, "lowest level of the filters' own log lines printed on stderr, and the level they read from proxy_get_log_level: "+
-		testenv.LogLevelNames+" (info is Envoy's default for its wasm logger; Istio sidecars run at warning)")
-	f.IntVar(&o.workers, "workers", 0, "override the config's number of workers")
+	withOptions(cmd, &o.config, &o)
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
 
-func runMesh(ctx context.Context, s Streams, o runOptions) error {
-	var logger *slog.Logger
-	switch o.logFormat {
-	case "text":
-		logger = slog.New(slog.NewTextHandler(s.Err, nil))
-	case "json":
-		logger = slog.New(slog.NewJSONHandler(s.Err, nil))
-	default:
+func (o *runOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.logFormat, "log-format", "text", "decision and filter log format on stderr: text|json")
+	fs.StringVar(&o.logLevel, "log-level", defaultFilterLogLevel, "lowest level of the filters' own log lines printed on stderr, and the level they read from proxy_get_log_level: "+
+		testenv.LogLevelNames+" (info is Envoy's default for its wasm logger; Istio sidecars run at warning)")
+	fs.IntVar(&o.workers, "workers", 0, "override the config's number of workers")
+}
+
+func (o *runOptions) validate(*cobra.Command, []string) error {
+	if o.logFormat != "text" && o.logFormat != "json" {
 		return fmt.Errorf("--log-format: got %q, expected text or json", o.logFormat)
 	}
-	level, err := testenv.ParseLogLevel(o.logLevel)
-	if err != nil {
+	var err error
+	if o.level, err = testenv.ParseLogLevel(o.logLevel); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	filterLogs := newFilterLogWriter(s.Err, o.logFormat)
-	if _, err := readFlagFile("--config", o.config, "the mesh config file (YAML or JSON; `laneway run --help` shows the format)"); err != nil {
-		return err
+	if o.workers != 0 && (o.workers < 1 || o.workers > proxy.MaxWorkers) {
+		return fmt.Errorf("--workers: got %d, expected 1 to %d", o.workers, proxy.MaxWorkers)
 	}
-	cfg, err := proxy.LoadFile(o.config)
+	return nil
+}
+
+// runMesh starts the local mesh, prints its listeners' addresses and serves until ctx ends.
+func runMesh(ctx context.Context, s Streams, o *runOptions) error {
+	p := newPrinter(s, "")
+	logger := slog.New(slog.NewTextHandler(s.Err, nil))
+	if o.logFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(s.Err, nil))
+	}
+	filterLogs := newFilterLogWriter(s.Err, o.logFormat)
+	cfg, err := proxy.LoadFile(o.config.path)
 	if err != nil {
 		var ce *proxy.ConfigError
 		if errors.As(err, &ce) && ce.Field != "" {
@@ -119,12 +128,9 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 		return fmt.Errorf("%w\n`laneway run --help` shows the format", err)
 	}
 	if o.workers != 0 {
-		if o.workers < 1 || o.workers > proxy.MaxWorkers {
-			return fmt.Errorf("--workers: got %d, expected 1 to %d", o.workers, proxy.MaxWorkers)
-		}
 		cfg.Workers = o.workers
 	}
-	if err := validatePluginConfigs(s, o.config, cfg); err != nil {
+	if err := validatePluginConfigs(p, o.config.path, cfg); err != nil {
 		return err
 	}
 	rt, err := meshRuntime(ctx)
@@ -132,20 +138,28 @@ func runMesh(ctx context.Context, s Streams, o runOptions) error {
 		return err
 	}
 	defer func() { _ = rt.Close(context.Background()) }()
-	p, err := proxy.Start(ctx, cfg, proxy.Options{Logger: logger, Runtime: rt, FilterLogLevel: &level, OnFilterLog: filterLogs.write})
+	level := o.level
+	px, err := proxy.Start(ctx, cfg, proxy.Options{Logger: logger, Runtime: rt, FilterLogLevel: &level, OnFilterLog: filterLogs.write})
 	if err != nil {
 		return err
 	}
-	for _, l := range cfg.Listeners {
-		fmt.Fprintf(s.Out, "%s\thttp://%s\n", l.Name, p.Addr(l.Name))
+	if err := p.report(nil, func(w io.Writer) error {
+		for _, l := range cfg.Listeners {
+			if _, err := fmt.Fprintf(w, "%s\thttp://%s\n", l.Name, px.Addr(l.Name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	progress(s.Err, "Local mesh up with %d listener(s) and %d worker(s); Ctrl-C or SIGTERM stops it", len(cfg.Listeners), cfg.Workers)
+	p.progress("Local mesh up with %d listener(s) and %d worker(s); Ctrl-C or SIGTERM stops it", len(cfg.Listeners), cfg.Workers)
 	<-ctx.Done()
 	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err = p.Close(cctx)
-	st := p.Stats()
-	progress(s.Err, "Stopped: %d requests, %d local replies, %d mirrored (%d delivered, %d failed)",
+	err = px.Close(cctx)
+	st := px.Stats()
+	p.progress("Stopped: %d requests, %d local replies, %d mirrored (%d delivered, %d failed)",
 		st.Requests, st.LocalReplies, st.MirrorsStarted, st.MirrorsCompleted, st.MirrorsFailed)
 	return err
 }
@@ -164,7 +178,7 @@ func meshRuntime(ctx context.Context) (*testenv.Runtime, error) {
 
 // validatePluginConfigs checks each laneway filter's plugin config with the filter's own
 // ParseConfig (the nil config of a filter without one included, as Envoy would hand it over).
-func validatePluginConfigs(s Streams, path string, cfg proxy.Config) error {
+func validatePluginConfigs(p *printer, path string, cfg proxy.Config) error {
 	for i, l := range cfg.Listeners {
 		for j, fc := range l.Filters {
 			f, ok, err := lanewayFilter(fc)
@@ -172,7 +186,7 @@ func validatePluginConfigs(s Streams, path string, cfg proxy.Config) error {
 				return fmt.Errorf("%s: listeners[%d].filters[%d] (listener %q, filter %q): %w", path, i, j, l.Name, fc.Name, err)
 			}
 			if !ok {
-				progress(s.Err, "listeners[%d].filters[%d] (%s, %s) is not one of %s: its config is checked only when it starts",
+				p.progress("listeners[%d].filters[%d] (%s, %s) is not one of %s: its config is checked only when it starts",
 					i, j, fc.Name, filepath.Base(fc.Wasm), strings.Join(filterconfig.Names(), ", "))
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/synthetic"
 )
@@ -35,7 +36,7 @@ type tokenResult struct {
 }
 
 func newTokenCommand(s Streams) *cobra.Command {
-	var o tokenOptions
+	o := tokenOptions{formatOptions: formats("text", "json", "yaml")}
 	cmd := &cobra.Command{
 		Use:   "token --secret-file FILE|- --txid ID [--ttl 10m]",
 		Short: "Mint a synthetic transaction token for a synthetic test driver",
@@ -57,45 +58,51 @@ trust.token.maxLifetime (default 1h) plus maxSkew, so keep --ttl within that.`,
   # Secret from a secret manager through stdin, JSON output
   vault kv get -field=secret laneway/synthetic | laneway token --secret-file - --txid t1 --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			if o.ttl <= 0 || o.ttl > tokenMaxTTL {
-				return fmt.Errorf("--ttl: got %v, expected a duration above 0 and at most %v (the synthetic filter's largest maxLifetime)", o.ttl, tokenMaxTTL)
-			}
-			if !synthetic.ValidTxID(o.txid) {
-				return fmt.Errorf("--txid: got %q, expected 1 to 64 of A-Z a-z 0-9 _ -", o.txid)
-			}
-			secret, err := readSecret(o.secretFile, s.In)
-			if err != nil {
-				return err
-			}
-			expires := time.Now().Add(o.ttl).Truncate(time.Second)
-			tok, err := synthetic.MintToken(secret, o.txid, expires)
-			if err != nil {
-				return err
-			}
-			if o.ttl > synthetic.DefaultMaxLifetime {
-				progress(s.Err, "Warning: --ttl %v exceeds the filter's default trust.token.maxLifetime (%v); filters not configured with a larger one refuse this token", o.ttl, synthetic.DefaultMaxLifetime)
-			}
-			res := tokenResult{Token: tok, TxID: o.txid, Expires: expires.UTC(), Header: synthetic.DefaultTokenHeader}
-			progress(s.Err, "Token for transaction %s, valid until %s; send it in the %s header (or the header set as trust.token.header)",
-				o.txid, res.Expires.Format(time.RFC3339), res.Header)
-			return o.print(s.Out, res, func(w io.Writer) error {
-				_, err := fmt.Fprintln(w, tok)
-				return err
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runToken(s, &o) },
 	}
-	o.formatOptions.applyFlags(cmd, "text", "json", "yaml")
-	f := cmd.Flags()
-	f.StringVar(&o.secretFile, "secret-file", "", "file holding the token secret (trust.token.secret), or - for stdin; never a flag value, see above")
-	f.StringVar(&o.txid, "txid", "", "synthetic transaction id: 1 to 64 of A-Z a-z 0-9 _ -")
-	f.DurationVar(&o.ttl, "ttl", 10*time.Minute, "token lifetime from now (the filter's default maxLifetime is 1h)")
+	withOptions(cmd, &o.formatOptions, &o)
 	_ = cmd.MarkFlagRequired("secret-file")
 	_ = cmd.MarkFlagRequired("txid")
 	return cmd
+}
+
+func (o *tokenOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.secretFile, "secret-file", "", "file holding the token secret (trust.token.secret), or - for stdin; never a flag value, see above")
+	fs.StringVar(&o.txid, "txid", "", "synthetic transaction id: 1 to 64 of A-Z a-z 0-9 _ -")
+	fs.DurationVar(&o.ttl, "ttl", 10*time.Minute, "token lifetime from now (the filter's default maxLifetime is 1h)")
+}
+
+func (o *tokenOptions) validate(*cobra.Command, []string) error {
+	if o.ttl <= 0 || o.ttl > tokenMaxTTL {
+		return fmt.Errorf("--ttl: got %v, expected a duration above 0 and at most %v (the synthetic filter's largest maxLifetime)", o.ttl, tokenMaxTTL)
+	}
+	if !synthetic.ValidTxID(o.txid) {
+		return fmt.Errorf("--txid: got %q, expected 1 to 64 of A-Z a-z 0-9 _ -", o.txid)
+	}
+	return nil
+}
+
+func runToken(s Streams, o *tokenOptions) error {
+	p := newPrinter(s, o.format)
+	secret, err := readSecret(o.secretFile, s.In)
+	if err != nil {
+		return err
+	}
+	expires := time.Now().Add(o.ttl).Truncate(time.Second)
+	tok, err := synthetic.MintToken(secret, o.txid, expires)
+	if err != nil {
+		return err
+	}
+	if o.ttl > synthetic.DefaultMaxLifetime {
+		p.progress("Warning: --ttl %v exceeds the filter's default trust.token.maxLifetime (%v); filters not configured with a larger one refuse this token", o.ttl, synthetic.DefaultMaxLifetime)
+	}
+	res := tokenResult{Token: tok, TxID: o.txid, Expires: expires.UTC(), Header: synthetic.DefaultTokenHeader}
+	p.progress("Token for transaction %s, valid until %s; send it in the %s header (or the header set as trust.token.header)",
+		o.txid, res.Expires.Format(time.RFC3339), res.Header)
+	return p.report(res, func(w io.Writer) error {
+		_, err := fmt.Fprintln(w, tok)
+		return err
+	})
 }
 
 // readSecret reads the token secret from path ("-" is in) and drops one trailing newline.

@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/ociimage"
-	"github.com/laneway/laneway/packager/wasmbuild/filterid"
-	"github.com/laneway/laneway/packager/wasminspect"
 )
 
 var sha256Hex = regexp.MustCompile(`^[a-f0-9]{64}$`)
@@ -23,10 +21,11 @@ var sha256Hex = regexp.MustCompile(`^[a-f0-9]{64}$`)
 type verifyOptions struct {
 	formatOptions
 	remoteOptions
+	filterOptions
 	ociLayout string
 	expect    string
-	filter    string
 	output    string
+	ref       string
 }
 
 type verifyResult struct {
@@ -43,7 +42,7 @@ type verifyResult struct {
 }
 
 func newVerifyCommand(s Streams) *cobra.Command {
-	var o verifyOptions
+	o := verifyOptions{formatOptions: formats("text", "json", "yaml")}
 	cmd := &cobra.Command{
 		Use:   "verify REF",
 		Short: "Pull an image as Istio's agent would, extract plugin.wasm and check it",
@@ -69,53 +68,58 @@ is, with --filter, an image holding another filter.`,
   # Verify an image in an OCI layout directory (REF is the tag)
   laneway verify tenantroute --oci-layout dist/oci`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			if o.filter != "" && !filterid.ValidName(o.filter) {
-				return fmt.Errorf("--filter: got %q, expected a filter name such as %s", o.filter, strings.Join(filterconfig.Names(), ", "))
-			}
-			if want := strings.TrimPrefix(o.expect, "sha256:"); o.expect != "" && !sha256Hex.MatchString(want) {
-				return fmt.Errorf("--expect-sha256: got %q, expected the manifest digest as 64 lower-case hex characters, with or without sha256: (printed by `laneway push`)", o.expect)
-			}
-			if o.output != "" {
-				if st, err := os.Stat(filepath.Dir(o.output)); err != nil || !st.IsDir() {
-					return fmt.Errorf("--output: got %s, but its folder %s does not exist; create it or pick another path", o.output, filepath.Dir(o.output))
-				}
-			}
-			res, module, err := o.run(cmd.Context(), s, args[0])
-			if err != nil {
-				return err
-			}
-			if o.output != "" {
-				if err := os.WriteFile(o.output, module, 0o644); err != nil {
-					return fmt.Errorf("write module: %w", err)
-				}
-				progress(s.Err, "Wrote %s (%d bytes)", o.output, len(module))
-			}
-			return o.print(s.Out, res, func(w io.Writer) error {
-				fmt.Fprintf(w, "Verified: %s (%s variant, %d-byte module, proxy-wasm %s)\n", res.Reference, res.Variant, res.Size, res.ABIVersion)
-				if res.Filter != "" {
-					fmt.Fprintf(w, "Filter: %s\n", res.Filter)
-				}
-				fmt.Fprintf(w, "Digest: %s\n", res.Digest)
-				fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
-				fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
-				return nil
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runVerify(cmd.Context(), s, &o) },
 	}
-	o.formatOptions.applyFlags(cmd, "text", "json", "yaml")
-	o.remoteOptions.applyFlags(cmd)
-	cmd.Flags().StringVar(&o.ociLayout, "oci-layout", "", "read from this OCI image layout directory instead of a registry (REF is then the tag)")
-	cmd.Flags().StringVar(&o.expect, "expect-sha256", "", "fail unless the manifest digest is this hex value")
-	cmd.Flags().StringVar(&o.filter, "filter", "", "fail unless the image holds this filter (e.g. tenantroute)")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "", "also write the extracted module to this file")
-	return cmd
+	return withOptions(cmd, &o.formatOptions, &o.remoteOptions, &o.filterOptions, &o)
 }
 
-func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verifyResult, []byte, error) {
+func (o *verifyOptions) applyFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.ociLayout, "oci-layout", "", "read from this OCI image layout directory instead of a registry (REF is then the tag)")
+	fs.StringVar(&o.expect, "expect-sha256", "", "fail unless the manifest digest is this hex value")
+	fs.StringVarP(&o.output, "output", "o", "", "also write the extracted module to this file")
+}
+
+func (o *verifyOptions) validate(_ *cobra.Command, args []string) error {
+	o.ref = args[0]
+	if want := strings.TrimPrefix(o.expect, "sha256:"); o.expect != "" && !sha256Hex.MatchString(want) {
+		return fmt.Errorf("--expect-sha256: got %q, expected the manifest digest as 64 lower-case hex characters, with or without sha256: (printed by `laneway push`)", o.expect)
+	}
+	if o.output != "" {
+		if st, err := os.Stat(filepath.Dir(o.output)); err != nil || !st.IsDir() {
+			return fmt.Errorf("--output: got %s, but its folder %s does not exist; create it or pick another path", o.output, filepath.Dir(o.output))
+		}
+	}
+	return nil
+}
+
+func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
+	p := newPrinter(s, o.format)
+	res, module, err := o.pull(ctx, s.In, p)
+	if err != nil {
+		return err
+	}
+	if o.output != "" {
+		if err := os.WriteFile(o.output, module, 0o644); err != nil {
+			return fmt.Errorf("write module: %w", err)
+		}
+		p.progress("Wrote %s (%d bytes)", o.output, len(module))
+	}
+	return p.report(res, func(w io.Writer) error {
+		fmt.Fprintf(w, "Verified: %s (%s variant, %d-byte module, proxy-wasm %s)\n", res.Reference, res.Variant, res.Size, res.ABIVersion)
+		if res.Filter != "" {
+			fmt.Fprintf(w, "Filter: %s\n", res.Filter)
+		}
+		fmt.Fprintf(w, "Digest: %s\n", res.Digest)
+		fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
+		fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
+		return nil
+	})
+}
+
+// pull reads the image as Istio's agent would (from the registry or the OCI layout), checks it and its
+// module, and returns the result and the module.
+func (o *verifyOptions) pull(ctx context.Context, in io.Reader, p *printer) (*verifyResult, []byte, error) {
+	ref := o.ref
 	start := time.Now()
 	var (
 		ex  *ociimage.Extracted
@@ -130,13 +134,12 @@ func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verify
 			return nil, nil, fmt.Errorf("%s in %s: %w", ref, o.ociLayout, err)
 		}
 	} else {
-		ropts, rerr := o.resolve(s.In)
+		ropts, rctx, cancel, rerr := o.connect(ctx, in)
 		if rerr != nil {
 			return nil, nil, rerr
 		}
-		rctx, cancel := o.context(ctx)
 		defer cancel()
-		progress(s.Err, "Pulling %s with Istio's rules", ref)
+		p.progress("Pulling %s with Istio's rules", ref)
 		if ex, err = ociimage.Fetch(rctx, ref, ropts); err != nil {
 			return nil, nil, err
 		}
@@ -144,17 +147,14 @@ func (o *verifyOptions) run(ctx context.Context, s Streams, ref string) (*verify
 	if want := strings.TrimPrefix(o.expect, "sha256:"); want != "" && want != ex.ManifestDigest.Hex {
 		return nil, nil, fmt.Errorf("%s: manifest digest is %s, expected %s (--expect-sha256); the tag moved or the wrong image was pushed", ref, ex.ManifestDigest.Hex, want)
 	}
-	if o.filter != "" {
-		if err := ex.RequireFilter(ref, o.filter); err != nil {
+	if o.filterName != "" {
+		if err := ex.RequireFilter(ref, o.filterName); err != nil {
 			return nil, nil, err
 		}
 	}
-	rep, err := wasminspect.Inspect(ctx, ex.Module)
+	rep, err := checkModule(ctx, ref+": plugin.wasm", ex.Module)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: plugin.wasm: %w", ref, err)
-	}
-	if err := rep.Refusal(); err != nil {
-		return nil, nil, fmt.Errorf("%s: plugin.wasm: %w", ref, err)
+		return nil, nil, err
 	}
 	return &verifyResult{
 		Reference: ref, Filter: ex.Filter, Digest: ex.ManifestDigest.String(), SHA256: ex.ManifestDigest.Hex, Variant: string(ex.Variant),

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/istiores"
@@ -14,7 +17,9 @@ import (
 type wasmPluginOptions struct {
 	formatOptions
 	remoteOptions
-	image, sha256, config  string
+	filterOptions
+	config                 configOptions
+	image, sha256          string
 	name, namespace        string
 	selector, targetRefs   []string
 	phase, matchMode       string
@@ -26,6 +31,10 @@ type wasmPluginOptions struct {
 	waypoints              []string
 	collectorService       string
 	clusterDomain          string
+
+	// Set by validate: the plugin config as istiod hands it over, and the resource's options.
+	configJSON []byte
+	resource   istiores.WasmPluginOptions
 }
 
 // wasmPluginFlags names the flag that sets each WasmPlugin field, for error messages.
@@ -45,7 +54,12 @@ var defaultTargetGroups = map[string]string{
 }
 
 func newWasmPluginCommand(s Streams) *cobra.Command {
-	var o wasmPluginOptions
+	o := wasmPluginOptions{
+		formatOptions: formats("yaml", "json"),
+		filterOptions: filterOptions{fromArg: true},
+		config: configOptions{usage: "plugin config file, JSON or YAML (default: empty config, the filter's defaults)",
+			expected: "the plugin config file (JSON or YAML), or no --config for the filter's defaults"},
+	}
 	cmd := &cobra.Command{
 		Use:   "wasmplugin FILTER --image REF [--config FILE]",
 		Short: "Write an Istio WasmPlugin for a filter, pinned by image digest",
@@ -92,146 +106,14 @@ workloadTenant, which cannot work on a waypoint.`,
   laneway wasmplugin tenantroute --image localhost:5000/laneway/tenantroute:dev \
     --target-ref Gateway/public --namespace istio-ingress --fail-strategy FAIL_CLOSE --phase AUTHN`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
-				return err
-			}
-			f, err := filterconfig.Lookup(args[0])
-			if err != nil {
-				return err
-			}
-			if o.image == "" {
-				return fmt.Errorf("--image: got nothing, expected the image reference printed by `laneway push`")
-			}
-			if _, err := ociimage.ParseReference(o.image, ociimage.RemoteOptions{}); err != nil {
-				return fmt.Errorf("--image: %w", err)
-			}
-			var configJSON []byte
-			if o.config != "" {
-				raw, err := readFlagFile("--config", o.config, "the plugin config file (JSON or YAML), or no --config for the filter's defaults")
-				if err != nil {
-					return err
-				}
-				if configJSON, err = istiores.ConfigToJSON(raw); err != nil {
-					return fmt.Errorf("--config %s: %w", o.config, err)
-				}
-			}
-			if o.collectorService != "" {
-				if configJSON, err = fillCollector(f.Name, configJSON, o.collectorService, o.clusterDomain); err != nil {
-					return err
-				}
-			}
-			pluginJSON, err := istiores.PluginConfigFromJSON(configJSON)
-			if err != nil {
-				return fmt.Errorf("--config %s: %w", o.config, err)
-			}
-			pos, err := o.position()
-			if err != nil {
-				return err
-			}
-			if err := f.CheckPosition(pluginJSON, pos); err != nil {
-				src := "the empty plugin config"
-				if o.config != "" {
-					src = "--config " + o.config
-				}
-				return fmt.Errorf("%s is rejected by %s.ParseConfig: %w; fix the config so the filter can start (it would fail on_configure in Envoy)", src, f.Name, err)
-			}
-			opts := istiores.WasmPluginOptions{
-				Name: o.name, Namespace: o.namespace, Image: o.image, Digest: o.sha256,
-				PluginName: o.pluginName, Phase: o.phase, MatchMode: o.matchMode,
-				FailStrategy: o.failStrategy, PullPolicy: o.pullPolicy, ImagePullSecret: o.pullSecret,
-				Type: o.pluginType, Config: configJSON,
-			}
-			if opts.Name == "" {
-				opts.Name = f.Name
-			}
-			if opts.PluginName == "" {
-				opts.PluginName = f.Name
-			}
-			switch {
-			case pos == filterconfig.Waypoint && o.matchMode == "CLIENT":
-				return fmt.Errorf("--match-mode: got CLIENT for a waypoint, expected SERVER or none: Istio installs a waypoint's plugins with the SERVER traffic class, so a CLIENT plugin would never run there")
-			case pos == filterconfig.Waypoint && !cmd.Flags().Changed("match-mode"):
-				opts.MatchMode = "" // the filter's sidecar default (CLIENT for tenantroute) never applies on a waypoint
-			case !cmd.Flags().Changed("match-mode"):
-				opts.MatchMode = f.MatchMode
-			}
-			if cmd.Flags().Changed("priority") {
-				p := o.priority
-				opts.Priority = &p
-			}
-			for _, p := range o.ports {
-				opts.MatchPorts = append(opts.MatchPorts, uint32(p))
-			}
-			if opts.Selector, err = parseKeyValues("--selector", o.selector); err != nil {
-				return err
-			}
-			for _, w := range o.waypoints {
-				opts.TargetRefs = append(opts.TargetRefs, istiores.TargetRef{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: w})
-			}
-			for _, tr := range o.targetRefs {
-				ref, err := parseTargetRef(tr)
-				if err != nil {
-					return err
-				}
-				opts.TargetRefs = append(opts.TargetRefs, ref)
-			}
-			if o.sha256 == "" {
-				// Everything local is checked before the pull: the resource is first generated with a
-				// stand-in digest (or the one in the image reference), so a bad flag fails at once.
-				dry := opts
-				if !strings.Contains(o.image, "@sha256:") {
-					dry.Digest = strings.Repeat("0", 64)
-				}
-				if _, err := istiores.WasmPlugin(dry); err != nil {
-					return istiores.RenameField(err, wasmPluginFlags)
-				}
-				// Pull as Istio's agent would, also for REF@sha256: a digest there may be an image index's,
-				// and Istio checks the digest of the linux/amd64 image the index points at.
-				ropts, err := o.resolve(s.In)
-				if err != nil {
-					return err
-				}
-				ctx, cancel := o.context(cmd.Context())
-				defer cancel()
-				progress(s.Err, "No --sha256 given: pulling %s as Istio would to pin its digest", o.image)
-				ex, err := ociimage.Fetch(ctx, o.image, ropts)
-				if err != nil {
-					return fmt.Errorf("%w (or pass --sha256 to skip pulling)", err)
-				}
-				digest := ex.ManifestDigest.Hex
-				if i := strings.Index(o.image, "@sha256:"); i >= 0 && o.image[i+len("@sha256:"):] != digest {
-					return fmt.Errorf("--image: got %s, which pins an image index; Istio's agent checks the digest of the linux/amd64 image it selects, sha256:%s, so this WasmPlugin would always fail its checksum: expected %s@sha256:%s", o.image, digest, o.image[:i], digest)
-				}
-				if err := ex.RequireFilter(o.image, f.Name); err != nil {
-					return err
-				}
-				opts.Digest = digest
-			}
-			wp, err := istiores.WasmPlugin(opts)
-			if err != nil {
-				return istiores.RenameField(err, wasmPluginFlags)
-			}
-			var out []byte
-			if o.format == "json" {
-				out, err = istiores.ToJSON(wp)
-				out = append(out, '\n')
-			} else {
-				out, err = istiores.ToYAML(wp)
-			}
-			if err != nil {
-				return err
-			}
-			_, err = s.Out.Write(out)
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runWasmPlugin(cmd.Context(), s, &o) },
 	}
-	o.formatOptions.applyFlags(cmd, "yaml", "json")
-	o.remoteOptions.applyFlags(cmd)
-	fl := cmd.Flags()
+	return withOptions(cmd, &o.formatOptions, &o.filterOptions, &o.remoteOptions, &o.config, &o)
+}
+
+func (o *wasmPluginOptions) applyFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&o.image, "image", "", "image reference (registry/repo:tag or registry/repo@sha256:...)")
 	fl.StringVar(&o.sha256, "sha256", "", "manifest digest hex to pin (default: resolved by pulling the image)")
-	fl.StringVar(&o.config, "config", "", "plugin config file, JSON or YAML (default: empty config, the filter's defaults)")
 	fl.StringVar(&o.name, "name", "", "WasmPlugin name (default: the filter name)")
 	fl.StringVarP(&o.namespace, "namespace", "n", "", "namespace (the mesh root namespace applies it mesh-wide)")
 	fl.StringArrayVar(&o.selector, "selector", nil, "workload label KEY=VALUE (repeatable); exclusive with --target-ref")
@@ -249,7 +131,139 @@ workloadTenant, which cannot work on a waypoint.`,
 	fl.StringArrayVar(&o.waypoints, "waypoint", nil, "attach to this waypoint Gateway (ambient mode; repeatable); the config is checked for a waypoint")
 	fl.StringVar(&o.collectorService, "collector-service", "", collectorServiceHelp)
 	fl.StringVar(&o.clusterDomain, "cluster-domain", "cluster.local", "Kubernetes DNS domain in the collector's names (--collector-service)")
-	return cmd
+}
+
+// validate checks the image reference and the plugin config (with the filter's own ParseConfig, for the
+// position the targets give it), and turns the flags into the resource's options.
+func (o *wasmPluginOptions) validate(cmd *cobra.Command, _ []string) error {
+	f := o.filter
+	if o.image == "" {
+		return fmt.Errorf("--image: got nothing, expected the image reference printed by `laneway push`")
+	}
+	if _, err := ociimage.ParseReference(o.image, ociimage.RemoteOptions{}); err != nil {
+		return fmt.Errorf("--image: %w", err)
+	}
+	o.configJSON = nil
+	var err error
+	if o.config.path != "" {
+		if o.configJSON, err = istiores.ConfigToJSON(o.config.data); err != nil {
+			return fmt.Errorf("--config %s: %w", o.config.path, err)
+		}
+	}
+	if o.collectorService != "" {
+		if o.configJSON, err = fillCollector(f.Name, o.configJSON, o.collectorService, o.clusterDomain); err != nil {
+			return err
+		}
+	}
+	pluginJSON, err := istiores.PluginConfigFromJSON(o.configJSON)
+	if err != nil {
+		return fmt.Errorf("--config %s: %w", o.config.path, err)
+	}
+	pos, err := o.position()
+	if err != nil {
+		return err
+	}
+	if err := f.CheckPosition(pluginJSON, pos); err != nil {
+		src := "the empty plugin config"
+		if o.config.path != "" {
+			src = "--config " + o.config.path
+		}
+		return fmt.Errorf("%s is rejected by %s.ParseConfig: %w; fix the config so the filter can start (it would fail on_configure in Envoy)", src, f.Name, err)
+	}
+	opts := istiores.WasmPluginOptions{
+		Name: o.name, Namespace: o.namespace, Image: o.image, Digest: o.sha256,
+		PluginName: o.pluginName, Phase: o.phase, MatchMode: o.matchMode,
+		FailStrategy: o.failStrategy, PullPolicy: o.pullPolicy, ImagePullSecret: o.pullSecret,
+		Type: o.pluginType, Config: o.configJSON,
+	}
+	if opts.Name == "" {
+		opts.Name = f.Name
+	}
+	if opts.PluginName == "" {
+		opts.PluginName = f.Name
+	}
+	switch {
+	case pos == filterconfig.Waypoint && o.matchMode == "CLIENT":
+		return fmt.Errorf("--match-mode: got CLIENT for a waypoint, expected SERVER or none: Istio installs a waypoint's plugins with the SERVER traffic class, so a CLIENT plugin would never run there")
+	case pos == filterconfig.Waypoint && !cmd.Flags().Changed("match-mode"):
+		opts.MatchMode = "" // the filter's sidecar default (CLIENT for tenantroute) never applies on a waypoint
+	case !cmd.Flags().Changed("match-mode"):
+		opts.MatchMode = f.MatchMode
+	}
+	if cmd.Flags().Changed("priority") {
+		p := o.priority
+		opts.Priority = &p
+	}
+	for _, p := range o.ports {
+		opts.MatchPorts = append(opts.MatchPorts, uint32(p))
+	}
+	if opts.Selector, err = parseKeyValues("--selector", o.selector); err != nil {
+		return err
+	}
+	for _, w := range o.waypoints {
+		opts.TargetRefs = append(opts.TargetRefs, istiores.TargetRef{Group: "gateway.networking.k8s.io", Kind: "Gateway", Name: w})
+	}
+	for _, tr := range o.targetRefs {
+		ref, err := parseTargetRef(tr)
+		if err != nil {
+			return err
+		}
+		opts.TargetRefs = append(opts.TargetRefs, ref)
+	}
+	// Everything local is checked before anything is pulled: the resource is generated once here, with a
+	// stand-in digest when the digest is to be pulled (or the one in the image reference), so a bad flag
+	// fails at once.
+	dry := opts
+	if dry.Digest == "" && !strings.Contains(o.image, "@sha256:") {
+		dry.Digest = strings.Repeat("0", 64)
+	}
+	if _, err := istiores.WasmPlugin(dry); err != nil {
+		return istiores.RenameField(err, wasmPluginFlags)
+	}
+	o.resource = opts
+	return nil
+}
+
+// runWasmPlugin pins the image's digest (pulling it when --sha256 is not given) and writes the WasmPlugin.
+func runWasmPlugin(ctx context.Context, s Streams, o *wasmPluginOptions) error {
+	p := newPrinter(s, o.format)
+	opts := o.resource
+	if opts.Digest == "" {
+		digest, err := o.pinDigest(ctx, s.In, p)
+		if err != nil {
+			return err
+		}
+		opts.Digest = digest
+	}
+	wp, err := istiores.WasmPlugin(opts)
+	if err != nil {
+		return istiores.RenameField(err, wasmPluginFlags)
+	}
+	return p.resources(oneOrList, wp)
+}
+
+// pinDigest pulls the image as Istio's agent would, also for REF@sha256: a digest there may be an image
+// index's, and Istio checks the digest of the linux/amd64 image the index points at. The image must hold
+// the filter.
+func (o *wasmPluginOptions) pinDigest(ctx context.Context, in io.Reader, p *printer) (string, error) {
+	ropts, ctx, cancel, err := o.connect(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	defer cancel()
+	p.progress("No --sha256 given: pulling %s as Istio would to pin its digest", o.image)
+	ex, err := ociimage.Fetch(ctx, o.image, ropts)
+	if err != nil {
+		return "", fmt.Errorf("%w (or pass --sha256 to skip pulling)", err)
+	}
+	digest := ex.ManifestDigest.Hex
+	if i := strings.Index(o.image, "@sha256:"); i >= 0 && o.image[i+len("@sha256:"):] != digest {
+		return "", fmt.Errorf("--image: got %s, which pins an image index; Istio's agent checks the digest of the linux/amd64 image it selects, sha256:%s, so this WasmPlugin would always fail its checksum: expected %s@sha256:%s", o.image, digest, o.image[:i], digest)
+	}
+	if err := ex.RequireFilter(o.image, o.filter.Name); err != nil {
+		return "", err
+	}
+	return digest, nil
 }
 
 // position says whether the plugin targets waypoints (--waypoint, or Service targetRefs, which Istio
