@@ -26,19 +26,9 @@ type module struct {
 	Bytes  []byte
 }
 
-// checkoutRoot returns the laneway checkout around the working directory, "" outside one.
-func checkoutRoot() string {
-	if wd, err := os.Getwd(); err == nil {
-		if root, err := wasmbuild.FindRoot(wd); err == nil {
-			return root
-		}
-	}
-	return ""
-}
-
 // distDir returns <repo>/dist when run inside a laneway checkout, else ./dist.
 func distDir() string {
-	if root := checkoutRoot(); root != "" {
+	if root, err := wasmbuild.CheckoutRoot(); err == nil {
 		return filepath.Join(root, "dist")
 	}
 	return "dist"

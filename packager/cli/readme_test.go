@@ -42,9 +42,7 @@ var untilCurl = regexp.MustCompile(`^until curl -s -o /dev/null (http://\S+); do
 // each curl prints what its comment says. A command the test does not know fails the test, so
 // the README cannot grow a step that is not run.
 func TestREADMEWalkThroughRuns(t *testing.T) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	repo, err := wasmbuild.FindRoot(wd)
+	repo, err := wasmbuild.CheckoutRoot()
 	require.NoError(t, err)
 	readme, err := os.ReadFile(filepath.Join(repo, "README.md"))
 	require.NoError(t, err)

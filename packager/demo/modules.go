@@ -108,11 +108,8 @@ func modulesFor(ctx context.Context, given map[string]string, root string, names
 		return given, nil
 	}
 	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		if root, err = wasmbuild.FindRoot(wd); err != nil {
+		var err error
+		if root, err = wasmbuild.CheckoutRoot(); err != nil {
 			return nil, err
 		}
 	}

@@ -18,9 +18,7 @@ import (
 // filter module is compiled from (as the Wasm build compiles it) and requires every one of them, and the
 // build recipe, to lie under a directory newestSource watches: an edit anywhere there must rebuild.
 func TestStalenessCoversEveryPackageCompiledIntoAModule(t *testing.T) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	root, err := wasmbuild.FindRoot(wd)
+	root, err := wasmbuild.CheckoutRoot()
 	require.NoError(t, err)
 	covered := func(dir string, watched []string) bool {
 		for _, w := range watched {
@@ -58,9 +56,7 @@ func TestStalenessCoversEveryPackageCompiledIntoAModule(t *testing.T) {
 // modules), and the demo's Filters are the shipped filters, those built from a logic package at the root
 // (shadowtag-compare from shadowtag).
 func TestMakeDemoBuildsOnlyTheShippedFilters(t *testing.T) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	root, err := wasmbuild.FindRoot(wd)
+	root, err := wasmbuild.CheckoutRoot()
 	require.NoError(t, err)
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatalf("make is needed to read the Makefile's demo target: %v", err)

@@ -18,9 +18,7 @@ import (
 // `make build` and a test package (or two test packages) do: they share the SDK copy under .build/, so
 // without the build lock one build deletes files the other is copying or compiling.
 func TestConcurrentBuildsInOneCheckoutBothSucceed(t *testing.T) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	root, err := wasmbuild.FindRoot(wd)
+	root, err := wasmbuild.CheckoutRoot()
 	require.NoError(t, err)
 	outs := []string{t.TempDir(), t.TempDir()}
 	errs := make([]error, len(outs))

@@ -15,9 +15,7 @@ import (
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	root, err := FindRoot(wd)
+	root, err := CheckoutRoot()
 	require.NoError(t, err)
 	return root
 }

@@ -76,9 +76,7 @@ func TestShippedModulesHoldNoLocalPath(t *testing.T) {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	root, err := wasmbuild.FindRoot(wd)
+	root, err := wasmbuild.CheckoutRoot()
 	require.NoError(t, err)
 	return root
 }

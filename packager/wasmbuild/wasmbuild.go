@@ -83,14 +83,21 @@ func WriteSummary(w io.Writer, arts []Artifact) error {
 // FindRoot walks up from dir to the directory whose go.mod declares the laneway module (filters.FindRoot).
 func FindRoot(dir string) (string, error) { return filters.FindRoot(dir) }
 
+// CheckoutRoot returns the laneway checkout around the working directory: the one way the CLI, the
+// build, the demos and the tests find the repository.
+func CheckoutRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the laneway checkout: %w", err)
+	}
+	return FindRoot(wd)
+}
+
 // Build compiles the requested filters and returns what it wrote.
 func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 	if opts.Root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		if opts.Root, err = FindRoot(wd); err != nil {
+		var err error
+		if opts.Root, err = CheckoutRoot(); err != nil {
 			return nil, err
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/laneway/laneway/packager/wasmbuild"
 )
 
 // systemBinaries are the registry binaries distribution packages install (Debian's docker-registry).
@@ -32,7 +34,7 @@ func FindDistribution() (string, error) {
 		return p, nil
 	}
 	var looked []string
-	if root, ok := moduleRoot(); ok {
+	if root, err := wasmbuild.CheckoutRoot(); err == nil {
 		p := filepath.Join(root, "bin", "registry")
 		if isExecutable(p) == nil {
 			return p, nil
@@ -76,24 +78,6 @@ func installHint(apt bool) string {
 
 // GoInstallPackage is the go install path `make tools` falls back to where Debian's package is not available.
 const GoInstallPackage = "github.com/distribution/distribution/v3/cmd/registry@v3.1.2"
-
-// moduleRoot is the nearest folder at or above the working directory that holds a go.mod.
-func moduleRoot() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
 
 // isExecutable reports why p is not a file this process may execute (nil when it is).
 func isExecutable(p string) error {

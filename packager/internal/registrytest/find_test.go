@@ -56,7 +56,7 @@ func TestFindDistributionLooksWhereMakeToolsAndDebianPutIt(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			module, pathDir, systemDir := t.TempDir(), t.TempDir(), t.TempDir()
-			require.NoError(t, os.WriteFile(filepath.Join(module, "go.mod"), []byte("module m\n"), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(module, "go.mod"), []byte("module github.com/laneway/laneway\n"), 0o644))
 			pkgDir := filepath.Join(module, "packager", "cli")
 			require.NoError(t, os.MkdirAll(pkgDir, 0o755))
 			t.Chdir(pkgDir)
