@@ -31,7 +31,7 @@ func HeaderName(filter, field string, v gjson.Result, extra ...string) (string, 
 		}
 		return "", &Error{Filter: filter, Field: field, Got: Describe(v), Allowed: allowed}
 	}
-	name := strings.ToLower(v.Str)
+	name := foldASCII(v.Str, 'A', 'Z')
 	for _, r := range Reserved {
 		if name == r {
 			return "", reservedErr(filter, field, v, extra)
@@ -121,12 +121,30 @@ func Methods(filter, field string, v gjson.Result) ([]string, error) {
 			return "", &Error{Filter: filter, Field: f, Got: Describe(e),
 				Allowed: "an HTTP method name: 1 to 32 letters, digits and !#$%&'*+-.^_`|~ (an RFC 7230 token; lower case is folded to upper case)"}
 		}
-		return strings.ToUpper(e.Str), nil
+		return foldASCII(e.Str, 'a', 'z'), nil
 	})
 	if err == nil && len(ms) == 0 {
 		return nil, &Error{Filter: filter, Field: field, Got: Describe(v), Allowed: methodsRule}
 	}
 	return ms, err
+}
+
+// foldASCII returns s with the letters lo..hi ('A'..'Z' or 'a'..'z') in the other case: an ASCII case fold for tokens, which are
+// ASCII only (strings.ToLower and ToUpper would link unicode's case tables, about 10 KB per module). It
+// returns s itself when nothing changes.
+func foldASCII(s string, lo, hi byte) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= lo && s[i] <= hi {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= lo && b[j] <= hi {
+					b[j] ^= 0x20 // the case bit of an ASCII letter
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // IsTokenChar reports whether c is an RFC 7230 tchar: a letter, a digit or one of !#$%&'*+-.^_`|~.

@@ -11,7 +11,7 @@ import (
 // text that is not valid JSON, or JSON that is not an object, is refused.
 func Document(filter string, data []byte) (gjson.Result, error) {
 	i := 0
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+	for i < len(data) && isBlank(data[i]) {
 		i++
 	}
 	if i == len(data) {

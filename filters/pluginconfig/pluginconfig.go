@@ -33,7 +33,6 @@ package pluginconfig
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -65,7 +64,7 @@ func Describe(v gjson.Result) string {
 	if !v.Exists() {
 		return "nothing"
 	}
-	raw := strings.TrimSpace(v.Raw)
+	raw := trimBlank(v.Raw)
 	if len(raw) > maxRaw {
 		raw = raw[:maxRaw-3] + "..."
 	}
@@ -84,6 +83,20 @@ func Describe(v gjson.Result) string {
 	}
 	return "object " + raw
 }
+
+// trimBlank returns s without leading and trailing JSON whitespace (space, tab, CR, LF); unlike
+// strings.TrimSpace it links no unicode tables.
+func trimBlank(s string) string {
+	for s != "" && isBlank(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isBlank(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // QuoteList renders strings for a message as fmt's %q does (["a" "b\n"]) without fmt, which the filter
 // modules do not link (see packager/wasmbuild).

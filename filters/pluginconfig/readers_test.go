@@ -450,3 +450,33 @@ func FuzzDocumentAndObject(f *testing.F) {
 		}
 	})
 }
+
+func TestFoldASCIIMatchesTheStringsCaseFoldsOnTokens(t *testing.T) {
+	for _, s := range []string{"", "a", "A", "x-Laneway-TENANT", "!#$%&'*+-.^_`|~09", "ZZ", "m-search", "@[`{"} {
+		assert.Equal(t, strings.ToLower(s), foldASCII(s, 'A', 'Z'), "%q to lower", s)
+		assert.Equal(t, strings.ToUpper(s), foldASCII(s, 'a', 'z'), "%q to upper", s)
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = foldASCII("x-already-lower", 'A', 'Z') }), "nothing to fold: no copy")
+}
+
+func FuzzFoldASCII(f *testing.F) {
+	f.Add("X-Laneway-Tenant")
+	f.Add("é\x00Z")
+	f.Fuzz(func(t *testing.T, s string) {
+		lower, upper := foldASCII(s, 'A', 'Z'), foldASCII(s, 'a', 'z')
+		require.Len(t, lower, len(s))
+		require.Len(t, upper, len(s))
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			wantL, wantU := c, c
+			if c >= 'A' && c <= 'Z' {
+				wantL = c + 'a' - 'A'
+			}
+			if c >= 'a' && c <= 'z' {
+				wantU = c - ('a' - 'A')
+			}
+			require.Equal(t, wantL, lower[i])
+			require.Equal(t, wantU, upper[i])
+		}
+	})
+}
