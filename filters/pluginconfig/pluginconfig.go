@@ -7,6 +7,7 @@
 //     JSON that is not an object, is refused. The received text is never echoed (it may hold a secret).
 //   - Object: a JSON object whose member names are among the allowed ones, each at most once; unknown
 //     and repeated names are refused, so {"allow":["a"],"allow":["b"]} is an error, never ["b"].
+//   - Missing: a required field left out is refused as "got nothing", with what it takes.
 //   - HeaderMap: a JSON object of header names to header values, by the two rules below, each name at
 //     most once after case folding.
 //   - List: a JSON array of at most a given number of entries; StringList: the same, of strings, each
@@ -28,7 +29,9 @@
 //     at most 32 bytes, upper-cased, none twice (after upper-casing).
 //
 // It is pure Go on gjson and compiles for wasip1; it is linked into every filter module, so it stays small:
-// no fmt, no reflect, no encoding/json.
+// no fmt, no reflect, no encoding/json, no unicode case tables (tokens are folded as ASCII). Native code
+// that reads a whole configuration file into tagged structs uses testenv/configdoc.Decode, which reports
+// this package's Error.
 package pluginconfig
 
 import (

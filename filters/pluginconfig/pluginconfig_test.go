@@ -53,7 +53,7 @@ func TestDescribeNamesTheKindAndBoundsTheText(t *testing.T) {
 	}
 }
 
-func TestWalkVisitsKnownFieldsInOrderAndRejectsUnknownAndRepeatedOnes(t *testing.T) {
+func TestObjectVisitsKnownFieldsInOrderAndRejectsUnknownAndRepeatedOnes(t *testing.T) {
 	names := []string{"a", "b", "c"}
 	tests := []struct {
 		name, json, path string
@@ -74,7 +74,7 @@ func TestWalkVisitsKnownFieldsInOrderAndRejectsUnknownAndRepeatedOnes(t *testing
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var visited []string
-			err := Walk("f", tt.path, gjson.Parse(tt.json), names, func(field, name string, v gjson.Result) error {
+			err := Object("f", tt.path, gjson.Parse(tt.json), names, func(field, name string, v gjson.Result) error {
 				assert.True(t, strings.HasSuffix(field, name), "field %q ends with name %q", field, name)
 				visited = append(visited, field)
 				return nil
@@ -95,15 +95,27 @@ func TestWalkVisitsKnownFieldsInOrderAndRejectsUnknownAndRepeatedOnes(t *testing
 	}
 }
 
-func TestWalkStopsAtTheFirstErrorTheVisitorReturns(t *testing.T) {
+func TestObjectStopsAtTheFirstErrorTheVisitorReturns(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
-	err := Walk("f", "", gjson.Parse(`{"a":1,"b":2}`), []string{"a", "b"}, func(string, string, gjson.Result) error {
+	err := Object("f", "", gjson.Parse(`{"a":1,"b":2}`), []string{"a", "b"}, func(string, string, gjson.Result) error {
 		n++
 		return stop
 	})
 	assert.ErrorIs(t, err, stop)
 	assert.Equal(t, 1, n)
+}
+
+func TestWalkIsObject(t *testing.T) {
+	var visited []string
+	err := Walk("f", "", gjson.Parse(`{"a":1,"b":2}`), []string{"a", "b"}, func(field, _ string, _ gjson.Result) error {
+		visited = append(visited, field)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, visited)
+	assert.EqualError(t, Walk("f", "", gjson.Parse(`{"a":1,"a":2}`), []string{"a"}, func(string, string, gjson.Result) error { return nil }),
+		`f config: field "a": got the field a second time; allowed: each field at most once`)
 }
 
 func TestListVisitsEntriesWithTheirPathsAndRejectsNonArraysAndLongLists(t *testing.T) {
@@ -165,14 +177,14 @@ func TestIsTokenCharMatchesTheGrammarForEveryByte(t *testing.T) {
 	}
 }
 
-func FuzzWalkAndDescribe(f *testing.F) {
+func FuzzObjectAndDescribe(f *testing.F) {
 	for _, s := range []string{`{"a":1}`, `{"a":1,"a":2}`, `{"zz":[1,2]}`, `[`, `"x"`, `{"":null}`, `{"b":{"c":"` + strings.Repeat("y", 100) + `"}}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
 		v := gjson.Parse(data)
 		require.LessOrEqual(t, len(Describe(v)), len("boolean ")+80)
-		err := Walk("f", "p", v, []string{"a", "b"}, func(field, name string, v gjson.Result) error {
+		err := Object("f", "p", v, []string{"a", "b"}, func(field, name string, v gjson.Result) error {
 			require.True(t, name == "a" || name == "b", "visited unknown name %q", name)
 			require.Equal(t, "p."+name, field)
 			return nil
