@@ -2,7 +2,11 @@ package proxyhost
 
 // Request-header edits, written so that Envoy never reads the result as an empty header map.
 
-import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+import (
+	"strings"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+)
 
 const (
 	// MaxPairs is the most pairs Envoy's host decodes from one set_header_map_pairs call.
@@ -109,62 +113,28 @@ func AppendEdited(dst, headers [][2]string, edits []Edit) [][2]string {
 	for i := range edits {
 		e := &edits[i]
 		switch e.Kind {
-		case Remove:
-			dst = removeFrom(dst, start, e.Name)
-		case Replace:
-			at := -1
-			for j := start; j < len(dst); j++ {
-				if nameEqual(dst[j][0], e.Name) {
-					at = j
-					break
-				}
-			}
-			if at < 0 {
-				dst = append(dst, [2]string{e.Name, e.Value})
-				continue
-			}
-			dst[at][1] = e.Value
-			dst = removeFrom(dst, at+1, e.Name)
 		case Add:
 			dst = append(dst, [2]string{e.Name, e.Value})
+		case Remove, Replace:
+			// One pass: drop every copy of the name, except that Replace keeps the first with the new value.
+			kept, found := start, false
+			for j := start; j < len(dst); j++ {
+				if strings.EqualFold(dst[j][0], e.Name) {
+					if e.Kind == Remove || found {
+						continue
+					}
+					found = true
+					dst[j][1] = e.Value
+				}
+				dst[kept] = dst[j]
+				kept++
+			}
+			clear(dst[kept:]) // no dropped string stays reachable from dst's spare capacity
+			dst = dst[:kept]
+			if e.Kind == Replace && !found {
+				dst = append(dst, [2]string{e.Name, e.Value})
+			}
 		}
 	}
 	return dst
-}
-
-// removeFrom drops the pairs named name from h[from:], keeping the order of the rest.
-func removeFrom(h [][2]string, from int, name string) [][2]string {
-	kept := from
-	for j := from; j < len(h); j++ {
-		if nameEqual(h[j][0], name) {
-			continue
-		}
-		h[kept] = h[j]
-		kept++
-	}
-	clear(h[kept:]) // no dropped string stays reachable from dst's spare capacity
-	return h[:kept]
-}
-
-// nameEqual compares two header names ASCII case-insensitively.
-func nameEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if a == b {
-		return true
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -2,7 +2,6 @@ package proxyhost
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -14,13 +13,11 @@ const (
 	DirectionOutbound int64 = 2
 )
 
-// listenerDirection is the direction of the listener the plugin runs on (Envoy >= 1.33).
-var listenerDirection = NewProperty("xds", "listener_direction")
-
 // ReadPluginConfig returns the plugin configuration; a plugin without one gets an empty configuration, not an error.
 func ReadPluginConfig() ([]byte, error) {
 	data, err := proxywasm.GetPluginConfiguration()
-	if errors.Is(err, types.ErrorStatusNotFound) {
+	// The SDK returns its sentinel values themselves: == is exact, and links none of errors.Is's machinery.
+	if err == types.ErrorStatusNotFound {
 		return nil, nil
 	}
 	return data, err
@@ -29,7 +26,7 @@ func ReadPluginConfig() ([]byte, error) {
 // ListenerDirection reads xds.listener_direction (an 8-byte little-endian integer: DirectionInbound,
 // DirectionOutbound, or 0 when unspecified); ok is false when the host does not tell it.
 func ListenerDirection() (dir int64, ok bool) {
-	b, err := listenerDirection.Read()
+	b, err := NewProperty("xds", "listener_direction").Read()
 	if err != nil || len(b) != 8 {
 		return 0, false
 	}

@@ -1,8 +1,6 @@
 package proxyhost
 
 import (
-	"errors"
-
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -33,7 +31,7 @@ type Writer struct {
 //     the edits are not written;
 //   - otherwise it writes v.Edits (one host call each up to MaxEditCalls, else one whole-map write when Envoy
 //     accepts it), then, when v.Reroute and the edits changed something (or there were none), calls
-//     clear_route_cache once, remembering a host without it; and returns types.ActionContinue.
+//     clear_route_cache once, remembering a host that fails it; and returns types.ActionContinue.
 //
 // Failures are logged at debug level under filter's name and never stop the request; Err reports the edits' one.
 func (w *Writer) Apply(filter string, headers [][2]string, v *Verdict) types.Action {
@@ -42,59 +40,36 @@ func (w *Writer) Apply(filter string, headers [][2]string, v *Verdict) types.Act
 		w.reply(filter, v.Reply)
 		return types.ActionPause
 	}
-	changed := w.write(filter, headers, v.Edits)
-	if v.Reroute && (changed || len(v.Edits) == 0) {
-		w.clearRouteCache(filter)
+	// One function on purpose: each function costs the Wasm module its own code and metadata.
+	changed := false
+	if n := len(v.Edits); n > MaxEditCalls {
+		w.edited = AppendEdited(w.edited[:0], headers, v.Edits)
+		changed, w.err = WriteRequestHeaders(w.edited, v.Edits)
+		clear(w.edited) // keep no request's strings alive until the next write
+		if cap(w.edited) > maxKeptPairs {
+			w.edited = nil // a flood of headers does not pin its size for the life of the VM
+		}
+	} else if n > 0 {
+		changed, w.err = EditRequestHeaders(v.Edits)
+	}
+	if w.err != nil && DebugEnabled() {
+		proxywasm.LogDebug(filter + ": editing request headers: " + w.err.Error())
+	}
+	// A host that fails clear_route_cache (without the function it answers types.ErrorStatusNotFound) is
+	// remembered and not asked again: ABI <= 0.2.1 header edits clear the route cache anyway.
+	if v.Reroute && (changed || len(v.Edits) == 0) && !w.noClearRouteCache {
+		if _, err := callForeign(ClearRouteCacheFunction, nil); err != nil {
+			w.noClearRouteCache = true
+			if DebugEnabled() {
+				proxywasm.LogDebug(filter + ": no " + ClearRouteCacheFunction + " foreign function (" + err.Error() + "); relying on header edits to re-route")
+			}
+		}
 	}
 	return types.ActionContinue
 }
 
 // Err returns the first failed header edit of the last Apply, or nil.
 func (w *Writer) Err() error { return w.err }
-
-// write applies edits to the request's headers and reports whether some host call succeeded.
-func (w *Writer) write(filter string, headers [][2]string, edits []Edit) bool {
-	if len(edits) == 0 {
-		return false
-	}
-	var changed bool
-	if len(edits) > MaxEditCalls {
-		w.edited = AppendEdited(w.edited[:0], headers, edits)
-		changed, w.err = WriteRequestHeaders(w.edited, edits)
-		clear(w.edited) // keep no request's strings alive until the next write
-		if cap(w.edited) > maxKeptPairs {
-			w.edited = nil // a flood of headers does not pin its size for the life of the VM
-		}
-	} else {
-		changed, w.err = EditRequestHeaders(edits)
-	}
-	if w.err != nil && DebugEnabled() {
-		proxywasm.LogDebug(filter + ": editing request headers: " + w.err.Error())
-	}
-	return changed
-}
-
-// clearRouteCache asks Envoy to select the route again where it offers ClearRouteCacheFunction; a host without
-// it (ABI <= 0.2.1 header edits clear the cache anyway) is remembered and not asked again.
-func (w *Writer) clearRouteCache(filter string) {
-	if w.noClearRouteCache {
-		return
-	}
-	_, err := callForeign(ClearRouteCacheFunction, nil)
-	if err == nil {
-		return
-	}
-	if errors.Is(err, types.ErrorStatusNotFound) {
-		w.noClearRouteCache = true
-		if DebugEnabled() {
-			proxywasm.LogDebug(filter + ": host has no " + ClearRouteCacheFunction + " foreign function; relying on header edits to re-route")
-		}
-		return
-	}
-	if DebugEnabled() {
-		proxywasm.LogDebug(filter + ": " + ClearRouteCacheFunction + " failed: " + err.Error())
-	}
-}
 
 // reply sends r as the local response.
 func (w *Writer) reply(filter string, r *Reply) {
