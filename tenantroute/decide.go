@@ -11,7 +11,7 @@ import (
 // Outcome is where a request goes.
 type Outcome uint8
 
-// Outcomes of Route.
+// Outcomes of Decide.
 const (
 	OutcomeBaseline Outcome = iota // no accepted tenant: the baseline service
 	OutcomeRouted                  // a tenant carried by the request was accepted
@@ -83,21 +83,15 @@ func (r Reason) String() string {
 	return "none"
 }
 
-// EditKind is one request-header mutation, mapping to one host call.
-type EditKind = proxyhost.Op
-
-// Header edits, applied in order.
-const (
-	EditRemove  = proxyhost.Remove  // remove every value of Name
-	EditReplace = proxyhost.Replace // replace the (single) value of Name
-	EditAdd     = proxyhost.Add     // add a value of Name
-)
-
-// Edit is one request-header mutation.
+// Edit is one request-header mutation (see proxyhost.AppendEdited for what each kind does).
 type Edit = proxyhost.Edit
 
-// Decision is the result of Route; reuse one value across requests to avoid allocating.
+// Decision is the result of Decide; reuse one value across requests to avoid allocating (its scratch memory
+// lives here, never on the Config).
 type Decision struct {
+	// Verdict holds the request-header edits, in order, and Reroute: set whenever there are edits, since
+	// the output header or a carrier the routes may match changed.
+	proxyhost.Verdict
 	Outcome Outcome
 	// Tenant is the tenant the request is routed to ("" = baseline).
 	Tenant string
@@ -114,8 +108,6 @@ type Decision struct {
 	Stripped int
 	// BaggageFull is set when the tenant could not be appended to baggage without breaking W3C limits.
 	BaggageFull bool
-	// Edits are the header mutations to apply, in order (one host call each).
-	Edits []Edit
 
 	bag, ts     []string
 	tenantCount int
@@ -131,12 +123,15 @@ type Decision struct {
 }
 
 func (d *Decision) reset() {
-	edits, bag, ts := d.Edits[:0], d.bag[:0], d.ts[:0]
-	*d = Decision{Edits: edits, bag: bag, ts: ts, bagBuf: d.bagBuf, tsBuf: d.tsBuf}
+	v, bag, ts := d.Verdict, d.bag[:0], d.ts[:0]
+	v.Reset()
+	*d = Decision{Verdict: v, bag: bag, ts: ts, bagBuf: d.bagBuf, tsBuf: d.tsBuf}
 }
 
-// Route decides the tenant of a request from its header pairs (names lower-case, repeats allowed).
-func (c *Config) Route(headers [][2]string, d *Decision) {
+// Decide decides the tenant of a request from its header pairs (names in any case, repeats allowed) and the
+// header edits that route it there. It calls no host function and, with d reused, allocates nothing in the
+// steady state; the values in d alias headers and d's own buffers until the next Decide.
+func (c *Config) Decide(headers [][2]string, d *Decision) {
 	d.reset()
 	c.scan(headers, d)
 
@@ -163,6 +158,7 @@ func (c *Config) Route(headers [][2]string, d *Decision) {
 	case d.Tenant != "" && d.Source != SourceBaggage && len(c.BaggageKeys) > 0:
 		c.carryInBaggage(d)
 	}
+	d.Reroute = len(d.Edits) > 0
 }
 
 // scan walks the headers once, collecting carriers and stripping client-set headers at a trust boundary.
@@ -239,7 +235,7 @@ func (c *Config) carrierHeader(d *Decision, name, val string, prefix int, names 
 // removeOnce removes every copy of header name, counted as stripped, unless an earlier edit already does.
 func (d *Decision) removeOnce(name string) {
 	for _, e := range d.Edits {
-		if e.Kind == EditRemove && strings.EqualFold(e.Name, name) {
+		if e.Kind == proxyhost.Remove && strings.EqualFold(e.Name, name) {
 			return
 		}
 	}
@@ -267,13 +263,13 @@ func equalFoldAny(a, b string) bool {
 }
 
 func (d *Decision) strip(name string) {
-	d.Edits = append(d.Edits, Edit{Kind: EditRemove, Name: name})
+	d.Edits = append(d.Edits, Edit{Kind: proxyhost.Remove, Name: name})
 	d.Stripped++
 }
 
 func (d *Decision) removeN(name string, n int) {
 	for ; n > 0; n-- {
-		d.Edits = append(d.Edits, Edit{Kind: EditRemove, Name: name})
+		d.Edits = append(d.Edits, Edit{Kind: proxyhost.Remove, Name: name})
 	}
 }
 
@@ -314,17 +310,17 @@ func (c *Config) tenantHeaderEdits(d *Decision) {
 	case c.TrustBoundary:
 		// Every client-set copy was already stripped by scan.
 		if d.Tenant != "" {
-			d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: c.TenantHeader, Value: d.Tenant})
+			d.Edits = append(d.Edits, Edit{Kind: proxyhost.Add, Name: c.TenantHeader, Value: d.Tenant})
 		}
 	case d.Tenant == "":
 		d.removeN(c.TenantHeader, d.tenantCount)
 	case d.tenantCount == 1 && d.tenantFirst == d.Tenant:
 		// Already right: no host call, no route-cache clear.
 	case d.tenantCount == 1:
-		d.Edits = append(d.Edits, Edit{Kind: EditReplace, Name: c.TenantHeader, Value: d.Tenant})
+		d.Edits = append(d.Edits, Edit{Kind: proxyhost.Replace, Name: c.TenantHeader, Value: d.Tenant})
 	default:
 		d.removeN(c.TenantHeader, d.tenantCount)
-		d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: c.TenantHeader, Value: d.Tenant})
+		d.Edits = append(d.Edits, Edit{Kind: proxyhost.Add, Name: c.TenantHeader, Value: d.Tenant})
 	}
 }
 
@@ -414,42 +410,6 @@ func (d *Decision) keepOrStrip(name, tenant string, n int, cur string) {
 	d.setHeader(name, tenant, n, cur)
 }
 
-// applyEdits returns headers with edits applied as Envoy applies them: remove deletes every value of a
-// name, replace sets the first value and drops the others (or adds), add appends.
-func applyEdits(headers [][2]string, edits []Edit) [][2]string {
-	out := append(make([][2]string, 0, len(headers)+2), headers...)
-	for _, e := range edits {
-		switch e.Kind {
-		case EditRemove:
-			kept := out[:0]
-			for _, h := range out {
-				if !strings.EqualFold(h[0], e.Name) {
-					kept = append(kept, h)
-				}
-			}
-			out = kept
-		case EditReplace:
-			kept, done := out[:0], false
-			for _, h := range out {
-				if strings.EqualFold(h[0], e.Name) {
-					if done {
-						continue
-					}
-					h[1], done = e.Value, true
-				}
-				kept = append(kept, h)
-			}
-			out = kept
-			if !done {
-				out = append(out, [2]string{e.Name, e.Value})
-			}
-		case EditAdd:
-			out = append(out, [2]string{e.Name, e.Value})
-		}
-	}
-	return out
-}
-
 func (d *Decision) setBaggage(next string) { d.setHeader("baggage", next, len(d.bag), first(d.bag)) }
 
 func first(values []string) string {
@@ -467,10 +427,10 @@ func (d *Decision) setHeader(name, next string, n int, cur string) {
 		d.removeN(name, n)
 	case n == 1 && cur == next:
 	case n == 1:
-		d.Edits = append(d.Edits, Edit{Kind: EditReplace, Name: name, Value: next})
+		d.Edits = append(d.Edits, Edit{Kind: proxyhost.Replace, Name: name, Value: next})
 	default:
 		d.removeN(name, n)
-		d.Edits = append(d.Edits, Edit{Kind: EditAdd, Name: name, Value: next})
+		d.Edits = append(d.Edits, Edit{Kind: proxyhost.Add, Name: name, Value: next})
 	}
 }
 

@@ -2,6 +2,7 @@ package tenantroute
 
 import (
 	"context"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,7 +26,8 @@ func TestRouteDecisions(t *testing.T) {
 		name    string
 		config  string
 		headers [][2]string
-		want    Decision // Edits compared exactly; scratch fields ignored
+		want    Decision // scratch fields ignored
+		edits   []Edit   // compared exactly; Reroute is expected exactly when there are edits
 	}{
 		{
 			name:    "no tenant means baseline and no edits",
@@ -35,20 +37,20 @@ func TestRouteDecisions(t *testing.T) {
 		{
 			name:    "a baggage tenant adds the output header with one edit",
 			headers: req(hdr("baggage", "sd-routing-key=acme")),
-			want: Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceBaggage, Key: "sd-routing-key",
-				Edits: []Edit{{Kind: EditAdd, Name: "x-laneway-tenant", Value: "acme"}}},
+			want:    Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceBaggage, Key: "sd-routing-key"},
+			edits:   []Edit{{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "acme"}},
 		},
 		{
 			name:    "one stale output header is replaced in one edit",
 			headers: req(hdr("x-laneway-tenant", "old"), hdr("baggage", "laneway-tenant=acme")),
-			want: Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceBaggage, Key: "laneway-tenant",
-				Edits: []Edit{{Kind: EditReplace, Name: "x-laneway-tenant", Value: "acme"}}},
+			want:    Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceBaggage, Key: "laneway-tenant"},
+			edits:   []Edit{{Kind: proxyhost.Replace, Name: "x-laneway-tenant", Value: "acme"}},
 		},
 		{
 			name:    "repeated output headers are removed once per copy, then added",
 			headers: req(hdr("x-laneway-tenant", "a"), hdr("x-laneway-tenant", "b"), hdr("baggage", "laneway-tenant=acme")),
-			want: Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceBaggage, Key: "laneway-tenant",
-				Edits: []Edit{{Kind: EditRemove, Name: "x-laneway-tenant"}, {Kind: EditRemove, Name: "x-laneway-tenant"}, {Kind: EditAdd, Name: "x-laneway-tenant", Value: "acme"}}},
+			want:    Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceBaggage, Key: "laneway-tenant"},
+			edits:   []Edit{{Kind: proxyhost.Remove, Name: "x-laneway-tenant"}, {Kind: proxyhost.Remove, Name: "x-laneway-tenant"}, {Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "acme"}},
 		},
 		{
 			name:    "a malformed tenant is reported with its source and reason",
@@ -65,57 +67,57 @@ func TestRouteDecisions(t *testing.T) {
 			name:    "an upper-case spoofed header is stripped at the trust boundary",
 			config:  gatewayConfig,
 			headers: req(hdr("X-Laneway-Tenant", "victim"), hdr("x-laneway-debug", "1")),
-			want: Decision{Outcome: OutcomeBaseline, Stripped: 2,
-				Edits: []Edit{{Kind: EditRemove, Name: "X-Laneway-Tenant"}, {Kind: EditRemove, Name: "x-laneway-debug"}}},
+			want:    Decision{Outcome: OutcomeBaseline, Stripped: 2},
+			edits:   []Edit{{Kind: proxyhost.Remove, Name: "X-Laneway-Tenant"}, {Kind: proxyhost.Remove, Name: "x-laneway-debug"}},
 		},
 		{
 			name:    "a gateway with a custom prefix strips only that prefix and the output header",
 			config:  `{"trustBoundary":true,"stripHeaderPrefix":"x-internal-","allow":["acme"]}`,
 			headers: req(hdr("x-internal-user", "root"), hdr("x-laneway-shadow", "1"), hdr("x-laneway-tenant", "victim")),
-			want: Decision{Outcome: OutcomeBaseline, Stripped: 2,
-				Edits: []Edit{{Kind: EditRemove, Name: "x-internal-user"}, {Kind: EditRemove, Name: "x-laneway-tenant"}}},
+			want:    Decision{Outcome: OutcomeBaseline, Stripped: 2},
+			edits:   []Edit{{Kind: proxyhost.Remove, Name: "x-internal-user"}, {Kind: proxyhost.Remove, Name: "x-laneway-tenant"}},
 		},
 		{
 			name:    "a carrier tenant is found with its key and carried on in baggage",
 			config:  allCarriersConfig,
 			headers: req(hdr("ot-baggage-sd-routing-key", "acme")),
-			want: Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceOTBaggage, Key: "sd-routing-key",
-				Edits: []Edit{{Kind: EditAdd, Name: "x-laneway-tenant", Value: "acme"}, {Kind: EditAdd, Name: "baggage", Value: "laneway-tenant=acme"}}},
+			want:    Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceOTBaggage, Key: "sd-routing-key"},
+			edits:   []Edit{{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "acme"}, {Kind: proxyhost.Add, Name: "baggage", Value: "laneway-tenant=acme"}},
 		},
 		{
 			name:    "the first of repeated carrier headers is used",
 			config:  allCarriersConfig,
 			headers: req(hdr("uberctx-laneway-tenant", "acme"), hdr("uberctx-laneway-tenant", "globex")),
-			want: Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceUberctx, Key: "laneway-tenant",
-				Edits: []Edit{{Kind: EditAdd, Name: "x-laneway-tenant", Value: "acme"}, {Kind: EditAdd, Name: "baggage", Value: "laneway-tenant=acme"}}},
+			want:    Decision{Outcome: OutcomeRouted, Tenant: "acme", Source: SourceUberctx, Key: "laneway-tenant"},
+			edits:   []Edit{{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "acme"}, {Kind: proxyhost.Add, Name: "baggage", Value: "laneway-tenant=acme"}},
 		},
 		{
 			name:    "carriers are tried in the configured order",
 			config:  `{"carriers":["uberctx","tracestate"]}`,
 			headers: req(hdr("tracestate", "laneway-tenant=acme"), hdr("uberctx-sd-routing-key", "globex")),
-			want: Decision{Outcome: OutcomeRouted, Tenant: "globex", Source: SourceUberctx, Key: "sd-routing-key",
-				Edits: []Edit{{Kind: EditAdd, Name: "x-laneway-tenant", Value: "globex"}, {Kind: EditAdd, Name: "baggage", Value: "laneway-tenant=globex"}}},
+			want:    Decision{Outcome: OutcomeRouted, Tenant: "globex", Source: SourceUberctx, Key: "sd-routing-key"},
+			edits:   []Edit{{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "globex"}, {Kind: proxyhost.Add, Name: "baggage", Value: "laneway-tenant=globex"}},
 		},
 		{
 			name:    "several baggage headers are merged into one when rewritten",
 			config:  `{"workloadTenant":"sbx"}`,
 			headers: req(hdr("baggage", "a=1"), hdr("baggage", "b=2")),
-			want: Decision{Outcome: OutcomeInjected, Tenant: "sbx", Source: SourceWorkload,
-				Edits: []Edit{{Kind: EditAdd, Name: "x-laneway-tenant", Value: "sbx"}, {Kind: EditRemove, Name: "baggage"}, {Kind: EditRemove, Name: "baggage"}, {Kind: EditAdd, Name: "baggage", Value: "a=1,b=2,laneway-tenant=sbx"}}},
+			want:    Decision{Outcome: OutcomeInjected, Tenant: "sbx", Source: SourceWorkload},
+			edits:   []Edit{{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "sbx"}, {Kind: proxyhost.Remove, Name: "baggage"}, {Kind: proxyhost.Remove, Name: "baggage"}, {Kind: proxyhost.Add, Name: "baggage", Value: "a=1,b=2,laneway-tenant=sbx"}},
 		},
 		{
 			name:    "a full baggage keeps the workload tenant in the header only",
 			config:  `{"workloadTenant":"sbx"}`,
 			headers: req(hdr("baggage", fullBaggage())),
-			want: Decision{Outcome: OutcomeInjected, Tenant: "sbx", Source: SourceWorkload, BaggageFull: true,
-				Edits: []Edit{{Kind: EditAdd, Name: "x-laneway-tenant", Value: "sbx"}}},
+			want:    Decision{Outcome: OutcomeInjected, Tenant: "sbx", Source: SourceWorkload, BaggageFull: true},
+			edits:   []Edit{{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "sbx"}},
 		},
 		{
 			name:    "a stripping gateway counts every removed carrier",
 			config:  gatewayStripConfig,
 			headers: req(hdr("baggage", "laneway-tenant=x"), hdr("tracestate", "laneway-tenant=x"), hdr("ot-baggage-laneway-tenant", "x"), hdr("ot-baggage-laneway-tenant", "y")),
-			want: Decision{Outcome: OutcomeBaseline, Key: "laneway-tenant", Rejected: "x", RejectedSource: SourceBaggage, Reason: ReasonNotAllowed, Stripped: 3,
-				Edits: []Edit{{Kind: EditRemove, Name: "baggage"}, {Kind: EditRemove, Name: "tracestate"}, {Kind: EditRemove, Name: "ot-baggage-laneway-tenant"}, {Kind: EditRemove, Name: "ot-baggage-laneway-tenant"}}},
+			want:    Decision{Outcome: OutcomeBaseline, Key: "laneway-tenant", Rejected: "x", RejectedSource: SourceBaggage, Reason: ReasonNotAllowed, Stripped: 3},
+			edits:   []Edit{{Kind: proxyhost.Remove, Name: "baggage"}, {Kind: proxyhost.Remove, Name: "tracestate"}, {Kind: proxyhost.Remove, Name: "ot-baggage-laneway-tenant"}, {Kind: proxyhost.Remove, Name: "ot-baggage-laneway-tenant"}},
 		},
 		{
 			name:    "a stripping gateway leaves baggage without tenant keys alone",
@@ -128,7 +130,7 @@ func TestRouteDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := mustConfig(t, tt.config)
 			var d Decision
-			c.Route(tt.headers, &d)
+			c.Decide(tt.headers, &d)
 			got := d
 			got.bag, got.ts, got.tenantCount, got.tenantFirst, got.header, got.headerCount = nil, nil, 0, "", "", 0
 			got.ot, got.uber, got.otN, got.uberN = [MaxBaggageKeys]string{}, [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}, [MaxBaggageKeys]int{}
@@ -136,7 +138,9 @@ func TestRouteDecisions(t *testing.T) {
 			if len(got.Edits) == 0 {
 				got.Edits = nil
 			}
-			assert.Equal(t, tt.want, got)
+			want := tt.want
+			want.Edits, want.Reroute = tt.edits, len(tt.edits) > 0
+			assert.Equal(t, want, got)
 		})
 	}
 }
@@ -155,9 +159,9 @@ func fullBaggage() string {
 func TestRouteReusesTheDecisionWithoutLeakingState(t *testing.T) {
 	c := mustConfig(t, allCarriersConfig)
 	var d Decision
-	c.Route(req(hdr("x-tenant", "acme"), hdr("ot-baggage-laneway-tenant", "BAD")), &d)
+	c.Decide(req(hdr("x-tenant", "acme"), hdr("ot-baggage-laneway-tenant", "BAD")), &d)
 	require.Equal(t, "BAD", d.Rejected)
-	c.Route(req(), &d)
+	c.Decide(req(), &d)
 	assert.Equal(t, OutcomeBaseline, d.Outcome)
 	assert.Empty(t, d.Rejected)
 	assert.Empty(t, d.Edits)
@@ -238,7 +242,7 @@ func FuzzRoute(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, data string) {
 		c := configs[int(which)%len(configs)]
 		headers := fuzzHeaders(data)
-		c.Route(headers, &d)
+		c.Decide(headers, &d)
 
 		if d.Tenant != "" {
 			require.True(t, c.Valid(d.Tenant) && c.Allowed(d.Tenant), "output tenant %q failed validation", d.Tenant)
@@ -257,12 +261,12 @@ func FuzzRoute(f *testing.F) {
 		}
 		for _, e := range d.Edits {
 			require.NotEmpty(t, e.Name)
-			if e.Kind != EditRemove && equalFold(e.Name, c.TenantHeader) {
+			if e.Kind != proxyhost.Remove && equalFold(e.Name, c.TenantHeader) {
 				require.Equal(t, d.Tenant, e.Value)
 			}
 		}
 
-		after := applyEdits(headers, d.Edits)
+		after := proxyhost.AppendEdited(nil, headers, d.Edits)
 		var tenantValues []string
 		for _, h := range after {
 			if equalFold(h[0], c.TenantHeader) {
@@ -279,7 +283,7 @@ func FuzzRoute(f *testing.F) {
 
 		// The next hop (same config) derives the same tenant, and a sidecar has nothing left to change.
 		stripped := c.TrustBoundary && c.StripBaggage && d.Stripped > 0
-		c.Route(after, &again)
+		c.Decide(after, &again)
 		if !stripped && !d.BaggageFull {
 			require.Equal(t, d.Tenant, again.Tenant, "tenant not stable across hops for %q", after)
 			if !c.TrustBoundary {
@@ -292,12 +296,12 @@ func FuzzRoute(f *testing.F) {
 func benchRoute(b *testing.B, config string, headers [][2]string, want Outcome) {
 	c := mustConfig(b, config)
 	var d Decision
-	c.Route(headers, &d)
+	c.Decide(headers, &d)
 	require.Equal(b, want, d.Outcome)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		c.Route(headers, &d)
+		c.Decide(headers, &d)
 	}
 }
 
@@ -367,14 +371,14 @@ func TestRouteSurvivesHugeAndBinaryInputs(t *testing.T) {
 	for _, js := range fuzzConfigs {
 		c := mustConfig(t, js)
 		for _, in := range inputs {
-			require.NotPanics(t, func() { c.Route(in, &d) })
+			require.NotPanics(t, func() { c.Decide(in, &d) })
 			if d.Tenant != "" {
 				assert.True(t, c.Valid(d.Tenant))
 			}
 		}
 	}
 	c := mustConfig(t, gatewayConfig)
-	c.Route(many, &d)
+	c.Decide(many, &d)
 	assert.Equal(t, 10001, d.Stripped, "every spoofed x-laneway-tenant copy is removed, and the uberctx- copies")
 }
 
@@ -483,15 +487,15 @@ func TestStrippingGatewayForwardsOnlyTheAcceptedTenant(t *testing.T) {
 	for _, tt := range onlyAcceptedCases {
 		t.Run(tt.name, func(t *testing.T) {
 			var gw, next, afterOTel Decision
-			mustConfig(t, stripGatewayConfig).Route(tt.headers, &gw)
+			mustConfig(t, stripGatewayConfig).Decide(tt.headers, &gw)
 			require.Equal(t, tt.tenant, gw.Tenant, "the gateway's tenant")
-			forwarded := applyEdits(tt.headers, gw.Edits)
+			forwarded := proxyhost.AppendEdited(nil, tt.headers, gw.Edits)
 			assertOnlyTenantForwarded(t, forwarded, tt.tenant)
 
-			mustConfig(t, nextHopConfig).Route(forwarded, &next)
+			mustConfig(t, nextHopConfig).Decide(forwarded, &next)
 			assert.Equal(t, tt.tenant, next.Tenant, "the next hop routes the gateway's tenant; forwarded %q", forwarded)
 			assert.Empty(t, next.Rejected, "the next hop finds no other tenant; forwarded %q", forwarded)
-			mustConfig(t, `{}`).Route(otelHop(forwarded), &afterOTel)
+			mustConfig(t, `{}`).Decide(otelHop(forwarded), &afterOTel)
 			assert.Equal(t, tt.tenant, afterOTel.Tenant, "a hop behind an OpenTelemetry app routes the gateway's tenant; forwarded %q", forwarded)
 		})
 	}

@@ -66,4 +66,12 @@
 // is exactly one of those), invalid (a tenant value was rejected) and stripped (the trust boundary
 // removed something). Start-up logs the effective configuration at info; a bad configuration fails
 // on_configure with a critical log naming the field. Nothing is logged per request above debug.
+//
+// # Layout
+//
+// The package has the shape of every laneway filter: config.go parses the plugin configuration into an
+// immutable Config (ParseConfig, Summary); decide.go holds Config.Decide, which turns a request's header
+// pairs into a Decision (outcome, tenant, and a proxyhost.Verdict of header edits) without calling the host;
+// filter.go wires the proxy-wasm callbacks: read headers once, Decide, proxyhost.Writer.Apply, Config.Count.
+// CounterNames and Count let a module that runs several roles count with the same metric names.
 package tenantroute

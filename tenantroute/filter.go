@@ -1,7 +1,6 @@
 package tenantroute
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/laneway/laneway/filters/proxyhost"
@@ -9,50 +8,52 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// metricPrefix and metricSuffix frame every counter name: laneway_tenantroute_<outcome>_total.
+// filterName prefixes every log line of the filter.
+const filterName = "tenantroute"
+
+// MetricPrefix starts every counter name: laneway_tenantroute_<outcome>_total (proxyhost.CounterName).
+const MetricPrefix = "laneway_tenantroute_"
+
+// The counters, indexes into CounterNames.
 const (
-	metricPrefix = "laneway_tenantroute_"
-	metricSuffix = "_total"
-	// maxLoggedValueLen bounds each remembered rejected value, so the log-once set stays small.
-	maxLoggedValueLen = 64
-	// maxEditCalls bounds the host calls spent on single-header edits; a request needing more (a flood of
-	// spoofed copies) gets its whole header map written back in one set_header_map_pairs call instead,
-	// when Envoy accepts a map that large (see proxyhost.WriteRequestHeaders).
-	maxEditCalls = 8
-	// clearRouteCacheFn is Envoy's (>= 1.33) foreign function that makes the router re-match.
-	clearRouteCacheFn = proxyhost.ClearRouteCacheFunction
+	CounterRouted = iota
+	CounterBaseline
+	CounterInjected
+	CounterInvalid
+	CounterStripped
 )
 
-// counter indexes the plugin's counters.
-type counter int
+// CounterNames are the outcomes counted, in the order of the Counter constants: define them with
+// proxyhost.DefineCounters(MetricPrefix, CounterNames) and count a decision with Config.Count.
+var CounterNames = []string{"routed", "baseline", "injected", "invalid", "stripped"}
 
-const (
-	counterRouted counter = iota
-	counterBaseline
-	counterInjected
-	counterInvalid
-	counterStripped
-	numCounters
-)
-
-var counterNames = [numCounters]string{"routed", "baseline", "injected", "invalid", "stripped"}
-
-// foreignCaller calls a host foreign function (proxywasm.CallForeignFunction in production).
-type foreignCaller func(name string, param []byte) ([]byte, error)
+// Count adds a decision to the counters defined from CounterNames: its outcome, and whether it stripped
+// something or rejected a tenant.
+func (c *Config) Count(cs *proxyhost.Counters, d *Decision) {
+	switch d.Outcome {
+	case OutcomeRouted:
+		cs.Inc(CounterRouted)
+	case OutcomeInjected:
+		cs.Inc(CounterInjected)
+	default:
+		cs.Inc(CounterBaseline)
+	}
+	if d.Stripped > 0 {
+		cs.Inc(CounterStripped)
+	}
+	if d.Rejected != "" {
+		cs.Inc(CounterInvalid)
+	}
+}
 
 // NewVMContext returns the VM context the tenantroute wasm main registers.
-func NewVMContext() types.VMContext {
-	return &vmContext{callForeign: proxywasm.CallForeignFunction}
-}
+func NewVMContext() types.VMContext { return &vmContext{} }
 
-type vmContext struct {
-	types.DefaultVMContext
-	callForeign foreignCaller
-}
+type vmContext struct{ types.DefaultVMContext }
 
 // NewPluginContext implements types.VMContext.
-func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
-	p := &pluginContext{callForeign: v.callForeign}
+func (*vmContext) NewPluginContext(uint32) types.PluginContext {
+	p := &pluginContext{}
 	p.stream.p = p
 	return p
 }
@@ -60,42 +61,36 @@ func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
 type pluginContext struct {
 	types.DefaultPluginContext
 	// stream is the one HTTP context every stream shares; NewPluginContext points it at its plugin.
-	stream      httpContext
-	cfg         Config
-	configured  bool
-	counters    [numCounters]proxywasm.MetricCounter
-	callForeign foreignCaller
-	// noClearRouteCache remembers that the host lacks clear_route_cache, so it is not retried.
-	noClearRouteCache bool
-	// logged holds the rejected values already logged, at most cfg.InvalidLogLimit of them.
-	logged     map[string]struct{}
-	loggedFull bool
-	// scratch is reused by every request: callbacks of one VM never run concurrently.
-	scratch Decision
+	stream     httpContext
+	cfg        Config
+	configured bool
+	counters   proxyhost.Counters
+	writer     proxyhost.Writer
+	rejected   RejectedLog
+	// decision is reused by every request: callbacks of one VM never run concurrently.
+	decision Decision
 }
 
-// OnPluginStart implements types.PluginContext: parse and validate the configuration, define counters.
+// OnPluginStart implements types.PluginContext: read, parse and validate the configuration, define counters.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
-	data, err := proxywasm.GetPluginConfiguration()
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		proxywasm.LogCritical("tenantroute: cannot read plugin configuration: " + err.Error())
+	data, err := proxyhost.ReadPluginConfig()
+	if err != nil {
+		proxywasm.LogCritical(filterName + ": cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
-		proxywasm.LogCritical("tenantroute: plugin not started: " + err.Error())
+		proxywasm.LogCritical(filterName + ": plugin not started: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	if !p.configured {
-		for i := range p.counters {
-			p.counters[i] = proxywasm.DefineCounterMetric(metricPrefix + counterNames[i] + metricSuffix)
-		}
+	if !p.counters.Defined() {
+		p.counters = proxyhost.DefineCounters(MetricPrefix, CounterNames)
 	}
 	p.cfg, p.configured = cfg, true
-	p.logged, p.loggedFull = nil, false
-	proxywasm.LogInfo("tenantroute: started with " + cfg.Summary())
+	p.rejected = RejectedLog{}
+	proxywasm.LogInfo(filterName + ": started with " + cfg.Summary())
 	if w := cfg.UnsafeWarning(); w != "" {
-		proxywasm.LogWarn("tenantroute: " + w)
+		proxywasm.LogWarn(filterName + ": " + w)
 	}
 	return types.OnPluginStartStatusOK
 }
@@ -109,111 +104,73 @@ type httpContext struct {
 	p *pluginContext
 }
 
-// OnHttpRequestHeaders implements types.HttpContext: one header read, then only the edits needed.
+// OnHttpRequestHeaders implements types.HttpContext: one header read, the decision, only the edits needed.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	p := h.p
 	if !p.configured {
 		return types.ActionContinue
 	}
 	// The pairs alias a buffer the next request reuses: nothing below keeps them past this callback
-	// (logRejected clones what it remembers).
+	// (RejectedLog clones what it remembers).
 	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
 		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("tenantroute: cannot read request headers: " + err.Error())
+			proxywasm.LogDebug(filterName + ": cannot read request headers: " + err.Error())
 		}
 		return types.ActionContinue
 	}
-	d := &p.scratch
-	p.cfg.Route(headers, d)
-	p.apply(headers, d)
-	p.count(d)
+	d := &p.decision
+	p.cfg.Decide(headers, d)
+	p.writer.Apply(filterName, headers, &d.Verdict)
+	p.cfg.Count(&p.counters, d)
+	p.rejected.Note(&p.cfg, d)
 	return types.ActionContinue
 }
 
-// apply performs the decision's header edits and makes Envoy re-match the route if anything changed.
-// Beyond maxEditCalls edits the whole map is written in one call, unless Envoy would read it as empty.
-func (p *pluginContext) apply(headers [][2]string, d *Decision) {
-	var (
-		changed bool
-		err     error
-	)
-	if len(d.Edits) > maxEditCalls {
-		changed, err = proxyhost.WriteRequestHeaders(applyEdits(headers, d.Edits), d.Edits)
-	} else {
-		changed, err = proxyhost.EditRequestHeaders(d.Edits)
-	}
-	if err != nil && proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("tenantroute: editing request headers: " + err.Error())
-	}
-	if changed {
-		p.clearRouteCache()
-	}
+// maxLoggedValueLen bounds each remembered rejected value, so the log-once set stays small.
+const maxLoggedValueLen = 64
+
+// RejectedLog logs each distinct rejected tenant once, remembering at most Config.InvalidLogLimit values; the
+// zero RejectedLog is ready to use (reset it when the configuration changes).
+type RejectedLog struct {
+	logged map[string]struct{}
+	full   bool
 }
 
-// clearRouteCache calls Envoy's clear_route_cache where present; header edits already clear it for ABI <= 0.2.1.
-func (p *pluginContext) clearRouteCache() {
-	if p.noClearRouteCache || p.callForeign == nil {
+// Note logs d's baggage overflow at debug level, and d's rejected tenant the first time it is seen.
+func (l *RejectedLog) Note(c *Config, d *Decision) {
+	if d.BaggageFull && proxyhost.DebugEnabled() {
+		proxywasm.LogDebug(filterName + ": tenant " + d.Tenant + " not added to baggage: it would exceed the W3C limits")
+	}
+	if d.Rejected == "" {
 		return
 	}
-	if _, err := p.callForeign(clearRouteCacheFn, nil); err != nil {
-		p.noClearRouteCache = true
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("tenantroute: host has no " + clearRouteCacheFn + " foreign function (" + err.Error() + "); relying on header edits to re-route")
-		}
-	}
-}
-
-// count increments the outcome counters and logs a rejected value the first time it is seen.
-func (p *pluginContext) count(d *Decision) {
-	switch d.Outcome {
-	case OutcomeRouted:
-		p.counters[counterRouted].Increment(1)
-	case OutcomeInjected:
-		p.counters[counterInjected].Increment(1)
-	default:
-		p.counters[counterBaseline].Increment(1)
-	}
-	if d.Stripped > 0 {
-		p.counters[counterStripped].Increment(1)
-	}
-	if d.Rejected != "" {
-		p.counters[counterInvalid].Increment(1)
-		p.logRejected(d)
-	}
-	if d.BaggageFull && proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("tenantroute: tenant " + d.Tenant + " not added to baggage: it would exceed the W3C limits")
-	}
-}
-
-// logRejected logs each distinct rejected value once per plugin, remembering at most InvalidLogLimit values.
-func (p *pluginContext) logRejected(d *Decision) {
-	limit := p.cfg.InvalidLogLimit
-	if limit == 0 || p.loggedFull {
+	limit := c.InvalidLogLimit
+	if limit == 0 || l.full {
 		return
 	}
 	v := d.Rejected
 	if len(v) > maxLoggedValueLen {
 		v = v[:maxLoggedValueLen]
 	}
-	if _, seen := p.logged[v]; seen {
+	if _, seen := l.logged[v]; seen {
 		return
 	}
-	if p.logged == nil {
-		p.logged = make(map[string]struct{})
+	if l.logged == nil {
+		l.logged = make(map[string]struct{})
 	}
 	// Clone so that the set does not pin the request's header buffer.
-	p.logged[string(append([]byte(nil), v...))] = struct{}{}
+	l.logged[string(append([]byte(nil), v...))] = struct{}{}
 	where := d.RejectedSource.String()
 	if d.Key != "" {
 		where += " key " + d.Key
 	}
-	proxywasm.LogWarn("tenantroute: ignoring tenant " + quoteBounded(d.Rejected) + " from " + where + " (" + d.Reason.String() +
+	proxywasm.LogWarn(filterName + ": ignoring tenant " + quoteBounded(d.Rejected) + " from " + where + " (" + d.Reason.String() +
 		"); request goes to " + routeText(d) + " (each value is logged once)")
-	if len(p.logged) >= limit {
-		p.loggedFull = true
-		proxywasm.LogWarn("tenantroute: " + strconv.Itoa(limit) + " distinct rejected tenants logged; further ones are only counted in " +
-			metricPrefix + counterNames[counterInvalid] + metricSuffix)
+	if len(l.logged) >= limit {
+		l.full = true
+		proxywasm.LogWarn(filterName + ": " + strconv.Itoa(limit) + " distinct rejected tenants logged; further ones are only counted in " +
+			proxyhost.CounterName(MetricPrefix, CounterNames[CounterInvalid]))
 	}
 }
 

@@ -2,6 +2,7 @@ package tenantroute
 
 import (
 	"fmt"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"strings"
 	"testing"
 
@@ -21,13 +22,13 @@ func emulator(t *testing.T, vm types.VMContext, config string) (proxytest.HostEm
 	host, reset := proxytest.NewHostEmulator(opt)
 	t.Cleanup(reset)
 	clears := new(int)
-	host.RegisterForeignFunction(clearRouteCacheFn, func([]byte) []byte { *clears++; return []byte{0} })
+	host.RegisterForeignFunction(proxyhost.ClearRouteCacheFunction, func([]byte) []byte { *clears++; return []byte{0} })
 	return host, clears
 }
 
 func counterValue(t *testing.T, host proxytest.HostEmulator, outcome string) uint64 {
 	t.Helper()
-	v, err := host.GetCounterMetric(metricPrefix + outcome + metricSuffix)
+	v, err := host.GetCounterMetric(proxyhost.CounterName(MetricPrefix, outcome))
 	require.NoError(t, err)
 	return v
 }
@@ -49,7 +50,7 @@ func TestScenariosUnderProxytest(t *testing.T) {
 			host, clears := emulatorFor(t, sc)
 			got := sendRequest(host, sc.request)
 			assert.ElementsMatch(t, sc.want, got)
-			for _, name := range counterNames {
+			for _, name := range CounterNames {
 				assert.Equal(t, sc.counts[name], counterValue(t, host, name), "counter %s", name)
 			}
 			changed := !assert.ObjectsAreEqual(sortedPairs(sc.request), sortedPairs(sc.want))
@@ -167,12 +168,12 @@ func TestInvalidLogLimitZeroLogsNothing(t *testing.T) {
 
 func TestMissingClearRouteCacheIsToleratedAndNotRetried(t *testing.T) {
 	calls := 0
-	vm := &vmContext{callForeign: func(name string, _ []byte) ([]byte, error) {
+	t.Cleanup(proxyhost.SwapForeignCall(func(name string, _ []byte) ([]byte, error) {
 		calls++
 		assert.Equal(t, "clear_route_cache", name)
 		return nil, types.ErrorStatusNotFound
-	}}
-	host, _ := emulator(t, vm, "")
+	}))
+	host, _ := emulator(t, NewVMContext(), "")
 	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
 	for i := 0; i < 3; i++ {
 		got := sendRequest(host, req(hdr("baggage", "laneway-tenant=acme")))

@@ -1,6 +1,7 @@
 package tenantroute
 
 import (
+	"github.com/laneway/laneway/filters/proxyhost"
 	"strings"
 	"testing"
 
@@ -86,9 +87,9 @@ func TestWhatPythonReadsBehindTheGatewayIsOnlyTheAcceptedTenant(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var d Decision
 			in := req(hdr("baggage", "userid=42,"+tt.baggage))
-			c.Route(in, &d)
+			c.Decide(in, &d)
 			require.Equal(t, tt.tenant, d.Tenant)
-			forwarded := applyEdits(in, d.Edits)
+			forwarded := proxyhost.AppendEdited(nil, in, d.Edits)
 			var py []appread.Member
 			if bags := headerValuesOf(forwarded, "baggage"); len(bags) > 0 {
 				py = appread.Python(bags[0])
@@ -121,8 +122,8 @@ func FuzzGatewayForwardsNoOtherTenantKey(f *testing.F) {
 		in := req(hdr("baggage", b1), hdr("baggage", b2), hdr("tracestate", ts), hdr("x-tenant", plain), hdr("uberctx-sd-routing-key", plain))
 		for _, c := range configs {
 			var d Decision
-			c.Route(in, &d)
-			forwarded := applyEdits(in, d.Edits)
+			c.Decide(in, &d)
+			forwarded := proxyhost.AppendEdited(nil, in, d.Edits)
 			for _, v := range headerValuesOf(forwarded, "baggage") {
 				for _, e := range strings.Split(v, ",") {
 					kv, _, _ := strings.Cut(e, ";")

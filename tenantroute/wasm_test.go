@@ -3,6 +3,7 @@ package tenantroute
 import (
 	"context"
 	"fmt"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func fromTestenv(h testenv.Headers) [][2]string {
 
 // wasmCounter reads a counter; metrics are shared by the Runtime's VMs, so callers compare deltas.
 func wasmCounter(vm *testenv.VM, outcome string) int64 {
-	m, ok := vm.Metric(metricPrefix + outcome + metricSuffix)
+	m, ok := vm.Metric(proxyhost.CounterName(MetricPrefix, outcome))
 	if !ok {
 		return 0
 	}
@@ -62,7 +63,7 @@ func TestScenariosUnderWasm(t *testing.T) {
 					require.NoError(t, err)
 					t.Cleanup(func() { _ = vm.Close(ctx) })
 					before := map[string]int64{}
-					for _, name := range counterNames {
+					for _, name := range CounterNames {
 						before[name] = wasmCounter(vm, name)
 					}
 
@@ -73,7 +74,7 @@ func TestScenariosUnderWasm(t *testing.T) {
 					require.NoError(t, vm.Err())
 
 					assert.ElementsMatch(t, sc.want, got)
-					for _, name := range counterNames {
+					for _, name := range CounterNames {
 						assert.Equal(t, int64(sc.counts[name]), wasmCounter(vm, name)-before[name], "counter %s", name)
 					}
 					changed := !assert.ObjectsAreEqual(sortedPairs(sc.request), sortedPairs(sc.want))
@@ -458,8 +459,8 @@ func TestWasmStrippingGatewayForwardsOnlyTheAcceptedTenant(t *testing.T) {
 				t.Run(tt.name, func(t *testing.T) {
 					forwarded := send(gateway, tt.headers)
 					var d Decision
-					goGateway.Route(tt.headers, &d)
-					assert.ElementsMatch(t, applyEdits(tt.headers, d.Edits), forwarded, "the Wasm and Go legs forward the same headers")
+					goGateway.Decide(tt.headers, &d)
+					assert.ElementsMatch(t, proxyhost.AppendEdited(nil, tt.headers, d.Edits), forwarded, "the Wasm and Go legs forward the same headers")
 					assertOnlyTenantForwarded(t, forwarded, tt.tenant)
 					assert.Equal(t, headerValuesOf(forwarded, "x-laneway-tenant"), headerValuesOf(send(next, forwarded), "x-laneway-tenant"), "the next hop routes the gateway's tenant")
 					assert.Equal(t, headerValuesOf(forwarded, "x-laneway-tenant"), headerValuesOf(send(plain, otelHop(forwarded)), "x-laneway-tenant"), "a hop behind an OpenTelemetry app routes the gateway's tenant")

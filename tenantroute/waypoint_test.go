@@ -1,6 +1,7 @@
 package tenantroute
 
 import (
+	"github.com/laneway/laneway/filters/proxyhost"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func emulatorFor(t *testing.T, sc scenario) (proxytest.HostEmulator, *int) {
 	host, reset := proxytest.NewHostEmulator(opt)
 	t.Cleanup(reset)
 	clears := new(int)
-	host.RegisterForeignFunction(clearRouteCacheFn, func([]byte) []byte { *clears++; return []byte{0} })
+	host.RegisterForeignFunction(proxyhost.ClearRouteCacheFunction, func([]byte) []byte { *clears++; return []byte{0} })
 	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
 	return host, clears
 }
