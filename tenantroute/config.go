@@ -2,7 +2,6 @@ package tenantroute
 
 import (
 	"path"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,7 +23,6 @@ const (
 	MaxAllow           = 4096
 	MaxInvalidLogLimit = 4096
 	MaxTenantLen       = 253
-	maxNameLen         = 128
 )
 
 // DefaultBaggageKeys are the baggage keys read when baggageKeys is absent: ours, then Signadot's.
@@ -70,6 +68,26 @@ type Config struct {
 	uberNames      []string // "uberctx-<key>" per baggage key, nil when that carrier is off
 	otAll, uberAll []string // "ot-baggage-<key>" and "uberctx-<key>" per baggage key, always
 	carrierSources []Source // configured carriers in order, as sources
+	kept           []string // lower-case names a trust boundary leaves alone (Keeping)
+}
+
+// Keeping returns a copy of c whose trust boundary leaves the named headers alone although they start with
+// StripHeaderPrefix: headers another role of the same module set or vouched for before tenantroute decides
+// (in the combined module, synthetic's accepted marker or a reroute header). Names compare case-insensitively;
+// the tenant header is stripped whatever the list says. c itself is not changed.
+func (c Config) Keeping(names ...string) Config {
+	c.kept = append([]string(nil), names...)
+	return c
+}
+
+// keeps reports whether name is one of the headers Keeping named.
+func (c *Config) keeps(name string) bool {
+	for _, k := range c.kept {
+		if equalFoldAny(name, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // ConfigError describes one invalid field of the plugin configuration (the error format all laneway
@@ -77,16 +95,22 @@ type Config struct {
 type ConfigError = pluginconfig.Error
 
 func fieldErr(field, got, allowed string) error {
-	return &ConfigError{Filter: "tenantroute", Field: field, Got: got, Allowed: allowed}
+	return &ConfigError{Filter: filterName, Field: field, Got: got, Allowed: allowed}
 }
 
+// What the fields take, for error messages.
 const (
-	wantToken  = "a lower-case HTTP token (letters a-z, digits and !#$%&'*+-.^_`|~), 1-128 characters"
-	wantKey    = "a baggage key (an HTTP token: letters, digits and !#$%&'*+-.^_`|~), 1-128 characters"
-	wantTenant = "a tenant name"
+	wantKey       = "a baggage key (an HTTP token: letters, digits and !#$%&'*+-.^_`|~), 1-128 characters"
+	wantTenant    = "a tenant name"
+	wantPattern   = "a glob pattern (* ? [a-z] [^a-z] \\x) of at most 1024 bytes, or \"\" for a DNS label"
+	maxPatternLen = 1024
 )
 
-// ParseConfig parses and validates the plugin configuration JSON; empty input yields the defaults.
+// carrierNames spells the carriers field's values.
+var carrierNames = pluginconfig.Enum{CarrierTracestate, CarrierOTBaggage, CarrierUberctx}
+
+// ParseConfig parses and validates the plugin configuration JSON with the shared vocabulary
+// (filters/pluginconfig); empty input yields the defaults.
 func ParseConfig(data []byte) (Config, error) {
 	c := Config{
 		BaggageKeys:       append([]string(nil), DefaultBaggageKeys...),
@@ -94,20 +118,51 @@ func ParseConfig(data []byte) (Config, error) {
 		StripHeaderPrefix: DefaultStripHeaderPrefix,
 		InvalidLogLimit:   DefaultInvalidLogLimit,
 	}
-	if strings.TrimSpace(string(data)) == "" {
-		return c, c.compile(nil)
-	}
-	if !gjson.ValidBytes(data) {
-		return Config{}, fieldErr("", "text that is not valid JSON", "a JSON object such as {\"allow\":[\"acme\"]}")
-	}
-	doc := gjson.ParseBytes(data)
-	if !doc.IsObject() {
-		return Config{}, fieldErr("", pluginconfig.Describe(doc), "a JSON object such as {\"allow\":[\"acme\"]}")
+	doc, err := pluginconfig.Document(filterName, data)
+	if err != nil {
+		return Config{}, err
 	}
 	seen := map[string]bool{}
-	err := pluginconfig.Walk("tenantroute", "", doc, fieldNames, func(_, name string, v gjson.Result) error {
+	err = pluginconfig.Object(filterName, "", doc, fieldNames, func(field, name string, v gjson.Result) error {
 		seen[name] = true
-		return c.setField(name, v)
+		var err error
+		switch name {
+		case "baggageKeys":
+			// Baggage keys are case-sensitive: tokens kept as written.
+			c.BaggageKeys, err = pluginconfig.StringList(filterName, field, v, MaxBaggageKeys, wantKey, func(f string, e gjson.Result) (string, error) {
+				return pluginconfig.String(filterName, f, e, pluginconfig.MaxHeaderName, wantKey, pluginconfig.IsToken)
+			})
+		case "carriers":
+			c.Carriers, err = pluginconfig.StringList(filterName, field, v, len(carrierNames), carrierNames.Allowed(), func(f string, e gjson.Result) (string, error) {
+				n, err := carrierNames.Read(filterName, f, e)
+				return carrierNames.Name(n), err
+			})
+		case "header":
+			if v.Type == gjson.String && v.Str == "" {
+				c.Header = ""
+				break
+			}
+			c.Header, err = pluginconfig.HeaderName(filterName, field, v)
+		case "tenantHeader":
+			c.TenantHeader, err = pluginconfig.HeaderName(filterName, field, v)
+		case "pattern":
+			c.Pattern, err = pluginconfig.String(filterName, field, v, maxPatternLen, wantPattern, nil)
+		case "allow":
+			c.Allow, err = pluginconfig.StringList(filterName, field, v, MaxAllow, wantTenant, nil)
+		case "trustBoundary":
+			c.TrustBoundary, err = pluginconfig.Bool(filterName, field, v)
+		case "stripHeaderPrefix":
+			c.StripHeaderPrefix, err = pluginconfig.HeaderName(filterName, field, v)
+		case "stripBaggage":
+			c.StripBaggage, err = pluginconfig.Bool(filterName, field, v)
+		case "workloadTenant":
+			c.WorkloadTenant, err = pluginconfig.String(filterName, field, v, MaxTenantLen, wantTenant+", or \"\" for none", nil)
+		case "invalidLogLimit":
+			var n uint64
+			n, err = pluginconfig.Uint(filterName, field, v, 0, MaxInvalidLogLimit)
+			c.InvalidLogLimit = int(n)
+		}
+		return err
 	})
 	if err != nil {
 		return Config{}, err
@@ -121,78 +176,6 @@ func ParseConfig(data []byte) (Config, error) {
 // fieldNames lists the accepted fields.
 var fieldNames = []string{"allow", "baggageKeys", "carriers", "header", "invalidLogLimit", "pattern",
 	"stripBaggage", "stripHeaderPrefix", "tenantHeader", "trustBoundary", "workloadTenant"}
-
-func (c *Config) setField(name string, v gjson.Result) error {
-	var err error
-	switch name {
-	case "baggageKeys":
-		c.BaggageKeys, err = stringList(name, v, MaxBaggageKeys, wantKey, func(s string) bool { return isToken(s, false) })
-	case "carriers":
-		c.Carriers, err = stringList(name, v, 3, `one of "tracestate", "ot-baggage", "uberctx"`, func(s string) bool {
-			return s == CarrierTracestate || s == CarrierOTBaggage || s == CarrierUberctx
-		})
-	case "header":
-		c.Header, err = str(name, v, wantToken+", or \"\" for none", func(s string) bool { return s == "" || isToken(s, true) })
-	case "tenantHeader":
-		c.TenantHeader, err = str(name, v, wantToken, func(s string) bool { return isToken(s, true) })
-	case "pattern":
-		c.Pattern, err = str(name, v, "a glob pattern (* ? [a-z] [^a-z] \\x), or \"\" for a DNS label", nil)
-	case "allow":
-		c.Allow, err = stringList(name, v, MaxAllow, wantTenant, nil)
-	case "trustBoundary":
-		c.TrustBoundary, err = boolean(name, v)
-	case "stripHeaderPrefix":
-		c.StripHeaderPrefix, err = str(name, v, wantToken, func(s string) bool { return isToken(s, true) })
-	case "stripBaggage":
-		c.StripBaggage, err = boolean(name, v)
-	case "workloadTenant":
-		c.WorkloadTenant, err = str(name, v, wantTenant+", or \"\" for none", nil)
-	case "invalidLogLimit":
-		if v.Type != gjson.Number {
-			return fieldErr(name, pluginconfig.Describe(v), "an integer from 0 to "+strconv.Itoa(MaxInvalidLogLimit))
-		}
-		n, perr := strconv.Atoi(v.Raw)
-		if perr != nil || n < 0 || n > MaxInvalidLogLimit {
-			return fieldErr(name, pluginconfig.Describe(v), "an integer from 0 to "+strconv.Itoa(MaxInvalidLogLimit))
-		}
-		c.InvalidLogLimit = n
-	}
-	return err
-}
-
-func str(field string, v gjson.Result, want string, ok func(string) bool) (string, error) {
-	if v.Type != gjson.String {
-		return "", fieldErr(field, pluginconfig.Describe(v), want)
-	}
-	s := v.String()
-	if ok != nil && !ok(s) {
-		return "", fieldErr(field, pluginconfig.Describe(v), want)
-	}
-	return s, nil
-}
-
-func boolean(field string, v gjson.Result) (bool, error) {
-	if v.Type != gjson.True && v.Type != gjson.False {
-		return false, fieldErr(field, pluginconfig.Describe(v), "true or false")
-	}
-	return v.Bool(), nil
-}
-
-func stringList(field string, v gjson.Result, max int, want string, ok func(string) bool) ([]string, error) {
-	var out []string
-	err := pluginconfig.List("tenantroute", field, v, max, "an array of strings, each "+want, func(f string, it gjson.Result) error {
-		s, err := str(f, it, want, ok)
-		if err != nil {
-			return err
-		}
-		if slices.Contains(out, s) {
-			return fieldErr(f, pluginconfig.Describe(it)+" a second time", "each value at most once")
-		}
-		out = append(out, s)
-		return nil
-	})
-	return out, err
-}
 
 // compile checks cross-field rules and builds the lookup state; seen holds the fields that were given.
 func (c *Config) compile(seen map[string]bool) error {
@@ -336,11 +319,6 @@ func isDNSLabel(s string) bool {
 // isSafe reports whether b is an RFC 3986 unreserved character: safe in a header, a baggage value and a log line.
 func isSafe(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~'
-}
-
-// isToken reports whether s is an RFC 7230 token of at most maxNameLen bytes (lower-case only if lower).
-func isToken(s string, lower bool) bool {
-	return len(s) <= maxNameLen && pluginconfig.IsToken(s) && (!lower || strings.ToLower(s) == s)
 }
 
 // UnsafeWarning returns the start-up warning for a configuration that weakens a trust boundary, or "".

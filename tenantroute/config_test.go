@@ -50,6 +50,17 @@ func TestParseConfigAcceptsValidFields(t *testing.T) {
 		{"header sets the plain tenant header", `{"header":"x-tenant"}`, func(t *testing.T, c Config) {
 			assert.Equal(t, "x-tenant", c.Header)
 		}},
+		{"header names are folded to lower case (the one header-name rule)", `{"header":"X-Tenant","tenantHeader":"X-Sandbox","trustBoundary":true,"stripHeaderPrefix":"X-Edge-","allow":["acme"]}`, func(t *testing.T, c Config) {
+			assert.Equal(t, "x-tenant", c.Header)
+			assert.Equal(t, "x-sandbox", c.TenantHeader)
+			assert.Equal(t, "x-edge-", c.StripHeaderPrefix)
+		}},
+		{"header may be empty for none", `{"header":""}`, func(t *testing.T, c Config) {
+			assert.Equal(t, "", c.Header)
+		}},
+		{"baggage keys keep their case (baggage keys are case-sensitive)", `{"baggageKeys":["Tenant-Key"]}`, func(t *testing.T, c Config) {
+			assert.Equal(t, []string{"Tenant-Key"}, c.BaggageKeys)
+		}},
 		{"tenantHeader renames the output header", `{"tenantHeader":"x-sandbox"}`, func(t *testing.T, c Config) {
 			assert.Equal(t, "x-sandbox", c.TenantHeader)
 		}},
@@ -114,13 +125,19 @@ func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 		{"baggageKeys with a number", `{"baggageKeys":["a",1]}`, "baggageKeys[1]", []string{"number 1", "baggage key"}},
 		{"baggageKeys with a space", `{"baggageKeys":["a b"]}`, "baggageKeys[0]", []string{`"a b"`, "token"}},
 		{"baggageKeys with an empty key", `{"baggageKeys":[""]}`, "baggageKeys[0]", []string{`""`, "baggage key"}},
-		{"baggageKeys repeated", `{"baggageKeys":["a","a"]}`, "baggageKeys[1]", []string{"second time"}},
+		{"baggageKeys repeated", `{"baggageKeys":["a","a"]}`, "baggageKeys[1]", []string{"the same as an earlier entry", "at most once"}},
 		{"baggageKeys too many", `{"baggageKeys":["a","b","c","d","e","f","g","h","i"]}`, "baggageKeys", []string{"9 entries", "at most 8"}},
 		{"carriers unknown", `{"carriers":["b3"]}`, "carriers[0]", []string{`"b3"`, `"tracestate"`, `"ot-baggage"`, `"uberctx"`}},
 		{"carriers not an array", `{"carriers":true}`, "carriers", []string{"boolean true", "array"}},
-		{"carriers repeated", `{"carriers":["uberctx","uberctx"]}`, "carriers[1]", []string{"second time"}},
+		{"carriers repeated", `{"carriers":["uberctx","uberctx"]}`, "carriers[1]", []string{"the same as an earlier entry"}},
 		{"carriers without baggage keys", `{"baggageKeys":[],"carriers":["uberctx"]}`, "carriers", []string{"baggageKeys"}},
-		{"header upper-case", `{"header":"X-Tenant"}`, "header", []string{`"X-Tenant"`, "lower-case"}},
+		{"header a header the proxy owns", `{"header":"host"}`, "header", []string{`"host"`, "the proxy owns them"}},
+		{"header too long", `{"header":"` + strings.Repeat("x", 129) + `"}`, "header", []string{"1 to 128"}},
+		{"tenantHeader a header the proxy owns", `{"tenantHeader":"Content-Length"}`, "tenantHeader", []string{`"Content-Length"`, "the proxy owns them"}},
+		{"tenantHeader tracestate in upper case", `{"tenantHeader":"TraceState"}`, "tenantHeader", []string{"carrier"}},
+		{"stripHeaderPrefix with a space", `{"trustBoundary":true,"stripHeaderPrefix":"x laneway"}`, "stripHeaderPrefix", []string{"token"}},
+		{"pattern too long", `{"pattern":"` + strings.Repeat("a", 1025) + `"}`, "pattern", []string{"at most 1024 bytes"}},
+		{"a baggage key too long", `{"baggageKeys":["` + strings.Repeat("k", 129) + `"]}`, "baggageKeys[0]", []string{"1-128"}},
 		{"header a pseudo-header", `{"header":":authority"}`, "header", []string{`":authority"`, "token"}},
 		{"header not a string", `{"header":1}`, "header", []string{"number 1"}},
 		{"header equal to tenantHeader", `{"header":"x-laneway-tenant"}`, "header", []string{"tenantHeader"}},
@@ -140,7 +157,7 @@ func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 		{"allow with a bad DNS label", `{"allow":["acme","Acme"]}`, "allow[1]", []string{`"Acme"`, "DNS label"}},
 		{"allow with a value failing the pattern", `{"pattern":"[a-z][a-z]","allow":["a1"]}`, "allow[0]", []string{`"a1"`, "pattern"}},
 		{"allow with an unsafe value matching the pattern", `{"pattern":"*","allow":["a,b"]}`, "allow[0]", []string{`"a,b"`, "A-Z a-z 0-9"}},
-		{"allow repeated", `{"allow":["a","a"]}`, "allow[1]", []string{"second time"}},
+		{"allow repeated", `{"allow":["a","a"]}`, "allow[1]", []string{"the same as an earlier entry"}},
 		{"allow with null", `{"allow":[null]}`, "allow[0]", []string{"null"}},
 		{"trustBoundary not a boolean", `{"trustBoundary":"yes"}`, "trustBoundary", []string{`string "yes"`, "true or false"}},
 		{"stripBaggage without trustBoundary", `{"stripBaggage":true}`, "stripBaggage", []string{"trustBoundary"}},
