@@ -179,7 +179,9 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 				d.strip(name)
 			}
 		case c.TrustBoundary && hasPrefixFold(name, c.StripHeaderPrefix):
-			d.strip(name)
+			if !c.keeps(name) {
+				d.strip(name)
+			}
 		case c.Header != "" && equalFold(name, c.Header):
 			d.headerCount++
 			if d.headerCount == 1 {

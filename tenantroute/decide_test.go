@@ -526,3 +526,21 @@ func TestTenantMembersFindsEveryElementNamingATenantKey(t *testing.T) {
 		})
 	}
 }
+
+func TestKeepingLeavesNamedHeadersAtTheTrustBoundary(t *testing.T) {
+	base := mustConfig(t, `{"trustBoundary":true,"allow":["acme"]}`)
+	kept := base.Keeping("x-laneway-synthetic", "X-Laneway-Route", "x-laneway-tenant")
+	headers := req(hdr("x-laneway-synthetic", "tx-1"), hdr("X-Laneway-Route", "double"), hdr("x-laneway-debug", "1"),
+		hdr("x-laneway-tenant", "victim"), hdr("baggage", "laneway-tenant=acme"))
+
+	var d Decision
+	kept.Decide(headers, &d)
+	assert.Equal(t, []Edit{{Kind: proxyhost.Remove, Name: "x-laneway-debug"}, {Kind: proxyhost.Remove, Name: "x-laneway-tenant"},
+		{Kind: proxyhost.Add, Name: "x-laneway-tenant", Value: "acme"}}, d.Edits,
+		"kept headers stay; the tenant header is stripped even when listed")
+	assert.Equal(t, 2, d.Stripped, "kept headers are not counted as stripped")
+
+	base.Decide(headers, &d)
+	assert.Equal(t, 4, d.Stripped, "Keeping changed a copy, not the Config it was called on")
+	assert.Contains(t, d.Edits, Edit{Kind: proxyhost.Remove, Name: "x-laneway-synthetic"})
+}
