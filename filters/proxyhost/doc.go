@@ -1,7 +1,17 @@
 // Package proxyhost is the one layer between laneway's filters and the proxy-wasm host: request and
 // response headers (read, edit, write), Envoy properties, memory for values handed to the host, the
-// debug-log level, stream-context reuse and Envoy's route cache. Everything else a filter needs from the
-// host (plugin configuration, counters, local replies, logging) it takes from the SDK's proxywasm package.
+// debug-log level, stream-context reuse, Envoy's route cache, counters and start-up reads. Logging a
+// filter takes from the SDK's proxywasm package.
+//
+// # The filter skeleton
+//
+// Every filter decides purely (Decide: header pairs in, a Verdict out: ordered Edits, Reroute, an optional
+// local Reply) and lets one Writer carry the Verdict out (Writer.Apply: single host calls for up to
+// MaxEditCalls edits, otherwise one whole-map write of AppendEdited's result when Envoy decodes it; at most
+// one clear_route_cache; the reply). AppendEdited is the one emulator of how Envoy applies edits, for tests
+// and for a module that runs several roles over one header snapshot. Counters (DefineCounters, Inc) name
+// metrics laneway_<filter>_<outcome>_total; ReadPluginConfig and ListenerDirection are the start-up reads.
+// Tests replace the one foreign call every filter makes with SwapForeignCall.
 //
 // # Aliasing contract
 //
