@@ -31,7 +31,7 @@ func HeaderName(filter, field string, v gjson.Result, extra ...string) (string, 
 		}
 		return "", &Error{Filter: filter, Field: field, Got: Describe(v), Allowed: allowed}
 	}
-	name := foldASCII(v.Str, 'A', 'Z')
+	name := LowerASCII(v.Str)
 	for _, r := range Reserved {
 		if name == r {
 			return "", reservedErr(filter, field, v, extra)
@@ -128,6 +128,11 @@ func Methods(filter, field string, v gjson.Result) ([]string, error) {
 	}
 	return ms, err
 }
+
+// LowerASCII returns s with 'A'..'Z' in lower case, and s itself when it has none: the case fold for
+// configured names, which are ASCII (header names, hosts). Unlike strings.ToLower it links no unicode tables,
+// about 10 KB of a module.
+func LowerASCII(s string) string { return foldASCII(s, 'A', 'Z') }
 
 // foldASCII returns s with the letters lo..hi ('A'..'Z' or 'a'..'z') in the other case: an ASCII case fold for tokens, which are
 // ASCII only (strings.ToLower and ToUpper would link unicode's case tables, about 10 KB per module). It

@@ -454,9 +454,11 @@ func FuzzDocumentAndObject(f *testing.F) {
 func TestFoldASCIIMatchesTheStringsCaseFoldsOnTokens(t *testing.T) {
 	for _, s := range []string{"", "a", "A", "x-Laneway-TENANT", "!#$%&'*+-.^_`|~09", "ZZ", "m-search", "@[`{"} {
 		assert.Equal(t, strings.ToLower(s), foldASCII(s, 'A', 'Z'), "%q to lower", s)
+		assert.Equal(t, strings.ToLower(s), LowerASCII(s), "%q LowerASCII", s)
 		assert.Equal(t, strings.ToUpper(s), foldASCII(s, 'a', 'z'), "%q to upper", s)
 	}
-	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = foldASCII("x-already-lower", 'A', 'Z') }), "nothing to fold: no copy")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = LowerASCII("x-already-lower") }), "nothing to fold: no copy")
+	assert.Equal(t, "é-x", LowerASCII("é-X"), "non-ASCII bytes are left alone")
 }
 
 func FuzzFoldASCII(f *testing.F) {
