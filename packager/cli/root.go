@@ -1,5 +1,9 @@
-// Package cli holds the laneway commands (one file per command) and the flag groups
-// they share. Results go to stdout, progress and logs to stderr.
+// Package cli holds the laneway commands, one file per command. Each command has an options
+// struct made of flag groups (options.go: output format, registry/auth, filter selection, config
+// file, and the command's own flags); withOptions adds their flags and validates them all once in
+// PreRunE, and RunE only calls the command's named run function (runPush, runVerify, ...). Every
+// command writes through one printer (printer.go): results on stdout in the --format chosen,
+// progress and logs on stderr. Modules are loaded, inspected and refused in one place (input.go).
 package cli
 
 import (

@@ -5,18 +5,10 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
-	"net/url"
+	"maps"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/laneway/laneway/packager/gatewayres"
@@ -221,65 +213,70 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 	if err != nil {
 		return AmbientReport{}, err
 	}
-
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-	otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop)}
-
-	// Each workload's outgoing calls go to its node's ztunnel (ambient's traffic redirection).
-	var ztA, ztB, ztV2 atomic.Pointer[url.URL]
-	aHandler, aTransport := svcA(&ztA, otelOpts)
-	defer aTransport.CloseIdleConnections()
-	bLedger, bTransport := sidecarClient(&ztB, otelOpts)
-	defer bTransport.CloseIdleConnections()
-	v2Ledger, v2Transport := sidecarClient(&ztV2, otelOpts)
-	defer v2Transport.CloseIdleConnections()
-	base, sbx, v2 := newSvcB("svc-b", bLedger), newSvcB("svc-b@sbx-1", bLedger), newSvcB("svc-b-v2", v2Ledger)
-	led := &ledger{}
-	var servers []*server
-	defer func() {
-		for _, s := range servers {
-			_ = s.srv.Close()
-		}
-	}()
-	addrs := map[string]string{}
-	instrumented := func(h http.Handler, name string) http.Handler { return otelhttp.NewHandler(h, name, otelOpts...) }
-	for name, h := range map[string]http.Handler{
-		"SVC_A": aHandler, "SVC_B": instrumented(base, "svc-b"), "SVC_B_SBX_1": instrumented(sbx, "svc-b@sbx-1"),
-		"SVC_B_V2": instrumented(v2, "svc-b-v2"), "LEDGER": led,
-	} {
-		s, err := serve(h)
-		if err != nil {
-			return AmbientReport{}, err
-		}
-		servers = append(servers, s)
-		addrs[name] = s.addr
+	apps, err := startStandIns(nil)
+	if err != nil {
+		return AmbientReport{}, err
 	}
-	addrs["TENANTROUTE_WASM"], addrs["SHADOWTAG_WASM"], addrs["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
+	defer apps.close()
+	cfg, hr, names, err := ambientMesh(apps.addrs, mods, opts.EditMesh)
+	if err != nil {
+		return AmbientReport{}, err
+	}
+	rep := AmbientReport{Routes: ruleLines(cfg, hr, names)}
+	fmt.Fprintf(progress, "Starting the ambient mesh: %d listeners (ingress gateway, ztunnels, waypoints), %d workers, filters %s\n", len(cfg.Listeners), cfg.Workers, strings.Join(AmbientFilters, ", "))
+	mesh, err := startMesh(ctx, cfg, opts.Progress, opts.Decisions, "every waypoint's")
+	if err != nil {
+		return rep, err
+	}
+	defer mesh.close()
+	// Each workload's outgoing calls go to its node's ztunnel (ambient's traffic redirection).
+	apps.egressTo(mesh.Proxy, "ztunnel-svc-a", "ztunnel-svc-b", "ztunnel-svc-b-v2")
+
+	fmt.Fprintf(progress, "Mesh up; sending %d routing requests and %d containment POSTs through it\n", len(reqs), len(scenarios))
+	if err := rep.send(ctx, apps, mesh, reqs, scenarios); err != nil {
+		return rep, err
+	}
+	mesh.settleMirrors()
+	rep.trace(apps, mesh, names)
+	rep.Counters, rep.Stats = mesh.counters(), mesh.Stats()
+	rep.Verdicts = rep.Check()
+	rep.Limits = AmbientLimits
+	return rep, nil
+}
+
+// ambientMesh is the ambient mesh config for the apps and modules (after edit, when set), the HTTPRoute on
+// svc-b's waypoint, and the backend Service name of each app address.
+func ambientMesh(apps map[string]string, mods map[string]string, edit func(*proxy.Config)) (proxy.Config, *gwv1.HTTPRoute, map[string]string, error) {
+	vals := maps.Clone(apps)
+	vals["TENANTROUTE_WASM"], vals["SHADOWTAG_WASM"], vals["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
 	// The HTTPRoute's backends are Services; their endpoints here are the apps themselves, the mirror's
 	// included (Istio sends a waypoint's mirror straight to the candidate's pods).
-	backends := map[string]string{"svc-b": addrs["SVC_B"], "svc-b-sbx-1": addrs["SVC_B_SBX_1"], "svc-b-v2": addrs["SVC_B_V2"]}
+	backends := map[string]string{"svc-b": vals["SVC_B"], "svc-b-sbx-1": vals["SVC_B_SBX_1"], "svc-b-v2": vals["SVC_B_V2"]}
 	names := map[string]string{}
 	for n, a := range backends {
 		names[a] = n
 	}
-	cfg, hr, err := AmbientConfig(addrs, func(host string) (string, error) {
+	cfg, hr, err := AmbientConfig(vals, func(host string) (string, error) {
 		if a, ok := backends[strings.TrimSuffix(host, ".shop")]; ok {
 			return a, nil
 		}
 		return "", fmt.Errorf("demo route group: got backend %q, expected one of svc-b, svc-b-sbx-1, svc-b-v2", host)
 	})
 	if err != nil {
-		return AmbientReport{}, err
+		return cfg, nil, nil, err
 	}
-	if opts.EditMesh != nil {
-		opts.EditMesh(&cfg)
+	if edit != nil {
+		edit(&cfg)
 		if err := cfg.Validate(); err != nil {
-			return AmbientReport{}, fmt.Errorf("ambient demo mesh config after EditMesh: %w", err)
+			return cfg, nil, nil, fmt.Errorf("ambient demo mesh config after EditMesh: %w", err)
 		}
 	}
-	var rep AmbientReport
+	return cfg, hr, names, nil
+}
+
+// ruleLines describes the HTTPRoute's rules as svc-b's waypoint runs them, a line each.
+func ruleLines(cfg proxy.Config, hr *gwv1.HTTPRoute, names map[string]string) []string {
+	var lines []string
 	for _, r := range cfg.Listeners {
 		if r.Name != AmbientRoutedWaypoint {
 			continue
@@ -289,81 +286,43 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 			for _, m := range rc.Mirrors {
 				s += fmt.Sprintf(" (mirror %g%% to %s)", m.Percentage, names[m.Upstream])
 			}
-			rep.Routes = append(rep.Routes, fmt.Sprintf("HTTPRoute %s/%s rule %s", hr.Namespace, hr.Name, s))
+			lines = append(lines, fmt.Sprintf("HTTPRoute %s/%s rule %s", hr.Namespace, hr.Name, s))
 		}
 	}
+	return lines
+}
 
-	var mu sync.Mutex
-	var decisions []proxy.Decision
-	logOut := opts.Decisions
-	if logOut == nil {
-		logOut = io.Discard
+// send sends the routing requests through the ingress gateway and each containment POST the way it says.
+func (r *AmbientReport) send(ctx context.Context, apps *standIns, mesh *demoMesh, reqs []Request, scenarios []AmbientScenario) error {
+	client := apps.client()
+	rows, err := sendRequests(ctx, client, apps.tp, "http://"+mesh.Addr(ViaIngress), reqs)
+	for _, row := range rows {
+		r.Rows = append(r.Rows, AmbientRow{Row: row})
 	}
-	fmt.Fprintf(progress, "Starting the ambient mesh: %d listeners (ingress gateway, ztunnels, waypoints), %d workers, filters %s\n", len(cfg.Listeners), cfg.Workers, strings.Join(AmbientFilters, ", "))
-	rt, err := runtime(ctx)
 	if err != nil {
-		return rep, err
-	}
-	defer func() { _ = rt.Close(context.Background()) }()
-	var p *proxy.Proxy
-	err = stepProgress(opts.Progress, "loading the filters into every waypoint's VMs (the first run compiles the modules to native code, about half a minute; later runs reuse the cache)",
-		"loading the filters", func() (string, error) {
-			var err error
-			p, err = proxy.Start(ctx, cfg, proxy.Options{
-				Runtime: rt,
-				Logger:  slog.New(slog.NewTextHandler(logOut, nil)),
-				OnDecision: func(d proxy.Decision) {
-					mu.Lock()
-					decisions = append(decisions, d)
-					mu.Unlock()
-				},
-			})
-			return "", err
-		})
-	if err != nil {
-		return rep, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.Close(cctx)
-	}()
-	ztA.Store(&url.URL{Scheme: "http", Host: p.Addr("ztunnel-svc-a")})
-	ztB.Store(&url.URL{Scheme: "http", Host: p.Addr("ztunnel-svc-b")})
-	ztV2.Store(&url.URL{Scheme: "http", Host: p.Addr("ztunnel-svc-b-v2")})
-
-	clientTr := &http.Transport{}
-	defer clientTr.CloseIdleConnections()
-	client := &http.Client{Transport: otelhttp.NewTransport(clientTr, otelOpts...), Timeout: 10 * time.Second}
-	fmt.Fprintf(progress, "Mesh up; sending %d routing requests and %d containment POSTs through it\n", len(reqs), len(scenarios))
-	for i, r := range reqs {
-		row, err := send(ctx, client, tp, "http://"+p.Addr(ViaIngress)+fmt.Sprintf("/orders/%d", i+1), r)
-		if err != nil {
-			return rep, fmt.Errorf("request %q: %w", r.Label, err)
-		}
-		rep.Rows = append(rep.Rows, AmbientRow{Row: row})
+		return err
 	}
 	for i, sc := range scenarios {
 		via := sc.Via
 		if via == "" {
 			via = ViaIngress
 		}
-		row, err := sendScenario(ctx, client, tp, "http://"+p.Addr(via)+fmt.Sprintf("/orders/%d", len(reqs)+i+1), sc.Scenario)
+		row, err := sendScenario(ctx, client, apps.tp, "http://"+mesh.Addr(via)+fmt.Sprintf("/orders/%d", len(reqs)+i+1), sc.Scenario)
 		if err != nil {
-			return rep, fmt.Errorf("request %q: %w", sc.Label, err)
+			return fmt.Errorf("request %q: %w", sc.Label, err)
 		}
-		rep.Containment = append(rep.Containment, AmbientContainmentRow{ContainmentRow: row, Via: via})
+		r.Containment = append(r.Containment, AmbientContainmentRow{ContainmentRow: row, Via: via})
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for st := p.Stats(); st.MirrorsCompleted+st.MirrorsFailed < st.MirrorsStarted && time.Now().Before(deadline); st = p.Stats() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	for i := range rep.Rows {
-		row := &rep.Rows[i]
-		for _, d := range decisions {
-			if d.TraceID == row.TraceID && d.Listener == AmbientRoutedWaypoint {
+	return nil
+}
+
+// trace completes the rows with what the waypoints decided (routes, mirrors, the peers they read) and what
+// the apps and the ledger received.
+func (r *AmbientReport) trace(apps *standIns, mesh *demoMesh, names map[string]string) {
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		for _, d := range mesh.decisionsOf(row.TraceID) {
+			if d.Listener == AmbientRoutedWaypoint {
 				row.Tenant, row.Route, row.Peer = d.Tenant, d.Route, d.Peer
 				var ms []string
 				for _, m := range d.Mirrors {
@@ -372,22 +331,15 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 				row.Mirror = strings.Join(ms, ",")
 			}
 		}
-		if c, ok := v2.received(row.TraceID); ok {
-			row.ShadowHost, row.ShadowMarked = c.Host, c.Shadow != ""
-		}
+		apps.fillShadow(&row.Row)
 	}
-	for i := range rep.Containment {
-		row := &rep.Containment[i]
-		if b, ok := base.received(row.TraceID); ok {
-			row.SvcBSaw, row.LedgerStatus, row.LedgerAnsweredBy = b.Synthetic, b.LedgerStatus, b.LedgerAnsweredBy
+	for i := range r.Containment {
+		row := &r.Containment[i]
+		apps.fillContainment(&row.ContainmentRow)
+		if c, ok := apps.v2.received(row.TraceID); ok {
+			row.ShadowMarked = c.Shadow != ""
 		}
-		if c, ok := v2.received(row.TraceID); ok {
-			row.ShadowLedgerStatus, row.ShadowLedgerAnsweredBy, row.ShadowMarked = c.LedgerStatus, c.LedgerAnsweredBy, c.Shadow != ""
-		}
-		for _, d := range decisions {
-			if d.TraceID != row.TraceID {
-				continue
-			}
+		for _, d := range mesh.decisionsOf(row.TraceID) {
 			switch {
 			case d.Listener == "waypoint-svc-a":
 				row.SvcAPeer = d.Peer
@@ -395,27 +347,5 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 				row.ShadowLedgerPeer = d.Peer
 			}
 		}
-		for _, w := range led.all() {
-			if w.TraceID != row.TraceID {
-				continue
-			}
-			row.LedgerWrites++
-			if w.Shadow {
-				row.ShadowWrites++
-			}
-			if w.Synthetic {
-				row.SyntheticWrites++
-			}
-		}
 	}
-	rep.Counters = map[string]int64{}
-	for _, n := range counterNames {
-		if v := p.Counter(n); v != 0 {
-			rep.Counters[n] = v
-		}
-	}
-	rep.Stats = p.Stats()
-	rep.Verdicts = rep.Check()
-	rep.Limits = AmbientLimits
-	return rep, nil
 }

@@ -6,6 +6,10 @@
 // marker stripped at the edge; then a compare run (shadowtag-compare on a primary, a secondary and a
 // candidate with a planted change, a collector on loopback) whose report must name the planted field
 // and not the noisy ones. It backs `laneway demo` (README command one).
+//
+// Run (sidecars) and RunAmbient (ztunnels and waypoints) take the same named steps: the modules
+// (modulesFor), the stand-in apps (startStandIns, standins.go), the mesh config for them, the mesh
+// (startMesh), the traffic, and the trace of each request through the decisions and the apps.
 package demo
 
 import (
@@ -14,23 +18,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
+	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/baggage"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/laneway/laneway/packager/internal/progress"
@@ -179,157 +177,128 @@ var counterNames = []string{
 // Run starts the services and the mesh on free loopback ports, sends the requests and
 // returns what happened; everything is stopped before it returns.
 func Run(ctx context.Context, opts Options) (Report, error) {
-	progress := opts.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
-	reqs := opts.Requests
-	if reqs == nil {
-		reqs = DefaultRequests
-	}
-	scenarios := opts.Scenarios
-	if scenarios == nil {
-		scenarios = DefaultScenarios
-	}
-	cmpScenario := DefaultCompare
-	if opts.Compare != nil {
-		cmpScenario = *opts.Compare
-	}
+	progress := orDiscard(opts.Progress)
+	reqs, scenarios, cmp := opts.plan()
 	mods, err := modulesFor(ctx, opts.Modules, opts.Root, Filters, progress, opts.Progress)
 	if err != nil {
 		return Report{}, err
 	}
-
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-	otelOpts := []otelhttp.Option{otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop)}
-
-	var outbound, bOutbound, v2Outbound atomic.Pointer[url.URL]
-	aHandler, aTransport := svcA(&outbound, otelOpts)
-	defer aTransport.CloseIdleConnections()
-	bLedger, bTransport := sidecarClient(&bOutbound, otelOpts)
-	defer bTransport.CloseIdleConnections()
-	v2Ledger, v2Transport := sidecarClient(&v2Outbound, otelOpts)
-	defer v2Transport.CloseIdleConnections()
-	base, sbx, v2 := newSvcB("svc-b", bLedger), newSvcB("svc-b@sbx-1", bLedger), newSvcB("svc-b-v2", v2Ledger)
-	led := &ledger{}
-	var servers []*server
-	defer func() {
-		for _, s := range servers {
-			_ = s.srv.Close()
-		}
-	}()
-	addrs := map[string]string{}
-	instrumented := func(h http.Handler, name string) http.Handler { return otelhttp.NewHandler(h, name, otelOpts...) }
-	for name, h := range map[string]http.Handler{
-		"SVC_A": aHandler, "SVC_B": instrumented(base, "svc-b"), "SVC_B_SBX_1": instrumented(sbx, "svc-b@sbx-1"),
-		"SVC_B_V2": instrumented(v2, "svc-b-v2"), "LEDGER": led,
-		"ORDERS_PRIMARY": ordersApp(false), "ORDERS_SECONDARY": ordersApp(false), "ORDERS_CANDIDATE": ordersApp(cmpScenario.Planted),
-	} {
-		s, err := serve(h)
-		if err != nil {
-			return Report{}, err
-		}
-		servers = append(servers, s)
-		addrs[name] = s.addr
+	apps, err := startStandIns(map[string]http.Handler{
+		"ORDERS_PRIMARY": ordersApp(false), "ORDERS_SECONDARY": ordersApp(false), "ORDERS_CANDIDATE": ordersApp(cmp.Planted),
+	})
+	if err != nil {
+		return Report{}, err
 	}
+	defer apps.close()
 	col, collectorURL, err := serveCollector()
 	if err != nil {
 		return Report{}, err
 	}
-	servers = append(servers, col)
-	addrs["COLLECTOR"] = col.addr
-	addrs["TENANTROUTE_WASM"], addrs["SHADOWTAG_WASM"], addrs["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
-	addrs["SHADOWTAG_COMPARE_WASM"] = mods["shadowtag-compare"]
-	addrs["SYNTHETIC_SECRET"] = SyntheticSecret
-	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return addrs[k] })))
+	defer func() { _ = col.srv.Close() }()
+	cfg, err := sidecarMesh(apps.addrs, col.addr, mods)
 	if err != nil {
-		return Report{}, fmt.Errorf("demo mesh config: %w", err)
-	}
-	var mu sync.Mutex
-	var decisions []proxy.Decision
-	logOut := opts.Decisions
-	if logOut == nil {
-		logOut = io.Discard
+		return Report{}, err
 	}
 	fmt.Fprintf(progress, "Starting the mesh: %d listeners, %d workers, filters %s\n", len(cfg.Listeners), cfg.Workers, strings.Join(Filters, ", "))
-	rt, err := runtime(ctx)
+	mesh, err := startMesh(ctx, cfg, opts.Progress, opts.Decisions, "every listener's")
 	if err != nil {
 		return Report{}, err
 	}
-	defer func() { _ = rt.Close(context.Background()) }()
-	var p *proxy.Proxy
-	err = stepProgress(opts.Progress, "loading the filters into every listener's VMs (the first run compiles the modules to native code, about half a minute; later runs reuse the cache)",
-		"loading the filters", func() (string, error) {
-			var err error
-			p, err = proxy.Start(ctx, cfg, proxy.Options{
-				Runtime: rt,
-				Logger:  slog.New(slog.NewTextHandler(logOut, nil)),
-				OnDecision: func(d proxy.Decision) {
-					mu.Lock()
-					decisions = append(decisions, d)
-					mu.Unlock()
-				},
-			})
-			return "", err
-		})
-	if err != nil {
-		return Report{}, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.Close(cctx)
-	}()
-	outbound.Store(&url.URL{Scheme: "http", Host: p.Addr("svc-a-outbound")})
-	bOutbound.Store(&url.URL{Scheme: "http", Host: p.Addr("svc-b-outbound")})
-	v2Outbound.Store(&url.URL{Scheme: "http", Host: p.Addr("svc-b-v2-outbound")})
+	defer mesh.close()
+	apps.egressTo(mesh.Proxy, "svc-a-outbound", "svc-b-outbound", "svc-b-v2-outbound")
 
-	clientTr := &http.Transport{}
-	defer clientTr.CloseIdleConnections()
-	client := &http.Client{Transport: otelhttp.NewTransport(clientTr, otelOpts...), Timeout: 10 * time.Second}
-	fmt.Fprintf(progress, "Mesh up; sending %d routing requests, %d containment POSTs and %d compare GETs through it\n", len(reqs), len(scenarios), cmpScenario.Requests)
-	var rep Report
-	for i, r := range reqs {
-		row, err := send(ctx, client, tp, "http://"+p.Addr("svc-a-inbound")+fmt.Sprintf("/orders/%d", i+1), r)
-		if err != nil {
-			return rep, fmt.Errorf("request %q: %w", r.Label, err)
+	fmt.Fprintf(progress, "Mesh up; sending %d routing requests, %d containment POSTs and %d compare GETs through it\n", len(reqs), len(scenarios), cmp.Requests)
+	rep, err := sendSidecarTraffic(ctx, apps, mesh, reqs, scenarios, cmp)
+	if err != nil {
+		return rep, err
+	}
+	mesh.settleMirrors()
+	if rep.Compare != nil {
+		if err := finishCompare(ctx, rep.Compare, mesh.Proxy, collectorURL); err != nil {
+			return rep, err
 		}
-		rep.Rows = append(rep.Rows, row)
+	}
+	rep.trace(apps, mesh)
+	rep.Counters, rep.Stats = mesh.counters(), mesh.Stats()
+	rep.Verdicts = rep.Check()
+	return rep, nil
+}
+
+// plan returns the requests, containment scenarios and compare run to make, defaults filled in.
+func (o Options) plan() ([]Request, []Scenario, CompareScenario) {
+	reqs, scenarios, cmp := o.Requests, o.Scenarios, DefaultCompare
+	if reqs == nil {
+		reqs = DefaultRequests
+	}
+	if scenarios == nil {
+		scenarios = DefaultScenarios
+	}
+	if o.Compare != nil {
+		cmp = *o.Compare
+	}
+	return reqs, scenarios, cmp
+}
+
+// sidecarMesh fills in MeshTemplate with the apps' and the collector's addresses and the modules.
+func sidecarMesh(apps map[string]string, collector string, mods map[string]string) (proxy.Config, error) {
+	vals := maps.Clone(apps)
+	vals["COLLECTOR"] = collector
+	vals["TENANTROUTE_WASM"], vals["SHADOWTAG_WASM"], vals["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
+	vals["SHADOWTAG_COMPARE_WASM"] = mods["shadowtag-compare"]
+	vals["SYNTHETIC_SECRET"] = SyntheticSecret
+	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return vals[k] })))
+	if err != nil {
+		return proxy.Config{}, fmt.Errorf("demo mesh config: %w", err)
+	}
+	return cfg, nil
+}
+
+// sendSidecarTraffic sends the routing requests, the containment POSTs and the compare GETs through
+// svc-a's inbound listener (the edge), and returns the rows of what the client saw.
+func sendSidecarTraffic(ctx context.Context, apps *standIns, mesh *demoMesh, reqs []Request, scenarios []Scenario, cmp CompareScenario) (Report, error) {
+	var rep Report
+	client := apps.client()
+	edge := "http://" + mesh.Addr("svc-a-inbound")
+	var err error
+	if rep.Rows, err = sendRequests(ctx, client, apps.tp, edge, reqs); err != nil {
+		return rep, err
 	}
 	for i, sc := range scenarios {
-		row, err := sendScenario(ctx, client, tp, "http://"+p.Addr("svc-a-inbound")+fmt.Sprintf("/orders/%d", len(reqs)+i+1), sc)
+		row, err := sendScenario(ctx, client, apps.tp, edge+fmt.Sprintf("/orders/%d", len(reqs)+i+1), sc)
 		if err != nil {
 			return rep, fmt.Errorf("request %q: %w", sc.Label, err)
 		}
 		rep.Containment = append(rep.Containment, row)
 	}
-	if cmpScenario.Requests > 0 {
-		row, err := sendCompare(ctx, client, p, cmpScenario)
+	if cmp.Requests > 0 {
+		row, err := sendCompare(ctx, client, mesh.Proxy, cmp)
 		if err != nil {
 			return rep, err
 		}
 		rep.Compare = &row
 	}
-	// Mirrors are fire and forget: give them a bounded moment to land before reporting.
-	deadline := time.Now().Add(5 * time.Second)
-	for st := p.Stats(); st.MirrorsCompleted+st.MirrorsFailed < st.MirrorsStarted && time.Now().Before(deadline); st = p.Stats() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if rep.Compare != nil {
-		if err := finishCompare(ctx, rep.Compare, p, collectorURL); err != nil {
-			return rep, err
+	return rep, nil
+}
+
+// sendRequests sends the routing requests to /orders/1, /orders/2, ... of target.
+func sendRequests(ctx context.Context, client *http.Client, tp trace.TracerProvider, target string, reqs []Request) ([]Row, error) {
+	var rows []Row
+	for i, r := range reqs {
+		row, err := send(ctx, client, tp, target+fmt.Sprintf("/orders/%d", i+1), r)
+		if err != nil {
+			return rows, fmt.Errorf("request %q: %w", r.Label, err)
 		}
+		rows = append(rows, row)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for i := range rep.Rows {
-		row := &rep.Rows[i]
-		for _, d := range decisions {
-			if d.TraceID != row.TraceID {
-				continue
-			}
+	return rows, nil
+}
+
+// trace completes the rows with what the mesh decided (svc-a's outbound listener routes and mirrors)
+// and what the apps and the ledger received.
+func (r *Report) trace(apps *standIns, mesh *demoMesh) {
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		for _, d := range mesh.decisionsOf(row.TraceID) {
 			if d.Listener == "svc-a-outbound" {
 				row.Tenant, row.Route = d.Tenant, d.Route
 				if len(d.Mirrors) > 0 {
@@ -337,40 +306,19 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 				}
 			}
 		}
-		if c, ok := v2.received(row.TraceID); ok {
-			row.ShadowHost, row.ShadowMarked = c.Host, c.Shadow != ""
-		}
+		apps.fillShadow(row)
 	}
-	for i := range rep.Containment {
-		row := &rep.Containment[i]
-		if b, ok := base.received(row.TraceID); ok {
-			row.SvcBSaw, row.LedgerStatus, row.LedgerAnsweredBy = b.Synthetic, b.LedgerStatus, b.LedgerAnsweredBy
-		}
-		if c, ok := v2.received(row.TraceID); ok {
-			row.ShadowLedgerStatus, row.ShadowLedgerAnsweredBy = c.LedgerStatus, c.LedgerAnsweredBy
-		}
-		for _, w := range led.all() {
-			if w.TraceID != row.TraceID {
-				continue
-			}
-			row.LedgerWrites++
-			if w.Shadow {
-				row.ShadowWrites++
-			}
-			if w.Synthetic {
-				row.SyntheticWrites++
-			}
-		}
+	for i := range r.Containment {
+		apps.fillContainment(&r.Containment[i])
 	}
-	rep.Counters = map[string]int64{}
-	for _, n := range counterNames {
-		if v := p.Counter(n); v != 0 {
-			rep.Counters[n] = v
-		}
+}
+
+// orDiscard is w, or io.Discard when w is nil.
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
 	}
-	rep.Stats = p.Stats()
-	rep.Verdicts = rep.Check()
-	return rep, nil
+	return w
 }
 
 // sendScenario makes one instrumented POST with the scenario's headers (and token).
