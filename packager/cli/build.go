@@ -23,8 +23,7 @@ type buildOptions struct {
 
 type buildResult struct {
 	wasmbuild.Artifact
-	MinEnvoy string `json:"minEnvoy"`
-	MinIstio string `json:"minIstio"`
+	envoyNeeds
 }
 
 func newBuildCommand(s Streams) *cobra.Command {
@@ -75,7 +74,7 @@ func runBuild(ctx context.Context, s Streams, o *buildOptions) error {
 		if err != nil {
 			return fmt.Errorf("the build wrote a module no supported Envoy loads: %w", err)
 		}
-		res = append(res, buildResult{Artifact: a, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio})
+		res = append(res, buildResult{Artifact: a, envoyNeeds: needsOf(rep)})
 		p.progress("%s loads on Envoy >= %s (Istio >= %s)", a.Filter, rep.MinEnvoy, rep.MinIstio)
 	}
 	p.progress("Built %d module(s) in %v", len(res), time.Since(start).Round(time.Millisecond))

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/packager/wasmbuild"
@@ -120,6 +123,34 @@ func checkModule(ctx context.Context, name string, b []byte) (*wasminspect.Repor
 		return rep, fmt.Errorf("%s: %w", name, err)
 	}
 	return rep, nil
+}
+
+// envoyNeeds is the oldest Envoy and Istio that load a module, as build, push and verify report it.
+type envoyNeeds struct {
+	MinEnvoy string `json:"minEnvoy"`
+	MinIstio string `json:"minIstio"`
+}
+
+func needsOf(rep *wasminspect.Report) envoyNeeds {
+	return envoyNeeds{MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio}
+}
+
+// imagePin is what pins an image in a WasmPlugin, as push and verify report it.
+type imagePin struct {
+	// Digest is the manifest digest ("sha256:<hex>").
+	Digest string `json:"digest"`
+	// SHA256 is the value for WasmPlugin.spec.sha256.
+	SHA256 string `json:"sha256"`
+}
+
+func pinOf(manifest v1.Hash) imagePin {
+	return imagePin{Digest: manifest.String(), SHA256: manifest.Hex}
+}
+
+// writePinned writes the lines push and verify end their text result with: the pin and what loads the module.
+func writePinned(w io.Writer, pin imagePin, needs envoyNeeds) error {
+	_, err := fmt.Fprintf(w, "Digest: %s\nWasmPlugin sha256: %s\nNeeds: Envoy >= %s, Istio >= %s\n", pin.Digest, pin.SHA256, needs.MinEnvoy, needs.MinIstio)
+	return err
 }
 
 // readFlagFile reads the file a flag names; a missing file or a folder is reported with the flag, the path

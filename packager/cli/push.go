@@ -27,15 +27,11 @@ type pushOptions struct {
 
 type pushResult struct {
 	Reference string `json:"reference"`
-	// Digest is the manifest digest ("sha256:<hex>").
-	Digest string `json:"digest"`
-	// SHA256 is the value for WasmPlugin.spec.sha256.
-	SHA256    string `json:"sha256"`
+	imagePin
 	URL       string `json:"url,omitempty"`
 	OCILayout string `json:"ociLayout,omitempty"`
 	Size      int    `json:"moduleSize"`
-	MinEnvoy  string `json:"minEnvoy"`
-	MinIstio  string `json:"minIstio"`
+	envoyNeeds
 }
 
 func newPushCommand(s Streams) *cobra.Command {
@@ -114,7 +110,7 @@ func runPush(ctx context.Context, s Streams, o *pushOptions) error {
 	if err != nil {
 		return err
 	}
-	res := pushResult{Size: len(m.Bytes), MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio}
+	res := pushResult{Size: len(m.Bytes), envoyNeeds: needsOf(rep)}
 	if !o.toRegistry() {
 		dir := o.ociLayout
 		if dir == "" {
@@ -129,7 +125,7 @@ func runPush(ctx context.Context, s Streams, o *pushOptions) error {
 		if err != nil {
 			return err
 		}
-		res.Reference, res.OCILayout, res.Digest, res.SHA256 = tag, dir, d.String(), d.Hex
+		res.Reference, res.OCILayout, res.imagePin = tag, dir, pinOf(d)
 	} else {
 		ref := o.ref
 		ropts, ctx, cancel, err := o.connect(ctx, s.In)
@@ -151,7 +147,7 @@ func runPush(ctx context.Context, s Streams, o *pushOptions) error {
 		if ex.ManifestDigest != d || !bytes.Equal(ex.Module, m.Bytes) {
 			return fmt.Errorf("pushed %s but the registry returned different content (digest %s, expected %s); check for a proxy rewriting manifests", ref, ex.ManifestDigest, d)
 		}
-		res.Reference, res.Digest, res.SHA256 = ref, d.String(), d.Hex
+		res.Reference, res.imagePin = ref, pinOf(d)
 		res.URL = "oci://" + strings.TrimPrefix(ref, "oci://")
 	}
 	return p.report(res, func(w io.Writer) error {
@@ -159,10 +155,7 @@ func runPush(ctx context.Context, s Streams, o *pushOptions) error {
 		if res.OCILayout != "" {
 			fmt.Fprintf(w, "Layout: %s\n", res.OCILayout)
 		}
-		fmt.Fprintf(w, "Digest: %s\n", res.Digest)
-		fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
-		fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
-		return nil
+		return writePinned(w, res.imagePin, res.envoyNeeds)
 	})
 }
 

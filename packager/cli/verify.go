@@ -29,16 +29,14 @@ type verifyOptions struct {
 }
 
 type verifyResult struct {
-	Reference  string `json:"reference"`
-	Filter     string `json:"filter,omitempty"`
-	Digest     string `json:"digest"`
-	SHA256     string `json:"sha256"`
+	Reference string `json:"reference"`
+	Filter    string `json:"filter,omitempty"`
+	imagePin
 	Variant    string `json:"variant"`
 	Size       int    `json:"moduleSize"`
 	ABIVersion string `json:"abiVersion"`
-	MinEnvoy   string `json:"minEnvoy"`
-	MinIstio   string `json:"minIstio"`
-	Elapsed    string `json:"elapsed"`
+	envoyNeeds
+	Elapsed string `json:"elapsed"`
 }
 
 func newVerifyCommand(s Streams) *cobra.Command {
@@ -109,10 +107,7 @@ func runVerify(ctx context.Context, s Streams, o *verifyOptions) error {
 		if res.Filter != "" {
 			fmt.Fprintf(w, "Filter: %s\n", res.Filter)
 		}
-		fmt.Fprintf(w, "Digest: %s\n", res.Digest)
-		fmt.Fprintf(w, "WasmPlugin sha256: %s\n", res.SHA256)
-		fmt.Fprintf(w, "Needs: Envoy >= %s, Istio >= %s\n", res.MinEnvoy, res.MinIstio)
-		return nil
+		return writePinned(w, res.imagePin, res.envoyNeeds)
 	})
 }
 
@@ -157,8 +152,8 @@ func (o *verifyOptions) pull(ctx context.Context, in io.Reader, p *printer) (*ve
 		return nil, nil, err
 	}
 	return &verifyResult{
-		Reference: ref, Filter: ex.Filter, Digest: ex.ManifestDigest.String(), SHA256: ex.ManifestDigest.Hex, Variant: string(ex.Variant),
-		Size: len(ex.Module), ABIVersion: rep.ABIVersion, MinEnvoy: rep.MinEnvoy, MinIstio: rep.MinIstio,
+		Reference: ref, Filter: ex.Filter, imagePin: pinOf(ex.ManifestDigest), Variant: string(ex.Variant),
+		Size: len(ex.Module), ABIVersion: rep.ABIVersion, envoyNeeds: needsOf(rep),
 		Elapsed: time.Since(start).Round(time.Millisecond).String(),
 	}, ex.Module, nil
 }
