@@ -56,20 +56,7 @@ var AmbientPromises = []AmbientPromise{
 func (r AmbientReport) Check() []Verdict {
 	out := make([]Verdict, 0, len(AmbientPromises))
 	for _, p := range AmbientPromises {
-		v := Verdict{Promise: p.Text, Outcome: NotRun, Evidence: fmt.Sprintf("request %q was not sent", p.Request)}
-		for i, row := range r.Rows {
-			if p.row != nil && row.Label == p.Request {
-				seen, ok := p.row(row)
-				v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", i+1, seen)
-			}
-		}
-		for i, row := range r.Containment {
-			if p.containment != nil && row.Label == p.Request {
-				seen, ok := p.containment(row)
-				v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", len(r.Rows)+i+1, seen)
-			}
-		}
-		out = append(out, v)
+		out = append(out, verdictOf(p.Text, p.Request, r.Rows, p.row, r.Containment, p.containment))
 	}
 	return out
 }

@@ -33,6 +33,32 @@ type Promise struct {
 	compare     func(CompareRow) (string, bool)
 }
 
+// labeled is a row of a report, known by the label of its request.
+type labeled interface{ label() string }
+
+func (r Row) label() string            { return r.Label }
+func (r ContainmentRow) label() string { return r.Label }
+
+// verdictOf evaluates the promise text about request against the rows it may be about: the routing rows,
+// numbered from 1, with row, and the containment rows, numbered after them, with containment (either
+// check nil when the promise is not about that kind of request). Not run when no row has that label.
+func verdictOf[R, C labeled](text, request string, rows []R, row func(R) (string, bool), cont []C, containment func(C) (string, bool)) Verdict {
+	v := Verdict{Promise: text, Outcome: NotRun, Evidence: fmt.Sprintf("request %q was not sent", request)}
+	for i, r := range rows {
+		if row != nil && r.label() == request {
+			seen, ok := row(r)
+			v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", i+1, seen)
+		}
+	}
+	for i, c := range cont {
+		if containment != nil && c.label() == request {
+			seen, ok := containment(c)
+			v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", len(rows)+i+1, seen)
+		}
+	}
+	return v
+}
+
 // sandbox and baseline are the svc-b versions a request can reach.
 const (
 	sandbox  = "svc-b@sbx-1"
@@ -60,19 +86,7 @@ var Promises = []Promise{
 func (r Report) Check() []Verdict {
 	out := make([]Verdict, 0, len(Promises))
 	for _, p := range Promises {
-		v := Verdict{Promise: p.Text, Outcome: NotRun, Evidence: fmt.Sprintf("request %q was not sent", p.Request)}
-		for i, row := range r.Rows {
-			if p.row != nil && row.Label == p.Request {
-				seen, ok := p.row(row)
-				v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", i+1, seen)
-			}
-		}
-		for i, row := range r.Containment {
-			if p.containment != nil && row.Label == p.Request {
-				seen, ok := p.containment(row)
-				v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("request %d: %s", len(r.Rows)+i+1, seen)
-			}
-		}
+		v := verdictOf(p.Text, p.Request, r.Rows, p.row, r.Containment, p.containment)
 		if c := r.Compare; c != nil && p.compare != nil && c.Label == p.Request {
 			seen, ok := p.compare(*c)
 			v.Outcome, v.Evidence = outcome(ok), fmt.Sprintf("scenario %d: %s", r.compareNumber(), seen)
