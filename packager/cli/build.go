@@ -59,7 +59,7 @@ func runBuild(ctx context.Context, s Streams, o *buildOptions) error {
 	p := newPrinter(s, o.format)
 	start := time.Now()
 	p.progress("Building %v", orAll(o.filters))
-	stderr, _ := s.Err.(*os.File)
+	stderr, _ := p.logs().(*os.File)
 	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{OutDir: o.outDir, Filters: o.filters, Stderr: stderr})
 	if err != nil {
 		return err

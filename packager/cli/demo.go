@@ -93,7 +93,7 @@ func runDemo(ctx context.Context, s Streams, o *demoOptions) error {
 	p := newPrinter(s, o.format)
 	var decisions io.Writer
 	if o.verbose {
-		decisions = s.Err
+		decisions = p.logs()
 	}
 	start := time.Now()
 	var (
@@ -101,13 +101,13 @@ func runDemo(ctx context.Context, s Streams, o *demoOptions) error {
 		verdicts []demo.Verdict
 	)
 	if o.ambient {
-		r, err := demo.RunAmbient(ctx, demo.AmbientOptions{Progress: s.Err, Decisions: decisions})
+		r, err := demo.RunAmbient(ctx, demo.AmbientOptions{Progress: p.logs(), Decisions: decisions})
 		if err != nil {
 			return err
 		}
 		rep, verdicts = r, r.Verdicts
 	} else {
-		r, err := demo.Run(ctx, demo.Options{Progress: s.Err, Decisions: decisions})
+		r, err := demo.Run(ctx, demo.Options{Progress: p.logs(), Decisions: decisions})
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,10 @@ func (p *printer) progress(format string, args ...any) {
 	fmt.Fprintf(p.err, format+"\n", args...)
 }
 
+// logs is the stderr stream for the progress and logs other code writes itself (the Go toolchain, the
+// proxy's decision log, the filters' log lines, the demo's steps).
+func (p *printer) logs() io.Writer { return p.err }
+
 // report writes a result on stdout: v as JSON or YAML, or what text writes for the text format.
 func (p *printer) report(v any, text func(io.Writer) error) error {
 	switch p.format {

@@ -114,11 +114,11 @@ func (o *runOptions) validate(*cobra.Command, []string) error {
 // runMesh starts the local mesh, prints its listeners' addresses and serves until ctx ends.
 func runMesh(ctx context.Context, s Streams, o *runOptions) error {
 	p := newPrinter(s, "")
-	logger := slog.New(slog.NewTextHandler(s.Err, nil))
+	logger := slog.New(slog.NewTextHandler(p.logs(), nil))
 	if o.logFormat == "json" {
-		logger = slog.New(slog.NewJSONHandler(s.Err, nil))
+		logger = slog.New(slog.NewJSONHandler(p.logs(), nil))
 	}
-	filterLogs := newFilterLogWriter(s.Err, o.logFormat)
+	filterLogs := newFilterLogWriter(p.logs(), o.logFormat)
 	cfg, err := proxy.LoadFile(o.config.path)
 	if err != nil {
 		var ce *proxy.ConfigError
