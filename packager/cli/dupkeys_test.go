@@ -28,6 +28,6 @@ func TestARepeatedKeyInAPluginConfigIsRefusedNamingIt(t *testing.T) {
 		require.NoError(t, os.WriteFile(cfg, []byte(`{"listeners":[{"name":"a","filters":[{"name":"tr","wasm":"tenantroute.wasm","config":{"allow":["a"],"allow":["b"]}}],"routes":[{"upstream":"127.0.0.1:1"}]}]}`), 0o644))
 		r := run(t, "", "run", "-c", cfg)
 		assert.Equal(t, 1, r.code)
-		assert.Contains(t, r.stderr, "listeners[0].filters[0].config.allow: got the key a second time")
+		assert.Contains(t, r.stderr, `field "listeners[0].filters[0].config.allow": got the key a second time`)
 	})
 }

@@ -74,7 +74,7 @@ func TestRunHintsPointTheRightWay(t *testing.T) {
 		{"broken JSON is reported with its line and column", []string{"run", "-c", write("mesh.json", "{\"listeners\": [\n  {\"name\": \"a\",}]}")},
 			[]string{"invalid JSON at line 2, column 16"}, []string{"yaml:"}},
 		{"an unknown field is named", []string{"run", "-c", write("field.yaml", "listeners:\n- name: a\n  adress: x"+route)},
-			[]string{"listeners[0].adress: got an unknown field", "fix the field named above"}, nil},
+			[]string{`field "listeners[0].adress": got an unknown field`, "fix the field named above"}, nil},
 	})
 }
 
