@@ -215,7 +215,9 @@ type VMOptions struct {
 	// Properties are host attributes by path. Path segments are separated by '.', or
 	// by NUL when the key contains a NUL (for segments that contain dots). Values use
 	// Envoy's encodings; build them with StringValue, IntValue, UintValue, BoolValue,
-	// MapValue. Stream attributes (request.*, response.*) are derived from the stream.
+	// MapValue. Stream attributes (request.*, response.*) are derived from the stream. As in
+	// Envoy, xds.* attributes other than xds.node (xds.listener_direction, xds.cluster_name, ...)
+	// are answered in stream contexts only, never in the root context (on_configure, on_tick).
 	Properties map[string][]byte
 	// Env are the vm_config.environment_variables the WASI environ_* calls return.
 	Env map[string]string

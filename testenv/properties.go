@@ -38,6 +38,9 @@ func (vm *VM) property(path string) ([]byte, bool) {
 			return v, true
 		}
 	}
+	if (c == nil || c.http == nil && c.tcp == nil) && streamOnly(path) {
+		return nil, false
+	}
 	if v, ok := vm.props[path]; ok {
 		return v, true
 	}
@@ -162,4 +165,14 @@ func joinRepeated(h Headers) Headers {
 		out = append(out, kv)
 	}
 	return out
+}
+
+// streamOnly reports whether Envoy answers the attribute at path only in a stream's context: every xds.*
+// attribute but xds.node comes from the stream's info (the listener, route, cluster and host it went
+// through), which the root context does not have (Envoy's XDSWrapper answers nothing without it). A
+// filter that takes its job from xds.listener_direction therefore cannot learn it in on_configure or
+// on_tick, only once a stream calls it.
+func streamOnly(path string) bool {
+	rest, ok := strings.CutPrefix(path, "xds\x00")
+	return ok && rest != "node" && !strings.HasPrefix(rest, "node\x00")
 }
