@@ -195,8 +195,8 @@ func TestCompareConfigErrorsNameTheField(t *testing.T) {
 		return `{"mode":"inbound","compare":` + base[:len(base)-1] + `,"` + k + `":` + v + `}}`
 	}
 	for _, tc := range []struct{ name, config, field, allowed string }{
-		{"a missing role", `{"mode":"inbound","compare":{"collector":{"cluster":"c","authority":"a"}}}`, `"compare.role"`, "primary, secondary, candidate"},
-		{"an unknown role", strings.Replace(with("bodyLimit", "1"), "primary", "baseline", 1), `"compare.role"`, "primary, secondary, candidate"},
+		{"a missing role", `{"mode":"inbound","compare":{"collector":{"cluster":"c","authority":"a"}}}`, `"compare.role"`, `"primary", "secondary", "candidate" (required)`},
+		{"an unknown role", strings.Replace(with("bodyLimit", "1"), "primary", "baseline", 1), `"compare.role"`, `one of "primary", "secondary", "candidate"`},
 		{"a missing cluster", `{"mode":"inbound","compare":{"role":"primary","collector":{"authority":"a"}}}`, `"compare.collector.cluster"`, "required"},
 		{"a missing authority", `{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c"}}}`, `"compare.collector.authority"`, "required"},
 		{"a cluster with blanks", strings.Replace(with("bodyLimit", "1"), `"c"`, `"a b"`, 1), `"compare.collector.cluster"`, "cluster name"},
@@ -207,7 +207,7 @@ func TestCompareConfigErrorsNameTheField(t *testing.T) {
 		{"a sample rate as a string", with("sampleRate", `"10%"`), `"compare.sampleRate"`, "from 0 to 1"},
 		{"a body limit too large", with("bodyLimit", "70000"), `"compare.bodyLimit"`, "from 0 to 65536"},
 		{"a pseudo-header to record", with("headers", `[":status"]`), `"compare.headers[0]"`, "header name"},
-		{"a header listed twice", with("headers", `["etag","ETag"]`), `"compare.headers[1]"`, "not listed before"},
+		{"a header listed twice", with("headers", `["etag","ETag"]`), `"compare.headers[1]"`, "each entry at most once"},
 		{"a batch size of 0", with("batchSize", "0"), `"compare.batchSize"`, "from 1 to 256"},
 		{"a flush period too short", with("flushMs", "1"), `"compare.flushMs"`, "from 10 to 60000"},
 		{"an unknown compare field", with("sample", "1"), `"compare.sample"`, ""},

@@ -19,18 +19,11 @@ const (
 	RoleCandidate Role = 3
 )
 
-// String returns the config and wire spelling of r.
-func (r Role) String() string {
-	switch r {
-	case RolePrimary:
-		return "primary"
-	case RoleSecondary:
-		return "secondary"
-	case RoleCandidate:
-		return "candidate"
-	}
-	return "unknown"
-}
+// roleNames spells the roles in the configuration and on the wire, in the order of their values.
+var roleNames = pluginconfig.Enum{"primary", "secondary", "candidate"}
+
+// String returns the config and wire spelling of r ("unset" for 0).
+func (r Role) String() string { return roleNames.Name(int(r)) }
 
 // Compare limits and defaults: they bound the memory one plugin holds for captures.
 const (
@@ -91,15 +84,6 @@ func defaultCompare() *CompareConfig {
 	}
 }
 
-// readUint reads a JSON integer in [lo, hi].
-func readUint(p string, v gjson.Result, lo, hi uint64, what string) (uint64, error) {
-	n, err := strconv.ParseUint(v.Raw, 10, 64)
-	if v.Type != gjson.Number || err != nil || n < lo || n > hi {
-		return 0, fieldErr(p, v, "an integer "+what+" from "+strconv.FormatUint(lo, 10)+" to "+strconv.FormatUint(hi, 10))
-	}
-	return n, nil
-}
-
 // clusterName accepts what Envoy and Istio use as cluster names: visible ASCII without blanks or '"'.
 func clusterName(p string, v gjson.Result) (string, error) {
 	const rule = `an Envoy cluster name (1 to 256 visible ASCII characters, no blanks), e.g. "outbound|8080||collector.laneway.svc.cluster.local"`
@@ -112,6 +96,19 @@ func clusterName(p string, v gjson.Result) (string, error) {
 		}
 	}
 	return v.Str, nil
+}
+
+// isPath reports whether s is an absolute request path of visible ASCII.
+func isPath(s string) bool {
+	if !strings.HasPrefix(s, "/") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= 0x20 || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // authorityValue accepts host[:port] as a DNS name, IPv4 or bracketed IPv6 literal.
@@ -132,115 +129,73 @@ func authorityValue(p string, v gjson.Result) (string, error) {
 	return v.Str, nil
 }
 
+// The compare section's fields.
+var (
+	compareFields   = []string{"role", "collector", "sampleRate", "headers", "bodyLimit", "service", "batchSize", "shards", "flushMs"}
+	collectorFields = []string{"cluster", "authority", "path", "timeoutMs"}
+)
+
 func (c *Config) readCompare(p string, v gjson.Result) error {
 	cc := defaultCompare()
 	var hasCluster, hasAuthority bool
-	err := readObject(p, v, []field{
-		{"role", func(p string, v gjson.Result) error {
-			const allowed = "primary, secondary, candidate"
-			switch {
-			case v.Type != gjson.String:
-				return fieldErr(p, v, allowed)
-			case v.Str == "primary":
-				cc.Role = RolePrimary
-			case v.Str == "secondary":
-				cc.Role = RoleSecondary
-			case v.Str == "candidate":
-				cc.Role = RoleCandidate
-			default:
-				return fieldErr(p, v, allowed)
-			}
-			return nil
-		}},
-		{"collector", func(p string, v gjson.Result) error {
-			return readObject(p, v, []field{
-				{"cluster", func(p string, v gjson.Result) (err error) {
+	err := pluginconfig.Object(filter, p, v, compareFields, func(p, name string, v gjson.Result) (err error) {
+		var n uint64
+		switch name {
+		case "role":
+			var r int
+			r, err = roleNames.Read(filter, p, v)
+			cc.Role = Role(r)
+		case "collector":
+			err = pluginconfig.Object(filter, p, v, collectorFields, func(p, name string, v gjson.Result) (err error) {
+				switch name {
+				case "cluster":
 					cc.Cluster, err = clusterName(p, v)
 					hasCluster = err == nil
-					return err
-				}},
-				{"authority", func(p string, v gjson.Result) (err error) {
+				case "authority":
 					cc.Authority, err = authorityValue(p, v)
 					hasAuthority = err == nil
-					return err
-				}},
-				{"path", func(p string, v gjson.Result) error {
-					const rule = `an absolute request path starting with "/" (visible ASCII, at most 256 characters)`
-					if v.Type != gjson.String || !strings.HasPrefix(v.Str, "/") || len(v.Str) > 256 {
-						return fieldErr(p, v, rule)
-					}
-					for i := 0; i < len(v.Str); i++ {
-						if v.Str[i] <= 0x20 || v.Str[i] >= 0x7f {
-							return fieldErr(p, v, rule)
-						}
-					}
-					cc.Path = v.Str
-					return nil
-				}},
-				{"timeoutMs", func(p string, v gjson.Result) error {
-					n, err := readUint(p, v, 1, MaxTimeoutMs, "of milliseconds")
+				case "path":
+					cc.Path, err = pluginconfig.String(filter, p, v, 256, `an absolute request path starting with "/" (visible ASCII, at most 256 characters)`, isPath)
+				default:
+					n, err = pluginconfig.Uint(filter, p, v, 1, MaxTimeoutMs)
 					cc.TimeoutMs = uint32(n)
-					return err
-				}},
+				}
+				return err
 			})
-		}},
-		{"sampleRate", func(p string, v gjson.Result) error {
-			f, err := strconv.ParseFloat(v.Raw, 64)
-			if v.Type != gjson.Number || err != nil || math.IsNaN(f) || f < 0 || f > 1 {
+		case "sampleRate":
+			f, perr := strconv.ParseFloat(v.Raw, 64)
+			if v.Type != gjson.Number || perr != nil || math.IsNaN(f) || f < 0 || f > 1 {
 				return fieldErr(p, v, "a number from 0 to 1 (the fraction of request ids captured; 0.01 = 1 in 100)")
 			}
 			cc.Sample = uint32(math.Round(f * sampleScale))
-			return nil
-		}},
-		{"headers", func(p string, v gjson.Result) error {
-			cc.Headers = nil
-			return pluginconfig.List("shadowtag", p, v, MaxCompareHeaders, "an array of response header names to record", func(ip string, it gjson.Result) error {
-				if it.Type != gjson.String || it.Str == "" || len(it.Str) > 128 || !pluginconfig.IsToken(it.Str) {
-					return fieldErr(ip, it, "a response header name (RFC 9110 token, not a pseudo-header, at most 128 characters)")
-				}
-				name := strings.ToLower(it.Str)
-				for _, h := range cc.Headers {
-					if h == name {
-						return fieldErr(ip, it, "a header not listed before")
-					}
-				}
-				cc.Headers = append(cc.Headers, name)
-				return nil
-			})
-		}},
-		{"bodyLimit", func(p string, v gjson.Result) error {
-			n, err := readUint(p, v, 0, MaxBodyLimit, "of bytes")
+		case "headers":
+			cc.Headers, err = pluginconfig.StringList(filter, p, v, MaxCompareHeaders, "a response header name to record",
+				func(ip string, it gjson.Result) (string, error) { return pluginconfig.HeaderName(filter, ip, it) })
+		case "bodyLimit":
+			n, err = pluginconfig.Uint(filter, p, v, 0, MaxBodyLimit)
 			cc.BodyLimit = int(n)
-			return err
-		}},
-		{"service", func(p string, v gjson.Result) (err error) {
-			cc.Service, err = headerValue(p, v, false, 128)
+		case "service":
+			cc.Service, err = pluginconfig.HeaderValue(filter, p, v, 1, 128)
 			if err == nil && strings.ContainsAny(cc.Service, `"\`) {
 				return fieldErr(p, v, `a service name without '"' or '\'`)
 			}
-			return err
-		}},
-		{"batchSize", func(p string, v gjson.Result) error {
-			n, err := readUint(p, v, 1, MaxBatchSize, "of captures per request")
+		case "batchSize":
+			n, err = pluginconfig.Uint(filter, p, v, 1, MaxBatchSize)
 			cc.BatchSize = int(n)
-			return err
-		}},
-		{"shards", func(p string, v gjson.Result) error {
-			n, err := readUint(p, v, 1, MaxShards, "of capture shards (each one :authority the collector's consistent hash maps to one replica)")
+		case "shards":
+			n, err = pluginconfig.Uint(filter, p, v, 1, MaxShards)
 			cc.Shards = int(n)
-			return err
-		}},
-		{"flushMs", func(p string, v gjson.Result) error {
-			n, err := readUint(p, v, MinFlushMs, MaxFlushMs, "of milliseconds")
+		default:
+			n, err = pluginconfig.Uint(filter, p, v, MinFlushMs, MaxFlushMs)
 			cc.FlushMs = uint32(n)
-			return err
-		}},
+		}
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	if cc.Role == 0 {
-		return fieldErr(p+".role", gjson.Result{}, "primary, secondary, candidate (required)")
+		return pluginconfig.Missing(filter, p+".role", roleNames.Allowed())
 	}
 	if !hasCluster {
 		return fieldErr(p+".collector.cluster", gjson.Result{}, "the collector's Envoy cluster name (required), e.g. \"outbound|8080||collector.laneway.svc.cluster.local\"")

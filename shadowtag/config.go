@@ -1,7 +1,6 @@
 package shadowtag
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
@@ -22,22 +21,11 @@ const (
 	ModeWaypoint Mode = 5 // ambient waypoint: detect (also by caller identity), contain writes, mark the rest
 )
 
-// String returns the config spelling of m.
-func (m Mode) String() string {
-	switch m {
-	case ModeInbound:
-		return "inbound"
-	case ModeOutbound:
-		return "outbound"
-	case ModeEdge:
-		return "edge"
-	case ModeAuto:
-		return "auto"
-	case ModeWaypoint:
-		return "waypoint"
-	}
-	return "unknown"
-}
+// modeNames spells the modes in the configuration, in the order of their values.
+var modeNames = pluginconfig.Enum{"inbound", "outbound", "edge", "auto", "waypoint"}
+
+// String returns the config spelling of m ("unset" for 0).
+func (m Mode) String() string { return modeNames.Name(int(m)) }
 
 // Action is what happens to a contained (mutating, not allow-listed) shadow request.
 type Action uint8
@@ -48,16 +36,11 @@ const (
 	ActionReroute  Action = 2 // set the reroute header so a route sends it to a test double
 )
 
-// String returns the config spelling of a.
-func (a Action) String() string {
-	switch a {
-	case ActionSuppress:
-		return "suppress"
-	case ActionReroute:
-		return "reroute"
-	}
-	return "unknown"
-}
+// actionNames spells the actions in the configuration, in the order of their values.
+var actionNames = pluginconfig.Enum{"suppress", "reroute"}
+
+// String returns the config spelling of a ("unset" for 0).
+func (a Action) String() string { return actionNames.Name(int(a)) }
 
 // Built-in marker names (design.md §4).
 const (
@@ -112,6 +95,8 @@ type Config struct {
 
 	bagBuf  proxyhost.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
 	hostBuf proxyhost.Buf // memory for an :authority without a client-set -shadow suffix (edge)
+
+	modeAbsent bool // mode was not in the document: ModeAuto by default (said in the start-up log)
 }
 
 // ConfigError is a configuration problem: which field, what was received, what is allowed (the error
@@ -122,12 +107,15 @@ type ConfigError = pluginconfig.Error
 //
 //go:noinline
 func fieldErr(field string, got gjson.Result, allowed string) error {
-	return &ConfigError{Filter: "shadowtag", Field: field, Got: pluginconfig.Describe(got), Allowed: allowed}
+	return &ConfigError{Filter: filter, Field: field, Got: pluginconfig.Describe(got), Allowed: allowed}
 }
 
-// DefaultConfig returns the defaults applied before the JSON is read (Mode is unset: it is required).
+// DefaultConfig returns the defaults applied before the JSON is read: without a mode the filter takes its job
+// from the listener direction (ModeAuto), as for "mode":"auto"; edge and waypoint are always explicit.
 func DefaultConfig() Config {
 	return Config{
+		Mode:       ModeAuto,
+		modeAbsent: true,
 		HostSuffix: true,
 		Baggage:    true,
 		Methods:    []string{"POST", "PUT", "PATCH", "DELETE"},
@@ -145,41 +133,12 @@ func DefaultConfig() Config {
 	}
 }
 
-// field is one allowed key of a JSON object and how to read it.
-type field struct {
-	name string
-	read func(path string, v gjson.Result) error
-}
+// filter names shadowtag in configuration errors.
+const filter = "shadowtag"
 
-// readObject applies fields to the members of the object v, rejecting unknown and repeated keys.
-func readObject(path string, v gjson.Result, fields []field) error {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.name
-	}
-	return pluginconfig.Walk("shadowtag", path, v, names, func(p, name string, val gjson.Result) error {
-		for _, f := range fields {
-			if f.name == name {
-				return f.read(p, val)
-			}
-		}
-		return nil // unreachable: Walk only visits names listed in fields
-	})
-}
-
-func readBool(dst *bool) func(string, gjson.Result) error {
-	return func(p string, v gjson.Result) error {
-		switch v.Type {
-		case gjson.True:
-			*dst = true
-		case gjson.False:
-			*dst = false
-		default:
-			return fieldErr(p, v, "true, false")
-		}
-		return nil
-	}
-}
+// markerNames are the header names the filter handles itself: a configured marker, redaction or reroute
+// header may not be one of them (pluginconfig.HeaderName refuses the proxy's own besides).
+var markerNames = []string{"baggage", MarkerHeader}
 
 // What the plain shadowtag module says of the sections only shadowtag-compare runs.
 const (
@@ -203,61 +162,52 @@ func ParseModuleConfig(module string, data []byte) (Config, error) {
 	return ParseConfig(data)
 }
 
-// ParseConfig validates the plugin configuration JSON and returns it with defaults applied.
+// The configuration's sections and their fields.
+var (
+	topFields      = []string{"mode", "detect", "inbound", "outbound", "compare"}
+	detectFields   = []string{"hostSuffix", "shadowWorkload", "markerHeaders", "principals"}
+	inboundFields  = []string{"restoreHost", "baggage", "redact"}
+	outboundFields = []string{"mutatingMethods", "allow", "action", "response", "reroute"}
+	markerFields   = []string{"name", "value"}
+	responseFields = []string{"status", "headers", "body"}
+	rerouteFields  = []string{"header", "value"}
+)
+
+// ParseConfig validates the plugin configuration JSON and returns it with defaults applied. An empty
+// configuration is {}: every default, the mode taken from the listener direction.
 func ParseConfig(data []byte) (Config, error) {
-	c := DefaultConfig()
-	if len(strings.TrimSpace(string(data))) == 0 {
-		return Config{}, &ConfigError{Filter: "shadowtag", Field: "mode", Got: "an empty configuration", Allowed: `a JSON object such as {"mode":"inbound"}; mode is one of inbound, outbound, edge, auto`}
-	}
-	if !gjson.ValidBytes(data) {
-		return Config{}, &ConfigError{Filter: "shadowtag", Got: "invalid JSON", Allowed: "a JSON object"}
-	}
-	doc := gjson.ParseBytes(data)
-	err := readObject("", doc, []field{
-		{"mode", func(p string, v gjson.Result) error { return c.readMode(p, v) }},
-		{"detect", func(p string, v gjson.Result) error {
-			return readObject(p, v, []field{
-				{"hostSuffix", readBool(&c.HostSuffix)},
-				{"shadowWorkload", readBool(&c.ShadowWorkload)},
-				{"markerHeaders", func(p string, v gjson.Result) error { return c.readMarkers(p, v) }},
-				{"principals", func(p string, v gjson.Result) error { return c.readPrincipals(p, v) }},
-			})
-		}},
-		{"inbound", func(p string, v gjson.Result) error {
-			return readObject(p, v, []field{
-				{"restoreHost", readBool(&c.RestoreHost)},
-				{"baggage", readBool(&c.Baggage)},
-				{"redact", func(p string, v gjson.Result) error { return c.readRedact(p, v) }},
-			})
-		}},
-		{"outbound", func(p string, v gjson.Result) error {
-			return readObject(p, v, []field{
-				{"mutatingMethods", func(p string, v gjson.Result) error { return c.readMethods(p, v) }},
-				{"allow", func(p string, v gjson.Result) error { return c.readAllow(p, v) }},
-				{"action", func(p string, v gjson.Result) error { return c.readAction(p, v) }},
-				{"response", func(p string, v gjson.Result) error { return c.readResponse(p, v) }},
-				{"reroute", func(p string, v gjson.Result) error { return c.readReroute(p, v) }},
-			})
-		}},
-		{"compare", func(p string, v gjson.Result) error {
-			if !captureBuilt {
-				return fieldErr(p, v, plainNoCompare)
-			}
-			return c.readCompare(p, v)
-		}},
-	})
+	doc, err := pluginconfig.Document(filter, data)
 	if err != nil {
 		return Config{}, err
 	}
-	if c.Mode == 0 {
-		return Config{}, fieldErr("mode", gjson.Result{}, "inbound, outbound, edge, auto, waypoint (required)")
+	c := DefaultConfig()
+	err = pluginconfig.Object(filter, "", doc, topFields, func(p, name string, v gjson.Result) error {
+		switch name {
+		case "mode":
+			n, err := modeNames.Read(filter, p, v)
+			c.Mode, c.modeAbsent = Mode(n), false
+			return err
+		case "detect":
+			return pluginconfig.Object(filter, p, v, detectFields, c.readDetect)
+		case "inbound":
+			return pluginconfig.Object(filter, p, v, inboundFields, c.readInbound)
+		case "outbound":
+			return pluginconfig.Object(filter, p, v, outboundFields, c.readOutbound)
+		}
+		if !captureBuilt {
+			return fieldErr(p, v, plainNoCompare)
+		}
+		return c.readCompare(p, v)
+	})
+	if err != nil {
+		return Config{}, err
 	}
 	if c.Mode == ModeWaypoint && (c.Redact.active() || c.Compare != nil) {
 		field := "inbound.redact"
 		if c.Compare != nil {
 			field = "compare"
 		}
-		return Config{}, &ConfigError{Filter: "shadowtag", Field: field, Got: "a " + field + " section in mode waypoint", Allowed: "none in mode waypoint: it acts on the mirrored copy, which never passes a waypoint (it goes from the mirroring waypoint straight to the candidate's pods); give the candidate a sidecar and configure it on its inbound"}
+		return Config{}, &ConfigError{Filter: filter, Field: field, Got: "a " + field + " section in mode waypoint", Allowed: "none in mode waypoint: it acts on the mirrored copy, which never passes a waypoint (it goes from the mirroring waypoint straight to the candidate's pods); give the candidate a sidecar and configure it on its inbound"}
 	}
 	if c.Mode != ModeWaypoint && len(c.Principals)+len(c.PrincipalPrefixes) > 0 {
 		return Config{}, fieldErr("detect.principals", doc.Get("detect.principals"), "no principals outside mode waypoint (a sidecar learns it carries shadow traffic from the copy itself; set mode to waypoint on an ambient waypoint)")
@@ -268,98 +218,68 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, nil
 }
 
-func (c *Config) readMode(p string, v gjson.Result) error {
-	const allowed = "inbound, outbound, edge, auto, waypoint"
-	if v.Type != gjson.String {
-		return fieldErr(p, v, allowed)
-	}
-	switch v.Str {
-	case "inbound":
-		c.Mode = ModeInbound
-	case "outbound":
-		c.Mode = ModeOutbound
-	case "edge":
-		c.Mode = ModeEdge
-	case "auto":
-		c.Mode = ModeAuto
-	case "waypoint":
-		c.Mode = ModeWaypoint
+func (c *Config) readDetect(p, name string, v gjson.Result) (err error) {
+	switch name {
+	case "hostSuffix":
+		c.HostSuffix, err = pluginconfig.Bool(filter, p, v)
+	case "shadowWorkload":
+		c.ShadowWorkload, err = pluginconfig.Bool(filter, p, v)
+	case "markerHeaders":
+		err = c.readMarkers(p, v)
 	default:
-		return fieldErr(p, v, allowed)
+		err = c.readPrincipals(p, v)
 	}
-	return nil
+	return err
 }
 
-func (c *Config) readAction(p string, v gjson.Result) error {
-	const allowed = "suppress, reroute"
-	if v.Type != gjson.String {
-		return fieldErr(p, v, allowed)
-	}
-	switch v.Str {
-	case "suppress":
-		c.Action = ActionSuppress
-	case "reroute":
-		c.Action = ActionReroute
+func (c *Config) readInbound(p, name string, v gjson.Result) (err error) {
+	switch name {
+	case "restoreHost":
+		c.RestoreHost, err = pluginconfig.Bool(filter, p, v)
+	case "baggage":
+		c.Baggage, err = pluginconfig.Bool(filter, p, v)
 	default:
-		return fieldErr(p, v, allowed)
+		err = c.readRedact(p, v)
 	}
-	return nil
+	return err
 }
 
-const headerNameRule = "a header name (RFC 9110 token, not a pseudo-header, not baggage, at most 128 characters)"
-
-// headerName validates and lowercases a configured header name.
-func headerName(p string, v gjson.Result, reserved bool) (string, error) {
-	if v.Type != gjson.String || len(v.Str) == 0 || len(v.Str) > 128 || !pluginconfig.IsToken(v.Str) {
-		return "", fieldErr(p, v, headerNameRule)
+func (c *Config) readOutbound(p, name string, v gjson.Result) (err error) {
+	switch name {
+	case "mutatingMethods":
+		c.Methods, err = pluginconfig.Methods(filter, p, v)
+	case "allow":
+		c.Allow, err = pluginconfig.StringList(filter, p, v, MaxAllow, allowRule, readAllowHost)
+	case "action":
+		var n int
+		n, err = actionNames.Read(filter, p, v)
+		c.Action = Action(n)
+	case "response":
+		err = pluginconfig.Object(filter, p, v, responseFields, c.readResponse)
+	default:
+		err = pluginconfig.Object(filter, p, v, rerouteFields, c.readReroute)
 	}
-	name := strings.ToLower(v.Str)
-	if reserved && (name == "baggage" || name == "host" || name == MarkerHeader) {
-		return "", fieldErr(p, v, headerNameRule+"; host, baggage and "+MarkerHeader+" are handled by the filter itself")
-	}
-	return name, nil
-}
-
-// headerValue validates a configured header value: visible ASCII and inner spaces, no surrounding blanks.
-func headerValue(p string, v gjson.Result, allowEmpty bool, maxLen int) (string, error) {
-	rule := "a string of visible ASCII characters and inner spaces, at most " + strconv.Itoa(maxLen) + " characters"
-	if !allowEmpty {
-		rule = "a non-empty " + rule[2:]
-	}
-	if v.Type != gjson.String || len(v.Str) > maxLen || (!allowEmpty && v.Str == "") {
-		return "", fieldErr(p, v, rule)
-	}
-	s := v.Str
-	if s != strings.TrimSpace(s) {
-		return "", fieldErr(p, v, rule+" (no leading or trailing blanks)")
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return "", fieldErr(p, v, rule)
-		}
-	}
-	return s, nil
+	return err
 }
 
 func (c *Config) readMarkers(p string, v gjson.Result) error {
 	c.MarkerHeaders = nil
-	return pluginconfig.List("shadowtag", p, v, MaxMarkerHeaders, `an array of objects {"name": header name, "value": optional exact value}`,
+	return pluginconfig.List(filter, p, v, MaxMarkerHeaders, `an array of objects {"name": header name, "value": optional exact value}`,
 		func(ip string, it gjson.Result) error {
 			var m MarkerHeaderMatch
-			var hasName bool
-			err := readObject(ip, it, []field{
-				{"name", func(p string, v gjson.Result) (err error) {
-					m.Name, err = headerName(p, v, true)
-					hasName = err == nil
-					return err
-				}},
-				{"value", func(p string, v gjson.Result) (err error) { m.Value, err = headerValue(p, v, true, 256); return err }},
+			err := pluginconfig.Object(filter, ip, it, markerFields, func(p, name string, v gjson.Result) (err error) {
+				if name == "name" {
+					m.Name, err = pluginconfig.HeaderName(filter, p, v, markerNames...)
+				} else {
+					m.Value, err = pluginconfig.HeaderValue(filter, p, v, 0, 256)
+				}
+				return err
 			})
 			if err != nil {
 				return err
 			}
-			if !hasName {
-				return fieldErr(ip+".name", gjson.Result{}, headerNameRule+" (required)")
+			if m.Name == "" {
+				return pluginconfig.Missing(filter, ip+".name", "a header name")
 			}
 			for _, prev := range c.MarkerHeaders {
 				if prev.Name == m.Name {
@@ -371,102 +291,41 @@ func (c *Config) readMarkers(p string, v gjson.Result) error {
 		})
 }
 
-func (c *Config) readMethods(p string, v gjson.Result) error {
-	const allowed = "a non-empty array of distinct HTTP method names, e.g. [\"POST\",\"PUT\",\"PATCH\",\"DELETE\"]"
-	c.Methods = nil
-	err := pluginconfig.List("shadowtag", p, v, MaxMethods, allowed, func(ip string, it gjson.Result) error {
-		if it.Type != gjson.String || it.Str == "" || len(it.Str) > 32 || !pluginconfig.IsToken(it.Str) {
-			return fieldErr(ip, it, "an HTTP method name (RFC 9110 token, at most 32 characters)")
-		}
-		m := strings.ToUpper(it.Str)
-		if slices.Contains(c.Methods, m) {
-			return fieldErr(ip, it, "a method not listed before")
-		}
-		c.Methods = append(c.Methods, m)
-		return nil
-	})
-	if err == nil && len(c.Methods) == 0 {
-		return fieldErr(p, v, allowed)
+const allowRule = "a destination host without port: a DNS name (letters, digits, '-', '.'), \"*.\" followed by a DNS name, or a bracketed IPv6 literal, not ending in -shadow (the suffix is removed from the destination before matching)"
+
+// readAllowHost reads one outbound.allow entry, in lower case.
+func readAllowHost(p string, v gjson.Result) (string, error) {
+	if v.Type != gjson.String || !validAllowHost(v.Str) {
+		return "", fieldErr(p, v, allowRule)
+	}
+	h := strings.ToLower(v.Str)
+	if _, shadow := trimShadowSuffix(h); shadow {
+		return "", fieldErr(p, v, allowRule)
+	}
+	return h, nil
+}
+
+func (c *Config) readResponse(p, name string, v gjson.Result) (err error) {
+	switch name {
+	case "status":
+		c.Response.Status, err = pluginconfig.Status(filter, p, v, pluginconfig.MinStatus, pluginconfig.MaxStatus)
+	case "headers":
+		c.Response.Headers, err = pluginconfig.HeaderMap(filter, p, v, MaxResponseHeaders, 1024)
+	default:
+		var body string
+		body, err = pluginconfig.String(filter, p, v, MaxResponseBody, "a string of at most "+strconv.Itoa(MaxResponseBody)+" bytes", nil)
+		c.Response.Body = []byte(body)
 	}
 	return err
 }
 
-func (c *Config) readAllow(p string, v gjson.Result) error {
-	c.Allow = nil
-	return pluginconfig.List("shadowtag", p, v, MaxAllow,
-		"an array of destination hosts (no port), each a DNS name, \"*.\" followed by a DNS name, or a bracketed IPv6 literal",
-		func(ip string, it gjson.Result) error {
-			if it.Type != gjson.String || !validAllowHost(it.Str) {
-				return fieldErr(ip, it, "a host without port: DNS name (letters, digits, '-', '.'), \"*.\" + DNS name, or [IPv6]")
-			}
-			h := strings.ToLower(it.Str)
-			if _, shadow := trimShadowSuffix(h); shadow {
-				return fieldErr(ip, it, "a host not ending in -shadow (the suffix is removed from the destination before matching)")
-			}
-			c.Allow = append(c.Allow, h)
-			return nil
-		})
-}
-
-func (c *Config) readResponse(p string, v gjson.Result) error {
-	return readObject(p, v, []field{
-		{"status", func(p string, v gjson.Result) error {
-			n, err := strconv.ParseUint(v.Raw, 10, 32)
-			if v.Type != gjson.Number || err != nil || n < 200 || n > 599 {
-				return fieldErr(p, v, "an integer HTTP status from 200 to 599")
-			}
-			c.Response.Status = uint32(n)
-			return nil
-		}},
-		{"headers", func(p string, v gjson.Result) error {
-			allowed := "an object of at most " + strconv.Itoa(MaxResponseHeaders) + " header names to string values"
-			if !v.IsObject() {
-				return fieldErr(p, v, allowed)
-			}
-			c.Response.Headers = c.Response.Headers[:0:0]
-			var err error
-			v.ForEach(func(k, val gjson.Result) bool {
-				hp := p + "." + k.String()
-				if len(c.Response.Headers) == MaxResponseHeaders {
-					err = fieldErr(p, v, allowed)
-					return false
-				}
-				var name, value string
-				if name, err = headerName(hp, k, false); err != nil {
-					return false
-				}
-				for _, h := range c.Response.Headers {
-					if h[0] == name {
-						err = fieldErr(hp, val, "each header at most once")
-						return false
-					}
-				}
-				if value, err = headerValue(hp, val, true, 1024); err != nil {
-					return false
-				}
-				c.Response.Headers = append(c.Response.Headers, [2]string{name, value})
-				return true
-			})
-			return err
-		}},
-		{"body", func(p string, v gjson.Result) error {
-			if v.Type != gjson.String || len(v.Str) > MaxResponseBody {
-				return fieldErr(p, v, "a string of at most "+strconv.Itoa(MaxResponseBody)+" bytes")
-			}
-			c.Response.Body = []byte(v.Str)
-			return nil
-		}},
-	})
-}
-
-func (c *Config) readReroute(p string, v gjson.Result) error {
-	return readObject(p, v, []field{
-		{"header", func(p string, v gjson.Result) (err error) { c.RerouteHeader, err = headerName(p, v, true); return err }},
-		{"value", func(p string, v gjson.Result) (err error) {
-			c.RerouteValue, err = headerValue(p, v, false, 256)
-			return err
-		}},
-	})
+func (c *Config) readReroute(p, name string, v gjson.Result) (err error) {
+	if name == "header" {
+		c.RerouteHeader, err = pluginconfig.HeaderName(filter, p, v, markerNames...)
+	} else {
+		c.RerouteValue, err = pluginconfig.HeaderValue(filter, p, v, 1, 256)
+	}
+	return err
 }
 
 // validAllowHost accepts a DNS name, "*." + DNS name, or a bracketed IPv6 literal, at most 253 bytes.
@@ -501,10 +360,32 @@ func validAllowHost(h string) bool {
 	return true
 }
 
+// ModeNote says, for the log, which mode the filter applies and why when the listener direction decides it
+// (mode auto or not set; "" otherwise): applied is Resolve(dir), known whether the host told dir at all.
+func (c *Config) ModeNote(applied Mode, dir int64, known bool) string {
+	if c.Mode != ModeAuto {
+		return ""
+	}
+	why := "mode auto"
+	if c.modeAbsent {
+		why = "mode not set"
+	}
+	switch {
+	case applied != 0:
+		return why + ": " + applied.String() + ", taken from xds.listener_direction=" + strconv.FormatInt(dir, 10)
+	case known:
+		return why + ": xds.listener_direction=" + strconv.FormatInt(dir, 10) + " is neither inbound (1) nor outbound (2)"
+	}
+	return why + ": the host does not tell xds.listener_direction"
+}
+
 // Summary describes the configuration in one line for the start-up log.
 func (c *Config) Summary() string {
 	var b strings.Builder
 	b.WriteString("shadowtag: mode=" + c.Mode.String())
+	if c.modeAbsent {
+		b.WriteString(" (not set)")
+	}
 	signals := []string{"x-laneway-shadow header", "laneway-shadow baggage"}
 	if c.HostSuffix {
 		signals = append(signals, "-shadow host suffix (inbound)")

@@ -139,8 +139,9 @@ func TestSignalAndOutcomeNamesAreStable(t *testing.T) {
 	assert.Equal(t, "host-suffix+laneway-baggage", (SignalHostSuffix | SignalLanewayBaggage).String())
 	assert.Equal(t, []string{"passed", "marked", "suppressed", "rerouted", "stripped"}, outcomeNames[:])
 	assert.Equal(t, "unknown", Outcome(99).String())
-	assert.Equal(t, "unknown", Mode(0).String())
-	assert.Equal(t, "unknown", Action(0).String())
+	assert.Equal(t, "unset", Mode(0).String())
+	assert.Equal(t, "unset", Action(0).String())
+	assert.Equal(t, "unknown", Mode(99).String())
 }
 
 func TestDecideDoesNotAllocateForOrdinaryRequests(t *testing.T) {

@@ -83,23 +83,23 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 			return st
 		}
 	}
-	resolved := ""
+	note := ""
 	if cfg.Mode == ModeAuto {
-		// Envoy derives listener_direction from the plugin's listener and keys root
-		// contexts by (plugin name, traffic direction), so the value is constant for
-		// this plugin: read it once. The root context may not see it; then the first
-		// request reads it.
+		// Envoy derives listener_direction from the plugin's listener and keys root contexts by (plugin
+		// name, traffic direction), so the value is constant for this plugin: read it once. Envoy (>= 1.33)
+		// tells it to streams only, so the first request usually reads it.
 		p.mode = 0
-		if dir, ok := readDirection(); ok {
+		dir, ok := readDirection()
+		if ok {
 			p.mode = cfg.Resolve(dir)
 		}
-		if p.mode == 0 {
-			resolved = " (direction resolved on the first request)"
+		if p.mode != 0 {
+			note = " (" + cfg.ModeNote(p.mode, dir, ok) + ")"
 		} else {
-			resolved = " (listener direction: " + p.mode.String() + ")"
+			note = " (inbound or outbound from xds.listener_direction, read on the first request: Envoy tells a listener's direction to its streams only)"
 		}
 	}
-	proxywasm.LogInfo(cfg.Summary() + resolved)
+	proxywasm.LogInfo(cfg.Summary() + note)
 	return types.OnPluginStartStatusOK
 }
 
@@ -115,14 +115,15 @@ func readDirection() (int64, bool) {
 // resolveOnRequest tries the direction once from a stream context and pins it.
 func (p *pluginContext) resolveOnRequest() {
 	p.tried = true
-	if dir, ok := readDirection(); ok {
+	dir, ok := readDirection()
+	if ok {
 		p.mode = p.cfg.Resolve(dir)
 	}
 	if p.mode != 0 {
-		proxywasm.LogInfo("shadowtag: listener direction resolved: " + p.mode.String())
+		proxywasm.LogInfo("shadowtag: " + p.cfg.ModeNote(p.mode, dir, ok))
 		return
 	}
-	proxywasm.LogWarn("shadowtag: mode auto could not read xds.listener_direction (1 or 2); requests pass unchanged; set mode to inbound or outbound")
+	proxywasm.LogWarn("shadowtag: " + p.cfg.ModeNote(0, dir, ok) + "; requests pass unchanged; set mode to inbound or outbound")
 }
 
 // NewHttpContext implements types.PluginContext. Without compare or body redaction a stream keeps no state

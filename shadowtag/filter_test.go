@@ -113,8 +113,8 @@ func TestPluginStartFailsOnBadConfigWithACriticalLogNamingTheField(t *testing.T)
 	for _, tc := range []struct{ name, config, field string }{
 		{"an unknown top-level field", `{"mode":"inbound","mirror":true}`, `"mirror"`},
 		{"a wrong action", `{"mode":"outbound","outbound":{"action":"drop"}}`, `"outbound.action"`},
-		{"a missing mode", `{}`, `"mode"`},
-		{"an empty configuration", ``, `"mode"`},
+		{"a document that is not an object", `["inbound"]`, `(document)`},
+		{"an unknown mode", `{"mode":"sideways"}`, `"mode"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(tc.config))
@@ -138,13 +138,35 @@ func TestPluginStartLogsTheSummaryOnce(t *testing.T) {
 
 func TestAutoModeReadsTheListenerDirectionOnceAtStart(t *testing.T) {
 	host, _ := newHost(t, `{"mode":"auto"}`, 2)
-	assert.Contains(t, host.GetInfoLogs()[0], "listener direction: outbound")
+	assert.Contains(t, host.GetInfoLogs()[0], "shadowtag: mode=auto detect=")
+	assert.Contains(t, host.GetInfoLogs()[0], "(mode auto: outbound, taken from xds.listener_direction=2)")
 	for i := 0; i < 3; i++ {
 		id := host.InitializeHttpContext()
 		assert.Equal(t, types.ActionPause, host.CallOnRequestHeaders(id, req("POST", "payments", MarkerHeader, "1"), false))
 	}
 	assert.Equal(t, uint64(3), counter(t, host, "suppressed"))
 	assert.Empty(t, host.GetWarnLogs())
+}
+
+// An empty config starts the filter (Istio's FAIL_OPEN would otherwise run a filter that does nothing) and
+// takes inbound or outbound from the listener; the start-up line says which mode and why.
+func TestEmptyConfigStartsAndSaysWhichModeTheListenerGave(t *testing.T) {
+	for _, tc := range []struct {
+		config    string
+		direction int64
+		log       string
+	}{
+		{`{}`, 1, "(mode not set: inbound, taken from xds.listener_direction=1)"},
+		{``, 2, "(mode not set: outbound, taken from xds.listener_direction=2)"},
+		{`{"detect":{"shadowWorkload":true}}`, 2, "(mode not set: outbound, taken from xds.listener_direction=2)"},
+	} {
+		host, _, reset := startHost(t, tc.config, tc.direction)
+		logs := host.GetInfoLogs()
+		require.Len(t, logs, 1, tc.config)
+		assert.True(t, strings.HasPrefix(logs[0], "shadowtag: mode=auto (not set) detect=["), logs[0])
+		assert.True(t, strings.HasSuffix(logs[0], tc.log), logs[0])
+		reset()
+	}
 }
 
 func TestAutoModeWithoutDirectionWarnsOncePerPluginNotPerRequest(t *testing.T) {
@@ -154,7 +176,7 @@ func TestAutoModeWithoutDirectionWarnsOncePerPluginNotPerRequest(t *testing.T) {
 		assert.Equal(t, types.ActionContinue, host.CallOnRequestHeaders(id, req("POST", "payments", MarkerHeader, "1"), false))
 	}
 	assert.Len(t, host.GetWarnLogs(), 1)
-	assert.Contains(t, host.GetWarnLogs()[0], "xds.listener_direction")
+	assert.Equal(t, "shadowtag: mode auto: the host does not tell xds.listener_direction; requests pass unchanged; set mode to inbound or outbound", host.GetWarnLogs()[0])
 	assert.Equal(t, uint64(3), counter(t, host, "passed"))
 }
 

@@ -1,7 +1,6 @@
 package shadowtag
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
@@ -33,47 +32,27 @@ func (r *Redact) active() bool { return len(r.Headers) > 0 || len(r.JSONFields) 
 
 const jsonPathRule = `a gjson path to a JSON field, e.g. "user.email" or "items.#.card" (no '@' modifiers, no '|' pipes, at most 256 characters)`
 
+var redactFields = []string{"headers", "jsonFields", "mask"}
+
 func (c *Config) readRedact(p string, v gjson.Result) error {
 	r := Redact{Mask: DefaultMask}
-	err := readObject(p, v, []field{
-		{"headers", func(p string, v gjson.Result) error {
-			return pluginconfig.List("shadowtag", p, v, MaxRedactHeaders, "an array of request header names to remove from shadow copies",
-				func(ip string, it gjson.Result) error {
-					name, err := headerName(ip, it, true)
-					if err != nil {
-						return err
-					}
-					if slices.Contains(r.Headers, name) {
-						return fieldErr(ip, it, "a header not listed before")
-					}
-					r.Headers = append(r.Headers, name)
-					return nil
-				})
-		}},
-		{"jsonFields", func(p string, v gjson.Result) error {
+	err := pluginconfig.Object(filter, p, v, redactFields, func(p, name string, v gjson.Result) (err error) {
+		switch name {
+		case "headers":
+			r.Headers, err = pluginconfig.StringList(filter, p, v, MaxRedactHeaders, "a request header name to remove from shadow copies",
+				func(ip string, it gjson.Result) (string, error) { return pluginconfig.HeaderName(filter, ip, it, markerNames...) })
+		case "jsonFields":
 			if !captureBuilt {
 				return fieldErr(p, v, plainNoJSONFields)
 			}
-			return pluginconfig.List("shadowtag", p, v, MaxRedactFields, "an array of gjson paths to mask in shadow copies' JSON bodies",
-				func(ip string, it gjson.Result) error {
-					if it.Type != gjson.String || it.Str == "" || len(it.Str) > 256 || strings.ContainsAny(it.Str, "@|") ||
-						strings.HasPrefix(it.Str, "..") || strings.HasPrefix(it.Str, ".") || strings.HasSuffix(it.Str, ".") {
-						return fieldErr(ip, it, jsonPathRule)
-					}
-					if slices.Contains(r.JSONFields, it.Str) {
-						return fieldErr(ip, it, "a path not listed before")
-					}
-					r.JSONFields = append(r.JSONFields, it.Str)
-					return nil
-				})
-		}},
-		{"mask", func(p string, v gjson.Result) (err error) {
-			r.Mask, err = headerValue(p, v, true, 64)
+			r.JSONFields, err = pluginconfig.StringList(filter, p, v, MaxRedactFields, jsonPathRule, readJSONPath)
+		default:
+			r.Mask, err = pluginconfig.HeaderValue(filter, p, v, 0, 64)
 			if err == nil && strings.ContainsAny(r.Mask, `"\`) {
 				return fieldErr(p, v, `a mask without '"' or '\'`)
 			}
-			return err
-		}},
+		}
+		return err
 	})
 	if err != nil {
 		return err
@@ -81,6 +60,15 @@ func (c *Config) readRedact(p string, v gjson.Result) error {
 	r.maskJSON = strconv.AppendQuote(nil, r.Mask)
 	c.Redact = r
 	return nil
+}
+
+// readJSONPath reads one inbound.redact.jsonFields entry.
+func readJSONPath(p string, v gjson.Result) (string, error) {
+	if v.Type != gjson.String || v.Str == "" || len(v.Str) > 256 || strings.ContainsAny(v.Str, "@|") ||
+		strings.HasPrefix(v.Str, ".") || strings.HasSuffix(v.Str, ".") {
+		return "", fieldErr(p, v, jsonPathRule)
+	}
+	return v.Str, nil
 }
 
 // redactHeaders appends the removal of each configured header present in pairs.

@@ -38,17 +38,17 @@ func TestSummaryAndConfigErrorTextsAreExact(t *testing.T) {
 
 	errs := []struct{ name, config, want string }{
 		{"reroute value", `{"mode":"outbound","outbound":{"reroute":{"value":" x"}}}`,
-			"a non-empty string of visible ASCII characters and inner spaces, at most 256 characters (no leading or trailing blanks)"},
+			"a header value: 1 to 256 visible ASCII characters and inner spaces"},
 		{"marker value", `{"mode":"inbound","detect":{"markerHeaders":[{"name":"x","value":"a\u0001b"}]}}`,
-			"a string of visible ASCII characters and inner spaces, at most 256 characters"},
+			"a header value: 0 to 256 visible ASCII characters and inner spaces"},
 		{"response headers", `{"mode":"outbound","outbound":{"response":{"headers":[]}}}`,
-			"an object of at most 16 header names to string values"},
+			"a JSON object of at most 16 header names to string values"},
 		{"response body", `{"mode":"outbound","outbound":{"response":{"body":"` + strings.Repeat("b", MaxResponseBody+1) + `"}}}`,
 			"a string of at most 65536 bytes"},
 		{"compare flushMs", `{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c","authority":"a"},"flushMs":0}}`,
-			"an integer of milliseconds from 10 to 60000"},
+			"an integer from 10 to 60000"},
 		{"compare bodyLimit", `{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c","authority":"a"},"bodyLimit":-1}}`,
-			"an integer of bytes from 0 to 65536"},
+			"an integer from 0 to 65536"},
 	}
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {

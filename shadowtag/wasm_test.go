@@ -2,6 +2,7 @@ package shadowtag
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -96,6 +97,48 @@ func TestScenariosAgainstTheWasmModule(t *testing.T) {
 					wantDetected = 1
 				}
 				assert.Equal(t, wantDetected, metric(vm, "detected")-before["detected"])
+			})
+		}
+	}
+}
+
+// TestWasmEmptyConfigTakesTheModeFromTheListenerOnTheFirstRequest loads dist/shadowtag.wasm with an empty
+// config under both Envoy generations. Envoy tells the listener direction to streams only, so the start-up
+// line says the mode comes from the listener on the first request, which then logs the mode taken, once; the
+// requests behave as that mode (the scenario table holds the full behaviour).
+func TestWasmEmptyConfigTakesTheModeFromTheListenerOnTheFirstRequest(t *testing.T) {
+	wasm := testenvtest.DistModule(t, "shadowtag")
+	ctx := context.Background()
+	rt := testenvtest.Runtime(t)
+	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
+		for _, tc := range []struct {
+			config    string
+			direction int64
+			mode      string
+			action    testenv.Action // for a shadow POST to payments: inbound marks it, outbound suppresses it
+		}{
+			{`{}`, 1, "inbound", testenv.ActionContinue},
+			{``, 2, "outbound", testenv.ActionPause},
+		} {
+			t.Run(profileName(profile)+"/"+tc.mode, func(t *testing.T) {
+				vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: profile, PluginConfig: []byte(tc.config), LogLevel: testenv.LogInfo,
+					Properties: map[string][]byte{"xds.listener_direction": testenv.IntValue(tc.direction)}})
+				require.NoError(t, err, "an empty config starts the filter")
+				t.Cleanup(func() { _ = vm.Close(ctx) })
+				info := vm.LogsAt(testenv.LogInfo)
+				require.Len(t, info, 1)
+				assert.True(t, strings.HasPrefix(info[0], "shadowtag: mode=auto (not set) detect=["), info[0])
+				assert.True(t, strings.HasSuffix(info[0], "(inbound or outbound from xds.listener_direction, read on the first request: Envoy tells a listener's direction to its streams only)"), info[0])
+				for i := 0; i < 3; i++ {
+					s := vm.NewHTTPStream()
+					assert.Equal(t, tc.action, s.RequestHeaders(testenv.RequestHeaders("POST", "payments", "/", MarkerHeader, "1"), false))
+					assert.Equal(t, []string{"1"}, s.Request().Headers.Values(MarkerHeader))
+					s.Complete()
+					require.NoError(t, vm.Err())
+				}
+				info = vm.LogsAt(testenv.LogInfo)
+				assert.Equal(t, []string{"shadowtag: mode not set: " + tc.mode + ", taken from xds.listener_direction=" + strconv.FormatInt(tc.direction, 10)}, info[1:], "the mode is logged once")
+				assert.Empty(t, vm.LogsAt(testenv.LogWarn))
 			})
 		}
 	}

@@ -112,7 +112,7 @@ func TestWaypointConfigIsChecked(t *testing.T) {
 		{`{"mode":"waypoint","detect":{"principals":["spiffe://a b"]}}`, "detect.principals[0]"},
 		{`{"mode":"waypoint","detect":{"principals":[""]}}`, "detect.principals[0]"},
 		{`{"mode":"waypoint","detect":{"principals":"` + candidateID + `"}}`, "an array of caller identities"},
-		{`{"mode":"ambient"}`, "inbound, outbound, edge, auto, waypoint"},
+		{`{"mode":"ambient"}`, `"inbound", "outbound", "edge", "auto", "waypoint"`},
 		{`{"mode":"waypoint","inbound":{"redact":{"headers":["authorization"]}}}`, "never passes a waypoint"},
 	}
 	for _, tc := range tests {
