@@ -102,7 +102,7 @@ func TestWasmPluginRejectsInvalidInputBeforeWritingAnything(t *testing.T) {
 		errHas []string
 	}{
 		{"an unknown config field is named", []string{"tenantroute", "--config", unknownField}, []string{"rejected by tenantroute.ParseConfig", `"bogusField"`}},
-		{"a missing required field is named", []string{"shadowtag"}, []string{"the empty plugin config is rejected by shadowtag.ParseConfig", `"mode"`}},
+		{"an empty config that cannot work at the target is named", []string{"shadowtag", "--waypoint", "w"}, []string{"the empty plugin config is rejected by shadowtag.ParseConfig", `mode: got "auto" for a waypoint`}},
 		{"a config that is not an object", []string{"tenantroute", "--config", notObject}, []string{"expected a JSON/YAML object"}},
 		{"an unknown filter", []string{"nosuch"}, []string{`unknown filter "nosuch"`, "shadowtag, shadowtag-compare, synthetic, tenantroute"}},
 		{"a test fixture", []string{"conformance"}, []string{`"conformance" is a test fixture`, "shadowtag, shadowtag-compare, synthetic, tenantroute"}},

@@ -20,6 +20,8 @@ func TestCheckPositionRefusesSettingsThatCannotWorkThere(t *testing.T) {
 		{"tenantroute", `{"workloadTenant":"sbx-1"}`, Sidecar, ""},
 		{"shadowtag", `{"mode":"waypoint","detect":{"principals":["spiffe://cluster.local/ns/shop/sa/c"]}}`, Waypoint, ""},
 		{"shadowtag", `{"mode":"auto"}`, Waypoint, `mode: got "auto" for a waypoint`},
+		{"shadowtag", `{}`, Waypoint, `mode: got "auto" for a waypoint`},
+		{"shadowtag", `{}`, Sidecar, ""},
 		{"shadowtag", `{"mode":"outbound"}`, Waypoint, "would not contain the candidate's writes"},
 		{"shadowtag", `{"mode":"inbound"}`, Waypoint, "never sees a mirrored copy"},
 		{"shadowtag", `{"mode":"waypoint"}`, Sidecar, `mode: got "waypoint" for a sidecar`},
