@@ -35,7 +35,7 @@ type Edit struct {
 var (
 	setPairs = proxywasm.ReplaceHttpRequestHeaders
 	remove   = proxywasm.RemoveHttpRequestHeader
-	replace  = proxywasm.ReplaceHttpRequestHeader
+	replace  = replaceRequestHeader
 	add      = proxywasm.AddHttpRequestHeader
 )
 

@@ -32,3 +32,14 @@ func DebugEnabled() bool { return true }
 // (proxy_on_delete): the SDK has dropped it and never calls it again, so a filter may reuse it for the next
 // stream; nil registers none. Natively it does nothing: proxytest's SDK never hands a context back.
 func OnHTTPContextDeleted(func(types.HttpContext)) {}
+
+// replaceRequestHeader is proxy_replace_header_map_value on the request headers as Envoy and testenv do it:
+// the value takes the first copy's place and the other copies go. proxytest replaces the first copy only, so
+// natively the whole map is written back (see AppendEdited).
+func replaceRequestHeader(name, value string) error {
+	h, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		return err
+	}
+	return proxywasm.ReplaceHttpRequestHeaders(AppendEdited(nil, h, []Edit{{Kind: Replace, Name: name, Value: value}}))
+}

@@ -28,3 +28,6 @@ func DebugEnabled() bool { return proxywasm.LanewayDebugLogEnabled() }
 
 // OnHTTPContextDeleted registers f to receive every HTTP context of the VM once Envoy deleted its stream.
 func OnHTTPContextDeleted(f func(types.HttpContext)) { proxywasm.LanewayOnHTTPContextDeleted(f) }
+
+// replaceRequestHeader is proxy_replace_header_map_value on the request headers.
+var replaceRequestHeader = proxywasm.ReplaceHttpRequestHeader
