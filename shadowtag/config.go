@@ -67,13 +67,6 @@ type MarkerHeaderMatch struct {
 	Value string // required value (case-insensitive); "" means any non-empty value
 }
 
-// LocalResponse is the reply sent for a suppressed request.
-type LocalResponse struct {
-	Status  uint32
-	Headers [][2]string
-	Body    []byte
-}
-
 // Config is the validated plugin configuration.
 type Config struct {
 	Mode              Mode
@@ -85,16 +78,13 @@ type Config struct {
 	Methods           []string            // outbound: mutating methods, upper case
 	Allow             []string            // outbound: destinations shadow writes may reach ("*.x" = any subdomain of x)
 	Action            Action              // outbound: suppress or reroute
-	Response          LocalResponse       // outbound: local reply when suppressing
+	Response          proxyhost.Reply     // outbound: local reply when suppressing
 	RerouteHeader     string              // outbound: header a route matches to reach the test double
 	RerouteValue      string              // outbound: value of RerouteHeader
 	Redact            Redact              // inbound: headers and JSON fields hidden from shadow copies (redact.go)
 	Compare           *CompareConfig      // inbound: response capture for the compare collector; nil when off (compare.go)
 	Principals        []string            // waypoint: caller identities whose requests are shadow (exact)
 	PrincipalPrefixes []string            // waypoint: the same, for entries ending in '*' (without it)
-
-	bagBuf  proxyhost.Buf // memory for a rewritten baggage header (reused in Wasm only, one callback at a time)
-	hostBuf proxyhost.Buf // memory for an :authority without a client-set -shadow suffix (edge)
 
 	modeAbsent bool // mode was not in the document: ModeAuto by default (said in the start-up log)
 }
@@ -120,7 +110,7 @@ func DefaultConfig() Config {
 		Baggage:    true,
 		Methods:    []string{"POST", "PUT", "PATCH", "DELETE"},
 		Action:     ActionSuppress,
-		Response: LocalResponse{
+		Response: proxyhost.Reply{
 			Status: 202,
 			Headers: [][2]string{
 				{"content-type", "application/json"},

@@ -33,10 +33,10 @@ func TestShadowMarkSurvivesAnOpenTelemetryAppHop(t *testing.T) {
 			if tc.bag != "" {
 				mirrored = append(mirrored, [2]string{"baggage", tc.bag})
 			}
-			d := in.Decide(ModeInbound, mirrored)
+			d := in.decideFor(ModeInbound, mirrored)
 			require.True(t, d.Shadow)
 			var bags []string
-			for _, p := range ApplyEdits(mirrored, d.Edits()) {
+			for _, p := range applied(mirrored, d) {
 				if p[0] == "baggage" {
 					bags = append(bags, p[1])
 				}
@@ -48,7 +48,7 @@ func TestShadowMarkSurvivesAnOpenTelemetryAppHop(t *testing.T) {
 			assert.Equal(t, "1", app.Member("laneway-shadow").Value(), "what the app reads and forwards")
 
 			for _, forwarded := range []string{bags[0], app.String()} { // as received, and as OpenTelemetry re-writes it
-				w := out.Decide(ModeOutbound, req("POST", "payments:8080", "baggage", forwarded))
+				w := out.decideFor(ModeOutbound, req("POST", "payments:8080", "baggage", forwarded))
 				assert.True(t, w.Shadow, "the app's write is recognised as shadow")
 				assert.Equal(t, OutcomeSuppressed, w.Outcome, "the app's write does not reach payments")
 			}

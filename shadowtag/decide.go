@@ -59,17 +59,6 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
-// Edit is one request-header change: Remove deletes every occurrence of Name,
-// otherwise Name ends up with exactly one occurrence, Value. RemoveCarriers
-// deletes every ot-baggage-<k> and uberctx-<k> header whose k reads as the key
-// Name (baggage.HeaderKeyReadsAs): the marker as other propagators carry it.
-type Edit struct {
-	Name           string
-	Value          string
-	Remove         bool
-	RemoveCarriers bool
-}
-
 // carrierKey returns the key of an ot-baggage-<key> or uberctx-<key> header name, or "" for any other name.
 func carrierKey(name string) string {
 	for _, p := range [...]string{"ot-baggage-", "uberctx-"} {
@@ -87,46 +76,59 @@ func isMarkerCarrier(name string) bool {
 	return k != "" && baggage.HeaderKeyReadsAs(k, MarkerBaggageKey)
 }
 
-// maxEdits bounds the edits of one decision (edge strips every marker kind).
-const maxEdits = 6 + MaxMarkerHeaders
+// Facts are what Decide needs to know of a request besides its headers; the filter reads them from the host.
+type Facts struct {
+	Mode        Mode   // the mode applied (Resolve of the listener direction); 0 when auto is unresolved: pass
+	Principal   string // waypoint: the caller's identity (filter_state io.istio.peer_principal); "" when unknown
+	EndOfStream bool   // the request has no body (inbound: a JSON body to redact follows otherwise)
+}
 
-// Decision is what the filter does with one request.
+// Decision is what the filter does with one request: the embedded Verdict (request-header edits, whether Envoy
+// re-selects the route, a local reply) and the facts it was decided on. A Decision is reused from request to
+// request: Decide resets it and keeps its memory.
 type Decision struct {
-	Mode        Mode    // the mode applied: inbound, outbound, edge, or 0 when auto could not resolve
-	Shadow      bool    // the request is a shadow copy (inbound/outbound only)
+	proxyhost.Verdict
+	Mode        Mode    // the mode applied: inbound, outbound, edge, waypoint, or 0 when auto could not resolve
+	Shadow      bool    // the request is a shadow copy (inbound, outbound and waypoint only)
 	Signals     Signal  // why Shadow is true
 	Outcome     Outcome // the one outcome counted
 	Method      string  // :method, as received
-	Destination string  // outbound: allow-list key of :authority
-	edits       [maxEdits]Edit
-	numEdits    int
+	Destination string  // outbound and waypoint: allow-list key of :authority
+	Redacted    bool    // inbound: configured headers are removed from this shadow copy (in Edits)
+	RedactBody  bool    // inbound: this shadow copy's JSON body fields are masked once the body is complete
+
+	reply   proxyhost.Reply // the suppressing reply Verdict.Reply points at
+	bagBuf  proxyhost.Buf   // memory for a rewritten baggage header
+	hostBuf proxyhost.Buf   // memory for an :authority without a client-set -shadow suffix (edge)
 }
 
-// Edits returns the request-header changes to apply when the request continues.
-func (d *Decision) Edits() []Edit { return d.edits[:d.numEdits] }
+// maxKeptEdits bounds the capacity of Edits a Decision keeps for the next request (a flood of carrier headers
+// to strip does not pin its size).
+const maxKeptEdits = 64
+
+func (d *Decision) reset(mode Mode) {
+	edits := d.Edits[:0]
+	if cap(edits) > maxKeptEdits {
+		edits = nil
+	}
+	clear(d.Edits) // keep no request's strings alive until the next one
+	*d = Decision{Verdict: proxyhost.Verdict{Edits: edits}, Mode: mode, bagBuf: d.bagBuf, hostBuf: d.hostBuf}
+}
 
 // Continue reports whether the request goes on (false: a local response was decided).
-func (d *Decision) Continue() bool { return d.Outcome != OutcomeSuppressed }
+func (d *Decision) Continue() bool { return d.Reply == nil }
 
 func (d *Decision) set(name, value string) {
-	if d.numEdits < maxEdits {
-		d.edits[d.numEdits] = Edit{Name: name, Value: value}
-		d.numEdits++
-	}
-}
-
-func (d *Decision) removeCarriers(key string) {
-	if d.numEdits < maxEdits {
-		d.edits[d.numEdits] = Edit{Name: key, RemoveCarriers: true}
-		d.numEdits++
-	}
+	d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Replace, Name: name, Value: value})
 }
 
 func (d *Decision) remove(name string) {
-	if d.numEdits < maxEdits {
-		d.edits[d.numEdits] = Edit{Name: name, Remove: true}
-		d.numEdits++
+	for i := range d.Edits {
+		if e := &d.Edits[i]; e.Kind == proxyhost.Remove && e.Name == name {
+			return // already removed
+		}
 	}
+	d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Remove, Name: name})
 }
 
 // Resolve returns the mode to apply for a listener direction (1 inbound, 2 outbound,
@@ -214,31 +216,69 @@ func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 	return bags
 }
 
-// Decide returns what to do with a request in mode (from Resolve), given its header
-// pairs as returned by one GetHttpRequestHeaders call (lowercase names, repeats allowed).
-func (c *Config) Decide(mode Mode, pairs [][2]string) Decision {
+// Decide fills d with what to do with a request whose header pairs are headers (as one
+// get_header_map_pairs returns them: lowercase names, repeats allowed), in the mode f.Mode. It calls no host
+// function; the strings it puts in d's edits may alias d's memory and headers, so d is acted on before the
+// next Decide with it.
+func (c *Config) Decide(headers [][2]string, f Facts, d *Decision) {
+	d.reset(f.Mode)
+	if f.Mode == 0 {
+		return // auto without a listener direction: pass unchanged
+	}
 	var s scan
 	var buf [4]string // baggage values; kept out of scan so it stays on the stack
-	bags := c.scan(&s, pairs, buf[:])
-	d := Decision{Mode: mode, Method: s.method}
-	switch mode {
+	bags := c.scan(&s, headers, buf[:])
+	d.Method = s.method
+	switch f.Mode {
 	case ModeEdge:
-		c.decideEdge(&d, &s, bags)
+		c.decideEdge(d, &s, bags, headers)
 	case ModeInbound:
-		c.detect(&d, &s, bags, true)
+		c.detect(d, &s, bags, true)
 		if d.Shadow {
-			c.mark(&d, &s, bags)
+			c.mark(d, &s, bags)
+			c.redact(d, headers, f.EndOfStream)
 		}
 	case ModeOutbound:
 		d.Destination = destinationHost(s.authority)
-		c.detect(&d, &s, bags, false)
+		c.detect(d, &s, bags, false)
 		if d.Shadow {
-			c.contain(&d, &s)
+			c.contain(d, &s)
 		}
 	case ModeWaypoint:
-		c.decideWaypoint(&d, &s, bags, "")
+		c.decideWaypoint(d, &s, bags, f.Principal)
 	}
-	return d
+}
+
+// Outcome counters, in the order of CounterNames: the outcomes, then detected and redacted.
+const (
+	CounterDetected = int(numOutcomes)     // shadow requests seen (inbound, outbound, waypoint)
+	CounterRedacted = int(numOutcomes) + 1 // shadow copies whose headers or body fields were redacted
+)
+
+// CounterNames are shadowtag's counters, laneway_shadowtag_<name>_total, indexed by Outcome, CounterDetected
+// and CounterRedacted; a module defines them with proxyhost.DefineCounters(MetricPrefix, CounterNames).
+var CounterNames = []string{"passed", "marked", "suppressed", "rerouted", "stripped", "detected", "redacted"}
+
+// Count adds d to the counters defined from CounterNames: its outcome, detected for a shadow request, and
+// redacted for headers redacted when no body redaction follows (that counts once the body is done).
+func (c *Config) Count(cs *proxyhost.Counters, d *Decision) {
+	cs.Inc(int(d.Outcome))
+	if d.Shadow {
+		cs.Inc(CounterDetected)
+	}
+	if d.Redacted && !d.RedactBody {
+		cs.Inc(CounterRedacted)
+	}
+}
+
+// Suppress turns d (a rerouted decision whose reroute header could not be written) into the suppressing
+// reply: without the header the write would reach the real collaborator.
+func (c *Config) Suppress(d *Decision) {
+	d.Outcome = OutcomeSuppressed
+	d.Edits = d.Edits[:0]
+	d.Reroute = false
+	d.reply = c.Response
+	d.Reply = &d.reply
 }
 
 func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
@@ -293,8 +333,8 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 // when the baggage is full, trailing members are dropped to make room (W3C allows dropping members beyond
 // its limits), since without the member the shadow app's own writes would not be recognised downstream.
 func (c *Config) markBaggage(d *Decision, bags []string) {
-	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, MarkerBaggageKey, MarkerValue, MarkerBaggageKey)
-	d.set("baggage", c.bagBuf.Finish(out)) // never empty: the member always fits on its own
+	out, _, _ := baggage.AppendSetMemberEvicting(d.bagBuf.Start(), bags, MarkerBaggageKey, MarkerValue, MarkerBaggageKey)
+	d.set("baggage", d.bagBuf.Finish(out)) // never empty: the member always fits on its own
 }
 
 func (d *Decision) setOrRemove(name, value string) {
@@ -326,35 +366,42 @@ func (c *Config) contain(d *Decision, s *scan) {
 		return
 	}
 	if c.Action == ActionSuppress {
-		d.Outcome = OutcomeSuppressed
+		c.Suppress(d)
 		return
 	}
 	d.Outcome = OutcomeRerouted
+	d.Reroute = true
 	ensureMarkerHeader(d, s)
 	d.set(c.RerouteHeader, c.RerouteValue)
 }
 
-func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
+func (c *Config) decideEdge(d *Decision, s *scan, bags []string, headers [][2]string) {
 	if s.lanewayCount > 0 {
 		d.remove(MarkerHeader)
 	}
 	// Members whose key any common propagator reads as laneway-shadow (laneway%2Dshadow=1) go too.
 	if baggage.MayHoldKeys(bags, MarkerBaggageKey) {
-		out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, MarkerBaggageKey)
-		v := c.bagBuf.Finish(out)
+		out, removed := baggage.AppendWithoutKeys(d.bagBuf.Start(), bags, MarkerBaggageKey)
+		v := d.bagBuf.Finish(out)
 		if removed {
 			d.setOrRemove("baggage", v)
 		}
 	}
 	if s.carrierPresent {
-		d.removeCarriers(MarkerBaggageKey)
+		// The marker as other propagators carry it: every ot-baggage-<k> and uberctx-<k> header whose k reads
+		// as laneway-shadow, each name removed once.
+		for _, p := range headers {
+			if isMarkerCarrier(p[0]) {
+				d.remove(p[0])
+			}
+		}
 	}
 	// A client-set mirror host (svc-b-shadow:8080) would make the destination's inbound filter treat the
 	// request as Envoy's mirror copy: the edge removes the suffix, so the request goes on as what it is.
-	if out, ok := appendRestoredAuthority(c.hostBuf.Start(), s.authority); ok {
-		d.set(":authority", c.hostBuf.Finish(out))
+	if out, ok := appendRestoredAuthority(d.hostBuf.Start(), s.authority); ok {
+		d.set(":authority", d.hostBuf.Finish(out))
 	} else {
-		c.hostBuf.Finish(out)
+		d.hostBuf.Finish(out)
 	}
 	for i := range c.MarkerHeaders {
 		if s.markerPresent[i] {
@@ -364,39 +411,7 @@ func (c *Config) decideEdge(d *Decision, s *scan, bags []string) {
 	if s.reroutePresent {
 		d.remove(c.RerouteHeader)
 	}
-	if d.numEdits > 0 {
+	if len(d.Edits) > 0 {
 		d.Outcome = OutcomeStripped
 	}
-}
-
-// ApplyEdits returns pairs with edits applied as Envoy applies them (proxyhost.AppendEdited): a set header
-// takes the position of its first occurrence (or goes last), removed and repeated occurrences are dropped.
-func ApplyEdits(pairs [][2]string, edits []Edit) [][2]string {
-	return AppendEdited(make([][2]string, 0, len(pairs)+len(edits)), pairs, edits)
-}
-
-// AppendEdited is ApplyEdits appending to out (whose storage a caller may reuse for every request).
-func AppendEdited(out, pairs [][2]string, edits []Edit) [][2]string {
-	var arr [maxEdits]proxyhost.Edit
-	return proxyhost.AppendEdited(out, pairs, hostEdits(arr[:0], pairs, edits))
-}
-
-// hostEdits appends edits to dst as host edits, in order: a RemoveCarriers edit becomes one removal per
-// carrier header of pairs it names, a removal stays one, and a set becomes a replace.
-func hostEdits(dst []proxyhost.Edit, pairs [][2]string, edits []Edit) []proxyhost.Edit {
-	for _, e := range edits {
-		switch {
-		case e.RemoveCarriers:
-			for _, p := range pairs {
-				if k := carrierKey(p[0]); k != "" && baggage.HeaderKeyReadsAs(k, e.Name) {
-					dst = append(dst, proxyhost.Edit{Kind: proxyhost.Remove, Name: p[0]})
-				}
-			}
-		case e.Remove:
-			dst = append(dst, proxyhost.Edit{Kind: proxyhost.Remove, Name: e.Name})
-		default:
-			dst = append(dst, proxyhost.Edit{Kind: proxyhost.Replace, Name: e.Name, Value: e.Value})
-		}
-	}
-	return dst
 }

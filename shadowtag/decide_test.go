@@ -3,6 +3,7 @@ package shadowtag
 import (
 	"testing"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -11,6 +12,18 @@ func mustConfig(t testing.TB, js string) Config {
 	c, err := ParseConfig([]byte(js))
 	require.NoError(t, err)
 	return c
+}
+
+// decideFor is Decide in mode for a request without body, into a Decision of its own.
+func (c *Config) decideFor(mode Mode, headers [][2]string) *Decision {
+	d := new(Decision)
+	c.Decide(headers, Facts{Mode: mode, EndOfStream: true}, d)
+	return d
+}
+
+// applied returns headers with d's edits applied as Envoy applies them.
+func applied(headers [][2]string, d *Decision) [][2]string {
+	return proxyhost.AppendEdited(nil, headers, d.Edits)
 }
 
 func TestDecideReportsWhichSignalDetectedTheShadow(t *testing.T) {
@@ -52,7 +65,7 @@ func TestDecideReportsWhichSignalDetectedTheShadow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustConfig(t, tc.config)
-			d := c.Decide(tc.mode, tc.headers)
+			d := c.decideFor(tc.mode, tc.headers)
 			assert.Equal(t, tc.want, d.Signals, "signals %s", d.Signals)
 			assert.Equal(t, tc.want != 0, d.Shadow)
 		})
@@ -86,17 +99,25 @@ func TestDecideContainsOnlyMutatingShadowRequestsToUnlistedDestinations(t *testi
 		if tc.shadow {
 			h = append(h, [2]string{MarkerHeader, "1"})
 		}
-		ds := suppress.Decide(ModeOutbound, h)
+		ds := suppress.decideFor(ModeOutbound, h)
 		assert.Equal(t, tc.suppressed, ds.Outcome, "suppress config: %s %s shadow=%t", tc.method, tc.authority, tc.shadow)
 		assert.Equal(t, tc.suppressed != OutcomeSuppressed, ds.Continue())
 		if ds.Outcome == OutcomeSuppressed {
-			assert.Empty(t, ds.Edits(), "a suppressed request needs no header edits")
+			require.NotNil(t, ds.Reply)
+			assert.Equal(t, suppress.Response.Status, ds.Reply.Status)
+			assert.Equal(t, suppress.Response.Body, ds.Reply.Body)
+			assert.False(t, ds.Reroute)
 		}
-		dr := reroute.Decide(ModeOutbound, h)
+		if ds.Outcome == OutcomeSuppressed {
+			assert.Empty(t, ds.Edits, "a suppressed request needs no header edits")
+		}
+		dr := reroute.decideFor(ModeOutbound, h)
 		assert.Equal(t, tc.rerouted, dr.Outcome, "reroute config: %s %s shadow=%t", tc.method, tc.authority, tc.shadow)
 		assert.True(t, dr.Continue())
+		assert.Nil(t, dr.Reply)
 		if dr.Outcome == OutcomeRerouted {
-			assert.Contains(t, dr.Edits(), Edit{Name: "x-laneway-shadow-route", Value: "test-double"})
+			assert.Contains(t, dr.Edits, proxyhost.Edit{Kind: proxyhost.Replace, Name: "x-laneway-shadow-route", Value: "test-double"})
+			assert.True(t, dr.Reroute, "Envoy re-selects the route after the header is set")
 		}
 	}
 }
@@ -107,31 +128,13 @@ func TestDecideWithUnresolvedModeDoesNothing(t *testing.T) {
 	assert.Equal(t, Mode(0), c.Resolve(3))
 	assert.Equal(t, ModeInbound, c.Resolve(1))
 	assert.Equal(t, ModeOutbound, c.Resolve(2))
-	d := c.Decide(c.Resolve(0), req("POST", "a"))
+	d := c.decideFor(c.Resolve(0), req("POST", "a"))
 	assert.Equal(t, OutcomePassed, d.Outcome)
 	assert.False(t, d.Shadow)
-	assert.Empty(t, d.Edits())
+	assert.Empty(t, d.Edits)
 
 	fixed := mustConfig(t, `{"mode":"edge"}`)
 	assert.Equal(t, ModeEdge, fixed.Resolve(1), "an explicit mode ignores the listener direction")
-}
-
-func TestApplyEditsKeepsOrderAndCollapsesRepeats(t *testing.T) {
-	in := [][2]string{{":authority", "a-shadow"}, {"x-laneway-shadow", "0"}, {"b", "1"}, {"x-laneway-shadow", "1"}, {"x-mirror", "1"}}
-	out := ApplyEdits(in, []Edit{
-		{Name: ":authority", Value: "a"},
-		{Name: "x-laneway-shadow", Value: "1"},
-		{Name: "x-mirror", Remove: true},
-		{Name: "baggage", Value: "laneway-shadow=1"},
-	})
-	assert.Equal(t, [][2]string{{":authority", "a"}, {"x-laneway-shadow", "1"}, {"b", "1"}, {"baggage", "laneway-shadow=1"}}, out)
-	assert.Equal(t, "0", in[1][1], "the input is not modified")
-
-	buf := make([][2]string, 0, 16)
-	buf = AppendEdited(append(buf, [2]string{"stale", "x"})[:0], in, []Edit{{Name: "b", Remove: true}})
-	assert.Equal(t, [][2]string{{":authority", "a-shadow"}, {"x-laneway-shadow", "0"}, {"x-laneway-shadow", "1"}, {"x-mirror", "1"}}, buf,
-		"AppendEdited writes from out's length, over what the reused storage held")
-	assert.Zero(t, testing.AllocsPerRun(50, func() { buf = AppendEdited(buf[:0], in, []Edit{{Name: "b", Value: "2"}}) }))
 }
 
 func TestSignalAndOutcomeNamesAreStable(t *testing.T) {
@@ -149,11 +152,12 @@ func TestDecideDoesNotAllocateForOrdinaryRequests(t *testing.T) {
 	out := mustConfig(t, `{"mode":"outbound","outbound":{"allow":["audit","*.stubs"]}}`)
 	plain := req("POST", "orders:8080", "baggage", "tenant=acme,k=v", "user-agent", "curl", "x-request-id", "abc")
 	shadowWrite := req("POST", "payments:8080", "baggage", "tenant=acme,laneway-shadow=1", "user-agent", "curl")
+	d := new(Decision) // reused, as the filter reuses its plugin's
 	for name, f := range map[string]func(){
-		"inbound, ordinary request":   func() { _ = in.Decide(ModeInbound, plain) },
-		"outbound, ordinary request":  func() { _ = out.Decide(ModeOutbound, plain) },
-		"outbound, suppressed write":  func() { _ = out.Decide(ModeOutbound, shadowWrite) },
-		"edge, request without marks": func() { _ = in.Decide(ModeEdge, plain) },
+		"inbound, ordinary request":   func() { in.Decide(plain, Facts{Mode: ModeInbound}, d) },
+		"outbound, ordinary request":  func() { out.Decide(plain, Facts{Mode: ModeOutbound}, d) },
+		"outbound, suppressed write":  func() { out.Decide(shadowWrite, Facts{Mode: ModeOutbound}, d) },
+		"edge, request without marks": func() { in.Decide(plain, Facts{Mode: ModeEdge}, d) },
 	} {
 		assert.Zero(t, testing.AllocsPerRun(100, f), name)
 	}

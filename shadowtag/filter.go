@@ -1,19 +1,13 @@
 package shadowtag
 
 import (
-	"encoding/binary"
-	"errors"
-
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// MetricPrefix starts every counter name: laneway_shadowtag_<outcome>_total.
+// MetricPrefix starts every counter name: laneway_shadowtag_<name>_total (CounterNames).
 const MetricPrefix = "laneway_shadowtag_"
-
-// directionProperty is the listener direction (1 inbound, 2 outbound) in Envoy >= 1.33.
-var directionProperty = []string{"xds", "listener_direction"}
 
 // NewVMContext returns the VM context the wasm main registers in init().
 func NewVMContext() types.VMContext { return &vmContext{} }
@@ -40,27 +34,20 @@ type pluginContext struct {
 	cfg      Config
 	mode     Mode // resolved mode; 0 while auto is unresolved
 	tried    bool // auto: the per-request direction read was attempted
-	detected proxywasm.MetricCounter
-	outcomes [numOutcomes]proxywasm.MetricCounter
-	// noClearRouteCache is set once the host said it has no clear_route_cache.
-	noClearRouteCache bool
-	// edited is reused by every whole-map write: the host copies the map during the call.
-	edited [][2]string
+	counters proxyhost.Counters
+	writer   proxyhost.Writer
+	// d is every request's decision, reused (a VM's callbacks never overlap; d is acted on before one returns).
+	d Decision
 	// cmp is the compare capture's root side; nil when compare is off (compare.go).
 	cmp *comparer
 	// free holds released per-stream contexts (compare, body redaction) for reuse (stream.go).
 	free []*streamContext
-	// redacted counts shadow copies whose headers or body fields were redacted.
-	redacted proxywasm.MetricCounter
 }
-
-// maxKeptPairs bounds the capacity of edited kept between requests.
-const maxKeptPairs = 512
 
 // OnPluginStart validates the configuration; a bad one fails the plugin with a critical log.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
-	data, err := proxywasm.GetPluginConfiguration()
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+	data, err := proxyhost.ReadPluginConfig()
+	if err != nil {
 		proxywasm.LogCritical("shadowtag: cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
@@ -70,26 +57,20 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	p.cfg = cfg
-	p.detected = proxywasm.DefineCounterMetric(MetricPrefix + "detected_total")
-	for o := Outcome(0); o < numOutcomes; o++ {
-		p.outcomes[o] = proxywasm.DefineCounterMetric(MetricPrefix + o.String() + "_total")
-	}
-	p.mode = cfg.Mode
-	if cfg.Redact.active() {
-		p.redacted = proxywasm.DefineCounterMetric(MetricPrefix + "redacted_total")
-	}
+	p.counters = proxyhost.DefineCounters(MetricPrefix, CounterNames)
 	if captureBuilt && cfg.Compare != nil {
 		if st := p.startCompare(); st != types.OnPluginStartStatusOK {
 			return st
 		}
 	}
+	p.mode = cfg.Mode
 	note := ""
 	if cfg.Mode == ModeAuto {
 		// Envoy derives listener_direction from the plugin's listener and keys root contexts by (plugin
 		// name, traffic direction), so the value is constant for this plugin: read it once. Envoy (>= 1.33)
 		// tells it to streams only, so the first request usually reads it.
 		p.mode = 0
-		dir, ok := readDirection()
+		dir, ok := proxyhost.ListenerDirection()
 		if ok {
 			p.mode = cfg.Resolve(dir)
 		}
@@ -103,19 +84,10 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-// readDirection reads xds.listener_direction (an 8-byte little-endian integer).
-func readDirection() (int64, bool) {
-	b, err := proxywasm.GetProperty(directionProperty)
-	if err != nil || len(b) != 8 {
-		return 0, false
-	}
-	return int64(binary.LittleEndian.Uint64(b)), true
-}
-
 // resolveOnRequest tries the direction once from a stream context and pins it.
 func (p *pluginContext) resolveOnRequest() {
 	p.tried = true
-	dir, ok := readDirection()
+	dir, ok := proxyhost.ListenerDirection()
 	if ok {
 		p.mode = p.cfg.Resolve(dir)
 	}
@@ -152,92 +124,45 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 		p.resolveOnRequest()
 	}
 	if p.mode == 0 {
-		p.outcomes[OutcomePassed].Increment(1)
+		p.counters.Inc(int(OutcomePassed))
 		return types.ActionContinue
 	}
 	// The pairs alias a buffer the next request reuses; the decision is acted on before this callback ends.
-	pairs, err := proxyhost.RequestHeaders()
+	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
 		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("shadowtag: cannot read request headers: " + err.Error())
 		}
-		p.outcomes[OutcomePassed].Increment(1)
+		p.counters.Inc(int(OutcomePassed))
 		return types.ActionContinue
 	}
-	var d Decision
+	f := Facts{Mode: p.mode, EndOfStream: endOfStream}
 	if p.mode == ModeWaypoint && len(p.cfg.Principals)+len(p.cfg.PrincipalPrefixes) > 0 {
-		d = p.cfg.DecideWaypoint(pairs, peerPrincipal())
-	} else {
-		d = p.cfg.Decide(p.mode, pairs)
+		f.Principal = peerPrincipal()
 	}
-	if d.Shadow {
-		p.detected.Increment(1)
-	}
-	if captureBuilt && s != nil && p.cmp != nil && d.Mode == ModeInbound {
-		p.sample(s, &d, pairs)
-	}
-	if d.Outcome == OutcomeSuppressed {
-		return p.suppress(&d)
-	}
-	edits := d.Edits()
-	if d.Shadow && d.Mode == ModeInbound && p.cfg.Redact.active() {
-		var buf [maxEdits + MaxRedactHeaders + 1]Edit // only on redacted shadow copies: ordinary requests never zero it
-		edits = p.redact(s, pairs, endOfStream, append(buf[:0], edits...))
-	}
-	if len(edits) > 0 {
-		if err := p.writeEdits(pairs, edits); err != nil && d.Outcome == OutcomeRerouted {
-			// Without the reroute header the write would reach the real collaborator.
-			if proxyhost.DebugEnabled() {
-				proxywasm.LogDebug("shadowtag: reroute header not set (" + err.Error() + "); suppressing")
-			}
-			return p.suppress(&d)
+	d := &p.d
+	p.cfg.Decide(headers, f, d)
+	if captureBuilt && s != nil {
+		s.redactBody, s.headersHid = d.RedactBody, d.Redacted
+		if p.cmp != nil && d.Mode == ModeInbound {
+			p.sample(s, d, headers)
 		}
 	}
-	if d.Outcome == OutcomeRerouted {
-		p.clearRouteCache()
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("shadowtag: rerouted shadow " + d.Method + " to " + d.Destination + " via " + p.cfg.RerouteHeader)
-		}
+	action := p.writer.Apply("shadowtag", headers, described(d))
+	if d.Reroute && p.writer.Err() != nil {
+		p.cfg.Suppress(d) // without the reroute header the write would reach the real collaborator
+		action = p.writer.Apply("shadowtag", headers, described(d))
+	} else if d.Reroute && proxyhost.DebugEnabled() {
+		proxywasm.LogDebug("shadowtag: rerouted shadow " + d.Method + " to " + d.Destination + " via " + p.cfg.RerouteHeader)
 	}
-	p.outcomes[d.Outcome].Increment(1)
-	return types.ActionContinue
+	p.cfg.Count(&p.counters, d)
+	return action
 }
 
-// writeEdits applies edits to the request: one whole-map write, or single edits where Envoy
-// would read the whole map as empty (more than 1024 headers or 1 MiB).
-func (p *pluginContext) writeEdits(pairs [][2]string, edits []Edit) error {
-	var arr [maxEdits]proxyhost.Edit
-	hw := hostEdits(arr[:0], pairs, edits)
-	p.edited = proxyhost.AppendEdited(p.edited[:0], pairs, hw)
-	_, err := proxyhost.WriteRequestHeaders(p.edited, hw)
-	clear(p.edited) // keep no request's strings alive until the next write
-	if cap(p.edited) > maxKeptPairs {
-		p.edited = nil // a flood of headers does not pin its size for the life of the VM
+// described gives a suppressing reply its debug-log line (built only when debug logs are on).
+func described(d *Decision) *proxyhost.Verdict {
+	if d.Reply != nil && proxyhost.DebugEnabled() {
+		d.reply.Detail = "shadowtag: suppressed shadow " + d.Method + " to " + d.Destination
 	}
-	return err
-}
-
-// suppress answers the request locally; it never continues, even if the reply fails.
-func (p *pluginContext) suppress(d *Decision) types.Action {
-	r := &p.cfg.Response
-	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil && proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("shadowtag: local response failed: " + err.Error())
-	}
-	if proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("shadowtag: suppressed shadow " + d.Method + " to " + d.Destination)
-	}
-	p.outcomes[OutcomeSuppressed].Increment(1)
-	return types.ActionPause
-}
-
-// clearRouteCache asks Envoy (>= 1.33) to select the route again; a host without the
-// foreign function is remembered and not asked again (ABI 0.2.x header edits clear it anyway).
-func (p *pluginContext) clearRouteCache() {
-	if p.noClearRouteCache {
-		return
-	}
-	if err := proxyhost.ClearRouteCache(); errors.Is(err, types.ErrorStatusNotFound) {
-		p.noClearRouteCache = true
-		proxywasm.LogInfo("shadowtag: host has no clear_route_cache foreign function; relying on header edits to clear the route cache")
-	}
+	return &d.Verdict
 }

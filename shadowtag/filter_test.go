@@ -12,6 +12,9 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
+// directionProperty is the listener direction (1 inbound, 2 outbound) in Envoy >= 1.33.
+var directionProperty = []string{"xds", "listener_direction"}
+
 func directionBytes(d int64) []byte {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, uint64(d))

@@ -55,14 +55,17 @@ func FuzzDecide(f *testing.F) {
 		pairs := fuzzHeaders(method, authority, marker, bag, name, value)
 		for _, c := range configs {
 			mode := c.Resolve(0)
-			d := c.Decide(mode, pairs)
-			edited := ApplyEdits(pairs, d.Edits())
+			d := c.decideFor(mode, pairs)
+			edited := applied(pairs, d)
 			switch d.Outcome {
 			case OutcomeSuppressed:
-				if d.Continue() || !d.Shadow || mode != ModeOutbound || len(d.Edits()) != 0 {
+				if d.Continue() || !d.Shadow || mode != ModeOutbound || len(d.Edits) != 0 || d.Reroute {
 					t.Fatalf("suppressed request must stop, be outbound shadow, edit nothing: %+v", d)
 				}
 			case OutcomeRerouted:
+				if !d.Reroute {
+					t.Fatalf("a rerouted request must ask Envoy to re-select the route: %+v", d)
+				}
 				if got := values(edited, c.RerouteHeader); len(got) != 1 || got[0] != c.RerouteValue {
 					t.Fatalf("rerouted request lacks %s: %q", c.RerouteHeader, got)
 				}
@@ -74,13 +77,13 @@ func FuzzDecide(f *testing.F) {
 				if got := values(edited, MarkerHeader); len(got) != 1 || got[0] != MarkerValue {
 					t.Fatalf("a continuing shadow request must carry exactly %s: 1, got %q", MarkerHeader, got)
 				}
-				again := c.Decide(mode, edited)
+				again := c.decideFor(mode, edited)
 				if !again.Shadow || again.Signals&SignalLanewayHeader == 0 {
 					t.Fatalf("marking is not recognised on the next hop: %+v", again)
 				}
-				for _, e := range again.Edits() {
+				for _, e := range again.Edits {
 					if e.Name == MarkerHeader {
-						t.Fatalf("marking is not idempotent: %+v", again.Edits())
+						t.Fatalf("marking is not idempotent: %+v", again.Edits)
 					}
 				}
 			}
@@ -91,7 +94,7 @@ func FuzzDecide(f *testing.F) {
 				if _, ok := baggage.Lookup(values(edited, "baggage"), MarkerBaggageKey); ok {
 					t.Fatalf("edge left the baggage marker: %q", edited)
 				}
-				if again := c.Decide(mode, edited); again.Outcome != OutcomePassed {
+				if again := c.decideFor(mode, edited); again.Outcome != OutcomePassed {
 					t.Fatalf("stripping is not idempotent: %+v on %q", again, edited)
 				}
 			}

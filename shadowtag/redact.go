@@ -40,7 +40,9 @@ func (c *Config) readRedact(p string, v gjson.Result) error {
 		switch name {
 		case "headers":
 			r.Headers, err = pluginconfig.StringList(filter, p, v, MaxRedactHeaders, "a request header name to remove from shadow copies",
-				func(ip string, it gjson.Result) (string, error) { return pluginconfig.HeaderName(filter, ip, it, markerNames...) })
+				func(ip string, it gjson.Result) (string, error) {
+					return pluginconfig.HeaderName(filter, ip, it, markerNames...)
+				})
 		case "jsonFields":
 			if !captureBuilt {
 				return fieldErr(p, v, plainNoJSONFields)
@@ -71,17 +73,32 @@ func readJSONPath(p string, v gjson.Result) (string, error) {
 	return v.Str, nil
 }
 
-// redactHeaders appends the removal of each configured header present in pairs.
-func (c *Config) redactHeaders(edits []Edit, pairs [][2]string) []Edit {
+// redact adds the redaction of a shadow copy to d: each configured header present removed and, when JSON fields
+// are configured and a body follows, content-length removed (the body is rewritten after the headers went on,
+// so its length is not known yet) and the body marked to be masked once complete.
+func (c *Config) redact(d *Decision, headers [][2]string, endOfStream bool) {
+	if !c.Redact.active() {
+		return
+	}
 	for _, name := range c.Redact.Headers {
-		for _, p := range pairs {
+		for _, p := range headers {
 			if p[0] == name {
-				edits = append(edits, Edit{Name: name, Remove: true})
+				d.remove(name)
+				d.Redacted = true
 				break
 			}
 		}
 	}
-	return edits
+	if len(c.Redact.JSONFields) == 0 || endOfStream {
+		return
+	}
+	d.RedactBody = true
+	for _, p := range headers {
+		if p[0] == "content-length" {
+			d.remove("content-length")
+			return
+		}
+	}
 }
 
 // span is one JSON value to replace: [start, end) of the body.

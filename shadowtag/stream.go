@@ -63,30 +63,6 @@ func (s *streamContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Acti
 	return s.p.requestHeaders(s, endOfStream)
 }
 
-// redact appends the redaction of a shadow copy to its edits: configured headers removed and, when JSON
-// fields are configured and a body follows, content-length removed (the body is rewritten after the headers
-// went on, so its length is not known yet) and the body held until complete (s is nil on the shared
-// context, which only exists when no JSON fields are configured).
-func (p *pluginContext) redact(s *streamContext, pairs [][2]string, endOfStream bool, edits []Edit) []Edit {
-	c := &p.cfg
-	before := len(edits)
-	edits = c.redactHeaders(edits, pairs)
-	hid := len(edits) > before
-	if s != nil && len(c.Redact.JSONFields) > 0 && !endOfStream {
-		s.redactBody, s.headersHid = true, hid
-		for _, kv := range pairs {
-			if kv[0] == "content-length" {
-				return append(edits, Edit{Name: "content-length", Remove: true})
-			}
-		}
-		return edits
-	}
-	if hid {
-		p.redacted.Increment(1)
-	}
-	return edits
-}
-
 // sample decides whether this stream is captured for compare and, if so, starts its capture.
 func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string) {
 	if p.cmp.cfg.Role == RolePrimary && d.Shadow {
@@ -158,7 +134,7 @@ func (s *streamContext) redactNow(size int) types.Action {
 		}
 	}
 	if n > 0 || s.headersHid {
-		s.p.redacted.Increment(1)
+		s.p.counters.Inc(CounterRedacted)
 	}
 	s.scratch = out[:0]
 	return types.ActionContinue

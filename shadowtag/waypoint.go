@@ -12,22 +12,12 @@ import (
 // MaxPrincipals bounds detect.principals.
 const MaxPrincipals = 16
 
-// DecideWaypoint is Decide for mode waypoint, with the caller's identity as the waypoint sees it
-// (Istio's io.istio.peer_principal filter state; "" when unknown). On an ambient waypoint no filter
-// ever sees a mirrored copy (it goes from the mirroring waypoint straight to the candidate's pods), so
-// the candidate's own requests are recognised by its identity (detect.principals) or by laneway's mark
-// from an earlier hop. A shadow request with a mutating method to a destination not allowed is
-// contained (outbound's job); any other shadow request is marked (inbound's job) so the collaborator and
-// later waypoints carry the mark.
-func (c *Config) DecideWaypoint(pairs [][2]string, principal string) Decision {
-	var s scan
-	var buf [4]string
-	bags := c.scan(&s, pairs, buf[:])
-	d := Decision{Mode: ModeWaypoint, Method: s.method}
-	c.decideWaypoint(&d, &s, bags, principal)
-	return d
-}
-
+// decideWaypoint decides for mode waypoint, with the caller's identity as the waypoint sees it (Istio's
+// io.istio.peer_principal filter state; "" when unknown). On an ambient waypoint no filter ever sees a
+// mirrored copy (it goes from the mirroring waypoint straight to the candidate's pods), so the candidate's
+// own requests are recognised by its identity (detect.principals) or by laneway's mark from an earlier hop.
+// A shadow request with a mutating method to a destination not allowed is contained (outbound's job); any
+// other shadow request is marked (inbound's job) so the collaborator and later waypoints carry the mark.
 func (c *Config) decideWaypoint(d *Decision, s *scan, bags []string, principal string) {
 	d.Destination = destinationHost(s.authority)
 	c.detect(d, s, bags, false) // the host suffix never reaches a waypoint: the copy skips it
