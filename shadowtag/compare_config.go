@@ -239,9 +239,10 @@ func (c *Config) checkInboundOnly(doc gjson.Result) error {
 	return nil
 }
 
-func compareSummary(b *strings.Builder, cc *CompareConfig) {
-	b.WriteString(" compare{role=" + cc.Role.String() + " collector=" + cc.Cluster + " (" + cc.Authority + cc.Path + ")" +
-		" sample=" + strconv.FormatFloat(cc.SampleRate(), 'g', -1, 64) + " headers=[" + strings.Join(cc.Headers, ",") + "]" +
-		" bodyLimit=" + strconv.Itoa(cc.BodyLimit) + " batch=" + strconv.Itoa(cc.BatchSize) +
-		" flush=" + strconv.FormatUint(uint64(cc.FlushMs), 10) + "ms queue<=" + strconv.Itoa(cc.QueueLimit()) + " shards=" + strconv.Itoa(cc.Shards) + "}")
+func compareSummary(l *line, cc *CompareConfig) {
+	l.add(" compare{role=", cc.Role.String(), " collector=", cc.Cluster, " (", cc.Authority, cc.Path, ")",
+		" sample=", strconv.FormatFloat(cc.SampleRate(), 'g', -1, 64), " headers=[")
+	l.list(cc.Headers)
+	l.add("] bodyLimit=", strconv.Itoa(cc.BodyLimit), " batch=", strconv.Itoa(cc.BatchSize),
+		" flush=", strconv.FormatUint(uint64(cc.FlushMs), 10), "ms queue<=", strconv.Itoa(cc.QueueLimit()), " shards=", strconv.Itoa(cc.Shards), "}")
 }

@@ -371,57 +371,86 @@ func (c *Config) ModeNote(applied Mode, dir int64, known bool) string {
 
 // Summary describes the configuration in one line for the start-up log.
 func (c *Config) Summary() string {
-	var b strings.Builder
-	b.WriteString("shadowtag: mode=" + c.Mode.String())
+	var l line
+	l.add("shadowtag: mode=", c.Mode.String())
 	if c.modeAbsent {
-		b.WriteString(" (not set)")
+		l.add(" (not set)")
 	}
-	signals := []string{"x-laneway-shadow header", "laneway-shadow baggage"}
+	l.add(" detect=[x-laneway-shadow header, laneway-shadow baggage")
 	if c.HostSuffix {
-		signals = append(signals, "-shadow host suffix (inbound)")
+		l.add(", -shadow host suffix (inbound)")
 	}
 	if c.ShadowWorkload {
-		signals = append(signals, "shadow workload (every request)")
+		l.add(", shadow workload (every request)")
 	}
 	for _, m := range c.MarkerHeaders {
-		if m.Value == "" {
-			signals = append(signals, "header "+m.Name)
-		} else {
-			signals = append(signals, "header "+m.Name+"="+m.Value)
+		l.add(", header ", m.Name)
+		if m.Value != "" {
+			l.add("=", m.Value)
 		}
 	}
 	for _, p := range c.Principals {
-		signals = append(signals, "caller "+p)
+		l.add(", caller ", p)
 	}
 	for _, p := range c.PrincipalPrefixes {
-		signals = append(signals, "caller "+p+"*")
+		l.add(", caller ", p, "*")
 	}
-	b.WriteString(" detect=[" + strings.Join(signals, ", ") + "]")
+	l.add("]")
 	if c.Mode == ModeInbound || c.Mode == ModeAuto || c.Mode == ModeWaypoint {
-		b.WriteString(" inbound{restoreHost=" + strconv.FormatBool(c.RestoreHost) + " baggage=" + strconv.FormatBool(c.Baggage))
+		l.add(" inbound{restoreHost=", strconv.FormatBool(c.RestoreHost), " baggage=", strconv.FormatBool(c.Baggage))
 		if c.Redact.active() {
-			b.WriteString(" redact{headers=[" + strings.Join(c.Redact.Headers, ",") + "] jsonFields=[" + strings.Join(c.Redact.JSONFields, ",") + "] mask=" + strconv.Quote(c.Redact.Mask) + "}")
+			l.add(" redact{headers=[")
+			l.list(c.Redact.Headers)
+			l.add("] jsonFields=[")
+			l.list(c.Redact.JSONFields)
+			l.add("] mask=", strconv.Quote(c.Redact.Mask), "}")
 		}
-		b.WriteString("}")
+		l.add("}")
 		if captureBuilt && c.Compare != nil { // the plain module parses no compare section: keep its summary out
-			compareSummary(&b, c.Compare)
+			compareSummary(&l, c.Compare)
 		}
 	}
 	if c.Mode == ModeOutbound || c.Mode == ModeAuto || c.Mode == ModeWaypoint {
-		b.WriteString(" outbound{methods=" + strings.Join(c.Methods, ",") + " allow=[" + strings.Join(c.Allow, ",") + "] action=" + c.Action.String())
+		l.add(" outbound{methods=")
+		l.list(c.Methods)
+		l.add(" allow=[")
+		l.list(c.Allow)
+		l.add("] action=", c.Action.String())
 		if c.Action == ActionSuppress {
-			b.WriteString(" status=" + strconv.FormatUint(uint64(c.Response.Status), 10) + " body=" + strconv.Itoa(len(c.Response.Body)) + "B")
+			l.add(" status=", strconv.FormatUint(uint64(c.Response.Status), 10), " body=", strconv.Itoa(len(c.Response.Body)), "B}")
 		} else {
-			b.WriteString(" header=" + c.RerouteHeader + ":" + c.RerouteValue)
+			l.add(" header=", c.RerouteHeader, ":", c.RerouteValue, "}")
 		}
-		b.WriteString("}")
 	}
 	if c.Mode == ModeEdge {
-		b.WriteString(" strips=[" + MarkerHeader + ", " + MarkerBaggageKey + " baggage")
+		l.add(" strips=[", MarkerHeader, ", ", MarkerBaggageKey, " baggage")
 		for _, m := range c.MarkerHeaders {
-			b.WriteString(", " + m.Name)
+			l.add(", ", m.Name)
 		}
-		b.WriteString(", " + c.RerouteHeader + "]")
+		l.add(", ", c.RerouteHeader, "]")
 	}
-	return b.String()
+	return string(l)
+}
+
+// line is the start-up summary being written: its methods stay out of line, so the many small writes share
+// one copy of append's code (written with strings.Builder, Summary took about 15 KB of the module).
+type line []byte
+
+//go:noinline
+func (l *line) add(parts ...string) {
+	for _, p := range parts {
+		*l = append(*l, p...)
+	}
+}
+
+// list writes items separated by commas.
+//
+//go:noinline
+func (l *line) list(items []string) {
+	for i, it := range items {
+		if i > 0 {
+			*l = append(*l, ',')
+		}
+		*l = append(*l, it...)
+	}
 }

@@ -118,10 +118,15 @@ func (d *Decision) reset(mode Mode) {
 // Continue reports whether the request goes on (false: a local response was decided).
 func (d *Decision) Continue() bool { return d.Reply == nil }
 
+// set and remove are kept out of line: inlined at their dozen call sites, append's growth code would add
+// kilobytes to the module.
+//
+//go:noinline
 func (d *Decision) set(name, value string) {
 	d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Replace, Name: name, Value: value})
 }
 
+//go:noinline
 func (d *Decision) remove(name string) {
 	for i := range d.Edits {
 		if e := &d.Edits[i]; e.Kind == proxyhost.Remove && e.Name == name {

@@ -36,13 +36,16 @@ type pluginContext struct {
 	tried    bool // auto: the per-request direction read was attempted
 	counters proxyhost.Counters
 	writer   proxyhost.Writer
-	// d is every request's decision, reused (a VM's callbacks never overlap; d is acted on before one returns).
-	d Decision
 	// cmp is the compare capture's root side; nil when compare is off (compare.go).
 	cmp *comparer
 	// free holds released per-stream contexts (compare, body redaction) for reuse (stream.go).
 	free []*streamContext
 }
+
+// decision is every request's Decision, reused: a VM runs one callback at a time, whatever its plugins, and a
+// decision is acted on before its callback returns. It is not a plugin field: the plugin context is converted
+// to an interface, which would link the String method of every type in a Decision into the module (~2 KB).
+var decision Decision
 
 // OnPluginStart validates the configuration; a bad one fails the plugin with a critical log.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
@@ -140,7 +143,7 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 	if p.mode == ModeWaypoint && len(p.cfg.Principals)+len(p.cfg.PrincipalPrefixes) > 0 {
 		f.Principal = peerPrincipal()
 	}
-	d := &p.d
+	d := &decision
 	p.cfg.Decide(headers, f, d)
 	if captureBuilt && s != nil {
 		s.redactBody, s.headersHid = d.RedactBody, d.Redacted
