@@ -29,7 +29,9 @@
 //     routed as what it is (laneway's modules declare ABI 0.2.1, so Envoy
 //     re-matches the route after the edit). Refusing would fail a real service
 //     whose name ends in -shadow for a signal the edge can simply remove.
-//   - auto: inbound or outbound from the listener's direction.
+//   - auto (also when mode is not set, so an empty configuration starts the
+//     filter): inbound or outbound from the listener's direction
+//     (xds.listener_direction). edge and waypoint are always explicit.
 //
 // Detection signals: Envoy's `-shadow` host suffix in both historical forms
 // (`svc-shadow:8080` since Envoy 1.6, `svc:8080-shadow` before), inbound only;
@@ -38,12 +40,18 @@
 // disable it); configured marker headers; and laneway's own
 // `x-laneway-shadow` header or `laneway-shadow` baggage member.
 //
-// The decision logic ([Config.Decide]) is pure Go over the request's header
-// pairs; filter.go wires it to proxy-wasm SDK v0.24.0.
+// The package has the shape of every laneway filter: config.go (the immutable
+// [Config], read with filters/pluginconfig), decide.go ([Config.Decide]: pure
+// Go over the request's header pairs and the [Facts] the filter reads from the
+// host, filling a reused [Decision] whose embedded proxyhost.Verdict holds
+// the header edits, the re-route request and the local reply) and filter.go
+// (read the headers once, Decide, proxyhost.Writer.Apply, [Config.Count]).
+// stream.go, compare.go and redact.go add the response and body callbacks the
+// shadowtag-compare module exports.
 //
 // # Configuration
 //
-//	{"mode": "inbound" | "outbound" | "edge" | "auto",                      (required)
+//	{"mode": "inbound" | "outbound" | "edge" | "auto" | "waypoint",         (default: auto)
 //	 "detect":   {"hostSuffix": true, "shadowWorkload": false,
 //	              "markerHeaders": [{"name": "x-mirror", "value": "optional exact value"}]},
 //	 "inbound":  {"restoreHost": false, "baggage": true,
@@ -110,9 +118,13 @@
 //   - auto reads xds.listener_direction once per plugin, not per request: Envoy
 //     takes the value from the plugin's listener and keys plugins (and so root
 //     contexts) by name and traffic direction, so it cannot change under a
-//     plugin. It is read in OnPluginStart; if the root context cannot see it,
-//     the first request reads it once. When it is still unknown, requests pass
-//     unchanged and one warning says to set the mode explicitly.
+//     plugin. It is tried in OnPluginStart; Envoy (>= 1.33) answers it in
+//     stream contexts only, so the first request usually reads it, once, and
+//     logs the mode taken and why ("mode not set: inbound, taken from
+//     xds.listener_direction=1"). When it is still unknown, requests pass
+//     unchanged and one warning says to set the mode explicitly. A missing
+//     mode is auto rather than an error: with Istio's default FAIL_OPEN a
+//     filter that fails on_configure silently does nothing.
 //   - The host suffix is an inbound signal only: on outbound the :authority is
 //     the destination the app chose, and a real service named "*-shadow" would
 //     otherwise have every production write suppressed.
@@ -124,11 +136,11 @@
 //     unmark a shadow write), a failed reroute-header write
 //     suppresses instead, and a suppressed request is paused even if the local
 //     reply could not be sent.
-//   - Header edits go to the host as one replace of the whole header map (one
-//     host call, identical semantics in Envoy and test hosts), and only when
-//     there is something to change; ordinary requests cost one
-//     get_header_map_pairs and no allocation in the decision.
+//   - Header edits go to the host through proxyhost.Writer (one call per edit,
+//     or one replace of the whole header map for many), and only when there
+//     is something to change; ordinary requests cost one get_header_map_pairs
+//     and no allocation in the decision.
 //   - Outcomes (passed, marked, suppressed, rerouted, stripped) are exclusive:
 //     their counters add up to the requests seen; detected counts shadow
-//     requests on inbound and outbound.
+//     requests on inbound and outbound ([CounterNames]).
 package shadowtag
