@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
-	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -15,7 +14,10 @@ type Mode uint8
 
 // The modes a plugin configuration can select.
 const (
-	ModeInbound Mode = iota + 1
+	// ModeUnset is a configuration without "mode": the filter takes inbound or outbound from Envoy's
+	// xds.listener_direction (see WithDirection).
+	ModeUnset Mode = iota
+	ModeInbound
 	ModeOutbound
 	ModeEdge
 	// ModeWaypoint is edge's job on an Istio ambient waypoint, with the caller's identity read where a
@@ -85,8 +87,8 @@ type Config struct {
 	AckHeader       string
 	AckRequired     bool
 
-	// Memory for values handed to the host within one callback (reused in Wasm only, see filters/proxyhost).
-	markerBuf, bagBuf, bodyBuf proxyhost.Buf
+	// fromDirection: Mode was taken from the listener direction (see WithDirection).
+	fromDirection bool
 }
 
 // Destination is one rollback-capable destination: a host (any port), host:port, or *.suffix.
@@ -129,10 +131,17 @@ var (
 	policyFields = []string{"participants", "mutatingMethods", "refuse", "reroute", "ack"}
 )
 
-// ParseConfig parses and validates a plugin configuration (a JSON object; unknown fields are rejected).
+// modeSections are the fields that mean something in some modes only: a configuration naming one must
+// name its mode too.
+var modeSections = []string{"trust", "participants", "mutatingMethods", "refuse", "reroute", "ack"}
+
+// ParseConfig parses and validates a plugin configuration (a JSON object; unknown fields are rejected). An
+// empty configuration is `{}`: no mode (taken from the listener direction, see WithDirection), no trusted
+// source (every marker is stripped inbound) and no participant (every synthetic write is refused
+// outbound).
 func ParseConfig(data []byte) (Config, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
-		return Config{}, cfgErr("mode", "an empty configuration", `a JSON object with at least "mode": "inbound", "outbound", "edge" or "waypoint"`)
+		data = []byte("{}")
 	}
 	if !gjson.ValidBytes(data) {
 		return Config{}, cfgErr("", "invalid JSON", "a JSON object")
@@ -155,21 +164,27 @@ func ParseConfig(data []byte) (Config, error) {
 		RefuseBody:   DefaultRefuseBody,
 		AckHeader:    DefaultAckHeader,
 	}
-	mode, ok := fields["mode"]
-	if !ok {
-		return Config{}, cfgErr("mode", "nothing", `"inbound", "outbound", "edge" or "waypoint"`)
-	}
-	switch {
-	case mode.Type == gjson.String && mode.Str == "inbound":
-		c.Mode = ModeInbound
-	case mode.Type == gjson.String && mode.Str == "outbound":
-		c.Mode = ModeOutbound
-	case mode.Type == gjson.String && mode.Str == "edge":
-		c.Mode = ModeEdge
-	case mode.Type == gjson.String && mode.Str == "waypoint":
-		c.Mode = ModeWaypoint
-	default:
-		return Config{}, cfgErr("mode", pluginconfig.Describe(mode), `"inbound", "outbound", "edge" or "waypoint"`)
+	if mode, ok := fields["mode"]; ok {
+		switch {
+		case mode.Type == gjson.String && mode.Str == "inbound":
+			c.Mode = ModeInbound
+		case mode.Type == gjson.String && mode.Str == "outbound":
+			c.Mode = ModeOutbound
+		case mode.Type == gjson.String && mode.Str == "edge":
+			c.Mode = ModeEdge
+		case mode.Type == gjson.String && mode.Str == "waypoint":
+			c.Mode = ModeWaypoint
+		default:
+			return Config{}, cfgErr("mode", pluginconfig.Describe(mode), `"inbound", "outbound", "edge" or "waypoint", or no mode to take inbound or outbound from the listener direction`)
+		}
+	} else {
+		// Without a mode, a section that applies in one direction only would silently do nothing in the
+		// other: say so rather than guess.
+		for _, name := range modeSections {
+			if _, ok := fields[name]; ok {
+				return Config{}, cfgErr(name, strconv.Quote(name)+" without a mode", `a "mode" next to it: "inbound" or "edge" for "trust", "outbound" or "edge" for the destination policy ("participants", "mutatingMethods", "refuse", "reroute", "ack"); only "header" and "baggageKey" may go without a mode, which is then taken from the listener direction`)
+			}
+		}
 	}
 	if v, ok := fields["header"]; ok {
 		if c.Header, err = headerName("header", v); err != nil {
@@ -203,6 +218,32 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// Directions Envoy reports as xds.listener_direction.
+const (
+	DirectionInbound  = 1
+	DirectionOutbound = 2
+)
+
+// WithDirection returns the configuration a filter applies on a listener of the given direction (Envoy's
+// xds.listener_direction): c itself when it names a mode, otherwise c with mode inbound (1) or outbound
+// (2). ok is false for any other direction (a gateway's listeners have none): c is returned unchanged, and
+// Decide then refuses marked requests, since it cannot tell which check applies.
+func (c Config) WithDirection(direction int64) (cfg Config, ok bool) {
+	if c.Mode != ModeUnset {
+		return c, true
+	}
+	switch direction {
+	case DirectionInbound:
+		c.Mode = ModeInbound
+	case DirectionOutbound:
+		c.Mode = ModeOutbound
+	default:
+		return c, false
+	}
+	c.fromDirection = true
+	return c, true
 }
 
 func (c *Config) parseTrust(v gjson.Result) error {
@@ -545,7 +586,14 @@ func isHeaderValue(s string) bool {
 // Summary describes the configuration in one line for the start-up log; it never prints the secret.
 func (c *Config) Summary() string {
 	var b strings.Builder
-	b.WriteString("mode=" + c.Mode.String() + " header=" + c.Header + " baggageKey=" + c.BaggageKey)
+	b.WriteString("mode=" + c.Mode.String())
+	switch {
+	case c.fromDirection:
+		b.WriteString(" (from the listener direction)")
+	case c.Mode == ModeUnset:
+		b.WriteString(" (inbound or outbound from the listener direction, read on the first request)")
+	}
+	b.WriteString(" header=" + c.Header + " baggageKey=" + c.BaggageKey)
 	if c.Mode != ModeOutbound {
 		b.WriteString(" trustedPrincipals=" + strconv.Itoa(len(c.Principals)) + " trustedPrefixes=" + pluginconfig.QuoteList(c.Prefixes))
 		if c.HasSecret() {

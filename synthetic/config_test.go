@@ -102,10 +102,15 @@ func TestParseConfigRejectsBadConfigurationsNamingTheField(t *testing.T) {
 	tests := []struct {
 		name, json, field, allowed string
 	}{
-		{"an empty config lacks the mode", ``, "mode", "inbound"},
 		{"invalid JSON is rejected", `{"mode":`, "", "JSON object"},
 		{"a JSON array is not a config", `["inbound"]`, "", "JSON object"},
-		{"a missing mode is named", `{}`, "mode", `"outbound"`},
+		{"trust without a mode is rejected", `{"trust":{"principals":["spiffe://a"]}}`, "trust", `a "mode" next to it`},
+		{"participants without a mode are rejected", `{"participants":["orders"]}`, "participants", `"outbound" or "edge" for the destination policy`},
+		{"mutatingMethods without a mode are rejected", `{"header":"x-s","mutatingMethods":["POST"]}`, "mutatingMethods", `only "header" and "baggageKey" may go without a mode`},
+		{"refuse without a mode is rejected", `{"refuse":{"status":409}}`, "refuse", `a "mode" next to it`},
+		{"reroute without a mode is rejected", `{"reroute":{"header":"x-r","value":"v"}}`, "reroute", `a "mode" next to it`},
+		{"ack without a mode is rejected", `{"ack":{"required":true}}`, "ack", `a "mode" next to it`},
+		{"a null mode is rejected, not taken as absent", `{"mode":null}`, "mode", "no mode to take inbound or outbound from the listener direction"},
 		{"an unknown mode is named", `{"mode":"sidecar"}`, "mode", `"edge"`},
 		{"an unknown top-level field is rejected", `{"mode":"inbound","trusted":[]}`, "trusted", "baggageKey"},
 		{"a duplicate field is rejected", `{"mode":"inbound","mode":"edge"}`, "mode", "each field at most once"},
@@ -161,6 +166,46 @@ func TestParseConfigRejectsBadConfigurationsNamingTheField(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestConfigWithoutModeTakesItFromTheListenerDirection(t *testing.T) {
+	for _, js := range []string{``, "  \n", `{}`, `{"header":"x-synth","baggageKey":"synth"}`} {
+		t.Run(js, func(t *testing.T) {
+			c, err := ParseConfig([]byte(js))
+			require.NoError(t, err)
+			assert.Equal(t, ModeUnset, c.Mode)
+			assert.Contains(t, c.Summary(), "mode=unset (inbound or outbound from the listener direction, read on the first request)")
+			for _, tc := range []struct {
+				dir     int64
+				want    Mode
+				summary string
+			}{
+				{DirectionInbound, ModeInbound, "mode=inbound (from the listener direction) "},
+				{DirectionOutbound, ModeOutbound, "mode=outbound (from the listener direction) "},
+			} {
+				r, ok := c.WithDirection(tc.dir)
+				require.True(t, ok)
+				assert.Equal(t, tc.want, r.Mode)
+				assert.True(t, strings.HasPrefix(r.Summary(), tc.summary), r.Summary())
+				assert.Equal(t, ModeUnset, c.Mode, "c itself is not changed")
+			}
+			for _, dir := range []int64{0, 3, -1} {
+				r, ok := c.WithDirection(dir)
+				assert.False(t, ok, "direction %d", dir)
+				assert.Equal(t, ModeUnset, r.Mode)
+			}
+			// Both directions' defaults are in place: no trusted source, no participant, the default methods.
+			assert.Empty(t, c.Principals)
+			assert.False(t, c.HasSecret())
+			assert.Empty(t, c.Participants)
+			assert.Equal(t, []string{"POST", "PUT", "PATCH", "DELETE"}, c.MutatingMethods)
+		})
+	}
+	explicit := mustConfig(t, `{"mode":"edge"}`)
+	r, ok := explicit.WithDirection(DirectionOutbound)
+	require.True(t, ok)
+	assert.Equal(t, ModeEdge, r.Mode, "an explicit mode is kept")
+	assert.NotContains(t, r.Summary(), "listener direction")
 }
 
 func TestParseConfigNeverEchoesTheSecret(t *testing.T) {

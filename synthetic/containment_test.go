@@ -68,7 +68,7 @@ func checkAppHop(t *testing.T, got outcome) {
 
 	out := mustConfig(t, `{"mode":"outbound","participants":["orders"]}`)
 	for _, forwarded := range []string{bags[0], app.String()} {
-		d := out.Decide(req("POST", "billing", "baggage", forwarded), nil)
+		d := decide(out, req("POST", "billing", "baggage", forwarded), noFacts)
 		assert.Equal(t, ActionRefuse, d.Action, "the application's synthetic write to billing is refused")
 		assert.Equal(t, "tx-ok", d.ID)
 	}
@@ -116,7 +116,7 @@ func TestMutatingMethodsCompareCaseInsensitively(t *testing.T) {
 		{"POSTX", ActionForward},
 	} {
 		t.Run(tt.method, func(t *testing.T) {
-			d := c.Decide(req(tt.method, "billing", "x-laneway-synthetic", "1;id=tx-1"), nil)
+			d := decide(c, req(tt.method, "billing", "x-laneway-synthetic", "1;id=tx-1"), noFacts)
 			assert.Equal(t, tt.want, d.Action)
 		})
 	}

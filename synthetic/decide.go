@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/proxyhost"
 )
 
 // Action is what the filter does with a request.
@@ -12,13 +13,15 @@ type Action uint8
 
 // The actions Decide can return.
 const (
-	// ActionNone leaves the request alone (no marker); see Decision.StripToken.
+	// ActionNone leaves the request's marker alone (there is none); the edits may still remove a token
+	// header.
 	ActionNone Action = iota
 	// ActionStrip removes an untrusted marker (header, baggage member, token) and continues.
 	ActionStrip
 	// ActionForward normalises the marker and continues.
 	ActionForward
-	// ActionRefuse answers locally: a mutating call to a destination that is not rollback-capable.
+	// ActionRefuse answers locally: a mutating call to a destination that is not rollback-capable, or a
+	// marked request on a listener whose direction is unknown to a filter without a mode.
 	ActionRefuse
 	// ActionReroute normalises the marker, adds the reroute header and continues.
 	ActionReroute
@@ -41,65 +44,72 @@ func (a Action) String() string {
 	return "unknown"
 }
 
-// Host gives Decide the facts that cost host calls; Decide asks only when a marked request needs them.
-type Host interface {
-	// Principal returns the downstream peer identity, if any; the string may be valid only until the next
-	// host call, so Decide uses it at once and keeps nothing of it.
-	Principal() (string, bool)
-	// Now returns the current time (for token expiry).
-	Now() time.Time
+// Need names per-request facts Decide may need beyond the headers.
+type Need uint8
+
+// The facts; each costs host calls, so Decide asks for one only when a marked request needs it.
+const (
+	// NeedPrincipal is the downstream peer identity (trust by identity).
+	NeedPrincipal Need = 1 << iota
+	// NeedNow is the current time (token expiry).
+	NeedNow
+)
+
+// Facts are what Decide knows of a request beyond its headers. Have says which fields are filled; a
+// caller that has everything at hand (a test) fills both and Decide never asks.
+type Facts struct {
+	Have Need
+	// Principal is the downstream peer identity, "" when the host has none. Decide only compares it.
+	Principal string
+	// Now is the current time.
+	Now time.Time
 }
 
-// FixedHost is a Host with a fixed peer identity ("" = none) and time.
-type FixedHost struct {
-	Peer string
-	At   time.Time
-}
-
-// Principal implements Host.
-func (h FixedHost) Principal() (string, bool) { return h.Peer, h.Peer != "" }
-
-// Now implements Host.
-func (h FixedHost) Now() time.Time { return h.At }
-
-// Decision is the outcome of Decide for one request.
+// Decision is the outcome of Decide for one request. It embeds the verdict the host writer applies: the
+// complete effect on the request headers, and the local reply, if any. A Decision holds the memory the
+// verdict's values are built in (see filters/proxyhost), so one Decision serves one request at a time
+// and is reused for the next.
 type Decision struct {
+	proxyhost.Verdict
+	// Need is set when Decide stopped for facts it lacks: fill them and call Continue. The other fields
+	// are then not final.
+	Need   Need
 	Action Action
-	// Accepted: a marker passed the trust check (inbound and edge).
+	// Accepted: a marker passed the trust check (inbound, edge and waypoint).
 	Accepted bool
-	// ID is the transaction id; "" for a synthetic request means the filter must generate one.
-	ID string
+	// ID is the transaction id of a synthetic request (Synthetic()); IDGenerated says Decide made it up
+	// because the request carried no usable one.
+	ID          string
+	IDGenerated bool
 	// Method and Authority are the request's :method and :authority.
 	Method, Authority string
 	// Participant: the destination is declared rollback-capable.
 	Participant bool
 	// AwaitAck: the response must carry the acknowledgement header with ID.
 	AwaitAck bool
-	// HasHeader and HasBaggage say where the marker was; StripToken: a token header must be removed.
-	HasHeader, HasBaggage, StripToken bool
-	// StripBaggage: with ActionStrip, the baggage must be rewritten without the marker key; this also
-	// drops members the parser does not keep (malformed, beyond the limits) that a laxer parser might read.
-	StripBaggage bool
-	// StripCarriers: the ot-baggage-<key> and uberctx-<key> headers whose key reads as the marker key must be
-	// removed (inbound and edge): another propagator would read them as the marker (see CarrierHeader).
-	StripCarriers bool
+	// HasHeader and HasBaggage say where the marker was.
+	HasHeader, HasBaggage bool
 	// Reason is a short static explanation for debug logs; TokenReason says why a token
 	// (if configured) did not vouch for the request.
 	Reason, TokenReason string
 
-	headerCount int    // marker headers on the request
-	headerFirst string // the first one's value
-}
+	s scan // what the header scan found, kept for Continue
 
-// headerNormalised reports whether the request already carries exactly one marker header, `1;id=<ID>`.
-func (d *Decision) headerNormalised() bool {
-	v := d.headerFirst
-	return d.headerCount == 1 && d.ID != "" && len(v) == len(markerPrefix)+len(d.ID) &&
-		v[:len(markerPrefix)] == markerPrefix && v[len(markerPrefix):] == d.ID
+	// Memory the verdict's values are built in (reused in Wasm, see filters/proxyhost.Buf).
+	idBuf, markerBuf, bagBuf, bodyBuf proxyhost.Buf
+	reply                             proxyhost.Reply
+	replyHeaders                      [2][2]string
 }
 
 // Synthetic reports whether the request goes on (or is answered) as a synthetic transaction.
 func (d *Decision) Synthetic() bool { return d.Action >= ActionForward }
+
+// headerNormalised reports whether the request already carries exactly one marker header, `1;id=<ID>`.
+func (d *Decision) headerNormalised() bool {
+	v := d.s.headerFirst
+	return d.s.headerCount == 1 && d.ID != "" && len(v) == len(markerPrefix)+len(d.ID) &&
+		v[:len(markerPrefix)] == markerPrefix && v[len(markerPrefix):] == d.ID
+}
 
 // scan is what one pass over the request headers finds.
 type scan struct {
@@ -132,9 +142,9 @@ func (s *scan) addID(id string, ok bool) {
 }
 
 func (c *Config) scan(headers [][2]string, s *scan) {
+	*s = scan{}
 	var arr [4]string
 	bags := arr[:0]
-	bagMayHold := false
 	for i := range headers {
 		k, v := headers[i][0], headers[i][1]
 		switch k {
@@ -161,8 +171,7 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 	}
 	// A member may hold the marker where the key's text occurs, or where a key holds an escape that some
 	// propagator decodes (laneway%2Dsynthetic): see filters/baggage, "Keys as other propagators read them".
-	bagMayHold = baggage.MayHoldKeys(bags, c.BaggageKey)
-	if !bagMayHold {
+	if !baggage.MayHoldKeys(bags, c.BaggageKey) {
 		return
 	}
 	s.bagMention = true
@@ -179,120 +188,224 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 	}
 }
 
-// Decide decides what to do with a request, given its headers (from one
-// GetHttpRequestHeaders call) and the host, asked for the downstream identity
-// and the time only when needed.
-func (c *Config) Decide(headers [][2]string, host Host) Decision {
-	var s scan
-	c.scan(headers, &s)
-	d := Decision{
-		Method:     s.method,
-		Authority:  s.authority,
-		HasHeader:  s.headerCount > 0,
-		HasBaggage: s.inBaggage,
-		StripToken: s.tokens > 0 && c.Mode != ModeOutbound,
-		// Another propagator's copy of the marker is never what the mesh checked.
-		StripCarriers: s.carriers && c.Mode != ModeOutbound,
+// Decide decides what to do with a request, given its headers (one read of the request header map) and
+// the facts at hand, and leaves the result in d, which it resets first. It makes no host call and, in
+// the steady state of the Wasm build, no allocation. When a marked request needs a fact f does not have,
+// Decide sets d.Need and stops: the caller reads the facts and calls Continue with the same headers.
+func (c *Config) Decide(headers [][2]string, f *Facts, d *Decision) {
+	c.scan(headers, &d.s)
+	d.Need = 0
+	c.decide(headers, f, d)
+}
 
-		headerCount: s.headerCount,
-		headerFirst: s.headerFirst,
+// Continue finishes a decision Decide (or Continue) stopped with d.Need set, once f holds those facts.
+// headers must be the ones given to Decide.
+func (c *Config) Continue(headers [][2]string, f *Facts, d *Decision) {
+	d.Need = 0
+	c.decide(headers, f, d)
+}
+
+// The reasons, static strings: an outsider flooding markers costs no allocation.
+const (
+	reasonNoMarker     = "no marker"
+	reasonHidden       = "marker key in baggage members the parser drops (malformed or beyond the limits) or that another propagator decodes"
+	reasonCarrier      = "marker key in another propagator's header (ot-baggage-, uberctx-)"
+	reasonLocal        = "marker from the local workload"
+	reasonRerouted     = "mutating call to a destination that is not rollback-capable: rerouted"
+	reasonRefused      = "mutating call to a destination that is not rollback-capable: refused"
+	reasonNoDirection  = "no mode configured and the listener direction is unknown: refused"
+	noDirectionBody    = "laneway synthetic transaction {id}: {method} to {host} refused: the filter has no mode and the listener direction is unknown; set \"mode\" in its plugin configuration\n"
+	refusalContentType = "text/plain; charset=utf-8"
+)
+
+// decide is Decide after the header scan.
+func (c *Config) decide(headers [][2]string, f *Facts, d *Decision) {
+	s := &d.s
+	d.Verdict = proxyhost.Verdict{Edits: d.Edits[:0]}
+	d.Action, d.Accepted, d.ID, d.IDGenerated = ActionNone, false, "", false
+	d.Participant, d.AwaitAck, d.Reason, d.TokenReason = false, false, "", ""
+	d.Method, d.Authority = s.method, s.authority
+	d.HasHeader, d.HasBaggage = s.headerCount > 0, s.inBaggage
+
+	// Every mode but outbound checks the marker, and so removes what an outsider could carry it in: the
+	// token (a credential the application must not see) and another propagator's copy of the marker.
+	checks := c.Mode != ModeOutbound
+	if checks && s.tokens > 0 {
+		d.remove(c.TokenHeader)
+	}
+	if checks && s.carriers {
+		for i := range headers {
+			if c.CarrierHeader(headers[i][0]) {
+				d.remove(headers[i][0])
+			}
+		}
 	}
 	if !s.present {
-		if s.bagMention && c.Mode != ModeOutbound && c.hidesMarker(headers) {
+		if checks && s.bagMention {
 			// A member only a laxer parser reads: not a marker the mesh honours, so not the
 			// application's either. No trust check: it would cost a host call for nothing.
-			d.Action, d.StripBaggage = ActionStrip, true
-			d.Reason = "marker key in baggage members the parser drops (malformed or beyond the limits) or that another propagator decodes"
-			return d
+			if v, removed := c.withoutMarker(headers, &d.bagBuf); removed {
+				d.Action, d.Reason = ActionStrip, reasonHidden
+				d.setBaggage(v)
+				return
+			}
 		}
-		if d.StripCarriers {
-			d.Action, d.Reason = ActionStrip, "marker key in another propagator's header (ot-baggage-, uberctx-)"
-			return d
+		if checks && s.carriers {
+			d.Action, d.Reason = ActionStrip, reasonCarrier
+			return
 		}
-		d.Reason = "no marker"
-		return d
+		d.Reason = reasonNoMarker
+		return
 	}
 	id := s.id
 	if s.bad {
 		id = ""
 	}
-	if c.Mode != ModeOutbound {
-		if host == nil {
-			host = FixedHost{} // no identity, and a clock at year 1 that no token satisfies
+	switch c.Mode {
+	case ModeUnset:
+		d.setID(id)
+		d.Action, d.Reason = ActionRefuse, reasonNoDirection
+		d.refuse(c, noDirectionBody, uint32(DefaultRefuseStatus))
+		return
+	case ModeOutbound:
+		d.Reason = reasonLocal
+	default:
+		trusted, tokenID, need := c.trust(s, f, d)
+		if need != 0 {
+			d.Need = need
+			return
 		}
-		trusted, tokenID, reason, tokenReason := c.trust(&s, host)
-		d.TokenReason = tokenReason
 		if !trusted {
-			d.Action, d.Reason, d.StripBaggage = ActionStrip, reason, s.bagMention
-			return d
+			d.Action = ActionStrip
+			if d.HasHeader {
+				d.remove(c.Header)
+			}
+			if s.bagMention {
+				if v, removed := c.withoutMarker(headers, &d.bagBuf); removed {
+					d.setBaggage(v)
+				}
+			}
+			return
 		}
-		d.Accepted, d.Reason = true, reason
+		d.Accepted = true
 		if tokenID != "" {
 			id = tokenID
 		}
-	} else {
-		d.Reason = "marker from the local workload"
 	}
-	d.ID = id
+	d.setID(id)
 	if c.Mode == ModeInbound {
 		d.Action = ActionForward
-		return d
+		c.normalise(headers, d)
+		return
 	}
 	mutating := c.isMutating(s.method)
 	d.Participant = c.isParticipant(s.authority)
 	switch {
 	case mutating && !d.Participant && c.RerouteHeader != "":
-		d.Action, d.Reason = ActionReroute, "mutating call to a destination that is not rollback-capable: rerouted"
+		d.Action, d.Reason = ActionReroute, reasonRerouted
+		c.normalise(headers, d)
+		d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Replace, Name: c.RerouteHeader, Value: c.RerouteValue})
+		// Envoy re-selects the route after header changes only for ABI <= 0.2.1: ask explicitly.
+		d.Reroute = true
 	case mutating && !d.Participant:
-		d.Action, d.Reason = ActionRefuse, "mutating call to a destination that is not rollback-capable: refused"
+		d.Action, d.Reason = ActionRefuse, reasonRefused
+		d.refuse(c, c.RefuseBody, uint32(c.RefuseStatus))
 	default:
 		d.Action = ActionForward
 		d.AwaitAck = c.AckRequired && mutating
+		c.normalise(headers, d)
 	}
-	return d
+}
+
+// setID sets the transaction id, generating one (in d's memory) when the request carried none.
+func (d *Decision) setID(id string) {
+	if id == "" {
+		id, d.IDGenerated = d.idBuf.Finish(AppendTxID(d.idBuf.Start())), true
+	}
+	d.ID = id
+}
+
+func (d *Decision) remove(name string) {
+	d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Remove, Name: name})
+}
+
+// setBaggage makes the baggage header v, or removes it when v is empty.
+func (d *Decision) setBaggage(v string) {
+	if v == "" {
+		d.remove("baggage")
+		return
+	}
+	d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Replace, Name: "baggage", Value: v})
+}
+
+// normalise leaves exactly one marker header and one baggage member, both with d.ID.
+func (c *Config) normalise(headers [][2]string, d *Decision) {
+	if !d.headerNormalised() {
+		d.Edits = append(d.Edits, proxyhost.Edit{Kind: proxyhost.Replace, Name: c.Header, Value: markerValue(&d.markerBuf, d.ID)})
+	}
+	if v, change := c.baggageWithID(headers, d.ID, &d.bagBuf); change {
+		d.setBaggage(v)
+	}
+}
+
+// refuse makes the verdict a local reply with the marker and the expanded body template.
+func (d *Decision) refuse(c *Config, body string, status uint32) {
+	d.replyHeaders = [2][2]string{{"content-type", refusalContentType}, {c.Header, markerValue(&d.markerBuf, d.ID)}}
+	d.reply = proxyhost.Reply{
+		Status:  status,
+		Headers: d.replyHeaders[:],
+		Body:    d.bodyBuf.FinishBytes(appendRefusalBody(d.bodyBuf.Start(), body, d)),
+		Detail:  d.Reason,
+	}
+	d.Reply = &d.reply
 }
 
 // trust reports whether a marked request comes from a trusted source; a valid token's id is returned.
-// The reasons are static strings: an outsider flooding markers costs no allocation here.
-func (c *Config) trust(s *scan, host Host) (trusted bool, tokenID, reason, tokenReason string) {
+// need names a fact f lacks that the answer depends on. The reasons go to d.
+func (c *Config) trust(s *scan, f *Facts, d *Decision) (trusted bool, tokenID string, need Need) {
 	if c.secret != nil {
 		switch {
 		case s.tokens == 0:
-			tokenReason = "no token"
+			d.TokenReason = "no token"
 		case s.tokens > 1:
-			tokenReason = "several token headers"
+			d.TokenReason = "several token headers"
+		case f.Have&NeedNow == 0:
+			return false, "", NeedNow
 		default:
-			id, err := VerifyToken(c.secret, s.token, host.Now(), c.MaxSkew, c.MaxLifetime)
+			id, err := VerifyToken(c.secret, s.token, f.Now, c.MaxSkew, c.MaxLifetime)
 			switch {
 			case err == ErrTokenExpired:
-				tokenReason = "token expired"
+				d.TokenReason = "token expired"
 			case err == ErrTokenForged:
-				tokenReason = "token signature mismatch"
+				d.TokenReason = "token signature mismatch"
 			case err == ErrTokenTooLong:
-				tokenReason = "token lifetime too long"
+				d.TokenReason = "token lifetime too long"
 			case err != nil:
-				tokenReason = "token malformed"
+				d.TokenReason = "token malformed"
 			case s.id != "" && s.id != id:
-				tokenReason = "marker id differs from the token's"
+				d.TokenReason = "marker id differs from the token's"
 			default:
-				return true, id, "valid token", ""
+				d.Reason = "valid token"
+				return true, id, 0
 			}
 		}
 	}
-	if len(c.Principals) == 0 && len(c.Prefixes) == 0 {
-		if c.secret == nil {
-			return false, "", "no trusted source configured", ""
-		}
-		return false, "", "no trusted peer identities configured", tokenReason
+	switch {
+	case len(c.Principals) == 0 && len(c.Prefixes) == 0 && c.secret == nil:
+		d.Reason = "no trusted source configured"
+	case len(c.Principals) == 0 && len(c.Prefixes) == 0:
+		d.Reason = "no trusted peer identities configured"
+	case f.Have&NeedPrincipal == 0:
+		return false, "", NeedPrincipal
+	case f.Principal == "":
+		d.Reason = "no peer identity"
+	case c.principalTrusted(f.Principal):
+		d.Reason = "trusted peer identity"
+		return true, "", 0
+	default:
+		d.Reason = "peer identity not trusted"
 	}
-	p, ok := host.Principal()
-	if !ok {
-		return false, "", "no peer identity", tokenReason
-	}
-	if c.principalTrusted(p) {
-		return true, "", "trusted peer identity", tokenReason
-	}
-	return false, "", "peer identity not trusted", tokenReason
+	return false, "", 0
 }
 
 func (c *Config) principalTrusted(p string) bool {
@@ -345,19 +458,27 @@ func (c *Config) isParticipant(authority string) bool {
 	return false
 }
 
-// BaggageWithID returns the baggage header that carries exactly one `<key>=<id>` member, keeping
-// other members; change is false when the request's baggage already does and the key's text occurs
-// nowhere else (a member the parser drops, malformed or beyond the limits, may still be read by a laxer
-// parser in the application). The member always travels: when it would break the baggage limits,
-// trailing members are dropped to make room. The value is valid until the next call (see filters/proxyhost).
-func (c *Config) BaggageWithID(headers [][2]string, id string) (value string, change bool) {
+// baggageWithID returns the baggage header that carries exactly one `<key>=<id>` member, keeping
+// other members, built in buf; change is false when the request's baggage already does and the key's
+// text occurs nowhere else (a member the parser drops, malformed or beyond the limits, may still be read
+// by a laxer parser in the application). The member always travels: when it would break the baggage
+// limits, trailing members are dropped to make room.
+func (c *Config) baggageWithID(headers [][2]string, id string, buf *proxyhost.Buf) (value string, change bool) {
 	var arr [4]string
 	bags := collect(headers, "baggage", arr[:0])
 	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok && v == id && baggage.MentionedOnce(bags, c.BaggageKey) && !baggage.HasEscapedKeys(bags) {
 		return "", false
 	}
-	out, _, _ := baggage.AppendSetMemberEvicting(c.bagBuf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
-	return c.bagBuf.Finish(out), true
+	out, _, _ := baggage.AppendSetMemberEvicting(buf.Start(), bags, c.BaggageKey, id, c.BaggageKey)
+	return buf.Finish(out), true
+}
+
+// withoutMarker returns the baggage without any member some propagator reads as the marker key, built in
+// buf ("" when nothing is left); removed is false when there was no such member.
+func (c *Config) withoutMarker(headers [][2]string, buf *proxyhost.Buf) (value string, removed bool) {
+	var arr [4]string
+	out, removed := baggage.AppendWithoutKeys(buf.Start(), collect(headers, "baggage", arr[:0]), c.BaggageKey)
+	return buf.Finish(out), removed
 }
 
 // CarrierHeader reports whether a request header is an ot-baggage-<k> or uberctx-<k> header whose k some
@@ -371,54 +492,15 @@ func (c *Config) CarrierHeader(name string) bool {
 	return false
 }
 
-// hidesMarker reports whether rewriting the baggage without the marker key changes it: the key
-// text occurs, yet the parser found no marker, so a dropped member may carry it.
-func (c *Config) hidesMarker(headers [][2]string) bool {
-	var arr [4]string
-	out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), collect(headers, "baggage", arr[:0]), c.BaggageKey)
-	c.bagBuf.Finish(out)
-	return removed
+// markerValue returns NormalisedValue(id), built in buf.
+func markerValue(buf *proxyhost.Buf, id string) string {
+	return buf.Finish(append(append(buf.Start(), markerPrefix...), id...))
 }
 
-// BaggageWithoutMarker returns the baggage header without the marker member; remove is true
-// when the header must be deleted, change when it must be replaced by value (valid until the next call).
-func (c *Config) BaggageWithoutMarker(headers [][2]string) (value string, change, remove bool) {
-	var arr [4]string
-	bags := collect(headers, "baggage", arr[:0])
-	out, removed := baggage.AppendWithoutKeys(c.bagBuf.Start(), bags, c.BaggageKey)
-	v := c.bagBuf.Finish(out)
-	if !removed {
-		return "", false, false
-	}
-	if v == "" {
-		return "", false, true
-	}
-	return v, true, false
-}
-
-// MarkerValue returns NormalisedValue(id), valid until the next call (see filters/proxyhost).
-func (c *Config) MarkerValue(id string) string {
-	return c.markerBuf.Finish(append(append(c.markerBuf.Start(), markerPrefix...), id...))
-}
-
-// RefusalBody returns the configured refusal body with {id}, {method} and {host} filled in.
-func (c *Config) RefusalBody(d *Decision) string {
-	if strings.IndexByte(c.RefuseBody, '{') < 0 {
-		return c.RefuseBody
-	}
-	return string(c.appendRefusalBody(nil, d))
-}
-
-// RefusalBodyBytes is RefusalBody as bytes for the host, valid until the next call (see filters/proxyhost).
-func (c *Config) RefusalBodyBytes(d *Decision) []byte {
-	return c.bodyBuf.FinishBytes(c.appendRefusalBody(c.bodyBuf.Start(), d))
-}
-
-// appendRefusalBody appends the expanded refusal body to b. It expands the template in one pass, as
-// strings.NewReplacer would (left to right, no rescan of the inserted text), without building a
-// replacer per request: that costs microseconds in Wasm.
-func (c *Config) appendRefusalBody(b []byte, d *Decision) []byte {
-	t := c.RefuseBody
+// appendRefusalBody appends the body template t with {id}, {method} and {host} filled in from d to b. It
+// expands the template in one pass, as strings.NewReplacer would (left to right, no rescan of the
+// inserted text), without building a replacer per request: that costs microseconds in Wasm.
+func appendRefusalBody(b []byte, t string, d *Decision) []byte {
 	for i := strings.IndexByte(t, '{'); i >= 0; i = strings.IndexByte(t, '{') {
 		b = append(b, t[:i]...)
 		t = t[i:]

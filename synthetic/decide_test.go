@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,39 +17,55 @@ func mustConfig(t testing.TB, js string) *Config {
 	return &c
 }
 
-// countingHost counts how often Decide asks the host for the peer identity and the time.
-type countingHost struct {
-	p           string
-	now         time.Time
-	calls, nows int
+// known returns Facts holding both facts: Decide never stops for them.
+func known(peer string, now time.Time) *Facts {
+	return &Facts{Have: NeedPrincipal | NeedNow, Principal: peer, Now: now}
 }
 
-func (h *countingHost) Principal() (string, bool) { h.calls++; return h.p, h.p != "" }
-func (h *countingHost) Now() time.Time            { h.nows++; return h.now }
+// noFacts are facts of a request without a peer identity, at a time (year 1) no token satisfies.
+var noFacts = known("", time.Time{})
 
-func TestDecideAsksTheHostOnlyWhenNeeded(t *testing.T) {
+// decide returns the decision on headers with the facts f.
+func decide(c *Config, headers [][2]string, f *Facts) *Decision {
+	var d Decision
+	c.Decide(headers, f, &d)
+	return &d
+}
+
+func TestDecideAsksForFactsOnlyWhenNeeded(t *testing.T) {
 	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"],"token":{"secret":"`+testSecret+`"}}}`)
 	now := time.Now()
 	tok, err := MintToken([]byte(testSecret), "tx", now.Add(time.Minute))
 	require.NoError(t, err)
 	tests := []struct {
-		name        string
-		headers     [][2]string
-		calls, nows int
+		name   string
+		peer   string
+		header [][2]string
+		asks   []Need
+		action Action
 	}{
-		{"an unmarked request asks nothing", req("GET", "a", "baggage", "k=v"), 0, 0},
-		{"an unmarked request with a token asks nothing", req("GET", "a", "x-laneway-synthetic-token", tok), 0, 0},
-		{"a marked request with a valid token asks the time but not the identity", req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), 0, 1},
-		{"a marked request without token asks the identity once and not the time", req("GET", "a", "x-laneway-synthetic", "1"), 1, 0},
-		{"a baggage mention of the key inside another member asks nothing", req("GET", "a", "baggage", "x-laneway-synthetic-ish=1"), 0, 0},
-		{"a marker member the parser drops asks nothing", req("GET", "a", "baggage", "laneway-synthetic=a b"), 0, 0},
+		{"an unmarked request asks nothing", trustedSA, req("GET", "a", "baggage", "k=v"), nil, ActionNone},
+		{"an unmarked request with a token asks nothing", trustedSA, req("GET", "a", "x-laneway-synthetic-token", tok), nil, ActionNone},
+		{"a marked request with a valid token asks the time but not the identity", otherSA, req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), []Need{NeedNow}, ActionForward},
+		{"a marked request with a bad token asks the time, then the identity", trustedSA, req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "v2.1.x.y"), []Need{NeedNow, NeedPrincipal}, ActionForward},
+		{"a marked request without token asks the identity once and not the time", trustedSA, req("GET", "a", "x-laneway-synthetic", "1"), []Need{NeedPrincipal}, ActionForward},
+		{"a baggage mention of the key inside another member asks nothing", trustedSA, req("GET", "a", "baggage", "x-laneway-synthetic-ish=1"), nil, ActionNone},
+		{"a marker member the parser drops asks nothing", trustedSA, req("GET", "a", "baggage", "laneway-synthetic=a b"), nil, ActionStrip},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := &countingHost{p: trustedSA, now: now}
-			c.Decide(tt.headers, h)
-			assert.Equal(t, tt.calls, h.calls, "identity lookups")
-			assert.Equal(t, tt.nows, h.nows, "clock reads")
+			var f Facts
+			var d Decision
+			var asks []Need
+			c.Decide(tt.header, &f, &d)
+			for d.Need != 0 && len(asks) < 4 {
+				asks = append(asks, d.Need)
+				f.Have |= d.Need
+				f.Principal, f.Now = tt.peer, now
+				c.Continue(tt.header, &f, &d)
+			}
+			assert.Equal(t, tt.asks, asks, "the facts asked for, in order")
+			assert.Equal(t, tt.action, d.Action, d.Reason)
 		})
 	}
 }
@@ -98,7 +115,7 @@ func TestDecideAtOutbound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := c.Decide(tt.headers, FixedHost{Peer: "", At: time.Now()})
+			d := decide(c, tt.headers, known("", time.Now()))
 			assert.Equal(t, tt.action, d.Action, "action %s, reason %s", d.Action, d.Reason)
 			assert.Equal(t, tt.awaitAck, d.AwaitAck)
 			assert.Equal(t, tt.participant, d.Participant)
@@ -113,47 +130,50 @@ func TestDecideExplainsWhyAMarkerWasStripped(t *testing.T) {
 	now := time.Now()
 	expired, err := MintToken([]byte(testSecret), "tx", now.Add(-time.Hour))
 	require.NoError(t, err)
-	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", expired), FixedHost{Peer: otherSA, At: now})
+	d := decide(c, req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", expired), known(otherSA, now))
 	assert.Equal(t, ActionStrip, d.Action)
 	assert.Equal(t, "peer identity not trusted", d.Reason)
 	assert.Equal(t, "token expired", d.TokenReason)
-	assert.True(t, d.StripToken)
+	assert.Equal(t, []proxyhost.Edit{{Kind: proxyhost.Remove, Name: "x-laneway-synthetic-token"}, {Kind: proxyhost.Remove, Name: "x-laneway-synthetic"}}, d.Edits)
 
-	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "a", "x-laneway-synthetic-token", "b"), FixedHost{Peer: "", At: now})
+	d = decide(c, req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", "a", "x-laneway-synthetic-token", "b"), known("", now))
 	assert.Equal(t, "no peer identity", d.Reason)
 	assert.Equal(t, "several token headers", d.TokenReason)
 }
 
-func TestDecideWithoutAHostTrustsNobody(t *testing.T) {
+func TestDecideWithoutFactsTrustsNobody(t *testing.T) {
 	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"],"token":{"secret":"`+testSecret+`"}}}`)
 	tok, err := MintToken([]byte(testSecret), "tx", time.Now().Add(time.Minute))
 	require.NoError(t, err)
-	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), nil)
+	d := decide(c, req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic-token", tok), noFacts)
 	assert.Equal(t, ActionStrip, d.Action)
 	assert.Equal(t, "no peer identity", d.Reason)
 }
 
 func TestRepeatedMarkerHeadersWithOneIdAgree(t *testing.T) {
 	c := mustConfig(t, `{"mode":"outbound"}`)
-	d := c.Decide(req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic", "1;id=tx-9", "baggage", "laneway-synthetic=tx-9"), nil)
+	d := decide(c, req("GET", "a", "x-laneway-synthetic", "1", "x-laneway-synthetic", "1;id=tx-9", "baggage", "laneway-synthetic=tx-9"), noFacts)
 	assert.Equal(t, "tx-9", d.ID)
-	d = c.Decide(req("GET", "a", "x-laneway-synthetic", "1;id=tx-8", "x-laneway-synthetic", "1;id=tx-9"), nil)
-	assert.Equal(t, "", d.ID, "disagreeing ids leave the id to be generated")
+	assert.False(t, d.IDGenerated)
+	d = decide(c, req("GET", "a", "x-laneway-synthetic", "1;id=tx-8", "x-laneway-synthetic", "1;id=tx-9"), noFacts)
+	assert.True(t, d.IDGenerated, "disagreeing ids get a generated one")
+	assert.Regexp(t, "^[0-9a-f]{32}$", d.ID)
 	assert.Equal(t, ActionForward, d.Action)
 }
 
 func TestBaggageWithIDLeavesAnAlreadyNormalisedHeaderAlone(t *testing.T) {
 	c := mustConfig(t, `{"mode":"inbound"}`)
-	_, change := c.BaggageWithID(req("GET", "a", "baggage", "k=v,laneway-synthetic=tx"), "tx")
+	var buf proxyhost.Buf
+	_, change := c.baggageWithID(req("GET", "a", "baggage", "k=v,laneway-synthetic=tx"), "tx", &buf)
 	assert.False(t, change)
-	v, change := c.BaggageWithID(req("GET", "a", "baggage", "k=v", "baggage", "laneway-synthetic=tx,laneway-synthetic=tx"), "tx")
+	v, change := c.baggageWithID(req("GET", "a", "baggage", "k=v", "baggage", "laneway-synthetic=tx,laneway-synthetic=tx"), "tx", &buf)
 	assert.True(t, change)
 	assert.Equal(t, "k=v,laneway-synthetic=tx", v)
 }
 
 func TestHeaderNormalisedOnlyForOneExactMarkerHeader(t *testing.T) {
 	c := mustConfig(t, `{"mode":"inbound","trust":{"principals":["`+trustedSA+`"]}}`)
-	host := FixedHost{Peer: trustedSA}
+	host := known(trustedSA, time.Now())
 	for _, tt := range []struct {
 		name    string
 		markers []string
@@ -169,7 +189,7 @@ func TestHeaderNormalisedOnlyForOneExactMarkerHeader(t *testing.T) {
 			for _, m := range tt.markers {
 				hs = append(hs, [2]string{"x-laneway-synthetic", m})
 			}
-			d := c.Decide(hs, host)
+			d := decide(c, hs, host)
 			require.True(t, d.Synthetic(), d.Reason)
 			assert.Equal(t, tt.want, d.headerNormalised())
 		})
@@ -198,7 +218,8 @@ func TestBaggageWithIDCarriesExactlyOneMarkerMember(t *testing.T) {
 			for _, b := range tt.bags {
 				hs = append(hs, [2]string{"baggage", b})
 			}
-			v, change := c.BaggageWithID(hs, "tx")
+			var buf proxyhost.Buf
+			v, change := c.baggageWithID(hs, "tx", &buf)
 			require.True(t, change)
 			assert.Equal(t, tt.want, v)
 		})
@@ -216,9 +237,13 @@ func TestDecideStripsMarkerMembersTheParserDropsOnlyWhereMarkersAreChecked(t *te
 		{`{"mode":"outbound"}`, ActionNone},
 	} {
 		t.Run(tt.config, func(t *testing.T) {
-			d := mustConfig(t, tt.config).Decide(hidden, FixedHost{Peer: trustedSA, At: time.Now()})
+			d := decide(mustConfig(t, tt.config), hidden, known(trustedSA, time.Now()))
 			assert.Equal(t, tt.want, d.Action)
-			assert.Equal(t, tt.want == ActionStrip, d.StripBaggage)
+			var want []proxyhost.Edit
+			if tt.want == ActionStrip {
+				want = []proxyhost.Edit{{Kind: proxyhost.Replace, Name: "baggage", Value: "k=v"}}
+			}
+			assert.Equal(t, want, d.Edits)
 			assert.False(t, d.HasBaggage, "the dropped member is no marker")
 		})
 	}

@@ -10,25 +10,8 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// Outcomes counted as laneway_synthetic_<outcome>_total.
-const (
-	OutcomeAccepted   = "accepted"
-	OutcomeStripped   = "stripped"
-	OutcomePassed     = "passed"
-	OutcomeRefused    = "refused"
-	OutcomeRerouted   = "rerouted"
-	OutcomeAcked      = "acked"
-	OutcomeAckMissing = "ack_missing"
-)
-
-// MetricName returns the counter name for an outcome.
-func MetricName(outcome string) string { return "laneway_synthetic_" + outcome + "_total" }
-
-// principalProperties are read, in order, for the downstream peer identity.
-var principalProperties = []proxyhost.Property{
-	proxyhost.NewProperty("connection", "uri_san_peer_certificate"),
-	proxyhost.NewProperty("source", "principal"),
-}
+// filterName prefixes the filter's log lines.
+const filterName = "synthetic"
 
 // NewVMContext returns the VM context the wasm main registers.
 func NewVMContext() types.VMContext { return &vmContext{} }
@@ -49,31 +32,29 @@ func releaseContext(c types.HttpContext) {
 	}
 }
 
-type counters struct {
-	accepted, stripped, passed, refused, rerouted, acked, ackMissing proxywasm.MetricCounter
-}
-
 type pluginContext struct {
 	types.DefaultPluginContext
-	cfg       *Config
-	m         counters
+	cfg *Config
+	// unresolved: the configuration has no mode and the listener direction was not known at start; the
+	// first request tries again.
+	unresolved bool
+	counters   proxyhost.Counters
+	writer     proxyhost.Writer
+	// d and facts serve one request at a time (callbacks of a VM never run concurrently).
+	d         Decision
+	facts     Facts
 	warnedAck bool
 	// free holds released stream contexts for reuse (see release), at most maxFreeContexts.
 	free []*httpContext
-	// idBuf holds a generated transaction id for the rest of its callback.
-	idBuf proxyhost.Buf
 }
-
-// maxKeptIDHost bounds the id-and-host memory a released context keeps.
-const maxKeptIDHost = 512
 
 // maxFreeContexts bounds the contexts kept for reuse: about the streams one worker has open at once.
 const maxFreeContexts = 1024
 
 // OnPluginStart parses the configuration; a bad one fails the plugin with a critical log naming the field.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
-	data, err := proxywasm.GetPluginConfiguration()
-	if err != nil && err != types.ErrorStatusNotFound {
+	data, err := proxyhost.ReadPluginConfig()
+	if err != nil {
 		proxywasm.LogCritical("synthetic: cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
@@ -82,18 +63,35 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical("synthetic: invalid plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	p.cfg = &cfg
-	p.m = counters{
-		accepted:   proxywasm.DefineCounterMetric(MetricName(OutcomeAccepted)),
-		stripped:   proxywasm.DefineCounterMetric(MetricName(OutcomeStripped)),
-		passed:     proxywasm.DefineCounterMetric(MetricName(OutcomePassed)),
-		refused:    proxywasm.DefineCounterMetric(MetricName(OutcomeRefused)),
-		rerouted:   proxywasm.DefineCounterMetric(MetricName(OutcomeRerouted)),
-		acked:      proxywasm.DefineCounterMetric(MetricName(OutcomeAcked)),
-		ackMissing: proxywasm.DefineCounterMetric(MetricName(OutcomeAckMissing)),
+	// Envoy keys plugins by name and traffic direction, so the direction cannot change under a plugin: it is
+	// read once, here, or on the first request when the plugin's root context does not see it.
+	if cfg.Mode == ModeUnset {
+		if dir, ok := proxyhost.ListenerDirection(); ok {
+			cfg, _ = cfg.WithDirection(dir)
+		}
+		p.unresolved = cfg.Mode == ModeUnset
 	}
+	p.cfg = &cfg
+	p.counters = proxyhost.DefineCounters(MetricPrefix, Outcomes)
 	proxywasm.LogInfo("synthetic: started: " + cfg.Summary())
 	return types.OnPluginStartStatusOK
+}
+
+// resolveDirection takes the mode from the listener direction as a stream sees it, once.
+func (p *pluginContext) resolveDirection() {
+	p.unresolved = false
+	dir, ok := proxyhost.ListenerDirection()
+	if cfg, resolved := p.cfg.WithDirection(dir); ok && resolved {
+		p.cfg = &cfg
+		proxywasm.LogInfo("synthetic: mode " + cfg.Mode.String() + " from the listener direction")
+		return
+	}
+	got := "not available"
+	if ok {
+		got = strconv.FormatInt(dir, 10)
+	}
+	proxywasm.LogWarn("synthetic: no mode configured and xds.listener_direction is " + got + " (expected 1, inbound, or 2, outbound): " +
+		"marked requests are refused; set \"mode\" in the plugin configuration")
 }
 
 // NewHttpContext implements types.PluginContext.
@@ -110,50 +108,30 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 	return &httpContext{p: p}
 }
 
+type httpContext struct {
+	types.DefaultHttpContext
+	p   *pluginContext
+	ack Ack
+}
+
 // release is called (through proxyhost, in the Wasm build) after Envoy deleted the stream and nothing calls the
 // context again: it is cleared and kept for the next stream, so a stream allocates no context in the steady
 // state.
 func (h *httpContext) release() {
-	p, buf := h.p, h.idHost[:0]
-	if cap(buf) > maxKeptIDHost {
-		buf = nil // an unusually long :authority is not kept for the life of the VM
-	}
-	*h = httpContext{p: p, idHost: buf}
+	p := h.p
+	h.ack.reset()
+	*h = httpContext{p: p, ack: h.ack}
 	if len(p.free) < maxFreeContexts {
 		p.free = append(p.free, h)
 	}
 }
 
-type httpContext struct {
-	types.DefaultHttpContext
-	p        *pluginContext
-	awaitAck bool
-	// txid and host alias idHost, which the context owns and keeps when it is reused (see release).
-	txid, host string
-	idHost     []byte
-}
-
-// envoyHost reads the peer identity from Envoy properties and the time from the host clock.
-type envoyHost struct{}
-
-// Now implements Host; each call costs host calls (clock_time_get), so Decide asks only for tokens.
-func (envoyHost) Now() time.Time { return time.Now() }
-
-// Principal implements Host. The string shares the bytes Property.Read returned, which the next property read
-// overwrites: Decide only compares it, at once.
-func (envoyHost) Principal() (string, bool) {
-	for _, path := range principalProperties {
-		if v, err := path.Read(); err == nil && len(v) > 0 {
-			return unsafe.String(&v[0], len(v)), true
-		}
-	}
-	return "", false
-}
-
-// OnHttpRequestHeaders implements types.HttpContext. Per-request debug lines are concatenated rather than
-// formatted (fmt costs about a microsecond per line in Wasm), and built only when Envoy records debug logs.
+// OnHttpRequestHeaders implements types.HttpContext: read the headers once, decide, write the verdict, count.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
-	cfg := h.p.cfg
+	p := h.p
+	if p.unresolved {
+		p.resolveDirection()
+	}
 	// The pairs alias a buffer the next request reuses: what the stream keeps for its response is copied.
 	headers, err := proxyhost.RequestHeaders()
 	if err != nil {
@@ -162,126 +140,70 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 		return types.ActionContinue
 	}
-	var host Host = envoyHost{}
-	if cfg.Mode == ModeWaypoint {
-		host = waypointHost{}
+	cfg, d, f := p.cfg, &p.d, &p.facts
+	f.Have = 0
+	cfg.Decide(headers, f, d)
+	for d.Need != 0 {
+		cfg.ReadFacts(d.Need, f)
+		cfg.Continue(headers, f, d)
 	}
-	d := cfg.Decide(headers, host)
-	if d.StripToken {
-		_ = proxywasm.RemoveHttpRequestHeader(cfg.TokenHeader)
-	}
-	if d.StripCarriers {
-		for i := range headers {
-			if cfg.CarrierHeader(headers[i][0]) {
-				_ = proxywasm.RemoveHttpRequestHeader(headers[i][0])
-			}
-		}
-	}
-	if d.Accepted {
-		h.p.m.accepted.Increment(1)
-	}
-	switch d.Action {
-	case ActionNone:
-		return types.ActionContinue
-	case ActionStrip:
-		h.p.m.stripped.Increment(1)
-		h.strip(headers, &d)
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
-		}
-		return types.ActionContinue
-	}
-	if d.ID == "" {
-		d.ID = h.p.idBuf.Finish(AppendTxID(h.p.idBuf.Start())) // valid for this callback (see proxyhost.Buf)
-	}
-	switch d.Action {
-	case ActionRefuse:
-		h.p.m.refused.Increment(1)
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority)
-		}
-		hs := [][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, cfg.MarkerValue(d.ID)}}
-		if err := proxywasm.SendHttpResponse(uint32(cfg.RefuseStatus), hs, cfg.RefusalBodyBytes(&d), -1); err != nil && proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("synthetic: tx " + d.ID + ": cannot send refusal: " + err.Error())
-		}
-		return types.ActionPause
-	case ActionReroute:
-		h.p.m.rerouted.Increment(1)
-		h.normalise(headers, &d)
-		_ = proxywasm.ReplaceHttpRequestHeader(cfg.RerouteHeader, cfg.RerouteValue)
-		// Envoy re-routes after header changes for ABI <= 0.2.1; also ask
-		// explicitly where the host offers it (Envoy >= 1.33).
-		_ = proxyhost.ClearRouteCache()
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
-		}
-		return types.ActionContinue
-	}
-	if cfg.Mode != ModeInbound {
-		h.p.m.passed.Increment(1)
-	}
-	h.normalise(headers, &d)
+	cfg.Count(&p.counters, d)
 	if d.AwaitAck {
-		// Copies: d's strings alias the request-header memory the next stream's read overwrites.
-		h.idHost = append(append(h.idHost[:0], d.ID...), d.Authority...)
-		all := unsafe.String(unsafe.SliceData(h.idHost), len(h.idHost))
-		h.awaitAck, h.txid, h.host = true, all[:len(d.ID)], all[len(d.ID):]
+		h.ack.Await(d)
 	}
 	if proxyhost.DebugEnabled() {
+		logDecision(d)
+	}
+	return p.writer.Apply(filterName, headers, &d.Verdict)
+}
+
+// logDecision writes the debug line of a decision (a refusal's is its reply's Detail). Lines are concatenated
+// rather than formatted: fmt costs about a microsecond per line in Wasm.
+func logDecision(d *Decision) {
+	switch d.Action {
+	case ActionStrip:
+		proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
+	case ActionForward, ActionReroute:
 		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
-	}
-	return types.ActionContinue
-}
-
-// normalise leaves exactly one marker header and one baggage member, both with d.ID.
-func (h *httpContext) normalise(headers [][2]string, d *Decision) {
-	cfg := h.p.cfg
-	if !d.headerNormalised() {
-		_ = proxywasm.ReplaceHttpRequestHeader(cfg.Header, cfg.MarkerValue(d.ID))
-	}
-	if v, change := cfg.BaggageWithID(headers, d.ID); change {
-		if v == "" {
-			_ = proxywasm.RemoveHttpRequestHeader("baggage")
-		} else {
-			_ = proxywasm.ReplaceHttpRequestHeader("baggage", v)
-		}
-	}
-}
-
-// strip removes an untrusted marker from the header and the baggage (with any member the parser drops).
-func (h *httpContext) strip(headers [][2]string, d *Decision) {
-	cfg := h.p.cfg
-	if d.HasHeader {
-		_ = proxywasm.RemoveHttpRequestHeader(cfg.Header)
-	}
-	if d.StripBaggage {
-		v, change, remove := cfg.BaggageWithoutMarker(headers)
-		switch {
-		case remove:
-			_ = proxywasm.RemoveHttpRequestHeader("baggage")
-		case change:
-			_ = proxywasm.ReplaceHttpRequestHeader("baggage", v)
-		}
 	}
 }
 
 // OnHttpResponseHeaders checks the acknowledgement of a mutating synthetic call to a participant.
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
-	if !h.awaitAck {
+	if !h.ack.Waiting() {
 		return types.ActionContinue
 	}
-	h.awaitAck = false
 	v, err := proxyhost.ResponseHeader(h.p.cfg.AckHeader)
-	if err == nil && v == h.txid {
-		h.p.m.acked.Increment(1)
-		return types.ActionContinue
-	}
-	h.p.m.ackMissing.Increment(1)
-	if !h.p.warnedAck {
-		h.p.warnedAck = true
-		proxywasm.LogWarn("synthetic: tx " + h.txid + ": " + h.host + " did not acknowledge with " + h.p.cfg.AckHeader + ": " + strconv.Quote(v) + " (further misses are logged at debug)")
-	} else if proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("synthetic: tx " + h.txid + ": " + h.host + " did not acknowledge with " + h.p.cfg.AckHeader + ": " + strconv.Quote(v))
-	}
+	h.p.cfg.CheckAck(&h.p.counters, &h.ack, v, err == nil, &h.p.warnedAck)
 	return types.ActionContinue
+}
+
+// principalProperties are read, in order, for the downstream peer identity.
+var principalProperties = []proxyhost.Property{
+	proxyhost.NewProperty("connection", "uri_san_peer_certificate"),
+	proxyhost.NewProperty("source", "principal"),
+}
+
+// ReadFacts reads the facts Decide asked for (d.Need) from the host into f: the time from the host clock
+// (clock_time_get), the downstream peer identity from the properties where c's mode finds it (see
+// waypoint.go for mode waypoint). f.Principal shares the memory of proxyhost.Property.Read, which the next
+// property read overwrites: Decide only compares it, at once.
+func (c *Config) ReadFacts(need Need, f *Facts) {
+	if need&NeedNow != 0 {
+		f.Now = time.Now()
+	}
+	if need&NeedPrincipal != 0 {
+		f.Principal = ""
+		props := principalProperties
+		if c.Mode == ModeWaypoint {
+			props = waypointPrincipal
+		}
+		for _, path := range props {
+			if v, err := path.Read(); err == nil && len(v) > 0 {
+				f.Principal = unsafe.String(&v[0], len(v))
+				break
+			}
+		}
+	}
+	f.Have |= need
 }

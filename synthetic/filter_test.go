@@ -1,6 +1,7 @@
 package synthetic
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,9 @@ func runProxytest(t testing.TB, sc scenario) outcome {
 	}
 	if sc.sourcePrincipal != "" {
 		opt = opt.WithProperty([]string{"source", "principal"}, []byte(sc.sourcePrincipal))
+	}
+	if dir, ok := directionValue(sc); ok {
+		opt = opt.WithProperty([]string{"xds", "listener_direction"}, dir)
 	}
 	host, reset := proxytest.NewHostEmulator(opt)
 	defer reset()
@@ -97,7 +101,7 @@ func TestOnlyTheFirstMissingAckIsLoggedAtWarn(t *testing.T) {
 }
 
 func TestBadConfigFailsPluginStartWithACriticalLogNamingTheField(t *testing.T) {
-	for _, cfg := range []string{``, `{"mode":"inbound","participants":["a"]}`, `{"mode":"edge","trust":{"token":{"secret":"x"}}}`} {
+	for _, cfg := range []string{`[]`, `{"participants":["a"]}`, `{"mode":"inbound","participants":["a"]}`, `{"mode":"edge","trust":{"token":{"secret":"x"}}}`} {
 		opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(cfg))
 		host, reset := proxytest.NewHostEmulator(opt)
 		assert.Equal(t, types.OnPluginStartStatusFailed, host.StartPlugin(), "config %s", cfg)
@@ -120,15 +124,41 @@ func TestStartLogSummarisesTheConfiguration(t *testing.T) {
 	assert.NotContains(t, info, testSecret)
 }
 
-func TestReleasedContextKeepsOnlySmallIDHostMemory(t *testing.T) {
+// An empty configuration starts the filter; the start-up log says which mode the listener direction gave it.
+func TestEmptyConfigStartsInTheModeOfTheListenerDirection(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dir  []byte // nil: the host has no xds.listener_direction
+		want string
+	}{
+		{"inbound", binary.LittleEndian.AppendUint64(nil, 1), "synthetic: started: mode=inbound (from the listener direction) header=x-laneway-synthetic"},
+		{"outbound", binary.LittleEndian.AppendUint64(nil, 2), "synthetic: started: mode=outbound (from the listener direction) header=x-laneway-synthetic"},
+		{"unknown", nil, "synthetic: started: mode=unset (inbound or outbound from the listener direction, read on the first request)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(`{}`))
+			if tc.dir != nil {
+				opt = opt.WithProperty([]string{"xds", "listener_direction"}, tc.dir)
+			}
+			host, reset := proxytest.NewHostEmulator(opt)
+			defer reset()
+			require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
+			require.Len(t, host.GetInfoLogs(), 1)
+			assert.True(t, strings.HasPrefix(host.GetInfoLogs()[0], tc.want), host.GetInfoLogs()[0])
+		})
+	}
+}
+
+func TestReleasedContextKeepsOnlySmallAckMemory(t *testing.T) {
 	p := &pluginContext{}
-	small := &httpContext{p: p, awaitAck: true, idHost: make([]byte, 10, maxKeptIDHost)}
-	small.txid, small.host = "tx", "orders"
+	small := &httpContext{p: p, ack: Ack{mem: make([]byte, 0, maxKeptAckMemory)}}
+	small.ack.Await(&Decision{ID: "tx", Authority: "orders"})
+	require.True(t, small.ack.Waiting())
 	small.release()
 	require.Len(t, p.free, 1)
-	assert.Equal(t, httpContext{p: p, idHost: small.idHost[:0]}, *p.free[0], "cleared, memory kept")
-	assert.Equal(t, maxKeptIDHost, cap(p.free[0].idHost))
-	big := &httpContext{p: p, idHost: make([]byte, 0, maxKeptIDHost+1)}
+	assert.Equal(t, httpContext{p: p, ack: Ack{mem: small.ack.mem[:0]}}, *p.free[0], "cleared, memory kept")
+	assert.Equal(t, maxKeptAckMemory, cap(p.free[0].ack.mem))
+	big := &httpContext{p: p, ack: Ack{mem: make([]byte, 0, maxKeptAckMemory+1)}}
 	big.release()
-	assert.Nil(t, p.free[1].idHost, "memory of an unusually long host is not kept")
+	assert.Nil(t, p.free[1].ack.mem, "memory of an unusually long host is not kept")
 }

@@ -1,11 +1,12 @@
 package synthetic
 
 import (
-	"github.com/laneway/laneway/filters/baggage"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
@@ -99,33 +100,65 @@ func FuzzDecide(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw, principal string) {
 		hs := fuzzHeaders(fuzzNames, raw)
+		for i := range hs {
+			hs[i][0] = strings.ToLower(hs[i][0]) // as Envoy hands them to a filter
+		}
 		for _, c := range configs {
-			d := c.Decide(hs, FixedHost{Peer: principal, At: now})
-			if d.ID != "" {
-				require.True(t, ValidTxID(d.ID), "id %q", d.ID)
+			d := decide(c, hs, known(principal, now))
+			checkDecision(t, c, hs, d)
+			// Deciding in steps, as the filter does, reaches the same decision.
+			var f Facts
+			var stepped Decision
+			c.Decide(hs, &f, &stepped)
+			for stepped.Need != 0 {
+				require.Zero(t, stepped.Need&f.Have, "asked again for a fact it has")
+				f.Have |= stepped.Need
+				f.Principal, f.Now = principal, now
+				c.Continue(hs, &f, &stepped)
 			}
-			if c.Mode == ModeInbound {
-				require.NotEqual(t, ActionRefuse, d.Action)
-			}
-			if d.Synthetic() {
-				id := d.ID
-				if id == "" {
-					id = "generated"
-				}
-				v, change := c.BaggageWithID(hs, id)
-				if change && v != "" {
-					require.Contains(t, v, c.BaggageKey+"="+id)
-					if got, ok := baggage.Lookup([]string{v}, c.BaggageKey); ok {
-						require.Equal(t, id, got, "the rewritten baggage %q carries the id", v)
-					}
-				}
-			}
-			if d.Action == ActionStrip {
-				c.BaggageWithoutMarker(hs)
-			}
-			_ = c.RefusalBody(&d)
+			require.Equal(t, d.Action, stepped.Action)
+			require.Equal(t, d.Accepted, stepped.Accepted)
+			require.Equal(t, len(d.Edits), len(stepped.Edits))
 		}
 	})
+}
+
+// checkDecision asserts what holds for every final decision: a valid id on synthetic requests, no refusal
+// inbound, a normalised marker in header and baggage where a synthetic request goes on, and no marker left
+// where one was stripped.
+func checkDecision(t *testing.T, c *Config, hs [][2]string, d *Decision) {
+	t.Helper()
+	require.Zero(t, d.Need)
+	if d.Synthetic() {
+		require.True(t, ValidTxID(d.ID), "id %q", d.ID)
+	}
+	if c.Mode == ModeInbound {
+		require.NotEqual(t, ActionRefuse, d.Action)
+	}
+	require.Equal(t, d.Action == ActionRefuse, d.Reply != nil, "a reply exactly when refused")
+	edited := proxyhost.AppendEdited(nil, hs, d.Edits)
+	switch d.Action {
+	case ActionForward, ActionReroute:
+		require.Equal(t, []string{NormalisedValue(d.ID)}, values(edited, c.Header))
+		bags := values(edited, "baggage")
+		got, ok := baggage.Lookup(bags, c.BaggageKey)
+		require.True(t, ok, "the baggage %q carries the marker member", bags)
+		require.Equal(t, d.ID, got, "the baggage %q carries the id", bags)
+	case ActionStrip:
+		require.Empty(t, values(edited, c.Header))
+		require.False(t, baggage.Has(values(edited, "baggage"), c.BaggageKey), "no marker member left")
+	}
+}
+
+// values returns the values of header name in hs.
+func values(hs [][2]string, name string) []string {
+	var out []string
+	for _, h := range hs {
+		if h[0] == name {
+			out = append(out, h[1])
+		}
+	}
+	return out
 }
 
 // FuzzFilter drives the whole filter under proxytest with random request and response headers.

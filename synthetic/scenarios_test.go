@@ -1,6 +1,7 @@
 package synthetic
 
 import (
+	"encoding/binary"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,7 +25,10 @@ type scenario struct {
 	uriSAN, sourcePrincipal string
 	// peerPrincipal is the filter_state io.istio.peer_principal property, where a waypoint keeps the caller's identity.
 	peerPrincipal string
-	request       [][2]string
+	// direction is the listener's xds.listener_direction: "inbound" (1), "outbound" (2), "unspecified" (0,
+	// as on a gateway) or "" (the host does not have the property).
+	direction string
+	request   [][2]string
 	// response headers the upstream answers with; "{id}" in a value is
 	// replaced by the transaction id the upstream received.
 	response [][2]string
@@ -444,6 +448,73 @@ func scenarios(t testing.TB, now time.Time) []scenario {
 			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-token", "x-laneway-synthetic-token": ""},
 			wantCounters: map[string]uint64{OutcomeAccepted: 1, OutcomePassed: 1},
 		},
+
+		// Issue 19: an empty configuration starts the filter, in the mode of the listener direction.
+		{
+			name: "{} on an inbound listener strips a marker (no trusted source) and the token, as mode inbound", config: `{}`, direction: "inbound", uriSAN: trustedSA,
+			request:      req("POST", "orders", "x-laneway-synthetic", "1;id=tx-e", "x-laneway-synthetic-token", valid, "baggage", "k=v,laneway-synthetic=tx-e"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "", "x-laneway-synthetic-token": "", "baggage": "k=v"},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
+		{
+			name: "{} on an inbound listener passes an unmarked request untouched", config: `{}`, direction: "inbound",
+			request:     req("POST", "orders", "baggage", "k=v"),
+			wantHeaders: map[string]string{"baggage": "k=v", "x-laneway-synthetic": ""},
+		},
+		{
+			name: "{} on an outbound listener refuses a synthetic write (no participant), as mode outbound", config: `{}`, direction: "outbound",
+			request:      req("POST", "billing", "x-laneway-synthetic", "1;id=tx-e"),
+			wantLocal:    403,
+			wantBody:     []string{"tx-e", "POST", "billing", "not declared rollback-capable"},
+			wantCounters: map[string]uint64{OutcomeRefused: 1},
+		},
+		{
+			name: "{} on an outbound listener passes a synthetic read with its marker normalised and the token kept", config: `{}`, direction: "outbound",
+			request:      req("GET", "billing", "baggage", "laneway-synthetic=tx-e", "x-laneway-synthetic-token", "t"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": "1;id=tx-e", "baggage": "laneway-synthetic=tx-e", "x-laneway-synthetic-token": "t"},
+			wantCounters: map[string]uint64{OutcomePassed: 1},
+		},
+		{
+			name: "an empty configuration (no bytes) on an outbound listener is {}", config: ``, direction: "outbound",
+			request:      req("DELETE", "billing", "x-laneway-synthetic", "1"),
+			wantLocal:    403,
+			wantCounters: map[string]uint64{OutcomeRefused: 1},
+		},
+		{
+			name: "a configuration with only a header name takes its mode from the listener direction", config: `{"header":"x-synth"}`, direction: "outbound",
+			request:      req("GET", "billing", "x-synth", "1;id=tx-h"),
+			wantHeaders:  map[string]string{"x-synth": "1;id=tx-h", "baggage": "laneway-synthetic=tx-h"},
+			wantCounters: map[string]uint64{OutcomePassed: 1},
+		},
+		{
+			name: "{} where the listener direction is unspecified (a gateway) refuses a marked request and warns once", config: `{}`, direction: "unspecified",
+			request:      req("GET", "orders", "x-laneway-synthetic", "1;id=tx-u"),
+			wantLocal:    403,
+			wantBody:     []string{"tx-u", "GET", "orders", "listener direction is unknown", `set "mode"`},
+			wantCounters: map[string]uint64{OutcomeRefused: 1},
+			wantWarn:     "xds.listener_direction is 0",
+		},
+		{
+			name: "{} where the host has no listener direction refuses a marked request and warns once", config: `{}`,
+			request:      req("POST", "orders", "baggage", "laneway-synthetic=tx-u"),
+			wantLocal:    403,
+			wantBody:     []string{"tx-u", "listener direction is unknown"},
+			wantCounters: map[string]uint64{OutcomeRefused: 1},
+			wantWarn:     "xds.listener_direction is not available",
+		},
+		{
+			name: "{} where the listener direction is unknown still strips a token and a hidden marker member", config: `{}`, direction: "unspecified",
+			request:      req("GET", "orders", "x-laneway-synthetic-token", "t", "baggage", "k=v,laneway-synthetic=a b"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic-token": "", "baggage": "k=v"},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+			wantWarn:     "xds.listener_direction is 0",
+		},
+		{
+			name: "an explicit mode wins over the listener direction", config: `{"mode":"inbound"}`, direction: "outbound",
+			request:      req("POST", "billing", "x-laneway-synthetic", "1"),
+			wantHeaders:  map[string]string{"x-laneway-synthetic": ""},
+			wantCounters: map[string]uint64{OutcomeStripped: 1},
+		},
 	}
 }
 
@@ -483,6 +554,19 @@ func check(t *testing.T, sc scenario, got outcome) {
 		assert.Contains(t, strings.Join(got.warnLogs, "\n"), sc.wantWarn)
 	}
 	assert.Equal(t, sc.wantRouteCacheCleared, got.routeCacheClear > 0, "route cache cleared")
+}
+
+// directionValue returns the xds.listener_direction property of a scenario; ok is false when the host lacks it.
+func directionValue(sc scenario) (value []byte, ok bool) {
+	dirs := map[string]int64{"unspecified": 0, "inbound": DirectionInbound, "outbound": DirectionOutbound}
+	if sc.direction == "" {
+		return nil, false
+	}
+	dir, known := dirs[sc.direction]
+	if !known {
+		panic("scenario " + sc.name + ": unknown direction " + sc.direction)
+	}
+	return binary.LittleEndian.AppendUint64(nil, uint64(dir)), true
 }
 
 // upstreamID returns the txid in the forwarded marker header ("" if none).

@@ -56,6 +56,9 @@ func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, 
 	if sc.sourcePrincipal != "" {
 		props["source.principal"] = testenv.StringValue(sc.sourcePrincipal)
 	}
+	if dir, ok := directionValue(sc); ok {
+		props["xds.listener_direction"] = dir
+	}
 	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(sc.config), Properties: props})
 	require.NoError(t, err)
 	defer func() { _ = vm.Close(context.Background()) }()
