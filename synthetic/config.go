@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -25,51 +26,42 @@ const (
 	ModeWaypoint
 )
 
-// String returns the configuration spelling of m.
-func (m Mode) String() string {
-	switch m {
-	case ModeInbound:
-		return "inbound"
-	case ModeOutbound:
-		return "outbound"
-	case ModeEdge:
-		return "edge"
-	case ModeWaypoint:
-		return "waypoint"
-	}
-	return "unset"
-}
+// modes spells the modes in the configuration, in the order of their values.
+var modes = pluginconfig.Enum{"inbound", "outbound", "edge", "waypoint"}
+
+// String returns the configuration spelling of m ("unset" for ModeUnset).
+func (m Mode) String() string { return modes.Name(int(m)) }
 
 // Defaults used when a configuration leaves a field out.
 const (
-	DefaultHeader          = "x-laneway-synthetic"
-	DefaultBaggageKey      = "laneway-synthetic"
-	DefaultTokenHeader     = "x-laneway-synthetic-token"
-	DefaultAckHeader       = "x-laneway-synthetic-ack"
-	DefaultMaxSkew         = 30 * time.Second
-	DefaultMaxLifetime     = time.Hour
-	DefaultRefuseStatus    = 403
-	DefaultRefuseBody      = "laneway synthetic transaction {id}: {method} to {host} refused: the destination is not declared rollback-capable\n"
-	minSecretBytes         = 16
-	maxSkewLimit           = 5 * time.Minute
-	maxLifetimeLimit       = 24 * time.Hour
-	maxListEntries         = 256
-	maxEntryBytes          = 512
-	maxRefuseBodyBytes     = 4096
-	maxHeaderNameBytes     = 128
-	maxRerouteValueBytes   = 256
-	allowedHeaderNameChars = "lowercase letters, digits and !#$%&'*+-.^_`|~"
+	DefaultHeader        = "x-laneway-synthetic"
+	DefaultBaggageKey    = "laneway-synthetic"
+	DefaultTokenHeader   = "x-laneway-synthetic-token"
+	DefaultAckHeader     = "x-laneway-synthetic-ack"
+	DefaultMaxSkew       = 30 * time.Second
+	DefaultMaxLifetime   = time.Hour
+	DefaultRefuseStatus  = 403
+	DefaultRefuseBody    = "laneway synthetic transaction {id}: {method} to {host} refused: the destination is not declared rollback-capable\n"
+	minSecretBytes       = 16
+	maxSkewLimit         = 5 * time.Minute
+	maxLifetimeLimit     = 24 * time.Hour
+	maxListEntries       = 256
+	maxEntryBytes        = 512
+	maxRefuseBodyBytes   = 4096
+	maxBaggageKeyBytes   = 128
+	maxRerouteValueBytes = 256
 )
 
 var defaultMutating = []string{"POST", "PUT", "PATCH", "DELETE"}
 
-// Config is a validated plugin configuration.
+// Config is a validated plugin configuration. It is not changed once ParseConfig returned it (WithDirection
+// returns a copy): the memory a request needs lives in its Decision.
 type Config struct {
 	Mode       Mode
 	Header     string // marker header name
 	BaggageKey string // marker baggage key
 
-	// Trust (inbound and edge only).
+	// Trust (inbound, edge and waypoint only).
 	Principals  []string // exact peer identities
 	Prefixes    []string // peer identity prefixes (entries written with a trailing '*')
 	secret      []byte   // HMAC secret; never printed
@@ -77,10 +69,10 @@ type Config struct {
 	MaxSkew     time.Duration
 	MaxLifetime time.Duration
 
-	// Destination policy (outbound and edge only).
+	// Destination policy (outbound, edge and waypoint only).
 	Participants    []Destination // rollback-capable destinations
-	MutatingMethods []string
-	RefuseStatus    int
+	MutatingMethods []string      // upper case; a request's method matches ASCII case-insensitively
+	RefuseStatus    uint32
 	RefuseBody      string // may hold {id}, {method} and {host}
 	RerouteHeader   string // when set, requests are rerouted instead of refused
 	RerouteValue    string
@@ -135,20 +127,14 @@ var (
 // name its mode too.
 var modeSections = []string{"trust", "participants", "mutatingMethods", "refuse", "reroute", "ack"}
 
-// ParseConfig parses and validates a plugin configuration (a JSON object; unknown fields are rejected). An
-// empty configuration is `{}`: no mode (taken from the listener direction, see WithDirection), no trusted
-// source (every marker is stripped inbound) and no participant (every synthetic write is refused
+// ParseConfig parses and validates a plugin configuration (a JSON object; unknown and repeated fields are
+// refused). An empty configuration is `{}`: no mode (taken from the listener direction, see WithDirection),
+// no trusted source (every marker is stripped inbound) and no participant (every synthetic write is refused
 // outbound).
 func ParseConfig(data []byte) (Config, error) {
-	if len(strings.TrimSpace(string(data))) == 0 {
-		data = []byte("{}")
-	}
-	if !gjson.ValidBytes(data) {
-		return Config{}, cfgErr("", "invalid JSON", "a JSON object")
-	}
-	root := gjson.ParseBytes(data)
-	if !root.IsObject() {
-		return Config{}, cfgErr("", pluginconfig.Describe(root), "a JSON object")
+	root, err := pluginconfig.Document(filterName, data)
+	if err != nil {
+		return Config{}, err
 	}
 	fields, err := objectFields(root, "", topFields)
 	if err != nil {
@@ -164,19 +150,12 @@ func ParseConfig(data []byte) (Config, error) {
 		RefuseBody:   DefaultRefuseBody,
 		AckHeader:    DefaultAckHeader,
 	}
-	if mode, ok := fields["mode"]; ok {
-		switch {
-		case mode.Type == gjson.String && mode.Str == "inbound":
-			c.Mode = ModeInbound
-		case mode.Type == gjson.String && mode.Str == "outbound":
-			c.Mode = ModeOutbound
-		case mode.Type == gjson.String && mode.Str == "edge":
-			c.Mode = ModeEdge
-		case mode.Type == gjson.String && mode.Str == "waypoint":
-			c.Mode = ModeWaypoint
-		default:
-			return Config{}, cfgErr("mode", pluginconfig.Describe(mode), `"inbound", "outbound", "edge" or "waypoint", or no mode to take inbound or outbound from the listener direction`)
+	if v, ok := fields["mode"]; ok {
+		m, err := modes.Read(filterName, "mode", v)
+		if err != nil {
+			return Config{}, cfgErr("mode", pluginconfig.Describe(v), modes.Allowed()+", or no mode to take inbound or outbound from the listener direction")
 		}
+		c.Mode = Mode(m)
 	} else {
 		// Without a mode, a section that applies in one direction only would silently do nothing in the
 		// other: say so rather than guess.
@@ -192,7 +171,8 @@ func ParseConfig(data []byte) (Config, error) {
 		}
 	}
 	if v, ok := fields["baggageKey"]; ok {
-		if c.BaggageKey, err = baggageKey("baggageKey", v); err != nil {
+		const allowed = "a baggage key: 1 to 128 letters, digits and !#$%&'*+-.^_`|~ (an RFC 7230 token; case-sensitive)"
+		if c.BaggageKey, err = pluginconfig.String(filterName, "baggageKey", v, maxBaggageKeyBytes, allowed, pluginconfig.IsToken); err != nil {
 			return Config{}, err
 		}
 	}
@@ -220,12 +200,6 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, nil
 }
 
-// Directions Envoy reports as xds.listener_direction.
-const (
-	DirectionInbound  = 1
-	DirectionOutbound = 2
-)
-
 // WithDirection returns the configuration a filter applies on a listener of the given direction (Envoy's
 // xds.listener_direction): c itself when it names a mode, otherwise c with mode inbound (1) or outbound
 // (2). ok is false for any other direction (a gateway's listeners have none): c is returned unchanged, and
@@ -235,9 +209,9 @@ func (c Config) WithDirection(direction int64) (cfg Config, ok bool) {
 		return c, true
 	}
 	switch direction {
-	case DirectionInbound:
+	case proxyhost.DirectionInbound:
 		c.Mode = ModeInbound
-	case DirectionOutbound:
+	case proxyhost.DirectionOutbound:
 		c.Mode = ModeOutbound
 	default:
 		return c, false
@@ -252,10 +226,17 @@ func (c *Config) parseTrust(v gjson.Result) error {
 		return err
 	}
 	if p, ok := tf["principals"]; ok {
-		err := pluginconfig.List("synthetic", "trust.principals", p, maxListEntries,
-			"a list of peer identities, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or prefixes ending in '*'", c.addPrincipal)
+		ids, err := pluginconfig.StringList(filterName, "trust.principals", p, maxListEntries,
+			"a peer identity, e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\", or a prefix ending in '*'", principal)
 		if err != nil {
 			return err
+		}
+		for _, id := range ids {
+			if p, ok := strings.CutSuffix(id, "*"); ok {
+				c.Prefixes = append(c.Prefixes, p)
+			} else {
+				c.Principals = append(c.Principals, id)
+			}
 		}
 	}
 	if t, ok := tf["token"]; ok {
@@ -266,27 +247,17 @@ func (c *Config) parseTrust(v gjson.Result) error {
 	return nil
 }
 
-func (c *Config) addPrincipal(field string, e gjson.Result) error {
+// principal reads one entry of trust.principals.
+func principal(field string, e gjson.Result) (string, error) {
 	const allowed = "a non-empty peer identity of printable ASCII without spaces (e.g. \"spiffe://cluster.local/ns/synthetics/sa/runner\"), at most 512 bytes, with '*' only as the last character to mean a prefix (e.g. \"spiffe://cluster.local/ns/synthetics/*\"), and not \"*\" alone"
-	if e.Type != gjson.String || e.Str == "" || len(e.Str) > maxEntryBytes {
-		return cfgErr(field, pluginconfig.Describe(e), allowed)
-	}
-	s := e.Str
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch <= ' ' || ch >= 0x7f || (ch == '*' && i != len(s)-1) {
-			return cfgErr(field, pluginconfig.Describe(e), allowed)
+	return pluginconfig.String(filterName, field, e, maxEntryBytes, allowed, func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if ch := s[i]; ch <= ' ' || ch >= 0x7f || (ch == '*' && i != len(s)-1) {
+				return false
+			}
 		}
-	}
-	if strings.HasSuffix(s, "*") {
-		if len(s) == 1 {
-			return cfgErr(field, pluginconfig.Describe(e), allowed)
-		}
-		c.Prefixes = append(c.Prefixes, s[:len(s)-1])
-		return nil
-	}
-	c.Principals = append(c.Principals, s)
-	return nil
+		return s != "" && s != "*"
+	})
 }
 
 func (c *Config) parseToken(t gjson.Result) error {
@@ -312,12 +283,12 @@ func (c *Config) parseToken(t gjson.Result) error {
 		}
 	}
 	if v, ok := tf["maxSkew"]; ok {
-		if c.MaxSkew, err = duration("trust.token.maxSkew", v, 0, maxSkewLimit); err != nil {
+		if c.MaxSkew, err = pluginconfig.Duration(filterName, "trust.token.maxSkew", v, 0, maxSkewLimit); err != nil {
 			return err
 		}
 	}
 	if v, ok := tf["maxLifetime"]; ok {
-		if c.MaxLifetime, err = duration("trust.token.maxLifetime", v, time.Second, maxLifetimeLimit); err != nil {
+		if c.MaxLifetime, err = pluginconfig.Duration(filterName, "trust.token.maxLifetime", v, time.Second, maxLifetimeLimit); err != nil {
 			return err
 		}
 	}
@@ -326,7 +297,7 @@ func (c *Config) parseToken(t gjson.Result) error {
 
 func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 	if p, ok := fields["participants"]; ok {
-		err := pluginconfig.List("synthetic", "participants", p, maxListEntries,
+		err := pluginconfig.List(filterName, "participants", p, maxListEntries,
 			"a list of rollback-capable destinations: \"host\", \"host:port\" or \"*.suffix\"",
 			func(field string, e gjson.Result) error {
 				d, err := destination(field, e)
@@ -341,20 +312,9 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 	}
 	c.MutatingMethods = defaultMutating
 	if m, ok := fields["mutatingMethods"]; ok {
-		const allowed = "a non-empty list of uppercase HTTP method names, e.g. [\"POST\", \"PUT\", \"PATCH\", \"DELETE\"]"
-		c.MutatingMethods = nil
-		err := pluginconfig.List("synthetic", "mutatingMethods", m, 32, allowed, func(field string, e gjson.Result) error {
-			if e.Type != gjson.String || !isMethod(e.Str) {
-				return cfgErr(field, pluginconfig.Describe(e), "an uppercase HTTP method name, e.g. \"POST\"")
-			}
-			c.MutatingMethods = append(c.MutatingMethods, e.Str)
-			return nil
-		})
-		if err != nil {
+		var err error
+		if c.MutatingMethods, err = pluginconfig.Methods(filterName, "mutatingMethods", m); err != nil {
 			return err
-		}
-		if len(c.MutatingMethods) == 0 {
-			return cfgErr("mutatingMethods", pluginconfig.Describe(m), allowed)
 		}
 	}
 	_, hasRefuse := fields["refuse"]
@@ -368,16 +328,14 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 			return err
 		}
 		if s, ok := rf["status"]; ok {
-			if s.Type != gjson.Number || strings.ContainsAny(s.Raw, ".eE") || s.Int() < 400 || s.Int() > 599 {
-				return cfgErr("refuse.status", pluginconfig.Describe(s), "an integer HTTP status from 400 to 599")
+			if c.RefuseStatus, err = pluginconfig.Status(filterName, "refuse.status", s, 400, 599); err != nil {
+				return err
 			}
-			c.RefuseStatus = int(s.Int())
 		}
 		if b, ok := rf["body"]; ok {
-			if b.Type != gjson.String || len(b.Str) > maxRefuseBodyBytes {
-				return cfgErr("refuse.body", pluginconfig.Describe(b), "a string of at most 4096 bytes; {id}, {method} and {host} are replaced")
+			if c.RefuseBody, err = pluginconfig.String(filterName, "refuse.body", b, maxRefuseBodyBytes, "a string of at most 4096 bytes; {id}, {method} and {host} are replaced", nil); err != nil {
+				return err
 			}
-			c.RefuseBody = b.Str
 		}
 	}
 	if v, ok := fields["reroute"]; ok {
@@ -387,20 +345,18 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 		}
 		h, ok := rf["header"]
 		if !ok {
-			return cfgErr("reroute.header", "nothing", "the name of the routing header a VirtualService matches, e.g. \"x-laneway-route\"")
+			return pluginconfig.Missing(filterName, "reroute.header", "the name of the routing header a VirtualService matches, e.g. \"x-laneway-route\"")
 		}
 		if c.RerouteHeader, err = headerName("reroute.header", h); err != nil {
 			return err
 		}
 		val, ok := rf["value"]
-		if !ok || val.Type != gjson.String || !isHeaderValue(val.Str) {
-			r := "nothing"
-			if ok {
-				r = pluginconfig.Describe(val)
-			}
-			return cfgErr("reroute.value", r, "a non-empty string of at most 256 visible ASCII characters, e.g. \"synthetic-stub\"")
+		if !ok {
+			return pluginconfig.Missing(filterName, "reroute.value", "the routing header's value, e.g. \"synthetic-stub\"")
 		}
-		c.RerouteValue = val.Str
+		if c.RerouteValue, err = pluginconfig.HeaderValue(filterName, "reroute.value", val, 1, maxRerouteValueBytes); err != nil {
+			return err
+		}
 	}
 	if v, ok := fields["ack"]; ok {
 		af, err := objectFields(v, "ack", ackFields)
@@ -413,10 +369,9 @@ func (c *Config) parsePolicy(fields map[string]gjson.Result) error {
 			}
 		}
 		if r, ok := af["required"]; ok {
-			if r.Type != gjson.True && r.Type != gjson.False {
-				return cfgErr("ack.required", pluginconfig.Describe(r), "true or false")
+			if c.AckRequired, err = pluginconfig.Bool(filterName, "ack.required", r); err != nil {
+				return err
 			}
-			c.AckRequired = r.Type == gjson.True
 		}
 	}
 	return nil
@@ -446,54 +401,16 @@ func (c *Config) checkDistinctHeaders() error {
 // object's own path ("" for the document).
 func objectFields(v gjson.Result, path string, allowed []string) (map[string]gjson.Result, error) {
 	out := make(map[string]gjson.Result, len(allowed))
-	err := pluginconfig.Walk("synthetic", path, v, allowed, func(_, name string, val gjson.Result) error {
+	err := pluginconfig.Object(filterName, path, v, allowed, func(_, name string, val gjson.Result) error {
 		out[name] = val
 		return nil
 	})
 	return out, err
 }
 
+// headerName reads a header the filter reads or writes itself; baggage is the filter's own, never a marker.
 func headerName(field string, v gjson.Result) (string, error) {
-	allowed := "a header name of 1 to 128 " + allowedHeaderNameChars + " (not a ':' pseudo-header)"
-	if v.Type != gjson.String || v.Str == "" || len(v.Str) > maxHeaderNameBytes {
-		return "", cfgErr(field, pluginconfig.Describe(v), allowed)
-	}
-	for i := 0; i < len(v.Str); i++ {
-		ch := v.Str[i]
-		if !pluginconfig.IsTokenChar(ch) || (ch >= 'A' && ch <= 'Z') {
-			return "", cfgErr(field, pluginconfig.Describe(v), allowed)
-		}
-	}
-	switch v.Str {
-	case "baggage", "host", "content-length", "transfer-encoding":
-		return "", cfgErr(field, pluginconfig.Describe(v), allowed+", and not baggage, host, content-length or transfer-encoding")
-	}
-	return v.Str, nil
-}
-
-func baggageKey(field string, v gjson.Result) (string, error) {
-	const allowed = "a baggage key: 1 to 128 token characters (letters, digits and !#$%&'*+-.^_`|~)"
-	if v.Type != gjson.String || v.Str == "" || len(v.Str) > maxHeaderNameBytes {
-		return "", cfgErr(field, pluginconfig.Describe(v), allowed)
-	}
-	for i := 0; i < len(v.Str); i++ {
-		if !pluginconfig.IsTokenChar(v.Str[i]) {
-			return "", cfgErr(field, pluginconfig.Describe(v), allowed)
-		}
-	}
-	return v.Str, nil
-}
-
-func duration(field string, v gjson.Result, lo, hi time.Duration) (time.Duration, error) {
-	allowed := "a duration string from " + lo.String() + " to " + hi.String() + ", e.g. \"30s\""
-	if v.Type != gjson.String {
-		return 0, cfgErr(field, pluginconfig.Describe(v), allowed)
-	}
-	d, err := time.ParseDuration(v.Str)
-	if err != nil || d < lo || d > hi {
-		return 0, cfgErr(field, pluginconfig.Describe(v), allowed)
-	}
-	return d, nil
+	return pluginconfig.HeaderName(filterName, field, v, "baggage")
 }
 
 func destination(field string, e gjson.Result) (Destination, error) {
@@ -559,30 +476,6 @@ func splitHostPort(s string) (host, port string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
-func isMethod(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if ch := s[i]; !(ch >= 'A' && ch <= 'Z' || ch == '-' || ch == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-func isHeaderValue(s string) bool {
-	if s == "" || len(s) > maxRerouteValueBytes {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 // Summary describes the configuration in one line for the start-up log; it never prints the secret.
 func (c *Config) Summary() string {
 	var b strings.Builder
@@ -614,7 +507,7 @@ func (c *Config) Summary() string {
 		if c.RerouteHeader != "" {
 			b.WriteString(" nonParticipantWrites=reroute(" + c.RerouteHeader + ": " + c.RerouteValue + ")")
 		} else {
-			b.WriteString(" nonParticipantWrites=refuse(" + strconv.Itoa(c.RefuseStatus) + ")")
+			b.WriteString(" nonParticipantWrites=refuse(" + strconv.FormatUint(uint64(c.RefuseStatus), 10) + ")")
 		}
 		if c.AckRequired {
 			b.WriteString(" ack=required(" + c.AckHeader + ")")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,7 +52,7 @@ func TestParseConfigAcceptsValidConfigurations(t *testing.T) {
 			json: `{"mode":"outbound","participants":["orders","pay.shop.svc.cluster.local:8080","*.sbx.svc.cluster.local"]}`,
 			check: func(t *testing.T, c Config) {
 				assert.Equal(t, []string{"POST", "PUT", "PATCH", "DELETE"}, c.MutatingMethods)
-				assert.Equal(t, 403, c.RefuseStatus)
+				assert.Equal(t, uint32(403), c.RefuseStatus)
 				assert.Equal(t, DefaultRefuseBody, c.RefuseBody)
 				assert.Equal(t, []Destination{
 					{Host: "orders"},
@@ -66,7 +67,7 @@ func TestParseConfigAcceptsValidConfigurations(t *testing.T) {
 			json: `{"mode":"outbound","mutatingMethods":["POST"],"refuse":{"status":409,"body":"no {id}"},"ack":{"header":"x-ack","required":true}}`,
 			check: func(t *testing.T, c Config) {
 				assert.Equal(t, []string{"POST"}, c.MutatingMethods)
-				assert.Equal(t, 409, c.RefuseStatus)
+				assert.Equal(t, uint32(409), c.RefuseStatus)
 				assert.Equal(t, "no {id}", c.RefuseBody)
 				assert.Equal(t, "x-ack", c.AckHeader)
 				assert.True(t, c.AckRequired)
@@ -78,6 +79,18 @@ func TestParseConfigAcceptsValidConfigurations(t *testing.T) {
 			check: func(t *testing.T, c Config) {
 				assert.Equal(t, "x-laneway-route", c.RerouteHeader)
 				assert.Equal(t, "synthetic-stub", c.RerouteValue)
+			},
+		},
+		{
+			name: "header names are folded to lower case and methods to upper case, as in every laneway filter",
+			json: `{"mode":"edge","header":"X-Synth","trust":{"token":{"secret":"` + testSecret + `","header":"X-Tok"}},"mutatingMethods":["post","Purge"],"reroute":{"header":"X-Route","value":"stub v2"},"ack":{"header":"X-Ack"}}`,
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, "x-synth", c.Header)
+				assert.Equal(t, "x-tok", c.TokenHeader)
+				assert.Equal(t, "x-route", c.RerouteHeader)
+				assert.Equal(t, "stub v2", c.RerouteValue)
+				assert.Equal(t, "x-ack", c.AckHeader)
+				assert.Equal(t, []string{"POST", "PURGE"}, c.MutatingMethods)
 			},
 		},
 		{
@@ -114,15 +127,17 @@ func TestParseConfigRejectsBadConfigurationsNamingTheField(t *testing.T) {
 		{"an unknown mode is named", `{"mode":"sidecar"}`, "mode", `"edge"`},
 		{"an unknown top-level field is rejected", `{"mode":"inbound","trusted":[]}`, "trusted", "baggageKey"},
 		{"a duplicate field is rejected", `{"mode":"inbound","mode":"edge"}`, "mode", "each field at most once"},
-		{"an upper-case header is rejected", `{"mode":"inbound","header":"X-Synth"}`, "header", "lowercase"},
+		{"a header name with a space is rejected", `{"mode":"inbound","header":"x synth"}`, "header", "RFC 7230 token"},
+		{"a header the proxy owns is rejected", `{"mode":"inbound","header":"Content-Length"}`, "header", "the proxy owns them"},
 		{"a pseudo-header is rejected", `{"mode":"inbound","header":":path"}`, "header", "pseudo-header"},
-		{"baggage is not a marker header", `{"mode":"inbound","header":"baggage"}`, "header", "not baggage"},
-		{"a baggage key with a space is rejected", `{"mode":"inbound","baggageKey":"a b"}`, "baggageKey", "token characters"},
+		{"baggage is not a marker header", `{"mode":"inbound","header":"baggage"}`, "header", "and baggage (the filter sets them itself)"},
+		{"a baggage key with a space is rejected", `{"mode":"inbound","baggageKey":"a b"}`, "baggageKey", "RFC 7230 token; case-sensitive"},
 		{"trust in outbound mode is rejected", `{"mode":"outbound","trust":{}}`, "trust", `mode "inbound" or "edge"`},
 		{"participants in inbound mode are rejected", `{"mode":"inbound","participants":["a"]}`, "participants", `mode "outbound" or "edge"`},
 		{"ack in inbound mode is rejected", `{"mode":"inbound","ack":{"required":true}}`, "ack", `mode "outbound" or "edge"`},
 		{"an unknown trust field is rejected", `{"mode":"inbound","trust":{"principal":"x"}}`, "trust.principal", "principals, token"},
-		{"principals must be a list", `{"mode":"inbound","trust":{"principals":"spiffe://a"}}`, "trust.principals", "list"},
+		{"principals must be a list", `{"mode":"inbound","trust":{"principals":"spiffe://a"}}`, "trust.principals", "an array of strings"},
+		{"a principal listed twice is rejected", `{"mode":"inbound","trust":{"principals":["spiffe://a","spiffe://a"]}}`, "trust.principals[1]", "each entry at most once"},
 		{"a lone star would trust everyone", `{"mode":"inbound","trust":{"principals":["*"]}}`, "trust.principals[0]", `not "*" alone`},
 		{"a star inside a principal is rejected", `{"mode":"inbound","trust":{"principals":["spiffe://a/*/b"]}}`, "trust.principals[0]", "last character"},
 		{"an empty principal is rejected", `{"mode":"inbound","trust":{"principals":["ok",""]}}`, "trust.principals[1]", "non-empty"},
@@ -138,8 +153,9 @@ func TestParseConfigRejectsBadConfigurationsNamingTheField(t *testing.T) {
 		{"an upper-case participant is rejected", `{"mode":"outbound","participants":["Orders"]}`, "participants[0]", "lowercase"},
 		{"a bare wildcard participant is rejected", `{"mode":"outbound","participants":["*."]}`, "participants[0]", "*.suffix"},
 		{"an empty method list is rejected", `{"mode":"outbound","mutatingMethods":[]}`, "mutatingMethods", "non-empty"},
-		{"a lower-case method is rejected", `{"mode":"outbound","mutatingMethods":["post"]}`, "mutatingMethods[0]", "uppercase"},
-		{"more than 32 methods are rejected", `{"mode":"outbound","mutatingMethods":[` + strings.TrimSuffix(strings.Repeat(`"POST",`, 33), ",") + `]}`, "mutatingMethods", "at most 32 entries"},
+		{"a method that is not a token is rejected", `{"mode":"outbound","mutatingMethods":["PO ST"]}`, "mutatingMethods[0]", "RFC 7230 token"},
+		{"a method listed twice in any case is rejected", `{"mode":"outbound","mutatingMethods":["POST","post"]}`, "mutatingMethods[1]", "each entry at most once"},
+		{"more than 16 methods are rejected", `{"mode":"outbound","mutatingMethods":[` + strings.TrimSuffix(strings.Repeat(`"POST",`, 17), ",") + `]}`, "mutatingMethods", "at most 16 entries"},
 		{"more than 256 participants are rejected", `{"mode":"outbound","participants":[` + strings.TrimSuffix(strings.Repeat(`"a",`, 257), ",") + `]}`, "participants", "at most 256 entries"},
 		{"more than 256 principals are rejected", `{"mode":"inbound","trust":{"principals":[` + strings.TrimSuffix(strings.Repeat(`"spiffe://a",`, 257), ",") + `]}}`, "trust.principals", "at most 256 entries"},
 		{"a 200 refusal is rejected", `{"mode":"outbound","refuse":{"status":200}}`, "refuse.status", "400 to 599"},
@@ -147,7 +163,8 @@ func TestParseConfigRejectsBadConfigurationsNamingTheField(t *testing.T) {
 		{"a non-string body is rejected", `{"mode":"outbound","refuse":{"body":1}}`, "refuse.body", "string"},
 		{"refuse and reroute together are rejected", `{"mode":"outbound","refuse":{},"reroute":{"header":"x-r","value":"v"}}`, "reroute", "one of them"},
 		{"a reroute without header is rejected", `{"mode":"outbound","reroute":{"value":"v"}}`, "reroute.header", "routing header"},
-		{"a reroute without value is rejected", `{"mode":"outbound","reroute":{"header":"x-r"}}`, "reroute.value", "non-empty"},
+		{"a reroute without value is rejected", `{"mode":"outbound","reroute":{"header":"x-r"}}`, "reroute.value", "(required)"},
+		{"an empty reroute value is rejected", `{"mode":"outbound","reroute":{"header":"x-r","value":""}}`, "reroute.value", "1 to 256 visible ASCII"},
 		{"a reroute onto the marker header is rejected", `{"mode":"outbound","reroute":{"header":"x-laneway-synthetic","value":"v"}}`, "reroute.header", "different from header"},
 		{"a string ack.required is rejected", `{"mode":"outbound","ack":{"required":"yes"}}`, "ack.required", "true or false"},
 	}
@@ -180,8 +197,8 @@ func TestConfigWithoutModeTakesItFromTheListenerDirection(t *testing.T) {
 				want    Mode
 				summary string
 			}{
-				{DirectionInbound, ModeInbound, "mode=inbound (from the listener direction) "},
-				{DirectionOutbound, ModeOutbound, "mode=outbound (from the listener direction) "},
+				{proxyhost.DirectionInbound, ModeInbound, "mode=inbound (from the listener direction) "},
+				{proxyhost.DirectionOutbound, ModeOutbound, "mode=outbound (from the listener direction) "},
 			} {
 				r, ok := c.WithDirection(tc.dir)
 				require.True(t, ok)
@@ -202,7 +219,7 @@ func TestConfigWithoutModeTakesItFromTheListenerDirection(t *testing.T) {
 		})
 	}
 	explicit := mustConfig(t, `{"mode":"edge"}`)
-	r, ok := explicit.WithDirection(DirectionOutbound)
+	r, ok := explicit.WithDirection(proxyhost.DirectionOutbound)
 	require.True(t, ok)
 	assert.Equal(t, ModeEdge, r.Mode, "an explicit mode is kept")
 	assert.NotContains(t, r.Summary(), "listener direction")

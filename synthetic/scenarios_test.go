@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -558,7 +559,7 @@ func check(t *testing.T, sc scenario, got outcome) {
 
 // directionValue returns the xds.listener_direction property of a scenario; ok is false when the host lacks it.
 func directionValue(sc scenario) (value []byte, ok bool) {
-	dirs := map[string]int64{"unspecified": 0, "inbound": DirectionInbound, "outbound": DirectionOutbound}
+	dirs := map[string]int64{"unspecified": 0, "inbound": proxyhost.DirectionInbound, "outbound": proxyhost.DirectionOutbound}
 	if sc.direction == "" {
 		return nil, false
 	}

@@ -34,7 +34,7 @@ func TestSummaryConfigErrorAndLogTextsAreExact(t *testing.T) {
 		_, err := ParseConfig([]byte(`{"mode":"inbound","trust":{"token":{"secret":"` + testSecret + `","maxLifetime":"1ms"}}}`))
 		var ce *ConfigError
 		require.ErrorAs(t, err, &ce)
-		assert.Equal(t, `a duration string from 1s to 24h0m0s, e.g. "30s"`, ce.Allowed)
+		assert.Equal(t, `a duration from 1s to 24h0m0s such as "30s", "250ms" or "1h"`, ce.Allowed)
 	})
 
 	t.Run("log lines", func(t *testing.T) {
