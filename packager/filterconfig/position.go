@@ -45,6 +45,8 @@ var checkPosition = map[string]func(config []byte, p Position) error{
 			return err
 		}
 		switch {
+		case p == Waypoint && c.Mode == synthetic.ModeUnset:
+			return fmt.Errorf("mode: got none for a waypoint, expected \"waypoint\": without a mode the filter takes inbound or outbound from the listener direction, which is inbound for all traffic on a waypoint, and reads the caller's certificate, which is not on the connection there; use mode waypoint")
 		case p == Waypoint && c.Mode != synthetic.ModeWaypoint:
 			return fmt.Errorf("mode: got %q for a waypoint, expected \"waypoint\": on a waypoint the caller's certificate is not on the connection the filter sees (the identity is in filter state), and the waypoint is both the caller-side refusal and the participant's trust check; use mode waypoint", c.Mode)
 		case p != Waypoint && c.Mode == synthetic.ModeWaypoint:

@@ -31,6 +31,8 @@ func TestCheckPositionRefusesSettingsThatCannotWorkThere(t *testing.T) {
 		{"synthetic", `{"mode":"inbound"}`, Waypoint, "expected \"waypoint\""},
 		{"synthetic", `{"mode":"waypoint"}`, Sidecar, "--waypoint NAME"},
 		{"synthetic", `{"mode":"mystery"}`, Waypoint, "mode"},
+		{"synthetic", `{}`, Waypoint, "mode: got none for a waypoint, expected \"waypoint\""},
+		{"synthetic", `{}`, Sidecar, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.filter+" "+tc.config, func(t *testing.T) {
