@@ -63,6 +63,8 @@ type Facts struct {
 	Principal string
 	// Now is the current time.
 	Now time.Time
+
+	_ [0]func() // not comparable: spares the module an equality function
 }
 
 // Decision is the outcome of Decide for one request. It embeds the verdict the host writer applies: the
@@ -123,7 +125,8 @@ type scan struct {
 	bad               bool   // a marker value was malformed, or ids disagreed
 	token             string
 	tokens            int
-	carriers          bool // an ot-baggage-/uberctx- header reading as the marker key
+	carriers          bool      // an ot-baggage-/uberctx- header reading as the marker key
+	_                 [0]func() // not comparable: spares the module an equality function
 }
 
 func (s *scan) addID(id string, ok bool) {

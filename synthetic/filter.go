@@ -90,9 +90,10 @@ func (p *pluginContext) resolveDirection() {
 	if ok {
 		got = strconv.FormatInt(dir, 10)
 	}
-	proxywasm.LogWarn("synthetic: no mode configured and xds.listener_direction is " + got + " (expected 1, inbound, or 2, outbound): " +
-		"marked requests are refused; set \"mode\" in the plugin configuration")
+	proxywasm.LogWarn("synthetic: no mode configured and xds.listener_direction is " + got + noDirectionWarning)
 }
+
+const noDirectionWarning = " (expected 1, inbound, or 2, outbound): marked requests are refused; set \"mode\" in the plugin configuration"
 
 // NewHttpContext implements types.PluginContext.
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {

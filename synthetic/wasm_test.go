@@ -113,9 +113,51 @@ func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "synthetic")
 	rt := testenvtest.Runtime(t)
 	for _, p := range profiles {
-		_, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{"mode":"inbound","ack":{}}`)})
-		require.Error(t, err, p.String())
-		assert.Contains(t, err.Error(), `field "ack"`)
+		for _, cfg := range []string{`{"mode":"inbound","ack":{}}`, `{"ack":{}}`} {
+			_, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(cfg)})
+			require.Error(t, err, p.String())
+			assert.Contains(t, err.Error(), `field "ack"`)
+		}
+	}
+}
+
+// An empty configuration starts the filter under both Envoy generations and says in its start-up log where
+// its mode comes from. The scenario table covers the behaviour per direction (VM-wide property); here the
+// root context does not see xds.listener_direction and the first stream does, as may happen in Envoy.
+func TestWasmEmptyConfigTakesItsModeFromTheListenerDirection(t *testing.T) {
+	wasm := testenvtest.DistModule(t, "synthetic")
+	rt := testenvtest.Runtime(t)
+	ctx := context.Background()
+	for _, p := range profiles {
+		t.Run(p.String()+"/at start", func(t *testing.T) {
+			for dir, want := range map[int64]string{1: "mode=inbound (from the listener direction)", 2: "mode=outbound (from the listener direction)"} {
+				vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{}`), LogLevel: testenv.LogInfo,
+					Properties: map[string][]byte{"xds.listener_direction": testenv.IntValue(dir)}})
+				require.NoError(t, err)
+				assert.Contains(t, strings.Join(vm.LogsAt(testenv.LogInfo), "\n"), "synthetic: started: "+want)
+				require.NoError(t, vm.Close(ctx))
+			}
+		})
+		t.Run(p.String()+"/on the first request", func(t *testing.T) {
+			vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{}`), LogLevel: testenv.LogInfo})
+			require.NoError(t, err)
+			defer func() { _ = vm.Close(ctx) }()
+			assert.Contains(t, strings.Join(vm.LogsAt(testenv.LogInfo), "\n"), "synthetic: started: mode=unset (inbound or outbound from the listener direction, read on the first request)")
+			refused := counterValue(vm, OutcomeRefused)
+			for i := 0; i < 2; i++ {
+				s := vm.NewHTTPStream()
+				s.SetProperty("xds.listener_direction", testenv.IntValue(2))
+				s.RequestHeaders(testenv.RequestHeaders("POST", "billing", "/", "x-laneway-synthetic", "1;id=tx-first"), true)
+				require.NotNil(t, s.LocalResponse(), "outbound: a synthetic write to a non-participant is refused")
+				assert.Contains(t, string(s.LocalResponse().Body), "not declared rollback-capable")
+				s.Complete()
+			}
+			require.NoError(t, vm.Err())
+			assert.Equal(t, refused+2, counterValue(vm, OutcomeRefused))
+			info := strings.Join(vm.LogsAt(testenv.LogInfo), "\n")
+			assert.Equal(t, 1, strings.Count(info, "synthetic: mode outbound from the listener direction"), "resolved once: %s", info)
+			assert.Empty(t, vm.LogsAt(testenv.LogWarn))
+		})
 	}
 }
 
