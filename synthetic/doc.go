@@ -32,6 +32,17 @@
 //
 // # Modes
 //
+// A configuration names its mode, or leaves it out: then the filter is inbound on an inbound listener and
+// outbound on an outbound one, as Envoy's xds.listener_direction says (read once, at start or on the first
+// request, and named in the start-up log line). An empty configuration, `{}`, is such a filter with no
+// trusted source and no participant: inbound it strips every marker, outbound it refuses every synthetic
+// write. A configuration without a mode may hold only "header" and "baggageKey": "trust" and the
+// destination policy ("participants", "mutatingMethods", "refuse", "reroute", "ack") each apply in one
+// direction only, so naming them requires naming the mode, and a configuration that does not is refused
+// with an error saying so. Where the direction is neither (a gateway's listeners have none), a filter
+// without a mode refuses every marked request, since it cannot tell which check applies, and warns once;
+// edge and waypoint are never guessed.
+//
 //   - inbound (a participant's sidecar, inbound): a marker is accepted only
 //     from a trusted source (below), then normalised for the application;
 //     otherwise the marker header, the baggage member and the token header are
@@ -85,6 +96,17 @@
 // and rotate the secret by deploying a new configuration. (Envoy also gives
 // the VM the variables listed in `vmConfig.env` through WASI environ_get; a
 // later version may read the secret from there.)
+//
+// # Layout
+//
+// config.go reads the configuration into an immutable Config (ParseConfig, WithDirection, Summary).
+// decide.go is the request path as a pure function: Config.Decide reads the request headers once and
+// leaves in a Decision the complete effect on them, as proxyhost edits, the local reply of a refusal and
+// whether Envoy must select the route again (reroute); it calls no host function. The two facts it may need
+// beyond the headers, the peer identity and the time, cost host calls, so it asks for them (Decision.Need)
+// only when a marked request needs them, and Continue finishes the decision once the caller read them
+// (Config.ReadFacts). filter.go is the proxy-wasm wiring: read the headers, decide, write the verdict with
+// proxyhost.Writer, count (count.go), and check the acknowledgement on the response (ack.go).
 //
 // # Metrics and logs
 //
