@@ -29,7 +29,15 @@ func FuzzConfig(f *testing.F) {
 			require.Contains(t, err.Error(), "synthetic config: field ")
 			return
 		}
-		require.NotZero(t, c.Mode)
+		if c.Mode == ModeUnset {
+			// Only the fields that apply in both directions: the mode comes from the listener direction.
+			require.Empty(t, c.Principals, "trust without a mode")
+			require.False(t, c.HasSecret(), "trust without a mode")
+			require.Empty(t, c.Participants, "a destination policy without a mode")
+			in, ok := c.WithDirection(1)
+			require.True(t, ok)
+			require.Equal(t, ModeInbound, in.Mode)
+		}
 		if c.HasSecret() {
 			assert.NotContains(t, c.Summary(), string(c.secret))
 		}
