@@ -98,9 +98,9 @@ type Decision struct {
 	s scan // what the header scan found, kept for Continue
 
 	// Memory the verdict's values are built in (reused in Wasm, see filters/proxyhost.Buf).
-	idBuf, markerBuf, bagBuf, bodyBuf proxyhost.Buf
-	reply                             proxyhost.Reply
-	replyHeaders                      [2][2]string
+	idBuf, markerBuf, bagBuf, bodyBuf, detailBuf proxyhost.Buf
+	reply                                        proxyhost.Reply
+	replyHeaders                                 [2][2]string
 }
 
 // Synthetic reports whether the request goes on (or is answered) as a synthetic transaction.
@@ -358,9 +358,17 @@ func (d *Decision) refuse(c *Config, body string, status uint32) {
 		Status:  status,
 		Headers: d.replyHeaders[:],
 		Body:    d.bodyBuf.FinishBytes(appendRefusalBody(d.bodyBuf.Start(), body, d)),
-		Detail:  d.Reason,
+		Detail:  d.detailBuf.Finish(appendDetail(d.detailBuf.Start(), d)),
 	}
 	d.Reply = &d.reply
+}
+
+// appendDetail appends the debug line of a refusal: synthetic: tx <id>: refused <method> to <host> (<reason>).
+func appendDetail(b []byte, d *Decision) []byte {
+	for _, p := range [...]string{"synthetic: tx ", d.ID, ": refused ", d.Method, " to ", d.Authority, " (", d.Reason, ")"} {
+		b = append(b, p...)
+	}
+	return b
 }
 
 // trust reports whether a marked request comes from a trusted source; a valid token's id is returned.

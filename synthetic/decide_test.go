@@ -248,3 +248,70 @@ func TestDecideStripsMarkerMembersTheParserDropsOnlyWhereMarkersAreChecked(t *te
 		})
 	}
 }
+
+// The verdict is the whole effect on the request: a refusal is a local reply with no edits written, a reroute
+// edits and asks Envoy to select the route again, and nothing else asks for it.
+func TestDecideVerdicts(t *testing.T) {
+	for _, tt := range []struct {
+		name, config string
+		headers      [][2]string
+		edits        []proxyhost.Edit
+		reroute      bool
+		reply        *proxyhost.Reply
+	}{
+		{
+			name: "a refusal is a local reply with the marker, the expanded body and a debug line", config: `{"mode":"outbound","refuse":{"status":409,"body":"{id} {method} {host}"}}`,
+			headers: req("DELETE", "billing", "x-laneway-synthetic", "1;id=tx-1"),
+			edits:   []proxyhost.Edit{},
+			reply: &proxyhost.Reply{Status: 409, Headers: [][2]string{{"content-type", "text/plain; charset=utf-8"}, {"x-laneway-synthetic", "1;id=tx-1"}},
+				Body: []byte("tx-1 DELETE billing"), Detail: "synthetic: tx tx-1: refused DELETE to billing (mutating call to a destination that is not rollback-capable: refused)"},
+		},
+		{
+			name: "a reroute normalises the marker, sets the routing header and asks for the route again", config: `{"mode":"outbound","reroute":{"header":"x-route","value":"stub"}}`,
+			headers: req("POST", "billing", "x-laneway-synthetic", "1 ; id=tx-2"),
+			edits: []proxyhost.Edit{{Kind: proxyhost.Replace, Name: "x-laneway-synthetic", Value: "1;id=tx-2"},
+				{Kind: proxyhost.Replace, Name: "baggage", Value: "laneway-synthetic=tx-2"}, {Kind: proxyhost.Replace, Name: "x-route", Value: "stub"}},
+			reroute: true,
+		},
+		{
+			name: "a normalised synthetic read is left as it is", config: `{"mode":"outbound"}`,
+			headers: req("GET", "billing", "x-laneway-synthetic", "1;id=tx-3", "baggage", "laneway-synthetic=tx-3"),
+			edits:   []proxyhost.Edit{},
+		},
+		{
+			name: "an inbound strip removes the token, the carriers, the marker header and the marker member", config: `{"mode":"inbound"}`,
+			headers: req("GET", "orders", "x-laneway-synthetic-token", "t", "uberctx-laneway-synthetic", "x", "x-laneway-synthetic", "1", "baggage", "a=1,laneway-synthetic=1"),
+			edits: []proxyhost.Edit{{Kind: proxyhost.Remove, Name: "x-laneway-synthetic-token"}, {Kind: proxyhost.Remove, Name: "uberctx-laneway-synthetic"},
+				{Kind: proxyhost.Remove, Name: "x-laneway-synthetic"}, {Kind: proxyhost.Replace, Name: "baggage", Value: "a=1"}},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decide(mustConfig(t, tt.config), tt.headers, noFacts)
+			assert.Equal(t, tt.edits, append([]proxyhost.Edit{}, d.Edits...))
+			assert.Equal(t, tt.reroute, d.Reroute)
+			assert.Equal(t, tt.reply, d.Reply)
+		})
+	}
+}
+
+// One Decision serves request after request: nothing of one verdict survives into the next.
+func TestDecisionIsResetForEachRequest(t *testing.T) {
+	c := mustConfig(t, `{"mode":"outbound","reroute":{"header":"x-route","value":"stub"},"ack":{"required":true}}`)
+	var d Decision
+	c.Decide(req("POST", "billing", "x-laneway-synthetic", "1;id=tx-1"), noFacts, &d)
+	require.True(t, d.Reroute)
+	require.NotEmpty(t, d.Edits)
+	c.Decide(req("GET", "billing"), noFacts, &d)
+	assert.Equal(t, ActionNone, d.Action)
+	assert.False(t, d.Reroute)
+	assert.Empty(t, d.Edits)
+	assert.Nil(t, d.Reply)
+	assert.Empty(t, d.ID)
+	assert.False(t, d.AwaitAck)
+	out := mustConfig(t, `{"mode":"outbound"}`)
+	out.Decide(req("POST", "billing", "x-laneway-synthetic", "1;id=tx-2"), noFacts, &d)
+	require.NotNil(t, d.Reply)
+	out.Decide(req("GET", "billing", "x-laneway-synthetic", "1;id=tx-2"), noFacts, &d)
+	assert.Nil(t, d.Reply)
+	assert.Equal(t, ActionForward, d.Action)
+}

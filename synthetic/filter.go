@@ -158,7 +158,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	return p.writer.Apply(filterName, headers, &d.Verdict)
 }
 
-// logDecision writes the debug line of a decision (a refusal's is its reply's Detail). Lines are concatenated
+// logDecision writes the debug line of a decision (a refusal's is its reply's Detail, which the writer logs). Lines are concatenated
 // rather than formatted: fmt costs about a microsecond per line in Wasm.
 func logDecision(d *Decision) {
 	switch d.Action {

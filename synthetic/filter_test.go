@@ -58,6 +58,7 @@ func runProxytest(t testing.TB, sc scenario) outcome {
 		got.counters[o] = v
 	}
 	got.warnLogs = host.GetWarnLogs()
+	got.debugLogs = host.GetDebugLogs()
 	return got
 }
 
@@ -78,6 +79,7 @@ func TestRefusalCarriesTheMarkerAndAPlainTextBody(t *testing.T) {
 	require.Equal(t, 403, got.localStatus)
 	assert.Contains(t, got.localHeaders, [2]string{"x-laneway-synthetic", "1;id=tx-h"})
 	assert.Contains(t, got.localHeaders, [2]string{"content-type", "text/plain; charset=utf-8"})
+	assert.Equal(t, []string{"synthetic: tx tx-h: refused POST to billing (mutating call to a destination that is not rollback-capable: refused)"}, got.debugLogs)
 }
 
 func TestOnlyTheFirstMissingAckIsLoggedAtWarn(t *testing.T) {

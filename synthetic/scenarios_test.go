@@ -58,6 +58,7 @@ type outcome struct {
 	upstream        [][2]string // request headers as forwarded
 	counters        map[string]uint64
 	warnLogs        []string
+	debugLogs       []string // Go leg only
 	routeCacheClear int
 }
 
