@@ -17,7 +17,7 @@ import (
 
 // The module lists, sorted.
 var (
-	shipped  = []string{"shadowtag", "shadowtag-compare", "synthetic", "tenantroute"}
+	shipped  = []string{"laneway", "shadowtag", "shadowtag-compare", "synthetic", "tenantroute"}
 	fixtures = []string{"conformance", "costprobe", "noop"}
 )
 

@@ -53,8 +53,8 @@ func TestCheckShipped(t *testing.T) {
 		name, err string
 	}{
 		{"tenantroute", ""},
-		{"conformance", `"conformance" is a test fixture (filters/fixtures/conformance), not a shipped filter: expected one of shadowtag, shadowtag-compare, synthetic, tenantroute`},
-		{"tenant-route", `unknown filter "tenant-route": expected one of shadowtag, shadowtag-compare, synthetic, tenantroute`},
+		{"conformance", `"conformance" is a test fixture (filters/fixtures/conformance), not a shipped filter: expected one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute`},
+		{"tenant-route", `unknown filter "tenant-route": expected one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := CheckShipped(tc.name)
@@ -70,7 +70,7 @@ func TestCheckShipped(t *testing.T) {
 func TestShippedReturnsACopy(t *testing.T) {
 	s := Shipped()
 	s[0] = "x"
-	assert.Equal(t, "shadowtag", Shipped()[0])
+	assert.Equal(t, "laneway", Shipped()[0])
 }
 
 func TestFindRootRefusesADirectoryOutsideACheckout(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/scenariotest"
 	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
@@ -47,52 +48,49 @@ func wasmCounter(vm *testenv.VM, outcome string) int64 {
 	return m.Value
 }
 
+// TestScenariosUnderWasm replays the table on dist/tenantroute.wasm and on the combined module with only
+// the tenantroute role configured (dist/laneway.wasm, {"tenantroute": config}), each under both Envoy
+// generations: the same headers, counters, logs and route-cache clears.
 func TestScenariosUnderWasm(t *testing.T) {
-	wasm := testenvtest.DistModule(t, "tenantroute")
-	ctx := context.Background()
-	for _, p := range wasmProfiles {
-		t.Run(p.name, func(t *testing.T) {
-			rt := testenvtest.Runtime(t)
+	legs := append(scenariotest.WasmLegs(t, "tenantroute"), scenariotest.CombinedLegs(t, "tenantroute")...)
+	var metrics []string
+	for _, name := range CounterNames {
+		metrics = append(metrics, proxyhost.CounterName(MetricPrefix, name))
+	}
+	for _, leg := range legs {
+		t.Run(leg.Name, func(t *testing.T) {
 			for _, sc := range allScenarios() {
 				t.Run(sc.name, func(t *testing.T) {
-					opts := testenv.VMOptions{Profile: p.profile, PluginConfig: []byte(sc.config)}
+					c := scenariotest.Case{Config: sc.config, Request: sc.request, EndOfStream: true, Counters: metrics}
 					if sc.waypoint {
-						opts.Properties = waypointProperties()
+						c.Properties = waypointProperties()
 					}
-					vm, err := rt.LoadVM(ctx, wasm, opts)
-					require.NoError(t, err)
-					t.Cleanup(func() { _ = vm.Close(ctx) })
-					before := map[string]int64{}
-					for _, name := range CounterNames {
-						before[name] = wasmCounter(vm, name)
-					}
-
-					s := vm.NewHTTPStream()
-					require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(sc.request), true))
-					got := fromTestenv(s.Request().Headers)
-					s.Complete()
-					require.NoError(t, vm.Err())
-
-					assert.ElementsMatch(t, sc.want, got)
-					for _, name := range CounterNames {
-						assert.Equal(t, int64(sc.counts[name]), wasmCounter(vm, name)-before[name], "counter %s", name)
-					}
-					changed := !assert.ObjectsAreEqual(sortedPairs(sc.request), sortedPairs(sc.want))
-					assert.Equal(t, changed, s.RouteCacheClears() == 1, "clear_route_cache is called once exactly when headers changed")
-					assert.Equal(t, changed, s.HeaderRouteCacheClears() > 0)
-					warns := vm.LogsAt(testenv.LogWarn)
-					if sc.warn == "" {
-						assert.Empty(t, warns)
-					} else {
-						require.Len(t, warns, 1)
-						assert.Contains(t, warns[0], sc.warn)
-					}
-					assert.Empty(t, vm.LogsAt(testenv.LogError))
-					assert.Empty(t, vm.LogsAt(testenv.LogCritical))
+					checkWasm(t, sc, leg.Run(t, c))
 				})
 			}
 		})
 	}
+}
+
+// checkWasm holds one Wasm-leg result to the scenario.
+func checkWasm(t *testing.T, sc scenario, r scenariotest.Result) {
+	t.Helper()
+	require.Equal(t, testenv.ActionContinue, r.Action)
+	assert.ElementsMatch(t, sc.want, r.Upstream)
+	for _, name := range CounterNames {
+		assert.Equal(t, int64(sc.counts[name]), r.Counters[proxyhost.CounterName(MetricPrefix, name)], "counter %s", name)
+	}
+	changed := !assert.ObjectsAreEqual(sortedPairs(sc.request), sortedPairs(sc.want))
+	assert.Equal(t, changed, r.RouteCacheClears == 1, "clear_route_cache is called once exactly when headers changed")
+	assert.Equal(t, changed, r.HeaderRouteCacheClears > 0)
+	if sc.warn == "" {
+		assert.Empty(t, r.Warn)
+	} else {
+		require.Len(t, r.Warn, 1)
+		assert.Contains(t, r.Warn[0], sc.warn)
+	}
+	assert.Empty(t, r.Error)
+	assert.Empty(t, r.Critical)
 }
 
 func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {

@@ -45,7 +45,7 @@ func TestBuildRefusesATestFixture(t *testing.T) {
 	r := run(t, "", "build", "conformance", "--out-dir", out)
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, `"conformance" is a test fixture (filters/fixtures/conformance), not a shipped filter: expected one of shadowtag, shadowtag-compare, synthetic, tenantroute`)
+	assert.Contains(t, r.stderr, `"conformance" is a test fixture (filters/fixtures/conformance), not a shipped filter: expected one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute`)
 	entries, err := os.ReadDir(out)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing is built")

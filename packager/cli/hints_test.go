@@ -40,7 +40,7 @@ func TestInspectHintsPointTheRightWay(t *testing.T) {
 		{"a misspelt filter name suggests the closest filter", []string{"inspect", "tenantrout"},
 			[]string{`no filter has that name; did you mean tenantroute?`}, []string{"laneway build tenantrout"}},
 		{"an unknown name lists the filters", []string{"inspect", "zzz"},
-			[]string{"one of shadowtag, shadowtag-compare, synthetic, tenantroute"}, nil},
+			[]string{"one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute"}, nil},
 		{"a known filter not yet built says how to build it", []string{"inspect", "shadowtag"},
 			[]string{"laneway build shadowtag"}, nil},
 		{"a missing file says it does not exist", []string{"inspect", filepath.Join(dir, "nope.wasm")},

@@ -172,7 +172,7 @@ func TestPushAndInspectRefuseATestFixtureByName(t *testing.T) {
 		assert.Equal(t, 1, r.code, "%v", args)
 		assert.Empty(t, r.stdout)
 		assert.Contains(t, r.stderr, "is a test fixture", "%v", args)
-		assert.Contains(t, r.stderr, "expected one of shadowtag, shadowtag-compare, synthetic, tenantroute", "%v", args)
+		assert.Contains(t, r.stderr, "expected one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute", "%v", args)
 	}
 	_, err := os.Stat(filepath.Join(dir, "dist", "oci"))
 	assert.True(t, os.IsNotExist(err), "nothing is written")

@@ -145,6 +145,6 @@ func TestRunChecksEachFiltersPluginConfigWithItsOwnParseConfigBeforeStarting(t *
 		r := run(t, "", "run", "-c", cfg)
 		assert.Equal(t, 1, r.code)
 		assert.Contains(t, r.stderr, "make build", "past validation, the missing module is what fails")
-		assert.Contains(t, r.stderr, "listeners[0].filters[1] (nop, noop.wasm) is not one of shadowtag, shadowtag-compare, synthetic, tenantroute")
+		assert.Contains(t, r.stderr, "listeners[0].filters[1] (nop, noop.wasm) is not one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute")
 	})
 }

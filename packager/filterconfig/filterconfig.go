@@ -5,6 +5,7 @@ package filterconfig
 
 import (
 	"github.com/laneway/laneway/filters"
+	"github.com/laneway/laneway/filters/combined"
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/laneway/laneway/tenantroute"
@@ -25,6 +26,8 @@ type Filter struct {
 // registry holds what the CLI knows about each shipped filter (filters.Shipped, the one list of them; a
 // test holds the two to the same names).
 var registry = map[string]Filter{
+	// laneway is the combined module: each role's section is checked by that filter's own parser.
+	"laneway":     {Summary: "synthetic, shadowtag and tenantroute in one module (one VM, one header read)", Validate: validator(combined.ParseConfig)},
 	"tenantroute": {Summary: "tenant routing from W3C baggage (caller side)", MatchMode: "CLIENT", Validate: validator(tenantroute.ParseConfig)},
 	"shadowtag":   {Summary: "shadow/mirror traffic detection and containment", Validate: shadowtagModule("shadowtag")},
 	// shadowtag-compare is shadowtag's module with compare captures and body redaction: the same config,

@@ -18,7 +18,7 @@ func TestEveryFilterValidatesWithItsOwnParseConfig(t *testing.T) {
 		{"synthetic", `{"mode":"outbound"}`, `{"mode":"outbound","noSuchField":true}`},
 		{"shadowtag-compare", `{"mode":"inbound","compare":{"role":"candidate","collector":{"cluster":"c","authority":"collector:8080"}}}`, `{"mode":"inbound","noSuchField":true}`},
 	}
-	require.Equal(t, []string{"shadowtag", "shadowtag-compare", "synthetic", "tenantroute"}, Names(), "every filter with a ParseConfig is registered")
+	require.Equal(t, []string{"laneway", "shadowtag", "shadowtag-compare", "synthetic", "tenantroute"}, Names(), "every filter with a ParseConfig is registered")
 	for _, tc := range tests {
 		t.Run(tc.filter+" accepts a minimal config and names an unknown field", func(t *testing.T) {
 			f, err := Lookup(tc.filter)
@@ -35,7 +35,7 @@ func TestEveryFilterValidatesWithItsOwnParseConfig(t *testing.T) {
 func TestLookupListsTheKnownFilters(t *testing.T) {
 	_, err := Lookup("tenant-route")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `unknown filter "tenant-route": expected one of shadowtag, shadowtag-compare, synthetic, tenantroute`)
+	assert.Contains(t, err.Error(), `unknown filter "tenant-route": expected one of laneway, shadowtag, shadowtag-compare, synthetic, tenantroute`)
 	f, err := Lookup("tenantroute")
 	require.NoError(t, err)
 	assert.Equal(t, "CLIENT", f.MatchMode, "routing happens on the caller side")
@@ -82,6 +82,6 @@ func TestTheRegistryHoldsExactlyTheShippedFilters(t *testing.T) {
 		_, err := Lookup(n)
 		require.Error(t, err, "a test fixture is not a filter the CLI deploys")
 		assert.Contains(t, err.Error(), "is a test fixture")
-		assert.Contains(t, err.Error(), "shadowtag, shadowtag-compare, synthetic, tenantroute")
+		assert.Contains(t, err.Error(), "laneway, shadowtag, shadowtag-compare, synthetic, tenantroute")
 	}
 }
