@@ -7,96 +7,36 @@ import (
 	"testing"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/scenariotest"
 	"github.com/laneway/laneway/testenv/testenvtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// TestScenariosAgainstTheWasmModule replays the scenario table against
-// dist/shadowtag.wasm in testenv under both Envoy generations. It fails (never
-// skips) when the module is missing: run `make build`.
+// TestScenariosAgainstTheWasmModule replays the scenario table against dist/shadowtag.wasm and against the
+// combined module with only the shadowtag role configured (dist/laneway.wasm, {"shadowtag": config}), each
+// under both Envoy generations. It fails (never skips) when a module is missing: run `make build`.
 func TestScenariosAgainstTheWasmModule(t *testing.T) {
-	wasm := testenvtest.DistModule(t, "shadowtag")
-	ctx := context.Background()
-	rt := testenvtest.Runtime(t)
-
-	// Metrics are shared by every VM of a runtime, as in one Envoy: compare deltas.
-	metric := func(vm *testenv.VM, name string) int64 {
-		m, ok := vm.Metric(MetricPrefix + name + "_total")
-		require.True(t, ok, "metric %s defined", name)
-		return m.Value
-	}
+	legs := append(scenariotest.WasmLegs(t, "shadowtag"), scenariotest.CombinedLegs(t, "shadowtag")...)
 	names := []string{"detected"}
 	for o := Outcome(0); o < numOutcomes; o++ {
 		names = append(names, o.String())
 	}
-
-	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
+	var metrics []string
+	for _, n := range names {
+		metrics = append(metrics, MetricPrefix+n+"_total")
+	}
+	for _, leg := range legs {
 		for _, sc := range allScenarios() {
-			t.Run(profileName(profile)+"/"+sc.name, func(t *testing.T) {
-				opts := testenv.VMOptions{Profile: profile, PluginConfig: []byte(sc.config), Properties: map[string][]byte{}}
+			t.Run(leg.Name+"/"+sc.name, func(t *testing.T) {
+				c := scenariotest.Case{Config: sc.config, Request: sc.headers, Counters: metrics, Properties: map[string][]byte{}}
 				if sc.direction != 0 {
-					opts.Properties["xds.listener_direction"] = testenv.IntValue(sc.direction)
+					c.Properties["xds.listener_direction"] = testenv.IntValue(sc.direction)
 				}
 				if sc.principal != "" {
-					opts.Properties["filter_state\x00io.istio.peer_principal"] = testenv.StringValue(sc.principal)
+					c.Properties["filter_state\x00io.istio.peer_principal"] = testenv.StringValue(sc.principal)
 				}
-				vm, err := rt.LoadVM(ctx, wasm, opts)
-				require.NoError(t, err)
-				t.Cleanup(func() { _ = vm.Close(ctx) })
-				before := map[string]int64{}
-				for _, n := range names {
-					before[n] = metric(vm, n)
-				}
-
-				h := make(testenv.Headers, len(sc.headers))
-				for i, p := range sc.headers {
-					h[i] = testenv.Header{Key: p[0], Value: p[1]}
-				}
-				s := vm.NewHTTPStream()
-				action := s.RequestHeaders(h, false)
-				require.NoError(t, vm.Err(), "the module must not trap")
-
-				if sc.want.local != nil {
-					assert.Equal(t, testenv.ActionPause, action, "a suppressed request must not continue")
-					lr := s.LocalResponse()
-					require.NotNil(t, lr, "a local response must be sent")
-					assert.Equal(t, sc.want.local.status, lr.StatusCode)
-					assert.Equal(t, sc.want.local.body, string(lr.Body))
-					for k, v := range sc.want.local.headers {
-						assert.Equal(t, []string{v}, lr.Headers.Values(k), "local response header %s", k)
-					}
-				} else {
-					assert.Equal(t, testenv.ActionContinue, action)
-					assert.Nil(t, s.LocalResponse(), "no local response expected")
-				}
-				got := s.Request().Headers
-				for k, v := range sc.want.set {
-					assert.Equal(t, []string{v}, got.Values(k), "request header %s", k)
-				}
-				for _, k := range sc.want.absent {
-					assert.Empty(t, got.Values(k), "request header %s must be absent", k)
-				}
-				wantClears := 0
-				if sc.want.outcome == OutcomeRerouted {
-					wantClears = 1
-				}
-				assert.Equal(t, wantClears, s.RouteCacheClears(), "clear_route_cache calls")
-				s.Complete()
-				require.NoError(t, vm.Err())
-
-				for o := Outcome(0); o < numOutcomes; o++ {
-					want := int64(0)
-					if o == sc.want.outcome {
-						want = 1
-					}
-					assert.Equal(t, want, metric(vm, o.String())-before[o.String()], "counter %s", o)
-				}
-				wantDetected := int64(0)
-				if sc.want.detected {
-					wantDetected = 1
-				}
-				assert.Equal(t, wantDetected, metric(vm, "detected")-before["detected"])
+				checkWasm(t, sc, leg.Run(t, c))
 			})
 		}
 	}
@@ -142,6 +82,46 @@ func TestWasmEmptyConfigTakesTheModeFromTheListenerOnTheFirstRequest(t *testing.
 			})
 		}
 	}
+}
+
+// checkWasm holds one Wasm-leg result to the scenario.
+func checkWasm(t *testing.T, sc scenario, r scenariotest.Result) {
+	t.Helper()
+	if sc.want.local != nil {
+		assert.Equal(t, testenv.ActionPause, r.Action, "a suppressed request must not continue")
+		require.NotNil(t, r.Local, "a local response must be sent")
+		assert.Equal(t, sc.want.local.status, r.Local.Status)
+		assert.Equal(t, sc.want.local.body, r.Local.Body)
+		for k, v := range sc.want.local.headers {
+			assert.Equal(t, []string{v}, scenariotest.Values(r.Local.Headers, k), "local response header %s", k)
+		}
+	} else {
+		assert.Equal(t, testenv.ActionContinue, r.Action)
+		assert.Nil(t, r.Local, "no local response expected")
+	}
+	for k, v := range sc.want.set {
+		assert.Equal(t, []string{v}, scenariotest.Values(r.Upstream, k), "request header %s", k)
+	}
+	for _, k := range sc.want.absent {
+		assert.Empty(t, scenariotest.Values(r.Upstream, k), "request header %s must be absent", k)
+	}
+	wantClears := 0
+	if sc.want.outcome == OutcomeRerouted {
+		wantClears = 1
+	}
+	assert.Equal(t, wantClears, r.RouteCacheClears, "clear_route_cache calls")
+	for o := Outcome(0); o < numOutcomes; o++ {
+		want := int64(0)
+		if o == sc.want.outcome {
+			want = 1
+		}
+		assert.Equal(t, want, r.Counters[MetricPrefix+o.String()+"_total"], "counter %s", o)
+	}
+	wantDetected := int64(0)
+	if sc.want.detected {
+		wantDetected = 1
+	}
+	assert.Equal(t, wantDetected, r.Counters[MetricPrefix+"detected_total"])
 }
 
 func TestWasmModuleFailsToStartOnBadConfigWithACriticalLog(t *testing.T) {

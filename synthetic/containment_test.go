@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/laneway/laneway/testenv/testenvtest"
+	"github.com/laneway/laneway/testenv/scenariotest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	otelbaggage "go.opentelemetry.io/otel/baggage"
@@ -86,12 +86,11 @@ func TestSyntheticMarkerSurvivesAnOpenTelemetryAppHop(t *testing.T) {
 }
 
 func TestWasmSyntheticMarkerSurvivesAnOpenTelemetryAppHop(t *testing.T) {
-	wasm := testenvtest.DistModule(t, "synthetic")
-	rt := testenvtest.Runtime(t)
-	for _, p := range profiles {
+	for _, leg := range scenariotest.WasmLegs(t, "synthetic") {
 		for _, tc := range appHopCases() {
-			t.Run(p.String()+"/"+tc.name, func(t *testing.T) {
-				checkAppHop(t, runWasm(t, rt, p, wasm, trustedRequest(tc.bag)))
+			t.Run(leg.Name+"/"+tc.name, func(t *testing.T) {
+				sc := trustedRequest(tc.bag)
+				checkAppHop(t, wasmOutcome(t, sc, leg.Run(t, wasmCase(sc))))
 			})
 		}
 	}

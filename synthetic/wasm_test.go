@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/scenariotest"
 	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
@@ -43,9 +44,9 @@ func counterValue(vm *testenv.VM, outcome string) uint64 {
 	return uint64(m.Value)
 }
 
-// runWasm runs one scenario on a fresh VM of wasm; counters are the change the
-// scenario caused (metrics are shared by every VM of a runtime, as in Envoy).
-func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, sc scenario) outcome {
+// wasmCase is the scenario as a scenariotest.Case: the peer identity as host attributes, and the response
+// (when the scenario has one) with "{id}" replaced by the transaction id the upstream received.
+func wasmCase(sc scenario) scenariotest.Case {
 	props := map[string][]byte{}
 	if sc.uriSAN != "" {
 		props["connection.uri_san_peer_certificate"] = testenv.StringValue(sc.uriSAN)
@@ -59,50 +60,54 @@ func runWasm(t testing.TB, rt *testenv.Runtime, p testenv.Profile, wasm []byte, 
 	if dir, ok := directionValue(sc); ok {
 		props["xds.listener_direction"] = dir
 	}
-	vm, err := rt.LoadVM(context.Background(), wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(sc.config), Properties: props})
-	require.NoError(t, err)
-	defer func() { _ = vm.Close(context.Background()) }()
-	before := map[string]uint64{}
+	var metrics []string
 	for _, o := range allOutcomes {
-		before[o] = counterValue(vm, o)
+		metrics = append(metrics, MetricName(o))
 	}
-
-	s := vm.NewHTTPStream()
-	action := s.RequestHeaders(toHeaders(sc.request), false)
-	var got outcome
-	if lr := s.LocalResponse(); lr != nil {
-		got.localStatus, got.localBody, got.localHeaders = int(lr.StatusCode), string(lr.Body), toPairs(lr.Headers)
-	} else {
-		assert.Equal(t, testenv.ActionContinue, action)
-		got.upstream = toPairs(s.Request().Headers)
-		if sc.response != nil {
-			txid := upstreamID(got.upstream)
-			resp := make(testenv.Headers, len(sc.response))
+	c := scenariotest.Case{Config: sc.config, Properties: props, Request: sc.request, Counters: metrics}
+	if sc.response != nil {
+		c.Response = func(upstream [][2]string) [][2]string {
+			txid := upstreamID(upstream)
+			resp := make([][2]string, len(sc.response))
 			for i, h := range sc.response {
-				resp[i] = testenv.Header{Key: h[0], Value: strings.ReplaceAll(h[1], "{id}", txid)}
+				resp[i] = [2]string{h[0], strings.ReplaceAll(h[1], "{id}", txid)}
 			}
-			assert.Equal(t, testenv.ActionContinue, s.ResponseHeaders(resp, true))
+			return resp
 		}
 	}
-	s.Complete()
-	require.NoError(t, vm.Err(), "the module must not trap")
-	got.routeCacheClear = s.RouteCacheClears()
+	return c
+}
+
+// wasmOutcome is a Wasm-leg result as the outcome check compares it.
+func wasmOutcome(t *testing.T, sc scenario, r scenariotest.Result) outcome {
+	var got outcome
+	if r.Local != nil {
+		got.localStatus, got.localBody, got.localHeaders = int(r.Local.Status), r.Local.Body, r.Local.Headers
+	} else {
+		assert.Equal(t, testenv.ActionContinue, r.Action)
+		got.upstream = r.Upstream
+		if sc.response != nil {
+			assert.Equal(t, testenv.ActionContinue, r.ResponseAction)
+		}
+	}
+	got.routeCacheClear = r.RouteCacheClears
 	got.counters = map[string]uint64{}
 	for _, o := range allOutcomes {
-		got.counters[o] = counterValue(vm, o) - before[o]
+		got.counters[o] = uint64(r.Counters[MetricName(o)])
 	}
-	got.warnLogs = vm.LogsAt(testenv.LogWarn)
+	got.warnLogs = r.Warn
 	return got
 }
 
+// TestScenariosInWasm replays the table on dist/synthetic.wasm and on the combined module with only the
+// synthetic role configured (dist/laneway.wasm, {"synthetic": config}), each under both Envoy generations.
 func TestScenariosInWasm(t *testing.T) {
-	wasm := testenvtest.DistModule(t, "synthetic")
-	rt := testenvtest.Runtime(t)
-	for _, p := range profiles {
-		t.Run(p.String(), func(t *testing.T) {
+	legs := append(scenariotest.WasmLegs(t, "synthetic"), scenariotest.CombinedLegs(t, "synthetic")...)
+	for _, leg := range legs {
+		t.Run(leg.Name, func(t *testing.T) {
 			for _, sc := range allScenarios(t, time.Now()) {
 				t.Run(sc.name, func(t *testing.T) {
-					check(t, sc, runWasm(t, rt, p, wasm, sc))
+					check(t, sc, wasmOutcome(t, sc, leg.Run(t, wasmCase(sc))))
 				})
 			}
 		})
