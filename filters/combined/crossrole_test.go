@@ -95,8 +95,8 @@ func crossCases(t *testing.T) []crossCase {
 			clears: 1,
 		},
 		{
-			name:   "an untrusted synthetic marker at the gateway is stripped by synthetic; the tenant is still routed",
-			config: gateway,
+			name:    "an untrusted synthetic marker at the gateway is stripped by synthetic; the tenant is still routed",
+			config:  gateway,
 			request: request("GET", "orders", "x-laneway-synthetic", "1;id=forged", "baggage", "laneway-tenant=acme,laneway-synthetic=forged"),
 			want: map[string]string{
 				"x-laneway-synthetic": "", "x-laneway-tenant": "acme", "baggage": "laneway-tenant=acme",
