@@ -67,15 +67,8 @@ func warmUp(t *testing.T, vm *testenv.VM, h testenv.Headers) int {
 // timer would make the VM die at a GC, and proves linear memory does not grow
 // after warm-up (beyond one 64 KiB page or one early step of the Go runtime's own).
 func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
-	total := soakTotal(t)
 	rt := testenvtest.Runtime(t)
-	cases := []struct {
-		name string
-		p    plugin
-		req  testenv.Headers
-		// forwarded checks one request's result, so the soak measures the real path.
-		forwarded func(r result) bool
-	}{
+	cases := []soakCase{
 		{"noop", plugin{module: "noop", config: `{}`},
 			req("baggage", "laneway-tenant=acme"),
 			func(r result) bool { return r.local == nil }},
@@ -92,48 +85,81 @@ func TestSoakMemoryStaysFlatOnEnvoy133(t *testing.T) {
 			func(r result) bool { return len(laxMembers(r.upstream, "laneway-synthetic")) == 1 }},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			vm := load(t, rt, testenvtest.DistModule(t, c.p.module), c.p, testenv.Envoy133)
-			warm := warmUp(t, vm, c.req)
-			require.NoError(t, vm.Err())
-			require.True(t, c.forwarded(send(vm, c.req)), "the soak request takes the intended path")
-			before := vm.MemorySize()
-			size, lastGrowth, steps, sent := before, -1, 0, 0
-			soak := func() {
-				send(vm, c.req)
-				if m := vm.MemorySize(); m != size {
-					size, lastGrowth, steps = m, sent, steps+1
-				}
-				sent++
-			}
-			start := time.Now()
-			for sent < total {
-				soak()
-			}
-			elapsed := time.Since(start)
-			// A leak grows memory a page at a time for as long as requests run. What is allowed: one page in
-			// all (GC pacing moves the heap goal; seen once for tenantroute at ~1,000,000 requests), or growth
-			// of at most runtimeStep followed by at least total/2 requests of flat memory: the Go 1.26 GC
-			// allocates its span-queue ring (~320 KiB) the first time a mark phase overflows its local queue,
-			// which can come hundreds of thousands of requests in (seen for synthetic between ~90,000 and
-			// ~330,000). When that step comes late, the soak goes on until memory has been flat for total/2
-			// requests. Either way a leak of more than 65536/(total/2) bytes per request (0.52 B for the
-			// default run, 0.13 B for `make soak`) fails.
-			for size-before > wasmPage && size-before <= runtimeStep && sent-lastGrowth-1 < total/2 {
-				soak()
-			}
-			require.NoError(t, vm.Err(), "the VM must survive the soak (a timer would make a GC fatal here)")
-			assert.True(t, c.forwarded(send(vm, c.req)), "still takes the intended path at the end")
-			after := vm.MemorySize()
-			n := total
-			t.Logf("%s: %d requests after %d warm-up: memory %d -> %d bytes (%d growth steps, last at request %d), %.0f requests/s (%s/request)",
-				c.p.module, sent, warm, before, after, steps, lastGrowth, float64(n)/elapsed.Seconds(), elapsed/time.Duration(n))
-			if after-before > wasmPage {
-				assert.LessOrEqual(t, after-before, uint32(runtimeStep), "linear memory grew during the soak: %d -> %d bytes in %d steps, the last at request %d of %d",
-					before, after, steps, lastGrowth, sent)
-				assert.GreaterOrEqual(t, sent-lastGrowth-1, total/2, "memory grew by %d bytes and was not flat afterwards", after-before)
-			}
-			t.Logf("leak bound: under %.3f bytes per request", float64(wasmPage)/float64(n/2))
-		})
+		t.Run(c.name, func(t *testing.T) { soak(t, rt, c, testenv.Envoy133) })
 	}
+}
+
+// TestSoakCombinedModuleMemoryStaysFlat runs the combined laneway module with all three roles on one request
+// that engages each (a trusted synthetic marker given a new id, a mirrored shadow copy marked, a baggage
+// tenant routed over a spoofed routing header) under both Envoy generations' profiles.
+func TestSoakCombinedModuleMemoryStaysFlat(t *testing.T) {
+	rt := testenvtest.Runtime(t)
+	c := soakCase{"laneway with synthetic, shadowtag and tenantroute on one request", plugin{module: "laneway",
+		config: `{"synthetic":{"mode":"inbound","trust":{"principals":["` + runnerSPIFFE + `"]}},"shadowtag":{"mode":"inbound"},"tenantroute":{}}`,
+		props:  map[string][]byte{"connection.uri_san_peer_certificate": testenv.StringValue(runnerSPIFFE)}},
+		testenv.RequestHeaders("POST", "svc-b-shadow:8080", "/orders", "x-laneway-synthetic", "1",
+			"baggage", "laneway-tenant=acme,other=1", "x-laneway-tenant", "spoofed"),
+		func(r result) bool {
+			t, s := r.upstream.Values("x-laneway-tenant"), r.upstream.Values("x-laneway-shadow")
+			return len(t) == 1 && t[0] == "acme" && len(s) == 1 && s[0] == "1" && len(laxMembers(r.upstream, "laneway-synthetic")) == 1
+		}}
+	for _, p := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
+		t.Run(p.String(), func(t *testing.T) { soak(t, rt, c, p) })
+	}
+}
+
+// soakCase is one module, configuration and request the soak sends over and over.
+type soakCase struct {
+	name string
+	p    plugin
+	req  testenv.Headers
+	// forwarded checks one request's result, so the soak measures the real path.
+	forwarded func(r result) bool
+}
+
+// soak warms c up, then sends soakTotal more requests and fails when linear memory grew beyond what the Go
+// runtime's pacing explains (see the constants above).
+func soak(t *testing.T, rt *testenv.Runtime, c soakCase, profile testenv.Profile) {
+	total := soakTotal(t)
+	vm := load(t, rt, testenvtest.DistModule(t, c.p.module), c.p, profile)
+	warm := warmUp(t, vm, c.req)
+	require.NoError(t, vm.Err())
+	require.True(t, c.forwarded(send(vm, c.req)), "the soak request takes the intended path")
+	before := vm.MemorySize()
+	size, lastGrowth, steps, sent := before, -1, 0, 0
+	step := func() {
+		send(vm, c.req)
+		if m := vm.MemorySize(); m != size {
+			size, lastGrowth, steps = m, sent, steps+1
+		}
+		sent++
+	}
+	start := time.Now()
+	for sent < total {
+		step()
+	}
+	elapsed := time.Since(start)
+	// A leak grows memory a page at a time for as long as requests run. What is allowed: one page in
+	// all (GC pacing moves the heap goal; seen once for tenantroute at ~1,000,000 requests), or growth
+	// of at most runtimeStep followed by at least total/2 requests of flat memory: the Go 1.26 GC
+	// allocates its span-queue ring (~320 KiB) the first time a mark phase overflows its local queue,
+	// which can come hundreds of thousands of requests in (seen for synthetic between ~90,000 and
+	// ~330,000). When that step comes late, the soak goes on until memory has been flat for total/2
+	// requests. Either way a leak of more than 65536/(total/2) bytes per request (0.52 B for the
+	// default run, 0.13 B for `make soak`) fails.
+	for size-before > wasmPage && size-before <= runtimeStep && sent-lastGrowth-1 < total/2 {
+		step()
+	}
+	require.NoError(t, vm.Err(), "the VM must survive the soak (a timer would make a GC fatal here)")
+	assert.True(t, c.forwarded(send(vm, c.req)), "still takes the intended path at the end")
+	after := vm.MemorySize()
+	n := total
+	t.Logf("%s: %d requests after %d warm-up: memory %d -> %d bytes (%d growth steps, last at request %d), %.0f requests/s (%s/request)",
+		c.p.module, sent, warm, before, after, steps, lastGrowth, float64(n)/elapsed.Seconds(), elapsed/time.Duration(n))
+	if after-before > wasmPage {
+		assert.LessOrEqual(t, after-before, uint32(runtimeStep), "linear memory grew during the soak: %d -> %d bytes in %d steps, the last at request %d of %d",
+			before, after, steps, lastGrowth, sent)
+		assert.GreaterOrEqual(t, sent-lastGrowth-1, total/2, "memory grew by %d bytes and was not flat afterwards", after-before)
+	}
+	t.Logf("leak bound: under %.3f bytes per request", float64(wasmPage)/float64(n/2))
 }
