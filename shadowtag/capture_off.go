@@ -1,4 +1,4 @@
-//go:build laneway_glue && !laneway_cb_response_body && !laneway_cb_all
+//go:build laneway_glue && !laneway_cb_response_body && !laneway_cb_request_body && !laneway_cb_all
 
 package shadowtag
 
