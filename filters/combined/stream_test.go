@@ -107,3 +107,24 @@ func TestSyntheticAcknowledgementsAreCheckedInTheCombinedModule(t *testing.T) {
 		})
 	}
 }
+
+func TestTheCombinedModuleRefusesBadConfigOnConfigureNamingTheField(t *testing.T) {
+	rt := testenvtest.Runtime(t)
+	for _, p := range scenariotest.Profiles {
+		for _, tc := range []struct{ config, want string }{
+			{``, "tenantroute, shadowtag, synthetic"},
+			{`{}`, "tenantroute, shadowtag, synthetic"},
+			{`{"tenantroute":{},"tenantroute":{}}`, "a second time"},
+			{`{"tenantroute":{"allow":["Not A Label"]}}`, `"allow[0]"`},
+			{`{"shadowtag":{"mode":"inbound","compare":{"role":"primary","collector":{"cluster":"c","authority":"collector:8080"}}}}`, "load the shadowtag-compare module"},
+			{`{"synthetic":{"mode":"inbound","ack":{}}}`, `field "ack"`},
+		} {
+			t.Run(scenariotest.ProfileName(p)+"/"+tc.config, func(t *testing.T) {
+				_, err := rt.LoadVM(context.Background(), testenvtest.DistModule(t, "laneway"), testenv.VMOptions{Profile: p, PluginConfig: []byte(tc.config)})
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "proxy_on_configure returned false")
+				assert.Contains(t, err.Error(), tc.want)
+			})
+		}
+	}
+}
