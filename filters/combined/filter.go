@@ -1,16 +1,10 @@
 package combined
 
 import (
-	"errors"
-
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
-
-// maxEditCalls bounds the host calls spent on single-header edits; a request needing more gets its whole
-// header map written back in one set_header_map_pairs call (when Envoy accepts a map that large).
-const maxEditCalls = 8
 
 // AnsweredByHeader names, on a local reply, the role that answered (synthetic or shadowtag): the first role
 // that refuses a request wins and the roles after it do not run.
@@ -47,24 +41,25 @@ type plugin struct {
 	// JSON body redaction), so each stream gets a context of its own, reused after Envoy deleted it.
 	perStream bool
 	free      []*stream
-	// views holds the header maps as the roles so far edited them (two, alternating); edits the merged
-	// edits; keep the names a later role's trust-boundary strip must not remove.
-	views [2][][2]string
-	view  [][2]string // the headers as the roles so far left them: the snapshot or one of views
-	cur   int         // the view the next role's edits are applied into
-	edits []proxyhost.Edit
-	keep  []string
-	// replyHeaders holds a local reply's headers with AnsweredByHeader, reused.
+	// views holds the header maps as the roles so far edited them (two, alternating); merged the verdict
+	// of all roles (the merged edits, Reroute ORed, the first reply); keep the names a later role's
+	// trust-boundary strip must not remove.
+	views  [2][][2]string
+	view   [][2]string // the headers as the roles so far left them: the snapshot or one of views
+	cur    int         // the view the next role's edits are applied into
+	merged proxyhost.Verdict
+	keep   []string
+	// reply is the local reply with AnsweredByHeader added to the answering role's headers (replyHeaders).
+	reply        proxyhost.Reply
 	replyHeaders [][2]string
-	// noClearRouteCache remembers that the host lacks clear_route_cache, so it is not asked again.
-	noClearRouteCache bool
+	writer       proxyhost.Writer
 }
 
 // OnPluginStart implements types.PluginContext: parse and validate the configuration, start each role
 // that is on (its counters, its start-up log line).
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
-	data, err := proxywasm.GetPluginConfiguration()
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+	data, err := proxyhost.ReadPluginConfig()
+	if err != nil {
 		proxywasm.LogCritical("laneway: cannot read plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
@@ -127,18 +122,17 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 		own = nil
 	}
 	p.view, p.cur = headers, 0
-	p.edits, p.keep = p.edits[:0], p.keep[:0]
+	p.merged.Reset()
+	p.keep = p.keep[:0]
 	var (
-		rep                 *reply
+		rep                 *proxyhost.Reply
 		by                  string // the role whose reply it is
-		reroute             bool
 		ranSy, ranSh, ranTe bool
 	)
 	if p.cfg.Synthetic != nil {
 		ranSy = true
 		v := p.synth.decide(p.view, own)
-		rep, reroute, by = v.reply, v.reroute, KeySynthetic
-		p.apply(v.edits)
+		rep, by = p.apply(&v, KeySynthetic)
 		if rep == nil && p.synth.vouches() {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
@@ -146,30 +140,21 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
 		v := p.shadow.decide(p.view, own, endOfStream)
-		rep, reroute, by = v.reply, reroute || v.reroute, KeyShadowtag
-		p.apply(v.edits)
+		rep, by = p.apply(&v, KeyShadowtag)
 	}
 	if rep == nil && p.cfg.Tenantroute != nil {
 		ranTe = true
 		v := p.tenant.decide(p.view, p.keep)
-		reroute = reroute || v.reroute
-		p.apply(v.edits)
+		p.apply(&v, KeyTenantroute)
 	}
-	view := p.view
-	if rep == nil && len(p.edits) > 0 {
-		changed, err := p.write(view)
-		if err != nil {
-			if proxyhost.DebugEnabled() {
-				proxywasm.LogDebug("laneway: editing request headers: " + err.Error())
-			}
-			if ranSh && p.shadow.rerouted() {
-				// Without the reroute header the shadow write would reach the real collaborator.
-				rep, by = p.shadow.suppression(), KeyShadowtag
-			}
-		}
-		if rep == nil && reroute && changed {
-			p.clearRouteCache()
-		}
+	if rep != nil {
+		p.merged.Reply = p.answer(by, rep)
+	}
+	action := p.writer.Apply("laneway", headers, &p.merged)
+	if rep == nil && p.writer.Err() != nil && ranSh && p.shadow.rerouted() {
+		// Without the reroute header the shadow write would reach the real collaborator: suppress it instead.
+		p.merged.Reply = p.answer(KeyShadowtag, p.shadow.suppression())
+		action = p.writer.Apply("laneway", headers, &p.merged)
 	}
 	p.release()
 	if ranSy {
@@ -181,35 +166,39 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if ranTe {
 		p.tenant.countDecision()
 	}
-	if rep != nil {
-		return p.sendReply(by, rep)
-	}
-	return types.ActionContinue
+	return action
 }
 
-// apply adds one role's edits to the merged edits and to the view the next role decides on; the names it
-// sets are kept from a later role's trust-boundary strip.
-func (p *plugin) apply(edits []proxyhost.Edit) {
-	if len(edits) == 0 {
-		return
+// apply merges one role's verdict: a reply is returned with the role's name (the roles after it do not run);
+// otherwise its edits join the merged edits and the view the next role decides on, the names it sets are kept
+// from a later role's trust-boundary strip, and its Reroute is ORed in.
+func (p *plugin) apply(v *proxyhost.Verdict, role string) (*proxyhost.Reply, string) {
+	if v.Reply != nil {
+		return v.Reply, role
 	}
-	p.edits = append(p.edits, edits...)
-	for _, e := range edits {
+	p.merged.Reroute = p.merged.Reroute || v.Reroute
+	if len(v.Edits) == 0 {
+		return nil, ""
+	}
+	p.merged.Edits = append(p.merged.Edits, v.Edits...)
+	for _, e := range v.Edits {
 		if e.Kind != proxyhost.Remove {
 			p.keep = append(p.keep, e.Name)
 		}
 	}
-	p.views[p.cur] = appendEdited(p.views[p.cur][:0], p.view, edits)
+	p.views[p.cur] = proxyhost.AppendEdited(p.views[p.cur][:0], p.view, v.Edits)
 	p.view, p.cur = p.views[p.cur], p.cur^1
+	return nil, ""
 }
 
-// write makes the request headers become edited (the snapshot with the merged edits applied): edit by
-// edit when they are few, else in one set_header_map_pairs call.
-func (p *plugin) write(edited [][2]string) (bool, error) {
-	if len(p.edits) > maxEditCalls {
-		return proxyhost.WriteRequestHeaders(edited, p.edits)
+// answer returns rep with AnsweredByHeader naming role, and its Detail prefixed with it for the debug log.
+func (p *plugin) answer(role string, rep *proxyhost.Reply) *proxyhost.Reply {
+	p.replyHeaders = append(append(p.replyHeaders[:0], rep.Headers...), [2]string{AnsweredByHeader, role})
+	p.reply = proxyhost.Reply{Status: rep.Status, Headers: p.replyHeaders, Body: rep.Body}
+	if proxyhost.DebugEnabled() {
+		p.reply.Detail = "answered locally by " + role + ": " + rep.Detail
 	}
-	return proxyhost.EditRequestHeaders(p.edits)
+	return &p.reply
 }
 
 // release drops the request's strings from the reused views and edits, and a flood's oversized storage.
@@ -221,34 +210,7 @@ func (p *plugin) release() {
 		}
 	}
 	p.view = nil
-	clear(p.edits)
+	clear(p.merged.Edits)
 	clear(p.keep)
-}
-
-// sendReply answers the request locally; it never continues, even if the reply fails.
-func (p *plugin) sendReply(role string, rep *reply) types.Action {
-	p.replyHeaders = append(append(p.replyHeaders[:0], rep.headers...), [2]string{AnsweredByHeader, role})
-	err := proxywasm.SendHttpResponse(rep.status, p.replyHeaders, rep.body, -1)
 	clear(p.replyHeaders)
-	if err != nil && proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("laneway: local response failed: " + err.Error())
-	}
-	if proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("laneway: answered locally by " + role + ": " + rep.detail)
-	}
-	return types.ActionPause
-}
-
-// clearRouteCache asks Envoy (>= 1.33) to select the route again; a host without the foreign function is
-// remembered and not asked again (ABI 0.2.x header edits clear the route cache anyway).
-func (p *plugin) clearRouteCache() {
-	if p.noClearRouteCache {
-		return
-	}
-	if err := proxyhost.ClearRouteCache(); err != nil {
-		p.noClearRouteCache = true
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("laneway: host has no " + proxyhost.ClearRouteCacheFunction + " foreign function (" + err.Error() + "); relying on header edits to re-route")
-		}
-	}
 }

@@ -23,7 +23,7 @@ type shadowRole struct {
 	// d, edits and rep are the last request's decision, reused.
 	d     shadowtag.Decision
 	edits []proxyhost.Edit
-	rep   reply
+	rep   proxyhost.Reply
 }
 
 // numShadowOutcomes is the number of shadowtag outcomes (passed, marked, suppressed, rerouted, stripped).
@@ -83,14 +83,14 @@ func (r *shadowRole) resolveOnRequest() {
 
 // decide runs shadowtag's decision over headers. s is the stream's own context when JSON body fields are
 // redacted (nil otherwise); endOfStream says whether a body follows the headers.
-func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) verdict {
+func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) proxyhost.Verdict {
 	r.edits = r.edits[:0]
 	if r.mode == 0 && !r.tried {
 		r.resolveOnRequest()
 	}
 	if r.mode == 0 {
 		r.d = shadowtag.Decision{Outcome: shadowtag.OutcomePassed}
-		return verdict{}
+		return proxyhost.Verdict{}
 	}
 	cfg := r.cfg
 	if r.mode == shadowtag.ModeWaypoint && len(cfg.Principals)+len(cfg.PrincipalPrefixes) > 0 {
@@ -101,7 +101,7 @@ func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) ve
 	}
 	d := &r.d
 	if d.Outcome == shadowtag.OutcomeSuppressed {
-		return verdict{reply: r.suppression()}
+		return proxyhost.Verdict{Reply: r.suppression()}
 	}
 	for _, e := range d.Edits() {
 		switch {
@@ -125,7 +125,7 @@ func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) ve
 	if rerouted && proxyhost.DebugEnabled() {
 		proxywasm.LogDebug("shadowtag: rerouted shadow " + d.Method + " to " + d.Destination + " via " + cfg.RerouteHeader)
 	}
-	return verdict{edits: r.edits, reroute: rerouted}
+	return proxyhost.Verdict{Edits: r.edits, Reroute: rerouted}
 }
 
 // redact appends the redaction of a shadow copy: configured headers removed and, when JSON fields are
@@ -159,12 +159,12 @@ func (r *shadowRole) redact(headers [][2]string, s *stream, endOfStream bool) {
 }
 
 // suppression is the configured local reply to a contained shadow write.
-func (r *shadowRole) suppression() *reply {
+func (r *shadowRole) suppression() *proxyhost.Reply {
 	resp := &r.cfg.Response
 	r.d.Outcome = shadowtag.OutcomeSuppressed
-	r.rep = reply{status: resp.Status, headers: resp.Headers, body: resp.Body}
+	r.rep = proxyhost.Reply{Status: resp.Status, Headers: resp.Headers, Body: resp.Body}
 	if proxyhost.DebugEnabled() {
-		r.rep.detail = "shadowtag: suppressed shadow " + r.d.Method + " to " + r.d.Destination
+		r.rep.Detail = "shadowtag: suppressed shadow " + r.d.Method + " to " + r.d.Destination
 	}
 	return &r.rep
 }

@@ -14,14 +14,14 @@ import (
 // check the synthetic filter makes of its decision, counted under the synthetic filter's names.
 type synthRole struct {
 	cfg       *synthetic.Config
-	counters  [numSynthOutcomes]proxywasm.MetricCounter
+	counters  proxyhost.Counters
 	warnedAck bool
 	// idBuf holds a generated transaction id for the rest of its callback.
 	idBuf proxyhost.Buf
 	// d, edits, rep and replyHeaders are the last request's decision, reused.
 	d            synthetic.Decision
 	edits        []proxyhost.Edit
-	rep          reply
+	rep          proxyhost.Reply
 	replyHeaders [2][2]string
 	// count lists the outcomes of the last decision, counted once the request is settled.
 	count    [2]int
@@ -52,9 +52,7 @@ var principalProperties = []proxyhost.Property{
 }
 
 func (r *synthRole) start() {
-	for i, o := range synthOutcomes {
-		r.counters[i] = proxywasm.DefineCounterMetric(synthetic.MetricName(o))
-	}
+	r.counters = proxyhost.DefineCounters("laneway_synthetic_", synthOutcomes[:])
 	proxywasm.LogInfo("synthetic: started: " + r.cfg.Summary())
 }
 
@@ -96,7 +94,7 @@ func (r *synthRole) counted(o int) {
 
 // decide runs synthetic's decision over headers and turns it into edits, a reroute or a refusal. s is the
 // stream's own context when the acknowledgement may be checked (nil otherwise).
-func (r *synthRole) decide(headers [][2]string, s *stream) verdict {
+func (r *synthRole) decide(headers [][2]string, s *stream) proxyhost.Verdict {
 	cfg := r.cfg
 	r.numCount = 0
 	r.edits = r.edits[:0]
@@ -117,14 +115,14 @@ func (r *synthRole) decide(headers [][2]string, s *stream) verdict {
 	}
 	switch d.Action {
 	case synthetic.ActionNone:
-		return verdict{edits: r.edits}
+		return proxyhost.Verdict{Edits: r.edits}
 	case synthetic.ActionStrip:
 		r.counted(synthStripped)
 		r.strip(headers)
 		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
 		}
-		return verdict{edits: r.edits}
+		return proxyhost.Verdict{Edits: r.edits}
 	}
 	if d.ID == "" {
 		d.ID = r.idBuf.Finish(synthetic.AppendTxID(r.idBuf.Start())) // valid for this callback (see proxyhost.Buf)
@@ -133,11 +131,11 @@ func (r *synthRole) decide(headers [][2]string, s *stream) verdict {
 	case synthetic.ActionRefuse:
 		r.counted(synthRefused)
 		r.replyHeaders = [2][2]string{{"content-type", "text/plain; charset=utf-8"}, {cfg.Header, cfg.MarkerValue(d.ID)}}
-		r.rep = reply{status: uint32(cfg.RefuseStatus), headers: r.replyHeaders[:], body: cfg.RefusalBodyBytes(d)}
+		r.rep = proxyhost.Reply{Status: uint32(cfg.RefuseStatus), Headers: r.replyHeaders[:], Body: cfg.RefusalBodyBytes(d)}
 		if proxyhost.DebugEnabled() {
-			r.rep.detail = "synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority
+			r.rep.Detail = "synthetic: tx " + d.ID + ": refused " + d.Method + " to " + d.Authority
 		}
-		return verdict{reply: &r.rep}
+		return proxyhost.Verdict{Reply: &r.rep}
 	case synthetic.ActionReroute:
 		r.counted(synthRerouted)
 		r.normalise(headers)
@@ -145,7 +143,7 @@ func (r *synthRole) decide(headers [][2]string, s *stream) verdict {
 		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("synthetic: tx " + d.ID + ": rerouted " + d.Method + " to " + d.Authority)
 		}
-		return verdict{edits: r.edits, reroute: true}
+		return proxyhost.Verdict{Edits: r.edits, Reroute: true}
 	}
 	if cfg.Mode != synthetic.ModeInbound {
 		r.counted(synthPassed)
@@ -157,7 +155,7 @@ func (r *synthRole) decide(headers [][2]string, s *stream) verdict {
 	if proxyhost.DebugEnabled() {
 		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
 	}
-	return verdict{edits: r.edits}
+	return proxyhost.Verdict{Edits: r.edits}
 }
 
 // normalise leaves exactly one marker header and one baggage member, both with the decision's id.
@@ -208,7 +206,7 @@ func (r *synthRole) vouches() bool { return r.d.Synthetic() }
 // countDecision increments the outcome counters of the last decision.
 func (r *synthRole) countDecision() {
 	for _, o := range r.count[:r.numCount] {
-		r.counters[o].Increment(1)
+		r.counters.Inc(o)
 	}
 }
 
@@ -217,10 +215,10 @@ func (r *synthRole) ack(txid, host string) {
 	cfg := r.cfg
 	v, err := proxyhost.ResponseHeader(cfg.AckHeader)
 	if err == nil && v == txid {
-		r.counters[synthAcked].Increment(1)
+		r.counters.Inc(synthAcked)
 		return
 	}
-	r.counters[synthAckMissing].Increment(1)
+	r.counters.Inc(synthAckMissing)
 	if !r.warnedAck {
 		r.warnedAck = true
 		proxywasm.LogWarn("synthetic: tx " + txid + ": " + host + " did not acknowledge with " + cfg.AckHeader + ": " + strconv.Quote(v) + " (further misses are logged at debug)")

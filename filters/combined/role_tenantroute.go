@@ -13,7 +13,7 @@ import (
 // left them, counted under the tenantroute filter's names.
 type tenantRole struct {
 	cfg      *tenantroute.Config
-	counters [numTenantCounters]proxywasm.MetricCounter
+	counters proxyhost.Counters
 	// logged holds the rejected values already logged, at most cfg.InvalidLogLimit of them.
 	logged     map[string]struct{}
 	loggedFull bool
@@ -35,12 +35,13 @@ var tenantCounterNames = [numTenantCounters]string{"routed", "baseline", "inject
 // maxLoggedValueLen bounds each remembered rejected value, so the log-once set stays small.
 const maxLoggedValueLen = 64
 
-func tenantMetric(i int) string { return "laneway_tenantroute_" + tenantCounterNames[i] + "_total" }
+// tenantPrefix starts the tenantroute filter's counter names.
+const tenantPrefix = "laneway_tenantroute_"
+
+func tenantMetric(i int) string { return proxyhost.CounterName(tenantPrefix, tenantCounterNames[i]) }
 
 func (r *tenantRole) start() {
-	for i := range r.counters {
-		r.counters[i] = proxywasm.DefineCounterMetric(tenantMetric(i))
-	}
+	r.counters = proxyhost.DefineCounters(tenantPrefix, tenantCounterNames[:])
 	proxywasm.LogInfo("tenantroute: started with " + r.cfg.Summary())
 	if w := r.cfg.UnsafeWarning(); w != "" {
 		proxywasm.LogWarn("tenantroute: " + w)
@@ -49,7 +50,7 @@ func (r *tenantRole) start() {
 
 // decide routes the request. keep names the headers an earlier role set or vouched for: a trust
 // boundary's strip of client-set headers does not remove them (nor counts them as stripped).
-func (r *tenantRole) decide(headers [][2]string, keep []string) verdict {
+func (r *tenantRole) decide(headers [][2]string, keep []string) proxyhost.Verdict {
 	d := &r.d
 	r.cfg.Route(headers, d)
 	if len(keep) > 0 && r.cfg.TrustBoundary {
@@ -65,7 +66,7 @@ func (r *tenantRole) decide(headers [][2]string, keep []string) verdict {
 		d.Edits = kept
 	}
 	// tenantroute makes Envoy select the route again whenever it changed a header.
-	return verdict{edits: d.Edits, reroute: len(d.Edits) > 0}
+	return proxyhost.Verdict{Edits: d.Edits, Reroute: len(d.Edits) > 0}
 }
 
 func containsFold(names []string, name string) bool {
@@ -83,17 +84,17 @@ func (r *tenantRole) countDecision() {
 	d := &r.d
 	switch d.Outcome {
 	case tenantroute.OutcomeRouted:
-		r.counters[tenantRouted].Increment(1)
+		r.counters.Inc(tenantRouted)
 	case tenantroute.OutcomeInjected:
-		r.counters[tenantInjected].Increment(1)
+		r.counters.Inc(tenantInjected)
 	default:
-		r.counters[tenantBaseline].Increment(1)
+		r.counters.Inc(tenantBaseline)
 	}
 	if d.Stripped > 0 {
-		r.counters[tenantStripped].Increment(1)
+		r.counters.Inc(tenantStripped)
 	}
 	if d.Rejected != "" {
-		r.counters[tenantInvalid].Increment(1)
+		r.counters.Inc(tenantInvalid)
 		r.logRejected()
 	}
 	if d.BaggageFull && proxyhost.DebugEnabled() {
