@@ -31,8 +31,9 @@ func (a *Ack) Await(d *Decision) {
 // Waiting reports whether the response must carry an acknowledgement.
 func (a *Ack) Waiting() bool { return a.waiting }
 
-// reset forgets the wait; memory of an unusually long host is not kept.
-func (a *Ack) reset() {
+// Reset forgets the wait, for a stream context reused by the next stream; memory of an unusually long host
+// is not kept.
+func (a *Ack) Reset() {
 	mem := a.mem[:0]
 	if cap(mem) > maxKeptAckMemory {
 		mem = nil

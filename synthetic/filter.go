@@ -120,7 +120,7 @@ type httpContext struct {
 // state.
 func (h *httpContext) release() {
 	p := h.p
-	h.ack.reset()
+	h.ack.Reset()
 	*h = httpContext{p: p, ack: h.ack}
 	if len(p.free) < maxFreeContexts {
 		p.free = append(p.free, h)

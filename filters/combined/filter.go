@@ -132,7 +132,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if p.cfg.Synthetic != nil {
 		ranSy = true
 		v := p.synth.decide(p.view, own)
-		rep, by = p.apply(&v, KeySynthetic)
+		rep, by = p.apply(v, KeySynthetic)
 		if rep == nil && p.synth.vouches() {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
@@ -140,12 +140,12 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
 		v := p.shadow.decide(p.view, own, endOfStream)
-		rep, by = p.apply(&v, KeyShadowtag)
+		rep, by = p.apply(v, KeyShadowtag)
 	}
 	if rep == nil && p.cfg.Tenantroute != nil {
 		ranTe = true
 		v := p.tenant.decide(p.view, p.keep)
-		p.apply(&v, KeyTenantroute)
+		p.apply(v, KeyTenantroute)
 	}
 	if rep != nil {
 		p.merged.Reply = p.answer(by, rep)
@@ -153,7 +153,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	action := p.writer.Apply("laneway", headers, &p.merged)
 	if rep == nil && p.writer.Err() != nil && ranSh && p.shadow.rerouted() {
 		// Without the reroute header the shadow write would reach the real collaborator: suppress it instead.
-		p.merged.Reply = p.answer(KeyShadowtag, p.shadow.suppression())
+		p.merged.Reply = p.answer(KeyShadowtag, p.shadow.suppress())
 		action = p.writer.Apply("laneway", headers, &p.merged)
 	}
 	p.release()

@@ -2,10 +2,10 @@ package combined
 
 import (
 	"errors"
-	"unsafe"
 
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/shadowtag"
+	"github.com/laneway/laneway/synthetic"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -18,10 +18,8 @@ type stream struct {
 	types.DefaultHttpContext
 	p   *plugin
 	own bool
-	// synthetic: the response must acknowledge txid; txid and host alias idHost, which the context keeps.
-	ackPending bool
-	txid, host string
-	idHost     []byte
+	// synthetic: the acknowledgement the response must carry.
+	ack synthetic.Ack
 	// shadowtag: a shadow copy whose JSON body fields are masked at its last chunk.
 	redactBody bool
 	headersHid bool   // this shadow copy's headers were redacted (counted once with the body)
@@ -30,9 +28,6 @@ type stream struct {
 
 // maxFreeStreams bounds the contexts kept for reuse: about the streams one worker has open at once.
 const maxFreeStreams = 1024
-
-// maxKeptIDHost bounds the id-and-host memory a released context keeps.
-const maxKeptIDHost = 512
 
 // releaseStream receives every HTTP context of the VM once Envoy deleted its stream (Wasm build only).
 func releaseStream(c types.HttpContext) {
@@ -43,14 +38,12 @@ func releaseStream(c types.HttpContext) {
 
 // release clears a deleted stream's context and keeps it for the next stream.
 func (p *plugin) releaseStream(s *stream) {
-	buf, scratch := s.idHost[:0], s.scratch[:0]
-	if cap(buf) > maxKeptIDHost {
-		buf = nil // an unusually long :authority is not kept for the life of the VM
-	}
+	ack, scratch := s.ack, s.scratch[:0]
+	ack.Reset()
 	if cap(scratch) > shadowtag.MaxRedactBody {
 		scratch = nil
 	}
-	*s = stream{p: p, own: true, idHost: buf, scratch: scratch}
+	*s = stream{p: p, own: true, ack: ack, scratch: scratch}
 	if len(p.free) < maxFreeStreams {
 		p.free = append(p.free, s)
 	}
@@ -58,26 +51,17 @@ func (p *plugin) releaseStream(s *stream) {
 
 // OnHttpRequestHeaders implements types.HttpContext.
 func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
-	s.ackPending, s.redactBody, s.headersHid = false, false, false
+	s.redactBody, s.headersHid = false, false
 	return s.p.requestHeaders(s, endOfStream)
-}
-
-// awaitAck records that the response must acknowledge txid (copies: the values alias request-header memory
-// the next stream's read overwrites).
-func (s *stream) awaitAck(txid, host string) {
-	s.idHost = append(append(s.idHost[:0], txid...), host...)
-	all := unsafe.String(unsafe.SliceData(s.idHost), len(s.idHost))
-	s.ackPending, s.txid, s.host = true, all[:len(txid)], all[len(txid):]
 }
 
 // OnHttpResponseHeaders checks synthetic's acknowledgement of a mutating synthetic call; other streams pass
 // at once.
 func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
-	if !s.ackPending {
+	if !s.ack.Waiting() {
 		return types.ActionContinue
 	}
-	s.ackPending = false
-	s.p.synth.ack(s.txid, s.host)
+	s.p.synth.checkAck(&s.ack)
 	return types.ActionContinue
 }
 
@@ -132,7 +116,7 @@ func (s *stream) redactNow(size int) types.Action {
 		}
 	}
 	if n > 0 || s.headersHid {
-		s.p.shadow.redacted.Increment(1)
+		s.p.shadow.counters.Inc(shadowtag.CounterRedacted)
 	}
 	s.scratch = out[:0]
 	return types.ActionContinue
