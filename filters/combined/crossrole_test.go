@@ -171,10 +171,14 @@ func crossCases(t *testing.T) []crossCase {
 func TestCrossRoleScenarios(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "laneway")
 	rt := testenvtest.Runtime(t)
+	legs := []scenariotest.Leg{scenariotest.GoLeg("laneway", combined.NewVMContext, nil)}
 	for _, p := range scenariotest.Profiles {
+		legs = append(legs, scenariotest.WasmLeg("laneway", rt, wasm, p, nil))
+	}
+	for _, leg := range legs {
 		for _, cc := range crossCases(t) {
-			t.Run(scenariotest.ProfileName(p)+"/"+cc.name, func(t *testing.T) {
-				r := scenariotest.Run(t, rt, wasm, p, scenariotest.Case{Config: cc.config, Request: cc.request, EndOfStream: true, Counters: metrics})
+			t.Run(leg.Name+"/"+cc.name, func(t *testing.T) {
+				r := leg.Run(t, scenariotest.Case{Config: cc.config, Request: cc.request, EndOfStream: true, Counters: metrics})
 				if cc.local != 0 {
 					require.NotNil(t, r.Local, "a local reply")
 					assert.Equal(t, testenv.ActionPause, r.Action)

@@ -5,7 +5,9 @@
 //
 //   - WasmLegs: the filter's own module, dist/<filter>.wasm, under both Envoy generations' profiles;
 //   - CombinedLegs: the combined module, dist/laneway.wasm, with only that filter's role configured
-//     ({"<filter>": <config>}) under both profiles; the same table must give the same outcomes and headers.
+//     ({"<filter>": <config>}) under both profiles; the same table must give the same outcomes and headers;
+//   - WasmLeg: one module under one profile (the combined module's own cross-role table uses it);
+//   - GoLeg: a filter's VM context natively under proxytest (goleg.go).
 //
 // Only tests import this package (it links package testing).
 package scenariotest
@@ -94,7 +96,7 @@ func ProfileName(p testenv.Profile) string {
 // (testenvtest.DistModule): run `make build`.
 func WasmLegs(tb testing.TB, module string) []Leg {
 	tb.Helper()
-	return legs(tb, module, module, func(cfg string) string { return cfg })
+	return legs(tb, module, module, nil)
 }
 
 // CombinedLegs returns the legs running dist/laneway.wasm with only role configured, under each profile:
@@ -117,13 +119,21 @@ func legs(tb testing.TB, module, name string, config func(string) string) []Leg 
 	rt := testenvtest.Runtime(tb)
 	out := make([]Leg, 0, len(Profiles))
 	for _, p := range Profiles {
-		out = append(out, Leg{Name: name + "/" + ProfileName(p), run: func(tb testing.TB, c Case) Result {
-			tb.Helper()
-			c.Config = config(c.Config)
-			return Run(tb, rt, wasm, p, c)
-		}})
+		out = append(out, WasmLeg(name, rt, wasm, p, config))
 	}
 	return out
+}
+
+// WasmLeg returns the leg running wasm in rt under profile p, named name/<profile>; config turns a Case's
+// Config into the plugin configuration (nil: as is).
+func WasmLeg(name string, rt *testenv.Runtime, wasm []byte, p testenv.Profile, config func(string) string) Leg {
+	return Leg{Name: name + "/" + ProfileName(p), run: func(tb testing.TB, c Case) Result {
+		tb.Helper()
+		if config != nil {
+			c.Config = config(c.Config)
+		}
+		return Run(tb, rt, wasm, p, c)
+	}}
 }
 
 // Run runs c on a fresh VM of wasm in rt under profile p. Counters are reported as changes: metrics are
