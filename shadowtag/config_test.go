@@ -142,7 +142,7 @@ func FuzzConfig(f *testing.F) {
 			}
 			return
 		}
-		if c.Mode < ModeInbound || c.Mode > ModeAuto || len(c.Methods) == 0 || len(c.MarkerHeaders) > MaxMarkerHeaders ||
+		if c.Mode < ModeInbound || c.Mode > ModeWaypoint || len(c.Methods) == 0 || len(c.MarkerHeaders) > MaxMarkerHeaders ||
 			c.Response.Status < 200 || c.Response.Status > 599 || c.RerouteHeader == "" || c.RerouteValue == "" {
 			t.Fatalf("accepted an invalid config %+v from %q", c, data)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -17,6 +18,14 @@ const (
 	// answered locally with 413 (fail closed: forwarding it unmasked would leak what redaction hides).
 	MaxRedactBody = 1 << 20
 )
+
+// RefusedBodyReply answers a shadow copy whose body is too large to redact (MaxRedactBody): forwarding it
+// would leak the fields.
+var RefusedBodyReply = proxyhost.Reply{
+	Status:  413,
+	Headers: [][2]string{{"content-type", "application/json"}, {MarkerHeader, "redaction-refused"}},
+	Body:    []byte(`{"laneway":"shadow-redaction-refused","detail":"the shadow copy's body exceeds the size shadowtag redacts"}`),
+}
 
 // Redact is the inbound data hygiene for shadow copies: request headers removed and JSON body fields masked
 // before the mirror target (candidate, secondary) sees them. Live requests are never touched.

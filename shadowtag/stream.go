@@ -111,8 +111,8 @@ func (s *streamContext) OnHttpRequestTrailers(int) types.Action {
 // refuseBody answers a shadow copy whose body is too large to redact: forwarding it would leak the fields.
 func (s *streamContext) refuseBody() types.Action {
 	s.redactBody = false
-	body := []byte(`{"laneway":"shadow-redaction-refused","detail":"the shadow copy's body exceeds the size shadowtag redacts"}`)
-	if err := proxywasm.SendHttpResponse(413, [][2]string{{"content-type", "application/json"}, {MarkerHeader, "redaction-refused"}}, body, -1); err != nil && proxyhost.DebugEnabled() {
+	r := &RefusedBodyReply
+	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil && proxyhost.DebugEnabled() {
 		proxywasm.LogDebug("shadowtag: local response failed: " + err.Error())
 	}
 	return types.ActionPause
