@@ -288,7 +288,7 @@ func readAllowHost(p string, v gjson.Result) (string, error) {
 	if v.Type != gjson.String || !validAllowHost(v.Str) {
 		return "", fieldErr(p, v, allowRule)
 	}
-	h := strings.ToLower(v.Str)
+	h := pluginconfig.LowerASCII(v.Str)
 	if _, shadow := trimShadowSuffix(h); shadow {
 		return "", fieldErr(p, v, allowRule)
 	}
