@@ -44,12 +44,43 @@ func Peer(tb testing.TB, name string) ([]byte, error) {
 	return b, nil
 }
 
-// Contender is one module of a comparison.
+// Contender is one module of a comparison, or a chain of modules.
 type Contender struct {
 	// Name labels the contender in metrics and errors ("go", "cpp", "c").
 	Name string
 	// Wasm is the module's bytes.
 	Wasm []byte
+	// PluginConfig, when not empty, replaces the Case's plugin configuration for this module.
+	PluginConfig string
+	// Chain, when set, replaces Wasm: the contender is these modules as one Envoy filter chain, each in a VM
+	// of its own with its own configuration, each handed the request headers the module before it left. Its
+	// time per stream is the whole chain's (three separate filters against one module doing all three jobs).
+	Chain []Contender
+}
+
+// stages lists the contender's modules in chain order.
+func (ct Contender) stages() []Contender {
+	if len(ct.Chain) > 0 {
+		return ct.Chain
+	}
+	return []Contender{ct}
+}
+
+// chain is one contender's loaded VMs, in chain order.
+type chain []*testenv.VM
+
+// cycle runs one full stream through every VM of the chain, handing each the request the one before it left.
+func (ch chain) cycle(c Case) {
+	req := c.Request
+	for _, vm := range ch {
+		s := vm.NewHTTPStream()
+		s.RequestHeaders(req, true)
+		if c.Response != nil {
+			s.ResponseHeaders(c.Response, true)
+		}
+		s.Complete()
+		req = s.Request().Headers
+	}
 }
 
 // Comparison holds per-round figures of each contender: nanoseconds per full stream, by wall clock and by
@@ -88,6 +119,8 @@ type CompareOptions struct {
 	RoundTime time.Duration
 	// Check, when set, inspects one stream of each contender before anything is timed; an error fails the
 	// comparison (so a peer that does not do the work it is compared for is never timed).
+	// A chained contender's modules are checked one by one, named "<contender>/<module's Name>", each with
+	// the stream of the request the module before it left.
 	Check func(name string, vm *testenv.VM, s *testenv.HTTPStream) error
 }
 
@@ -106,44 +139,58 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 		return Comparison{}, err
 	}
 	defer rt.Close(ctx)
-	vms := make([]*testenv.VM, len(contenders))
+	vms := make([]chain, len(contenders))
 	out := Comparison{Wall: make([][]float64, len(contenders)), CPU: make([][]float64, len(contenders))}
 	for i, ct := range contenders {
-		vm, err := rt.LoadVM(ctx, ct.Wasm, testenv.VMOptions{
-			Profile: testenv.Envoy139, PluginConfig: []byte(c.PluginConfig), Properties: c.Properties, LogLevel: testenv.LogInfo,
-		})
-		if err != nil {
-			return Comparison{}, fmt.Errorf("loading %s: %w", ct.Name, err)
-		}
-		vms[i] = vm
-		out.Names = append(out.Names, ct.Name)
-		if opts.Check != nil {
-			s := runStream(vm, c)
-			if err := opts.Check(ct.Name, vm, s); err != nil {
-				return Comparison{}, fmt.Errorf("%s does not do what it is compared for: %w", ct.Name, err)
+		req := c.Request
+		for _, st := range ct.stages() {
+			name := ct.Name
+			if len(ct.Chain) > 0 {
+				name += "/" + st.Name
+			}
+			cfg := c.PluginConfig
+			if st.PluginConfig != "" {
+				cfg = st.PluginConfig
+			}
+			vm, err := rt.LoadVM(ctx, st.Wasm, testenv.VMOptions{
+				Profile: testenv.Envoy139, PluginConfig: []byte(cfg), Properties: c.Properties, LogLevel: testenv.LogInfo,
+			})
+			if err != nil {
+				return Comparison{}, fmt.Errorf("loading %s: %w", name, err)
+			}
+			vms[i] = append(vms[i], vm)
+			sc := c
+			sc.Request = req
+			s := runStream(vm, sc)
+			req = s.Request().Headers
+			if opts.Check != nil {
+				if err := opts.Check(name, vm, s); err != nil {
+					return Comparison{}, fmt.Errorf("%s does not do what it is compared for: %w", name, err)
+				}
 			}
 		}
+		out.Names = append(out.Names, ct.Name)
 	}
 	runtime.LockOSThread() // the CPU clock read is this thread's
 	defer runtime.UnlockOSThread()
 	n := make([]int, len(vms))
-	for i, vm := range vms {
+	for i, ch := range vms {
 		for j := 0; j < warmup; j++ {
-			cycle(vm, c)
+			ch.cycle(c)
 		}
 		// streams per round: enough for RoundTime, from a short timed run
 		t := time.Now()
 		for j := 0; j < 2000; j++ {
-			cycle(vm, c)
+			ch.cycle(c)
 		}
 		per := time.Since(t) / 2000
 		n[i] = max(1000, int(opts.RoundTime/max(per, 1)))
 	}
 	for r := 0; r < opts.Rounds; r++ {
-		for i, vm := range vms {
+		for i, ch := range vms {
 			c0, t0 := threadCPU(), time.Now()
 			for j := 0; j < n[i]; j++ {
-				cycle(vm, c)
+				ch.cycle(c)
 			}
 			wall := float64(time.Since(t0).Nanoseconds()) / float64(n[i])
 			cpu := wall
@@ -155,9 +202,11 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 		}
 	}
 	var errs []error
-	for i, vm := range vms {
-		if err := vm.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("%s failed during the comparison: %w", contenders[i].Name, err))
+	for i, ch := range vms {
+		for _, vm := range ch {
+			if err := vm.Err(); err != nil {
+				errs = append(errs, fmt.Errorf("%s failed during the comparison: %w", contenders[i].Name, err))
+			}
 		}
 	}
 	return out, errors.Join(errs...)

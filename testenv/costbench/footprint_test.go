@@ -15,12 +15,24 @@ import (
 )
 
 // footprintModules are the modules whose memory and cold start are measured, each with a plugin
-// configuration and an exchange of the kind its role sees in a mesh. One line adds a module.
-var footprintModules = []costbench.Case{
+// configuration and an exchange of the kind its role sees in a mesh. One line adds a module. The three
+// separate filters and the combined laneway module run the request of testenv/costbench/combined.json with
+// its configs, so that the combined module's footprint can be set against the three it replaces.
+var footprintModules = append([]costbench.Case{
 	{Module: "noop", PluginConfig: `{}`, Request: otelRequest("userid=42,laneway-tenant=sbx-1"), Response: okResponse},
-	{Module: "tenantroute", PluginConfig: `{}`, Request: otelRequest("userid=42,laneway-tenant=sbx-1"), Response: okResponse},
-	{Module: "shadowtag", PluginConfig: `{"mode":"outbound"}`, Request: otelRequest("userid=42"), Response: okResponse},
-	{Module: "synthetic", PluginConfig: `{"mode":"outbound"}`, Request: otelRequest("userid=42"), Response: okResponse},
+}, combinedFootprint()...)
+
+// combinedFootprint is the combined module followed by the separate modules it replaces, on the scenario.
+func combinedFootprint() []costbench.Case {
+	s, err := costbench.Combined()
+	if err != nil {
+		panic(err) // an embedded file: TestCombinedContendersDoTheSameWork names the problem too
+	}
+	out := []costbench.Case{s.Case(s.Combined)}
+	for _, m := range s.Separate {
+		out = append(out, s.Case(m))
+	}
+	return out
 }
 
 var okResponse = testenv.Headers{{Key: ":status", Value: "200"}, {Key: "content-type", Value: "application/json"}}
@@ -47,16 +59,24 @@ func memoryStreams(tb testing.TB) int {
 // BenchmarkLinearMemory reports each module's linear memory after 10k and after LANEWAY_MEMORY_STREAMS
 // (default 1M) full streams in one VM, and what an Envoy with 2 workers keeps (one VM per worker). Memory
 // does not depend on b.N (go test stops at b.N=1 for a run this long); ns/op includes loading the module.
+// The last row, combined-vs-separate, sets the combined module's VM against the three separate modules'
+// VMs together (their sum: three VMs per worker), from the rows above in the same run (x-separate is
+// combined over the sum; target at most 0.4).
 func BenchmarkLinearMemory(b *testing.B) {
 	rt := testenvtest.Runtime(b)
 	n := memoryStreams(b)
+	final := map[string]uint32{}
+	measure := func(b *testing.B, c costbench.Case) costbench.Memory {
+		m, err := costbench.MeasureMemory(context.Background(), rt, testenvtest.DistModule(b, c.Module), c, 10_000, n)
+		require.NoError(b, err)
+		final[c.Module] = m.FinalBytes
+		return m
+	}
 	for _, c := range footprintModules {
 		b.Run(c.Module, func(b *testing.B) {
 			var m costbench.Memory
-			var err error
 			for i := 0; i < b.N; i++ { // one measurement: go test stops at b.N=1 for a run this long
-				m, err = costbench.MeasureMemory(context.Background(), rt, testenvtest.DistModule(b, c.Module), c, 10_000, n)
-				require.NoError(b, err)
+				m = measure(b, c)
 			}
 			b.ReportMetric(float64(m.StartBytes)/1024, "KiB-start")
 			b.ReportMetric(float64(m.EarlyBytes)/1024, "KiB-10k")
@@ -64,31 +84,81 @@ func BenchmarkLinearMemory(b *testing.B) {
 			b.ReportMetric(float64(2*m.FinalBytes)/1024, "KiB-2-workers")
 		})
 	}
+	b.Run("combined-vs-separate", func(b *testing.B) {
+		cases := combinedFootprint()
+		for _, c := range cases { // measured above unless -bench picked this row alone
+			if _, ok := final[c.Module]; !ok {
+				measure(b, c)
+			}
+		}
+		combined, sum := final[cases[0].Module], uint32(0)
+		for _, c := range cases[1:] {
+			sum += final[c.Module]
+		}
+		b.ReportMetric(float64(combined)/1024, "KiB-combined")
+		b.ReportMetric(float64(sum)/1024, "KiB-separate")
+		b.ReportMetric(float64(2*combined)/1024, "KiB-2-workers-combined")
+		b.ReportMetric(float64(2*sum)/1024, "KiB-2-workers-separate")
+		b.ReportMetric(float64(combined)/float64(sum), "x-separate")
+	})
 }
 
 // BenchmarkColdStartPhases reports, per module, compiling it without a cache (compile-ms) and starting a VM
 // of it in a host that compiled it: instantiate, _initialize, root context, vm_start, configure (start-ms).
+// The last row, combined-vs-separate, sets the combined module against the three separate modules together
+// (their sums: a proxy compiles each module once and starts a VM of each per worker), from the rows above.
 func BenchmarkColdStartPhases(b *testing.B) {
+	type phases struct{ compile, start float64 }
+	got := map[string]phases{}
+	measure := func(b *testing.B, c costbench.Case, times int) phases {
+		var p phases
+		for i := 0; i < times; i++ {
+			cs, err := costbench.MeasureColdStart(context.Background(), testenvtest.DistModule(b, c.Module), c)
+			require.NoError(b, err)
+			p.compile += float64(cs.Compile.Microseconds()) / 1000
+			p.start += float64(cs.Start.Microseconds()) / 1000
+		}
+		p.compile, p.start = p.compile/float64(times), p.start/float64(times)
+		got[c.Module] = p
+		return p
+	}
 	for _, c := range footprintModules {
 		b.Run(c.Module, func(b *testing.B) {
-			var compile, start float64
-			for i := 0; i < b.N; i++ {
-				cs, err := costbench.MeasureColdStart(context.Background(), testenvtest.DistModule(b, c.Module), c)
-				require.NoError(b, err)
-				compile += float64(cs.Compile.Microseconds()) / 1000
-				start += float64(cs.Start.Microseconds()) / 1000
-			}
-			b.ReportMetric(compile/float64(b.N), "compile-ms")
-			b.ReportMetric(start/float64(b.N), "start-ms")
+			p := measure(b, c, b.N)
+			b.ReportMetric(p.compile, "compile-ms")
+			b.ReportMetric(p.start, "start-ms")
 		})
 	}
+	b.Run("combined-vs-separate", func(b *testing.B) {
+		cases := combinedFootprint()
+		var sum phases
+		for _, c := range cases[1:] {
+			p, ok := got[c.Module]
+			if !ok { // measured above unless -bench picked this row alone
+				p = measure(b, c, 1)
+			}
+			sum.compile += p.compile
+			sum.start += p.start
+		}
+		comb, ok := got[cases[0].Module]
+		if !ok {
+			comb = measure(b, cases[0], 1)
+		}
+		b.ReportMetric(comb.compile, "compile-ms-combined")
+		b.ReportMetric(sum.compile, "compile-ms-separate")
+		b.ReportMetric(comb.start, "start-ms-combined")
+		b.ReportMetric(sum.start, "start-ms-separate")
+		b.ReportMetric(comb.compile/sum.compile, "x-separate-compile")
+		b.ReportMetric(comb.start/sum.start, "x-separate-start")
+	})
 }
 
 // TestFootprintHelpersMeasureTheModule holds the helpers to figures that can be wrong: memory is a whole
 // number of 64 KiB pages that never shrinks, and does not grow between 10k and 30k streams (a module that
 // leaked per stream would); the cold start phases are both positive and compiling costs more than starting.
 func TestFootprintHelpersMeasureTheModule(t *testing.T) {
-	c := footprintModules[1] // tenantroute
+	c := footprintModules[len(footprintModules)-1] // tenantroute
+	require.Equal(t, "tenantroute", c.Module)
 	m, err := costbench.MeasureMemory(context.Background(), testenvtest.Runtime(t), testenvtest.DistModule(t, c.Module), c, 10_000, 30_000)
 	require.NoError(t, err)
 	for _, v := range []uint32{m.StartBytes, m.EarlyBytes, m.FinalBytes} {
