@@ -101,6 +101,9 @@ func run(in io.Reader, out io.Writer, o options) error {
 	if err := peerSection(out, results, notes, o); err != nil {
 		return err
 	}
+	if err := combinedSection(out, results, notes, o); err != nil {
+		return err
+	}
 	if sizes := moduleSizes(o.dist); len(sizes) > 0 {
 		fmt.Fprintf(out, "## Module sizes\n\n| module | bytes | MiB |\n|---|---:|---:|\n")
 		for _, s := range sizes {

@@ -27,7 +27,10 @@ type v8Run struct {
 	V8     string           `json:"v8"`
 	Flags  []string         `json:"flags"`
 	Rounds int              `json:"rounds"`
+	Count  int              `json:"count"`
 	Rows   []map[string]any `json:"rows"`
+	// Combined are the combined module's rows (combined, separate and cpp figures).
+	Combined []map[string]any `json:"combined"`
 }
 
 // peerSection writes the Go vs C++ SDK vs C table: wazero (BenchmarkPeers) and V8 (v8peers.js) side by side,
@@ -103,20 +106,25 @@ func peerSection(out io.Writer, results []result, notes []string, o options) err
 func (v *v8Run) peerRows() []peerRow {
 	var out []peerRow
 	for _, r := range v.Rows {
-		row := peerRow{metrics: map[string]float64{}}
-		for k, x := range r {
-			switch val := x.(type) {
-			case string:
-				if k == "name" {
-					row.name = val
-				}
-			case float64:
-				row.metrics[k] = val
-			}
-		}
-		out = append(out, row)
+		out = append(out, v.row(r))
 	}
 	return out
+}
+
+// row reads one row of the V8 run: its name and numeric figures.
+func (v *v8Run) row(r map[string]any) peerRow {
+	row := peerRow{metrics: map[string]float64{}}
+	for k, x := range r {
+		switch val := x.(type) {
+		case string:
+			if k == "name" {
+				row.name = val
+			}
+		case float64:
+			row.metrics[k] = val
+		}
+	}
+	return row
 }
 
 // readV8 reads the V8 run, or says why there is none.
