@@ -11,13 +11,13 @@ import (
 
 // The benchmarks (testenv/costbench) that set the combined laneway module against the three separate modules.
 const (
-	combinedBench    = "BenchmarkCombined/"
-	memoryVersus     = "BenchmarkLinearMemory/combined-vs-separate"
-	coldStartPrefix  = "BenchmarkColdStartPhases/"
-	coldStartVersus  = coldStartPrefix + "combined-vs-separate"
-	combinedModule   = "laneway"
-	memoryTarget     = 0.4
-	separateTarget   = 0.5
+	combinedBench     = "BenchmarkCombined/"
+	memoryVersus      = "BenchmarkLinearMemory/combined-vs-separate"
+	coldStartPrefix   = "BenchmarkColdStartPhases/"
+	coldStartVersus   = coldStartPrefix + "combined-vs-separate"
+	combinedModule    = "laneway"
+	memoryTarget      = 0.4
+	separateTarget    = 0.5
 	combinedCPPTarget = 2.0
 )
 
@@ -153,4 +153,3 @@ func combinedSection(out io.Writer, results []result, notes []string, o options)
 	}
 	return nil
 }
-
