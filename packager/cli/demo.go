@@ -27,9 +27,11 @@ func newDemoCommand(s Streams) *cobra.Command {
 		Long: `Demo builds the filters when dist/*.wasm are missing or stale, starts svc-a, a baseline,
 a sandbox (tenant sbx-1) and a v2 of svc-b and a ledger on free loopback ports behind the
 local mesh, then sends OpenTelemetry-instrumented requests whose W3C baggage carries the
-tenant. svc-a forwards the baggage through its OTel SDK; tenantroute on svc-a's outbound
-listener turns it into x-laneway-tenant and the routes pick the sandbox or the baseline;
-baseline traffic is mirrored to v2, whose inbound shadowtag marks the copy.
+tenant. Every sidecar listener runs one plugin, the combined laneway module, with the roles
+it needs there (one VM per worker, one header read per request). svc-a forwards the baggage
+through its OTel SDK; tenantroute on svc-a's outbound listener turns it into x-laneway-tenant
+and the routes pick the sandbox or the baseline; baseline traffic is mirrored to v2, whose
+inbound shadowtag marks the copy.
 
 Three POSTs follow, each of which makes svc-b write to the ledger:
   - a mirrored POST: svc-b's live write reaches the ledger; v2's shadow write is answered
@@ -57,8 +59,9 @@ exit status is 1 when a promise did not hold. Run it inside the laneway checkout
 
 --ambient runs the same services (without the compare run) in Istio's ambient topology: the ingress gateway keeps the
 edge's job, each workload's ztunnel carries its identity to the destination's waypoint, and
-the waypoints run the filters (tenantroute and synthetic in waypoint mode on svc-b's; shadowtag
-in waypoint mode, knowing the candidate v2 by its identity, and synthetic on the ledger's).
+the waypoints run the combined module with the roles needed there (tenantroute and synthetic
+in waypoint mode on svc-b's; shadowtag in waypoint mode, knowing the candidate v2 by its
+identity, and synthetic on the ledger's).
 svc-b's waypoint routes with the HTTPRoute rendering of a route-group file (RequestMirror
 copies baseline traffic to v2). The report also lists what ambient mode cannot do and what
 to do instead.`,

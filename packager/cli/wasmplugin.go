@@ -19,6 +19,7 @@ type wasmPluginOptions struct {
 	remoteOptions
 	filterOptions
 	config                 configOptions
+	roles                  roleConfigOptions // --<role>-config, for the combined module
 	image, sha256          string
 	name, namespace        string
 	selector, targetRefs   []string
@@ -75,13 +76,23 @@ must hold FILTER (its dev.laneway.filter annotation and the module's laneway.fil
 written by 'laneway build' and 'laneway push'); with --sha256 nothing is pulled, so check the
 image first with 'laneway verify REF --filter FILTER'.
 
+The combined module laneway runs tenantroute, shadowtag and synthetic in one VM per worker, one
+entry into Go per callback and one header read per request, in a fixed order (synthetic,
+shadowtag, tenantroute) that makes ordering plugins by hand unnecessary: deploy it as ONE
+WasmPlugin. Give each role the file its own command takes, --tenantroute-config,
+--shadowtag-config, --synthetic-config (a role without one is off), or the whole
+{"tenantroute":{...},"shadowtag":{...},"synthetic":{...}} document with --config. Each role's
+config is checked by its filter's own ParseConfig and for the position, as alone.
+
 Defaults:
   --fail-strategy FAIL_OPEN: laneway's filters are not security controls. If the module cannot be
     fetched or crashes, Istio then skips the filter (requests go to the baseline) instead of
     answering every request with 403/503 (FAIL_CLOSE). Use FAIL_CLOSE for a filter that must never
     be bypassed, e.g. tenantroute enforcing a trust boundary at the ingress gateway.
   --match-mode: CLIENT for routing filters (tenantroute), since routing happens in the caller's
-    outbound sidecar or at a gateway; all traffic for the others. On a waypoint it is left unset:
+    outbound sidecar or at a gateway; all traffic for the others. For laneway, CLIENT when every
+    role it runs is caller-side or edge (tenantroute; shadowtag and synthetic in mode outbound or
+    edge), all traffic otherwise. On a waypoint it is left unset:
     Istio installs a waypoint's plugins with the SERVER traffic class, so CLIENT would never apply.
 
 Waypoints (Istio ambient mode): --waypoint NAME attaches the plugin to the waypoint Gateway NAME (every
@@ -92,6 +103,11 @@ workloadTenant, which cannot work on a waypoint.`,
 		Example: `  # WasmPlugin for tenantroute on the workloads labelled app=svc-a
   laneway wasmplugin tenantroute --image registry.example.com/laneway/tenantroute:v1 \
     --sha256 3f1c... --config tenantroute.yaml --namespace shop --selector app=svc-a
+
+  # All three roles in one plugin on svc-a's outbound sidecar traffic (one VM per worker)
+  laneway wasmplugin laneway --image registry.example.com/laneway/laneway:v1 --sha256 7d2e... \
+    --tenantroute-config tenantroute.yaml --synthetic-config synthetic-outbound.yaml \
+    --shadowtag-config shadowtag-outbound.yaml --namespace shop --selector app=svc-a
 
   # Ambient mode: tenantroute on the waypoint named waypoint in namespace shop
   laneway wasmplugin tenantroute --image registry.example.com/laneway/tenantroute:v1 \
@@ -108,7 +124,7 @@ workloadTenant, which cannot work on a waypoint.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWasmPlugin(cmd.Context(), s, &o) },
 	}
-	return withOptions(cmd, &o.formatOptions, &o.filterOptions, &o.remoteOptions, &o.config, &o)
+	return withOptions(cmd, &o.formatOptions, &o.filterOptions, &o.remoteOptions, &o.config, &o.roles, &o)
 }
 
 func (o *wasmPluginOptions) applyFlags(fl *pflag.FlagSet) {
@@ -120,7 +136,7 @@ func (o *wasmPluginOptions) applyFlags(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&o.targetRefs, "target-ref", nil, "[GROUP/]KIND/NAME of a Gateway, GatewayClass, Service (waypoint) or ServiceEntry (repeatable)")
 	fl.StringVar(&o.phase, "phase", "", "AUTHN, AUTHZ or STATS (default: unspecified, just before the router)")
 	fl.Int32Var(&o.priority, "priority", 0, "order within the phase, higher first (default: unset, after any explicit priority)")
-	fl.StringVar(&o.matchMode, "match-mode", "", "CLIENT, SERVER or CLIENT_AND_SERVER (default: CLIENT for tenantroute, all traffic otherwise)")
+	fl.StringVar(&o.matchMode, "match-mode", "", "CLIENT, SERVER or CLIENT_AND_SERVER (default: CLIENT for tenantroute and caller-side laneway configs, all traffic otherwise)")
 	fl.UintSliceVar(&o.ports, "port", nil, "only apply on this `PORT` (repeatable; default: every port)")
 	fl.Lookup("port").DefValue = "" // an empty list: no "(default [])" in the help
 	fl.StringVar(&o.failStrategy, "fail-strategy", "FAIL_OPEN", "FAIL_OPEN, FAIL_CLOSE or FAIL_RELOAD (see above)")
@@ -143,8 +159,11 @@ func (o *wasmPluginOptions) validate(cmd *cobra.Command, _ []string) error {
 	if _, err := ociimage.ParseReference(o.image, ociimage.RemoteOptions{}); err != nil {
 		return fmt.Errorf("--image: %w", err)
 	}
-	o.configJSON = nil
-	var err error
+	configJSON, combined, err := o.roles.combinedConfig(f.Name, o.config.path)
+	if err != nil {
+		return err
+	}
+	o.configJSON = configJSON
 	if o.config.path != "" {
 		if o.configJSON, err = istiores.ConfigToJSON(o.config.data); err != nil {
 			return fmt.Errorf("--config %s: %w", o.config.path, err)
@@ -165,8 +184,11 @@ func (o *wasmPluginOptions) validate(cmd *cobra.Command, _ []string) error {
 	}
 	if err := f.CheckPosition(pluginJSON, pos); err != nil {
 		src := "the empty plugin config"
-		if o.config.path != "" {
+		switch {
+		case o.config.path != "":
 			src = "--config " + o.config.path
+		case combined:
+			src = "the config of " + strings.Join(o.roles.flags(), ", ")
 		}
 		return fmt.Errorf("%s is rejected by %s.ParseConfig: %w; fix the config so the filter can start (it would fail on_configure in Envoy)", src, f.Name, err)
 	}
@@ -188,7 +210,7 @@ func (o *wasmPluginOptions) validate(cmd *cobra.Command, _ []string) error {
 	case pos == filterconfig.Waypoint && !cmd.Flags().Changed("match-mode"):
 		opts.MatchMode = "" // the filter's sidecar default (CLIENT for tenantroute) never applies on a waypoint
 	case !cmd.Flags().Changed("match-mode"):
-		opts.MatchMode = f.MatchMode
+		opts.MatchMode = f.MatchModeFor(pluginJSON)
 	}
 	if cmd.Flags().Changed("priority") {
 		p := o.priority

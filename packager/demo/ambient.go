@@ -248,7 +248,7 @@ func RunAmbient(ctx context.Context, opts AmbientOptions) (AmbientReport, error)
 // svc-b's waypoint, and the backend Service name of each app address.
 func ambientMesh(apps map[string]string, mods map[string]string, edit func(*proxy.Config)) (proxy.Config, *gwv1.HTTPRoute, map[string]string, error) {
 	vals := maps.Clone(apps)
-	vals["TENANTROUTE_WASM"], vals["SHADOWTAG_WASM"], vals["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
+	vals["LANEWAY_WASM"] = mods["laneway"]
 	// The HTTPRoute's backends are Services; their endpoints here are the apps themselves, the mirror's
 	// included (Istio sends a waypoint's mirror straight to the candidate's pods).
 	backends := map[string]string{"svc-b": vals["SVC_B"], "svc-b-sbx-1": vals["SVC_B_SBX_1"], "svc-b-v2": vals["SVC_B_V2"]}

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/filters/combined"
 	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/testenv/proxy"
 	"github.com/laneway/laneway/testenv/testenvtest"
@@ -123,7 +125,7 @@ func TestAmbientDemoRoutesMirrorsAndContainsThroughWaypoints(t *testing.T) {
 
 func TestAmbientMeshIsWaypointsAndZtunnelsWithTheHTTPRoutesRules(t *testing.T) {
 	vals := map[string]string{"SVC_A": "127.0.0.1:1", "SVC_B": "127.0.0.1:2", "SVC_B_SBX_1": "127.0.0.1:3", "SVC_B_V2": "127.0.0.1:4",
-		"LEDGER": "127.0.0.1:5", "TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm", "SYNTHETIC_WASM": "y.wasm"}
+		"LEDGER": "127.0.0.1:5", "LANEWAY_WASM": "l.wasm"}
 	backends := map[string]string{"svc-b": "127.0.0.1:2", "svc-b-sbx-1": "127.0.0.1:3", "svc-b-v2": "127.0.0.1:4"}
 	cfg, hr, err := AmbientConfig(vals, func(h string) (string, error) {
 		if a, ok := backends[h]; ok {
@@ -146,28 +148,30 @@ func TestAmbientMeshIsWaypointsAndZtunnelsWithTheHTTPRoutesRules(t *testing.T) {
 			assert.True(t, strings.HasPrefix(r.Upstream, "listener:waypoint-"), "%s: a ztunnel sends to the destination's waypoint, got %s", name, r.Upstream)
 		}
 	}
-	wantFilters := map[string][]string{
+	// The gateway and every waypoint run one plugin, the combined module, with the roles needed there.
+	wantRoles := map[string][]string{
 		"waypoint-svc-a":  {"synthetic"},
 		"waypoint-svc-b":  {"synthetic", "tenantroute"},
-		"waypoint-ledger": {"shadowtag", "synthetic"}, // the candidate's writes are contained before the synthetic policy
+		"waypoint-ledger": {"synthetic", "shadowtag"}, // the candidate's writes are contained before the synthetic policy (the module's order)
 	}
-	for name, want := range wantFilters {
+	roles := func(name string) []string {
 		l := byName[name]
-		assert.True(t, l.Waypoint, name)
-		var got []string
-		for _, f := range l.Filters {
-			got = append(got, f.Name)
-			fc, err := filterconfig.Lookup(f.Name)
-			require.NoError(t, err)
-			assert.NoError(t, fc.CheckPosition(f.PluginConfig, filterconfig.Waypoint), "%s/%s is valid where `laneway wasmplugin --waypoint` would put it", name, f.Name)
-		}
-		assert.Equal(t, want, got, name)
+		require.Len(t, l.Filters, 1, "%s runs one plugin", name)
+		assert.Equal(t, "laneway", l.Filters[0].Name, name)
+		assert.Equal(t, "l.wasm", l.Filters[0].Wasm, name)
+		c, err := combined.ParseConfig(l.Filters[0].PluginConfig)
+		require.NoError(t, err, name)
+		return c.Roles()
 	}
-	for _, f := range byName["ingress"].Filters {
-		fc, err := filterconfig.Lookup(f.Name)
-		require.NoError(t, err)
-		assert.NoError(t, fc.CheckPosition(f.PluginConfig, filterconfig.Sidecar), "the ingress gateway's %s", f.Name)
+	fc, err := filterconfig.Lookup("laneway")
+	require.NoError(t, err)
+	for name, want := range wantRoles {
+		assert.True(t, byName[name].Waypoint, name)
+		assert.ElementsMatch(t, want, roles(name), name)
+		assert.NoError(t, fc.CheckPosition(byName[name].Filters[0].PluginConfig, filterconfig.Waypoint), "%s: valid where `laneway wasmplugin laneway --waypoint` would put it", name)
 	}
+	assert.ElementsMatch(t, []string{"synthetic", "tenantroute"}, roles("ingress"))
+	assert.NoError(t, fc.CheckPosition(byName["ingress"].Filters[0].PluginConfig, filterconfig.Sidecar), "the ingress gateway's plugin")
 	assert.Contains(t, string(byName["waypoint-ledger"].Filters[0].PluginConfig), CandidateID, "shadowtag knows the candidate by its identity")
 
 	routes := byName[AmbientRoutedWaypoint].Routes
@@ -181,7 +185,7 @@ func TestAmbientMeshIsWaypointsAndZtunnelsWithTheHTTPRoutesRules(t *testing.T) {
 }
 
 func TestAmbientConfigSaysWhatIsWrong(t *testing.T) {
-	vals := map[string]string{"SVC_A": "127.0.0.1:1", "SVC_B": "127.0.0.1:2", "LEDGER": "127.0.0.1:5", "TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm", "SYNTHETIC_WASM": "y.wasm"}
+	vals := map[string]string{"SVC_A": "127.0.0.1:1", "SVC_B": "127.0.0.1:2", "LEDGER": "127.0.0.1:5", "LANEWAY_WASM": "l.wasm"}
 	_, _, err := AmbientConfig(vals, func(h string) (string, error) { return "", fmt.Errorf("got backend %q, expected a known one", h) })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `got backend "svc-b-sbx-1"`)
@@ -404,14 +408,20 @@ func TestBreakingTheAmbientMeshFailsThePromiseItKeeps(t *testing.T) {
 		t.Fatalf("no listener %s", name)
 		return nil
 	}
-	without := func(l *proxy.ListenerConfig, filter string) {
-		var keep []proxy.FilterConfig
-		for _, f := range l.Filters {
-			if f.Name != filter {
-				keep = append(keep, f)
-			}
+	// without turns a role of the listener's combined plugin off (removes the plugin when it was the last).
+	without := func(l *proxy.ListenerConfig, role string) {
+		require.Len(t, l.Filters, 1, l.Name)
+		var cfg map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(l.Filters[0].PluginConfig, &cfg))
+		require.Contains(t, cfg, role, "%s runs %s", l.Name, role)
+		delete(cfg, role)
+		if len(cfg) == 0 {
+			l.Filters = nil
+			return
 		}
-		l.Filters = keep
+		b, err := json.Marshal(cfg)
+		require.NoError(t, err)
+		l.Filters[0].PluginConfig = b
 	}
 	p := func(i int) string { return AmbientPromises[i].Text }
 	tests := []struct {
@@ -423,7 +433,7 @@ func TestBreakingTheAmbientMeshFailsThePromiseItKeeps(t *testing.T) {
 		{"svc-b has no waypoint: svc-a's ztunnel sends straight to its pods (ztunnel cannot route on headers)", func(c *proxy.Config) {
 			listener(c, "ztunnel-svc-a").Routes[0].Upstream = listener(c, AmbientRoutedWaypoint).Routes[1].Upstream
 		}, []string{p(0), p(2), p(6)}, []string{p(4), p(8)}},
-		{"no tenantroute on svc-b's waypoint", func(c *proxy.Config) { without(listener(c, AmbientRoutedWaypoint), "tenantroute") },
+		{"no tenantroute role on svc-b's waypoint", func(c *proxy.Config) { without(listener(c, AmbientRoutedWaypoint), "tenantroute") },
 			[]string{p(0), p(6), p(7)}, []string{p(1), p(2), p(9)}},
 		{"shadowtag on the ledger's waypoint names another identity", func(c *proxy.Config) {
 			f := &listener(c, "waypoint-ledger").Filters[0]
@@ -431,7 +441,7 @@ func TestBreakingTheAmbientMeshFailsThePromiseItKeeps(t *testing.T) {
 			require.NotEqual(t, string(f.PluginConfig), other, "the edit found the candidate")
 			f.PluginConfig = []byte(other)
 		}, []string{p(9)}, []string{p(0), p(1), p(2)}}, // every POST's copy now writes to the ledger
-		{"no synthetic on the ledger's waypoint", func(c *proxy.Config) { without(listener(c, "waypoint-ledger"), "synthetic") },
+		{"no synthetic role on the ledger's waypoint", func(c *proxy.Config) { without(listener(c, "waypoint-ledger"), "synthetic") },
 			[]string{p(10)}, []string{p(9), p(11)}},
 		{"svc-a's waypoint trusts the outsider", func(c *proxy.Config) {
 			f := &listener(c, "waypoint-svc-a").Filters[0]

@@ -42,11 +42,13 @@ import (
 //go:embed mesh.yaml
 var MeshTemplate string
 
-// Filters are the modules the demo needs from dist/.
-var Filters = []string{"tenantroute", "shadowtag", "shadowtag-compare", "synthetic"}
+// Filters are the modules the demo needs from dist/: the combined laneway module (one plugin per sidecar
+// listener, with the roles it needs there) and shadowtag-compare for the compare run.
+var Filters = []string{"laneway", "shadowtag-compare"}
 
-// AmbientFilters are the modules the ambient demo needs (it has no compare run).
-var AmbientFilters = []string{"tenantroute", "shadowtag", "synthetic"}
+// AmbientFilters are the modules the ambient demo needs: the combined module on the gateway and every
+// waypoint (it has no compare run).
+var AmbientFilters = []string{"laneway"}
 
 // SyntheticSecret is the token secret of the demo's edge (a demo value, not a secret).
 const SyntheticSecret = "laneway-demo-token-secret"
@@ -243,7 +245,7 @@ func (o Options) plan() ([]Request, []Scenario, CompareScenario) {
 func sidecarMesh(apps map[string]string, collector string, mods map[string]string) (proxy.Config, error) {
 	vals := maps.Clone(apps)
 	vals["COLLECTOR"] = collector
-	vals["TENANTROUTE_WASM"], vals["SHADOWTAG_WASM"], vals["SYNTHETIC_WASM"] = mods["tenantroute"], mods["shadowtag"], mods["synthetic"]
+	vals["LANEWAY_WASM"] = mods["laneway"]
 	vals["SHADOWTAG_COMPARE_WASM"] = mods["shadowtag-compare"]
 	vals["SYNTHETIC_SECRET"] = SyntheticSecret
 	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return vals[k] })))

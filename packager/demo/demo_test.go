@@ -10,9 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/laneway/laneway/filters/combined"
 	"github.com/laneway/laneway/shadowtag"
-	"github.com/laneway/laneway/synthetic"
-	"github.com/laneway/laneway/tenantroute"
 	"github.com/laneway/laneway/testenv/proxy"
 	"github.com/laneway/laneway/testenv/testenvtest"
 )
@@ -136,33 +135,32 @@ func TestDemoContainsShadowAndSyntheticWritesAndStripsASpoofedMarker(t *testing.
 
 func TestDemoMeshTemplateParsesOnceFilledIn(t *testing.T) {
 	vals := map[string]string{"SVC_A": "127.0.0.1:1", "SVC_B": "127.0.0.1:2", "SVC_B_SBX_1": "127.0.0.1:3", "SVC_B_V2": "127.0.0.1:4",
-		"LEDGER": "127.0.0.1:5", "TENANTROUTE_WASM": "t.wasm", "SHADOWTAG_WASM": "s.wasm", "SYNTHETIC_WASM": "y.wasm", "SYNTHETIC_SECRET": SyntheticSecret,
+		"LEDGER": "127.0.0.1:5", "LANEWAY_WASM": "l.wasm", "SYNTHETIC_SECRET": SyntheticSecret,
 		"SHADOWTAG_COMPARE_WASM": "c.wasm", "ORDERS_PRIMARY": "127.0.0.1:6", "ORDERS_SECONDARY": "127.0.0.1:7", "ORDERS_CANDIDATE": "127.0.0.1:8", "COLLECTOR": "127.0.0.1:9"}
 	cfg, err := proxy.Parse([]byte(os.Expand(MeshTemplate, func(k string) string { return vals[k] })))
 	require.NoError(t, err)
 	require.Len(t, cfg.Listeners, 9)
-	assert.Equal(t, "y.wasm", cfg.Listeners[0].Filters[0].Wasm, "the edge runs synthetic")
+	// Every sidecar listener runs one plugin, the combined module, with the roles it needs there.
+	wantRoles := map[string][]string{
+		"svc-a-inbound":     {"synthetic", "tenantroute"}, // the edge: synthetic's token is checked before the trust boundary strips it
+		"svc-a-outbound":    {"synthetic", "tenantroute"},
+		"svc-b-v2-inbound":  {"shadowtag"},
+		"svc-b-outbound":    {"synthetic", "shadowtag"}, // shadow writes are suppressed before the synthetic policy (the module's order)
+		"svc-b-v2-outbound": {"synthetic", "shadowtag"},
+	}
+	for _, l := range cfg.Listeners[:5] {
+		require.Len(t, l.Filters, 1, "%s runs one plugin", l.Name)
+		f := l.Filters[0]
+		assert.Equal(t, "laneway", f.Name, l.Name)
+		assert.Equal(t, "l.wasm", f.Wasm, l.Name)
+		c, err := combined.ParseConfig(f.PluginConfig)
+		require.NoError(t, err, l.Name)
+		assert.ElementsMatch(t, wantRoles[l.Name], c.Roles(), l.Name)
+	}
 	assert.Contains(t, string(cfg.Listeners[0].Filters[0].PluginConfig), SyntheticSecret)
-	assert.Equal(t, "t.wasm", cfg.Listeners[1].Filters[0].Wasm)
 	assert.Equal(t, "listener:svc-b-v2-inbound", cfg.Listeners[1].Routes[1].Mirrors[0].Upstream)
 	for _, l := range cfg.Listeners[3:5] {
-		require.Len(t, l.Filters, 2, l.Name)
-		assert.Equal(t, []string{"shadowtag", "synthetic"}, []string{l.Filters[0].Name, l.Filters[1].Name}, "%s: shadow writes are suppressed before the synthetic policy", l.Name)
 		assert.Equal(t, "127.0.0.1:5", l.Routes[0].Upstream)
-	}
-	for _, l := range cfg.Listeners {
-		for _, f := range l.Filters {
-			var err error
-			switch f.Name {
-			case "shadowtag", "shadowtag-compare":
-				_, err = shadowtag.ParseModuleConfig(f.Name, f.PluginConfig)
-			case "synthetic":
-				_, err = synthetic.ParseConfig(f.PluginConfig)
-			case "tenantroute":
-				_, err = tenantroute.ParseConfig(f.PluginConfig)
-			}
-			assert.NoError(t, err, "%s/%s", l.Name, f.Name)
-		}
 	}
 	// The compare run: orders' caller mirrors to the secondary and the candidate; each role's inbound
 	// listener runs shadowtag-compare with its role and the collector's cluster, which the mesh defines.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laneway/laneway/packager/filterconfig"
 	"github.com/laneway/laneway/packager/wasmbuild"
 )
 
@@ -48,20 +49,24 @@ func Modules(ctx context.Context, root string, names []string, stderr *os.File, 
 	return out, nil
 }
 
-// logicPackage is the root package a filter module is built from: the module name up to its first '-'
-// (shadowtag-compare is the shadowtag package built with more callbacks exported).
-func logicPackage(name string) string {
+// logicPackages are the root packages a filter module is built from: the module name up to its first '-'
+// (shadowtag-compare is the shadowtag package built with more callbacks exported); the combined module runs
+// the packages of its three roles.
+func logicPackages(name string) []string {
+	if name == filterconfig.Combined {
+		return filterconfig.Roles
+	}
 	pkg, _, _ := strings.Cut(name, "-")
-	return pkg
+	return []string{pkg}
 }
 
 // sourceDirs are the directories whose Go files newestSource watches for the filter name.
 func sourceDirs(root, name string) []string {
-	return []string{
-		filepath.Join(root, "filters"),
-		filepath.Join(root, logicPackage(name)),
-		filepath.Join(root, "packager", "wasmbuild"),
+	dirs := []string{filepath.Join(root, "filters"), filepath.Join(root, "packager", "wasmbuild")}
+	for _, p := range logicPackages(name) {
+		dirs = append(dirs, filepath.Join(root, p))
 	}
+	return dirs
 }
 
 // newestSource is the latest modification time of what a filter module is built from: every Go file under
