@@ -56,7 +56,7 @@ func TestWasmPluginLanewayMatchModeFollowsItsRoles(t *testing.T) {
 		{"tenantroute alone", map[string]string{"--tenantroute-config": `{}`}, "CLIENT"},
 		{"the gateway's edge roles", map[string]string{"--tenantroute-config": `{"trustBoundary":true}`, "--synthetic-config": `{"mode":"edge","trust":{"principals":["spiffe://cluster.local/ns/a/sa/b"]}}`}, "CLIENT"},
 		{"an inbound role", map[string]string{"--tenantroute-config": `{}`, "--shadowtag-config": `{"mode":"inbound"}`}, ""},
-		{"a role taking its mode from the listener", map[string]string{"--synthetic-config": `{}`}, ""},
+		{"a role taking its mode from the listener", map[string]string{"--tenantroute-config": `{}`, "--shadowtag-config": `{"mode":"auto"}`}, ""},
 	} {
 		t.Run(tc.name+" matches "+orAllTraffic(tc.matchMode), func(t *testing.T) {
 			args := []string{"wasmplugin", "laneway", "--image", "r.example.com/laneway/laneway:v1", "--sha256", pinned}
