@@ -68,8 +68,11 @@ SIGTERM: the listeners close, requests in flight get up to 5 s to finish, a summ
 printed and the exit status is 0.
 
 Before anything starts, the plugin config of each laneway filter (tenantroute, shadowtag,
-synthetic: known by its .wasm file name, else by its name) is checked with that filter's
-own ParseConfig, so a bad field is reported here rather than as a failed VM.
+synthetic, and laneway, the combined module that runs all three in one VM: known by the
+filter its module names, its .wasm file name, else its name) is checked with that filter's
+own ParseConfig (for laneway, each role's section with its filter's), so a bad field is
+reported here rather than as a failed VM. Give a listener one laneway plugin rather than
+several filters: one VM per worker, one header read per request, the roles in a fixed order.
 
 The mesh file (YAML or JSON; unknown fields are errors). Every field, with an example value:
 
