@@ -18,13 +18,6 @@ const Combined = "laneway"
 var Roles = []string{combined.KeySynthetic, combined.KeyShadowtag, combined.KeyTenantroute}
 
 func init() {
-	registry[Combined] = Filter{
-		Summary: "tenantroute, shadowtag and synthetic in one module and one VM per worker: {\"tenantroute\":{...},\"shadowtag\":{...},\"synthetic\":{...}}",
-		Validate: func(b []byte) error {
-			_, err := combined.ParseConfig(b)
-			return err
-		},
-	}
 	checkPosition[Combined] = combinedPosition
 }
 
