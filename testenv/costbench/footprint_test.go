@@ -3,6 +3,7 @@ package costbench_test
 import (
 	"context"
 	"os"
+	"sort"
 	"strconv"
 	"testing"
 
@@ -60,16 +61,16 @@ func memoryStreams(tb testing.TB) int {
 // (default 1M) full streams in one VM, and what an Envoy with 2 workers keeps (one VM per worker). Memory
 // does not depend on b.N (go test stops at b.N=1 for a run this long); ns/op includes loading the module.
 // The last row, combined-vs-separate, sets the combined module's VM against the three separate modules'
-// VMs together (their sum: three VMs per worker), from the rows above in the same run (x-separate is
-// combined over the sum; target at most 0.4).
+// VMs together (their sum: three VMs per worker), from the rows above in the same run, the median of each
+// module's runs when -count ran them several times (x-separate is combined over the sum; target at most 0.4).
 func BenchmarkLinearMemory(b *testing.B) {
 	rt := testenvtest.Runtime(b)
 	n := memoryStreams(b)
-	final := map[string]uint32{}
+	final := map[string][]float64{} // module: final bytes of each run
 	measure := func(b *testing.B, c costbench.Case) costbench.Memory {
 		m, err := costbench.MeasureMemory(context.Background(), rt, testenvtest.DistModule(b, c.Module), c, 10_000, n)
 		require.NoError(b, err)
-		final[c.Module] = m.FinalBytes
+		final[c.Module] = append(final[c.Module], float64(m.FinalBytes))
 		return m
 	}
 	for _, c := range footprintModules {
@@ -87,70 +88,88 @@ func BenchmarkLinearMemory(b *testing.B) {
 	b.Run("combined-vs-separate", func(b *testing.B) {
 		cases := combinedFootprint()
 		for _, c := range cases { // measured above unless -bench picked this row alone
-			if _, ok := final[c.Module]; !ok {
+			if len(final[c.Module]) == 0 {
 				measure(b, c)
 			}
 		}
-		combined, sum := final[cases[0].Module], uint32(0)
+		combined, sum := medianOf(final[cases[0].Module]), 0.0
 		for _, c := range cases[1:] {
-			sum += final[c.Module]
+			sum += medianOf(final[c.Module])
 		}
-		b.ReportMetric(float64(combined)/1024, "KiB-combined")
-		b.ReportMetric(float64(sum)/1024, "KiB-separate")
-		b.ReportMetric(float64(2*combined)/1024, "KiB-2-workers-combined")
-		b.ReportMetric(float64(2*sum)/1024, "KiB-2-workers-separate")
-		b.ReportMetric(float64(combined)/float64(sum), "x-separate")
+		b.ReportMetric(combined/1024, "KiB-combined")
+		b.ReportMetric(sum/1024, "KiB-separate")
+		b.ReportMetric(2*combined/1024, "KiB-2-workers-combined")
+		b.ReportMetric(2*sum/1024, "KiB-2-workers-separate")
+		b.ReportMetric(combined/sum, "x-separate")
 	})
 }
 
 // BenchmarkColdStartPhases reports, per module, compiling it without a cache (compile-ms) and starting a VM
 // of it in a host that compiled it: instantiate, _initialize, root context, vm_start, configure (start-ms).
 // The last row, combined-vs-separate, sets the combined module against the three separate modules together
-// (their sums: a proxy compiles each module once and starts a VM of each per worker), from the rows above.
+// (their sums: a proxy compiles each module once and starts a VM of each per worker), from the rows above in
+// the same run, the median of each module's runs when -count ran them several times.
 func BenchmarkColdStartPhases(b *testing.B) {
-	type phases struct{ compile, start float64 }
-	got := map[string]phases{}
-	measure := func(b *testing.B, c costbench.Case, times int) phases {
-		var p phases
+	got := map[string][][2]float64{} // module: compile and start ms of each run
+	measure := func(b *testing.B, c costbench.Case, times int) (compile, start float64) {
 		for i := 0; i < times; i++ {
 			cs, err := costbench.MeasureColdStart(context.Background(), testenvtest.DistModule(b, c.Module), c)
 			require.NoError(b, err)
-			p.compile += float64(cs.Compile.Microseconds()) / 1000
-			p.start += float64(cs.Start.Microseconds()) / 1000
+			compile += float64(cs.Compile.Microseconds()) / 1000
+			start += float64(cs.Start.Microseconds()) / 1000
 		}
-		p.compile, p.start = p.compile/float64(times), p.start/float64(times)
-		got[c.Module] = p
-		return p
+		compile, start = compile/float64(times), start/float64(times)
+		got[c.Module] = append(got[c.Module], [2]float64{compile, start})
+		return compile, start
+	}
+	medians := func(module string) (compile, start float64) {
+		var cs, ss []float64
+		for _, p := range got[module] {
+			cs, ss = append(cs, p[0]), append(ss, p[1])
+		}
+		return medianOf(cs), medianOf(ss)
 	}
 	for _, c := range footprintModules {
 		b.Run(c.Module, func(b *testing.B) {
-			p := measure(b, c, b.N)
-			b.ReportMetric(p.compile, "compile-ms")
-			b.ReportMetric(p.start, "start-ms")
+			compile, start := measure(b, c, b.N)
+			b.ReportMetric(compile, "compile-ms")
+			b.ReportMetric(start, "start-ms")
 		})
 	}
 	b.Run("combined-vs-separate", func(b *testing.B) {
 		cases := combinedFootprint()
-		var sum phases
-		for _, c := range cases[1:] {
-			p, ok := got[c.Module]
-			if !ok { // measured above unless -bench picked this row alone
-				p = measure(b, c, 1)
+		for _, c := range cases { // measured above unless -bench picked this row alone
+			if len(got[c.Module]) == 0 {
+				measure(b, c, 1)
 			}
-			sum.compile += p.compile
-			sum.start += p.start
 		}
-		comb, ok := got[cases[0].Module]
-		if !ok {
-			comb = measure(b, cases[0], 1)
+		var sumCompile, sumStart float64
+		for _, c := range cases[1:] {
+			compile, start := medians(c.Module)
+			sumCompile, sumStart = sumCompile+compile, sumStart+start
 		}
-		b.ReportMetric(comb.compile, "compile-ms-combined")
-		b.ReportMetric(sum.compile, "compile-ms-separate")
-		b.ReportMetric(comb.start, "start-ms-combined")
-		b.ReportMetric(sum.start, "start-ms-separate")
-		b.ReportMetric(comb.compile/sum.compile, "x-separate-compile")
-		b.ReportMetric(comb.start/sum.start, "x-separate-start")
+		compile, start := medians(cases[0].Module)
+		b.ReportMetric(compile, "compile-ms-combined")
+		b.ReportMetric(sumCompile, "compile-ms-separate")
+		b.ReportMetric(start, "start-ms-combined")
+		b.ReportMetric(sumStart, "start-ms-separate")
+		b.ReportMetric(compile/sumCompile, "x-separate-compile")
+		b.ReportMetric(start/sumStart, "x-separate-start")
 	})
+}
+
+// medianOf is the median of a (0 for none).
+func medianOf(a []float64) float64 {
+	if len(a) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), a...)
+	sort.Float64s(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
 }
 
 // TestFootprintHelpersMeasureTheModule holds the helpers to figures that can be wrong: memory is a whole
