@@ -59,6 +59,16 @@ func (s CombinedScenario) Case(m Stage) Case {
 	return Case{Module: m.Module, PluginConfig: string(m.Config), Request: headers(s.Request), Response: headers(s.Response)}
 }
 
+// Role returns the separate module named module, and whether the scenario has it.
+func (s CombinedScenario) Role(module string) (Stage, bool) {
+	for _, m := range s.Separate {
+		if m.Module == module {
+			return m, true
+		}
+	}
+	return Stage{}, false
+}
+
 // Counters is every counter the combined module must raise by one per stream: the separate modules' together.
 func (s CombinedScenario) Counters() []string {
 	var out []string

@@ -21,8 +21,10 @@ func combinedScenario(tb testing.TB) costbench.CombinedScenario {
 	return s
 }
 
-// combinedContenders are the combined module, the three separate modules as one chain and, when present, the
-// C++ SDK tenantroute peer; peerErr says why the peer is missing.
+// combinedContenders are the combined module, the three separate modules as one chain, tenantroute alone and
+// the combined module with only its tenantroute role (together: what the combined module adds to the role
+// the C++ peer does, and what the other two roles cost inside it) and, when present, the C++ SDK tenantroute
+// peer; peerErr says why the peer is missing.
 func combinedContenders(tb testing.TB, s costbench.CombinedScenario) (cs []costbench.Contender, peerErr error) {
 	tb.Helper()
 	cs = []costbench.Contender{{Name: "combined", Wasm: testenvtest.DistModule(tb, s.Combined.Module), PluginConfig: string(s.Combined.Config)}}
@@ -31,6 +33,11 @@ func combinedContenders(tb testing.TB, s costbench.CombinedScenario) (cs []costb
 		sep.Chain = append(sep.Chain, costbench.Contender{Name: m.Module, Wasm: testenvtest.DistModule(tb, m.Module), PluginConfig: string(m.Config)})
 	}
 	cs = append(cs, sep)
+	tr, ok := s.Role("tenantroute")
+	require.True(tb, ok, "combined.json has a tenantroute stage")
+	cs = append(cs,
+		costbench.Contender{Name: "tenantroute", Wasm: testenvtest.DistModule(tb, tr.Module), PluginConfig: string(tr.Config)},
+		costbench.Contender{Name: "combined-tenantroute", Wasm: cs[0].Wasm, PluginConfig: `{"tenantroute":` + string(tr.Config) + `}`})
 	if wasm, err := costbench.Peer(tb, s.Peer); err != nil {
 		peerErr = err
 	} else {
@@ -97,6 +104,15 @@ func combinedCheck(s costbench.CombinedScenario) func(name string, vm *testenv.V
 				return tenant(st)
 			}
 			return fmt.Errorf("module %q is not one of the scenario's separate modules", module)
+		case "tenantroute", "combined-tenantroute":
+			tr, _ := s.Role("tenantroute")
+			if n := st.RouteCacheClears(); n != s.RouteCacheClears {
+				return fmt.Errorf("%d route cache clears, expected %d", n, s.RouteCacheClears)
+			}
+			if err := raised(vm, tr.Counters); err != nil {
+				return err
+			}
+			return tenant(st)
 		default:
 			if n := st.RouteCacheClears(); n != s.RouteCacheClears {
 				return fmt.Errorf("%d route cache clears, expected %d", n, s.RouteCacheClears)
@@ -136,7 +152,9 @@ func TestCombinedCheckCatchesAContenderThatSkipsARole(t *testing.T) {
 // modules as one filter chain and the C++ SDK tenantroute peer, on one request that exercises every role,
 // in interleaved rounds of one run (costbench.Compare, median of 5): combined-ns, separate-ns and cpp-ns per
 // full stream (thread CPU time), x-separate (combined over the chain; target at most 0.5) and x-cpp (combined
-// over the peer; target at most 2), and the same by wall clock. ns/op is the combined module's own loop.
+// over the peer; target at most 2), and the same by wall clock; tenantroute-ns and combined-tenantroute-ns
+// (tenantroute alone, and the combined module with only that role) say where the combined module's time goes.
+// ns/op is the combined module's own loop.
 func BenchmarkCombined(b *testing.B) {
 	s := combinedScenario(b)
 	// The comparison runs once per -count: go test calls the sub-benchmark again for each b.N it tries,

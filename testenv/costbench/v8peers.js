@@ -12,7 +12,8 @@
 //
 // Then BenchmarkCombined's comparison (testenv/costbench/combined.json, beside this file): the combined laneway
 // module with all three roles against the three separate modules as one filter chain (each stream through
-// each, in the combined module's role order) and the C++ SDK tenantroute peer, checked the same way (tenant,
+// each, in the combined module's role order), tenantroute alone, the combined module with only its
+// tenantroute role, and the C++ SDK tenantroute peer, checked the same way (tenant,
 // route cache clears, every role's counter once). With --count N every comparison runs N times and each
 // figure is the median of the N runs.
 const fs = require('node:fs');
@@ -155,7 +156,18 @@ const cs = JSON.parse(fs.readFileSync(path.join(__dirname, 'combined.json'), 'ut
     });
     if (clears !== cs.routeCacheClears) throw new Error(`separate: the chain cleared the route cache ${clears} times, expected ${cs.routeCacheClears}`);
   }
-  const contenders = [combined, separate], cnames = ['combined', 'separate'];
+  // tenantroute alone and the combined module with only that role: what the combined module adds to the role
+  // the C++ peer does, and what the other two roles cost inside it.
+  const tr = cs.separate.find((m) => m.module === 'tenantroute');
+  const alone = [stage(tr.module, tr.config)], combinedTR = [stage(cs.combined.module, { tenantroute: tr.config })];
+  for (const [name, c] of [['tenantroute', alone], ['combined-tenantroute', combinedTR]]) {
+    const s = cycle(c[0].vm, req, resp);
+    if (c[0].vm.failed) throw new Error(`${name}: VM failed: ${c[0].vm.failed.message}`);
+    expectTenant(name, s);
+    if (s.routeClears !== cs.routeCacheClears) throw new Error(`${name}: ${s.routeClears} route cache clears, expected ${cs.routeCacheClears}`);
+    counted(name, c[0].vm, tr.counters);
+  }
+  const contenders = [combined, separate, alone, combinedTR], cnames = ['combined', 'separate', 'tenantroute', 'combined-tenantroute'];
   if (fs.existsSync(path.join(peers, cs.peer + '.wasm'))) {
     const p = [stage(cs.peer, {})];
     const s = cycle(p[0].vm, req, resp);

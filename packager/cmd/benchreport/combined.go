@@ -126,6 +126,7 @@ func combinedSection(out io.Writer, results []result, notes []string, o options)
 			row(pr.name, fmt.Sprintf("V8 %s (node %s, %s)", v8.V8, v8.Node, strings.Join(v8.Flags, " ")), count, pr.metrics)
 		}
 	}
+	breakdown(out, results, names, v8)
 	for _, n := range notes {
 		if strings.HasPrefix(n, combinedBench) {
 			fmt.Fprintf(out, "\n- note: %s\n", n)
@@ -152,4 +153,40 @@ func combinedSection(out io.Writer, results []result, notes []string, o options)
 		fmt.Fprintf(out, "| combined/separate | %.2f | %.2f |\n\n", cold["x-separate-compile"], cold["x-separate-start"])
 	}
 	return nil
+}
+
+// breakdown writes where the combined module's time goes, from the same runs: tenantroute alone, the combined
+// module with only its tenantroute role, and with all three (rows that have those figures).
+func breakdown(out io.Writer, results []result, names []string, v8 *v8Run) {
+	type row struct {
+		engine string
+		m      map[string]float64
+	}
+	var rows []row
+	for _, n := range names {
+		if m, _ := medians(results, n); m != nil {
+			rows = append(rows, row{"wazero (testenv)", m})
+		}
+	}
+	if v8 != nil {
+		for _, r := range v8.Combined {
+			rows = append(rows, row{"V8 " + v8.V8, v8.row(r).metrics})
+		}
+	}
+	header := false
+	for _, r := range rows {
+		m := r.m
+		if _, ok := m["combined-tenantroute-ns"]; !ok {
+			continue
+		}
+		if !header {
+			fmt.Fprintf(out, "\nWhere the combined module's time goes (same runs): tenantroute alone, the combined module with only its "+
+				"tenantroute role (what the module adds to that role), and with all three (what synthetic and shadowtag cost inside it).\n\n")
+			fmt.Fprintf(out, "| engine | tenantroute alone ns | combined, tenantroute only ns | combined, all roles ns | separate (sum) ns | combined tenantroute-only / tenantroute alone | synthetic + shadowtag inside the module ns |\n")
+			fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|\n")
+			header = true
+		}
+		fmt.Fprintf(out, "| %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f |\n", r.engine, m["tenantroute-ns"], m["combined-tenantroute-ns"],
+			m["combined-ns"], m["separate-ns"], m["combined-tenantroute-ns"]/m["tenantroute-ns"], m["combined-ns"]-m["combined-tenantroute-ns"])
+	}
 }

@@ -32,6 +32,7 @@ BenchmarkColdStartPhases/combined-vs-separate-2   	  1	  10 ns/op	  900 compile-
 	// medians of the three runs, each figure on its own: 6500 ns, 16000 ns, 3100 ns, 0.45, 0.46, 2.2, 2.3
 	assert.Contains(t, s, "| all-roles | wazero (testenv) | 3 | 6500 | 16000 | 3100 | 0.45 | 0.46 | 0.5 (met) | 2.20 | 2.30 | 2.0 (not met) |")
 	assert.Contains(t, s, "| all-roles | V8 11.3 (node v20, --no-liftoff) | 3 | 2500 | 6000 | 1400 | 0.42 | 0.43 | 0.5 (met) | 1.80 | 1.70 | 2.0 (met) |")
+	assert.NotContains(t, s, "Where the combined module's time goes", "no breakdown figures in this input")
 	assert.Contains(t, s, "| per worker | 4000 KiB | 12000 KiB | 0.33 | 0.4 (met) |")
 	assert.Contains(t, s, "| Envoy with 2 workers | 8000 KiB | 24000 KiB | 0.33 | |")
 	assert.Contains(t, s, "| laneway | 900.0 | 9.0 |")
@@ -50,4 +51,11 @@ func TestReportSaysWhenTheCPPPeerWasAbsentFromTheCombinedComparison(t *testing.T
 	var out bytes.Buffer
 	require.NoError(t, run(strings.NewReader(in), &out, options{dist: t.TempDir()}))
 	assert.Contains(t, out.String(), "| all-roles | wazero (testenv) | 1 | 6000 | 16000 | - | 0.38 | 0.38 | 0.5 (met) | - | - | C++ peer absent |")
+}
+
+func TestReportSaysWhereTheCombinedModulesTimeGoes(t *testing.T) {
+	in := "pkg: p\nBenchmarkCombined/all-roles-2 1000 6000 ns/op 6000 combined-ns 9000 separate-ns 3000 tenantroute-ns 3600 combined-tenantroute-ns 0.66 x-separate 0.7 x-separate-wall\n"
+	var out bytes.Buffer
+	require.NoError(t, run(strings.NewReader(in), &out, options{dist: t.TempDir()}))
+	assert.Contains(t, out.String(), "| wazero (testenv) | 3000 | 3600 | 6000 | 9000 | 1.20 | 2400 |")
 }
