@@ -127,19 +127,26 @@ func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
 }
 
 // An empty configuration starts the filter under both Envoy generations and says in its start-up log where
-// its mode comes from. The scenario table covers the behaviour per direction (VM-wide property); here the
-// root context does not see xds.listener_direction and the first stream does, as may happen in Envoy.
+// its mode comes from. Envoy answers xds.listener_direction only in a stream's context (its XDSWrapper has no
+// stream info in on_configure), so the start-up log says the mode is read on the first request, and that
+// request resolves it once. The scenario table covers the behaviour per direction.
 func TestWasmEmptyConfigTakesItsModeFromTheListenerDirection(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "synthetic")
 	rt := testenvtest.Runtime(t)
 	ctx := context.Background()
 	for _, p := range profiles {
-		t.Run(p.String()+"/at start", func(t *testing.T) {
-			for dir, want := range map[int64]string{1: "mode=inbound (from the listener direction)", 2: "mode=outbound (from the listener direction)"} {
+		t.Run(p.String()+"/listener property", func(t *testing.T) {
+			for dir, want := range map[int64]string{1: "synthetic: mode inbound from the listener direction", 2: "synthetic: mode outbound from the listener direction"} {
 				vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{Profile: p, PluginConfig: []byte(`{}`), LogLevel: testenv.LogInfo,
 					Properties: map[string][]byte{"xds.listener_direction": testenv.IntValue(dir)}})
 				require.NoError(t, err)
-				assert.Contains(t, strings.Join(vm.LogsAt(testenv.LogInfo), "\n"), "synthetic: started: "+want)
+				assert.Contains(t, strings.Join(vm.LogsAt(testenv.LogInfo), "\n"), "synthetic: started: mode=unset (inbound or outbound from the listener direction, read on the first request)",
+					"on_configure cannot see the direction in Envoy")
+				s := vm.NewHTTPStream()
+				s.RequestHeaders(testenv.RequestHeaders("GET", "billing", "/"), true)
+				s.Complete()
+				require.NoError(t, vm.Err())
+				assert.Contains(t, strings.Join(vm.LogsAt(testenv.LogInfo), "\n"), want, "direction %d", dir)
 				require.NoError(t, vm.Close(ctx))
 			}
 		})

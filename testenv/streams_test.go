@@ -87,6 +87,7 @@ var survivalConfig = map[string]string{
 	"shadowtag":         `{"mode":"outbound"}`,
 	"shadowtag-compare": `{"mode":"inbound","compare":{"role":"candidate","collector":{"cluster":"collector","authority":"collector:8080"},"service":"orders"}}`,
 	"synthetic":         `{"mode":"outbound"}`,
+	"laneway":           `{"tenantroute":{},"shadowtag":{"mode":"outbound"},"synthetic":{"mode":"outbound"}}`,
 }
 
 func TestEveryBuiltModuleSurvives100kStreamsUnderBothProfiles(t *testing.T) {

@@ -110,7 +110,7 @@ func compareMesh(t *testing.T, collectorAddr string) (p *Proxy, primary, seconda
 	pAddr, sAddr, cAddr := serve(primary.handler(false)), serve(secondary.handler(false)), serve(candidate.handler(true))
 	const cluster = "outbound|8080||collector.laneway.svc.cluster.local"
 	compare := func(role, extra string) string {
-		return `{"mode": "inbound", ` + extra + `"compare": {"role": "` + role + `", "collector": {"cluster": "` + cluster + `", "authority": "collector.laneway:8080"},` +
+		return `{"mode": "inbound", ` + extra + `"compare": {"role": "` + role + `", "collector": {"cluster": "` + cluster + `", "authority": "collector.laneway:8080", "timeoutMs": 10000},` +
 			` "headers": ["content-type"], "bodyLimit": 4096, "service": "orders", "batchSize": 16, "flushMs": 50}}`
 	}
 	wasm := dist(t, "shadowtag-compare")
@@ -232,13 +232,17 @@ func TestCompareReportNamesThePlantedFieldsNotTheNoise(t *testing.T) {
 	t.Cleanup(col.Close)
 	p, _, _, _ := compareMesh(t, strings.TrimPrefix(col.URL, "http://"))
 	sent := counterDelta(p, "laneway_shadowtag_compare_sent_total") // metrics are shared by the test binary's runtime
+	failed := counterDelta(p, "laneway_shadowtag_compare_failed_total")
+	dropped := counterDelta(p, "laneway_shadowtag_compare_dropped_total")
+	incomplete := counterDelta(p, "laneway_shadowtag_compare_incomplete_total")
 	const requests = 300
 	sendOrders(t, p, requests)
 	deadline := time.Now().Add(20 * time.Second)
 	for sent() < 3*requests && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	require.Equal(t, int64(3*requests), sent(), "every capture accepted by the collector")
+	require.Equal(t, int64(3*requests), sent(), "every capture accepted by the collector (failed %d, dropped %d, incomplete %d)",
+		failed(), dropped(), incomplete())
 
 	report, err := compare.FetchReport(context.Background(), http.DefaultClient, col.URL)
 	require.NoError(t, err)
