@@ -40,13 +40,19 @@ type pluginContext struct {
 	unresolved bool
 	counters   proxyhost.Counters
 	writer     proxyhost.Writer
-	// d and facts serve one request at a time (callbacks of a VM never run concurrently).
-	d         Decision
-	facts     Facts
-	warnedAck bool
+	warnedAck  bool
 	// free holds released stream contexts for reuse (see release), at most maxFreeContexts.
 	free []*httpContext
 }
+
+// decision and facts serve every request, one at a time: a VM runs one callback at a time, whatever its
+// plugins, and a decision is acted on before its callback returns. They are not plugin fields: the plugin
+// context is converted to an interface, which would link the String method of every type they hold into the
+// module (time.Time's formatting and time zone code, about 80 KB).
+var (
+	decision Decision
+	facts    Facts
+)
 
 // maxFreeContexts bounds the contexts kept for reuse: about the streams one worker has open at once.
 const maxFreeContexts = 1024
@@ -141,7 +147,7 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 		return types.ActionContinue
 	}
-	cfg, d, f := p.cfg, &p.d, &p.facts
+	cfg, d, f := p.cfg, &decision, &facts
 	f.Have = 0
 	cfg.Decide(headers, f, d)
 	for d.Need != 0 {
