@@ -17,10 +17,16 @@ type synthRole struct {
 	unresolved bool
 	counters   proxyhost.Counters
 	warnedAck  bool
-	// d and facts serve one request at a time.
-	d     synthetic.Decision
-	facts synthetic.Facts
 }
+
+// synthDecision and synthFacts serve every request's synthetic role, one at a time: a VM runs one callback at
+// a time, whatever its plugins, and the decision is acted on and counted before requestHeaders returns. They
+// are not role fields: the plugin context is converted to an interface, which would keep the String method of
+// every type they hold, and time.Time's links its formatting and time zone code (about 80 KB of the module).
+var (
+	synthDecision synthetic.Decision
+	synthFacts    synthetic.Facts
+)
 
 func (r *synthRole) start() {
 	// Envoy keys plugins by name and traffic direction: the direction is read once, here, or on the first
@@ -59,7 +65,7 @@ func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 	if r.unresolved {
 		r.resolveDirection()
 	}
-	cfg, d, f := r.cfg, &r.d, &r.facts
+	cfg, d, f := r.cfg, &synthDecision, &synthFacts
 	f.Have = 0
 	cfg.Decide(headers, f, d)
 	for d.Need != 0 {
@@ -82,10 +88,10 @@ func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 
 // vouches reports whether the last decision let the request go on as synthetic: its marker header is then
 // one synthetic checked (or set), which a later role's trust-boundary strip must keep.
-func (r *synthRole) vouches() bool { return r.d.Synthetic() }
+func (r *synthRole) vouches() bool { return synthDecision.Synthetic() }
 
 // countDecision counts the last decision under the synthetic filter's names.
-func (r *synthRole) countDecision() { r.cfg.Count(&r.counters, &r.d) }
+func (r *synthRole) countDecision() { r.cfg.Count(&r.counters, &synthDecision) }
 
 // checkAck checks a stream's acknowledgement on its response headers.
 func (r *synthRole) checkAck(a *synthetic.Ack) {
