@@ -44,3 +44,17 @@ func TestShippedModulesDoNotLinkFmt(t *testing.T) {
 		})
 	}
 }
+
+// time.Time's String, with the formatting and time zone code it reaches, is about 80 KB of a module. No filter
+// formats a time, but a time.Time held in a struct the SDK sees as an interface (a plugin or stream context
+// field) keeps String linked: per-request scratch holding a time lives in package variables instead (see
+// synthetic's filter.go).
+func TestShippedModulesDoNotLinkTimeFormatting(t *testing.T) {
+	for _, name := range []string{"laneway", "tenantroute", "shadowtag", "shadowtag-compare", "synthetic", "noop"} {
+		t.Run(name, func(t *testing.T) {
+			assert.False(t, bytes.Contains(testenvtest.DistModule(t, name), []byte("time.Time.appendFormat")),
+				"dist/%s.wasm links time.Time's formatting: a type holding a time.Time is converted to an interface "+
+					"(find which with go build -ldflags=-dumpdep: type:time.Time <UsedInIface>)", name)
+		})
+	}
+}
