@@ -101,11 +101,14 @@ func (p *pluginContext) resolveOnRequest() {
 	proxywasm.LogWarn("shadowtag: " + p.cfg.ModeNote(0, dir, ok) + "; requests pass unchanged; set mode to inbound or outbound")
 }
 
-// NewHttpContext implements types.PluginContext. Without compare or body redaction a stream keeps no state
-// of its own, so all streams share the plugin's one context: no allocation per request. With them, each
-// stream gets a context of its own, reused after the stream is deleted (stream.go).
+// NewHttpContext implements types.PluginContext. A stream that keeps no state of its own shares the plugin's
+// one context: no allocation and no per-stream bookkeeping. Body redaction gives every stream a context of
+// its own, reused after the stream is deleted (stream.go). Compare needs one only for the sampled few: in
+// the Wasm build a stream starts on the shared context and switches to its own when it is sampled
+// (proxyhost.ReplaceStreamContext), so an unsampled stream costs what it costs without compare; natively,
+// where contexts cannot be switched, every stream gets its own.
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	if captureBuilt && (p.cmp != nil || len(p.cfg.Redact.JSONFields) > 0) {
+	if captureBuilt && (len(p.cfg.Redact.JSONFields) > 0 || p.cmp != nil && !proxyhost.StreamContextReplaceable) {
 		return p.newStream()
 	}
 	return &p.stream
@@ -145,8 +148,10 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 	}
 	d := &decision
 	p.cfg.Decide(headers, f, d)
-	if captureBuilt && s != nil {
-		s.redactBody, s.headersHid = d.RedactBody, d.Redacted
+	if captureBuilt {
+		if s != nil {
+			s.redactBody, s.headersHid = d.RedactBody, d.Redacted
+		}
 		if p.cmp != nil && d.Mode == ModeInbound {
 			p.sample(s, d, headers)
 		}

@@ -63,7 +63,8 @@ func (s *streamContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Acti
 	return s.p.requestHeaders(s, endOfStream)
 }
 
-// sample decides whether this stream is captured for compare and, if so, starts its capture.
+// sample decides whether this stream is captured for compare and, if so, starts its capture in the stream's
+// own context: s, or, when the stream shares the plugin's context (s nil, Wasm build), one it switches to now.
 func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string) {
 	if p.cmp.cfg.Role == RolePrimary && d.Shadow {
 		return // the primary's capture is the live answer; a shadow copy reaching it is not one
@@ -83,7 +84,24 @@ func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string)
 		return
 	}
 	p.cmp.sampled.Increment(1)
+	if s == nil {
+		if s = p.adopt(); s == nil {
+			p.cmp.incomplete.Increment(1) // sampled, but the stream could not get a context of its own
+			return
+		}
+	}
 	s.cap.begin(p.cmp, id, d.Method, path)
+}
+
+// adopt gives the running stream a context of its own in place of the shared one (Wasm build, see
+// NewHttpContext); nil when the host could not switch it.
+func (p *pluginContext) adopt() *streamContext {
+	s := p.newStream()
+	if !proxyhost.ReplaceStreamContext(s) {
+		p.release(s)
+		return nil
+	}
+	return s
 }
 
 // OnHttpRequestBody masks a shadow copy's JSON fields once its body is complete; other streams pass at once.

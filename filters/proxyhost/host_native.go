@@ -33,6 +33,27 @@ func DebugEnabled() bool { return true }
 // stream; nil registers none. Natively it does nothing: proxytest's SDK never hands a context back.
 func OnHTTPContextDeleted(func(types.HttpContext)) {}
 
+// ResponseHeaders returns the response's header pairs with one host call (in Wasm valid until the next
+// RequestHeaders or ResponseHeaders: copy what must outlive the callback).
+func ResponseHeaders() ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }
+
+// ResponseBody returns up to maxSize bytes of the response body buffer from start (in Wasm valid until the
+// next call).
+func ResponseBody(start, maxSize int) ([]byte, error) { return proxywasm.GetHttpResponseBody(start, maxSize) }
+
+// StreamContextReplaceable reports whether ReplaceStreamContext works in this build: only in Wasm, where
+// laneway's glue keeps the table of live streams. Natively (proxytest) a filter that needs per-stream state
+// must hand each stream its own context from NewHttpContext.
+const StreamContextReplaceable = false
+
+// ReplaceStreamContext makes ctx the context of the stream whose callback is running (call it from a stream
+// callback only): its later callbacks and its deletion (OnHTTPContextDeleted's hook included) go to ctx,
+// and the context it had is dropped. A filter whose streams rarely need state of their own shares one
+// context among them and gives a stream its own only once it turns out to need one, so the common stream
+// costs no context. False when nothing changed: for a nil ctx, when no stream is running, and always
+// natively (StreamContextReplaceable).
+func ReplaceStreamContext(types.HttpContext) bool { return false }
+
 // replaceRequestHeader is proxy_replace_header_map_value on the request headers as Envoy and testenv do it:
 // the value takes the first copy's place and the other copies go. proxytest replaces the first copy only, so
 // natively the whole map is written back (see AppendEdited).

@@ -29,5 +29,19 @@ func DebugEnabled() bool { return proxywasm.LanewayDebugLogEnabled() }
 // OnHTTPContextDeleted registers f to receive every HTTP context of the VM once Envoy deleted its stream.
 func OnHTTPContextDeleted(f func(types.HttpContext)) { proxywasm.LanewayOnHTTPContextDeleted(f) }
 
+// ResponseHeaders returns the response's header pairs, valid until the next RequestHeaders or ResponseHeaders.
+func ResponseHeaders() ([][2]string, error) { return proxywasm.LanewayResponseHeadersScratch() }
+
+// ResponseBody returns up to maxSize bytes of the response body buffer from start, valid until the next call.
+func ResponseBody(start, maxSize int) ([]byte, error) {
+	return proxywasm.LanewayResponseBodyScratch(start, maxSize)
+}
+
+// StreamContextReplaceable is true in the Wasm build: ReplaceStreamContext works there.
+const StreamContextReplaceable = true
+
+// ReplaceStreamContext makes ctx the running stream's context from now on (see host_native.go).
+func ReplaceStreamContext(ctx types.HttpContext) bool { return proxywasm.LanewayReplaceStreamContext(ctx) }
+
 // replaceRequestHeader is proxy_replace_header_map_value on the request headers.
 var replaceRequestHeader = proxywasm.ReplaceHttpRequestHeader

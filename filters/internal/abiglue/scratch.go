@@ -22,6 +22,7 @@ var (
 	scratchBuf   []byte // request header maps
 	propBuf      []byte // property values, apart so that reading one does not overwrite the headers
 	valueBuf     []byte // single header values, apart from both
+	bodyBuf      []byte // body bytes, apart from all of them
 	scratchPairs [][2]string
 	// scratchInto is set during a scratch read's host call: the allocation the host asks for then comes from
 	// that buffer (see exportOnMemoryAllocate).
@@ -109,4 +110,15 @@ func ReadHeaderValueScratch(mapType MapType, key string) ([]byte, Status) {
 	return scratchRead(&valueBuf, func(op, ol *uint32) uint32 {
 		return abiGetHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)), op, ol)
 	})
+}
+
+// ReadBufferScratch returns up to maxSize bytes of a buffer (an HTTP body) from start with no allocation in the
+// steady state; the bytes are valid until the next ReadBufferScratch. A status other than OK comes with nil;
+// OK with no bytes is NotFound, as the SDK's read says.
+func ReadBufferScratch(bufferType BufferType, start, maxSize uint32) ([]byte, Status) {
+	data, st := scratchRead(&bodyBuf, func(op, ol *uint32) uint32 { return abiGetBufferBytes(uint32(bufferType), start, maxSize, op, ol) })
+	if st == StatusOK && data == nil {
+		return nil, StatusNotFound
+	}
+	return data, st
 }

@@ -96,3 +96,11 @@ func httpStream(contextID uint32, callback string) types.HttpContext {
 	currentState.setActiveContextID(contextID)
 	return ctx
 }
+
+// ReplaceStreamContext makes ctx the context of the stream whose callback is running: its later callbacks and
+// its deletion (the deleted-context hook included) go to ctx, and the context it had is dropped. A filter whose
+// streams rarely need state of their own can so share one context and give a stream its own only when it
+// turns out to need one. False (nothing changed) outside a stream's callback or for a nil ctx.
+func ReplaceStreamContext(ctx types.HttpContext) bool {
+	return streamReplace(currentState.activeContextID, ctx)
+}

@@ -60,3 +60,21 @@ func streamRemove(id uint32) types.HttpContext {
 	}
 	return nil
 }
+
+// streamReplace makes ctx the live stream's context (its later callbacks and its deletion go to ctx); false
+// when id is not a live HTTP stream or ctx is nil.
+func streamReplace(id uint32, ctx types.HttpContext) bool {
+	if ctx == nil {
+		return false
+	}
+	if e := &streams.slots[id&(streamSlots-1)]; e.id == id && e.ctx != nil {
+		e.ctx = ctx
+		return true
+	}
+	if e, ok := streams.overflow[id]; ok {
+		e.ctx = ctx
+		streams.overflow[id] = e
+		return true
+	}
+	return false
+}

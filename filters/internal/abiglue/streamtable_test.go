@@ -59,3 +59,25 @@ func TestStreamTableNeedsNoOverflowForAWindowOfIncreasingIDs(t *testing.T) {
 	}
 	assert.Empty(t, streams.overflow)
 }
+
+func TestStreamReplaceSwapsTheContextOfALiveStreamOnly(t *testing.T) {
+	t.Cleanup(func() { streams.slots, streams.overflow = [streamSlots]streamEntry{}, nil })
+	// 5 owns its slot, 5+512 overflows: both can be replaced, and keep their root.
+	streamAdd(5, 1, &testStream{id: 5})
+	streamAdd(5+streamSlots, 2, &testStream{id: 5 + streamSlots})
+	for _, id := range []uint32{5, 5 + streamSlots} {
+		require.True(t, streamReplace(id, &testStream{id: 1000 + id}), "stream %d", id)
+		assert.Equal(t, 1000+id, streamContext(id).(*testStream).id)
+	}
+	assert.Equal(t, uint32(1), stream(5).root)
+	assert.Equal(t, uint32(2), stream(5+streamSlots).root)
+	// Not live, or no context to put in: nothing changes.
+	assert.False(t, streamReplace(6, &testStream{id: 6}))
+	assert.Nil(t, streamContext(6))
+	assert.False(t, streamReplace(5, nil))
+	assert.Equal(t, uint32(1005), streamContext(5).(*testStream).id)
+	// Deletion hands back the context put in last.
+	assert.Equal(t, uint32(1005), streamRemove(5).(*testStream).id)
+	assert.Equal(t, uint32(1005+streamSlots), streamRemove(5+streamSlots).(*testStream).id)
+	assert.False(t, streamReplace(5, &testStream{id: 5}), "a deleted stream cannot be replaced")
+}

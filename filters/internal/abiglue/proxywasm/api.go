@@ -8,6 +8,7 @@
 package proxywasm
 
 import (
+	"math"
 	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal"
@@ -47,3 +48,27 @@ func LanewayResponseHeaderScratch(key string) (string, error) {
 	}
 	return unsafe.String(unsafe.SliceData(v), len(v)), nil
 }
+
+// LanewayResponseHeadersScratch returns the response's header pairs with strings valid until the next scratch
+// read of a header map (added by laneway's Wasm build; see the glue's ReadHeaderMapScratch).
+func LanewayResponseHeadersScratch() ([][2]string, error) {
+	pairs, st, err := internal.ReadHeaderMapScratch(internal.MapTypeHttpResponseHeaders)
+	if err != nil {
+		return nil, err
+	}
+	return pairs, internal.StatusToError(st)
+}
+
+// LanewayResponseBodyScratch returns up to maxSize bytes of the response body buffer from start, valid until
+// its next call (added by laneway's Wasm build; see the glue's ReadBufferScratch).
+func LanewayResponseBodyScratch(start, maxSize int) ([]byte, error) {
+	if start < 0 || maxSize < 0 || start > math.MaxUint32 || maxSize > math.MaxUint32 {
+		return nil, internal.StatusToError(internal.StatusBadArgument)
+	}
+	b, st := internal.ReadBufferScratch(internal.BufferTypeHttpResponseBody, uint32(start), uint32(maxSize))
+	return b, internal.StatusToError(st)
+}
+
+// LanewayReplaceStreamContext makes ctx the running stream's context from now on (added by laneway's Wasm
+// build; see the glue's ReplaceStreamContext).
+func LanewayReplaceStreamContext(ctx types.HttpContext) bool { return internal.ReplaceStreamContext(ctx) }
