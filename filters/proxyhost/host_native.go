@@ -39,7 +39,9 @@ func ResponseHeaders() ([][2]string, error) { return proxywasm.GetHttpResponseHe
 
 // ResponseBody returns up to maxSize bytes of the response body buffer from start (in Wasm valid until the
 // next call).
-func ResponseBody(start, maxSize int) ([]byte, error) { return proxywasm.GetHttpResponseBody(start, maxSize) }
+func ResponseBody(start, maxSize int) ([]byte, error) {
+	return proxywasm.GetHttpResponseBody(start, maxSize)
+}
 
 // StreamContextReplaceable reports whether ReplaceStreamContext works in this build: only in Wasm, where
 // laneway's glue keeps the table of live streams. Natively (proxytest) a filter that needs per-stream state

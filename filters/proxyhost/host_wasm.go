@@ -41,7 +41,9 @@ func ResponseBody(start, maxSize int) ([]byte, error) {
 const StreamContextReplaceable = true
 
 // ReplaceStreamContext makes ctx the running stream's context from now on (see host_native.go).
-func ReplaceStreamContext(ctx types.HttpContext) bool { return proxywasm.LanewayReplaceStreamContext(ctx) }
+func ReplaceStreamContext(ctx types.HttpContext) bool {
+	return proxywasm.LanewayReplaceStreamContext(ctx)
+}
 
 // replaceRequestHeader is proxy_replace_header_map_value on the request headers.
 var replaceRequestHeader = proxywasm.ReplaceHttpRequestHeader

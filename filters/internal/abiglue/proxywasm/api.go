@@ -71,4 +71,6 @@ func LanewayResponseBodyScratch(start, maxSize int) ([]byte, error) {
 
 // LanewayReplaceStreamContext makes ctx the running stream's context from now on (added by laneway's Wasm
 // build; see the glue's ReplaceStreamContext).
-func LanewayReplaceStreamContext(ctx types.HttpContext) bool { return internal.ReplaceStreamContext(ctx) }
+func LanewayReplaceStreamContext(ctx types.HttpContext) bool {
+	return internal.ReplaceStreamContext(ctx)
+}
