@@ -330,6 +330,13 @@ func TestSamplingHashIsFNV1a64OfTheRequestID(t *testing.T) {
 		_, _ = h.Write([]byte(id))
 		require.Equal(t, h.Sum64(), FNV1a64(id), "hash/fnv agrees on %s", id)
 	}
+	// Every length through the eight- and four-byte steps and the byte loop.
+	long := "0123456789abcdef-ghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+	for n := 0; n <= len(long); n++ {
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(long[:n]))
+		require.Equal(t, h.Sum64(), FNV1a64(long[:n]), "hash/fnv agrees on %d bytes", n)
+	}
 }
 
 // The sample rate holds over request ids Envoy generates (UUIDv4) within a fraction of a percent.

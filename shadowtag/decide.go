@@ -96,6 +96,7 @@ type Decision struct {
 	Destination string  // outbound and waypoint: allow-list key of :authority
 	Redacted    bool    // inbound: configured headers are removed from this shadow copy (in Edits)
 	RedactBody  bool    // inbound: this shadow copy's JSON body fields are masked once the body is complete
+	RequestID   string  // the first non-empty x-request-id, as received (compare samples and pairs on it)
 
 	reply   proxyhost.Reply // the suppressing reply Verdict.Reply points at
 	bagBuf  proxyhost.Buf   // memory for a rewritten baggage header
@@ -164,6 +165,7 @@ type scan struct {
 	carrierPresent bool   // an ot-baggage-/uberctx- header reading as the marker key
 	bagMarker      string // laneway-shadow baggage value (set by detect)
 	bagMarkerOK    bool
+	requestID      string // the first non-empty x-request-id (compare's sampling key)
 }
 
 // isTrue reports whether a marker value says shadow: "1" or "true", any case, blanks around ignored.
@@ -195,6 +197,10 @@ func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 			}
 		case "baggage":
 			bags = append(bags, p[1])
+		case RequestIDHeader:
+			if s.requestID == "" {
+				s.requestID = p[1]
+			}
 		default:
 			if name == c.RerouteHeader {
 				s.reroutePresent = true
@@ -233,7 +239,7 @@ func (c *Config) Decide(headers [][2]string, f Facts, d *Decision) {
 	var s scan
 	var buf [4]string // baggage values; kept out of scan so it stays on the stack
 	bags := c.scan(&s, headers, buf[:])
-	d.Method = s.method
+	d.Method, d.RequestID = s.method, s.requestID
 	switch f.Mode {
 	case ModeEdge:
 		c.decideEdge(d, &s, bags, headers)

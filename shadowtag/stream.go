@@ -69,18 +69,8 @@ func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string)
 	if p.cmp.cfg.Role == RolePrimary && d.Shadow {
 		return // the primary's capture is the live answer; a shadow copy reaching it is not one
 	}
-	var id, path string
-	for _, kv := range pairs {
-		switch kv[0] {
-		case RequestIDHeader:
-			if id == "" {
-				id = kv[1]
-			}
-		case ":path":
-			path = kv[1]
-		}
-	}
-	if !p.cmp.cfg.Sampled(id) {
+	// The request id comes from Decide's one pass over the headers: an unsampled request costs one hash.
+	if !p.cmp.cfg.Sampled(d.RequestID) {
 		return
 	}
 	p.cmp.sampled.Increment(1)
@@ -90,7 +80,13 @@ func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string)
 			return
 		}
 	}
-	s.cap.begin(p.cmp, id, d.Method, path)
+	path := ""
+	for _, kv := range pairs {
+		if kv[0] == ":path" {
+			path = kv[1] // the last one, as before
+		}
+	}
+	s.cap.begin(p.cmp, d.RequestID, d.Method, path)
 }
 
 // adopt gives the running stream a context of its own in place of the shared one (Wasm build, see
