@@ -103,3 +103,27 @@ func TestWasmResetSampledStreamReleasesItsContext(t *testing.T) {
 	assert.Equal(t, base64.StdEncoding.EncodeToString([]byte(`{"ok":1}`)), caps[0].Body, "nothing of the reset stream's body")
 	assert.Equal(t, int64(1), h.counter(CompareIncomplete))
 }
+
+// The flush tick runs only while captures wait: none after start-up or unsampled requests (an idle worker's
+// VM is never woken for compare), the configured period from the first capture queued, none again once a
+// tick has sent everything. A capture queued later starts it again.
+func TestWasmFlushTickRunsOnlyWhileCapturesWait(t *testing.T) {
+	rt := testenvtest.Runtime(t)
+	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
+		t.Run(profileName(profile), func(t *testing.T) {
+			config := strings.Replace(cfgCompare, `"bodyLimit":16`, `"bodyLimit":16,"sampleRate":0.5`, 1)
+			h := newWasmCaptureHost(t, rt, profile, config, collectorOK)
+			assert.Zero(t, h.vm.TickPeriod(), "no tick after start-up")
+			h.run(exchange{req: live(idUnsampled), resp: okJSON(), respBody: chunks(`{}`)})
+			assert.Zero(t, h.vm.TickPeriod(), "no tick after an unsampled request")
+			for round := 1; round <= 2; round++ {
+				h.run(exchange{req: live(idSampled), resp: okJSON(), respBody: chunks(`{}`)})
+				assert.Equal(t, 100*time.Millisecond, h.vm.TickPeriod(), "round %d: the flush period once a capture waits", round)
+				h.flush()
+				assert.Len(t, h.calls(), round, "round %d: the tick sent the capture", round)
+				assert.Zero(t, h.vm.TickPeriod(), "round %d: no tick once nothing waits", round)
+			}
+			assert.Equal(t, int64(2), h.counter(CompareSent))
+		})
+	}
+}

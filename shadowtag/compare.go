@@ -5,6 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 )
 
@@ -117,6 +118,9 @@ type comparer struct {
 
 	inFlight int
 	down     bool // the last send failed (logged once per change)
+	// ticking: the flush tick is set. It runs only while captures are queued: an idle or unsampled
+	// workload's VM is never woken for compare (set from a stream, the period is its root context's).
+	ticking bool
 
 	sampled, sent, failed, dropped, incomplete proxywasm.MetricCounter
 
@@ -157,6 +161,9 @@ func (m *comparer) enqueue(shard int, capture []byte) {
 		m.dropped.Increment(1)
 		return
 	}
+	if !m.ticking {
+		m.setTick(true)
+	}
 	q := &m.shards[shard]
 	q.queue = append(append(q.queue, capture...), ',')
 	q.ends = append(q.ends, len(q.queue))
@@ -181,6 +188,29 @@ func (m *comparer) flush(all bool) {
 			return
 		}
 	}
+}
+
+// tick runs on the flush tick: it sends what is queued and stops the tick once nothing is.
+func (m *comparer) tick() {
+	m.flush(true)
+	if m.queued == 0 && m.ticking {
+		m.setTick(false)
+	}
+}
+
+// setTick starts or stops the flush tick. A failed start is tried again at the next capture queued.
+func (m *comparer) setTick(on bool) {
+	ms := uint32(0)
+	if on {
+		ms = m.cfg.FlushMs
+	}
+	if err := proxywasm.SetTickPeriodMilliSeconds(ms); err != nil {
+		if proxyhost.DebugEnabled() {
+			proxywasm.LogDebug("shadowtag: cannot set the compare flush tick: " + err.Error())
+		}
+		return
+	}
+	m.ticking = on
 }
 
 // ready returns the next shard (round robin) with a full batch or a due one, or -1.

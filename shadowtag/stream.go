@@ -194,7 +194,8 @@ func (s *streamContext) OnHttpResponseTrailers(int) types.Action {
 	return types.ActionContinue
 }
 
-// startCompare sets up the root side of compare: service name, counters and the flush tick.
+// startCompare sets up the root side of compare: service name and counters. The flush tick starts with the
+// first capture queued (comparer.enqueue).
 func (p *pluginContext) startCompare() types.OnPluginStartStatus {
 	cc := p.cfg.Compare
 	service := cc.Service
@@ -208,16 +209,12 @@ func (p *pluginContext) startCompare() types.OnPluginStartStatus {
 		}
 	}
 	p.cmp = newComparer(cc, service)
-	if err := proxywasm.SetTickPeriodMilliSeconds(cc.FlushMs); err != nil {
-		proxywasm.LogCritical("shadowtag: plugin not started: cannot set the compare flush tick: " + err.Error())
-		return types.OnPluginStartStatusFailed
-	}
 	return types.OnPluginStartStatusOK
 }
 
 // OnTick sends the queued captures (compare's flush period).
 func (p *pluginContext) OnTick() {
 	if p.cmp != nil {
-		p.cmp.flush(true)
+		p.cmp.tick()
 	}
 }
