@@ -367,6 +367,7 @@ func TestAppendBase64MatchesEncodingBase64(t *testing.T) {
 			b[i] = byte(i*37 + n)
 		}
 		assert.Equal(t, base64.StdEncoding.EncodeToString(b), string(appendBase64(nil, b)), "%d bytes", n)
+		assert.Equal(t, `"body":"`+base64.StdEncoding.EncodeToString(b), string(appendBase64([]byte(`"body":"`), b)), "%d bytes after a prefix", n)
 	}
 }
 

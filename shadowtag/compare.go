@@ -367,7 +367,7 @@ func (c *capture) bodyChunk(m *comparer, size int) {
 	if want <= 0 {
 		return
 	}
-	if b, err := proxywasm.GetHttpResponseBody(0, want); err == nil {
+	if b, err := proxyhost.ResponseBody(0, want); err == nil { // in Wasm aliased until the next read: copied now
 		c.body = append(c.body, b[:min(len(b), want)]...)
 	}
 }
@@ -427,18 +427,23 @@ const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 // appendBase64 appends src in standard base64 with padding (RFC 4648 §4), as encoding/base64's StdEncoding
 // does (a test holds them equal); by hand because that package adds ~10 kB to the module for one encoder.
 func appendBase64(dst, src []byte) []byte {
-	for len(src) >= 3 {
+	n := len(dst)
+	// One growth for the whole encoding, then indexed writes: an append per byte would check the capacity
+	// for each, and the capture's body is its largest part.
+	dst = append(dst, make([]byte, (len(src)+2)/3*4)...)
+	out := dst[n:]
+	for len(src) >= 3 && len(out) >= 4 {
 		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
-		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], base64Alphabet[v&63])
-		src = src[3:]
+		out[0], out[1], out[2], out[3] = base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], base64Alphabet[v&63]
+		src, out = src[3:], out[4:]
 	}
-	switch len(src) {
-	case 1:
+	switch {
+	case len(src) == 1 && len(out) >= 4:
 		v := uint(src[0]) << 16
-		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], '=', '=')
-	case 2:
+		out[0], out[1], out[2], out[3] = base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], '=', '='
+	case len(src) == 2 && len(out) >= 4:
 		v := uint(src[0])<<16 | uint(src[1])<<8
-		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], '=')
+		out[0], out[1], out[2], out[3] = base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], '='
 	}
 	return dst
 }

@@ -160,7 +160,7 @@ func (s *streamContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Act
 		return types.ActionContinue
 	}
 	m := s.p.cmp
-	pairs, err := proxywasm.GetHttpResponseHeaders()
+	pairs, err := proxyhost.ResponseHeaders() // in Wasm aliased until the next read: responseHeaders copies
 	if err != nil {
 		s.cap.on = false
 		m.incomplete.Increment(1)
