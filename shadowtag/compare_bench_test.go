@@ -16,7 +16,8 @@ import (
 //
 //	plain             dist/shadowtag.wasm, {"mode":"inbound"} (what a workload that does not compare runs)
 //	compare-module    dist/shadowtag-compare.wasm without a compare section (the exported callbacks alone)
-//	unsampled         compare on, the request id outside the sample (one FNV-1a hash, four empty callbacks)
+//	unsampled         compare on, the request id outside the sample (one FNV-1a hash; the stream shares the
+//	                  plugin's context, whose response callbacks return at once; no flush tick runs)
 //	sampled           compare on, every request captured (1 KiB body limit), batches of 32 sent on the tick
 //
 // One cycle is a whole exchange: request headers, response headers, a 600-byte JSON body in two chunks, end.

@@ -101,7 +101,10 @@
 //   - The module: captures need the response callbacks, and Envoy calls every exported callback on every
 //     stream, so they are exported only by the shadowtag-compare module (the same package, built with
 //     them); the plain shadowtag module refuses a compare section and links none of this code.
-//     Unsampled requests cost one hash and the empty callbacks (BenchmarkCompareCost).
+//     Unsampled requests cost one hash of the x-request-id found by the one header pass and the empty
+//     callbacks: in the Wasm build every stream starts on the plugin's one shared context and only a sampled
+//     one switches to a context of its own; the flush tick runs only while captures wait
+//     (BenchmarkCompareCost).
 //
 // # Redaction of shadow copies (inbound)
 //
