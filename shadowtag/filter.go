@@ -152,7 +152,7 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 		if s != nil {
 			s.redactBody, s.headersHid = d.RedactBody, d.Redacted
 		}
-		if p.cmp != nil && d.Mode == ModeInbound {
+		if p.cmp != nil && d.Mode == ModeInbound && p.cmp.samples(d) {
 			p.sample(s, d, headers)
 		}
 	}

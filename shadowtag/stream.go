@@ -63,16 +63,20 @@ func (s *streamContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Acti
 	return s.p.requestHeaders(s, endOfStream)
 }
 
-// sample decides whether this stream is captured for compare and, if so, starts its capture in the stream's
-// own context: s, or, when the stream shares the plugin's context (s nil, Wasm build), one it switches to now.
+// samples reports whether this request is captured for compare. It is all an unsampled request runs of
+// compare (one hash of the request id Decide's one pass over the headers found), so it stays apart from
+// sample: in Go's Wasm code merely entering sample, whose inlined capture code needs a large frame, cost an
+// unsampled request more than the hash does.
+func (m *comparer) samples(d *Decision) bool {
+	if m.cfg.Role == RolePrimary && d.Shadow {
+		return false // the primary's capture is the live answer; a shadow copy reaching it is not one
+	}
+	return m.cfg.Sampled(d.RequestID)
+}
+
+// sample starts a sampled stream's capture in the stream's own context: s, or, when the stream shares the
+// plugin's context (s nil, Wasm build), one it switches to now.
 func (p *pluginContext) sample(s *streamContext, d *Decision, pairs [][2]string) {
-	if p.cmp.cfg.Role == RolePrimary && d.Shadow {
-		return // the primary's capture is the live answer; a shadow copy reaching it is not one
-	}
-	// The request id comes from Decide's one pass over the headers: an unsampled request costs one hash.
-	if !p.cmp.cfg.Sampled(d.RequestID) {
-		return
-	}
 	p.cmp.sampled.Increment(1)
 	if s == nil {
 		if s = p.adopt(); s == nil {
