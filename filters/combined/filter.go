@@ -18,10 +18,8 @@ func NewVMContext() types.VMContext { return &vmContext{} }
 
 type vmContext struct{ types.DefaultVMContext }
 
-// NewPluginContext implements types.VMContext. In the Wasm build deleted stream contexts come back through
-// proxyhost and are reused (see releaseStream).
+// NewPluginContext implements types.VMContext.
 func (*vmContext) NewPluginContext(uint32) types.PluginContext {
-	proxyhost.OnHTTPContextDeleted(releaseStream)
 	p := &plugin{}
 	p.shared.p = p
 	return p
@@ -84,6 +82,12 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.perStream = cfg.Synthetic != nil && cfg.Synthetic.AckRequired ||
 		cfg.Shadowtag != nil && len(cfg.Shadowtag.Redact.JSONFields) > 0
+	if p.perStream {
+		// In the Wasm build deleted stream contexts come back through proxyhost and are reused (see
+		// releaseStream). Registered only when needed: a plugin whose streams share one context pays no call
+		// per deleted stream. (The hook serves every plugin of the VM and is never unregistered.)
+		proxyhost.OnHTTPContextDeleted(releaseStream)
+	}
 	p.started = true
 	return types.OnPluginStartStatusOK
 }
@@ -117,6 +121,13 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 		}
 		return types.ActionContinue
 	}
+	if p.cfg.Synthetic == nil && p.cfg.Shadowtag == nil {
+		// tenantroute alone: its verdict is written as it is, nothing to merge (what the tenantroute module does).
+		v := p.tenant.decide(headers, nil)
+		p.writer.Apply("laneway", headers, v)
+		p.tenant.countDecision()
+		return types.ActionContinue
+	}
 	own := s
 	if !s.own {
 		own = nil
@@ -132,7 +143,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if p.cfg.Synthetic != nil {
 		ranSy = true
 		v := p.synth.decide(p.view, own)
-		rep, by = p.apply(v, KeySynthetic)
+		rep, by = p.apply(v, KeySynthetic, p.cfg.Shadowtag != nil || p.cfg.Tenantroute != nil)
 		if rep == nil && p.synth.vouches() {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
@@ -140,12 +151,12 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
 		v := p.shadow.decide(p.view, own, endOfStream)
-		rep, by = p.apply(v, KeyShadowtag)
+		rep, by = p.apply(v, KeyShadowtag, p.cfg.Tenantroute != nil)
 	}
 	if rep == nil && p.cfg.Tenantroute != nil {
 		ranTe = true
 		v := p.tenant.decide(p.view, p.keep)
-		p.apply(v, KeyTenantroute)
+		p.apply(v, KeyTenantroute, false)
 	}
 	if rep != nil {
 		p.merged.Reply = p.answer(by, rep)
@@ -170,9 +181,9 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 }
 
 // apply merges one role's verdict: a reply is returned with the role's name (the roles after it do not run);
-// otherwise its edits join the merged edits and the view the next role decides on, the names it sets are kept
-// from a later role's trust-boundary strip, and its Reroute is ORed in.
-func (p *plugin) apply(v *proxyhost.Verdict, role string) (*proxyhost.Reply, string) {
+// otherwise its Reroute is ORed in and its edits join the merged edits. When more roles decide after it (more),
+// the view they decide on gets its edits and the names it sets are kept from tenantroute's trust-boundary strip.
+func (p *plugin) apply(v *proxyhost.Verdict, role string, more bool) (*proxyhost.Reply, string) {
 	if v.Reply != nil {
 		return v.Reply, role
 	}
@@ -181,6 +192,9 @@ func (p *plugin) apply(v *proxyhost.Verdict, role string) (*proxyhost.Reply, str
 		return nil, ""
 	}
 	p.merged.Edits = append(p.merged.Edits, v.Edits...)
+	if !more {
+		return nil, ""
+	}
 	for _, e := range v.Edits {
 		if e.Kind != proxyhost.Remove {
 			p.keep = append(p.keep, e.Name)
