@@ -161,6 +161,7 @@ type scan struct {
 	lanewayTrue    bool   // some x-laneway-shadow value says shadow
 	markerMatch    bool
 	markerPresent  [MaxMarkerHeaders]bool
+	edge           bool // edge mode: look for reroute and carrier headers too (set before the scan)
 	reroutePresent bool
 	carrierPresent bool   // an ot-baggage-/uberctx- header reading as the marker key
 	bagMarker      string // laneway-shadow baggage value (set by detect)
@@ -202,10 +203,11 @@ func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 				s.requestID = p[1]
 			}
 		default:
-			if name == c.RerouteHeader {
+			// Only the edge strips reroute and carrier headers: the other modes do not look for them.
+			if s.edge && name == c.RerouteHeader {
 				s.reroutePresent = true
 			}
-			if !s.carrierPresent && isMarkerCarrier(name) {
+			if s.edge && !s.carrierPresent && isMarkerCarrier(name) {
 				s.carrierPresent = true
 			}
 			for i := range c.MarkerHeaders {
@@ -236,7 +238,7 @@ func (c *Config) Decide(headers [][2]string, f Facts, d *Decision) {
 	if f.Mode == 0 {
 		return // auto without a listener direction: pass unchanged
 	}
-	var s scan
+	s := scan{edge: f.Mode == ModeEdge}
 	var buf [4]string // baggage values; kept out of scan so it stays on the stack
 	bags := c.scan(&s, headers, buf[:])
 	d.Method, d.RequestID = s.method, s.requestID

@@ -85,9 +85,10 @@ type Config struct {
 
 // Destination is one rollback-capable destination: a host (any port), host:port, or *.suffix.
 type Destination struct {
-	Host   string // lowercase; for a wildcard, the suffix including its leading '.'
-	Port   string // "" = any port
-	Suffix bool   // Host is a suffix (entry written as *.suffix)
+	Host   string    // lowercase; for a wildcard, the suffix including its leading '.'
+	Port   string    // "" = any port
+	Suffix bool      // Host is a suffix (entry written as *.suffix)
+	_      [0]func() // not comparable: spares the module an equality function
 }
 
 // String returns d as written in the configuration.

@@ -167,7 +167,8 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 			if k == c.TokenHeader {
 				s.tokens++
 				s.token = v
-			} else if !s.carriers && c.CarrierHeader(k) {
+			} else if !s.carriers && c.Mode != ModeOutbound && c.CarrierHeader(k) {
+				// Other propagators' carriers matter only where the marker is checked: not outbound.
 				s.carriers = true
 			}
 		}

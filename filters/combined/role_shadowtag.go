@@ -70,7 +70,9 @@ func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) *p
 	if s != nil {
 		s.redactBody, s.headersHid = d.RedactBody, d.Redacted
 	}
-	if proxyhost.DebugEnabled() {
+	// The log level is asked (a host call) only when there is something to log.
+	// (Only a shadow request is suppressed or rerouted.)
+	if d.Shadow && proxyhost.DebugEnabled() {
 		switch {
 		case d.Reply != nil:
 			d.Reply.Detail = "shadowtag: suppressed shadow " + d.Method + " to " + d.Destination

@@ -75,7 +75,8 @@ func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 	if d.AwaitAck && s != nil {
 		s.ack.Await(d)
 	}
-	if proxyhost.DebugEnabled() {
+	// The log level is asked (a host call) only when there is something to log.
+	if d.Action != synthetic.ActionNone && proxyhost.DebugEnabled() {
 		switch d.Action {
 		case synthetic.ActionStrip:
 			proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
