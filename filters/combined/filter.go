@@ -10,7 +10,7 @@ import (
 // that refuses a request wins and the roles after it do not run.
 const AnsweredByHeader = "x-laneway-answered-by"
 
-// maxKeptPairs bounds the capacity of the header views kept between requests.
+// maxKeptPairs bounds the capacity of the edited header view kept between requests.
 const maxKeptPairs = 512
 
 // NewVMContext returns the VM context the laneway module's main registers.
@@ -39,12 +39,11 @@ type plugin struct {
 	// JSON body redaction), so each stream gets a context of its own, reused after Envoy deleted it.
 	perStream bool
 	free      []*stream
-	// views holds the header maps as the roles so far edited them (two, alternating); merged the verdict
-	// of all roles (the merged edits, Reroute ORed, the first reply); keep the names a later role's
-	// trust-boundary strip must not remove.
-	views  [2][][2]string
-	view   [][2]string // the headers as the roles so far left them: the snapshot or one of views
-	cur    int         // the view the next role's edits are applied into
+	// edited holds the header map as the roles so far edited it (one reused copy of the snapshot, a later
+	// role's edits applied to it in place); merged the verdict of all roles (the merged edits, Reroute ORed,
+	// the first reply); keep the names a later role's trust-boundary strip must not remove.
+	edited [][2]string
+	view   [][2]string // the headers as the roles so far left them: the snapshot or edited
 	merged proxyhost.Verdict
 	keep   []string
 	// reply is the local reply with AnsweredByHeader added to the answering role's headers (replyHeaders).
@@ -132,7 +131,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if !s.own {
 		own = nil
 	}
-	p.view, p.cur = headers, 0
+	p.view = headers
 	p.merged.Reset()
 	p.keep = p.keep[:0]
 	var (
@@ -183,6 +182,8 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 // apply merges one role's verdict: a reply is returned with the role's name (the roles after it do not run);
 // otherwise its Reroute is ORed in and its edits join the merged edits. When more roles decide after it (more),
 // the view they decide on gets its edits and the names it sets are kept from tenantroute's trust-boundary strip.
+// The last role's edits build no view: no role reads one, it cost a copy of the headers per request, and its
+// first allocations pushed the VM's heap into a second 512 KiB arena (linear memory 3328 -> 4096 KiB).
 func (p *plugin) apply(v *proxyhost.Verdict, role string, more bool) (*proxyhost.Reply, string) {
 	if v.Reply != nil {
 		return v.Reply, role
@@ -200,8 +201,9 @@ func (p *plugin) apply(v *proxyhost.Verdict, role string, more bool) (*proxyhost
 			p.keep = append(p.keep, e.Name)
 		}
 	}
-	p.views[p.cur] = proxyhost.AppendEdited(p.views[p.cur][:0], p.view, v.Edits)
-	p.view, p.cur = p.views[p.cur], p.cur^1
+	// The snapshot is copied once; after that p.view is edited itself, which AppendEdited allows.
+	p.edited = proxyhost.AppendEdited(p.edited[:0], p.view, v.Edits)
+	p.view = p.edited
 	return nil, ""
 }
 
@@ -215,13 +217,11 @@ func (p *plugin) answer(role string, rep *proxyhost.Reply) *proxyhost.Reply {
 	return &p.reply
 }
 
-// release drops the request's strings from the reused views and edits, and a flood's oversized storage.
+// release drops the request's strings from the reused view and edits, and a flood's oversized storage.
 func (p *plugin) release() {
-	for i := range p.views {
-		clear(p.views[i])
-		if cap(p.views[i]) > maxKeptPairs {
-			p.views[i] = nil
-		}
+	clear(p.edited)
+	if cap(p.edited) > maxKeptPairs {
+		p.edited = nil
 	}
 	p.view = nil
 	clear(p.merged.Edits)

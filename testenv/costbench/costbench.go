@@ -34,6 +34,8 @@ type Case struct {
 	Request, Response testenv.Headers
 	// Native returns the filter's VM context for the proxytest leg; nil skips x-native.
 	Native func() types.VMContext
+	// Profile is the Envoy generation MeasureMemory emulates (zero: testenv's default, Envoy139).
+	Profile testenv.Profile
 }
 
 // Result holds the per-request figures of one measurement, in nanoseconds.

@@ -18,12 +18,12 @@ type Memory struct {
 	EarlyBytes, FinalBytes uint32
 }
 
-// MeasureMemory loads wasm with c's configuration in rt and runs c's exchange streams times, reading the
-// linear memory size at the start, after early streams and at the end. A Go module's memory grows during its
-// first streams (heap growth) and must then stay flat; FinalBytes is what one VM per worker keeps.
+// MeasureMemory loads wasm with c's configuration under c.Profile in rt and runs c's exchange streams times,
+// reading the linear memory size at the start, after early streams and at the end. A Go module's memory may grow
+// during its first streams (heap growth) and must then stay flat; FinalBytes is what one VM per worker keeps.
 func MeasureMemory(ctx context.Context, rt *testenv.Runtime, wasm []byte, c Case, early, streams int) (Memory, error) {
 	vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{
-		Profile: testenv.Envoy139, PluginConfig: []byte(c.PluginConfig), Properties: c.Properties, LogLevel: testenv.LogInfo,
+		Profile: c.Profile, PluginConfig: []byte(c.PluginConfig), Properties: c.Properties, LogLevel: testenv.LogInfo,
 	})
 	if err != nil {
 		return Memory{}, fmt.Errorf("loading %s: %w", c.Module, err)
