@@ -69,34 +69,35 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical("synthetic: invalid plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	// Envoy keys plugins by name and traffic direction, so the direction cannot change under a plugin: it is
-	// read once, here, or on the first request when the plugin's root context does not see it.
-	if cfg.Mode == ModeUnset {
-		if dir, ok := proxyhost.ListenerDirection(); ok {
-			cfg, _ = cfg.WithDirection(dir)
-		}
-		p.unresolved = cfg.Mode == ModeUnset
-	}
-	p.cfg = &cfg
+	p.cfg, p.unresolved = ResolveDirection(&cfg, false)
 	p.counters = proxyhost.DefineCounters(MetricPrefix, Outcomes)
-	proxywasm.LogInfo("synthetic: started: " + cfg.Summary())
+	proxywasm.LogInfo("synthetic: started: " + p.cfg.Summary())
 	return types.OnPluginStartStatusOK
 }
 
-// resolveDirection takes the mode from the listener direction as a stream sees it, once.
-func (p *pluginContext) resolveDirection() {
-	p.unresolved = false
+// ResolveDirection takes an unset mode from xds.listener_direction: quietly at start, logging on the first request.
+func ResolveDirection(c *Config, onRequest bool) (cfg *Config, unresolved bool) {
+	if c.Mode != ModeUnset {
+		return c, false
+	}
+	// Envoy keys plugins by name and traffic direction, so the direction cannot change under a plugin: it is
+	// read once at start, or on the first request when the plugin's root context does not see it. One function
+	// for both, on purpose: each function costs the Wasm module its own code and metadata.
 	dir, ok := proxyhost.ListenerDirection()
-	if cfg, resolved := p.cfg.WithDirection(dir); ok && resolved {
-		p.cfg = &cfg
-		proxywasm.LogInfo("synthetic: mode " + cfg.Mode.String() + " from the listener direction")
-		return
+	if r, resolved := c.WithDirection(dir); ok && resolved {
+		if onRequest {
+			proxywasm.LogInfo("synthetic: mode " + r.Mode.String() + " from the listener direction")
+		}
+		return &r, false
 	}
-	got := "not available"
-	if ok {
-		got = strconv.FormatInt(dir, 10)
+	if onRequest {
+		got := "not available"
+		if ok {
+			got = strconv.FormatInt(dir, 10)
+		}
+		proxywasm.LogWarn("synthetic: no mode configured and xds.listener_direction is " + got + noDirectionWarning)
 	}
-	proxywasm.LogWarn("synthetic: no mode configured and xds.listener_direction is " + got + noDirectionWarning)
+	return c, !onRequest
 }
 
 const noDirectionWarning = " (expected 1, inbound, or 2, outbound): marked requests are refused; set \"mode\" in the plugin configuration"
@@ -137,7 +138,7 @@ func (h *httpContext) release() {
 func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	p := h.p
 	if p.unresolved {
-		p.resolveDirection()
+		p.cfg, p.unresolved = ResolveDirection(p.cfg, true)
 	}
 	// The pairs alias a buffer the next request reuses: what the stream keeps for its response is copied.
 	headers, err := proxyhost.RequestHeaders()

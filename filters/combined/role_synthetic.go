@@ -1,8 +1,6 @@
 package combined
 
 import (
-	"strconv"
-
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -29,41 +27,16 @@ var (
 )
 
 func (r *synthRole) start() {
-	// Envoy keys plugins by name and traffic direction: the direction is read once, here, or on the first
-	// request when the plugin's root context does not see it (as the synthetic filter does).
-	if r.cfg.Mode == synthetic.ModeUnset {
-		if dir, ok := proxyhost.ListenerDirection(); ok {
-			cfg, _ := r.cfg.WithDirection(dir)
-			r.cfg = &cfg
-		}
-		r.unresolved = r.cfg.Mode == synthetic.ModeUnset
-	}
+	r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, false)
 	r.counters = proxyhost.DefineCounters(synthetic.MetricPrefix, synthetic.Outcomes)
 	proxywasm.LogInfo("synthetic: started: " + r.cfg.Summary())
-}
-
-// resolveDirection takes the mode from the listener direction as a stream sees it, once.
-func (r *synthRole) resolveDirection() {
-	r.unresolved = false
-	dir, ok := proxyhost.ListenerDirection()
-	if cfg, resolved := r.cfg.WithDirection(dir); ok && resolved {
-		r.cfg = &cfg
-		proxywasm.LogInfo("synthetic: mode " + cfg.Mode.String() + " from the listener direction")
-		return
-	}
-	got := "not available"
-	if ok {
-		got = strconv.FormatInt(dir, 10)
-	}
-	proxywasm.LogWarn("synthetic: no mode configured and xds.listener_direction is " + got +
-		" (expected 1, inbound, or 2, outbound): marked requests are refused; set \"mode\" in the plugin configuration")
 }
 
 // decide runs synthetic's decision over headers, reading the host facts it asks for. s is the stream's own
 // context when the acknowledgement may be checked (nil otherwise).
 func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 	if r.unresolved {
-		r.resolveDirection()
+		r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true)
 	}
 	cfg, d, f := r.cfg, &synthDecision, &synthFacts
 	f.Have = 0
