@@ -150,7 +150,7 @@ func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types
 	p.cfg.Decide(headers, f, d)
 	if captureBuilt {
 		if s != nil {
-			s.redactBody, s.headersHid = d.RedactBody, d.Redacted
+			s.body.Start(d.RedactBody, d.Redacted)
 		}
 		if p.cmp != nil && d.Mode == ModeInbound && p.cmp.samples(d) {
 			p.sample(s, d, headers)

@@ -1,8 +1,6 @@
 package shadowtag
 
 import (
-	"errors"
-
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -14,10 +12,8 @@ import (
 // through proxyhost.OnHTTPContextDeleted and is reused, so the steady state allocates no contexts.
 type streamContext struct {
 	httpContext
-	cap        capture
-	redactBody bool   // a shadow copy whose JSON body fields are masked at its last chunk
-	headersHid bool   // this shadow copy's headers were redacted (counted once with the body)
-	scratch    []byte // the rewritten request body
+	cap  capture
+	body BodyRedaction
 }
 
 // maxFreeStreams bounds the contexts kept for reuse: about the streams one worker has open at once.
@@ -47,11 +43,9 @@ func (p *pluginContext) release(s *streamContext) {
 	if s.cap.on {
 		p.cmp.incomplete.Increment(1) // reset before the response ended: nothing to report
 	}
-	s.cap.on, s.redactBody, s.headersHid = false, false, false
+	s.cap.on = false
 	s.cap.body = s.cap.body[:0]
-	if cap(s.scratch) > MaxRedactBody {
-		s.scratch = nil
-	}
+	s.body.Clear()
 	if len(p.free) < maxFreeStreams {
 		p.free = append(p.free, s)
 	}
@@ -59,7 +53,8 @@ func (p *pluginContext) release(s *streamContext) {
 
 // OnHttpRequestHeaders implements types.HttpContext.
 func (s *streamContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
-	s.cap.on, s.redactBody, s.headersHid = false, false, false
+	s.cap.on = false
+	s.body.Clear()
 	return s.p.requestHeaders(s, endOfStream)
 }
 
@@ -106,56 +101,12 @@ func (p *pluginContext) adopt() *streamContext {
 
 // OnHttpRequestBody masks a shadow copy's JSON fields once its body is complete; other streams pass at once.
 func (s *streamContext) OnHttpRequestBody(size int, endOfStream bool) types.Action {
-	if !s.redactBody {
-		return types.ActionContinue
-	}
-	if size > MaxRedactBody {
-		return s.refuseBody()
-	}
-	if !endOfStream {
-		return types.ActionPause // hold the shadow copy's body until it is complete
-	}
-	return s.redactNow(size)
+	return s.body.OnBody(&s.p.cfg.Redact, &s.p.counters, &RefusedBodyReply, filter, size, endOfStream)
 }
 
 // OnHttpRequestTrailers finishes a held body when the request ends with trailers.
 func (s *streamContext) OnHttpRequestTrailers(int) types.Action {
-	if !s.redactBody {
-		return types.ActionContinue
-	}
-	return s.redactNow(MaxRedactBody + 1)
-}
-
-// refuseBody answers a shadow copy whose body is too large to redact: forwarding it would leak the fields.
-func (s *streamContext) refuseBody() types.Action {
-	s.redactBody = false
-	r := &RefusedBodyReply
-	if err := proxywasm.SendHttpResponse(r.Status, r.Headers, r.Body, -1); err != nil && proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("shadowtag: local response failed: " + err.Error())
-	}
-	return types.ActionPause
-}
-
-func (s *streamContext) redactNow(size int) types.Action {
-	s.redactBody = false
-	body, err := proxywasm.GetHttpRequestBody(0, size)
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		return s.refuseBody()
-	}
-	if len(body) > MaxRedactBody {
-		return s.refuseBody()
-	}
-	out, n := s.p.cfg.Redact.MaskJSON(s.scratch[:0], body)
-	if n > 0 {
-		if err := proxywasm.ReplaceHttpRequestBody(out); err != nil {
-			return s.refuseBody()
-		}
-	}
-	if n > 0 || s.headersHid {
-		s.p.counters.Inc(CounterRedacted)
-	}
-	s.scratch = out[:0]
-	return types.ActionContinue
+	return s.body.OnBody(&s.p.cfg.Redact, &s.p.counters, &RefusedBodyReply, filter, -1, true)
 }
 
 // OnHttpResponseHeaders records a sampled response's status and headers; other streams pass at once.

@@ -68,7 +68,7 @@ func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) *p
 	}
 	cfg.Decide(headers, f, d)
 	if s != nil {
-		s.redactBody, s.headersHid = d.RedactBody, d.Redacted
+		s.body.Start(d.RedactBody, d.Redacted)
 	}
 	// The log level is asked (a host call) only when there is something to log.
 	// (Only a shadow request is suppressed or rerouted.)

@@ -1,12 +1,9 @@
 package combined
 
 import (
-	"errors"
-
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/laneway/laneway/synthetic"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
@@ -21,9 +18,7 @@ type stream struct {
 	// synthetic: the acknowledgement the response must carry.
 	ack synthetic.Ack
 	// shadowtag: a shadow copy whose JSON body fields are masked at its last chunk.
-	redactBody bool
-	headersHid bool   // this shadow copy's headers were redacted (counted once with the body)
-	scratch    []byte // the rewritten request body
+	body shadowtag.BodyRedaction
 }
 
 // maxFreeStreams bounds the contexts kept for reuse: about the streams one worker has open at once.
@@ -38,12 +33,10 @@ func releaseStream(c types.HttpContext) {
 
 // release clears a deleted stream's context and keeps it for the next stream.
 func (p *plugin) releaseStream(s *stream) {
-	ack, scratch := s.ack, s.scratch[:0]
+	ack, body := s.ack, s.body
 	ack.Reset()
-	if cap(scratch) > shadowtag.MaxRedactBody {
-		scratch = nil
-	}
-	*s = stream{p: p, own: true, ack: ack, scratch: scratch}
+	body.Clear()
+	*s = stream{p: p, own: true, ack: ack, body: body}
 	if len(p.free) < maxFreeStreams {
 		p.free = append(p.free, s)
 	}
@@ -51,7 +44,7 @@ func (p *plugin) releaseStream(s *stream) {
 
 // OnHttpRequestHeaders implements types.HttpContext.
 func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
-	s.redactBody, s.headersHid = false, false
+	s.body.Clear()
 	return s.p.requestHeaders(s, endOfStream)
 }
 
@@ -67,57 +60,18 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 
 // OnHttpRequestBody masks a shadow copy's JSON fields once its body is complete; other streams pass at once.
 func (s *stream) OnHttpRequestBody(size int, endOfStream bool) types.Action {
-	if !s.redactBody {
-		return types.ActionContinue
-	}
-	if size > shadowtag.MaxRedactBody {
-		return s.refuseBody()
-	}
-	if !endOfStream {
-		return types.ActionPause // hold the shadow copy's body until it is complete
-	}
-	return s.redactNow(size)
+	return s.body.OnBody(&s.p.cfg.Shadowtag.Redact, &s.p.shadow.counters, &redactionRefused, "laneway: shadowtag", size, endOfStream)
 }
 
 // OnHttpRequestTrailers finishes a held body when the request ends with trailers.
 func (s *stream) OnHttpRequestTrailers(int) types.Action {
-	if !s.redactBody {
-		return types.ActionContinue
-	}
-	return s.redactNow(shadowtag.MaxRedactBody + 1)
+	return s.body.OnBody(&s.p.cfg.Shadowtag.Redact, &s.p.shadow.counters, &redactionRefused, "laneway: shadowtag", -1, true)
 }
 
-// redactionRefusedBody is shadowtag's answer to a shadow copy whose body is too large to redact.
-var redactionRefusedBody = []byte(`{"laneway":"shadow-redaction-refused","detail":"the shadow copy's body exceeds the size shadowtag redacts"}`)
-
-// refuseBody answers a shadow copy whose body is too large to redact: forwarding it would leak the fields.
-func (s *stream) refuseBody() types.Action {
-	s.redactBody = false
-	hs := [][2]string{{"content-type", "application/json"}, {shadowtag.MarkerHeader, "redaction-refused"}, {AnsweredByHeader, KeyShadowtag}}
-	if err := proxywasm.SendHttpResponse(413, hs, redactionRefusedBody, -1); err != nil && proxyhost.DebugEnabled() {
-		proxywasm.LogDebug("laneway: shadowtag: local response failed: " + err.Error())
-	}
-	return types.ActionPause
-}
-
-func (s *stream) redactNow(size int) types.Action {
-	s.redactBody = false
-	body, err := proxywasm.GetHttpRequestBody(0, size)
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		return s.refuseBody()
-	}
-	if len(body) > shadowtag.MaxRedactBody {
-		return s.refuseBody()
-	}
-	out, n := s.p.cfg.Shadowtag.Redact.MaskJSON(s.scratch[:0], body)
-	if n > 0 {
-		if err := proxywasm.ReplaceHttpRequestBody(out); err != nil {
-			return s.refuseBody()
-		}
-	}
-	if n > 0 || s.headersHid {
-		s.p.shadow.counters.Inc(shadowtag.CounterRedacted)
-	}
-	s.scratch = out[:0]
-	return types.ActionContinue
+// redactionRefused is shadowtag's answer to a shadow copy whose body is too large to redact
+// (shadowtag.RefusedBodyReply), naming the role that answered.
+var redactionRefused = proxyhost.Reply{
+	Status:  413,
+	Headers: [][2]string{{"content-type", "application/json"}, {shadowtag.MarkerHeader, "redaction-refused"}, {AnsweredByHeader, KeyShadowtag}},
+	Body:    []byte(`{"laneway":"shadow-redaction-refused","detail":"the shadow copy's body exceeds the size shadowtag redacts"}`),
 }
