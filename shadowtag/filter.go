@@ -66,39 +66,37 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 			return st
 		}
 	}
-	p.mode = cfg.Mode
-	note := ""
-	if cfg.Mode == ModeAuto {
-		// Envoy derives listener_direction from the plugin's listener and keys root contexts by (plugin
-		// name, traffic direction), so the value is constant for this plugin: read it once. Envoy (>= 1.33)
-		// tells it to streams only, so the first request usually reads it.
-		p.mode = 0
-		dir, ok := proxyhost.ListenerDirection()
-		if ok {
-			p.mode = cfg.Resolve(dir)
-		}
-		if p.mode != 0 {
-			note = " (" + cfg.ModeNote(p.mode, dir, ok) + ")"
-		} else {
-			note = " (inbound or outbound from xds.listener_direction, read on the first request: Envoy tells a listener's direction to its streams only)"
-		}
-	}
+	var note string
+	p.mode, note = cfg.ResolveMode(false)
 	proxywasm.LogInfo(cfg.Summary() + note)
 	return types.OnPluginStartStatusOK
 }
 
-// resolveOnRequest tries the direction once from a stream context and pins it.
-func (p *pluginContext) resolveOnRequest() {
-	p.tried = true
+// ResolveMode resolves auto from xds.listener_direction (0: not yet): at start with the log note, on a request logging.
+func (c *Config) ResolveMode(onRequest bool) (Mode, string) {
+	if c.Mode != ModeAuto {
+		return c.Mode, ""
+	}
+	// Envoy derives listener_direction from the plugin's listener and keys root contexts by (plugin name,
+	// traffic direction), so the value is constant for a plugin: it is read once at start and, when the root
+	// context does not see it (Envoy >= 1.33 tells it to streams only), once more on the first request.
+	// One function for both, on purpose: each function costs the Wasm module its own code and metadata.
 	dir, ok := proxyhost.ListenerDirection()
-	if ok {
-		p.mode = p.cfg.Resolve(dir)
+	mode := c.Resolve(dir)
+	if !ok {
+		mode = 0
 	}
-	if p.mode != 0 {
-		proxywasm.LogInfo("shadowtag: " + p.cfg.ModeNote(p.mode, dir, ok))
-		return
+	switch {
+	case !onRequest && mode != 0:
+		return mode, " (" + c.ModeNote(mode, dir, ok) + ")"
+	case !onRequest:
+		return 0, " (inbound or outbound from xds.listener_direction, read on the first request: Envoy tells a listener's direction to its streams only)"
+	case mode != 0:
+		proxywasm.LogInfo("shadowtag: " + c.ModeNote(mode, dir, ok))
+	default:
+		proxywasm.LogWarn("shadowtag: " + c.ModeNote(0, dir, ok) + "; requests pass unchanged; set mode to inbound or outbound")
 	}
-	proxywasm.LogWarn("shadowtag: " + p.cfg.ModeNote(0, dir, ok) + "; requests pass unchanged; set mode to inbound or outbound")
+	return mode, ""
 }
 
 // NewHttpContext implements types.PluginContext. A stream that keeps no state of its own shares the plugin's
@@ -127,7 +125,8 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 // requestHeaders is the request-headers logic; s is the stream's own context (nil for the shared one).
 func (p *pluginContext) requestHeaders(s *streamContext, endOfStream bool) types.Action {
 	if p.mode == 0 && !p.tried {
-		p.resolveOnRequest()
+		p.mode, _ = p.cfg.ResolveMode(true)
+		p.tried = true
 	}
 	if p.mode == 0 {
 		p.counters.Inc(int(OutcomePassed))

@@ -22,42 +22,18 @@ type shadowRole struct {
 func (r *shadowRole) start() {
 	cfg := r.cfg
 	r.counters = proxyhost.DefineCounters(shadowtag.MetricPrefix, shadowtag.CounterNames)
-	r.mode, r.tried = cfg.Mode, false
-	note := ""
-	if cfg.Mode == shadowtag.ModeAuto {
-		r.mode = 0
-		dir, ok := proxyhost.ListenerDirection()
-		if ok {
-			r.mode = cfg.Resolve(dir)
-		}
-		if r.mode != 0 {
-			note = " (" + cfg.ModeNote(r.mode, dir, ok) + ")"
-		} else {
-			note = " (inbound or outbound from xds.listener_direction, read on the first request: Envoy tells a listener's direction to its streams only)"
-		}
-	}
+	var note string
+	r.mode, note = cfg.ResolveMode(false)
+	r.tried = false
 	proxywasm.LogInfo(cfg.Summary() + note)
-}
-
-// resolveOnRequest tries the direction once from a stream context and pins it.
-func (r *shadowRole) resolveOnRequest() {
-	r.tried = true
-	dir, ok := proxyhost.ListenerDirection()
-	if ok {
-		r.mode = r.cfg.Resolve(dir)
-	}
-	if r.mode != 0 {
-		proxywasm.LogInfo("shadowtag: " + r.cfg.ModeNote(r.mode, dir, ok))
-		return
-	}
-	proxywasm.LogWarn("shadowtag: " + r.cfg.ModeNote(0, dir, ok) + "; requests pass unchanged; set mode to inbound or outbound")
 }
 
 // decide runs shadowtag's decision over headers. s is the stream's own context when JSON body fields are
 // redacted (nil otherwise); endOfStream says whether a body follows the headers.
 func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) *proxyhost.Verdict {
 	if r.mode == 0 && !r.tried {
-		r.resolveOnRequest()
+		r.mode, _ = r.cfg.ResolveMode(true)
+		r.tried = true
 	}
 	cfg, d := r.cfg, &r.d
 	f := shadowtag.Facts{Mode: r.mode, EndOfStream: endOfStream}
