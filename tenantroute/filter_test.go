@@ -44,29 +44,6 @@ func sendRequest(host proxytest.HostEmulator, headers [][2]string) [][2]string {
 	return got
 }
 
-func TestScenariosUnderProxytest(t *testing.T) {
-	for _, sc := range allScenarios() {
-		t.Run(sc.name, func(t *testing.T) {
-			host, clears := emulatorFor(t, sc)
-			got := sendRequest(host, sc.request)
-			assert.ElementsMatch(t, sc.want, got)
-			for _, name := range CounterNames {
-				assert.Equal(t, sc.counts[name], counterValue(t, host, name), "counter %s", name)
-			}
-			changed := !assert.ObjectsAreEqual(sortedPairs(sc.request), sortedPairs(sc.want))
-			assert.Equal(t, changed, *clears == 1, "clear_route_cache is called once exactly when headers changed")
-			if sc.warn == "" {
-				assert.Empty(t, host.GetWarnLogs())
-			} else {
-				require.Len(t, host.GetWarnLogs(), 1)
-				assert.Contains(t, host.GetWarnLogs()[0], sc.warn)
-			}
-			assert.Empty(t, host.GetErrorLogs())
-			assert.Empty(t, host.GetCriticalLogs())
-		})
-	}
-}
-
 func sortedPairs(h [][2]string) []string {
 	out := make([]string, len(h))
 	for i, p := range h {

@@ -7,7 +7,7 @@ import (
 )
 
 // scenario is one request through a freshly configured plugin. The table is host-neutral so that the
-// Go leg (proxytest, filter_test.go) and the Wasm leg (testenv, wasm_test.go) replay the same cases.
+// Go leg (proxytest) and the Wasm legs (testenv) replay the same cases through TestScenarios (wasm_test.go).
 type scenario struct {
 	name    string
 	config  string      // plugin configuration JSON

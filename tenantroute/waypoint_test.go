@@ -1,14 +1,10 @@
 package tenantroute
 
 import (
-	"github.com/laneway/laneway/filters/proxyhost"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/laneway/laneway/testenv"
 )
@@ -46,25 +42,6 @@ func waypointProperties() map[string][]byte {
 		"xds.listener_direction":                  testenv.IntValue(1),
 		"filter_state\x00io.istio.peer_principal": testenv.StringValue(waypointPeer),
 	}
-}
-
-// emulatorFor is emulator with the scenario's position.
-func emulatorFor(t *testing.T, sc scenario) (proxytest.HostEmulator, *int) {
-	t.Helper()
-	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext())
-	if sc.config != "" {
-		opt = opt.WithPluginConfiguration([]byte(sc.config))
-	}
-	if sc.waypoint {
-		opt = opt.WithProperty([]string{"xds", "listener_direction"}, testenv.IntValue(1)).
-			WithProperty([]string{"filter_state", "io.istio.peer_principal"}, []byte(waypointPeer))
-	}
-	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(reset)
-	clears := new(int)
-	host.RegisterForeignFunction(proxyhost.ClearRouteCacheFunction, func([]byte) []byte { *clears++; return []byte{0} })
-	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
-	return host, clears
 }
 
 func TestWaypointScenariosReplayTheRoutingTable(t *testing.T) {

@@ -20,7 +20,7 @@ var goLegMu sync.Mutex
 // has no clear_route_cache, so the leg registers one that counts its calls; it has no ABI 0.2.1 header route
 // clears (HeaderRouteCacheClears stays 0) and replaces the first copy of a header only where Envoy replaces all.
 func GoLeg(name string, newVM func() types.VMContext, config func(string) string) Leg {
-	return Leg{Name: name + "/go", run: func(tb testing.TB, c Case) Result {
+	return Leg{Name: name + "/go", Go: true, run: func(tb testing.TB, c Case) Result {
 		tb.Helper()
 		goLegMu.Lock()
 		defer goLegMu.Unlock()
@@ -51,9 +51,11 @@ func GoLeg(name string, newVM func() types.VMContext, config func(string) string
 		r.Counters = make(map[string]int64, len(c.Counters))
 		for _, n := range c.Counters {
 			v, err := host.GetCounterMetric(n)
-			if err == nil {
-				r.Counters[n] = int64(v)
+			if err != nil {
+				r.Undefined = append(r.Undefined, n)
+				continue
 			}
+			r.Counters[n] = int64(v)
 		}
 		r.Warn, r.Error, r.Critical = host.GetWarnLogs(), host.GetErrorLogs(), host.GetCriticalLogs()
 		return r

@@ -54,6 +54,8 @@ type Result struct {
 	ResponseAction testenv.Action
 	// Counters maps each of Case.Counters to its change during the request (0 for an undefined metric).
 	Counters map[string]int64
+	// Undefined lists the Case.Counters the host had not defined after the request, in Case order.
+	Undefined []string
 	// Warn, Error and Critical are the log lines at those levels, start-up included.
 	Warn, Error, Critical []string
 	// RouteCacheClears counts clear_route_cache calls; HeaderRouteCacheClears the header changes that make
@@ -72,7 +74,10 @@ type Local struct {
 type Leg struct {
 	// Name names the leg in subtest names, e.g. "laneway/envoy-1.33".
 	Name string
-	run  func(tb testing.TB, c Case) Result
+	// Go: the leg runs the filter natively under proxytest (GoLeg), which has no header route clears
+	// (HeaderRouteCacheClears is always 0) and replaces only the first copy of a header.
+	Go  bool
+	run func(tb testing.TB, c Case) Result
 }
 
 // Run runs c on the leg; it fails the test when the module cannot be loaded or traps.
@@ -166,6 +171,9 @@ func Run(tb testing.TB, rt *testenv.Runtime, wasm []byte, p testenv.Profile, c C
 	r.RouteCacheClears, r.HeaderRouteCacheClears = s.RouteCacheClears(), s.HeaderRouteCacheClears()
 	r.Counters = make(map[string]int64, len(c.Counters))
 	for _, n := range c.Counters {
+		if _, ok := vm.Metric(n); !ok {
+			r.Undefined = append(r.Undefined, n)
+		}
 		r.Counters[n] = metric(vm, n) - before[n]
 	}
 	r.Warn, r.Error, r.Critical = vm.LogsAt(testenv.LogWarn), vm.LogsAt(testenv.LogError), vm.LogsAt(testenv.LogCritical)
