@@ -74,23 +74,18 @@ func checkAppHop(t *testing.T, got outcome) {
 	}
 }
 
+// TestSyntheticMarkerSurvivesAnOpenTelemetryAppHop runs the app-hop cases in the Go leg and the filter's
+// Wasm legs; the wasmOnly cases skip the Go leg (proxytest replaces only the first copy of a header).
 func TestSyntheticMarkerSurvivesAnOpenTelemetryAppHop(t *testing.T) {
-	for _, tc := range appHopCases() {
-		if tc.wasmOnly {
-			continue
-		}
-		t.Run(tc.name, func(t *testing.T) {
-			checkAppHop(t, runProxytest(t, trustedRequest(tc.bag)))
-		})
-	}
-}
-
-func TestWasmSyntheticMarkerSurvivesAnOpenTelemetryAppHop(t *testing.T) {
-	for _, leg := range scenariotest.WasmLegs(t, "synthetic") {
+	legs := append([]scenariotest.Leg{scenariotest.GoLeg("synthetic", NewVMContext, nil)}, scenariotest.WasmLegs(t, "synthetic")...)
+	for _, leg := range legs {
 		for _, tc := range appHopCases() {
+			if tc.wasmOnly && leg.Go {
+				continue
+			}
 			t.Run(leg.Name+"/"+tc.name, func(t *testing.T) {
 				sc := trustedRequest(tc.bag)
-				checkAppHop(t, wasmOutcome(t, sc, leg.Run(t, wasmCase(sc))))
+				checkAppHop(t, scenarioOutcome(t, sc, leg.Run(t, scenarioCase(sc))))
 			})
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,70 +11,12 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// runProxytest runs one scenario natively under the SDK's proxytest host.
-func runProxytest(t testing.TB, sc scenario) outcome {
-	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(sc.config))
-	if sc.uriSAN != "" {
-		opt = opt.WithProperty([]string{"connection", "uri_san_peer_certificate"}, []byte(sc.uriSAN))
-	}
-	if sc.peerPrincipal != "" {
-		opt = opt.WithProperty([]string{"filter_state", "io.istio.peer_principal"}, []byte(sc.peerPrincipal))
-	}
-	if sc.sourcePrincipal != "" {
-		opt = opt.WithProperty([]string{"source", "principal"}, []byte(sc.sourcePrincipal))
-	}
-	if dir, ok := directionValue(sc); ok {
-		opt = opt.WithProperty([]string{"xds", "listener_direction"}, dir)
-	}
-	host, reset := proxytest.NewHostEmulator(opt)
-	defer reset()
-	var got outcome
-	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { got.routeCacheClear++; return []byte{0} })
-	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin())
-
-	id := host.InitializeHttpContext()
-	action := host.CallOnRequestHeaders(id, sc.request, false)
-	if lr := host.GetSentLocalResponse(id); lr != nil {
-		got.localStatus, got.localBody, got.localHeaders = int(lr.StatusCode), string(lr.Data), lr.Headers
-		assert.Equal(t, types.ActionPause, action, "a local reply pauses the request")
-	} else {
-		assert.Equal(t, types.ActionContinue, action)
-		got.upstream = host.GetCurrentRequestHeaders(id)
-		if sc.response != nil {
-			txid := upstreamID(got.upstream)
-			resp := make([][2]string, len(sc.response))
-			for i, h := range sc.response {
-				resp[i] = [2]string{h[0], strings.ReplaceAll(h[1], "{id}", txid)}
-			}
-			assert.Equal(t, types.ActionContinue, host.CallOnResponseHeaders(id, resp, false))
-		}
-	}
-	host.CompleteHttpContext(id)
-	got.counters = map[string]uint64{}
-	for _, o := range allOutcomes {
-		v, err := host.GetCounterMetric(MetricName(o))
-		require.NoError(t, err)
-		got.counters[o] = v
-	}
-	got.warnLogs = host.GetWarnLogs()
-	got.debugLogs = host.GetDebugLogs()
-	return got
-}
-
-func TestScenariosUnderProxytest(t *testing.T) {
-	for _, sc := range allScenarios(t, time.Now()) {
-		t.Run(sc.name, func(t *testing.T) {
-			check(t, sc, runProxytest(t, sc))
-		})
-	}
-}
-
 func TestRefusalCarriesTheMarkerAndAPlainTextBody(t *testing.T) {
 	sc := scenario{
 		config:  `{"mode":"outbound"}`,
 		request: req("POST", "billing", "x-laneway-synthetic", "1;id=tx-h"),
 	}
-	got := runProxytest(t, sc)
+	got := runGoLeg(t, sc)
 	require.Equal(t, 403, got.localStatus)
 	assert.Contains(t, got.localHeaders, [2]string{"x-laneway-synthetic", "1;id=tx-h"})
 	assert.Contains(t, got.localHeaders, [2]string{"content-type", "text/plain; charset=utf-8"})

@@ -14,8 +14,8 @@ import (
 )
 
 // This file holds the filter's scenarios as data, independent of the host
-// that runs them: filter_test.go replays them natively under proxytest, and a
-// Wasm leg can replay the very same table against dist/synthetic.wasm.
+// that runs them: TestScenarios (wasm_test.go) replays the very same table natively under proxytest and
+// against dist/synthetic.wasm and dist/laneway.wasm.
 
 // scenario is one request (and, unless answered locally, its response) through one plugin configuration.
 type scenario struct {
@@ -58,7 +58,7 @@ type outcome struct {
 	upstream        [][2]string // request headers as forwarded
 	counters        map[string]uint64
 	warnLogs        []string
-	debugLogs       []string // Go leg only
+	debugLogs       []string
 	routeCacheClear int
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
-// The Wasm leg: the scenario table replayed against dist/synthetic.wasm in
+// The Wasm leg (TestScenarios also runs the Go leg): the scenario table replayed against dist/synthetic.wasm in
 // testenv, under both Envoy generations. A missing module fails the test
 // (testenvtest.DistModule), it never skips: run `make build` first.
 
@@ -44,9 +44,9 @@ func counterValue(vm *testenv.VM, outcome string) uint64 {
 	return uint64(m.Value)
 }
 
-// wasmCase is the scenario as a scenariotest.Case: the peer identity as host attributes, and the response
+// scenarioCase is the scenario as a scenariotest.Case: the peer identity as host attributes, and the response
 // (when the scenario has one) with "{id}" replaced by the transaction id the upstream received.
-func wasmCase(sc scenario) scenariotest.Case {
+func scenarioCase(sc scenario) scenariotest.Case {
 	props := map[string][]byte{}
 	if sc.uriSAN != "" {
 		props["connection.uri_san_peer_certificate"] = testenv.StringValue(sc.uriSAN)
@@ -78,11 +78,12 @@ func wasmCase(sc scenario) scenariotest.Case {
 	return c
 }
 
-// wasmOutcome is a Wasm-leg result as the outcome check compares it.
-func wasmOutcome(t *testing.T, sc scenario, r scenariotest.Result) outcome {
+// scenarioOutcome is a leg's result as the outcome check compares it.
+func scenarioOutcome(t *testing.T, sc scenario, r scenariotest.Result) outcome {
 	var got outcome
 	if r.Local != nil {
 		got.localStatus, got.localBody, got.localHeaders = int(r.Local.Status), r.Local.Body, r.Local.Headers
+		assert.Equal(t, testenv.ActionPause, r.Action, "a local reply pauses the request")
 	} else {
 		assert.Equal(t, testenv.ActionContinue, r.Action)
 		got.upstream = r.Upstream
@@ -91,23 +92,36 @@ func wasmOutcome(t *testing.T, sc scenario, r scenariotest.Result) outcome {
 		}
 	}
 	got.routeCacheClear = r.RouteCacheClears
+	assert.Empty(t, r.Undefined, "every counter is defined")
 	got.counters = map[string]uint64{}
 	for _, o := range allOutcomes {
 		got.counters[o] = uint64(r.Counters[MetricName(o)])
 	}
 	got.warnLogs = r.Warn
+	got.debugLogs = r.Debug
 	return got
 }
 
-// TestScenariosInWasm replays the table on dist/synthetic.wasm and on the combined module with only the
-// synthetic role configured (dist/laneway.wasm, {"synthetic": config}), each under both Envoy generations.
-func TestScenariosInWasm(t *testing.T) {
-	legs := append(scenariotest.WasmLegs(t, "synthetic"), scenariotest.CombinedLegs(t, "synthetic")...)
-	for _, leg := range legs {
+// scenarioLegs are the legs every scenario runs in: natively under proxytest, then dist/synthetic.wasm and
+// the combined module with only the synthetic role configured (dist/laneway.wasm, {"synthetic": config}),
+// each under both Envoy generations.
+func scenarioLegs(t *testing.T) []scenariotest.Leg {
+	legs := append([]scenariotest.Leg{scenariotest.GoLeg("synthetic", NewVMContext, nil)}, scenariotest.WasmLegs(t, "synthetic")...)
+	return append(legs, scenariotest.CombinedLegs(t, "synthetic")...)
+}
+
+// runGoLeg runs one scenario in the Go leg alone.
+func runGoLeg(t *testing.T, sc scenario) outcome {
+	return scenarioOutcome(t, sc, scenariotest.GoLeg("synthetic", NewVMContext, nil).Run(t, scenarioCase(sc)))
+}
+
+// TestScenarios replays the table in every leg of scenarioLegs with one check.
+func TestScenarios(t *testing.T) {
+	for _, leg := range scenarioLegs(t) {
 		t.Run(leg.Name, func(t *testing.T) {
 			for _, sc := range allScenarios(t, time.Now()) {
 				t.Run(sc.name, func(t *testing.T) {
-					check(t, sc, wasmOutcome(t, sc, leg.Run(t, wasmCase(sc))))
+					check(t, sc, scenarioOutcome(t, sc, leg.Run(t, scenarioCase(sc))))
 				})
 			}
 		})

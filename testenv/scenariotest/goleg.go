@@ -57,6 +57,7 @@ func GoLeg(name string, newVM func() types.VMContext, config func(string) string
 			}
 			r.Counters[n] = int64(v)
 		}
+		r.Debug = host.GetDebugLogs()
 		r.Warn, r.Error, r.Critical = host.GetWarnLogs(), host.GetErrorLogs(), host.GetCriticalLogs()
 		return r
 	}}

@@ -56,8 +56,8 @@ type Result struct {
 	Counters map[string]int64
 	// Undefined lists the Case.Counters the host had not defined after the request, in Case order.
 	Undefined []string
-	// Warn, Error and Critical are the log lines at those levels, start-up included.
-	Warn, Error, Critical []string
+	// Debug, Warn, Error and Critical are the log lines at those levels, start-up included.
+	Debug, Warn, Error, Critical []string
 	// RouteCacheClears counts clear_route_cache calls; HeaderRouteCacheClears the header changes that make
 	// Envoy (ABI <= 0.2.1) clear it too.
 	RouteCacheClears, HeaderRouteCacheClears int
@@ -176,6 +176,7 @@ func Run(tb testing.TB, rt *testenv.Runtime, wasm []byte, p testenv.Profile, c C
 		}
 		r.Counters[n] = metric(vm, n) - before[n]
 	}
+	r.Debug = vm.LogsAt(testenv.LogDebug)
 	r.Warn, r.Error, r.Critical = vm.LogsAt(testenv.LogWarn), vm.LogsAt(testenv.LogError), vm.LogsAt(testenv.LogCritical)
 	return r
 }
