@@ -62,56 +62,6 @@ func headerValues(h [][2]string, name string) []string {
 	return out
 }
 
-func TestScenariosUnderProxytest(t *testing.T) {
-	for _, sc := range allScenarios() {
-		t.Run(sc.name, func(t *testing.T) {
-			host, clears := newScenarioHost(t, sc)
-			id := host.InitializeHttpContext()
-			action := host.CallOnRequestHeaders(id, sc.headers, false)
-			local := host.GetSentLocalResponse(id)
-
-			if sc.want.local != nil {
-				assert.Equal(t, types.ActionPause, action, "a suppressed request must not continue")
-				require.NotNil(t, local, "a local response must be sent")
-				assert.Equal(t, sc.want.local.status, local.StatusCode)
-				assert.Equal(t, sc.want.local.body, string(local.Data))
-				for k, v := range sc.want.local.headers {
-					assert.Equal(t, []string{v}, headerValues(local.Headers, k), "local response header %s", k)
-				}
-			} else {
-				assert.Equal(t, types.ActionContinue, action)
-				assert.Nil(t, local, "no local response expected")
-			}
-			got := host.GetCurrentRequestHeaders(id)
-			for k, v := range sc.want.set {
-				assert.Equal(t, []string{v}, headerValues(got, k), "request header %s", k)
-			}
-			for _, k := range sc.want.absent {
-				assert.Empty(t, headerValues(got, k), "request header %s must be absent", k)
-			}
-
-			for o := Outcome(0); o < numOutcomes; o++ {
-				want := uint64(0)
-				if o == sc.want.outcome {
-					want = 1
-				}
-				assert.Equal(t, want, counter(t, host, o.String()), "counter %s", o)
-			}
-			wantDetected := uint64(0)
-			if sc.want.detected {
-				wantDetected = 1
-			}
-			assert.Equal(t, wantDetected, counter(t, host, "detected"))
-			wantClears := 0
-			if sc.want.outcome == OutcomeRerouted {
-				wantClears = 1
-			}
-			assert.Equal(t, wantClears, *clears, "clear_route_cache calls")
-			host.CompleteHttpContext(id)
-		})
-	}
-}
-
 func TestPluginStartFailsOnBadConfigWithACriticalLogNamingTheField(t *testing.T) {
 	for _, tc := range []struct{ name, config, field string }{
 		{"an unknown top-level field", `{"mode":"inbound","mirror":true}`, `"mirror"`},

@@ -6,8 +6,8 @@ import (
 )
 
 // scenario is one request through a configured filter, with what must come out.
-// The same table runs natively under proxytest (filter_test.go) and against
-// dist/shadowtag.wasm in testenv (wasm_test.go).
+// The same table runs natively under proxytest and against dist/shadowtag.wasm and dist/laneway.wasm in
+// testenv, through TestScenarios (wasm_test.go).
 type scenario struct {
 	name      string      // reads as a sentence
 	config    string      // plugin configuration JSON

@@ -13,11 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestScenariosAgainstTheWasmModule replays the scenario table against dist/shadowtag.wasm and against the
-// combined module with only the shadowtag role configured (dist/laneway.wasm, {"shadowtag": config}), each
-// under both Envoy generations. It fails (never skips) when a module is missing: run `make build`.
-func TestScenariosAgainstTheWasmModule(t *testing.T) {
-	legs := append(scenariotest.WasmLegs(t, "shadowtag"), scenariotest.CombinedLegs(t, "shadowtag")...)
+// TestScenarios replays the scenario table natively under proxytest, against dist/shadowtag.wasm and
+// against the combined module with only the shadowtag role configured (dist/laneway.wasm, {"shadowtag":
+// config}), each module under both Envoy generations, with one check. It fails (never skips) when a module
+// is missing: run `make build`.
+func TestScenarios(t *testing.T) {
+	legs := append([]scenariotest.Leg{scenariotest.GoLeg("shadowtag", NewVMContext, nil)}, scenariotest.WasmLegs(t, "shadowtag")...)
+	legs = append(legs, scenariotest.CombinedLegs(t, "shadowtag")...)
 	names := []string{"detected"}
 	for o := Outcome(0); o < numOutcomes; o++ {
 		names = append(names, o.String())
@@ -36,7 +38,7 @@ func TestScenariosAgainstTheWasmModule(t *testing.T) {
 				if sc.principal != "" {
 					c.Properties["filter_state\x00io.istio.peer_principal"] = testenv.StringValue(sc.principal)
 				}
-				checkWasm(t, sc, leg.Run(t, c))
+				check(t, sc, leg.Run(t, c))
 			})
 		}
 	}
@@ -84,8 +86,8 @@ func TestWasmEmptyConfigTakesTheModeFromTheListenerOnTheFirstRequest(t *testing.
 	}
 }
 
-// checkWasm holds one Wasm-leg result to the scenario.
-func checkWasm(t *testing.T, sc scenario, r scenariotest.Result) {
+// check holds one leg's result to the scenario.
+func check(t *testing.T, sc scenario, r scenariotest.Result) {
 	t.Helper()
 	if sc.want.local != nil {
 		assert.Equal(t, testenv.ActionPause, r.Action, "a suppressed request must not continue")
@@ -110,6 +112,7 @@ func checkWasm(t *testing.T, sc scenario, r scenariotest.Result) {
 		wantClears = 1
 	}
 	assert.Equal(t, wantClears, r.RouteCacheClears, "clear_route_cache calls")
+	assert.Empty(t, r.Undefined, "every counter is defined")
 	for o := Outcome(0); o < numOutcomes; o++ {
 		want := int64(0)
 		if o == sc.want.outcome {

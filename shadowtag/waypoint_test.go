@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/testenvtest"
@@ -75,23 +73,6 @@ func waypointScenarios() []scenario {
 // allScenarios is every scenario table of the filter: the sidecar and gateway positions, then the waypoint's.
 func allScenarios() []scenario {
 	return append(append([]scenario(nil), scenarios...), waypointScenarios()...)
-}
-
-// newScenarioHost starts proxytest with the scenario's listener direction and caller identity.
-func newScenarioHost(t testing.TB, sc scenario) (proxytest.HostEmulator, *int) {
-	opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(sc.config))
-	if sc.direction != 0 {
-		opt = opt.WithProperty(directionProperty, directionBytes(sc.direction))
-	}
-	if sc.principal != "" {
-		opt = opt.WithProperty([]string{"filter_state", "io.istio.peer_principal"}, []byte(sc.principal))
-	}
-	host, reset := proxytest.NewHostEmulator(opt)
-	t.Cleanup(reset)
-	clears := new(int)
-	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { *clears++; return []byte{0} })
-	require.Equal(t, types.OnPluginStartStatusOK, host.StartPlugin(), "critical logs: %v", host.GetCriticalLogs())
-	return host, clears
 }
 
 func TestWaypointScenariosCoverTheOutboundTable(t *testing.T) {
