@@ -363,10 +363,7 @@ func TestWasmStreamContextsAreReusedClean(t *testing.T) {
 	assert.Equal(t, acked, counterValue(vm, OutcomeAcked))
 	assert.Equal(t, missing, counterValue(vm, OutcomeAckMissing), "a reused context still awaited an acknowledgement")
 
-	before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-	run(testenv.GCProbeRequests)
-	require.NoError(t, vm.Err())
-	assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: an unmarked stream allocates")
+	testenvtest.AssertNoGC(t, vm, func() { run(testenv.GCProbeRequests) }, "the GC ran: an unmarked stream allocates")
 }
 
 // Marked requests build their rewritten headers and refusal bodies in reused memory
@@ -466,10 +463,7 @@ func TestWasmMarkedRequestsDoNotStartTheGC(t *testing.T) {
 			}
 			n0 := counterValue(vm, c.outcome)
 			run(1000)
-			before := vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"]
-			run(testenv.GCProbeRequests)
-			require.NoError(t, vm.Err())
-			assert.Equal(t, before, vm.HostCalls()["wasi_snapshot_preview1.clock_time_get"], "the GC ran: a request allocates")
+			testenvtest.AssertNoGC(t, vm, func() { run(testenv.GCProbeRequests) }, "the GC ran: a request allocates")
 			assert.Equal(t, uint64(1000+testenv.GCProbeRequests), counterValue(vm, c.outcome)-n0, "every request was %s", c.outcome)
 			s := vm.NewHTTPStream()
 			s.RequestHeaders(c.request, true)

@@ -8,6 +8,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/laneway/laneway/filters"
 	"github.com/laneway/laneway/testenv"
 )
@@ -50,3 +53,16 @@ func Runtime(tb testing.TB) *testenv.Runtime {
 	tb.Cleanup(func() { _ = rt.Close(context.Background()) })
 	return rt
 }
+
+// AssertNoGC runs send (requests on vm, started with testenv.GCProbeEnv) and asserts that the VM is alive and
+// that its Go runtime never read the clock meanwhile, which a GC cycle does: no request allocated.
+func AssertNoGC(tb testing.TB, vm *testenv.VM, send func(), msg string) bool {
+	tb.Helper()
+	before := vm.HostCalls()[gcClock]
+	send()
+	require.NoError(tb, vm.Err())
+	return assert.Equal(tb, before, vm.HostCalls()[gcClock], msg)
+}
+
+// gcClock is the host call a GC cycle of Go's wasip1 runtime makes.
+const gcClock = "wasi_snapshot_preview1.clock_time_get"
