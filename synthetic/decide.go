@@ -6,6 +6,7 @@ import (
 
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 )
 
 // Action is what the filter does with a request.
@@ -198,8 +199,27 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 // Decide sets d.Need and stops: the caller reads the facts and calls Continue with the same headers.
 func (c *Config) Decide(headers [][2]string, f *Facts, d *Decision) {
 	c.scan(headers, &d.s)
+	if need := c.wants(&d.s) &^ f.Have; need != 0 {
+		d.Need = need
+		return
+	}
 	d.Need = 0
 	c.decide(headers, f, d)
+}
+
+// wants names the fact the trust check of a marked request asks for first, so that Decide asks before
+// deciding instead of stopping halfway through (in Wasm a second pass costs about what reading the fact
+// does). The trust check may still ask for the peer identity after a token failed.
+func (c *Config) wants(s *scan) Need {
+	switch {
+	case !s.present || c.Mode == ModeOutbound || c.Mode == ModeUnset:
+		return 0
+	case c.secret != nil && s.tokens == 1:
+		return NeedNow
+	case len(c.Principals)+len(c.Prefixes) > 0:
+		return NeedPrincipal
+	}
+	return 0
 }
 
 // Continue finishes a decision Decide (or Continue) stopped with d.Need set, once f holds those facts.
@@ -359,17 +379,26 @@ func (d *Decision) refuse(c *Config, body string, status uint32) {
 		Status:  status,
 		Headers: d.replyHeaders[:],
 		Body:    d.bodyBuf.FinishBytes(appendRefusalBody(d.bodyBuf.Start(), body, d)),
-		Detail:  d.detailBuf.Finish(appendDetail(d.detailBuf.Start(), d)),
 	}
 	d.Reply = &d.reply
 }
 
-// appendDetail appends the debug line of a refusal: synthetic: tx <id>: refused <method> to <host> (<reason>).
-func appendDetail(b []byte, d *Decision) []byte {
-	for _, p := range [...]string{"synthetic: tx ", d.ID, ": refused ", d.Method, " to ", d.Authority, " (", d.Reason, ")"} {
-		b = append(b, p...)
+// Explain gives the decision its debug line: a refusal's goes into its reply's Detail, which the writer logs;
+// a strip's, forward's or reroute's is logged at once. Call it only when debug logs are on (it builds the line:
+// a refusal's Detail is left empty otherwise) and never for ActionNone, which has no line.
+func (d *Decision) Explain() {
+	switch d.Action {
+	case ActionRefuse:
+		b := d.detailBuf.Start()
+		for _, p := range [...]string{"synthetic: tx ", d.ID, ": refused ", d.Method, " to ", d.Authority, " (", d.Reason, ")"} {
+			b = append(b, p...)
+		}
+		d.reply.Detail = d.detailBuf.Finish(b)
+	case ActionStrip:
+		proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
+	case ActionForward, ActionReroute:
+		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
 	}
-	return b
 }
 
 // trust reports whether a marked request comes from a trusted source; a valid token's id is returned.

@@ -289,6 +289,11 @@ func TestDecideVerdicts(t *testing.T) {
 			d := decide(mustConfig(t, tt.config), tt.headers, noFacts)
 			assert.Equal(t, tt.edits, append([]proxyhost.Edit{}, d.Edits...))
 			assert.Equal(t, tt.reroute, d.Reroute)
+			if d.Reply != nil {
+				// The debug line is built only when the filter explains the decision (debug logs on).
+				assert.Empty(t, d.Reply.Detail, "Decide builds no debug line")
+				d.Explain()
+			}
 			assert.Equal(t, tt.reply, d.Reply)
 		})
 	}

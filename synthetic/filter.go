@@ -155,25 +155,18 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 		cfg.ReadFacts(d.Need, f)
 		cfg.Continue(headers, f, d)
 	}
+	if d.Action == ActionNone && len(d.Edits) == 0 {
+		return types.ActionContinue // the common request: nothing to count, log or write
+	}
 	cfg.Count(&p.counters, d)
 	if d.AwaitAck {
 		h.ack.Await(d)
 	}
-	if proxyhost.DebugEnabled() {
-		logDecision(d)
+	// The log level is asked (a host call) only when there is something to log.
+	if d.Action != ActionNone && proxyhost.DebugEnabled() {
+		d.Explain()
 	}
 	return p.writer.Apply(filterName, headers, &d.Verdict)
-}
-
-// logDecision writes the debug line of a decision (a refusal's is its reply's Detail, which the writer logs). Lines are concatenated
-// rather than formatted: fmt costs about a microsecond per line in Wasm.
-func logDecision(d *Decision) {
-	switch d.Action {
-	case ActionStrip:
-		proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
-	case ActionForward, ActionReroute:
-		proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
-	}
 }
 
 // OnHttpResponseHeaders checks the acknowledgement of a mutating synthetic call to a participant.

@@ -50,12 +50,7 @@ func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 	}
 	// The log level is asked (a host call) only when there is something to log.
 	if d.Action != synthetic.ActionNone && proxyhost.DebugEnabled() {
-		switch d.Action {
-		case synthetic.ActionStrip:
-			proxywasm.LogDebug("synthetic: stripped marker: " + d.Reason + " (" + d.TokenReason + ")")
-		case synthetic.ActionForward, synthetic.ActionReroute:
-			proxywasm.LogDebug("synthetic: tx " + d.ID + ": " + d.Action.String() + " " + d.Method + " to " + d.Authority + " (" + d.Reason + ")")
-		}
+		d.Explain()
 	}
 	return &d.Verdict
 }
