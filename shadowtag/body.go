@@ -47,7 +47,8 @@ func (b *BodyRedaction) OnBody(r *Redact, cs *proxyhost.Counters, refusal *proxy
 		if size < 0 {
 			size = MaxRedactBody + 1 // trailers: read what the host holds, up to one byte too many
 		}
-		body, err := proxywasm.GetHttpRequestBody(0, size)
+		// Read into reused memory: MaskJSON copies it into b.scratch before anything reads a body again.
+		body, err := proxyhost.RequestBody(0, size)
 		ok = (err == nil || errors.Is(err, types.ErrorStatusNotFound)) && len(body) <= MaxRedactBody
 		if ok {
 			out, n := r.MaskJSON(b.scratch[:0], body)

@@ -3,6 +3,7 @@ package shadowtag
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/laneway/laneway/filters/proxyhost"
@@ -126,8 +127,10 @@ func (r *Redact) MaskJSON(out, body []byte) ([]byte, int) {
 			spans = append(spans, span{idx, idx + len(raw)})
 		}
 	}
+	// gjson.GetBytes copies each result's text; a string view of body does not (the results are used here only).
+	doc := unsafe.String(unsafe.SliceData(body), len(body))
 	for _, path := range r.JSONFields {
-		res := gjson.GetBytes(body, path)
+		res := gjson.Get(doc, path)
 		if !res.Exists() {
 			continue
 		}

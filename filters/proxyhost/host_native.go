@@ -37,8 +37,14 @@ func OnHTTPContextDeleted(func(types.HttpContext)) {}
 // RequestHeaders or ResponseHeaders: copy what must outlive the callback).
 func ResponseHeaders() ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }
 
+// RequestBody returns up to maxSize bytes of the request body buffer from start (in Wasm valid until the next
+// RequestBody or ResponseBody: copy what must outlive the call).
+func RequestBody(start, maxSize int) ([]byte, error) {
+	return proxywasm.GetHttpRequestBody(start, maxSize)
+}
+
 // ResponseBody returns up to maxSize bytes of the response body buffer from start (in Wasm valid until the
-// next call).
+// next RequestBody or ResponseBody).
 func ResponseBody(start, maxSize int) ([]byte, error) {
 	return proxywasm.GetHttpResponseBody(start, maxSize)
 }

@@ -32,9 +32,16 @@ func OnHTTPContextDeleted(f func(types.HttpContext)) { proxywasm.LanewayOnHTTPCo
 // ResponseHeaders returns the response's header pairs, valid until the next RequestHeaders or ResponseHeaders.
 func ResponseHeaders() ([][2]string, error) { return proxywasm.LanewayResponseHeadersScratch() }
 
-// ResponseBody returns up to maxSize bytes of the response body buffer from start, valid until the next call.
+// RequestBody returns up to maxSize bytes of the request body buffer from start, valid until the next
+// RequestBody or ResponseBody.
+func RequestBody(start, maxSize int) ([]byte, error) {
+	return proxywasm.LanewayBodyScratch(false, start, maxSize)
+}
+
+// ResponseBody returns up to maxSize bytes of the response body buffer from start, valid until the next
+// RequestBody or ResponseBody.
 func ResponseBody(start, maxSize int) ([]byte, error) {
-	return proxywasm.LanewayResponseBodyScratch(start, maxSize)
+	return proxywasm.LanewayBodyScratch(true, start, maxSize)
 }
 
 // StreamContextReplaceable is true in the Wasm build: ReplaceStreamContext works there.

@@ -59,13 +59,17 @@ func LanewayResponseHeadersScratch() ([][2]string, error) {
 	return pairs, internal.StatusToError(st)
 }
 
-// LanewayResponseBodyScratch returns up to maxSize bytes of the response body buffer from start, valid until
-// its next call (added by laneway's Wasm build; see the glue's ReadBufferScratch).
-func LanewayResponseBodyScratch(start, maxSize int) ([]byte, error) {
+// LanewayBodyScratch returns up to maxSize bytes of the request (response false) or response body buffer from
+// start, valid until its next call (added by laneway's Wasm build; see the glue's ReadBufferScratch).
+func LanewayBodyScratch(response bool, start, maxSize int) ([]byte, error) {
 	if start < 0 || maxSize < 0 || start > math.MaxUint32 || maxSize > math.MaxUint32 {
 		return nil, internal.StatusToError(internal.StatusBadArgument)
 	}
-	b, st := internal.ReadBufferScratch(internal.BufferTypeHttpResponseBody, uint32(start), uint32(maxSize))
+	bt := internal.BufferTypeHttpRequestBody
+	if response {
+		bt = internal.BufferTypeHttpResponseBody
+	}
+	b, st := internal.ReadBufferScratch(bt, uint32(start), uint32(maxSize))
 	return b, internal.StatusToError(st)
 }
 
