@@ -60,6 +60,10 @@ type Options struct {
 	Progress io.Writer
 	// Heartbeat is the interval of the "still ..." lines; zero means progress.DefaultEvery.
 	Heartbeat time.Duration
+	// KeepNames links without -s, so each module keeps Wasm's name section (function names for profilers
+	// and wazero's function listeners; the code is the shipped build's), and writes every module, test
+	// fixtures too, to OutDir, which must then be set: such a module is never shipped.
+	KeepNames bool
 }
 
 // Artifact is one built module.
@@ -102,6 +106,9 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		}
 	}
 	if opts.OutDir == "" {
+		if opts.KeepNames {
+			return nil, errors.New("a build that keeps the name section needs an output folder of its own (OutDir), never dist/")
+		}
 		opts.OutDir = filepath.Join(opts.Root, "dist")
 	}
 	// go build runs in Root: a relative OutDir means the caller's working directory, so make it absolute.
@@ -157,14 +164,14 @@ func Build(ctx context.Context, opts Options) ([]Artifact, error) {
 		// Build into a temporary file and rename it once the filter name is recorded, so that a reader of
 		// dst (a test running while `make build` does) never sees a partial module or one without its name.
 		dst := filepath.Join(opts.OutDir, n+".wasm")
-		if filters.IsFixture(n) {
+		if filters.IsFixture(n) && !opts.KeepNames {
 			dst = filters.ModulePath(opts.Root, n)
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return nil, err
 		}
 		tmp := dst + ".tmp"
-		cmd := exec.CommandContext(ctx, "go", buildArgs(modfile, tags, tmp, n)...)
+		cmd := exec.CommandContext(ctx, "go", buildArgs(modfile, tags, tmp, n, opts.KeepNames)...)
 		cmd.Dir = opts.Root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
@@ -217,9 +224,14 @@ func recordFilter(path, filter string) (int64, error) {
 // same commit is left out of the module: -trimpath drops source paths, -buildvcs=false the VCS stamp (a
 // copy without .git, or with untracked files, would otherwise differ from a clean clone), and the
 // modfile's replacements are relative (see prepare), so the same commit and toolchain give the same bytes.
-func buildArgs(modfile string, tags []string, dst, filter string) []string {
+// keepNames drops -s from LDFlags (see Options.KeepNames).
+func buildArgs(modfile string, tags []string, dst, filter string, keepNames bool) []string {
+	ldflags := LDFlags
+	if keepNames {
+		ldflags = strings.Replace(ldflags, "-s ", "", 1)
+	}
 	return []string{"build", "-modfile=" + modfile, "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
-		"-ldflags=" + LDFlags, "-tags=" + strings.Join(tags, ","), "-o", dst, "./" + filters.SourceDir(filter)}
+		"-ldflags=" + ldflags, "-tags=" + strings.Join(tags, ","), "-o", dst, "./" + filters.SourceDir(filter)}
 }
 
 // callbackGroups reads the //laneway:callbacks directive; without one the module exports every callback.

@@ -1,0 +1,193 @@
+'use strict';
+// v8prof.js: where a module's time per stream goes on V8 (Envoy's default engine), from V8's sampling CPU
+// profiler (the one `node --cpu-prof` runs), per function of the Go module's name section.
+//
+//   go run ./packager/cmd/wasmbuild -names .build/names     # the modules with their name section (same code as dist/)
+//   node --no-liftoff testenv/costbench/v8prof.js --v8host DIR --dist .build/names --peers DIR \
+//       [--only CASE[,CASE]] [--ms 2000] [--interval-us 50] [--top 12] [--json OUT] [--cpuprofile DIR]
+//
+// Cases (--only picks some): tenantroute-routed, tenantroute-baseline (peer-scenarios.json of the v8host folder),
+// all-roles (combined.json beside this file). Each case profiles, one after another in this process, each of its
+// contenders' stream loop (the Go module and the C++ SDK and C peers on the same request; for all-roles the combined
+// module with all three roles, with tenantroute only, tenantroute alone and the C++ peer): warm-up, then --ms of
+// full streams under the profiler. It prints, per contender, thread CPU ns per stream (not profiled, measured before),
+// the self time by group (Go runtime, Go standard library, SDK / ABI glue, laneway filter code, the peer's own
+// code, V8's JS<->Wasm wrappers, host JS, V8 GC, other), by Go package, and the top functions, each as a share of
+// the profiled samples and as ns per stream. --cpuprofile DIR also writes each profile (open in Chrome DevTools).
+// The shipped modules are linked with -s and have no name section: profile the -names build (the code and data
+// sections are byte-identical) or every Go function reads as wasm-function[N].
+const fs = require('node:fs');
+const path = require('node:path');
+const inspector = require('node:inspector');
+
+const args = process.argv.slice(2);
+const flag = (name, def) => { const i = args.indexOf('--' + name); return i >= 0 ? args[i + 1] : def; };
+const v8host = flag('v8host'), peers = flag('peers'), dist = flag('dist', '.build/names');
+if (!v8host || !peers) {
+  console.error('usage: node --no-liftoff v8prof.js --v8host DIR --dist DIR --peers DIR [--only CASE,...] [--ms 2000] [--interval-us 50] [--top 12] [--json OUT] [--cpuprofile DIR]');
+  process.exit(2);
+}
+const { VM, prepareHeaders } = require(path.resolve(v8host, 'host.js'));
+const ms = +flag('ms', 2000), intervalUs = +flag('interval-us', 50), top = +flag('top', 12);
+const only = flag('only') ? flag('only').split(',') : null;
+const profDir = flag('cpuprofile');
+
+const bytes = (s) => Buffer.from(s, 'utf8').toString('latin1');
+const cpu = () => { try { return +fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]; } catch { return null; } };
+const now = () => process.hrtime.bigint();
+const pairs = (h) => h && h.map(([k, v]) => [bytes(k), bytes(v)]);
+
+function load(mod, config) {
+  const file = [dist, peers].map((d) => path.join(d, mod + '.wasm')).find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`${mod}.wasm is absent from ${dist} and ${peers} (go run ./packager/cmd/wasmbuild -names ${dist})`);
+  const m = new WebAssembly.Module(fs.readFileSync(file));
+  const named = WebAssembly.Module.customSections(m, 'name').length > 0;
+  if (!named && !mod.includes('-')) console.error(`warning: ${file} has no name section: Go functions read as wasm-function[N] (build with wasmbuild -names)`);
+  return new VM(m, { pluginConfig: bytes(config), logLevel: 2, keepLogs: false });
+}
+function cycle(vm, req, resp) {
+  const s = vm.newStream();
+  s.requestHeaders(req, true);
+  if (resp) s.responseHeaders(resp, true);
+  s.complete();
+  return s;
+}
+
+// The contenders of each case: name, module, plugin config, and what the request must carry afterwards.
+function cases() {
+  const out = [];
+  const sc = JSON.parse(fs.readFileSync(path.join(v8host, 'peer-scenarios.json'), 'utf8'));
+  for (const [name, suffix, tenant] of [['tenantroute-routed', '/sidecar-routed', 'sbx-1'], ['tenantroute-baseline', '/sidecar-baseline', null]]) {
+    const contenders = ['tenantroute', 'cpp-tenantroute', 'c-tenantroute'].map((m) => {
+      const s = sc.find((x) => x.module === m && x.name.endsWith(suffix));
+      if (!s) throw new Error(`peer-scenarios.json has no ${m}${suffix}`);
+      return { name: m, module: m, config: s.config, req: pairs(s.request), resp: pairs(s.response), tenant };
+    });
+    out.push({ name, contenders });
+  }
+  const cs = JSON.parse(fs.readFileSync(path.join(__dirname, 'combined.json'), 'utf8'));
+  const tr = cs.separate.find((m) => m.module === 'tenantroute');
+  const req = pairs(cs.request), resp = pairs(cs.response);
+  out.push({
+    name: 'all-roles', contenders: [
+      { name: 'combined', module: cs.combined.module, config: JSON.stringify(cs.combined.config) },
+      { name: 'combined-tenantroute', module: cs.combined.module, config: JSON.stringify({ tenantroute: tr.config }) },
+      { name: 'tenantroute', module: 'tenantroute', config: JSON.stringify(tr.config) },
+      { name: 'cpp-tenantroute', module: cs.peer, config: '{}' },
+      { name: 'c-tenantroute', module: 'c-tenantroute', config: '{}' },
+    ].map((c) => ({ ...c, req, resp, tenant: cs.tenant })),
+  });
+  return only ? out.filter((c) => only.includes(c.name)) : out;
+}
+
+// group names a profile node's function: what part of the stream its self time is. The Go linker's name
+// section spells '/', '-', '(', '*' and ')' as '_' (github.com_laneway_laneway_tenantroute.__Config_.scan).
+function group(frame) {
+  const fn = frame.functionName, url = frame.url;
+  if (/^(js-to-wasm|wasm-to-js)/.test(fn)) return 'V8 JS<->Wasm wrappers';
+  if (url.startsWith('wasm://')) {
+    if (/^wasm-function\[/.test(fn)) return 'peer module';
+    if (/^(runtime[._]|sync[._]|memchr|memeqbody|memequal|cmpbody|countbody|indexbody|memmove|memclr|gcWriteBarrier|wasm_|_rt0|callRet|wasmMove|wasmZero)/.test(fn)) return 'Go runtime';
+    if (/^(github\.com_tetratelabs_proxy_wasm_go_sdk|github\.com_laneway_laneway_filters_(internal_abiglue|proxyhost)[._]|proxy_on_|_initialize)/.test(fn)) return 'SDK / ABI glue';
+    if (/^github\.com_laneway_laneway_/.test(fn)) return 'laneway filter code';
+    if (/^(github|golang|google|gopkg)\./.test(fn)) return 'other Go dependency';
+    return 'Go standard library';
+  }
+  if (fn === '(garbage collector)') return 'V8 GC';
+  if (url.endsWith('v8prof.js')) return 'bench loop JS';
+  if (url.endsWith('host.js') || url === '' && !/^\(/.test(fn)) return 'host JS (and Node built-ins it calls)';
+  return 'other';
+}
+// goPackage is the package of a Go function ("" for anything not in a named Go module).
+function goPackage(frame) {
+  const fn = frame.functionName;
+  if (!frame.url.startsWith('wasm://') || /^(js-to-wasm|wasm-to-js|wasm-function\[)/.test(fn)) return '';
+  const host = fn.match(/^(github\.com|golang\.org|google\.golang\.org|gopkg\.in)_/);
+  const from = host ? host[0].length : 0;
+  const dot = fn.indexOf('.', from);
+  return dot > 0 ? fn.slice(0, dot) : fn;
+}
+
+function post(session, method, params) {
+  return new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+async function profile(session, c) {
+  const vm = load(c.module, c.config);
+  const s = cycle(vm, c.req, c.resp);
+  if (vm.failed) throw new Error(`${c.name}: VM failed: ${vm.failed.message}`);
+  const t = s.req.headers.filter(([k]) => k === 'x-laneway-tenant').map(([, v]) => v);
+  if (c.tenant ? t.length !== 1 || t[0] !== c.tenant : t.length !== 0) throw new Error(`${c.name}: x-laneway-tenant ${JSON.stringify(t)}, expected ${c.tenant || 'none'}`);
+  const req = prepareHeaders(c.req), resp = c.resp && prepareHeaders(c.resp);
+  for (let k = 0; k < 20000; k++) cycle(vm, req, resp);
+  // Unprofiled: thread CPU per stream over ~ms/4.
+  let n = 0;
+  const c0 = cpu(), t0 = now(), until = t0 + BigInt(ms / 4 * 1e6);
+  while (now() < until) { for (let k = 0; k < 500; k++) cycle(vm, req, resp); n += 500; }
+  const c1 = cpu();
+  const nsPerStream = c0 === null ? Number(now() - t0) / n : (c1 - c0) / n;
+  await post(session, 'Profiler.setSamplingInterval', { interval: intervalUs });
+  await post(session, 'Profiler.start');
+  let m = 0;
+  const stop = now() + BigInt(ms * 1e6);
+  while (now() < stop) { for (let k = 0; k < 500; k++) cycle(vm, req, resp); m += 500; }
+  const { profile: p } = await post(session, 'Profiler.stop');
+  if (vm.failed) throw new Error(`${c.name}: VM failed: ${vm.failed.message}`);
+  if (profDir) { fs.mkdirSync(profDir, { recursive: true }); fs.writeFileSync(path.join(profDir, c.name + '.cpuprofile'), JSON.stringify(p)); }
+  const self = new Map();
+  for (const node of p.nodes) self.set(node.id, { frame: node.callFrame, hits: 0 });
+  for (const id of p.samples) self.get(id).hits++;
+  const byFn = new Map(), byGroup = new Map(), byPkg = new Map();
+  let total = 0;
+  for (const { frame, hits } of self.values()) {
+    if (hits === 0 || frame.functionName === '(idle)') continue;
+    total += hits;
+    const g = group(frame), key = frame.functionName || `(anonymous ${path.basename(frame.url)}:${frame.lineNumber})`;
+    const f = byFn.get(key) || { name: key, group: g, hits: 0 };
+    f.hits += hits; byFn.set(key, f);
+    byGroup.set(g, (byGroup.get(g) || 0) + hits);
+    const pkg = goPackage(frame);
+    if (pkg) byPkg.set(pkg, (byPkg.get(pkg) || 0) + hits);
+  }
+  const share = (h) => h / total;
+  const rows = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, hits]) => ({ name, share: share(hits), ns: share(hits) * nsPerStream }));
+  return {
+    name: c.name, module: c.module, nsPerStream, streams: m, samples: total,
+    groups: rows(byGroup), packages: rows(byPkg),
+    functions: [...byFn.values()].sort((a, b) => b.hits - a.hits).slice(0, top).map((f) => ({ name: f.name, group: f.group, share: share(f.hits), ns: share(f.hits) * nsPerStream })),
+  };
+}
+
+function print(caseName, r, ref) {
+  const pct = (x) => (100 * x).toFixed(1) + '%';
+  console.log(`\n### ${caseName}: ${r.name} (${r.module}.wasm): ${r.nsPerStream.toFixed(0)} ns/stream thread CPU` +
+    (ref && ref !== r ? `, ${(r.nsPerStream / ref.nsPerStream).toFixed(2)}x ${ref.name}` : '') + `; ${r.samples} samples over ${r.streams} streams`);
+  console.log('\n| group | self | ns/stream |\n|---|---:|---:|');
+  for (const g of r.groups) console.log(`| ${g.name} | ${pct(g.share)} | ${g.ns.toFixed(0)} |`);
+  if (r.packages.length > 0) {
+    console.log('\n| Go package | self | ns/stream |\n|---|---:|---:|');
+    for (const g of r.packages.slice(0, top)) console.log(`| ${g.name} | ${pct(g.share)} | ${g.ns.toFixed(0)} |`);
+  }
+  console.log('\n| function | group | self | ns/stream |\n|---|---|---:|---:|');
+  for (const f of r.functions) console.log(`| \`${f.name}\` | ${f.group} | ${pct(f.share)} | ${f.ns.toFixed(0)} |`);
+}
+
+(async () => {
+  const session = new inspector.Session();
+  session.connect();
+  await post(session, 'Profiler.enable');
+  const out = { node: process.version, v8: process.versions.v8, flags: process.execArgv, ms, intervalUs, cases: [] };
+  for (const k of cases()) {
+    const results = [];
+    for (const c of k.contenders) {
+      if (c.module.includes('-') && !fs.existsSync(path.join(peers, c.module + '.wasm'))) { console.error(`${c.module}.wasm is absent from ${peers}: left out`); continue; }
+      results.push(await profile(session, c));
+    }
+    const ref = results.find((r) => r.module === 'cpp-tenantroute');
+    for (const r of results) print(k.name, r, ref);
+    out.cases.push({ name: k.name, results });
+  }
+  await post(session, 'Profiler.disable');
+  session.disconnect();
+  if (flag('json')) fs.writeFileSync(flag('json'), JSON.stringify(out, null, 1) + '\n');
+})().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });
