@@ -1,0 +1,256 @@
+// Command guestcalls counts, on wazero, the guest function calls and host calls each proxy-wasm callback of
+// one stream makes, with the functions called most, for the requests the cost benchmarks time:
+//
+//	go run ./packager/cmd/wasmbuild -names .build/names    # modules that keep the name section
+//	go run ./testenv/costbench/cmd/guestcalls [-dist .build/names] [-peers DIR] [-only CASE,...] [-top 15]
+//
+// Cases: tenantroute-routed and tenantroute-baseline (tenantroute's BenchmarkPeers requests), all-roles
+// (combined.json: the combined module with all roles, with tenantroute only, and tenantroute alone); each next
+// to the C++ SDK tenantroute peer when -peers holds it (the peers are stripped: their functions read as
+// their index). It uses wazero's experimental function listeners, which see every call of a function
+// defined in the module (a call into Go's runtime included); a module is warmed up with 20,000 streams first
+// and the counts are one stream's after that. Results (markdown) go to stdout.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/costbench"
+)
+
+func main() {
+	dist := flag.String("dist", ".build/names", "folder of the Go modules (built with wasmbuild -names, or dist/ without function names)")
+	peers := flag.String("peers", os.Getenv(costbench.PeersDirEnv), "folder of the C++/C peers (empty: left out)")
+	only := flag.String("only", "", "comma-separated cases to run (default all): tenantroute-routed, tenantroute-baseline, all-roles")
+	top := flag.Int("top", 15, "functions listed per callback")
+	flag.Parse()
+	if err := run(context.Background(), os.Stdout, *dist, *peers, *only, *top); err != nil {
+		fmt.Fprintln(os.Stderr, "guestcalls:", err)
+		os.Exit(1)
+	}
+}
+
+// contender is one module and plugin config run on a case's exchange.
+type contender struct{ name, module, config string }
+
+type exchange struct {
+	name      string
+	req, resp testenv.Headers
+	tenant    string
+	cs        []contender
+}
+
+func exchanges() ([]exchange, error) {
+	resp := testenv.Headers{{Key: ":status", Value: "200"}, {Key: "content-type", Value: "application/json"}}
+	req := func(bag string) testenv.Headers {
+		return testenv.RequestHeaders("GET", "svc-b.shop.svc.cluster.local:8080", "/api/orders/42",
+			"user-agent", "Go-http-client/1.1", "accept", "application/json",
+			"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			"x-request-id", "7f1c2a9e-3b4d-4e5f-8a6b-9c0d1e2f3a4b", "baggage", bag)
+	}
+	trc := []contender{{"tenantroute", "tenantroute", ""}, {"cpp-tenantroute", "cpp-tenantroute", "{}"}}
+	s, err := costbench.Combined()
+	if err != nil {
+		return nil, err
+	}
+	tr, ok := s.Role("tenantroute")
+	if !ok {
+		return nil, errors.New("combined.json has no tenantroute stage")
+	}
+	c := s.Case(s.Combined)
+	return []exchange{
+		{name: "tenantroute-routed", req: req("userid=42,laneway-tenant=sbx-1"), resp: resp, tenant: "sbx-1", cs: trc},
+		{name: "tenantroute-baseline", req: req("userid=42"), resp: resp, cs: trc},
+		{name: "all-roles", req: c.Request, resp: c.Response, tenant: s.Tenant, cs: []contender{
+			{"combined", s.Combined.Module, string(s.Combined.Config)},
+			{"combined-tenantroute", s.Combined.Module, `{"tenantroute":` + string(tr.Config) + `}`},
+			{"tenantroute", tr.Module, string(tr.Config)},
+			{"cpp-tenantroute", s.Peer, "{}"},
+		}},
+	}, nil
+}
+
+// counter is the function listener: it attributes every guest call to the callback (the outermost export
+// call) it happens in, while on.
+type counter struct {
+	on       bool
+	depth    int
+	callback string
+	calls    map[string]map[string]int // callback -> function -> calls (host functions as "host module.name")
+}
+
+func (c *counter) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener { return c }
+
+func (c *counter) Before(_ context.Context, _ api.Module, def api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
+	if c.depth == 0 {
+		c.callback = def.Name()
+		if ex := def.ExportNames(); len(ex) > 0 {
+			c.callback = ex[0]
+		}
+	}
+	c.depth++
+	if !c.on {
+		return
+	}
+	name := def.Name()
+	if name == "" {
+		name = fmt.Sprintf("func[%d]", def.Index())
+	}
+	if m, n, ok := def.Import(); ok {
+		name = "host " + m + "." + n
+	} else if def.GoFunction() != nil {
+		name = "host " + def.ModuleName() + "." + name
+	}
+	m := c.calls[c.callback]
+	if m == nil {
+		m = map[string]int{}
+		c.calls[c.callback] = m
+	}
+	m[name]++
+}
+
+func (c *counter) After(context.Context, api.Module, api.FunctionDefinition, []uint64) { c.depth-- }
+
+func (c *counter) Abort(context.Context, api.Module, api.FunctionDefinition, error) { c.depth-- }
+
+func run(ctx context.Context, w io.Writer, dist, peers, only string, top int) error {
+	xs, err := exchanges()
+	if err != nil {
+		return err
+	}
+	for _, x := range xs {
+		if only != "" && !contains(strings.Split(only, ","), x.name) {
+			continue
+		}
+		for _, c := range x.cs {
+			dir := dist
+			if strings.Contains(c.module, "-") {
+				if peers == "" {
+					continue
+				}
+				dir = peers
+			}
+			if err := count(ctx, w, x, c, filepath.Join(dir, c.module+".wasm"), top); err != nil {
+				return fmt.Errorf("%s/%s: %w", x.name, c.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func count(ctx context.Context, w io.Writer, x exchange, c contender, path string, top int) error {
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%w (build the Go modules with: go run ./packager/cmd/wasmbuild -names .build/names)", err)
+	}
+	cnt := &counter{calls: map[string]map[string]int{}}
+	// The listener is compiled in, so this runtime compiles the module itself (no shared cache).
+	lctx := experimental.WithFunctionListenerFactory(ctx, cnt)
+	rt, err := testenv.NewRuntime(lctx, testenv.RuntimeOptions{DisableCompilationCache: true})
+	if err != nil {
+		return err
+	}
+	defer rt.Close(ctx)
+	vm, err := rt.LoadVM(lctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
+	if err != nil {
+		return err
+	}
+	stream := func() *testenv.HTTPStream {
+		st := vm.NewHTTPStream()
+		st.RequestHeaders(x.req, true)
+		st.ResponseHeaders(x.resp, true)
+		st.Complete()
+		return st
+	}
+	for i := 0; i < 20000; i++ {
+		stream()
+	}
+	cnt.on = true
+	st := stream()
+	cnt.on = false
+	if err := vm.Err(); err != nil {
+		return err
+	}
+	if got, _ := st.Request().Headers.Get("x-laneway-tenant"); got != x.tenant {
+		return fmt.Errorf("x-laneway-tenant is %q, expected %q", got, x.tenant)
+	}
+	fmt.Fprintf(w, "\n### %s: %s (%s)\n\n| callback | guest calls | host calls |\n|---|---:|---:|\n", x.name, c.name, filepath.Base(path))
+	cbs := make([]string, 0, len(cnt.calls))
+	for cb := range cnt.calls {
+		cbs = append(cbs, cb)
+	}
+	order := []string{"proxy_on_context_create", "proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_log", "proxy_on_done", "proxy_on_delete"}
+	sort.Slice(cbs, func(i, j int) bool { return index(order, cbs[i]) < index(order, cbs[j]) })
+	var tg, th int
+	for _, cb := range cbs {
+		g, h := split(cnt.calls[cb])
+		tg, th = tg+g, th+h
+		fmt.Fprintf(w, "| `%s` | %d | %d |\n", cb, g, h)
+	}
+	fmt.Fprintf(w, "| stream | %d | %d |\n", tg, th)
+	for _, cb := range cbs {
+		if cb != "proxy_on_request_headers" {
+			continue
+		}
+		fmt.Fprintf(w, "\n`%s`, by function:\n\n| function | calls |\n|---|---:|\n", cb)
+		type fc struct {
+			name string
+			n    int
+		}
+		var fs []fc
+		for name, n := range cnt.calls[cb] {
+			fs = append(fs, fc{name, n})
+		}
+		sort.Slice(fs, func(i, j int) bool { return fs[i].n > fs[j].n || fs[i].n == fs[j].n && fs[i].name < fs[j].name })
+		for i, f := range fs {
+			if i == top {
+				fmt.Fprintf(w, "| (%d more functions) | |\n", len(fs)-top)
+				break
+			}
+			fmt.Fprintf(w, "| `%s` | %d |\n", f.name, f.n)
+		}
+	}
+	return nil
+}
+
+// split returns the guest and host calls of one callback.
+func split(m map[string]int) (guest, host int) {
+	for name, n := range m {
+		if strings.HasPrefix(name, "host ") {
+			host += n
+		} else {
+			guest += n
+		}
+	}
+	return guest, host
+}
+
+func index(order []string, s string) int {
+	for i, o := range order {
+		if o == s {
+			return i
+		}
+	}
+	return len(order)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
