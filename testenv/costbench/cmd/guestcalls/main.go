@@ -91,7 +91,9 @@ type counter struct {
 	calls    map[string]map[string]int // callback -> function -> calls (host functions as "host module.name")
 }
 
-func (c *counter) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener { return c }
+func (c *counter) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+	return c
+}
 
 func (c *counter) Before(_ context.Context, _ api.Module, def api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
 	if c.depth == 0 {
