@@ -14,6 +14,10 @@
 // the self time by group (Go runtime, Go standard library, SDK / ABI glue, laneway filter code, the peer's own
 // code, V8's JS<->Wasm wrappers, host JS, V8 GC, other), by Go package, and the top functions, each as a share of
 // the profiled samples and as ns per stream. --cpuprofile DIR also writes each profile (open in Chrome DevTools).
+//
+// With --ab OLD_DIR it profiles nothing and times instead, in interleaved rounds (--rounds 7, --round-ms 150,
+// --count 3; medians), each Go contender from --dist against the same module from OLD_DIR and the C++ SDK peer:
+// new/old, new/cpp, old/cpp by thread CPU time per stream (is a change measurably cheaper on V8?).
 // The shipped modules are linked with -s and have no name section: profile the -names build (the code and data
 // sections are byte-identical) or every Go function reads as wasm-function[N].
 const fs = require('node:fs');
@@ -37,8 +41,8 @@ const cpu = () => { try { return +fs.readFileSync('/proc/thread-self/schedstat',
 const now = () => process.hrtime.bigint();
 const pairs = (h) => h && h.map(([k, v]) => [bytes(k), bytes(v)]);
 
-function load(mod, config) {
-  const file = [dist, peers].map((d) => path.join(d, mod + '.wasm')).find((f) => fs.existsSync(f));
+function load(mod, config, from = dist) {
+  const file = [from, peers].map((d) => path.join(d, mod + '.wasm')).find((f) => fs.existsSync(f));
   if (!file) throw new Error(`${mod}.wasm is absent from ${dist} and ${peers} (go run ./packager/cmd/wasmbuild -names ${dist})`);
   const m = new WebAssembly.Module(fs.readFileSync(file));
   const named = WebAssembly.Module.customSections(m, 'name').length > 0;
@@ -172,7 +176,44 @@ function print(caseName, r, ref) {
   for (const f of r.functions) console.log(`| \`${f.name}\` | ${f.group} | ${pct(f.share)} | ${f.ns.toFixed(0)} |`);
 }
 
+// ab times each Go contender from dist against OLD_DIR's and the C++ peer (see the header).
+function ab(oldDir) {
+  const rounds = +flag('rounds', 7), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 3);
+  const median = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
+  console.log('| case | module | new ns | old ns | new/old | new/cpp | old/cpp |\n|---|---|---:|---:|---:|---:|---:|');
+  for (const k of cases()) {
+    const peer = k.contenders.find((c) => c.module === 'cpp-tenantroute');
+    for (const c of k.contenders.filter((x) => !x.module.includes('-'))) {
+      const req = prepareHeaders(c.req), resp = c.resp && prepareHeaders(c.resp);
+      const vms = [load(c.module, c.config), load(c.module, c.config, oldDir), load(peer.module, peer.config)];
+      for (const vm of vms) { cycle(vm, c.req, c.resp); if (vm.failed) throw new Error(`${c.name}: VM failed: ${vm.failed.message}`); }
+      const f = [[], [], [], [], []];
+      for (let r = 0; r < count; r++) {
+        const n = vms.map((vm) => {
+          for (let i = 0; i < 20000; i++) cycle(vm, req, resp);
+          const t = now();
+          for (let i = 0; i < 2000; i++) cycle(vm, req, resp);
+          return Math.max(1000, Math.floor(roundNs / (Number(now() - t) / 2000)));
+        });
+        const ns = vms.map(() => []);
+        for (let q = 0; q < rounds; q++) {
+          vms.forEach((vm, i) => {
+            const c0 = cpu(), t0 = now();
+            for (let j = 0; j < n[i]; j++) cycle(vm, req, resp);
+            ns[i].push(c0 === null ? Number(now() - t0) / n[i] : (cpu() - c0) / n[i]);
+          });
+        }
+        const ratio = (a, b) => median(a.map((x, j) => x / b[j]));
+        f[0].push(median(ns[0])); f[1].push(median(ns[1])); f[2].push(ratio(ns[0], ns[1])); f[3].push(ratio(ns[0], ns[2])); f[4].push(ratio(ns[1], ns[2]));
+      }
+      const m = f.map(median);
+      console.log(`| ${k.name} | ${c.name} | ${m[0].toFixed(0)} | ${m[1].toFixed(0)} | ${m[2].toFixed(3)} | ${m[3].toFixed(2)} | ${m[4].toFixed(2)} |`);
+    }
+  }
+}
+
 (async () => {
+  if (flag('ab')) { ab(flag('ab')); return; }
   const session = new inspector.Session();
   session.connect();
   await post(session, 'Profiler.enable');

@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,46 +39,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "guestcalls:", err)
 		os.Exit(1)
 	}
-}
-
-// contender is one module and plugin config run on a case's exchange.
-type contender struct{ name, module, config string }
-
-type exchange struct {
-	name      string
-	req, resp testenv.Headers
-	tenant    string
-	cs        []contender
-}
-
-func exchanges() ([]exchange, error) {
-	resp := testenv.Headers{{Key: ":status", Value: "200"}, {Key: "content-type", Value: "application/json"}}
-	req := func(bag string) testenv.Headers {
-		return testenv.RequestHeaders("GET", "svc-b.shop.svc.cluster.local:8080", "/api/orders/42",
-			"user-agent", "Go-http-client/1.1", "accept", "application/json",
-			"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-			"x-request-id", "7f1c2a9e-3b4d-4e5f-8a6b-9c0d1e2f3a4b", "baggage", bag)
-	}
-	trc := []contender{{"tenantroute", "tenantroute", ""}, {"cpp-tenantroute", "cpp-tenantroute", "{}"}}
-	s, err := costbench.Combined()
-	if err != nil {
-		return nil, err
-	}
-	tr, ok := s.Role("tenantroute")
-	if !ok {
-		return nil, errors.New("combined.json has no tenantroute stage")
-	}
-	c := s.Case(s.Combined)
-	return []exchange{
-		{name: "tenantroute-routed", req: req("userid=42,laneway-tenant=sbx-1"), resp: resp, tenant: "sbx-1", cs: trc},
-		{name: "tenantroute-baseline", req: req("userid=42"), resp: resp, cs: trc},
-		{name: "all-roles", req: c.Request, resp: c.Response, tenant: s.Tenant, cs: []contender{
-			{"combined", s.Combined.Module, string(s.Combined.Config)},
-			{"combined-tenantroute", s.Combined.Module, `{"tenantroute":` + string(tr.Config) + `}`},
-			{"tenantroute", tr.Module, string(tr.Config)},
-			{"cpp-tenantroute", s.Peer, "{}"},
-		}},
-	}, nil
 }
 
 // counter is the function listener: it attributes every guest call to the callback (the outermost export
@@ -128,31 +87,31 @@ func (c *counter) After(context.Context, api.Module, api.FunctionDefinition, []u
 func (c *counter) Abort(context.Context, api.Module, api.FunctionDefinition, error) { c.depth-- }
 
 func run(ctx context.Context, w io.Writer, dist, peers, only string, top int) error {
-	xs, err := exchanges()
+	xs, err := costbench.Exchanges()
 	if err != nil {
 		return err
 	}
 	for _, x := range xs {
-		if only != "" && !contains(strings.Split(only, ","), x.name) {
+		if only != "" && !contains(strings.Split(only, ","), x.Name) {
 			continue
 		}
-		for _, c := range x.cs {
+		for _, c := range x.Modules {
 			dir := dist
-			if strings.Contains(c.module, "-") {
+			if strings.Contains(c.Module, "-") {
 				if peers == "" {
 					continue
 				}
 				dir = peers
 			}
-			if err := count(ctx, w, x, c, filepath.Join(dir, c.module+".wasm"), top); err != nil {
-				return fmt.Errorf("%s/%s: %w", x.name, c.name, err)
+			if err := count(ctx, w, x, c, filepath.Join(dir, c.Module+".wasm"), top); err != nil {
+				return fmt.Errorf("%s/%s: %w", x.Name, c.Name, err)
 			}
 		}
 	}
 	return nil
 }
 
-func count(ctx context.Context, w io.Writer, x exchange, c contender, path string, top int) error {
+func count(ctx context.Context, w io.Writer, x costbench.Exchange, c costbench.ExchangeModule, path string, top int) error {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w (build the Go modules with: go run ./packager/cmd/wasmbuild -names .build/names)", err)
@@ -165,14 +124,14 @@ func count(ctx context.Context, w io.Writer, x exchange, c contender, path strin
 		return err
 	}
 	defer rt.Close(ctx)
-	vm, err := rt.LoadVM(lctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
+	vm, err := rt.LoadVM(lctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.Config), LogLevel: testenv.LogInfo})
 	if err != nil {
 		return err
 	}
 	stream := func() *testenv.HTTPStream {
 		st := vm.NewHTTPStream()
-		st.RequestHeaders(x.req, true)
-		st.ResponseHeaders(x.resp, true)
+		st.RequestHeaders(x.Request, true)
+		st.ResponseHeaders(x.Response, true)
 		st.Complete()
 		return st
 	}
@@ -185,10 +144,10 @@ func count(ctx context.Context, w io.Writer, x exchange, c contender, path strin
 	if err := vm.Err(); err != nil {
 		return err
 	}
-	if got, _ := st.Request().Headers.Get("x-laneway-tenant"); got != x.tenant {
-		return fmt.Errorf("x-laneway-tenant is %q, expected %q", got, x.tenant)
+	if got, _ := st.Request().Headers.Get("x-laneway-tenant"); got != x.Tenant {
+		return fmt.Errorf("x-laneway-tenant is %q, expected %q", got, x.Tenant)
 	}
-	fmt.Fprintf(w, "\n### %s: %s (%s)\n\n| callback | guest calls | host calls |\n|---|---:|---:|\n", x.name, c.name, filepath.Base(path))
+	fmt.Fprintf(w, "\n### %s: %s (%s)\n\n| callback | guest calls | host calls |\n|---|---:|---:|\n", x.Name, c.Name, filepath.Base(path))
 	cbs := make([]string, 0, len(cnt.calls))
 	for cb := range cnt.calls {
 		cbs = append(cbs, cb)

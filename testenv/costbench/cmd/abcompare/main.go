@@ -1,0 +1,102 @@
+// Command abcompare times two builds of the Go modules against each other and against the C++ SDK peer on
+// wazero, in interleaved rounds of one run (costbench.Compare), for every module of the profiling exchanges
+// (costbench.Exchanges): is a change to the Go code measurably cheaper?
+//
+//	go run ./testenv/costbench/cmd/abcompare -old DIR -new DIR [-peers DIR] [-only CASE,...] [-count 3]
+//
+// Per exchange and module it prints new/old, new/cpp and old/cpp (thread CPU time per full stream; medians
+// over the rounds of one comparison, then over -count comparisons).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/laneway/laneway/testenv/costbench"
+)
+
+func main() {
+	oldDir := flag.String("old", "", "folder of the modules before the change")
+	newDir := flag.String("new", "dist", "folder of the modules after the change")
+	peers := flag.String("peers", os.Getenv(costbench.PeersDirEnv), "folder of the C++ SDK peer (empty: new/old only)")
+	only := flag.String("only", "", "comma-separated cases (default all): tenantroute-routed, tenantroute-baseline, all-roles")
+	count := flag.Int("count", 3, "comparisons per module; each figure is the median")
+	flag.Parse()
+	if *oldDir == "" {
+		fmt.Fprintln(os.Stderr, "abcompare: -old DIR is required: the folder of the modules before the change")
+		os.Exit(2)
+	}
+	if err := run(*oldDir, *newDir, *peers, *only, *count); err != nil {
+		fmt.Fprintln(os.Stderr, "abcompare:", err)
+		os.Exit(1)
+	}
+}
+
+func run(oldDir, newDir, peers, only string, count int) error {
+	xs, err := costbench.Exchanges()
+	if err != nil {
+		return err
+	}
+	fmt.Println("| case | module | new ns | old ns | new/old | new/cpp | old/cpp |\n|---|---|---:|---:|---:|---:|---:|")
+	for _, x := range xs {
+		if only != "" && !strings.Contains(","+only+",", ","+x.Name+",") {
+			continue
+		}
+		var peer []byte
+		for _, m := range x.Modules {
+			if strings.Contains(m.Module, "-") && peers != "" {
+				if peer, err = os.ReadFile(filepath.Join(peers, m.Module+".wasm")); err != nil {
+					return err
+				}
+			}
+		}
+		for _, m := range x.Modules {
+			if strings.Contains(m.Module, "-") {
+				continue
+			}
+			read := func(dir string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, m.Module+".wasm")) }
+			nw, err := read(newDir)
+			if err != nil {
+				return err
+			}
+			old, err := read(oldDir)
+			if err != nil {
+				return err
+			}
+			cs := []costbench.Contender{{Name: "new", Wasm: nw, PluginConfig: m.Config}, {Name: "old", Wasm: old, PluginConfig: m.Config}}
+			if peer != nil {
+				cs = append(cs, costbench.Contender{Name: "cpp", Wasm: peer, PluginConfig: "{}"})
+			}
+			var f [5][]float64
+			for k := 0; k < count; k++ {
+				c, err := costbench.Compare(context.Background(), costbench.Case{Module: m.Module, PluginConfig: m.Config, Request: x.Request, Response: x.Response}, cs, costbench.CompareOptions{})
+				if err != nil {
+					return fmt.Errorf("%s/%s: %w", x.Name, m.Name, err)
+				}
+				f[0], f[1], f[2] = append(f[0], c.Median(0)), append(f[1], c.Median(1)), append(f[2], c.Ratio(0, 1))
+				if peer != nil {
+					f[3], f[4] = append(f[3], c.Ratio(0, 2)), append(f[4], c.Ratio(1, 2))
+				}
+			}
+			fmt.Printf("| %s | %s | %.0f | %.0f | %.3f | %.2f | %.2f |\n", x.Name, m.Name, med(f[0]), med(f[1]), med(f[2]), med(f[3]), med(f[4]))
+		}
+	}
+	return nil
+}
+
+func med(a []float64) float64 {
+	if len(a) == 0 {
+		return 0
+	}
+	b := append([]float64(nil), a...)
+	sort.Float64s(b)
+	if len(b)%2 == 1 {
+		return b[len(b)/2]
+	}
+	return (b[len(b)/2-1] + b[len(b)/2]) / 2
+}
