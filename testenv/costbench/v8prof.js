@@ -10,10 +10,11 @@
 // all-roles (combined.json beside this file). Each case profiles, one after another in this process, each of its
 // contenders' stream loop (the Go module and the C++ SDK and C peers on the same request; for all-roles the combined
 // module with all three roles, with tenantroute only, tenantroute alone and the C++ peer): warm-up, then --ms of
-// full streams under the profiler. It prints, per contender, thread CPU ns per stream (not profiled, measured before),
-// the self time by group (Go runtime, Go standard library, SDK / ABI glue, laneway filter code, the peer's own
-// code, V8's JS<->Wasm wrappers, host JS, V8 GC, other), by Go package, and the top functions, each as a share of
-// the profiled samples and as ns per stream. --cpuprofile DIR also writes each profile (open in Chrome DevTools).
+// full streams under the profiler. It prints, per contender, thread CPU ns per stream (unprofiled, timed just
+// before), then the self time by group (Go runtime, Go standard library, SDK / ABI glue, laneway filter code, the
+// peer's own code, V8's JS<->Wasm wrappers, host JS, V8 GC, other), by Go package and for the top functions, each
+// as a share of the profiled time and as ns per stream (profiled wall time over the streams run; the profiler
+// adds its own overhead, so compare these within a run). --cpuprofile DIR also writes each profile (DevTools).
 //
 // With --ab OLD_DIR it profiles nothing and times instead, in interleaved rounds (--rounds 7, --round-ms 150,
 // --count 3; medians), each Go contender from --dist against the same module from OLD_DIR and the C++ SDK peer:
@@ -138,9 +139,12 @@ async function profile(session, c) {
   const { profile: p } = await post(session, 'Profiler.stop');
   if (vm.failed) throw new Error(`${c.name}: VM failed: ${vm.failed.message}`);
   if (profDir) { fs.mkdirSync(profDir, { recursive: true }); fs.writeFileSync(path.join(profDir, c.name + '.cpuprofile'), JSON.stringify(p)); }
+  // Each sample stands for the time until the next one (timeDeltas), so a function's ns per stream is the
+  // profiled time of its samples over the streams run: wall time under the profiler, steadier than shares of
+  // a separately timed figure.
   const self = new Map();
   for (const node of p.nodes) self.set(node.id, { frame: node.callFrame, hits: 0 });
-  for (const id of p.samples) self.get(id).hits++;
+  p.samples.forEach((id, i) => { self.get(id).hits += i + 1 < p.timeDeltas.length ? p.timeDeltas[i + 1] : 0; });
   const byFn = new Map(), byGroup = new Map(), byPkg = new Map();
   let total = 0;
   for (const { frame, hits } of self.values()) {
@@ -153,19 +157,20 @@ async function profile(session, c) {
     const pkg = goPackage(frame);
     if (pkg) byPkg.set(pkg, (byPkg.get(pkg) || 0) + hits);
   }
-  const share = (h) => h / total;
-  const rows = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, hits]) => ({ name, share: share(hits), ns: share(hits) * nsPerStream }));
+  // hits are microseconds of profiled time.
+  const share = (h) => h / total, per = (h) => h * 1000 / m;
+  const rows = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, hits]) => ({ name, share: share(hits), ns: per(hits) }));
   return {
-    name: c.name, module: c.module, nsPerStream, streams: m, samples: total,
+    name: c.name, module: c.module, nsPerStream, profiledNsPerStream: per(total), streams: m, samples: p.samples.length,
     groups: rows(byGroup), packages: rows(byPkg),
-    functions: [...byFn.values()].sort((a, b) => b.hits - a.hits).slice(0, top).map((f) => ({ name: f.name, group: f.group, share: share(f.hits), ns: share(f.hits) * nsPerStream })),
+    functions: [...byFn.values()].sort((a, b) => b.hits - a.hits).slice(0, top).map((f) => ({ name: f.name, group: f.group, share: share(f.hits), ns: per(f.hits) })),
   };
 }
 
 function print(caseName, r, ref) {
   const pct = (x) => (100 * x).toFixed(1) + '%';
   console.log(`\n### ${caseName}: ${r.name} (${r.module}.wasm): ${r.nsPerStream.toFixed(0)} ns/stream thread CPU` +
-    (ref && ref !== r ? `, ${(r.nsPerStream / ref.nsPerStream).toFixed(2)}x ${ref.name}` : '') + `; ${r.samples} samples over ${r.streams} streams`);
+    (ref && ref !== r ? `, ${(r.nsPerStream / ref.nsPerStream).toFixed(2)}x ${ref.name}` : '') + `; profiled: ${r.profiledNsPerStream.toFixed(0)} ns/stream wall, ${r.samples} samples over ${r.streams} streams`);
   console.log('\n| group | self | ns/stream |\n|---|---:|---:|');
   for (const g of r.groups) console.log(`| ${g.name} | ${pct(g.share)} | ${g.ns.toFixed(0)} |`);
   if (r.packages.length > 0) {
