@@ -61,9 +61,12 @@ type Config struct {
 	// InvalidLogLimit is how many distinct rejected values are logged (once each) per plugin.
 	InvalidLogLimit int
 
-	hasPattern     bool
-	allow          map[string]struct{}
-	useTracestate  bool
+	hasPattern    bool
+	allow         map[string]struct{}
+	useTracestate bool
+	// onlyBaggage: no carrier but baggage, no plain header, no trust boundary, so a request's scan looks for
+	// baggage and the output header only (the common sidecar config).
+	onlyBaggage    bool
 	otNames        []string // "ot-baggage-<key>" per baggage key, nil when that carrier is off
 	uberNames      []string // "uberctx-<key>" per baggage key, nil when that carrier is off
 	otAll, uberAll []string // "ot-baggage-<key>" and "uberctx-<key>" per baggage key, always
@@ -257,6 +260,7 @@ func (c *Config) compile(seen map[string]bool) error {
 			c.carrierSources = append(c.carrierSources, SourceUberctx)
 		}
 	}
+	c.onlyBaggage = !c.TrustBoundary && c.Header == "" && !c.useTracestate && c.otNames == nil && c.uberNames == nil
 	return nil
 }
 

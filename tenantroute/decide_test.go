@@ -134,7 +134,7 @@ func TestRouteDecisions(t *testing.T) {
 			got := d
 			got.bag, got.ts, got.tenantCount, got.tenantFirst, got.header, got.headerCount = nil, nil, 0, "", "", 0
 			got.ot, got.uber, got.otN, got.uberN = [MaxBaggageKeys]string{}, [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}, [MaxBaggageKeys]int{}
-			got.plain, got.plainN = [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}
+			got.plain, got.plainN, got.carriers = [MaxBaggageKeys]string{}, [MaxBaggageKeys]int{}, false
 			if len(got.Edits) == 0 {
 				got.Edits = nil
 			}
@@ -543,4 +543,24 @@ func TestKeepingLeavesNamedHeadersAtTheTrustBoundary(t *testing.T) {
 	base.Decide(headers, &d)
 	assert.Equal(t, 4, d.Stripped, "Keeping changed a copy, not the Config it was called on")
 	assert.Contains(t, d.Edits, Edit{Kind: proxyhost.Remove, Name: "x-laneway-synthetic"})
+}
+
+// TestResetLeavesAZeroDecision holds reset, which clears field by field, to what a fresh Decision is: after a
+// request that fills every field (a rejected tenant, every carrier, the plain header, edits, rewritten baggage
+// and tracestate) a reset Decision equals the zero one apart from the buffers it keeps.
+func TestResetLeavesAZeroDecision(t *testing.T) {
+	for _, cfg := range []string{allCarriersConfig, stripGatewayConfig, nextHopConfig} {
+		c := mustConfig(t, cfg)
+		var d Decision
+		c.Decide(req(hdr("baggage", "laneway-tenant=acme,x=1"), hdr("tracestate", "laneway-tenant=acme"),
+			hdr("ot-baggage-laneway-tenant", "acme"), hdr("uberctx-laneway-tenant", "other"), hdr("laneway-tenant", "x"),
+			hdr("x-tenant", "acme"), hdr("x-laneway-tenant", "evil"), hdr("x-tenant", "two")), &d)
+		require.NotEmpty(t, d.Edits, cfg)
+		c.Decide(req(hdr("ot-baggage-laneway-tenant", "BAD!"), hdr("uberctx-laneway-tenant", "BAD!")), &d)
+		require.True(t, d.carriers, "%s: the request filled the carrier arrays", cfg)
+		d.reset()
+		want := Decision{bag: d.bag[:0], ts: d.ts[:0], bagBuf: d.bagBuf, tsBuf: d.tsBuf}
+		want.Edits = d.Edits[:0]
+		assert.Equal(t, want, d, cfg)
+	}
 }
