@@ -93,7 +93,7 @@ type Decision struct {
 	Signals     Signal  // why Shadow is true
 	Outcome     Outcome // the one outcome counted
 	Method      string  // :method, as received
-	Destination string  // outbound and waypoint: allow-list key of :authority
+	Destination string  // outbound (a shadow request only) and waypoint: allow-list key of :authority
 	Redacted    bool    // inbound: configured headers are removed from this shadow copy (in Edits)
 	RedactBody  bool    // inbound: this shadow copy's JSON body fields are masked once the body is complete
 	RequestID   string  // the first non-empty x-request-id, as received (compare samples and pairs on it)
@@ -175,30 +175,39 @@ func isTrue(v string) bool {
 	return v == "1" || strings.EqualFold(v, "true")
 }
 
+// nameIs is name == s for a non-empty s, with the last bytes compared first: in the Go compiler's Wasm code
+// comparing with a string longer than 6 bytes calls the runtime's memequal, and most header names that are
+// as long as s differ from it in their last byte (":method", ":scheme" and "baggage" are all 7 long).
+func nameIs(name, s string) bool {
+	return len(name) == len(s) && name[len(name)-1] == s[len(s)-1] && name == s
+}
+
 // scan fills s from pairs and returns every baggage value appended to bags (a stack
 // buffer in Decide: storing it through s would move it to the heap).
 func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 	bags = bags[:0]
 	host := ""
-	for _, p := range pairs {
-		switch name := p[0]; name {
-		case ":authority":
+	for i := range pairs {
+		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
+		p := &pairs[i]
+		switch name := p[0]; {
+		case nameIs(name, ":authority"):
 			s.authority = p[1]
-		case "host":
+		case name == "host":
 			if host == "" {
 				host = p[1]
 			}
-		case ":method":
+		case nameIs(name, ":method"):
 			s.method = p[1]
-		case MarkerHeader:
+		case nameIs(name, MarkerHeader):
 			s.lanewayCount++
 			s.lanewayValue = p[1]
 			if isTrue(p[1]) {
 				s.lanewayTrue = true
 			}
-		case "baggage":
+		case nameIs(name, "baggage"):
 			bags = append(bags, p[1])
-		case RequestIDHeader:
+		case nameIs(name, RequestIDHeader):
 			if s.requestID == "" {
 				s.requestID = p[1]
 			}
@@ -252,9 +261,10 @@ func (c *Config) Decide(headers [][2]string, f Facts, d *Decision) {
 			c.redact(d, headers, f.EndOfStream)
 		}
 	case ModeOutbound:
-		d.Destination = destinationHost(s.authority)
 		c.detect(d, &s, bags, false)
 		if d.Shadow {
+			// Only containment and its log lines use it: an ordinary request does not pay the parse.
+			d.Destination = destinationHost(s.authority)
 			c.contain(d, &s)
 		}
 	case ModeWaypoint:
