@@ -19,6 +19,12 @@
 // With --ab OLD_DIR it profiles nothing and times instead, in interleaved rounds (--rounds 7, --round-ms 150,
 // --count 3; medians), each Go contender from --dist against the same module from OLD_DIR and the C++ SDK peer:
 // new/old, new/cpp, old/cpp by thread CPU time per stream (is a change measurably cheaper on V8?).
+//
+// With --floor it times instead, the same way, the rungs between the C++ peer and the Go module on the routed
+// and baseline requests, each over the C++ SDK peer: the C peer (the floor for this logic in any language), the
+// Go no-op module, the costprobe fixture run up to each step of tenantroute's path (none: the Go SDK's fixed
+// cost per stream; read: + the header read; route: + the decision; edit; clear; count = the whole path), and
+// tenantroute itself. Fixtures (noop, costprobe) come from --fixtures DIR (default .build/fixtures).
 // The shipped modules are linked with -s and have no name section: profile the -names build (the code and data
 // sections are byte-identical) or every Go function reads as wasm-function[N].
 const fs = require('node:fs');
@@ -42,8 +48,9 @@ const cpu = () => { try { return +fs.readFileSync('/proc/thread-self/schedstat',
 const now = () => process.hrtime.bigint();
 const pairs = (h) => h && h.map(([k, v]) => [bytes(k), bytes(v)]);
 
+const fixtures = flag('fixtures', '.build/fixtures');
 function load(mod, config, from = dist) {
-  const file = [from, peers].map((d) => path.join(d, mod + '.wasm')).find((f) => fs.existsSync(f));
+  const file = [from, peers, fixtures].map((d) => path.join(d, mod + '.wasm')).find((f) => fs.existsSync(f));
   if (!file) throw new Error(`${mod}.wasm is absent from ${dist} and ${peers} (go run ./packager/cmd/wasmbuild -names ${dist})`);
   const m = new WebAssembly.Module(fs.readFileSync(file));
   const named = WebAssembly.Module.customSections(m, 'name').length > 0;
@@ -217,7 +224,42 @@ function ab(oldDir) {
   }
 }
 
+// floor times the rungs from the C peer to tenantroute, each over the C++ SDK peer (see the header).
+function floor() {
+  const rounds = +flag('rounds', 7), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 3);
+  const median = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
+  const steps = ['none', 'read', 'route', 'edit', 'clear', 'count'];
+  for (const k of cases().filter((x) => x.name.startsWith('tenantroute-'))) {
+    const c = k.contenders.find((x) => x.module === 'tenantroute');
+    const rungs = [['cpp-tenantroute', 'cpp-tenantroute', '{}'], ['c-tenantroute', 'c-tenantroute', '{}'], ['go noop', 'noop', '{}'],
+      ...steps.map((st) => [`costprobe upTo ${st}`, 'costprobe', JSON.stringify({ upTo: st })]), ['tenantroute', 'tenantroute', c.config]];
+    const req = prepareHeaders(c.req), resp = c.resp && prepareHeaders(c.resp);
+    const vms = rungs.map(([, m, cfg]) => { const vm = load(m, cfg); cycle(vm, c.req, c.resp); if (vm.failed) throw new Error(`${m}: ${vm.failed.message}`); return vm; });
+    const f = rungs.map(() => []);
+    for (let r = 0; r < count; r++) {
+      const n = vms.map((vm) => {
+        for (let i = 0; i < 20000; i++) cycle(vm, req, resp);
+        const t = now();
+        for (let i = 0; i < 2000; i++) cycle(vm, req, resp);
+        return Math.max(1000, Math.floor(roundNs / (Number(now() - t) / 2000)));
+      });
+      const ns = vms.map(() => []);
+      for (let q = 0; q < rounds; q++) {
+        vms.forEach((vm, i) => {
+          const c0 = cpu(), t0 = now();
+          for (let j = 0; j < n[i]; j++) cycle(vm, req, resp);
+          ns[i].push(c0 === null ? Number(now() - t0) / n[i] : (cpu() - c0) / n[i]);
+        });
+      }
+      vms.forEach((_, i) => f[i].push({ ns: median(ns[i]), x: median(ns[i].map((x, j) => x / ns[0][j])) }));
+    }
+    console.log(`\n### ${k.name}: rungs over the C++ SDK peer (thread CPU per stream, median of ${count} runs of ${rounds} interleaved rounds)\n\n| module | ns/stream | x cpp |\n|---|---:|---:|`);
+    rungs.forEach(([name], i) => console.log(`| ${name} | ${median(f[i].map((x) => x.ns)).toFixed(0)} | ${median(f[i].map((x) => x.x)).toFixed(2)} |`));
+  }
+}
+
 (async () => {
+  if (args.includes('--floor')) { floor(); return; }
   if (flag('ab')) { ab(flag('ab')); return; }
   const session = new inspector.Session();
   session.connect();

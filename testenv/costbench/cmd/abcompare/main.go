@@ -6,6 +6,10 @@
 //
 // Per exchange and module it prints new/old, new/cpp and old/cpp (thread CPU time per full stream; medians
 // over the rounds of one comparison, then over -count comparisons).
+//
+// With -floor it times instead, on tenantroute's routed and baseline requests, the rungs from the C++ SDK peer
+// to the Go module in -new, each over the peer: the C peer, the Go no-op, the costprobe fixture up to each step
+// of tenantroute's path (none, read, route, edit, clear, count) and tenantroute (fixtures from -fixtures).
 package main
 
 import (
@@ -26,7 +30,16 @@ func main() {
 	peers := flag.String("peers", os.Getenv(costbench.PeersDirEnv), "folder of the C++ SDK peer (empty: new/old only)")
 	only := flag.String("only", "", "comma-separated cases (default all): tenantroute-routed, tenantroute-baseline, all-roles")
 	count := flag.Int("count", 3, "comparisons per module; each figure is the median")
+	floor := flag.Bool("floor", false, "time the rungs from the C++ peer to tenantroute instead (needs -peers)")
+	fixtures := flag.String("fixtures", ".build/fixtures", "folder of the noop and costprobe fixtures (-floor)")
 	flag.Parse()
+	if *floor {
+		if err := runFloor(*newDir, *fixtures, *peers, *count); err != nil {
+			fmt.Fprintln(os.Stderr, "abcompare:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *oldDir == "" {
 		fmt.Fprintln(os.Stderr, "abcompare: -old DIR is required: the folder of the modules before the change")
 		os.Exit(2)
@@ -99,4 +112,54 @@ func med(a []float64) float64 {
 		return b[len(b)/2]
 	}
 	return (b[len(b)/2-1] + b[len(b)/2]) / 2
+}
+
+// runFloor times the rungs from the C++ peer to tenantroute on the routed and baseline requests (see -floor).
+func runFloor(dist, fixtures, peers string, count int) error {
+	if peers == "" {
+		return fmt.Errorf("-floor needs -peers: the folder of cpp-tenantroute.wasm and c-tenantroute.wasm")
+	}
+	xs, err := costbench.Exchanges()
+	if err != nil {
+		return err
+	}
+	type rung struct{ name, file, config string }
+	rungs := []rung{
+		{"cpp-tenantroute", filepath.Join(peers, "cpp-tenantroute.wasm"), "{}"},
+		{"c-tenantroute", filepath.Join(peers, "c-tenantroute.wasm"), "{}"},
+		{"go noop", filepath.Join(fixtures, "noop.wasm"), "{}"},
+	}
+	for _, st := range []string{"none", "read", "route", "edit", "clear", "count"} {
+		rungs = append(rungs, rung{"costprobe upTo " + st, filepath.Join(fixtures, "costprobe.wasm"), `{"upTo":"` + st + `"}`})
+	}
+	rungs = append(rungs, rung{"tenantroute", filepath.Join(dist, "tenantroute.wasm"), ""})
+	for _, x := range xs {
+		if !strings.HasPrefix(x.Name, "tenantroute-") {
+			continue
+		}
+		var cs []costbench.Contender
+		for _, r := range rungs {
+			b, err := os.ReadFile(r.file)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, costbench.Contender{Name: r.name, Wasm: b, PluginConfig: r.config})
+		}
+		ns, xc := make([][]float64, len(cs)), make([][]float64, len(cs))
+		for k := 0; k < count; k++ {
+			c, err := costbench.Compare(context.Background(), costbench.Case{Module: "tenantroute", Request: x.Request, Response: x.Response}, cs, costbench.CompareOptions{})
+			if err != nil {
+				return fmt.Errorf("%s: %w", x.Name, err)
+			}
+			for i := range cs {
+				ns[i] = append(ns[i], c.Median(i))
+				xc[i] = append(xc[i], c.Ratio(i, 0))
+			}
+		}
+		fmt.Printf("\n### %s: rungs over the C++ SDK peer (thread CPU per stream, median of %d comparisons)\n\n| module | ns/stream | x cpp |\n|---|---:|---:|\n", x.Name, count)
+		for i, r := range rungs {
+			fmt.Printf("| %s | %.0f | %.2f |\n", r.name, med(ns[i]), med(xc[i]))
+		}
+	}
+	return nil
 }
