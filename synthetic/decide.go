@@ -145,33 +145,24 @@ func (s *scan) addID(id string, ok bool) {
 	s.id = id
 }
 
-// nameIs is k == s for a non-empty s, with the last bytes compared first: in the Go compiler's Wasm code
-// comparing with a string longer than 6 bytes calls the runtime's memequal, and most header names that are
-// as long as s differ from it in their last byte (":method", ":scheme" and "baggage" are all 7 long).
-func nameIs(k, s string) bool {
-	return len(k) == len(s) && k[len(k)-1] == s[len(s)-1] && k == s
-}
-
-// scan walks the headers once: method, authority, the marker header, the token, other propagators' carriers
-// and baggage.
 func (c *Config) scan(headers [][2]string, s *scan) {
 	*s = scan{}
 	var arr [4]string
 	bags := arr[:0]
 	for i := range headers {
 		k, v := headers[i][0], headers[i][1]
-		switch {
-		case nameIs(k, ":method"):
+		switch k {
+		case ":method":
 			s.method = v
-		case nameIs(k, ":authority"):
+		case ":authority":
 			s.authority = v
-		case k == c.Header:
+		case c.Header:
 			s.present = true
 			if s.headerCount++; s.headerCount == 1 {
 				s.headerFirst = v
 			}
 			s.addID(parseHeaderMarker(v))
-		case nameIs(k, "baggage"):
+		case "baggage":
 			bags = append(bags, v)
 		default:
 			if k == c.TokenHeader {
