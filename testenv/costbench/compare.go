@@ -91,7 +91,7 @@ type Comparison struct {
 }
 
 // Median is contender i's median nanoseconds per stream over the rounds (CPU time).
-func (c Comparison) Median(i int) float64 { return median(c.CPU[i]) }
+func (c Comparison) Median(i int) float64 { return Median(c.CPU[i]) }
 
 // Ratio is the median over rounds of contender i's time over contender j's in the same round (CPU time).
 func (c Comparison) Ratio(i, j int) float64 { return ratio(c.CPU[i], c.CPU[j]) }
@@ -239,7 +239,8 @@ func threadCPU() int64 {
 	return v
 }
 
-func median(a []float64) float64 {
+// Median is the middle of a (the mean of the two middle values for an even count; 0 for none); a is not changed.
+func Median(a []float64) float64 {
 	if len(a) == 0 {
 		return 0
 	}
@@ -259,5 +260,5 @@ func ratio(a, b []float64) float64 {
 			r = append(r, a[k]/b[k])
 		}
 	}
-	return median(r)
+	return Median(r)
 }

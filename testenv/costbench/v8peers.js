@@ -30,9 +30,7 @@ const { VM, prepareHeaders } = require(path.resolve(v8host, 'host.js'));
 const rounds = +flag('rounds', 5), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 1);
 
 const bytes = (s) => Buffer.from(s, 'utf8').toString('latin1');
-const cpu = () => { try { return +fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]; } catch { return null; } };
-const now = () => process.hrtime.bigint();
-const median = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
+const { median, cycle, interleave, ratio } = require('./v8timing.js');
 
 // The groups of BenchmarkPeers: the row name there, the scenario suffix in peer-scenarios.json, what the
 // request must carry afterwards.
@@ -51,13 +49,6 @@ function load(mod, sc) {
   if (!file) throw new Error(`${mod}.wasm absent from ${dirs.join(' and ')} (make build writes them)`);
   return new VM(new WebAssembly.Module(fs.readFileSync(file)), { pluginConfig: bytes(sc.config), logLevel: 2, keepLogs: false });
 }
-function cycle(vm, req, resp) {
-  const s = vm.newStream();
-  s.requestHeaders(req, true);
-  if (resp) s.responseHeaders(resp, true);
-  s.complete();
-  return s;
-}
 function check(name, vm, s, g) {
   const t = s.req.headers.filter(([k]) => k === 'x-laneway-tenant').map(([, v]) => v);
   if (vm.failed) throw new Error(`${name}: VM failed: ${vm.failed.message}`);
@@ -68,29 +59,13 @@ function check(name, vm, s, g) {
 // measure times contenders (each a list of VMs run one after another per stream: a filter chain) in
 // interleaved rounds and returns per-contender medians of CPU ns and the first contender's ratios to the others.
 function measure(names, contenders) {
-  const run = (c) => { for (const { vm, req, resp } of c) cycle(vm, req, resp); };
-  const n = contenders.map((c) => {
-    for (let k = 0; k < 20000; k++) run(c);
-    const t = now();
-    for (let k = 0; k < 2000; k++) run(c);
-    return Math.max(1000, Math.floor(roundNs / (Number(now() - t) / 2000)));
-  });
-  const wall = contenders.map(() => []), cpuNs = contenders.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    contenders.forEach((c, i) => {
-      const c0 = cpu(), t0 = now();
-      for (let k = 0; k < n[i]; k++) run(c);
-      const w = Number(now() - t0) / n[i], c1 = cpu();
-      wall[i].push(w); cpuNs[i].push(c0 === null ? w : (c1 - c0) / n[i]);
-      for (const { vm } of c) if (vm.failed) throw new Error(`${names[i]} failed: ${vm.failed.message}`);
-    });
-  }
-  const ratio = (a, b) => median(a.map((x, k) => x / b[k]));
+  const { cpuNs, wallNs } = interleave(contenders.map((c) => () => { for (const { vm, req, resp } of c) cycle(vm, req, resp); }),
+    rounds, roundNs, (i) => { for (const { vm } of contenders[i]) if (vm.failed) throw new Error(`${names[i]} failed: ${vm.failed.message}`); });
   const row = {};
   names.forEach((nm, i) => { row[nm + '-ns'] = median(cpuNs[i]); });
   for (let i = 1; i < names.length; i++) {
     row['x-' + names[i]] = ratio(cpuNs[0], cpuNs[i]);
-    row['x-' + names[i] + '-wall'] = ratio(wall[0], wall[i]);
+    row['x-' + names[i] + '-wall'] = ratio(wallNs[0], wallNs[i]);
   }
   return row;
 }

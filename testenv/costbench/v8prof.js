@@ -44,8 +44,7 @@ const only = flag('only') ? flag('only').split(',') : null;
 const profDir = flag('cpuprofile');
 
 const bytes = (s) => Buffer.from(s, 'utf8').toString('latin1');
-const cpu = () => { try { return +fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]; } catch { return null; } };
-const now = () => process.hrtime.bigint();
+const { cpu, now, median, cycle, interleave, ratio } = require('./v8timing.js');
 const pairs = (h) => h && h.map(([k, v]) => [bytes(k), bytes(v)]);
 
 const fixtures = flag('fixtures', '.build/fixtures');
@@ -56,13 +55,6 @@ function load(mod, config, from = dist) {
   const named = WebAssembly.Module.customSections(m, 'name').length > 0;
   if (!named && !mod.includes('-')) console.error(`warning: ${file} has no name section: Go functions read as wasm-function[N] (build with wasmbuild -names)`);
   return new VM(m, { pluginConfig: bytes(config), logLevel: 2, keepLogs: false });
-}
-function cycle(vm, req, resp) {
-  const s = vm.newStream();
-  s.requestHeaders(req, true);
-  if (resp) s.responseHeaders(resp, true);
-  s.complete();
-  return s;
 }
 
 // The contenders of each case: name, module, plugin config, and what the request must carry afterwards.
@@ -196,7 +188,6 @@ function print(caseName, r, ref) {
 // ab times each Go contender from dist against OLD_DIR's and the C++ peer (see the header).
 function ab(oldDir) {
   const rounds = +flag('rounds', 7), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 3);
-  const median = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
   console.log('| case | module | new ns | old ns | new/old | new/cpp | old/cpp |\n|---|---|---:|---:|---:|---:|---:|');
   for (const k of cases()) {
     const peer = k.contenders.find((c) => c.module === 'cpp-tenantroute');
@@ -206,21 +197,7 @@ function ab(oldDir) {
       for (const vm of vms) { cycle(vm, c.req, c.resp); if (vm.failed) throw new Error(`${c.name}: VM failed: ${vm.failed.message}`); }
       const f = [[], [], [], [], []];
       for (let r = 0; r < count; r++) {
-        const n = vms.map((vm) => {
-          for (let i = 0; i < 20000; i++) cycle(vm, req, resp);
-          const t = now();
-          for (let i = 0; i < 2000; i++) cycle(vm, req, resp);
-          return Math.max(1000, Math.floor(roundNs / (Number(now() - t) / 2000)));
-        });
-        const ns = vms.map(() => []);
-        for (let q = 0; q < rounds; q++) {
-          vms.forEach((vm, i) => {
-            const c0 = cpu(), t0 = now();
-            for (let j = 0; j < n[i]; j++) cycle(vm, req, resp);
-            ns[i].push(c0 === null ? Number(now() - t0) / n[i] : (cpu() - c0) / n[i]);
-          });
-        }
-        const ratio = (a, b) => median(a.map((x, j) => x / b[j]));
+        const { cpuNs: ns } = interleave(vms.map((vm) => () => cycle(vm, req, resp)), rounds, roundNs);
         f[0].push(median(ns[0])); f[1].push(median(ns[1])); f[2].push(ratio(ns[0], ns[1])); f[3].push(ratio(ns[0], ns[2])); f[4].push(ratio(ns[1], ns[2]));
       }
       const m = f.map(median);
@@ -232,7 +209,6 @@ function ab(oldDir) {
 // floor times the rungs from the C peer to tenantroute, each over the C++ SDK peer (see the header).
 function floor() {
   const rounds = +flag('rounds', 7), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 3);
-  const median = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
   const steps = ['none', 'read', 'route', 'edit', 'clear', 'count'];
   for (const k of cases().filter((x) => x.name.startsWith('tenantroute-'))) {
     const c = k.contenders.find((x) => x.module === 'tenantroute');
@@ -242,21 +218,8 @@ function floor() {
     const vms = rungs.map(([, m, cfg]) => { const vm = load(m, cfg); cycle(vm, c.req, c.resp); if (vm.failed) throw new Error(`${m}: ${vm.failed.message}`); return vm; });
     const f = rungs.map(() => []);
     for (let r = 0; r < count; r++) {
-      const n = vms.map((vm) => {
-        for (let i = 0; i < 20000; i++) cycle(vm, req, resp);
-        const t = now();
-        for (let i = 0; i < 2000; i++) cycle(vm, req, resp);
-        return Math.max(1000, Math.floor(roundNs / (Number(now() - t) / 2000)));
-      });
-      const ns = vms.map(() => []);
-      for (let q = 0; q < rounds; q++) {
-        vms.forEach((vm, i) => {
-          const c0 = cpu(), t0 = now();
-          for (let j = 0; j < n[i]; j++) cycle(vm, req, resp);
-          ns[i].push(c0 === null ? Number(now() - t0) / n[i] : (cpu() - c0) / n[i]);
-        });
-      }
-      vms.forEach((_, i) => f[i].push({ ns: median(ns[i]), x: median(ns[i].map((x, j) => x / ns[0][j])) }));
+      const { cpuNs: ns } = interleave(vms.map((vm) => () => cycle(vm, req, resp)), rounds, roundNs);
+      vms.forEach((_, i) => f[i].push({ ns: median(ns[i]), x: ratio(ns[i], ns[0]) }));
     }
     console.log(`\n### ${k.name}: rungs over the C++ SDK peer (thread CPU per stream, median of ${count} runs of ${rounds} interleaved rounds)\n\n| module | ns/stream | x cpp |\n|---|---:|---:|`);
     rungs.forEach(([name], i) => console.log(`| ${name} | ${median(f[i].map((x) => x.ns)).toFixed(0)} | ${median(f[i].map((x) => x.x)).toFixed(2)} |`));

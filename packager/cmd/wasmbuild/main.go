@@ -22,29 +22,15 @@ func main() {
 			fmt.Fprintln(os.Stderr, "wasmbuild: -names needs an output folder: wasmbuild -names DIR [filter...]")
 			os.Exit(2)
 		}
-		os.Exit(runNames(context.Background(), args[2:], args[1], os.Stdout, os.Stderr))
+		os.Exit(run(context.Background(), args[2:], args[1], true, os.Stdout, os.Stderr))
 	}
-	os.Exit(run(context.Background(), args, "", os.Stdout, os.Stderr))
+	os.Exit(run(context.Background(), args, "", false, os.Stdout, os.Stderr))
 }
 
-// runNames builds the named filters and fixtures (all without names) into outDir keeping the name section.
-func runNames(ctx context.Context, filters []string, outDir string, stdout io.Writer, stderr *os.File) int {
-	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{Filters: filters, OutDir: outDir, Stderr: stderr, Fixtures: true, KeepNames: true})
-	if err != nil {
-		fmt.Fprintln(stderr, "wasmbuild:", err)
-		return 1
-	}
-	if err := wasmbuild.WriteSummary(stdout, arts); err != nil {
-		fmt.Fprintln(stderr, "wasmbuild:", err)
-		return 1
-	}
-	return 0
-}
-
-// run builds the named filters (all without names) into outDir ("" for dist/) and prints the summary
-// `laneway build` prints.
-func run(ctx context.Context, filters []string, outDir string, stdout io.Writer, stderr *os.File) int {
-	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{Filters: filters, OutDir: outDir, Stderr: stderr, Fixtures: true})
+// run builds the named filters (all without names) and the fixtures into outDir ("" for dist/), keeping Wasm's
+// name section when keepNames is set, and prints the summary `laneway build` prints.
+func run(ctx context.Context, filters []string, outDir string, keepNames bool, stdout io.Writer, stderr *os.File) int {
+	arts, err := wasmbuild.Build(ctx, wasmbuild.Options{Filters: filters, OutDir: outDir, Stderr: stderr, Fixtures: true, KeepNames: keepNames})
 	if err != nil {
 		fmt.Fprintln(stderr, "wasmbuild:", err)
 		return 1

@@ -18,7 +18,7 @@ import (
 func TestMakeBuildAndLanewayBuildPrintTheSameLayout(t *testing.T) {
 	out := t.TempDir()
 	var makeOut bytes.Buffer
-	require.Equal(t, 0, run(context.Background(), []string{"tenantroute"}, out, &makeOut, os.Stderr))
+	require.Equal(t, 0, run(context.Background(), []string{"tenantroute"}, out, false, &makeOut, os.Stderr))
 
 	var lanewayOut, lanewayErr bytes.Buffer
 	code := cli.Execute(context.Background(), []string{"build", "tenantroute", "--out-dir", out}, cli.Streams{In: strings.NewReader(""), Out: &lanewayOut, Err: &lanewayErr})

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/laneway/laneway/testenv/costbench"
@@ -96,22 +95,10 @@ func run(oldDir, newDir, peers, only string, count int) error {
 					f[3], f[4] = append(f[3], c.Ratio(0, 2)), append(f[4], c.Ratio(1, 2))
 				}
 			}
-			fmt.Printf("| %s | %s | %.0f | %.0f | %.3f | %.2f | %.2f |\n", x.Name, m.Name, med(f[0]), med(f[1]), med(f[2]), med(f[3]), med(f[4]))
+			fmt.Printf("| %s | %s | %.0f | %.0f | %.3f | %.2f | %.2f |\n", x.Name, m.Name, costbench.Median(f[0]), costbench.Median(f[1]), costbench.Median(f[2]), costbench.Median(f[3]), costbench.Median(f[4]))
 		}
 	}
 	return nil
-}
-
-func med(a []float64) float64 {
-	if len(a) == 0 {
-		return 0
-	}
-	b := append([]float64(nil), a...)
-	sort.Float64s(b)
-	if len(b)%2 == 1 {
-		return b[len(b)/2]
-	}
-	return (b[len(b)/2-1] + b[len(b)/2]) / 2
 }
 
 // runFloor times the rungs from the C++ peer to tenantroute on the routed and baseline requests (see -floor).
@@ -158,7 +145,7 @@ func runFloor(dist, fixtures, peers string, count int) error {
 		}
 		fmt.Printf("\n### %s: rungs over the C++ SDK peer (thread CPU per stream, median of %d comparisons)\n\n| module | ns/stream | x cpp |\n|---|---:|---:|\n", x.Name, count)
 		for i, r := range rungs {
-			fmt.Printf("| %s | %.0f | %.2f |\n", r.name, med(ns[i]), med(xc[i]))
+			fmt.Printf("| %s | %.0f | %.2f |\n", r.name, costbench.Median(ns[i]), costbench.Median(xc[i]))
 		}
 	}
 	return nil
