@@ -330,6 +330,15 @@ func (vm *VM) failureLogs() []LogEntry {
 // Err returns the VM's failure (a *TrapError), or nil while it is healthy.
 func (vm *VM) Err() error { return vm.failed }
 
+// ExportedGlobal reads a global the module exports (for instruments such as instrcount's counters).
+func (vm *VM) ExportedGlobal(name string) (uint64, bool) {
+	g := vm.mod.ExportedGlobal(name)
+	if g == nil {
+		return 0, false
+	}
+	return g.Get(), true
+}
+
 // ABIVersion is the ABI version the module announced.
 func (vm *VM) ABIVersion() envoyabi.ABIVersion { return vm.abi }
 

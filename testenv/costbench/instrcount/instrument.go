@@ -1,0 +1,429 @@
+// Package instrcount rewrites a Wasm module so that it counts, per function, the Wasm instructions it
+// executes: an instruction-level profile that does not depend on the engine, the machine or its load.
+//
+// Every function defined in the module gets a mutable i64 global, exported as CounterExport(index). The
+// body is cut into straight-line runs (a run ends at a branch, a return, `unreachable`, `if`, `else`,
+// `end`, and starts again after `loop`); at the start of each run the rewritten body adds the run's
+// instruction count to the function's global. A run executes whole or not at all, so after any call
+// into the module the globals hold exactly how many of the original instructions each function ran
+// (a trap inside a run is the only case that over-counts). Calls count in the caller as one instruction
+// each; the callee's instructions count in the callee. The added instructions are not counted, so the
+// counted module runs slower than the original but counts what the original would execute.
+package instrcount
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Func is one counted function of an instrumented module.
+type Func struct {
+	Index  uint32 // function index (imports first)
+	Name   string // from the name section; "func[N]" when the module has none
+	Export string // the exported global holding its instruction count
+}
+
+// CounterExport is the export name of the global counting function index's instructions.
+func CounterExport(index uint32) string { return "instrcount." + strconv.FormatUint(uint64(index), 10) }
+
+const (
+	secCustom = 0
+	secImport = 2
+	secMemory = 5
+	secGlobal = 6
+	secExport = 7
+	secCode   = 10
+)
+
+type section struct {
+	id      byte
+	payload []byte
+}
+
+// Instrument returns the module rewritten to count executed instructions, and its counted functions.
+func Instrument(wasm []byte) ([]byte, []Func, error) {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) || binary.LittleEndian.Uint32(wasm[4:8]) != 1 {
+		return nil, nil, errors.New("instrcount: not a Wasm binary module (version 1)")
+	}
+	var secs []section
+	for r := (reader{b: wasm, p: 8}); !r.done(); {
+		id := r.byte()
+		n := r.u32()
+		payload := r.bytes(int(n))
+		if r.err != nil {
+			return nil, nil, fmt.Errorf("instrcount: section header: %w", r.err)
+		}
+		secs = append(secs, section{id: id, payload: payload})
+	}
+	var importedFuncs, importedGlobals, globals uint32
+	var names map[uint32]string
+	codeAt, globalAt, exportAt := -1, -1, -1
+	for i, s := range secs {
+		var err error
+		switch s.id {
+		case secImport:
+			importedFuncs, importedGlobals, err = countImports(s.payload)
+		case secGlobal:
+			globalAt = i
+			r := reader{b: s.payload}
+			globals = r.u32()
+			err = r.err
+		case secExport:
+			exportAt = i
+		case secCode:
+			codeAt = i
+		case secCustom:
+			r := reader{b: s.payload}
+			if name := r.name(); r.err == nil && name == "name" {
+				names = functionNames(s.payload[r.p:])
+			}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("instrcount: section %d: %w", s.id, err)
+		}
+	}
+	if codeAt < 0 {
+		return nil, nil, errors.New("instrcount: the module defines no functions")
+	}
+	firstGlobal := importedGlobals + globals
+
+	// The code section: every body rewritten with its counter.
+	r := reader{b: secs[codeAt].payload}
+	nfuncs := r.u32()
+	var code, gl, ex []byte
+	code = appendU32(code, nfuncs)
+	funcs := make([]Func, 0, nfuncs)
+	for i := uint32(0); i < nfuncs; i++ {
+		size := r.u32()
+		body := r.bytes(int(size))
+		if r.err != nil {
+			return nil, nil, fmt.Errorf("instrcount: code entry %d: %w", i, r.err)
+		}
+		idx := importedFuncs + i
+		nb, err := instrumentBody(body, firstGlobal+i)
+		if err != nil {
+			name := names[idx]
+			return nil, nil, fmt.Errorf("instrcount: function %d (%s): %w", idx, name, err)
+		}
+		code = appendU32(code, uint32(len(nb)))
+		code = append(code, nb...)
+		name := names[idx]
+		if name == "" {
+			name = fmt.Sprintf("func[%d]", idx)
+		}
+		funcs = append(funcs, Func{Index: idx, Name: name, Export: CounterExport(idx)})
+		// A mutable i64 global starting at 0, and its export.
+		gl = append(gl, 0x7E, 0x01, 0x42, 0x00, 0x0B)
+		ex = appendName(ex, CounterExport(idx))
+		ex = append(ex, 0x03)
+		ex = appendU32(ex, firstGlobal+i)
+	}
+	secs[codeAt].payload = code
+
+	// The global section: existing globals, then the counters.
+	if globalAt >= 0 {
+		gr := reader{b: secs[globalAt].payload}
+		gr.u32()
+		rest := secs[globalAt].payload[gr.p:]
+		secs[globalAt].payload = append(appendU32(nil, globals+nfuncs), append(append([]byte(nil), rest...), gl...)...)
+	} else {
+		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, nfuncs), gl...)})
+	}
+	// The export section: existing exports, then the counters.
+	if exportAt = indexOf(secs, secExport); exportAt >= 0 {
+		er := reader{b: secs[exportAt].payload}
+		n := er.u32()
+		rest := secs[exportAt].payload[er.p:]
+		secs[exportAt].payload = append(appendU32(nil, n+nfuncs), append(append([]byte(nil), rest...), ex...)...)
+	} else {
+		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, nfuncs), ex...)})
+	}
+
+	out := append([]byte(nil), wasm[:8]...)
+	for _, s := range secs {
+		out = append(out, s.id)
+		out = appendU32(out, uint32(len(s.payload)))
+		out = append(out, s.payload...)
+	}
+	return out, funcs, nil
+}
+
+// order gives the required position of a known non-custom section id.
+var order = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
+
+// insertSection puts s where the section order requires it and returns its position.
+func insertSection(secs *[]section, s section) int {
+	at := len(*secs)
+	for i, x := range *secs {
+		if x.id != secCustom && order[x.id] > order[s.id] {
+			at = i
+			break
+		}
+	}
+	*secs = append((*secs)[:at], append([]section{s}, (*secs)[at:]...)...)
+	return at
+}
+
+func indexOf(secs []section, id byte) int {
+	for i, s := range secs {
+		if s.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// countImports returns how many functions and globals the import section imports.
+func countImports(p []byte) (funcs, globals uint32, err error) {
+	r := reader{b: p}
+	n := r.u32()
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		r.name()
+		r.name()
+		switch kind := r.byte(); kind {
+		case 0x00: // func: type index
+			r.u32()
+			funcs++
+		case 0x01: // table: reftype, limits
+			r.byte()
+			r.limits()
+		case 0x02: // memory: limits
+			r.limits()
+		case 0x03: // global: valtype, mutability
+			r.byte()
+			r.byte()
+			globals++
+		default:
+			return 0, 0, fmt.Errorf("import kind 0x%02x", kind)
+		}
+	}
+	return funcs, globals, r.err
+}
+
+// functionNames reads the function-name subsection of a "name" section's contents.
+func functionNames(p []byte) map[uint32]string {
+	names := map[uint32]string{}
+	r := reader{b: p}
+	for !r.done() && r.err == nil {
+		id := r.byte()
+		sub := r.bytes(int(r.u32()))
+		if id != 1 {
+			continue
+		}
+		s := reader{b: sub}
+		for n := s.u32(); n > 0 && s.err == nil; n-- {
+			idx := s.u32()
+			name := s.name()
+			if s.err == nil {
+				names[idx] = name
+			}
+		}
+	}
+	return names
+}
+
+// instrumentBody rewrites one function body (locals and expression) so that each straight-line run adds
+// its instruction count to global g.
+func instrumentBody(body []byte, g uint32) ([]byte, error) {
+	r := reader{b: body}
+	for n := r.u32(); n > 0 && r.err == nil; n-- { // local declarations: count, valtype
+		r.u32()
+		r.byte()
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("locals: %w", r.err)
+	}
+	out := append(make([]byte, 0, len(body)*2), body[:r.p]...)
+	add := func(n int) {
+		if n == 0 {
+			return
+		}
+		out = append(out, 0x23) // global.get g
+		out = appendU32(out, g)
+		out = append(out, 0x42) // i64.const n
+		out = appendS64(out, int64(n))
+		out = append(out, 0x7C, 0x24) // i64.add; global.set g
+		out = appendU32(out, g)
+	}
+	start, n := r.p, 0
+	flush := func(end int) { // counts the run [start, end) and copies it after its counter
+		add(n)
+		out = append(out, body[start:end]...)
+		start, n = end, 0
+	}
+	for !r.done() {
+		op, err := r.instruction()
+		if err != nil {
+			return nil, fmt.Errorf("offset %d: %w", r.p, err)
+		}
+		n++
+		switch op {
+		case 0x03, 0x04, 0x05, 0x0B, // loop, if, else, end: a new run starts after them
+			0x00, 0x0C, 0x0D, 0x0E, 0x0F, // unreachable, br, br_if, br_table, return
+			0x12, 0x13: // return_call, return_call_indirect
+			flush(r.p)
+		}
+	}
+	if n > 0 {
+		return nil, errors.New("body does not end with end")
+	}
+	return out, nil
+}
+
+// reader decodes the Wasm binary format; the first error sticks and later reads return zero.
+type reader struct {
+	b   []byte
+	p   int
+	err error
+}
+
+func (r *reader) done() bool { return r.err != nil || r.p >= len(r.b) }
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *reader) byte() byte {
+	if r.err != nil || r.p >= len(r.b) {
+		r.fail(errors.New("unexpected end"))
+		return 0
+	}
+	c := r.b[r.p]
+	r.p++
+	return c
+}
+
+func (r *reader) bytes(n int) []byte {
+	if r.err != nil || n < 0 || r.p+n > len(r.b) {
+		r.fail(errors.New("unexpected end"))
+		return nil
+	}
+	b := r.b[r.p : r.p+n]
+	r.p += n
+	return b
+}
+
+func (r *reader) u32() uint32 {
+	var v uint32
+	for shift := 0; shift < 35; shift += 7 {
+		c := r.byte()
+		v |= uint32(c&0x7F) << shift
+		if c&0x80 == 0 {
+			return v
+		}
+	}
+	r.fail(errors.New("LEB128 too long"))
+	return 0
+}
+
+// leb skips a signed or unsigned LEB128 of at most max bytes.
+func (r *reader) leb(max int) {
+	for i := 0; i < max; i++ {
+		if r.byte()&0x80 == 0 {
+			return
+		}
+	}
+	r.fail(errors.New("LEB128 too long"))
+}
+
+func (r *reader) name() string { return string(r.bytes(int(r.u32()))) }
+
+func (r *reader) limits() {
+	if flags := r.byte(); flags&1 != 0 {
+		r.u32()
+	}
+	r.u32()
+}
+
+// instruction skips one instruction with its immediates and returns its opcode (0xFC-prefixed ones as
+// 0xFC).
+func (r *reader) instruction() (byte, error) {
+	op := r.byte()
+	switch {
+	case op == 0x02 || op == 0x03 || op == 0x04: // block, loop, if: block type (0x40, a valtype or an s33)
+		r.leb(5)
+	case op == 0x0C || op == 0x0D || op == 0x10 || op == 0x12: // br, br_if, call, return_call
+		r.u32()
+	case op == 0x0E: // br_table
+		for n := r.u32(); n > 0 && r.err == nil; n-- {
+			r.u32()
+		}
+		r.u32()
+	case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect: type, table
+		r.u32()
+		r.u32()
+	case op == 0x1C: // select t*
+		for n := r.u32(); n > 0 && r.err == nil; n-- {
+			r.byte()
+		}
+	case op >= 0x20 && op <= 0x26: // local.*, global.*, table.get/set
+		r.u32()
+	case op >= 0x28 && op <= 0x3E: // loads and stores: align, offset
+		r.u32()
+		r.u32()
+	case op == 0x3F || op == 0x40: // memory.size, memory.grow
+		r.u32()
+	case op == 0x41: // i32.const
+		r.leb(5)
+	case op == 0x42: // i64.const
+		r.leb(10)
+	case op == 0x43:
+		r.bytes(4)
+	case op == 0x44:
+		r.bytes(8)
+	case op == 0xD0: // ref.null t
+		r.byte()
+	case op == 0xD2: // ref.func
+		r.u32()
+	case op == 0xFC:
+		switch sub := r.u32(); {
+		case sub <= 7: // saturating truncations
+		case sub == 8: // memory.init data, mem
+			r.u32()
+			r.u32()
+		case sub == 9, sub == 13, sub == 15, sub == 16, sub == 17: // data.drop, elem.drop, table.grow/size/fill
+			r.u32()
+		case sub == 10, sub == 12, sub == 14: // memory.copy, table.init, table.copy: two indexes
+			r.u32()
+			r.u32()
+		case sub == 11: // memory.fill
+			r.u32()
+		default:
+			return 0, fmt.Errorf("unknown instruction 0xFC %d", sub)
+		}
+	case op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0B || op == 0x0F || op == 0x1A || op == 0x1B ||
+		(op >= 0x45 && op <= 0xC4) || op == 0xD1:
+	default:
+		return 0, fmt.Errorf("unsupported instruction 0x%02x", op)
+	}
+	return op, r.err
+}
+
+func appendU32(b []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7F)
+		v >>= 7
+		if v == 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+func appendS64(b []byte, v int64) []byte {
+	for {
+		c := byte(v & 0x7F)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+func appendName(b []byte, s string) []byte { return append(appendU32(b, uint32(len(s))), s...) }
