@@ -7,7 +7,9 @@
 // instruction count to the function's global. A run executes whole or not at all, so after any call
 // into the module the globals hold exactly how many of the original instructions each function ran
 // (a trap inside a run is the only case that over-counts). Calls count in the caller as one instruction
-// each; the callee's instructions count in the callee. The added instructions are not counted, so the
+// each; the callee's instructions count in the callee. block, loop, end and nop are not counted: they only
+// mark structure, and an engine compiles them to nothing (Go's functions open with one block per resume
+// point, which would otherwise make a large function look expensive on entry). The added instructions are not counted, so the
 // counted module runs slower than the original but counts what the original would execute.
 package instrcount
 
@@ -259,7 +261,9 @@ func instrumentBody(body []byte, g uint32) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("offset %d: %w", r.p, err)
 		}
-		n++
+		if op != 0x02 && op != 0x03 && op != 0x0B && op != 0x01 {
+			n++ // block, loop, end and nop only mark structure: an engine compiles them to nothing
+		}
 		switch op {
 		case 0x03, 0x04, 0x05, 0x0B, // loop, if, else, end: a new run starts after them
 			0x00, 0x0C, 0x0D, 0x0E, 0x0F, // unreachable, br, br_if, br_table, return
@@ -267,7 +271,7 @@ func instrumentBody(body []byte, g uint32) ([]byte, error) {
 			flush(r.p)
 		}
 	}
-	if n > 0 {
+	if start != len(body) {
 		return nil, errors.New("body does not end with end")
 	}
 	return out, nil
