@@ -1,7 +1,8 @@
 // Package instrcount rewrites a Wasm module so that it counts, per function, the Wasm instructions it
 // executes: an instruction-level profile that does not depend on the engine, the machine or its load.
 //
-// Every function defined in the module gets a mutable i64 global, exported as CounterExport(index). The
+// Every function defined in the module gets a mutable i64 global, exported as CounterExport(index), and a
+// second one counting its memory.copy and memory.fill, exported as BulkCounterExport(index). The
 // body is cut into straight-line runs (a run ends at a branch, a return, `unreachable`, `if`, `else`,
 // `end`, and starts again after `loop`); at the start of each run the rewritten body adds the run's
 // instruction count to the function's global. A run executes whole or not at all, so after any call
@@ -9,8 +10,8 @@
 // (a trap inside a run is the only case that over-counts). Calls count in the caller as one instruction
 // each; the callee's instructions count in the callee. block, loop, end and nop are not counted: they only
 // mark structure, and an engine compiles them to nothing (Go's functions open with one block per resume
-// point, which would otherwise make a large function look expensive on entry). The added instructions are not counted, so the
-// counted module runs slower than the original but counts what the original would execute.
+// point, which would otherwise make a large function look expensive on entry). The added instructions are
+// not counted, so the counted module runs slower than the original but counts what the original would execute.
 package instrcount
 
 import (
@@ -26,10 +27,19 @@ type Func struct {
 	Index  uint32 // function index (imports first)
 	Name   string // from the name section; "func[N]" when the module has none
 	Export string // the exported global holding its instruction count
+	// BulkExport is the exported global counting its memory.copy and memory.fill instructions: one instruction
+	// each in Export, but an engine may pay per byte or per call for them (wazero calls Go's memmove, for a
+	// fill once per doubling of the filled length).
+	BulkExport string
 }
 
 // CounterExport is the export name of the global counting function index's instructions.
 func CounterExport(index uint32) string { return "instrcount." + strconv.FormatUint(uint64(index), 10) }
+
+// BulkCounterExport is the export name of the global counting function index's memory.copy and memory.fill.
+func BulkCounterExport(index uint32) string {
+	return "instrcount.bulk." + strconv.FormatUint(uint64(index), 10)
+}
 
 const (
 	secCustom = 0
@@ -105,7 +115,7 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 			return nil, nil, fmt.Errorf("instrcount: code entry %d: %w", i, r.err)
 		}
 		idx := importedFuncs + i
-		nb, err := instrumentBody(body, firstGlobal+i)
+		nb, err := instrumentBody(body, firstGlobal+2*i, firstGlobal+2*i+1)
 		if err != nil {
 			name := names[idx]
 			return nil, nil, fmt.Errorf("instrcount: function %d (%s): %w", idx, name, err)
@@ -116,12 +126,15 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		if name == "" {
 			name = fmt.Sprintf("func[%d]", idx)
 		}
-		funcs = append(funcs, Func{Index: idx, Name: name, Export: CounterExport(idx)})
-		// A mutable i64 global starting at 0, and its export.
-		gl = append(gl, 0x7E, 0x01, 0x42, 0x00, 0x0B)
+		funcs = append(funcs, Func{Index: idx, Name: name, Export: CounterExport(idx), BulkExport: BulkCounterExport(idx)})
+		// Two mutable i64 globals starting at 0, and their exports.
+		gl = append(gl, 0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7E, 0x01, 0x42, 0x00, 0x0B)
 		ex = appendName(ex, CounterExport(idx))
 		ex = append(ex, 0x03)
-		ex = appendU32(ex, firstGlobal+i)
+		ex = appendU32(ex, firstGlobal+2*i)
+		ex = appendName(ex, BulkCounterExport(idx))
+		ex = append(ex, 0x03)
+		ex = appendU32(ex, firstGlobal+2*i+1)
 	}
 	secs[codeAt].payload = code
 
@@ -130,18 +143,18 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		gr := reader{b: secs[globalAt].payload}
 		gr.u32()
 		rest := secs[globalAt].payload[gr.p:]
-		secs[globalAt].payload = append(appendU32(nil, globals+nfuncs), append(append([]byte(nil), rest...), gl...)...)
+		secs[globalAt].payload = append(appendU32(nil, globals+2*nfuncs), append(append([]byte(nil), rest...), gl...)...)
 	} else {
-		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, nfuncs), gl...)})
+		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, 2*nfuncs), gl...)})
 	}
 	// The export section: existing exports, then the counters.
 	if exportAt = indexOf(secs, secExport); exportAt >= 0 {
 		er := reader{b: secs[exportAt].payload}
 		n := er.u32()
 		rest := secs[exportAt].payload[er.p:]
-		secs[exportAt].payload = append(appendU32(nil, n+nfuncs), append(append([]byte(nil), rest...), ex...)...)
+		secs[exportAt].payload = append(appendU32(nil, n+2*nfuncs), append(append([]byte(nil), rest...), ex...)...)
 	} else {
-		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, nfuncs), ex...)})
+		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, 2*nfuncs), ex...)})
 	}
 
 	out := append([]byte(nil), wasm[:8]...)
@@ -228,8 +241,8 @@ func functionNames(p []byte) map[uint32]string {
 }
 
 // instrumentBody rewrites one function body (locals and expression) so that each straight-line run adds
-// its instruction count to global g.
-func instrumentBody(body []byte, g uint32) ([]byte, error) {
+// its instruction count to global g, and its memory.copy and memory.fill count to global bulk.
+func instrumentBody(body []byte, g, bulk uint32) ([]byte, error) {
 	r := reader{b: body}
 	for n := r.u32(); n > 0 && r.err == nil; n-- { // local declarations: count, valtype
 		r.u32()
@@ -239,7 +252,7 @@ func instrumentBody(body []byte, g uint32) ([]byte, error) {
 		return nil, fmt.Errorf("locals: %w", r.err)
 	}
 	out := append(make([]byte, 0, len(body)*2), body[:r.p]...)
-	add := func(n int) {
+	add := func(g uint32, n int) {
 		if n == 0 {
 			return
 		}
@@ -250,19 +263,23 @@ func instrumentBody(body []byte, g uint32) ([]byte, error) {
 		out = append(out, 0x7C, 0x24) // i64.add; global.set g
 		out = appendU32(out, g)
 	}
-	start, n := r.p, 0
-	flush := func(end int) { // counts the run [start, end) and copies it after its counter
-		add(n)
+	start, n, nbulk := r.p, 0, 0
+	flush := func(end int) { // counts the run [start, end) and copies it after its counters
+		add(g, n)
+		add(bulk, nbulk)
 		out = append(out, body[start:end]...)
-		start, n = end, 0
+		start, n, nbulk = end, 0, 0
 	}
 	for !r.done() {
-		op, err := r.instruction()
+		op, sub, err := r.instruction()
 		if err != nil {
 			return nil, fmt.Errorf("offset %d: %w", r.p, err)
 		}
 		if op != 0x02 && op != 0x03 && op != 0x0B && op != 0x01 {
 			n++ // block, loop, end and nop only mark structure: an engine compiles them to nothing
+		}
+		if op == 0xFC && (sub == 10 || sub == 11) {
+			nbulk++
 		}
 		switch op {
 		case 0x03, 0x04, 0x05, 0x0B, // loop, if, else, end: a new run starts after them
@@ -345,9 +362,9 @@ func (r *reader) limits() {
 }
 
 // instruction skips one instruction with its immediates and returns its opcode (0xFC-prefixed ones as
-// 0xFC).
-func (r *reader) instruction() (byte, error) {
-	op := r.byte()
+// 0xFC, with their sub-opcode).
+func (r *reader) instruction() (op byte, sub uint32, err error) {
+	op = r.byte()
 	switch {
 	case op == 0x02 || op == 0x03 || op == 0x04: // block, loop, if: block type (0x40, a valtype or an s33)
 		r.leb(5)
@@ -385,7 +402,7 @@ func (r *reader) instruction() (byte, error) {
 	case op == 0xD2: // ref.func
 		r.u32()
 	case op == 0xFC:
-		switch sub := r.u32(); {
+		switch sub = r.u32(); {
 		case sub <= 7: // saturating truncations
 		case sub == 8: // memory.init data, mem
 			r.u32()
@@ -398,14 +415,14 @@ func (r *reader) instruction() (byte, error) {
 		case sub == 11: // memory.fill
 			r.u32()
 		default:
-			return 0, fmt.Errorf("unknown instruction 0xFC %d", sub)
+			return 0, 0, fmt.Errorf("unknown instruction 0xFC %d", sub)
 		}
 	case op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0B || op == 0x0F || op == 0x1A || op == 0x1B ||
 		(op >= 0x45 && op <= 0xC4) || op == 0xD1:
 	default:
-		return 0, fmt.Errorf("unsupported instruction 0x%02x", op)
+		return 0, 0, fmt.Errorf("unsupported instruction 0x%02x", op)
 	}
-	return op, r.err
+	return op, sub, r.err
 }
 
 func appendU32(b []byte, v uint32) []byte {
