@@ -7,11 +7,13 @@
 // `end`, and starts again after `loop`); at the start of each run the rewritten body adds the run's
 // instruction count to the function's global. A run executes whole or not at all, so after any call
 // into the module the globals hold exactly how many of the original instructions each function ran
-// (a trap inside a run is the only case that over-counts). Calls count in the caller as one instruction
-// each; the callee's instructions count in the callee. block, loop, end and nop are not counted: they only
-// mark structure, and an engine compiles them to nothing (Go's functions open with one block per resume
-// point, which would otherwise make a large function look expensive on entry). The added instructions are
-// not counted, so the counted module runs slower than the original but counts what the original would execute.
+// (a trap inside a run, or a call that never returns, are the only cases that over-count). Calls count in
+// the caller as one instruction each; the callee's instructions count in the callee; imported functions
+// have no counter. block, loop, end and nop are not counted: they only mark structure, and an engine
+// compiles them to nothing (Go's functions open with one block per resume point, which would otherwise
+// make a large function look expensive on entry). An `else` counts when the then-arm of its `if` runs: it
+// is the jump past the else-arm. The added instructions are not counted, so the counted module runs slower
+// than the original but counts what the original would execute.
 package instrcount
 
 import (
@@ -20,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Func is one counted function of an instrumented module.
@@ -34,11 +37,13 @@ type Func struct {
 }
 
 // CounterExport is the export name of the global counting function index's instructions.
-func CounterExport(index uint32) string { return "instrcount." + strconv.FormatUint(uint64(index), 10) }
+func CounterExport(index uint32) string { return counterPrefix + strconv.FormatUint(uint64(index), 10) }
+
+const counterPrefix = "instrcount."
 
 // BulkCounterExport is the export name of the global counting function index's memory.copy and memory.fill.
 func BulkCounterExport(index uint32) string {
-	return "instrcount.bulk." + strconv.FormatUint(uint64(index), 10)
+	return counterPrefix + "bulk." + strconv.FormatUint(uint64(index), 10)
 }
 
 const (
@@ -55,24 +60,31 @@ type section struct {
 	payload []byte
 }
 
-// Instrument returns the module rewritten to count executed instructions, and its counted functions.
+// Instrument returns the module rewritten to count executed instructions, and its counted functions in
+// index order. It refuses, with an error naming the function and the offset, a body with an instruction it
+// does not know (SIMD, threads, exceptions, GC and other post-2.0 proposals), and a module that already
+// exports a counter.
 func Instrument(wasm []byte) ([]byte, []Func, error) {
 	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) || binary.LittleEndian.Uint32(wasm[4:8]) != 1 {
-		return nil, nil, errors.New("instrcount: not a Wasm binary module (version 1)")
+		head := wasm[:min(len(wasm), 8)]
+		return nil, nil, fmt.Errorf("instrcount: not a Wasm binary module: the first bytes are % x, expected 00 61 73 6d 01 00 00 00 (\"\\0asm\", version 1); pass a compiled .wasm file, not text (.wat) or a component", head)
 	}
 	var secs []section
 	for r := (reader{b: wasm, p: 8}); !r.done(); {
+		at := r.p
 		id := r.byte()
 		n := r.u32()
-		payload := r.bytes(int(n))
 		if r.err != nil {
-			return nil, nil, fmt.Errorf("instrcount: section header: %w", r.err)
+			return nil, nil, fmt.Errorf("instrcount: the section header at offset %d is truncated (%v): the module is cut short or not Wasm", at, r.err)
 		}
-		secs = append(secs, section{id: id, payload: payload})
+		if left := len(wasm) - r.p; int64(n) > int64(left) {
+			return nil, nil, fmt.Errorf("instrcount: section %d at offset %d declares %d bytes but only %d are left: the module is truncated", id, at, n, left)
+		}
+		secs = append(secs, section{id: id, payload: r.bytes(int(n))})
 	}
 	var importedFuncs, importedGlobals, globals uint32
 	var names map[uint32]string
-	codeAt, globalAt, exportAt := -1, -1, -1
+	codeAt, globalAt := -1, -1
 	for i, s := range secs {
 		var err error
 		switch s.id {
@@ -84,7 +96,7 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 			globals = r.u32()
 			err = r.err
 		case secExport:
-			exportAt = i
+			err = checkExports(s.payload)
 		case secCode:
 			codeAt = i
 		case secCustom:
@@ -98,35 +110,42 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		}
 	}
 	if codeAt < 0 {
-		return nil, nil, errors.New("instrcount: the module defines no functions")
+		return nil, nil, errors.New("instrcount: the module has no code section: it defines no function, so there is nothing to count")
 	}
 	firstGlobal := importedGlobals + globals
+	funcName := func(idx uint32) string {
+		if name := names[idx]; name != "" {
+			return name
+		}
+		return fmt.Sprintf("func[%d]", idx)
+	}
 
 	// The code section: every body rewritten with its counter.
 	r := reader{b: secs[codeAt].payload}
 	nfuncs := r.u32()
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("instrcount: code section: function count: %w", r.err)
+	}
+	if int64(nfuncs) > int64(len(r.b)) { // every body takes at least one byte
+		return nil, nil, fmt.Errorf("instrcount: code section: %d bodies declared in %d bytes: the section is truncated", nfuncs, len(r.b))
+	}
 	var code, gl, ex []byte
 	code = appendU32(code, nfuncs)
 	funcs := make([]Func, 0, nfuncs)
 	for i := uint32(0); i < nfuncs; i++ {
+		idx := importedFuncs + i
 		size := r.u32()
 		body := r.bytes(int(size))
 		if r.err != nil {
-			return nil, nil, fmt.Errorf("instrcount: code entry %d: %w", i, r.err)
+			return nil, nil, fmt.Errorf("instrcount: function %d (%s): code entry %d of %d: %w: the code section is truncated", idx, funcName(idx), i, nfuncs, r.err)
 		}
-		idx := importedFuncs + i
 		nb, err := instrumentBody(body, firstGlobal+2*i, firstGlobal+2*i+1)
 		if err != nil {
-			name := names[idx]
-			return nil, nil, fmt.Errorf("instrcount: function %d (%s): %w", idx, name, err)
+			return nil, nil, fmt.Errorf("instrcount: function %d (%s): %w", idx, funcName(idx), err)
 		}
 		code = appendU32(code, uint32(len(nb)))
 		code = append(code, nb...)
-		name := names[idx]
-		if name == "" {
-			name = fmt.Sprintf("func[%d]", idx)
-		}
-		funcs = append(funcs, Func{Index: idx, Name: name, Export: CounterExport(idx), BulkExport: BulkCounterExport(idx)})
+		funcs = append(funcs, Func{Index: idx, Name: funcName(idx), Export: CounterExport(idx), BulkExport: BulkCounterExport(idx)})
 		// Two mutable i64 globals starting at 0, and their exports.
 		gl = append(gl, 0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7E, 0x01, 0x42, 0x00, 0x0B)
 		ex = appendName(ex, CounterExport(idx))
@@ -135,6 +154,9 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		ex = appendName(ex, BulkCounterExport(idx))
 		ex = append(ex, 0x03)
 		ex = appendU32(ex, firstGlobal+2*i+1)
+	}
+	if !r.done() {
+		return nil, nil, fmt.Errorf("instrcount: code section: %d bytes after the last of its %d bodies", len(r.b)-r.p, nfuncs)
 	}
 	secs[codeAt].payload = code
 
@@ -148,7 +170,7 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, 2*nfuncs), gl...)})
 	}
 	// The export section: existing exports, then the counters.
-	if exportAt = indexOf(secs, secExport); exportAt >= 0 {
+	if exportAt := indexOf(secs, secExport); exportAt >= 0 {
 		er := reader{b: secs[exportAt].payload}
 		n := er.u32()
 		rest := secs[exportAt].payload[er.p:]
@@ -164,6 +186,37 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		out = append(out, s.payload...)
 	}
 	return out, funcs, nil
+}
+
+// Snapshot reads the counters of funcs through get (testenv's VM.ExportedGlobal, or a wazero module's
+// exported globals), in funcs' order.
+func Snapshot(funcs []Func, get func(name string) (uint64, bool)) ([]uint64, error) {
+	out := make([]uint64, len(funcs))
+	for i, f := range funcs {
+		v, ok := get(f.Export)
+		if !ok {
+			return nil, fmt.Errorf("instrcount: the module exports no global %q (function %d, %s): load the module Instrument returned, not the original", f.Export, f.Index, f.Name)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// checkExports reads the export section and refuses a module that already exports a counter.
+func checkExports(p []byte) error {
+	r := reader{b: p}
+	for n := r.u32(); n > 0 && r.err == nil; n-- {
+		name := r.name()
+		r.byte()
+		r.u32()
+		if r.err == nil && strings.HasPrefix(name, counterPrefix) {
+			return fmt.Errorf("the module already exports %q: it is instrumented already; pass the original module", name)
+		}
+	}
+	if r.err != nil {
+		return fmt.Errorf("exports: %w", r.err)
+	}
+	return nil
 }
 
 // order gives the required position of a known non-custom section id.
@@ -249,7 +302,7 @@ func instrumentBody(body []byte, g, bulk uint32) ([]byte, error) {
 		r.byte()
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("locals: %w", r.err)
+		return nil, fmt.Errorf("local declarations: %w: the body is truncated", r.err)
 	}
 	out := append(make([]byte, 0, len(body)*2), body[:r.p]...)
 	add := func(g uint32, n int) {
@@ -270,10 +323,15 @@ func instrumentBody(body []byte, g, bulk uint32) ([]byte, error) {
 		out = append(out, body[start:end]...)
 		start, n, nbulk = end, 0, 0
 	}
-	for !r.done() {
+	depth := 1 // the function's own block; its `end` is the body's last byte
+	for depth > 0 {
+		if r.done() {
+			return nil, fmt.Errorf("the body (%d bytes) ends inside %d unclosed blocks: it is truncated", len(body), depth)
+		}
+		at := r.p
 		op, sub, err := r.instruction()
 		if err != nil {
-			return nil, fmt.Errorf("offset %d: %w", r.p, err)
+			return nil, fmt.Errorf("offset %d in the body: %w", at, err)
 		}
 		if op != 0x02 && op != 0x03 && op != 0x0B && op != 0x01 {
 			n++ // block, loop, end and nop only mark structure: an engine compiles them to nothing
@@ -282,14 +340,20 @@ func instrumentBody(body []byte, g, bulk uint32) ([]byte, error) {
 			nbulk++
 		}
 		switch op {
+		case 0x02, 0x03, 0x04: // block, loop, if
+			depth++
+		case 0x0B: // end
+			depth--
+		}
+		switch op {
 		case 0x03, 0x04, 0x05, 0x0B, // loop, if, else, end: a new run starts after them
 			0x00, 0x0C, 0x0D, 0x0E, 0x0F, // unreachable, br, br_if, br_table, return
 			0x12, 0x13: // return_call, return_call_indirect
 			flush(r.p)
 		}
 	}
-	if start != len(body) {
-		return nil, errors.New("body does not end with end")
+	if !r.done() {
+		return nil, fmt.Errorf("%d bytes after the body's final end (offset %d)", len(body)-r.p, r.p)
 	}
 	return out, nil
 }
@@ -415,14 +479,29 @@ func (r *reader) instruction() (op byte, sub uint32, err error) {
 		case sub == 11: // memory.fill
 			r.u32()
 		default:
-			return 0, 0, fmt.Errorf("unknown instruction 0xFC %d", sub)
+			return 0, 0, fmt.Errorf("unsupported instruction 0xfc %d: instrcount knows 0xfc 0-17 (saturating truncations, bulk memory, tables); build the module without the feature that emits it", sub)
 		}
 	case op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0B || op == 0x0F || op == 0x1A || op == 0x1B ||
 		(op >= 0x45 && op <= 0xC4) || op == 0xD1:
 	default:
-		return 0, 0, fmt.Errorf("unsupported instruction 0x%02x", op)
+		return 0, 0, fmt.Errorf("unsupported instruction 0x%02x%s: instrcount knows Wasm 2.0's instructions without SIMD, plus tail calls; build the module without that feature", op, proposal(op))
 	}
 	return op, sub, r.err
+}
+
+// proposal names the proposal an unsupported opcode belongs to, as a hint for the error.
+func proposal(op byte) string {
+	switch {
+	case op == 0xFD:
+		return " (SIMD)"
+	case op == 0xFE:
+		return " (threads)"
+	case op >= 0x06 && op <= 0x0A, op == 0x18, op == 0x19, op == 0x1F:
+		return " (exception handling)"
+	case op == 0x14 || op == 0x15 || op >= 0xD3 && op <= 0xD6 || op == 0xFB:
+		return " (typed function references or GC)"
+	}
+	return ""
 }
 
 func appendU32(b []byte, v uint32) []byte {
