@@ -3,7 +3,10 @@ package instrcount
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -413,4 +416,103 @@ func TestInstrumentAcceptsEveryTruncationCleanly(t *testing.T) {
 			assert.Error(t, err, "cut at %d of %d", n, len(valid))
 		}
 	}
+}
+
+// exportedGlobals lists the names of the globals a (valid) module exports.
+func exportedGlobals(wasm []byte) map[string]bool {
+	out := map[string]bool{}
+	for r := (reader{b: wasm, p: 8}); !r.done(); {
+		id := r.byte()
+		p := r.bytes(int(r.u32()))
+		if id != secExport {
+			continue
+		}
+		e := reader{b: p}
+		for n := e.u32(); n > 0 && e.err == nil; n-- {
+			name := e.name()
+			if kind := e.byte(); kind == 0x03 {
+				out[name] = true
+			}
+			e.u32()
+		}
+	}
+	return out
+}
+
+// fuzzRuntime validates modules for FuzzInstrument (the interpreter compiles fastest).
+var fuzzRuntime = sync.OnceValue(func() wazero.Runtime {
+	return wazero.NewRuntimeWithConfig(context.Background(), wazero.NewRuntimeConfigInterpreter())
+})
+
+// wazeroSafe reports whether wazero's decoder can be given in without risk: it sizes its slices by the
+// counts a module declares before reading their entries (a code section declaring 0xFBFBFBFB bodies makes
+// it allocate 38 GB), so only inputs whose every LEB128 value is below 2^14 (no two bytes in a row with the
+// continuation bit) and at most 4 KiB long are checked against it.
+func wazeroSafe(in []byte) bool {
+	if len(in) > 4096 {
+		return false
+	}
+	for i := 1; i < len(in); i++ {
+		if in[i-1]&0x80 != 0 && in[i]&0x80 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// compiles reports whether wazero accepts a module; wazero's own panics on some invalid modules (a
+// function whose type index is out of range reaches its body validation) count as refusals.
+func compiles(wasm []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("wazero panicked: %v", p)
+		}
+	}()
+	cm, err := fuzzRuntime().CompileModule(context.Background(), wasm)
+	if err == nil {
+		_ = cm.Close(context.Background())
+	}
+	return err
+}
+
+// FuzzInstrument: arbitrary bytes never panic; a module wazero accepts is instrumented (unless it uses an
+// instruction instrcount does not know or has no function) into a module wazero accepts, with one counter
+// per defined function.
+func FuzzInstrument(f *testing.F) {
+	for _, c := range countCases() {
+		f.Add(c.mod.bytes())
+		c.mod.names = true
+		f.Add(c.mod.bytes())
+	}
+	for _, c := range errorCases() {
+		f.Add(c.in)
+	}
+	f.Add(validModule())
+	f.Add(tmodule{funcs: []tfunc{{name: "init", noExport: true, body: code(i32c(1), opDrop, opEnd)}}, noExport: true, memory: true, start: 1, data: []byte("hi"), custom: true}.bytes())
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, funcs, err := Instrument(in)
+		if !wazeroSafe(in) {
+			return
+		}
+		valid := compiles(in) == nil
+		if err != nil {
+			if valid && !strings.Contains(err.Error(), "unsupported instruction") && !strings.Contains(err.Error(), "no code section") &&
+				!strings.Contains(err.Error(), "already exports") {
+				t.Fatalf("a module wazero accepts was refused: %v", err)
+			}
+			return
+		}
+		if !valid {
+			return
+		}
+		if err := compiles(out); err != nil { // out is a derivative of a module wazero accepts: a panic here is a failure too
+			t.Fatalf("the instrumented module does not compile: %v", err)
+		}
+		globals := exportedGlobals(out)
+		for _, fn := range funcs {
+			if !globals[fn.Export] {
+				t.Fatalf("no global exported as %s", fn.Export)
+			}
+		}
+	})
 }
