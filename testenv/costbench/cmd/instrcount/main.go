@@ -1,0 +1,507 @@
+// Command instrcount counts the Wasm instructions each module executes per stream, per function, on the
+// requests the cost benchmarks time: a profile that does not depend on the engine, the machine or its load
+// (package instrcount adds a counter per function; the modules run in testenv on wazero).
+//
+//	go run ./packager/cmd/wasmbuild -names .build/names    # modules that keep the name section
+//	go run ./testenv/costbench/cmd/instrcount [-dist .build/names] [-peers DIR] [-only CASE,...] [-top 15]
+//	go run ./testenv/costbench/cmd/instrcount -a DIR|FILE -b DIR|FILE -cases FILE [-only NAME,...] [-top 15]
+//
+// The first form runs every module of the profiling exchanges (costbench.Exchanges: tenantroute-routed,
+// tenantroute-baseline, all-roles; the C++ SDK peer, and the C peer next to it, when -peers holds them;
+// the peers are stripped, so their functions read as func[N]) and prints per module the instructions per
+// stream and the functions that run the most, then per exchange a summary with each module's ratio to the
+// C++ SDK peer. The second (A/B) form runs the cases of a JSON file, a list of
+// {"Name","Module","Config","Props":{path:value},"Req":[[k,v],...],"Resp":[[k,v],...] or null}, on A's and
+// B's build of each case's Module (DIR/<Module>.wasm, or the FILE itself for every case), and prints per
+// case the instructions per stream in A and B, B/A, and the functions whose counts differ the most (matched
+// by name: build both with names). Each module is warmed up with 20,000 streams and counted over the next
+// 2,000. Results (markdown) go to stdout, progress to stderr.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/laneway/laneway/testenv"
+	"github.com/laneway/laneway/testenv/costbench"
+	"github.com/laneway/laneway/testenv/costbench/instrcount"
+)
+
+func main() {
+	dist := flag.String("dist", ".build/names", "folder of the Go modules (built with wasmbuild -names, or dist/ without function names)")
+	peers := flag.String("peers", os.Getenv(costbench.PeersDirEnv), "folder of the C++/C peers (empty: left out)")
+	only := flag.String("only", "", "comma-separated exchanges (default all): tenantroute-routed, tenantroute-baseline, all-roles; with -cases, case names")
+	top := flag.Int("top", 15, "functions listed per module (per case with -cases)")
+	a := flag.String("a", "", "A/B: folder (or one .wasm file) of the A modules")
+	b := flag.String("b", "", "A/B: folder (or one .wasm file) of the B modules")
+	cases := flag.String("cases", "", "A/B: JSON file of the cases to run")
+	flag.Parse()
+	ctx := context.Background()
+	set := settings{warmup: 20000, streams: 2000, top: *top, only: splitList(*only), progress: os.Stderr}
+	var err error
+	switch {
+	case *a == "" && *b == "" && *cases == "":
+		var rs []exchangeResult
+		if rs, err = profileExchanges(ctx, *dist, *peers, set); err == nil {
+			printExchanges(os.Stdout, rs, *top)
+		}
+	case *a == "" || *b == "" || *cases == "":
+		fmt.Fprintf(os.Stderr, "instrcount: the A/B form needs -a, -b and -cases (got -a %q -b %q -cases %q): -a DIR|FILE -b DIR|FILE -cases FILE\n", *a, *b, *cases)
+		os.Exit(2)
+	default:
+		var cs []abCase
+		if cs, err = readCases(*cases); err == nil {
+			var rs []abResult
+			if rs, err = profileAB(ctx, *a, *b, cs, set); err == nil {
+				printAB(os.Stdout, rs, *top)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "instrcount:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are how a run counts: streams run before counting, streams counted, functions listed, the
+// exchanges or cases to run (all when empty) and where progress goes.
+type settings struct {
+	warmup, streams, top int
+	only                 []string
+	progress             io.Writer
+}
+
+func (s settings) selected(name string) bool {
+	return len(s.only) == 0 || slices.Contains(s.only, name)
+}
+
+// scenario is one module's configuration and the exchange it runs.
+type scenario struct {
+	config      string
+	props       map[string][]byte
+	req, resp   testenv.Headers // resp nil: request only
+	tenant      string          // the x-laneway-tenant the request must carry afterwards, when checkTenant
+	checkTenant bool
+}
+
+// profile is one module's count: Wasm instructions per stream in all and per function (largest first).
+type profile struct {
+	file      string
+	perStream float64
+	funcs     []funcCount
+}
+
+// funcCount is one function's instructions per stream.
+type funcCount struct {
+	name string
+	n    float64
+}
+
+// counter instruments modules (each file once) and runs them in one testenv runtime, which compiles each
+// module once.
+type counter struct {
+	rt   *testenv.Runtime
+	set  settings
+	done map[string]instrumented
+}
+
+type instrumented struct {
+	wasm  []byte
+	funcs []instrcount.Func
+}
+
+func newCounter(ctx context.Context, set settings) (*counter, error) {
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &counter{rt: rt, set: set, done: map[string]instrumented{}}, nil
+}
+
+func (c *counter) close(ctx context.Context) { _ = c.rt.Close(ctx) }
+
+// count instruments the module at path, warms it up and returns its instructions per stream.
+func (c *counter) count(ctx context.Context, path string, s scenario) (profile, error) {
+	in, ok := c.done[path]
+	if !ok {
+		wasm, err := os.ReadFile(path)
+		if err != nil {
+			return profile{}, err
+		}
+		out, funcs, err := instrcount.Instrument(wasm)
+		if err != nil {
+			return profile{}, fmt.Errorf("%s: %w", path, err)
+		}
+		in = instrumented{out, funcs}
+		c.done[path] = in
+	}
+	vm, err := c.rt.LoadVM(ctx, in.wasm, testenv.VMOptions{PluginConfig: []byte(s.config), Properties: s.props, LogLevel: testenv.LogInfo})
+	if err != nil {
+		return profile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	defer vm.Close(ctx)
+	var last *testenv.HTTPStream
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			last = vm.NewHTTPStream()
+			last.RequestHeaders(s.req, true)
+			if s.resp != nil {
+				last.ResponseHeaders(s.resp, true)
+			}
+			last.Complete()
+		}
+	}
+	run(c.set.warmup)
+	before, err := instrcount.Snapshot(in.funcs, vm.ExportedGlobal)
+	if err != nil {
+		return profile{}, err
+	}
+	run(c.set.streams)
+	after, err := instrcount.Snapshot(in.funcs, vm.ExportedGlobal)
+	if err != nil {
+		return profile{}, err
+	}
+	if err := vm.Err(); err != nil {
+		return profile{}, fmt.Errorf("%s failed: %w", path, err)
+	}
+	if s.checkTenant && last != nil {
+		if got, _ := last.Request().Headers.Get("x-laneway-tenant"); got != s.tenant {
+			return profile{}, fmt.Errorf("%s: x-laneway-tenant is %q, expected %q: the module does not handle this request as the others do", path, got, s.tenant)
+		}
+	}
+	p := profile{file: filepath.Base(path)}
+	byName := map[string]float64{}
+	for i, f := range in.funcs {
+		if d := after[i] - before[i]; d > 0 {
+			byName[f.Name] += float64(d) / float64(c.set.streams)
+		}
+	}
+	for name, n := range byName {
+		p.funcs = append(p.funcs, funcCount{name, n})
+		p.perStream += n
+	}
+	sort.Slice(p.funcs, func(i, j int) bool {
+		return p.funcs[i].n > p.funcs[j].n || p.funcs[i].n == p.funcs[j].n && p.funcs[i].name < p.funcs[j].name
+	})
+	return p, nil
+}
+
+// exchangeResult is one exchange's modules, each with its profile.
+type exchangeResult struct {
+	name    string
+	modules []moduleResult
+}
+
+type moduleResult struct {
+	name string
+	profile
+}
+
+// cppPeer is the module every exchange's ratios are taken against.
+const cppPeer = "cpp-tenantroute"
+
+// moduleFileConfig is an exchange's module with the file it is read from.
+type moduleFileConfig struct {
+	costbench.ExchangeModule
+	path string
+}
+
+// exchangeModules are x's modules to run: the Go modules, and the peers when peers is set (the C peer
+// c-tenantroute next to the C++ one when peers holds it; it takes the same empty config).
+func exchangeModules(x costbench.Exchange, dist, peers string) []moduleFileConfig {
+	var out []moduleFileConfig
+	add := func(m costbench.ExchangeModule, dir string) {
+		out = append(out, moduleFileConfig{m, filepath.Join(dir, m.Module+".wasm")})
+	}
+	for _, m := range x.Modules {
+		if !strings.Contains(m.Module, "-") {
+			add(m, dist)
+			continue
+		}
+		if peers == "" {
+			continue
+		}
+		add(m, peers)
+		if m.Module == cppPeer {
+			if _, err := os.Stat(filepath.Join(peers, "c-tenantroute.wasm")); err == nil {
+				add(costbench.ExchangeModule{Name: "c-tenantroute", Module: "c-tenantroute", Config: m.Config}, peers)
+			}
+		}
+	}
+	return out
+}
+
+// profileExchanges counts every module of the selected exchanges.
+func profileExchanges(ctx context.Context, dist, peers string, set settings) ([]exchangeResult, error) {
+	xs, err := costbench.Exchanges()
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range set.only {
+		if !slices.ContainsFunc(xs, func(x costbench.Exchange) bool { return x.Name == name }) {
+			return nil, fmt.Errorf("-only: no exchange %q: expected tenantroute-routed, tenantroute-baseline or all-roles", name)
+		}
+	}
+	c, err := newCounter(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close(ctx)
+	var out []exchangeResult
+	for _, x := range xs {
+		if !set.selected(x.Name) {
+			continue
+		}
+		r := exchangeResult{name: x.Name}
+		for _, m := range exchangeModules(x, dist, peers) {
+			fmt.Fprintf(set.progress, "instrcount: %s: %s (%s)\n", x.Name, m.Name, m.path)
+			p, err := c.count(ctx, m.path, scenario{config: m.Config, req: x.Request, resp: x.Response, tenant: x.Tenant, checkTenant: true})
+			if errors.Is(err, os.ErrNotExist) && !strings.Contains(m.Module, "-") {
+				err = fmt.Errorf("%w (build the Go modules with: go run ./packager/cmd/wasmbuild -names %s)", err, dist)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: %w", x.Name, m.Name, err)
+			}
+			r.modules = append(r.modules, moduleResult{m.Name, p})
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// printExchanges writes per module its instructions per stream and top functions, then per exchange the
+// summary with the ratio to the C++ SDK peer.
+func printExchanges(w io.Writer, rs []exchangeResult, top int) {
+	for _, r := range rs {
+		fmt.Fprintf(w, "\n## %s\n", r.name)
+		for _, m := range r.modules {
+			fmt.Fprintf(w, "\n### %s: %s (%s)\n\n%s Wasm instructions per stream, in %d functions.\n\n", r.name, m.name, m.file, num(m.perStream), len(m.funcs))
+			printTop(w, m.profile, top)
+		}
+		fmt.Fprintf(w, "\n### %s: summary\n\n| module | Wasm instructions per stream | x %s |\n|---|---:|---:|\n", r.name, cppPeer)
+		var cpp float64
+		for _, m := range r.modules {
+			if m.name == cppPeer {
+				cpp = m.perStream
+			}
+		}
+		for _, m := range r.modules {
+			ratio := "-"
+			if cpp > 0 {
+				ratio = fmt.Sprintf("%.2f", m.perStream/cpp)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s |\n", m.name, num(m.perStream), ratio)
+		}
+	}
+}
+
+// printTop writes p's top functions by instructions per stream, and the rest as one row.
+func printTop(w io.Writer, p profile, top int) {
+	fmt.Fprintf(w, "| function | instructions per stream | share |\n|---|---:|---:|\n")
+	var rest float64
+	for i, f := range p.funcs {
+		if i >= top {
+			rest += f.n
+			continue
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %.1f%% |\n", f.name, num(f.n), 100*f.n/p.perStream)
+	}
+	if len(p.funcs) > top {
+		fmt.Fprintf(w, "| (%d more functions) | %s | %.1f%% |\n", len(p.funcs)-top, num(rest), 100*rest/p.perStream)
+	}
+}
+
+// abCase is one case of the A/B cases file.
+type abCase struct {
+	Name, Module, Config string
+	Props                map[string]string
+	Req, Resp            [][2]string
+}
+
+// readCases reads and checks the A/B cases file.
+func readCases(path string) ([]abCase, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	var cs []abCase
+	if err := dec.Decode(&cs); err != nil {
+		return nil, fmt.Errorf("%s: %w: expected a JSON list of {\"Name\",\"Module\",\"Config\",\"Props\",\"Req\",\"Resp\"}", path, err)
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("%s holds no case: expected a JSON list of {\"Name\",\"Module\",\"Config\",\"Props\",\"Req\",\"Resp\"}", path)
+	}
+	seen := map[string]bool{}
+	for i, c := range cs {
+		switch {
+		case c.Name == "":
+			return nil, fmt.Errorf("%s: case %d has no Name", path, i)
+		case seen[c.Name]:
+			return nil, fmt.Errorf("%s: case %d: the Name %q is used twice", path, i, c.Name)
+		case c.Module == "" || strings.ContainsAny(c.Module, `/\`) || strings.HasSuffix(c.Module, ".wasm"):
+			return nil, fmt.Errorf("%s: case %q: Module is %q: expected a module name such as tenantroute (the file is <Module>.wasm in -a's and -b's folders)", path, c.Name, c.Module)
+		case len(c.Req) == 0:
+			return nil, fmt.Errorf("%s: case %q has no Req headers: expected [[\":method\",\"GET\"],...]", path, c.Name)
+		}
+		seen[c.Name] = true
+	}
+	return cs, nil
+}
+
+// moduleFile is where a case's module is in an A/B side: DIR/<module>.wasm, or the file itself.
+func moduleFile(side, module string) (string, error) {
+	st, err := os.Stat(side)
+	if err != nil {
+		return "", err
+	}
+	if st.IsDir() {
+		return filepath.Join(side, module+".wasm"), nil
+	}
+	return side, nil
+}
+
+// abResult is one case counted in A and B.
+type abResult struct {
+	name string
+	a, b profile
+}
+
+// profileAB counts every selected case in A and B.
+func profileAB(ctx context.Context, a, b string, cs []abCase, set settings) ([]abResult, error) {
+	for _, name := range set.only {
+		if !slices.ContainsFunc(cs, func(c abCase) bool { return c.Name == name }) {
+			return nil, fmt.Errorf("-only: the cases file has no case %q", name)
+		}
+	}
+	c, err := newCounter(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close(ctx)
+	var out []abResult
+	for _, k := range cs {
+		if !set.selected(k.Name) {
+			continue
+		}
+		s := scenario{config: k.Config, req: headers(k.Req), resp: headers(k.Resp), props: map[string][]byte{}}
+		for p, v := range k.Props {
+			s.props[p] = []byte(v)
+		}
+		r := abResult{name: k.Name}
+		for _, side := range []struct {
+			dir string
+			p   *profile
+		}{{a, &r.a}, {b, &r.b}} {
+			path, err := moduleFile(side.dir, k.Module)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k.Name, err)
+			}
+			fmt.Fprintf(set.progress, "instrcount: %s (%s)\n", k.Name, path)
+			if *side.p, err = c.count(ctx, path, s); err != nil {
+				return nil, fmt.Errorf("%s: %w", k.Name, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// funcDiff is one function's instructions per stream in A and B.
+type funcDiff struct {
+	name string
+	a, b float64
+}
+
+// diffs returns the functions whose counts differ between a and b, largest difference first.
+func diffs(a, b profile) []funcDiff {
+	m := map[string]*funcDiff{}
+	get := func(name string) *funcDiff {
+		if m[name] == nil {
+			m[name] = &funcDiff{name: name}
+		}
+		return m[name]
+	}
+	for _, f := range a.funcs {
+		get(f.name).a = f.n
+	}
+	for _, f := range b.funcs {
+		get(f.name).b = f.n
+	}
+	var out []funcDiff
+	for _, d := range m {
+		if d.a != d.b {
+			out = append(out, *d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		di, dj := math.Abs(out[i].b-out[i].a), math.Abs(out[j].b-out[j].a)
+		return di > dj || di == dj && out[i].name < out[j].name
+	})
+	return out
+}
+
+// printAB writes the summary of every case, then per case the functions that differ the most.
+func printAB(w io.Writer, rs []abResult, top int) {
+	fmt.Fprintf(w, "| case | A instructions per stream | B instructions per stream | B/A |\n|---|---:|---:|---:|\n")
+	for _, r := range rs {
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f |\n", r.name, num(r.a.perStream), num(r.b.perStream), r.b.perStream/r.a.perStream)
+	}
+	for _, r := range rs {
+		fmt.Fprintf(w, "\n### %s: A %s, B %s\n\n", r.name, r.a.file, r.b.file)
+		ds := diffs(r.a, r.b)
+		if len(ds) == 0 {
+			fmt.Fprintf(w, "No function's count differs.\n")
+			continue
+		}
+		fmt.Fprintf(w, "| function | A | B | B-A |\n|---|---:|---:|---:|\n")
+		var rest float64
+		for i, d := range ds {
+			if i >= top {
+				rest += d.b - d.a
+				continue
+			}
+			fmt.Fprintf(w, "| `%s` | %s | %s | %+.1f |\n", d.name, num(d.a), num(d.b), d.b-d.a)
+		}
+		if len(ds) > top {
+			fmt.Fprintf(w, "| (%d more functions) | | | %+.1f |\n", len(ds)-top, rest)
+		}
+	}
+}
+
+// num prints a per-stream figure: whole numbers as such, others with one decimal.
+func num(v float64) string {
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func headers(kv [][2]string) testenv.Headers {
+	if kv == nil {
+		return nil
+	}
+	h := make(testenv.Headers, len(kv))
+	for i, p := range kv {
+		h[i] = testenv.Header{Key: p[0], Value: p[1]}
+	}
+	return h
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
