@@ -14,7 +14,7 @@
 // {"Name","Module","Config","Props":{path:value},"Req":[[k,v],...],"Resp":[[k,v],...] or null}, on A's and
 // B's build of each case's Module (DIR/<Module>.wasm, or the FILE itself for every case), and prints per
 // case the instructions per stream in A and B, B/A, and the functions whose counts differ the most (matched
-// by name: build both with names). Each module is warmed up with 20,000 streams and counted over the next
+// by name when both builds have names, else by index). Each module is warmed up with 20,000 streams and counted over the next
 // 2,000. Results (markdown) go to stdout, progress to stderr.
 package main
 
@@ -31,6 +31,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/tetratelabs/wazero"
 
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/costbench"
@@ -74,11 +76,13 @@ func main() {
 }
 
 // settings are how a run counts: streams run before counting, streams counted, functions listed, the
-// exchanges or cases to run (all when empty) and where progress goes.
+// exchanges or cases to run (all when empty), where progress goes, and a compilation cache to share
+// (nil: the run's own).
 type settings struct {
 	warmup, streams, top int
 	only                 []string
 	progress             io.Writer
+	cache                wazero.CompilationCache
 }
 
 func (s settings) selected(name string) bool {
@@ -94,17 +98,20 @@ type scenario struct {
 	checkTenant bool
 }
 
-// profile is one module's count: Wasm instructions per stream in all and per function (largest first).
+// profile is one module's count: Wasm instructions per stream in all and per function that ran (largest
+// first).
 type profile struct {
 	file      string
+	named     bool // the module has a name section
 	perStream float64
 	funcs     []funcCount
 }
 
 // funcCount is one function's instructions per stream.
 type funcCount struct {
-	name string
-	n    float64
+	index uint32
+	name  string
+	n     float64
 }
 
 // counter instruments modules (each file once) and runs them in one testenv runtime, which compiles each
@@ -121,7 +128,7 @@ type instrumented struct {
 }
 
 func newCounter(ctx context.Context, set settings) (*counter, error) {
-	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{})
+	rt, err := testenv.NewRuntime(ctx, testenv.RuntimeOptions{CompilationCache: set.cache})
 	if err != nil {
 		return nil, err
 	}
@@ -180,15 +187,13 @@ func (c *counter) count(ctx context.Context, path string, s scenario) (profile, 
 		}
 	}
 	p := profile{file: filepath.Base(path)}
-	byName := map[string]float64{}
 	for i, f := range in.funcs {
+		p.named = p.named || f.Name != fmt.Sprintf("func[%d]", f.Index)
 		if d := after[i] - before[i]; d > 0 {
-			byName[f.Name] += float64(d) / float64(c.set.streams)
+			n := float64(d) / float64(c.set.streams)
+			p.funcs = append(p.funcs, funcCount{f.Index, f.Name, n})
+			p.perStream += n
 		}
-	}
-	for name, n := range byName {
-		p.funcs = append(p.funcs, funcCount{name, n})
-		p.perStream += n
 	}
 	sort.Slice(p.funcs, func(i, j int) bool {
 		return p.funcs[i].n > p.funcs[j].n || p.funcs[i].n == p.funcs[j].n && p.funcs[i].name < p.funcs[j].name
@@ -424,20 +429,30 @@ type funcDiff struct {
 	a, b float64
 }
 
-// diffs returns the functions whose counts differ between a and b, largest difference first.
+// diffs returns the functions whose counts differ between a and b, largest difference first. Functions
+// are matched by name when both modules have names (indexes move between builds), else by index (the
+// same build with and without names, or two stripped builds), under the name one side knows.
 func diffs(a, b profile) []funcDiff {
+	byName := a.named && b.named
 	m := map[string]*funcDiff{}
-	get := func(name string) *funcDiff {
-		if m[name] == nil {
-			m[name] = &funcDiff{name: name}
+	get := func(f funcCount) *funcDiff {
+		key := f.name
+		if !byName {
+			key = fmt.Sprintf("func[%d]", f.index)
 		}
-		return m[name]
+		if m[key] == nil {
+			m[key] = &funcDiff{name: key}
+		}
+		if !byName && f.name != key {
+			m[key].name = f.name
+		}
+		return m[key]
 	}
 	for _, f := range a.funcs {
-		get(f.name).a = f.n
+		get(f).a += f.n
 	}
 	for _, f := range b.funcs {
-		get(f.name).b = f.n
+		get(f).b += f.n
 	}
 	var out []funcDiff
 	for _, d := range m {
