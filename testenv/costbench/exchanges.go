@@ -6,8 +6,8 @@ import (
 	"github.com/laneway/laneway/testenv"
 )
 
-// Exchange is one request kind the profiling commands (cmd/guestcalls, cmd/abcompare) run, with the modules
-// run on it.
+// Exchange is one request kind the profiling commands (cmd/guestcalls, cmd/abcompare, cmd/instrcount) run,
+// with the modules run on it.
 type Exchange struct {
 	// Name is the case's name: tenantroute-routed, tenantroute-baseline or all-roles.
 	Name string

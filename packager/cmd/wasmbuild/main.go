@@ -3,7 +3,8 @@
 // `laneway build` it also builds the test fixtures, into .build/fixtures/ (see package filters).
 //
 // With `-names DIR` (first argument) it builds the named modules, fixtures included, into DIR keeping Wasm's
-// name section, for profiles (testenv/costbench/v8prof.js, cmd/guestcalls): the same code as dist/'s.
+// name section, for profiles (testenv/costbench/v8prof.js, cmd/guestcalls, cmd/instrcount): the same code
+// as dist/'s.
 package main
 
 import (

@@ -7,15 +7,19 @@
 //	go run ./testenv/costbench/cmd/instrcount -a DIR|FILE -b DIR|FILE -cases FILE [-only NAME,...] [-top 15]
 //
 // The first form runs every module of the profiling exchanges (costbench.Exchanges: tenantroute-routed,
-// tenantroute-baseline, all-roles; the C++ SDK peer, and the C peer next to it, when -peers holds them;
-// the peers are stripped, so their functions read as func[N]) and prints per module the instructions per
-// stream and the functions that run the most, then per exchange a summary with each module's ratio to the
-// C++ SDK peer. The second (A/B) form runs the cases of a JSON file, a list of
-// {"Name","Module","Config","Props":{path:value},"Req":[[k,v],...],"Resp":[[k,v],...] or null}, on A's and
-// B's build of each case's Module (DIR/<Module>.wasm, or the FILE itself for every case), and prints per
-// case the instructions per stream in A and B, B/A, and the functions whose counts differ the most (matched
-// by name when both builds have names, else by index). Each module is warmed up with 20,000 streams and counted over the next
-// 2,000. Results (markdown) go to stdout, progress to stderr.
+// tenantroute-baseline, all-roles; the C++ SDK peer, and the C peer next to it, when -peers holds them; the
+// peers are stripped, so their functions read as func[N]). It prints per module the instructions per stream
+// and the functions that run the most, then per exchange a summary with each module's ratio to the C++ SDK
+// peer.
+//
+// The second (A/B) form runs the cases of a JSON file, a list of {"Name", "Module", "Config",
+// "Props": {path: value}, "Req": [[k, v], ...], "Resp": [[k, v], ...] or null}, on A's and B's build of each
+// case's Module (DIR/<Module>.wasm, or the FILE itself for every case). It prints per case the instructions
+// per stream in A and B, B/A, and the functions whose counts differ the most (matched by name when both
+// builds have names, else by index).
+//
+// Each module is warmed up with 20,000 streams and counted over the next 2,000. Results (markdown) go to
+// stdout, progress to stderr.
 package main
 
 import (
