@@ -188,14 +188,23 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 	return out, funcs, nil
 }
 
-// Snapshot reads the counters of funcs through get (testenv's VM.ExportedGlobal, or a wazero module's
-// exported globals), in funcs' order.
+// Snapshot reads the instruction counters of funcs through get (testenv's VM.ExportedGlobal, or a wazero
+// module's exported globals), in funcs' order.
 func Snapshot(funcs []Func, get func(name string) (uint64, bool)) ([]uint64, error) {
+	return snapshot(funcs, get, func(f Func) string { return f.Export })
+}
+
+// SnapshotBulk reads the memory.copy and memory.fill counters of funcs through get, in funcs' order.
+func SnapshotBulk(funcs []Func, get func(name string) (uint64, bool)) ([]uint64, error) {
+	return snapshot(funcs, get, func(f Func) string { return f.BulkExport })
+}
+
+func snapshot(funcs []Func, get func(name string) (uint64, bool), export func(Func) string) ([]uint64, error) {
 	out := make([]uint64, len(funcs))
 	for i, f := range funcs {
-		v, ok := get(f.Export)
+		v, ok := get(export(f))
 		if !ok {
-			return nil, fmt.Errorf("instrcount: the module exports no global %q (function %d, %s): load the module Instrument returned, not the original", f.Export, f.Index, f.Name)
+			return nil, fmt.Errorf("instrcount: the module exports no global %q (function %d, %s): load the module Instrument returned, not the original", export(f), f.Index, f.Name)
 		}
 		out[i] = v
 	}

@@ -35,6 +35,7 @@ type countCase struct {
 	arg    uint64
 	result uint64
 	counts map[string]uint64 // by function name; functions left out must count 0
+	bulk   map[string]uint64 // memory.copy and memory.fill by function name; nil: none
 }
 
 // countCases are the modules whose instruction counts are worked out by hand; the comments give the runs
@@ -97,28 +98,29 @@ func countCases() []countCase {
 		opI64Const, sleb(-123456789012), opDrop, // 2
 		opF64Const, f64bits(2.5), opDrop, // 2
 		opF32Const, f32bits(-1.5), opPrefixFC, 0, opDrop, // f32.const, i32.trunc_sat_f32_s, drop: 3
-		opEnd)}} // 0: 19 in all
+		i32c(16), i32c(0), i32c(4), opPrefixFC, 10, 0, 0, // memory.copy: 4
+		opEnd)}} // 0: 23 in all, 2 of them bulk memory
 	return []countCase{
-		{"straight line", straight, "f", 5, 6, map[string]uint64{"f": 3}},
-		{"if/else, then taken", ifElse, "f", 1, 11, map[string]uint64{"f": 2 + 4}},
-		{"if/else, else taken", ifElse, "f", 0, 20, map[string]uint64{"f": 2 + 1}},
-		{"if without else, skipped", ifNoElse, "f", 0, 7, map[string]uint64{"f": 2 + 1}},
-		{"if without else, taken", ifNoElse, "f", 1, 7, map[string]uint64{"f": 2 + 2 + 1}},
-		{"loop once", loop, "sum", 1, 1, map[string]uint64{"sum": 9 + 1}},
-		{"loop 10 times", loop, "sum", 10, 55, map[string]uint64{"sum": 9*10 + 1}},
-		{"loop 1000 times", loop, "sum", 1000, 500500, map[string]uint64{"sum": 9*1000 + 1}},
-		{"br_if out of a block", brIf, "f", 3, 3, map[string]uint64{"f": 2 + 1}},
-		{"br_if falls through", brIf, "f", 0, 5, map[string]uint64{"f": 2 + 2 + 1}},
-		{"br_table target 0", brTable, "f", 0, 100, map[string]uint64{"f": 2 + 2}},
-		{"br_table target 1", brTable, "f", 1, 200, map[string]uint64{"f": 2 + 4}},
-		{"br_table default", brTable, "f", 7, 300, map[string]uint64{"f": 2 + 1}},
-		{"call: the caller counts each call once, the callee its own", call, "caller", 3, 12, map[string]uint64{"caller": 3, "callee": 2 * 3}},
-		{"recursion", fact, "fact", 5, 120, map[string]uint64{"fact": 5*(3+6) + (3 + 2)}},
-		{"early return", early, "f", 1, 1, map[string]uint64{"f": 2 + 2}},
-		{"no early return", early, "f", 0, 5, map[string]uint64{"f": 2 + 3}},
-		{"import call", imported, "f", 4, 13, map[string]uint64{"f": 4}},
-		{"dead code after br", dead, "f", 9, 9, map[string]uint64{"f": 1 + 1}},
-		{"immediates, loads, stores, 0xFC", immediates, "f", 1000, 1007, map[string]uint64{"f": 19}},
+		{"straight line", straight, "f", 5, 6, map[string]uint64{"f": 3}, nil},
+		{"if/else, then taken", ifElse, "f", 1, 11, map[string]uint64{"f": 2 + 4}, nil},
+		{"if/else, else taken", ifElse, "f", 0, 20, map[string]uint64{"f": 2 + 1}, nil},
+		{"if without else, skipped", ifNoElse, "f", 0, 7, map[string]uint64{"f": 2 + 1}, nil},
+		{"if without else, taken", ifNoElse, "f", 1, 7, map[string]uint64{"f": 2 + 2 + 1}, nil},
+		{"loop once", loop, "sum", 1, 1, map[string]uint64{"sum": 9 + 1}, nil},
+		{"loop 10 times", loop, "sum", 10, 55, map[string]uint64{"sum": 9*10 + 1}, nil},
+		{"loop 1000 times", loop, "sum", 1000, 500500, map[string]uint64{"sum": 9*1000 + 1}, nil},
+		{"br_if out of a block", brIf, "f", 3, 3, map[string]uint64{"f": 2 + 1}, nil},
+		{"br_if falls through", brIf, "f", 0, 5, map[string]uint64{"f": 2 + 2 + 1}, nil},
+		{"br_table target 0", brTable, "f", 0, 100, map[string]uint64{"f": 2 + 2}, nil},
+		{"br_table target 1", brTable, "f", 1, 200, map[string]uint64{"f": 2 + 4}, nil},
+		{"br_table default", brTable, "f", 7, 300, map[string]uint64{"f": 2 + 1}, nil},
+		{"call: the caller counts each call once, the callee its own", call, "caller", 3, 12, map[string]uint64{"caller": 3, "callee": 2 * 3}, nil},
+		{"recursion", fact, "fact", 5, 120, map[string]uint64{"fact": 5*(3+6) + (3 + 2)}, nil},
+		{"early return", early, "f", 1, 1, map[string]uint64{"f": 2 + 2}, nil},
+		{"no early return", early, "f", 0, 5, map[string]uint64{"f": 2 + 3}, nil},
+		{"import call", imported, "f", 4, 13, map[string]uint64{"f": 4}, nil},
+		{"dead code after br", dead, "f", 9, 9, map[string]uint64{"f": 1 + 1}, nil},
+		{"immediates, loads, stores, 0xFC", immediates, "f", 1000, 1007, map[string]uint64{"f": 23}, map[string]uint64{"f": 2}},
 	}
 }
 
@@ -147,10 +149,19 @@ func instantiate(t *testing.T, rt wazero.Runtime, wasm []byte) api.Module {
 	return m
 }
 
-// counts reads every counter of an instantiated instrumented module, by function name.
+// counts reads every instruction counter of an instantiated instrumented module, by function name.
 func counts(t *testing.T, m api.Module, funcs []Func) map[string]uint64 {
+	return read(t, m, funcs, Snapshot)
+}
+
+// bulks reads every memory.copy/memory.fill counter of an instantiated instrumented module, by function name.
+func bulks(t *testing.T, m api.Module, funcs []Func) map[string]uint64 {
+	return read(t, m, funcs, SnapshotBulk)
+}
+
+func read(t *testing.T, m api.Module, funcs []Func, snapshot func([]Func, func(string) (uint64, bool)) ([]uint64, error)) map[string]uint64 {
 	t.Helper()
-	vs, err := Snapshot(funcs, func(name string) (uint64, bool) {
+	vs, err := snapshot(funcs, func(name string) (uint64, bool) {
 		g := m.ExportedGlobal(name)
 		if g == nil {
 			return 0, false
@@ -183,11 +194,12 @@ func TestInstrumentCountsExactly(t *testing.T) {
 			assert.Equal(t, []uint64{c.result}, want, "the original module's result")
 			assert.Equal(t, want, got, "the instrumented module returns what the original does")
 
-			expected := map[string]uint64{}
+			expected, expectedBulk := map[string]uint64{}, map[string]uint64{}
 			for _, f := range c.mod.funcs {
-				expected[f.name] = c.counts[f.name]
+				expected[f.name], expectedBulk[f.name] = c.counts[f.name], c.bulk[f.name]
 			}
 			assert.Equal(t, expected, counts(t, counted, funcs))
+			assert.Equal(t, expectedBulk, bulks(t, counted, funcs), "memory.copy and memory.fill")
 		})
 	}
 }
@@ -515,4 +527,24 @@ func FuzzInstrument(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSnapshotNeedsTheInstrumentedModule: reading the counters of a module that has none is an error
+// saying which module to load.
+func TestSnapshotNeedsTheInstrumentedModule(t *testing.T) {
+	rt := newRuntime(t)
+	wasm := validModule()
+	_, funcs, err := Instrument(wasm)
+	require.NoError(t, err)
+	orig := instantiate(t, rt, wasm)
+	get := func(name string) (uint64, bool) {
+		if g := orig.ExportedGlobal(name); g != nil {
+			return g.Get(), true
+		}
+		return 0, false
+	}
+	for name, snapshot := range map[string]func([]Func, func(string) (uint64, bool)) ([]uint64, error){"Snapshot": Snapshot, "SnapshotBulk": SnapshotBulk} {
+		_, err := snapshot(funcs, get)
+		assert.ErrorContains(t, err, "load the module Instrument returned, not the original", name)
+	}
 }

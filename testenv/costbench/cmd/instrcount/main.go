@@ -10,12 +10,13 @@
 // tenantroute-baseline, all-roles; the C++ SDK peer, and the C peer next to it, when -peers holds them; the
 // peers are stripped, so their functions read as func[N]). It prints per module the instructions per stream
 // and the functions that run the most, then per exchange a summary with each module's ratio to the C++ SDK
-// peer.
+// peer. memory.copy and memory.fill are shown apart too (one instruction each, but wazero pays a memmove
+// call for them).
 //
 // The second (A/B) form runs the cases of a JSON file, a list of {"Name", "Module", "Config",
 // "Props": {path: value}, "Req": [[k, v], ...], "Resp": [[k, v], ...] or null}, on A's and B's build of each
 // case's Module (DIR/<Module>.wasm, or the FILE itself for every case). It prints per case the instructions
-// per stream in A and B, B/A, and the functions whose counts differ the most (matched by name when both
+// per stream in A and B, B/A, the memory.copy and memory.fill per stream, and the functions whose counts differ the most (matched by name when both
 // builds have names, else by index).
 //
 // Each module is warmed up with 20,000 streams and counted over the next 2,000. Results (markdown) go to
@@ -108,6 +109,7 @@ type profile struct {
 	file      string
 	named     bool // the module has a name section
 	perStream float64
+	bulk      float64 // memory.copy and memory.fill per stream (included in perStream)
 	funcs     []funcCount
 }
 
@@ -172,13 +174,19 @@ func (c *counter) count(ctx context.Context, path string, s scenario) (profile, 
 			last.Complete()
 		}
 	}
+	snapshot := func() (instr, bulk []uint64, err error) {
+		if instr, err = instrcount.Snapshot(in.funcs, vm.ExportedGlobal); err == nil {
+			bulk, err = instrcount.SnapshotBulk(in.funcs, vm.ExportedGlobal)
+		}
+		return instr, bulk, err
+	}
 	run(c.set.warmup)
-	before, err := instrcount.Snapshot(in.funcs, vm.ExportedGlobal)
+	before, bulkBefore, err := snapshot()
 	if err != nil {
 		return profile{}, err
 	}
 	run(c.set.streams)
-	after, err := instrcount.Snapshot(in.funcs, vm.ExportedGlobal)
+	after, bulkAfter, err := snapshot()
 	if err != nil {
 		return profile{}, err
 	}
@@ -192,6 +200,7 @@ func (c *counter) count(ctx context.Context, path string, s scenario) (profile, 
 	}
 	p := profile{file: filepath.Base(path)}
 	for i, f := range in.funcs {
+		p.bulk += float64(bulkAfter[i]-bulkBefore[i]) / float64(c.set.streams)
 		p.named = p.named || f.Name != fmt.Sprintf("func[%d]", f.Index)
 		if d := after[i] - before[i]; d > 0 {
 			n := float64(d) / float64(c.set.streams)
@@ -294,10 +303,11 @@ func printExchanges(w io.Writer, rs []exchangeResult, top int) {
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n## %s\n", r.name)
 		for _, m := range r.modules {
-			fmt.Fprintf(w, "\n### %s: %s (%s)\n\n%s Wasm instructions per stream, in %d functions.\n\n", r.name, m.name, m.file, num(m.perStream), len(m.funcs))
+			fmt.Fprintf(w, "\n### %s: %s (%s)\n\n%s Wasm instructions per stream (%s of them memory.copy or memory.fill), in %d functions.\n\n",
+				r.name, m.name, m.file, num(m.perStream), num(m.bulk), len(m.funcs))
 			printTop(w, m.profile, top)
 		}
-		fmt.Fprintf(w, "\n### %s: summary\n\n| module | Wasm instructions per stream | x %s |\n|---|---:|---:|\n", r.name, cppPeer)
+		fmt.Fprintf(w, "\n### %s: summary\n\n| module | Wasm instructions per stream | x %s | memory.copy/fill per stream |\n|---|---:|---:|---:|\n", r.name, cppPeer)
 		var cpp float64
 		for _, m := range r.modules {
 			if m.name == cppPeer {
@@ -309,7 +319,7 @@ func printExchanges(w io.Writer, rs []exchangeResult, top int) {
 			if cpp > 0 {
 				ratio = fmt.Sprintf("%.2f", m.perStream/cpp)
 			}
-			fmt.Fprintf(w, "| %s | %s | %s |\n", m.name, num(m.perStream), ratio)
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", m.name, num(m.perStream), ratio, num(m.bulk))
 		}
 	}
 }
@@ -473,9 +483,9 @@ func diffs(a, b profile) []funcDiff {
 
 // printAB writes the summary of every case, then per case the functions that differ the most.
 func printAB(w io.Writer, rs []abResult, top int) {
-	fmt.Fprintf(w, "| case | A instructions per stream | B instructions per stream | B/A |\n|---|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| case | A instructions per stream | B instructions per stream | B/A | A memory.copy/fill | B memory.copy/fill |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| %s | %s | %s | %.3f |\n", r.name, num(r.a.perStream), num(r.b.perStream), r.b.perStream/r.a.perStream)
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f | %s | %s |\n", r.name, num(r.a.perStream), num(r.b.perStream), r.b.perStream/r.a.perStream, num(r.a.bulk), num(r.b.bulk))
 	}
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n### %s: A %s, B %s\n\n", r.name, r.a.file, r.b.file)

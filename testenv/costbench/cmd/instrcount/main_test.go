@@ -116,7 +116,7 @@ func TestDiffs(t *testing.T) {
 }
 
 func TestPrintExchanges(t *testing.T) {
-	tr := profile{file: "tenantroute.wasm", named: true, perStream: 300, funcs: []funcCount{{5, "scan", 200}, {6, "decide", 75}, {7, "small", 25}}}
+	tr := profile{file: "tenantroute.wasm", named: true, perStream: 300, bulk: 2, funcs: []funcCount{{5, "scan", 200}, {6, "decide", 75}, {7, "small", 25}}}
 	cpp := profile{file: "cpp-tenantroute.wasm", perStream: 100.5, funcs: []funcCount{{30, "func[30]", 100.5}}}
 	cases := []struct {
 		name string
@@ -125,12 +125,12 @@ func TestPrintExchanges(t *testing.T) {
 	}{
 		{"with the C++ peer", []exchangeResult{{"tenantroute-routed", []moduleResult{{"tenantroute", tr}, {"cpp-tenantroute", cpp}}}}, []string{
 			"## tenantroute-routed\n",
-			"### tenantroute-routed: tenantroute (tenantroute.wasm)\n\n300 Wasm instructions per stream, in 3 functions.\n",
+			"### tenantroute-routed: tenantroute (tenantroute.wasm)\n\n300 Wasm instructions per stream (2 of them memory.copy or memory.fill), in 3 functions.\n",
 			"| `scan` | 200 | 66.7% |\n| `decide` | 75 | 25.0% |\n| (1 more functions) | 25 | 8.3% |\n",
-			"100.5 Wasm instructions per stream, in 1 functions.",
-			"| module | Wasm instructions per stream | x cpp-tenantroute |\n|---|---:|---:|\n| tenantroute | 300 | 2.99 |\n| cpp-tenantroute | 100.5 | 1.00 |\n",
+			"100.5 Wasm instructions per stream (0 of them memory.copy or memory.fill), in 1 functions.",
+			"| module | Wasm instructions per stream | x cpp-tenantroute | memory.copy/fill per stream |\n|---|---:|---:|---:|\n| tenantroute | 300 | 2.99 | 2 |\n| cpp-tenantroute | 100.5 | 1.00 | 0 |\n",
 		}},
-		{"without", []exchangeResult{{"all-roles", []moduleResult{{"combined", tr}}}}, []string{"| combined | 300 | - |\n"}},
+		{"without", []exchangeResult{{"all-roles", []moduleResult{{"combined", tr}}}}, []string{"| combined | 300 | - | 2 |\n"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -144,12 +144,12 @@ func TestPrintExchanges(t *testing.T) {
 }
 
 func TestPrintAB(t *testing.T) {
-	a := profile{file: "a.wasm", named: true, perStream: 200, funcs: []funcCount{{1, "f", 150}, {2, "g", 40}, {3, "h", 10}}}
+	a := profile{file: "a.wasm", named: true, perStream: 200, bulk: 1.5, funcs: []funcCount{{1, "f", 150}, {2, "g", 40}, {3, "h", 10}}}
 	b := profile{file: "b.wasm", named: true, perStream: 150, funcs: []funcCount{{1, "f", 110}, {2, "g", 30}, {3, "h", 10}}}
 	var out bytes.Buffer
 	printAB(&out, []abResult{{"changed", a, b}, {"same", a, a}}, 1)
 	for _, w := range []string{
-		"| changed | 200 | 150 | 0.750 |\n| same | 200 | 200 | 1.000 |\n",
+		"| changed | 200 | 150 | 0.750 | 1.5 | 0 |\n| same | 200 | 200 | 1.000 | 1.5 | 1.5 |\n",
 		"### changed: A a.wasm, B b.wasm\n\n| function | A | B | B-A |\n|---|---:|---:|---:|\n| `f` | 150 | 110 | -40.0 |\n| (1 more functions) | | | -10.0 |\n",
 		"### same: A a.wasm, B a.wasm\n\nNo function's count differs.\n",
 	} {
