@@ -138,7 +138,7 @@ func BenchmarkPeers(b *testing.B) {
 				cmp = v.(costbench.Comparison)
 			} else {
 				b.StopTimer()
-				cmp, err = costbench.Compare(context.Background(), sc.costCase(), cs, costbench.CompareOptions{Check: sc.check})
+				cmp, err = costbench.Compare(context.Background(), sc.costCase(), cs, costbench.CompareOptions{Check: sc.check, Instructions: true})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -167,7 +167,7 @@ func BenchmarkCombined(b *testing.B) {
 				b.Log(peerErr)
 			}
 			b.StopTimer()
-			c, err := costbench.Compare(context.Background(), s.Case(s.Combined), cs, costbench.CompareOptions{Check: combinedCheck(s)})
+			c, err := costbench.Compare(context.Background(), s.Case(s.Combined), cs, costbench.CompareOptions{Check: combinedCheck(s), Instructions: true})
 			require.NoError(b, err)
 			cmp = &c
 			b.StartTimer()

@@ -88,6 +88,8 @@ func (ch chain) cycle(c Case) {
 type Comparison struct {
 	Names     []string
 	Wall, CPU [][]float64 // [contender][round]
+	// Instrs are the Wasm instructions per stream of each contender (CompareOptions.Instructions), else nil.
+	Instrs []float64
 }
 
 // Median is contender i's median nanoseconds per stream over the rounds (CPU time).
@@ -109,6 +111,15 @@ func (c Comparison) Report(b *testing.B) {
 		b.ReportMetric(c.Ratio(0, i), "x-"+c.Names[i])
 		b.ReportMetric(c.WallRatio(0, i), "x-"+c.Names[i]+"-wall")
 	}
+	if c.Instrs == nil {
+		return
+	}
+	for i, n := range c.Names {
+		b.ReportMetric(c.Instrs[i], n+"-instrs")
+	}
+	for i := 1; i < len(c.Names); i++ {
+		b.ReportMetric(c.Instrs[0]/c.Instrs[i], "x-"+c.Names[i]+"-instrs")
+	}
 }
 
 // CompareOptions tunes Compare.
@@ -122,6 +133,9 @@ type CompareOptions struct {
 	// A chained contender's modules are checked one by one, named "<contender>/<module's Name>", each with
 	// the stream of the request the module before it left.
 	Check func(name string, vm *testenv.VM, s *testenv.HTTPStream) error
+	// Instructions also counts each contender's Wasm instructions per stream (InstructionsPerStream) into
+	// Comparison.Instrs: one more compilation per module.
+	Instructions bool
 }
 
 // Compare runs c's exchange on every contender in one VM each (same headers, configuration and properties):
@@ -209,7 +223,17 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 			}
 		}
 	}
-	return out, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil || !opts.Instructions {
+		return out, err
+	}
+	for _, ct := range contenders {
+		n, err := InstructionsPerStream(ctx, rt, c, ct)
+		if err != nil {
+			return out, err
+		}
+		out.Instrs = append(out.Instrs, n)
+	}
+	return out, nil
 }
 
 func runStream(vm *testenv.VM, c Case) *testenv.HTTPStream {

@@ -59,3 +59,23 @@ func TestReportSaysWhereTheCombinedModulesTimeGoes(t *testing.T) {
 	require.NoError(t, run(strings.NewReader(in), &out, options{dist: t.TempDir()}))
 	assert.Contains(t, out.String(), "| wazero (testenv) | 3000 | 3600 | 6000 | 9000 | 1.20 | 2400 |")
 }
+
+func TestReportCountsInstructionsBesideTheTimedComparisons(t *testing.T) {
+	in := `pkg: p
+BenchmarkPeers/tenantroute-routed-2   	  1	  5000 ns/op	  3127 c-instrs	  5785 cpp-instrs	  11145 go-instrs	  3.564 x-c-instrs	  1.927 x-cpp-instrs	  1.4 x-cpp
+BenchmarkPeers/noop-stream-2   	  1	  2000 ns/op	  1.4 x-cpp
+BenchmarkCombined/all-roles-2   	  1	  6000 ns/op	  24571 combined-instrs	  29460 separate-instrs	  5785 cpp-instrs	  0.834 x-separate-instrs	  4.247 x-cpp-instrs	  0.6 x-separate
+BenchmarkCombined/all-roles-2   	  1	  6000 ns/op	  24571 combined-instrs	  29460 separate-instrs	  5785 cpp-instrs	  0.834 x-separate-instrs	  4.247 x-cpp-instrs	  0.6 x-separate
+`
+	var out bytes.Buffer
+	require.NoError(t, run(strings.NewReader(in), &out, options{dist: t.TempDir()}))
+	s := out.String()
+	assert.Contains(t, s, "## Executed Wasm instructions per stream")
+	assert.Contains(t, s, "| tenantroute-routed | 11145 | 5785 | 3127 | 1.93 | 3.56 | | | | |")
+	assert.Contains(t, s, "| all-roles | | 5785 | | | | 24571 | 29460 | 0.83 | 4.25 |")
+	assert.NotContains(t, s, "| noop-stream | -", "a row without counts is left out")
+
+	out.Reset()
+	require.NoError(t, run(strings.NewReader("pkg: p\nBenchmarkPeers/noop-stream-2 1 5 ns/op 1.4 x-cpp\n"), &out, options{dist: t.TempDir()}))
+	assert.NotContains(t, out.String(), "Executed Wasm instructions", "no section without counts")
+}

@@ -104,6 +104,7 @@ func run(in io.Reader, out io.Writer, o options) error {
 	if err := combinedSection(out, results, notes, o); err != nil {
 		return err
 	}
+	instructionSection(out, results)
 	if sizes := moduleSizes(o.dist); len(sizes) > 0 {
 		fmt.Fprintf(out, "## Module sizes\n\n| module | bytes | MiB |\n|---|---:|---:|\n")
 		for _, s := range sizes {
