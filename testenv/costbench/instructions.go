@@ -50,11 +50,11 @@ func InstructionsPerStream(ctx context.Context, rt *testenv.Runtime, c Case, ct 
 	total := func() (uint64, error) {
 		var n uint64
 		for _, s := range stages {
-			for _, f := range s.funcs {
-				v, ok := s.vm.ExportedGlobal(f.Export)
-				if !ok {
-					return 0, fmt.Errorf("%s: counter %s not exported", ct.Name, f.Export)
-				}
+			counts, err := instrcount.Snapshot(s.funcs, s.vm.ExportedGlobal)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", ct.Name, err)
+			}
+			for _, v := range counts {
 				n += v
 			}
 		}

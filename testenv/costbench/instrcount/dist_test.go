@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/testenv"
-	"github.com/laneway/laneway/testenv/costbench"
 	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
@@ -24,7 +23,11 @@ func TestInstrumentedTenantrouteRoutesAndCountsTheSame(t *testing.T) {
 
 	ctx := context.Background()
 	rt := testenvtest.Runtime(t)
-	req := costbench.PeerRequest("userid=42,laneway-tenant=sbx-1")
+	// costbench.PeerRequest's routed request (costbench imports this package, so it is spelled out here).
+	req := testenv.RequestHeaders("GET", "svc-b.shop.svc.cluster.local:8080", "/api/orders/42",
+		"user-agent", "Go-http-client/1.1", "accept", "application/json",
+		"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"x-request-id", "7f1c2a9e-3b4d-4e5f-8a6b-9c0d1e2f3a4b", "baggage", "userid=42,laneway-tenant=sbx-1")
 	resp := testenv.Headers{{Key: ":status", Value: "200"}, {Key: "content-type", Value: "application/json"}}
 	stream := func(vm *testenv.VM) *testenv.HTTPStream {
 		st := vm.NewHTTPStream()
