@@ -1,6 +1,8 @@
 package testenv
 
-// A tiny WebAssembly binary writer for hand-made test modules (refusals and
+import "github.com/laneway/laneway/testenv/wasmtest"
+
+// Hand-made test modules, assembled by testenv/wasmtest (refusals and
 // restricted phases that a Go module cannot be made to hit on purpose).
 
 type wfunc struct {
@@ -20,51 +22,9 @@ type wmodule struct {
 	data    []byte // placed at offset 0 of the memory
 }
 
-func uleb(v uint32) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			out = append(out, b|0x80)
-			continue
-		}
-		return append(out, b)
-	}
-}
-
-func sleb(v int32) []byte {
-	var out []byte
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
-	}
-}
-
-func wname(s string) []byte { return append(uleb(uint32(len(s))), s...) }
-
-func section(id byte, items [][]byte) []byte {
-	body := uleb(uint32(len(items)))
-	for _, it := range items {
-		body = append(body, it...)
-	}
-	return append(append([]byte{id}, uleb(uint32(len(body)))...), body...)
-}
-
-func functype(params, results []byte) []byte {
-	b := append([]byte{0x60}, uleb(uint32(len(params)))...)
-	b = append(b, params...)
-	b = append(b, uleb(uint32(len(results)))...)
-	return append(b, results...)
-}
-
 // i32c is `i32.const v`; call is `call idx`.
-func i32c(v int32) []byte    { return append([]byte{0x41}, sleb(v)...) }
-func call(idx uint32) []byte { return append([]byte{0x10}, uleb(idx)...) }
+func i32c(v int32) []byte    { return append([]byte{0x41}, wasmtest.SLEB(int64(v))...) }
+func call(idx uint32) []byte { return append([]byte{0x10}, wasmtest.ULEB(idx)...) }
 
 const opDrop = 0x1a
 
@@ -76,35 +36,18 @@ func cat(parts ...[]byte) []byte {
 	return out
 }
 
+// bytes assembles m with testenv/wasmtest: every function has a type of its own, the memory (one page) is always
+// there and exported.
 func (m wmodule) bytes() []byte {
-	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
-	var types, imps, fns, exps, codes [][]byte
+	w := wasmtest.Module{Memory: true, Data: m.data}
 	for _, im := range m.imports {
-		imps = append(imps, cat(wname(im.module), wname(im.name), []byte{0}, uleb(uint32(len(types)))))
-		types = append(types, functype(im.params, im.results))
+		w.Imports = append(w.Imports, wasmtest.Import{Module: im.module, Name: im.name, Type: wasmtest.Func{Params: im.params, Results: im.results}})
 	}
-	for i, f := range m.funcs {
-		fns = append(fns, uleb(uint32(len(types))))
-		types = append(types, functype(f.params, f.results))
-		if f.export != "" {
-			exps = append(exps, cat(wname(f.export), []byte{0}, uleb(uint32(len(m.imports)+i))))
-		}
-		body := cat([]byte{0}, f.body, []byte{0x0b})
-		codes = append(codes, cat(uleb(uint32(len(body))), body))
+	for _, f := range m.funcs {
+		w.Funcs = append(w.Funcs, wasmtest.Code{Name: f.export, NoExport: f.export == "", Body: cat(f.body, []byte{0x0b}),
+			Type: wasmtest.Func{Params: f.params, Results: f.results}})
 	}
-	exps = append(exps, cat(wname("memory"), []byte{2}, uleb(0)))
-	out = append(out, section(1, types)...)
-	if len(imps) > 0 {
-		out = append(out, section(2, imps)...)
-	}
-	out = append(out, section(3, fns)...)
-	out = append(out, section(5, [][]byte{{0x00, 0x01}})...)
-	out = append(out, section(7, exps)...)
-	out = append(out, section(10, codes)...)
-	if len(m.data) > 0 {
-		out = append(out, section(11, [][]byte{cat([]byte{0}, i32c(0), []byte{0x0b}, uleb(uint32(len(m.data))), m.data)})...)
-	}
-	return out
+	return w.Bytes()
 }
 
 var (

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/internal/registrytest"
-	"github.com/laneway/laneway/packager/internal/wasmtest"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 // writeNamedModule writes a module whose laneway.filter section names filter, as `laneway build` does.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 // result is what one CLI invocation produced.

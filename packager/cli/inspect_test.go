@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 func TestInspectPrintsABIAndMinimumVersions(t *testing.T) {

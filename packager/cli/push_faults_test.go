@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/internal/registrytest"
-	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 func TestPushHonoursTimeoutAndRetriesAgainstAFaultyRegistry(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/internal/registrytest"
-	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 var registries = []struct {

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laneway/laneway/packager/internal/registrytest"
-	"github.com/laneway/laneway/packager/internal/wasmtest"
 	"github.com/laneway/laneway/packager/ociimage"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 // pushImage writes img to the registry under repo:tag with ggcr directly.

@@ -17,9 +17,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/laneway/laneway/packager/internal/registrytest"
-	"github.com/laneway/laneway/packager/internal/wasmtest"
 	"github.com/laneway/laneway/packager/ociimage"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 const pinned = "4f89072bb1bb9bd62cf4e30efac23e7d11cfdf29a8e5e3fc3e0f58394a50f291"

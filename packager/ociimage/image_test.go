@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/laneway/laneway/packager/internal/wasmtest"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 func testModule() []byte { return wasmtest.GoFilter().Bytes() }

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/laneway/laneway/packager/internal/wasmtest"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 func wasi(name string, params ...byte) wasmtest.Import {

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 
-	"github.com/laneway/laneway/packager/internal/wasmtest"
 	"github.com/laneway/laneway/packager/wasmbuild/filterid"
+	"github.com/laneway/laneway/testenv/wasmtest"
 )
 
 func TestAppendThenReadRoundTripsAndTheModuleStillCompiles(t *testing.T) {
