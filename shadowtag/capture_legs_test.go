@@ -147,22 +147,6 @@ func (collectorDownError) Error() string { return "connection refused" }
 
 var errCollectorDown error = collectorDownError{}
 
-func headersOf(p [][2]string) testenv.Headers {
-	h := make(testenv.Headers, len(p))
-	for i, kv := range p {
-		h[i] = testenv.Header{Key: kv[0], Value: kv[1]}
-	}
-	return h
-}
-
-func pairsOfHeaders(h testenv.Headers) [][2]string {
-	out := make([][2]string, len(h))
-	for i, kv := range h {
-		out[i] = [2]string{kv.Key, kv.Value}
-	}
-	return out
-}
-
 func tActionName(a testenv.Action) string {
 	if a == testenv.ActionContinue {
 		return "continue"
@@ -174,12 +158,12 @@ func (h *wasmCaptureHost) run(ex exchange) outcome {
 	var out outcome
 	s := h.vm.NewHTTPStream()
 	h.reqActs = h.reqActs[:0]
-	h.reqActs = append(h.reqActs, tActionName(s.RequestHeaders(headersOf(ex.req), len(ex.reqBody) == 0)))
+	h.reqActs = append(h.reqActs, tActionName(s.RequestHeaders(testenv.HeadersOf(ex.req), len(ex.reqBody) == 0)))
 	for i, c := range ex.reqBody {
 		h.reqActs = append(h.reqActs, tActionName(s.RequestBody(c, i == len(ex.reqBody)-1)))
 	}
 	require.NoError(h.t, h.vm.Err())
-	out.reqHeaders = pairsOfHeaders(s.Request().Headers)
+	out.reqHeaders = s.Request().Headers.Pairs()
 	out.reqForwarded = s.Request().Body
 	out.requestHeldAtEnd = s.RequestPaused()
 	if lr := s.LocalResponse(); lr != nil {
@@ -188,12 +172,12 @@ func (h *wasmCaptureHost) run(ex exchange) outcome {
 		return out
 	}
 	end := len(ex.respBody) == 0 && ex.respTrails == nil
-	out.actions = append(out.actions, tActionName(s.ResponseHeaders(headersOf(ex.resp), end)))
+	out.actions = append(out.actions, tActionName(s.ResponseHeaders(testenv.HeadersOf(ex.resp), end)))
 	for i, c := range ex.respBody {
 		out.actions = append(out.actions, tActionName(s.ResponseBody(c, i == len(ex.respBody)-1 && ex.respTrails == nil)))
 	}
 	if ex.respTrails != nil {
-		out.actions = append(out.actions, tActionName(s.ResponseTrailers(headersOf(ex.respTrails))))
+		out.actions = append(out.actions, tActionName(s.ResponseTrailers(testenv.HeadersOf(ex.respTrails))))
 	}
 	out.respForwarded = s.Response().Body
 	out.respHeldAtEnd = s.ResponsePaused()
@@ -208,7 +192,7 @@ func (h *wasmCaptureHost) expire() { h.vm.AdvanceClock(600 * time.Millisecond) }
 func (h *wasmCaptureHost) calls() []sentCall {
 	var out []sentCall
 	for _, c := range h.vm.HTTPCalls() {
-		out = append(out, sentCall{cluster: c.Cluster, headers: pairsOfHeaders(c.Headers), body: c.Body, timeout: c.TimeoutMS})
+		out = append(out, sentCall{cluster: c.Cluster, headers: c.Headers.Pairs(), body: c.Body, timeout: c.TimeoutMS})
 	}
 	return out
 }

@@ -163,10 +163,7 @@ func BenchmarkWasmRequestHeaders(b *testing.B) {
 			vm, err := rt.LoadVM(ctx, testenvtest.DistModule(b, bc.module), testenv.VMOptions{PluginConfig: []byte(bc.config)})
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = vm.Close(ctx) })
-			h := make(testenv.Headers, len(bc.headers))
-			for i, p := range bc.headers {
-				h[i] = testenv.Header{Key: p[0], Value: p[1]}
-			}
+			h := testenv.HeadersOf(bc.headers)
 			b.ReportAllocs()
 			for b.Loop() {
 				s := vm.NewHTTPStream()

@@ -29,7 +29,7 @@ func BenchmarkCost(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			costbench.Run(b, costbench.Case{Module: "synthetic", PluginConfig: c.config, Properties: c.props,
-				Request: toHeaders(c.req), Response: c.resp, Native: NewVMContext})
+				Request: testenv.HeadersOf(c.req), Response: c.resp, Native: NewVMContext})
 		})
 	}
 }

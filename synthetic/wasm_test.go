@@ -20,22 +20,6 @@ import (
 
 var profiles = []testenv.Profile{testenv.Envoy133, testenv.Envoy139}
 
-func toHeaders(pairs [][2]string) testenv.Headers {
-	h := make(testenv.Headers, len(pairs))
-	for i, p := range pairs {
-		h[i] = testenv.Header{Key: p[0], Value: p[1]}
-	}
-	return h
-}
-
-func toPairs(h testenv.Headers) [][2]string {
-	out := make([][2]string, len(h))
-	for i, kv := range h {
-		out[i] = [2]string{kv.Key, kv.Value}
-	}
-	return out
-}
-
 func counterValue(vm *testenv.VM, outcome string) uint64 {
 	m, ok := vm.Metric(MetricName(outcome))
 	if !ok {
@@ -242,7 +226,7 @@ func BenchmarkWasmStream(b *testing.B) {
 			})
 			require.NoError(b, err)
 			defer func() { _ = vm.Close(context.Background()) }()
-			req := toHeaders(bc.headers)
+			req := testenv.HeadersOf(bc.headers)
 			resp := testenv.Headers{{Key: ":status", Value: "200"}, {Key: DefaultAckHeader, Value: "tx-bench"}}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -286,9 +270,9 @@ func FuzzWasmFilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, reqRaw, respRaw string, peer uint8) {
 		vm := vms[int(peer)%len(vms)]
 		s := vm.NewHTTPStream()
-		s.RequestHeaders(toHeaders(fuzzHeaders(fuzzNames, reqRaw)), true)
+		s.RequestHeaders(testenv.HeadersOf(fuzzHeaders(fuzzNames, reqRaw)), true)
 		if s.LocalResponse() == nil {
-			s.ResponseHeaders(toHeaders(fuzzHeaders([]string{":status", DefaultAckHeader, "x-other"}, respRaw)), true)
+			s.ResponseHeaders(testenv.HeadersOf(fuzzHeaders([]string{":status", DefaultAckHeader, "x-other"}, respRaw)), true)
 		}
 		s.Complete()
 		require.NoError(t, vm.Err())

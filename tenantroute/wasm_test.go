@@ -23,22 +23,6 @@ var wasmProfiles = []struct {
 	profile testenv.Profile
 }{{"envoy-1.33", testenv.Envoy133}, {"envoy-1.39", testenv.Envoy139}}
 
-func toTestenv(h [][2]string) testenv.Headers {
-	out := make(testenv.Headers, len(h))
-	for i, p := range h {
-		out[i] = testenv.Header{Key: p[0], Value: p[1]}
-	}
-	return out
-}
-
-func fromTestenv(h testenv.Headers) [][2]string {
-	out := make([][2]string, len(h))
-	for i, p := range h {
-		out[i] = [2]string{p.Key, p.Value}
-	}
-	return out
-}
-
 // wasmCounter reads a counter; metrics are shared by the Runtime's VMs, so callers compare deltas.
 func wasmCounter(vm *testenv.VM, outcome string) int64 {
 	m, ok := vm.Metric(proxyhost.CounterName(MetricPrefix, outcome))
@@ -132,7 +116,7 @@ func TestWasmStartLogsTheEffectiveConfigAndSurvivesManyRequests(t *testing.T) {
 				if i%2 == 1 {
 					tenant = fmt.Sprintf("t%d", i)
 				}
-				require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(req(hdr("baggage", "laneway-tenant="+tenant))), true))
+				require.Equal(t, testenv.ActionContinue, s.RequestHeaders(testenv.HeadersOf(req(hdr("baggage", "laneway-tenant="+tenant))), true))
 				s.Complete()
 				require.NoError(t, vm.Err())
 			}
@@ -162,7 +146,7 @@ func BenchmarkWasmRequest(b *testing.B) {
 			vm, err := rt.LoadVM(ctx, testenvtest.DistModule(b, c.module), testenv.VMOptions{Profile: testenv.Envoy139, PluginConfig: []byte(c.config), LogLevel: testenv.LogInfo})
 			require.NoError(b, err)
 			b.Cleanup(func() { _ = vm.Close(ctx) })
-			headers := toTestenv(c.headers)
+			headers := testenv.HeadersOf(c.headers)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -188,8 +172,8 @@ func TestWasmFloodOfSpoofedHeadersCostsOneHeaderWrite(t *testing.T) {
 		request = append(request, hdr("x-laneway-tenant", fmt.Sprint("victim", i)))
 	}
 	s := vm.NewHTTPStream()
-	require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(request), true))
-	assert.ElementsMatch(t, req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")), fromTestenv(s.Request().Headers))
+	require.Equal(t, testenv.ActionContinue, s.RequestHeaders(testenv.HeadersOf(request), true))
+	assert.ElementsMatch(t, req(hdr("baggage", "laneway-tenant=acme"), hdr("x-laneway-tenant", "acme")), s.Request().Headers.Pairs())
 	assert.Equal(t, 1, s.HeaderRouteCacheClears(), "one set_header_map_pairs instead of 91 single edits")
 	assert.Equal(t, 1, s.RouteCacheClears())
 	s.Complete()
@@ -264,9 +248,9 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 	t.Run("interleaved streams", func(t *testing.T) {
 		vm := load(t, "")
 		a, b, c := vm.NewHTTPStream(), vm.NewHTTPStream(), vm.NewHTTPStream()
-		a.RequestHeaders(toTestenv(req(hdr("baggage", "laneway-tenant=sbx-1"))), true)
-		b.RequestHeaders(toTestenv(req(hdr("x-laneway-tenant", "stale"))), true)
-		c.RequestHeaders(toTestenv(req(hdr("baggage", "laneway-tenant=sbx-2"))), true)
+		a.RequestHeaders(testenv.HeadersOf(req(hdr("baggage", "laneway-tenant=sbx-1"))), true)
+		b.RequestHeaders(testenv.HeadersOf(req(hdr("x-laneway-tenant", "stale"))), true)
+		c.RequestHeaders(testenv.HeadersOf(req(hdr("baggage", "laneway-tenant=sbx-2"))), true)
 		assert.Equal(t, []string{"sbx-1"}, tenantOf(a))
 		assert.Empty(t, tenantOf(b), "a baseline request loses the copied header")
 		assert.Equal(t, []string{"sbx-2"}, tenantOf(c))
@@ -288,7 +272,7 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 			tenant  string
 		}{{req(hdr("baggage", "laneway-tenant=small")), "small"}, {big, "big"}, {many, "many"}, {req(hdr("baggage", "laneway-tenant=after")), "after"}} {
 			s := vm.NewHTTPStream()
-			require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(r.headers), true))
+			require.Equal(t, testenv.ActionContinue, s.RequestHeaders(testenv.HeadersOf(r.headers), true))
 			assert.Equal(t, []string{r.tenant}, tenantOf(s))
 			s.Complete()
 		}
@@ -302,10 +286,10 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 		long := "userid=" + strings.Repeat("x", 200) + ",session=abc"
 		huge := "pad=" + strings.Repeat("h", 7<<10)
 		a, b, c, d := vm.NewHTTPStream(), vm.NewHTTPStream(), vm.NewHTTPStream(), vm.NewHTTPStream()
-		a.RequestHeaders(toTestenv(req(hdr("baggage", long))), true)
-		b.RequestHeaders(toTestenv(req(hdr("baggage", "k=v"))), true)
-		c.RequestHeaders(toTestenv(req(hdr("baggage", huge))), true)
-		d.RequestHeaders(toTestenv(req(hdr("x-other", "1"))), true)
+		a.RequestHeaders(testenv.HeadersOf(req(hdr("baggage", long))), true)
+		b.RequestHeaders(testenv.HeadersOf(req(hdr("baggage", "k=v"))), true)
+		c.RequestHeaders(testenv.HeadersOf(req(hdr("baggage", huge))), true)
+		d.RequestHeaders(testenv.HeadersOf(req(hdr("x-other", "1"))), true)
 		bag := func(s *testenv.HTTPStream) []string { return s.Request().Headers.Values("baggage") }
 		assert.Equal(t, []string{long + ",laneway-tenant=wl-1"}, bag(a))
 		assert.Equal(t, []string{"k=v,laneway-tenant=wl-1"}, bag(b))
@@ -324,7 +308,7 @@ func TestWasmHeaderMemoryIsReusedSafelyAcrossRequests(t *testing.T) {
 		// as the value it was stored for, the log-once set would miss it, and the value would be logged again.
 		for i, v := range []string{"BAD_1", "BAD_2", "BAD_1", "BAD_2", "BAD_1"} {
 			s := vm.NewHTTPStream()
-			s.RequestHeaders(toTestenv(req(hdr("x-pad", strings.Repeat("p", i+1)), hdr("baggage", "laneway-tenant="+v))), true)
+			s.RequestHeaders(testenv.HeadersOf(req(hdr("x-pad", strings.Repeat("p", i+1)), hdr("baggage", "laneway-tenant="+v))), true)
 			s.Complete()
 		}
 		require.NoError(t, vm.Err())
@@ -448,8 +432,8 @@ func TestWasmStrippingGatewayForwardsOnlyTheAcceptedTenant(t *testing.T) {
 			gateway, next, plain := load(stripGatewayConfig), load(nextHopConfig), load(`{}`)
 			send := func(vm *testenv.VM, headers [][2]string) [][2]string {
 				s := vm.NewHTTPStream()
-				require.Equal(t, testenv.ActionContinue, s.RequestHeaders(toTestenv(headers), true))
-				got := fromTestenv(s.Request().Headers)
+				require.Equal(t, testenv.ActionContinue, s.RequestHeaders(testenv.HeadersOf(headers), true))
+				got := s.Request().Headers.Pairs()
 				s.Complete()
 				require.NoError(t, vm.Err())
 				return got

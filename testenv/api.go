@@ -50,6 +50,31 @@ func (h Headers) Values(key string) []string {
 // Clone returns a copy of h.
 func (h Headers) Clone() Headers { return append(Headers(nil), h...) }
 
+// HeadersOf converts header pairs ({name, value}, the form the filters' Decide takes) to Headers; nil stays nil
+// (an exchange without a response has no response headers).
+func HeadersOf(pairs [][2]string) Headers {
+	if pairs == nil {
+		return nil
+	}
+	h := make(Headers, len(pairs))
+	for i, p := range pairs {
+		h[i] = Header{Key: p[0], Value: p[1]}
+	}
+	return h
+}
+
+// Pairs returns h as header pairs ({name, value}); nil stays nil.
+func (h Headers) Pairs() [][2]string {
+	if h == nil {
+		return nil
+	}
+	out := make([][2]string, len(h))
+	for i, kv := range h {
+		out[i] = [2]string{kv.Key, kv.Value}
+	}
+	return out
+}
+
 // RequestHeaders returns request headers with the pseudo-headers Envoy sets
 // (:method, :authority, :path, :scheme "http") followed by extra key/value pairs.
 func RequestHeaders(method, authority, path string, kv ...string) Headers {

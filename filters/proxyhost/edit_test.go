@@ -113,11 +113,7 @@ func TestFitsAcceptsExactlyTheMapsEnvoyDecodes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.fits, Fits(tc.pairs))
-			h := make(testenv.Headers, len(tc.pairs))
-			for i, p := range tc.pairs {
-				h[i] = testenv.Header{Key: p[0], Value: p[1]}
-			}
-			enc := testenv.EncodePairs(h)
+			enc := testenv.EncodePairs(testenv.HeadersOf(tc.pairs))
 			assert.Equal(t, len(enc), Size(tc.pairs), "Size is the length of the encoding the host reads")
 			decoded, ok := testenv.DecodePairs(enc)
 			assert.Equal(t, tc.fits, ok && len(decoded) == len(tc.pairs), "Fits agrees with the host's decoder")
@@ -248,11 +244,7 @@ func FuzzFits(f *testing.F) {
 			pairs = append(pairs, [2]string{name, value})
 		}
 		pairs = append(pairs, [2]string{"x-pad", strings.Repeat("p", int(pad%(MaxBytes+64)))})
-		h := make(testenv.Headers, len(pairs))
-		for i, p := range pairs {
-			h[i] = testenv.Header{Key: p[0], Value: p[1]}
-		}
-		enc := testenv.EncodePairs(h)
+		enc := testenv.EncodePairs(testenv.HeadersOf(pairs))
 		if Size(pairs) != len(enc) {
 			t.Fatalf("Size %d, encoding %d bytes", Size(pairs), len(enc))
 		}

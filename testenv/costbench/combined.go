@@ -56,7 +56,7 @@ func Combined() (CombinedScenario, error) {
 
 // Case is the exchange as a Case for module m with plugin configuration cfg.
 func (s CombinedScenario) Case(m Stage) Case {
-	return Case{Module: m.Module, PluginConfig: string(m.Config), Request: headers(s.Request), Response: headers(s.Response)}
+	return Case{Module: m.Module, PluginConfig: string(m.Config), Request: testenv.HeadersOf(s.Request), Response: testenv.HeadersOf(s.Response)}
 }
 
 // Role returns the separate module named module, and whether the scenario has it.
@@ -74,17 +74,6 @@ func (s CombinedScenario) Counters() []string {
 	var out []string
 	for _, m := range s.Separate {
 		out = append(out, m.Counters...)
-	}
-	return out
-}
-
-func headers(p [][2]string) testenv.Headers {
-	if p == nil {
-		return nil
-	}
-	out := make(testenv.Headers, len(p))
-	for i, kv := range p {
-		out[i] = testenv.Header{Key: kv[0], Value: kv[1]}
 	}
 	return out
 }

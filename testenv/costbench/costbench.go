@@ -189,8 +189,8 @@ func nativeCycles(b *testing.B, c Case, n int) {
 	if host.StartPlugin() != types.OnPluginStartStatusOK {
 		b.Fatalf("%s: plugin start failed under proxytest", c.Module)
 	}
-	req := pairs(c.Request)
-	resp := pairs(c.Response)
+	req := c.Request.Pairs()
+	resp := c.Response.Pairs()
 	for i := 0; i < n; i++ {
 		id := host.InitializeHttpContext()
 		host.CallOnRequestHeaders(id, req, true)
@@ -218,17 +218,6 @@ func load(b *testing.B, rt *testenv.Runtime, module string, c Case) *testenv.VM 
 		b.Fatalf("loading %s: %v", module, err)
 	}
 	return vm
-}
-
-func pairs(h testenv.Headers) [][2]string {
-	if h == nil {
-		return nil
-	}
-	out := make([][2]string, len(h))
-	for i, p := range h {
-		out[i] = [2]string{p.Key, p.Value}
-	}
-	return out
 }
 
 func headerKey(h testenv.Headers) string {

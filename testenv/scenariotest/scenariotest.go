@@ -157,12 +157,12 @@ func Run(tb testing.TB, rt *testenv.Runtime, wasm []byte, p testenv.Profile, c C
 	}
 	s := vm.NewHTTPStream()
 	var r Result
-	r.Action = s.RequestHeaders(Headers(c.Request), c.EndOfStream)
-	r.Upstream = Pairs(s.Request().Headers)
+	r.Action = s.RequestHeaders(testenv.HeadersOf(c.Request), c.EndOfStream)
+	r.Upstream = s.Request().Headers.Pairs()
 	if lr := s.LocalResponse(); lr != nil {
-		r.Local = &Local{Status: lr.StatusCode, Headers: Pairs(lr.Headers), Body: string(lr.Body)}
+		r.Local = &Local{Status: lr.StatusCode, Headers: lr.Headers.Pairs(), Body: string(lr.Body)}
 	} else if c.Response != nil {
-		r.ResponseAction = s.ResponseHeaders(Headers(c.Response(r.Upstream)), true)
+		r.ResponseAction = s.ResponseHeaders(testenv.HeadersOf(c.Response(r.Upstream)), true)
 	}
 	s.Complete()
 	if err := vm.Err(); err != nil {
@@ -187,24 +187,6 @@ func metric(vm *testenv.VM, name string) int64 {
 		return 0
 	}
 	return m.Value
-}
-
-// Headers converts pairs to testenv headers.
-func Headers(pairs [][2]string) testenv.Headers {
-	h := make(testenv.Headers, len(pairs))
-	for i, p := range pairs {
-		h[i] = testenv.Header{Key: p[0], Value: p[1]}
-	}
-	return h
-}
-
-// Pairs converts testenv headers to pairs.
-func Pairs(h testenv.Headers) [][2]string {
-	out := make([][2]string, len(h))
-	for i, kv := range h {
-		out[i] = [2]string{kv.Key, kv.Value}
-	}
-	return out
 }
 
 // Values returns the values of header name (ASCII case-insensitive) in pairs, in order.

@@ -414,7 +414,7 @@ func profileAB(ctx context.Context, a, b string, cs []abCase, set settings) ([]a
 		if !set.selected(k.Name) {
 			continue
 		}
-		s := scenario{config: k.Config, req: headers(k.Req), resp: headers(k.Resp), props: map[string][]byte{}}
+		s := scenario{config: k.Config, req: testenv.HeadersOf(k.Req), resp: testenv.HeadersOf(k.Resp), props: map[string][]byte{}}
 		for p, v := range k.Props {
 			s.props[p] = []byte(v)
 		}
@@ -515,17 +515,6 @@ func num(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.1f", v)
-}
-
-func headers(kv [][2]string) testenv.Headers {
-	if kv == nil {
-		return nil
-	}
-	h := make(testenv.Headers, len(kv))
-	for i, p := range kv {
-		h[i] = testenv.Header{Key: p[0], Value: p[1]}
-	}
-	return h
 }
 
 func splitList(s string) []string {
