@@ -26,7 +26,7 @@ func TestParseConfigAppliesDefaults(t *testing.T) {
 	assert.Equal(t, "test-double", c.RerouteValue)
 }
 
-func TestParseConfigReadsEveryField(t *testing.T) {
+func TestParseConfigAcceptsValidFields(t *testing.T) {
 	c, err := ParseConfig([]byte(`{
 		"mode": "auto",
 		"detect": {"hostSuffix": false, "shadowWorkload": true,
@@ -54,7 +54,7 @@ func TestParseConfigReadsEveryField(t *testing.T) {
 	assert.Equal(t, "hoverfly", c.RerouteValue)
 }
 
-func TestParseConfigRejectsWithFieldReceivedValueAndAllowedValues(t *testing.T) {
+func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 	for _, tc := range []struct {
 		name, json, field string
 		mentions          []string // text the message must contain besides the field

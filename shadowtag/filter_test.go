@@ -62,7 +62,7 @@ func headerValues(h [][2]string, name string) []string {
 	return out
 }
 
-func TestPluginStartFailsOnBadConfigWithACriticalLogNamingTheField(t *testing.T) {
+func TestBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	for _, tc := range []struct{ name, config, field string }{
 		{"an unknown top-level field", `{"mode":"inbound","mirror":true}`, `"mirror"`},
 		{"a wrong action", `{"mode":"outbound","outbound":{"action":"drop"}}`, `"outbound.action"`},

@@ -127,7 +127,7 @@ func check(t *testing.T, sc scenario, r scenariotest.Result) {
 	assert.Equal(t, wantDetected, r.Counters[MetricPrefix+"detected_total"])
 }
 
-func TestWasmModuleFailsToStartOnBadConfigWithACriticalLog(t *testing.T) {
+func TestWasmBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "shadowtag")
 	ctx := context.Background()
 	rt := testenvtest.Runtime(t)

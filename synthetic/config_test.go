@@ -12,7 +12,7 @@ import (
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
-func TestParseConfigAcceptsValidConfigurations(t *testing.T) {
+func TestParseConfigAcceptsValidFields(t *testing.T) {
 	tests := []struct {
 		name  string
 		json  string
@@ -111,7 +111,7 @@ func TestParseConfigAcceptsValidConfigurations(t *testing.T) {
 	}
 }
 
-func TestParseConfigRejectsBadConfigurationsNamingTheField(t *testing.T) {
+func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 	tests := []struct {
 		name, json, field, allowed string
 	}{

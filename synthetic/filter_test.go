@@ -43,7 +43,7 @@ func TestOnlyTheFirstMissingAckIsLoggedAtWarn(t *testing.T) {
 	assert.Contains(t, strings.Join(host.GetDebugLogs(), "\n"), "tx tx-c")
 }
 
-func TestBadConfigFailsPluginStartWithACriticalLogNamingTheField(t *testing.T) {
+func TestBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	for _, cfg := range []string{`[]`, `{"participants":["a"]}`, `{"mode":"inbound","participants":["a"]}`, `{"mode":"edge","trust":{"token":{"secret":"x"}}}`} {
 		opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).WithPluginConfiguration([]byte(cfg))
 		host, reset := proxytest.NewHostEmulator(opt)

@@ -112,7 +112,7 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-func TestBadConfigFailsTheWasmPluginStartNamingTheField(t *testing.T) {
+func TestWasmBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "synthetic")
 	rt := testenvtest.Runtime(t)
 	for _, p := range profiles {

@@ -59,7 +59,7 @@ func sortedPairs(h [][2]string) []string {
 	return out
 }
 
-func TestBadConfigFailsPluginStartWithACriticalLogNamingTheField(t *testing.T) {
+func TestBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	tests := []struct{ config, field string }{
 		{`{"allow":["Not A Label"]}`, `"allow[0]"`},
 		{`{"colour":"blue"}`, `"colour"`},

@@ -82,7 +82,7 @@ func check(t *testing.T, leg scenariotest.Leg, sc scenario, r scenariotest.Resul
 	assert.Empty(t, r.Critical)
 }
 
-func TestWasmBadConfigFailsOnConfigureNamingTheField(t *testing.T) {
+func TestWasmBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	wasm := testenvtest.DistModule(t, "tenantroute")
 	ctx := context.Background()
 	rt := testenvtest.Runtime(t)

@@ -49,7 +49,7 @@ func TestEachRoleIsParsedByItsFiltersOwnParser(t *testing.T) {
 	assert.Equal(t, st.Summary(), c.Shadowtag.Summary())
 }
 
-func TestParseConfigRefusesBadInputNamingWhatIsAllowed(t *testing.T) {
+func TestParseConfigRejectsBadFieldsNamingThem(t *testing.T) {
 	for _, tc := range []struct {
 		name, config string
 		want         []string

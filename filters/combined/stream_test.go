@@ -108,7 +108,7 @@ func TestSyntheticAcknowledgementsAreCheckedInTheCombinedModule(t *testing.T) {
 	}
 }
 
-func TestTheCombinedModuleRefusesBadConfigOnConfigureNamingTheField(t *testing.T) {
+func TestWasmBadConfigFailsPluginStartNamingTheField(t *testing.T) {
 	rt := testenvtest.Runtime(t)
 	for _, p := range scenariotest.Profiles {
 		for _, tc := range []struct{ config, want string }{

@@ -131,7 +131,7 @@ listeners:
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb lockedBuffer
+	var out, errb testenvtest.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Execute(ctx, []string{"run", "-c", cfg}, Streams{In: strings.NewReader(""), Out: &out, Err: &errb})

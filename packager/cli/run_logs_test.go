@@ -41,10 +41,10 @@ listeners:
 
 // startRun runs `laneway run` in-process until the returned stop is called; it returns the edge
 // listener's address, the streams, and stop, which cancels the run and returns its exit code.
-func startRun(t *testing.T, args ...string) (addr string, out, errb *lockedBuffer, stop func() int) {
+func startRun(t *testing.T, args ...string) (addr string, out, errb *testenvtest.LockedBuffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errb = new(lockedBuffer), new(lockedBuffer)
+	out, errb = new(testenvtest.LockedBuffer), new(testenvtest.LockedBuffer)
 	done := make(chan int, 1)
 	go func() {
 		done <- Execute(ctx, append([]string{"run"}, args...), Streams{In: strings.NewReader(""), Out: out, Err: errb})

@@ -2,7 +2,6 @@ package apphop
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // jsPackages are the npm packages the JS app imports; they must be installed as the lockfile pins them.
@@ -26,7 +27,7 @@ type JSApp struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string
-	stderr *lockedBuffer
+	stderr *testenvtest.LockedBuffer
 	rec    *httptest.Server
 	client *http.Client
 	mu     sync.Mutex // one control exchange at a time
@@ -44,7 +45,7 @@ func StartJS(tb testing.TB) *JSApp {
 	}
 	checkJSPackages(tb, dir)
 
-	a := &JSApp{lines: make(chan string, 16), stderr: &lockedBuffer{}}
+	a := &JSApp{lines: make(chan string, 16), stderr: &testenvtest.LockedBuffer{}}
 	a.rec = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		h := r.Header.Clone()
@@ -232,22 +233,4 @@ func checkJSPackages(tb testing.TB, dir string) {
 			tb.Fatalf("apphop: npm package %s is %s, the lockfile pins %s: %s", p, got.Version, want, fix)
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the process's stderr writer and the test's reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

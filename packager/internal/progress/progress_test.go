@@ -1,34 +1,16 @@
 package progress
 
 import (
-	"bytes"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the heartbeat goroutine and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestStepReportsStartHeartbeatsAndTheResult(t *testing.T) {
 	tests := []struct {
@@ -44,7 +26,7 @@ func TestStepReportsStartHeartbeatsAndTheResult(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var out lockedBuffer
+			var out testenvtest.LockedBuffer
 			err := Step(&out, 20*time.Millisecond, "compiling tenantroute (1/3)", "compiling tenantroute", func() (string, error) {
 				time.Sleep(tc.work)
 				return "dist/tenantroute.wasm, 42 bytes", tc.err
