@@ -69,11 +69,12 @@ func (ct Contender) stages() []Contender {
 // chain is one contender's loaded VMs, in chain order.
 type chain []*testenv.VM
 
-// cycle runs one full stream through every VM of the chain, handing each the request the one before it left.
-func (ch chain) cycle(c Case) {
+// cycle runs one full stream through every VM of the chain, handing each the request the one before it left,
+// and returns the last VM's stream.
+func (ch chain) cycle(c Case) (s *testenv.HTTPStream) {
 	req := c.Request
 	for _, vm := range ch {
-		s := vm.NewHTTPStream()
+		s = vm.NewHTTPStream()
 		s.RequestHeaders(req, true)
 		if c.Response != nil {
 			s.ResponseHeaders(c.Response, true)
@@ -81,6 +82,17 @@ func (ch chain) cycle(c Case) {
 		s.Complete()
 		req = s.Request().Headers
 	}
+	return s
+}
+
+// vmOptions are the VM options of the chain module st on c's exchange: st's plugin configuration when it has
+// one, else c's.
+func vmOptions(c Case, st Contender) testenv.VMOptions {
+	cfg := c.PluginConfig
+	if st.PluginConfig != "" {
+		cfg = st.PluginConfig
+	}
+	return testenv.VMOptions{Profile: testenv.Envoy139, PluginConfig: []byte(cfg), Properties: c.Properties, LogLevel: testenv.LogInfo}
 }
 
 // Comparison holds per-round figures of each contender: nanoseconds per full stream, by wall clock and by
@@ -162,13 +174,7 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 			if len(ct.Chain) > 0 {
 				name += "/" + st.Name
 			}
-			cfg := c.PluginConfig
-			if st.PluginConfig != "" {
-				cfg = st.PluginConfig
-			}
-			vm, err := rt.LoadVM(ctx, st.Wasm, testenv.VMOptions{
-				Profile: testenv.Envoy139, PluginConfig: []byte(cfg), Properties: c.Properties, LogLevel: testenv.LogInfo,
-			})
+			vm, err := rt.LoadVM(ctx, st.Wasm, vmOptions(c, st))
 			if err != nil {
 				return Comparison{}, fmt.Errorf("loading %s: %w", name, err)
 			}

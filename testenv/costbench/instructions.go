@@ -15,69 +15,119 @@ const (
 	instrStreams = 1000 // streams counted; a GC cycle inside them is part of the per-stream cost
 )
 
-// InstructionsPerStream returns the Wasm instructions one full stream of c executes in ct (the whole chain
-// for a chain), counted on instrumented copies of its modules after a warm-up.
-func InstructionsPerStream(ctx context.Context, rt *testenv.Runtime, c Case, ct Contender) (float64, error) {
-	type counted struct {
-		vm    *testenv.VM
-		funcs []instrcount.Func
+// InstructionCount is what one module executed per stream, function by function.
+type InstructionCount struct {
+	Funcs []instrcount.Func
+	// Instrs and Bulk are each function's Wasm instructions, and memory.copy and memory.fill among them, per
+	// stream, in Funcs' order.
+	Instrs, Bulk []float64
+}
+
+// Total is the module's Wasm instructions per stream.
+func (ic InstructionCount) Total() float64 {
+	var n float64
+	for _, v := range ic.Instrs {
+		n += v
 	}
-	var stages []counted
+	return n
+}
+
+// CountOptions tunes CountInstructions.
+type CountOptions struct {
+	// Warmup and Streams are the streams run before counting and the streams counted (defaults 2,000 and 1,000).
+	Warmup, Streams int
+	// Check, when set, inspects the last counted stream of the last module, so that a module is only counted
+	// doing the work it is compared for.
+	Check func(s *testenv.HTTPStream) error
+}
+
+// CountInstructions runs c's exchange on instrumented copies of ct's modules (one for a module, the chain's for a
+// chain) and returns each module's count per stream, in chain order.
+func CountInstructions(ctx context.Context, rt *testenv.Runtime, c Case, ct Contender, opts CountOptions) ([]InstructionCount, error) {
+	if opts.Warmup <= 0 {
+		opts.Warmup = instrWarmup
+	}
+	if opts.Streams <= 0 {
+		opts.Streams = instrStreams
+	}
+	var ch chain
 	defer func() {
-		for _, s := range stages {
-			_ = s.vm.Close(ctx)
+		for _, vm := range ch {
+			_ = vm.Close(ctx)
 		}
 	}()
-	var ch chain
-	for _, st := range ct.stages() {
+	counts := make([]InstructionCount, len(ct.stages()))
+	for i, st := range ct.stages() {
 		wasm, funcs, err := instrcount.Instrument(st.Wasm)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", ct.Name, err)
+			return nil, fmt.Errorf("%s: %w", ct.Name, err)
 		}
-		cfg := c.PluginConfig
-		if st.PluginConfig != "" {
-			cfg = st.PluginConfig
-		}
-		vm, err := rt.LoadVM(ctx, wasm, testenv.VMOptions{
-			Profile: testenv.Envoy139, PluginConfig: []byte(cfg), Properties: c.Properties, LogLevel: testenv.LogInfo,
-		})
+		vm, err := rt.LoadVM(ctx, wasm, vmOptions(c, st))
 		if err != nil {
-			return 0, fmt.Errorf("loading %s counted: %w", ct.Name, err)
+			return nil, fmt.Errorf("loading %s counted: %w", ct.Name, err)
 		}
-		stages = append(stages, counted{vm, funcs})
 		ch = append(ch, vm)
+		counts[i].Funcs = funcs
 	}
-	total := func() (uint64, error) {
-		var n uint64
-		for _, s := range stages {
-			counts, err := instrcount.Snapshot(s.funcs, s.vm.ExportedGlobal)
+	snapshot := func() (instrs, bulk [][]uint64, err error) {
+		for i, vm := range ch {
+			in, err := instrcount.Snapshot(counts[i].Funcs, vm.ExportedGlobal)
 			if err != nil {
-				return 0, fmt.Errorf("%s: %w", ct.Name, err)
+				return nil, nil, fmt.Errorf("%s: %w", ct.Name, err)
 			}
-			for _, v := range counts {
-				n += v
+			bk, err := instrcount.SnapshotBulk(counts[i].Funcs, vm.ExportedGlobal)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", ct.Name, err)
 			}
+			instrs, bulk = append(instrs, in), append(bulk, bk)
 		}
-		return n, nil
+		return instrs, bulk, nil
 	}
-	for i := 0; i < instrWarmup; i++ {
+	for i := 0; i < opts.Warmup; i++ {
 		ch.cycle(c)
 	}
-	before, err := total()
+	before, bulkBefore, err := snapshot()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	for i := 0; i < instrStreams; i++ {
-		ch.cycle(c)
+	var last *testenv.HTTPStream
+	for i := 0; i < opts.Streams; i++ {
+		last = ch.cycle(c)
 	}
-	after, err := total()
+	after, bulkAfter, err := snapshot()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	for _, vm := range ch {
 		if err := vm.Err(); err != nil {
-			return 0, fmt.Errorf("%s failed while counted: %w", ct.Name, err)
+			return nil, fmt.Errorf("%s failed while counted: %w", ct.Name, err)
 		}
 	}
-	return float64(after-before) / instrStreams, nil
+	if opts.Check != nil {
+		if err := opts.Check(last); err != nil {
+			return nil, fmt.Errorf("%s: %w", ct.Name, err)
+		}
+	}
+	per := func(a, b uint64) float64 { return float64(b-a) / float64(opts.Streams) }
+	for i := range counts {
+		for j := range counts[i].Funcs {
+			counts[i].Instrs = append(counts[i].Instrs, per(before[i][j], after[i][j]))
+			counts[i].Bulk = append(counts[i].Bulk, per(bulkBefore[i][j], bulkAfter[i][j]))
+		}
+	}
+	return counts, nil
+}
+
+// InstructionsPerStream returns the Wasm instructions one full stream of c executes in ct (the whole chain
+// for a chain), counted on instrumented copies of its modules after a warm-up.
+func InstructionsPerStream(ctx context.Context, rt *testenv.Runtime, c Case, ct Contender) (float64, error) {
+	counts, err := CountInstructions(ctx, rt, c, ct, CountOptions{})
+	if err != nil {
+		return 0, err
+	}
+	var n float64
+	for _, ic := range counts {
+		n += ic.Total()
+	}
+	return n, nil
 }

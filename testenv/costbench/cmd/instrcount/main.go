@@ -41,7 +41,6 @@ import (
 
 	"github.com/laneway/laneway/testenv"
 	"github.com/laneway/laneway/testenv/costbench"
-	"github.com/laneway/laneway/testenv/costbench/instrcount"
 )
 
 func main() {
@@ -120,17 +119,10 @@ type funcCount struct {
 	n     float64
 }
 
-// counter instruments modules (each file once) and runs them in one testenv runtime, which compiles each
-// module once.
+// counter runs modules in one testenv runtime, which compiles each module once.
 type counter struct {
-	rt   *testenv.Runtime
-	set  settings
-	done map[string]instrumented
-}
-
-type instrumented struct {
-	wasm  []byte
-	funcs []instrcount.Func
+	rt  *testenv.Runtime
+	set settings
 }
 
 func newCounter(ctx context.Context, set settings) (*counter, error) {
@@ -138,72 +130,37 @@ func newCounter(ctx context.Context, set settings) (*counter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &counter{rt: rt, set: set, done: map[string]instrumented{}}, nil
+	return &counter{rt: rt, set: set}, nil
 }
 
 func (c *counter) close(ctx context.Context) { _ = c.rt.Close(ctx) }
 
-// count instruments the module at path, warms it up and returns its instructions per stream.
+// count warms the module at path up on s and returns its instructions per stream (costbench.CountInstructions).
 func (c *counter) count(ctx context.Context, path string, s scenario) (profile, error) {
-	in, ok := c.done[path]
-	if !ok {
-		wasm, err := os.ReadFile(path)
-		if err != nil {
-			return profile{}, err
-		}
-		out, funcs, err := instrcount.Instrument(wasm)
-		if err != nil {
-			return profile{}, fmt.Errorf("%s: %w", path, err)
-		}
-		in = instrumented{out, funcs}
-		c.done[path] = in
-	}
-	vm, err := c.rt.LoadVM(ctx, in.wasm, testenv.VMOptions{PluginConfig: []byte(s.config), Properties: s.props, LogLevel: testenv.LogInfo})
+	wasm, err := os.ReadFile(path)
 	if err != nil {
-		return profile{}, fmt.Errorf("%s: %w", path, err)
+		return profile{}, err
 	}
-	defer vm.Close(ctx)
-	var last *testenv.HTTPStream
-	run := func(n int) {
-		for i := 0; i < n; i++ {
-			last = vm.NewHTTPStream()
-			last.RequestHeaders(s.req, true)
-			if s.resp != nil {
-				last.ResponseHeaders(s.resp, true)
+	opts := costbench.CountOptions{Warmup: c.set.warmup, Streams: c.set.streams}
+	if s.checkTenant {
+		opts.Check = func(st *testenv.HTTPStream) error {
+			if got, _ := st.Request().Headers.Get("x-laneway-tenant"); got != s.tenant {
+				return fmt.Errorf("x-laneway-tenant is %q, expected %q: the module does not handle this request as the others do", got, s.tenant)
 			}
-			last.Complete()
+			return nil
 		}
 	}
-	snapshot := func() (instr, bulk []uint64, err error) {
-		if instr, err = instrcount.Snapshot(in.funcs, vm.ExportedGlobal); err == nil {
-			bulk, err = instrcount.SnapshotBulk(in.funcs, vm.ExportedGlobal)
-		}
-		return instr, bulk, err
-	}
-	run(c.set.warmup)
-	before, bulkBefore, err := snapshot()
+	counts, err := costbench.CountInstructions(ctx, c.rt, costbench.Case{PluginConfig: s.config, Properties: s.props, Request: s.req, Response: s.resp},
+		costbench.Contender{Name: path, Wasm: wasm}, opts)
 	if err != nil {
 		return profile{}, err
 	}
-	run(c.set.streams)
-	after, bulkAfter, err := snapshot()
-	if err != nil {
-		return profile{}, err
-	}
-	if err := vm.Err(); err != nil {
-		return profile{}, fmt.Errorf("%s failed: %w", path, err)
-	}
-	if s.checkTenant && last != nil {
-		if got, _ := last.Request().Headers.Get("x-laneway-tenant"); got != s.tenant {
-			return profile{}, fmt.Errorf("%s: x-laneway-tenant is %q, expected %q: the module does not handle this request as the others do", path, got, s.tenant)
-		}
-	}
+	ic := counts[0]
 	p := profile{file: filepath.Base(path)}
-	for i, f := range in.funcs {
-		p.bulk += float64(bulkAfter[i]-bulkBefore[i]) / float64(c.set.streams)
+	for i, f := range ic.Funcs {
+		p.bulk += ic.Bulk[i]
 		p.named = p.named || f.Name != fmt.Sprintf("func[%d]", f.Index)
-		if d := after[i] - before[i]; d > 0 {
-			n := float64(d) / float64(c.set.streams)
+		if n := ic.Instrs[i]; n > 0 {
 			p.funcs = append(p.funcs, funcCount{f.Index, f.Name, n})
 			p.perStream += n
 		}
