@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // meshYAML is an outbound listener with tenantroute: tenant sbx-1 goes to the sandbox, the
@@ -261,7 +262,7 @@ listeners:
 
 func TestProxyLogsOneDecisionLinePerRequest(t *testing.T) {
 	base, sbx, shadow := newEcho(t, "baseline"), newEcho(t, "sandbox"), newEcho(t, "shadow")
-	var buf syncBuffer
+	var buf testenvtest.LockedBuffer
 	p := startProxy(t, meshYAML(t, base.addr(), sbx.addr(), shadow.addr(), ""), Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	call(t, http.DefaultClient, "GET", "http://"+p.Addr("svc-a-outbound")+"/", "svc-b:8080", map[string]string{"baggage": "laneway-tenant=sbx-1"})
 	out := buf.String()
@@ -284,23 +285,6 @@ func TestProxyServesH2CWithPriorKnowledge(t *testing.T) {
 	assert.Equal(t, 2, resp.ProtoMajor)
 	assert.Equal(t, "svc:80", s.Host)
 	tr.CloseIdleConnections()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestHammerConcurrentStreamsKeepTheirOwnTenant(t *testing.T) {

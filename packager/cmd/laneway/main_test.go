@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -13,13 +12,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/laneway/laneway/testenv/testenvtest"
 )
 
 // buildCLI compiles this command into a temporary folder and returns the binary's path.
@@ -29,24 +29,6 @@ func buildCLI(t *testing.T) string {
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	return bin
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestASignalStopsRunCleanlyWithItsSummary(t *testing.T) {
@@ -88,7 +70,7 @@ listeners:
 			cmd := exec.Command(bin, "run", "-c", cfg)
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
-			var stderr syncBuffer
+			var stderr testenvtest.LockedBuffer
 			cmd.Stderr = &stderr
 			require.NoError(t, cmd.Start())
 			exited := make(chan error, 1)
