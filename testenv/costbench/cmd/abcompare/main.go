@@ -7,6 +7,11 @@
 // Per exchange and module it prints new/old, new/cpp and old/cpp (thread CPU time per full stream; medians
 // over the rounds of one comparison, then over -count comparisons).
 //
+// With -cases FILE it times instead every case of a cases file (costbench.ReadCases: the format of
+// testenv/costbench/filter-requests.json, the requests of the filters' BenchmarkCost tables) on -old's and -new's
+// build of the case's module, and prints new/old per case (the contenders' order alternates between
+// comparisons; -rounds sets the rounds of each).
+//
 // With -floor it times instead, on tenantroute's routed and baseline requests, the rungs from the C++ SDK peer
 // to the Go module in -new, each over the peer: the C peer, the Go no-op, the costprobe fixture up to each step
 // of tenantroute's path (none, read, route, edit, clear, count) and tenantroute (fixtures from -fixtures).
@@ -18,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/laneway/laneway/testenv/costbench"
@@ -31,6 +37,8 @@ func main() {
 	count := flag.Int("count", 3, "comparisons per module; each figure is the median")
 	floor := flag.Bool("floor", false, "time the rungs from the C++ peer to tenantroute instead (needs -peers)")
 	fixtures := flag.String("fixtures", ".build/fixtures", "folder of the noop and costprobe fixtures (-floor)")
+	cases := flag.String("cases", "", "JSON file of cases to time instead of the exchanges (see costbench.ReadCases)")
+	rounds := flag.Int("rounds", 0, "interleaved rounds per comparison (default costbench's)")
 	flag.Parse()
 	if *floor {
 		if err := runFloor(*newDir, *fixtures, *peers, *count); err != nil {
@@ -42,6 +50,13 @@ func main() {
 	if *oldDir == "" {
 		fmt.Fprintln(os.Stderr, "abcompare: -old DIR is required: the folder of the modules before the change")
 		os.Exit(2)
+	}
+	if *cases != "" {
+		if err := runCases(*oldDir, *newDir, *cases, *only, *count, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "abcompare:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*oldDir, *newDir, *peers, *only, *count); err != nil {
 		fmt.Fprintln(os.Stderr, "abcompare:", err)
@@ -97,6 +112,51 @@ func run(oldDir, newDir, peers, only string, count int) error {
 			}
 			fmt.Printf("| %s | %s | %.0f | %.0f | %.3f | %.2f | %.2f |\n", x.Name, m.Name, costbench.Median(f[0]), costbench.Median(f[1]), costbench.Median(f[2]), costbench.Median(f[3]), costbench.Median(f[4]))
 		}
+	}
+	return nil
+}
+
+// runCases times every selected case of the cases file on old's and new's build of its module (see -cases).
+func runCases(oldDir, newDir, file, only string, count, rounds int) error {
+	cs, err := costbench.ReadCases(file)
+	if err != nil {
+		return err
+	}
+	fmt.Println("| case | new ns | old ns | new/old | q1-q3 |\n|---|---:|---:|---:|---|")
+	for _, fc := range cs {
+		if only != "" && !strings.Contains(","+only+",", ","+fc.Name+",") {
+			continue
+		}
+		var wasm [2][]byte // new, old
+		for i, dir := range []string{newDir, oldDir} {
+			path, err := costbench.ModuleFile(dir, fc.Module)
+			if err != nil {
+				return fmt.Errorf("%s: %w", fc.Name, err)
+			}
+			if wasm[i], err = os.ReadFile(path); err != nil {
+				return fmt.Errorf("%s: %w", fc.Name, err)
+			}
+		}
+		c := fc.Case()
+		var nw, old, ratios []float64
+		for k := 0; k < count; k++ {
+			cs := []costbench.Contender{{Name: "new", Wasm: wasm[0], PluginConfig: c.PluginConfig}, {Name: "old", Wasm: wasm[1], PluginConfig: c.PluginConfig}}
+			n, o := 0, 1
+			if k%2 == 1 { // the other order: neither build always runs first in a round
+				cs[0], cs[1], n, o = cs[1], cs[0], 1, 0
+			}
+			cmp, err := costbench.Compare(context.Background(), c, cs, costbench.CompareOptions{Rounds: rounds})
+			if err != nil {
+				return fmt.Errorf("%s: %w", fc.Name, err)
+			}
+			nw, old = append(nw, cmp.Median(n)), append(old, cmp.Median(o))
+			for r := range cmp.CPU[n] {
+				ratios = append(ratios, cmp.CPU[n][r]/cmp.CPU[o][r])
+			}
+		}
+		slices.Sort(ratios)
+		q := func(f float64) float64 { return ratios[int(f*float64(len(ratios)-1))] }
+		fmt.Printf("| %s | %.0f | %.0f | %.3f | %.3f-%.3f |\n", fc.Name, costbench.Median(nw), costbench.Median(old), costbench.Median(ratios), q(0.25), q(0.75))
 	}
 	return nil
 }

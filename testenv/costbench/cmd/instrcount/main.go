@@ -25,7 +25,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,8 +64,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "instrcount: the A/B form needs -a, -b and -cases (got -a %q -b %q -cases %q): -a DIR|FILE -b DIR|FILE -cases FILE\n", *a, *b, *cases)
 		os.Exit(2)
 	default:
-		var cs []abCase
-		if cs, err = readCases(*cases); err == nil {
+		var cs []costbench.FileCase
+		if cs, err = costbench.ReadCases(*cases); err == nil {
 			var rs []abResult
 			if rs, err = profileAB(ctx, *a, *b, cs, set); err == nil {
 				printAB(os.Stdout, rs, *top)
@@ -297,57 +296,6 @@ func printTop(w io.Writer, p profile, top int) {
 	}
 }
 
-// abCase is one case of the A/B cases file.
-type abCase struct {
-	Name, Module, Config string
-	Props                map[string]string
-	Req, Resp            [][2]string
-}
-
-// readCases reads and checks the A/B cases file.
-func readCases(path string) ([]abCase, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	var cs []abCase
-	if err := dec.Decode(&cs); err != nil {
-		return nil, fmt.Errorf("%s: %w: expected a JSON list of {\"Name\",\"Module\",\"Config\",\"Props\",\"Req\",\"Resp\"}", path, err)
-	}
-	if len(cs) == 0 {
-		return nil, fmt.Errorf("%s holds no case: expected a JSON list of {\"Name\",\"Module\",\"Config\",\"Props\",\"Req\",\"Resp\"}", path)
-	}
-	seen := map[string]bool{}
-	for i, c := range cs {
-		switch {
-		case c.Name == "":
-			return nil, fmt.Errorf("%s: case %d has no Name", path, i)
-		case seen[c.Name]:
-			return nil, fmt.Errorf("%s: case %d: the Name %q is used twice", path, i, c.Name)
-		case c.Module == "" || strings.ContainsAny(c.Module, `/\`) || strings.HasSuffix(c.Module, ".wasm"):
-			return nil, fmt.Errorf("%s: case %q: Module is %q: expected a module name such as tenantroute (the file is <Module>.wasm in -a's and -b's folders)", path, c.Name, c.Module)
-		case len(c.Req) == 0:
-			return nil, fmt.Errorf("%s: case %q has no Req headers: expected [[\":method\",\"GET\"],...]", path, c.Name)
-		}
-		seen[c.Name] = true
-	}
-	return cs, nil
-}
-
-// moduleFile is where a case's module is in an A/B side: DIR/<module>.wasm, or the file itself.
-func moduleFile(side, module string) (string, error) {
-	st, err := os.Stat(side)
-	if err != nil {
-		return "", err
-	}
-	if st.IsDir() {
-		return filepath.Join(side, module+".wasm"), nil
-	}
-	return side, nil
-}
-
 // abResult is one case counted in A and B.
 type abResult struct {
 	name string
@@ -355,9 +303,9 @@ type abResult struct {
 }
 
 // profileAB counts every selected case in A and B.
-func profileAB(ctx context.Context, a, b string, cs []abCase, set settings) ([]abResult, error) {
+func profileAB(ctx context.Context, a, b string, cs []costbench.FileCase, set settings) ([]abResult, error) {
 	for _, name := range set.only {
-		if !slices.ContainsFunc(cs, func(c abCase) bool { return c.Name == name }) {
+		if !slices.ContainsFunc(cs, func(c costbench.FileCase) bool { return c.Name == name }) {
 			return nil, fmt.Errorf("-only: the cases file has no case %q", name)
 		}
 	}
@@ -371,16 +319,14 @@ func profileAB(ctx context.Context, a, b string, cs []abCase, set settings) ([]a
 		if !set.selected(k.Name) {
 			continue
 		}
-		s := scenario{config: k.Config, req: testenv.HeadersOf(k.Req), resp: testenv.HeadersOf(k.Resp), props: map[string][]byte{}}
-		for p, v := range k.Props {
-			s.props[p] = []byte(v)
-		}
+		kc := k.Case()
+		s := scenario{config: kc.PluginConfig, req: kc.Request, resp: kc.Response, props: kc.Properties}
 		r := abResult{name: k.Name}
 		for _, side := range []struct {
 			dir string
 			p   *profile
 		}{{a, &r.a}, {b, &r.b}} {
-			path, err := moduleFile(side.dir, k.Module)
+			path, err := costbench.ModuleFile(side.dir, k.Module)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k.Name, err)
 			}
