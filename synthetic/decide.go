@@ -168,7 +168,7 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 			if k == c.TokenHeader {
 				s.tokens++
 				s.token = v
-			} else if !s.carriers && c.Mode != ModeOutbound && c.CarrierHeader(k) {
+			} else if !s.carriers && c.Mode != ModeOutbound && mayBeCarrier(k) && c.CarrierHeader(k) {
 				// Other propagators' carriers matter only where the marker is checked: not outbound.
 				s.carriers = true
 			}
@@ -525,12 +525,20 @@ func (c *Config) withoutMarker(headers [][2]string, buf *proxyhost.Buf) (value s
 // CarrierHeader reports whether a request header is an ot-baggage-<k> or uberctx-<k> header whose k some
 // propagator reads as the marker key (OpenTracing's and Jaeger's baggage headers).
 func (c *Config) CarrierHeader(name string) bool {
-	for _, p := range [...]string{"ot-baggage-", "uberctx-"} {
-		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
-			return baggage.HeaderKeyReadsAs(name[len(p):], c.BaggageKey)
-		}
+	if !mayBeCarrier(name) {
+		return false
 	}
-	return false
+	p := "ot-baggage-"
+	if name[0]|0x20 == 'u' {
+		p = "uberctx-"
+	}
+	return len(name) > len(p) && proxyhost.HasPrefixFold(name, p) && baggage.HeaderKeyReadsAs(name[len(p):], c.BaggageKey)
+}
+
+// mayBeCarrier reports whether name starts with an o or a u (ASCII case-insensitively), as ot-baggage- and
+// uberctx- do: the scan asks CarrierHeader about those names only.
+func mayBeCarrier(name string) bool {
+	return len(name) > 0 && (name[0]|0x20 == 'o' || name[0]|0x20 == 'u')
 }
 
 // markerValue returns NormalisedValue(id), built in buf.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -319,4 +320,56 @@ func TestDecisionIsResetForEachRequest(t *testing.T) {
 	out.Decide(req("GET", "billing", "x-laneway-synthetic", "1;id=tx-2"), noFacts, &d)
 	assert.Nil(t, d.Reply)
 	assert.Equal(t, ActionForward, d.Action)
+}
+
+// carrierHeaderReference is CarrierHeader as first written (strings.EqualFold on each prefix), which the
+// cheaper first-byte check must agree with.
+func carrierHeaderReference(c *Config, name string) bool {
+	for _, p := range [...]string{"ot-baggage-", "uberctx-"} {
+		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
+			return baggage.HeaderKeyReadsAs(name[len(p):], c.BaggageKey)
+		}
+	}
+	return false
+}
+
+func TestCarrierHeader(t *testing.T) {
+	c := mustConfig(t, `{"mode":"inbound"}`)
+	cases := []struct {
+		name string
+		want bool
+	}{
+		{"ot-baggage-laneway-synthetic", true},
+		{"OT-Baggage-Laneway-Synthetic", true},
+		{"uberctx-laneway-synthetic", true},
+		{"UBERCTX-laneway-synthetic", true},
+		{"uberctx-laneway%2Dsynthetic", true}, // Jaeger clients decode the key
+		{"ot-baggage-laneway-tenant", false},
+		{"ot-baggage-", false},
+		{"uberctx-", false},
+		{"user-agent", false},
+		{"other", false},
+		{"baggage", false},
+		{"x-laneway-synthetic", false},
+		{"", false},
+	}
+	for _, k := range cases {
+		t.Run(k.name, func(t *testing.T) {
+			assert.Equal(t, k.want, c.CarrierHeader(k.name))
+			assert.Equal(t, carrierHeaderReference(c, k.name), c.CarrierHeader(k.name))
+		})
+	}
+}
+
+// FuzzCarrierHeader holds CarrierHeader to its first definition on any header name.
+func FuzzCarrierHeader(f *testing.F) {
+	c := mustConfig(f, `{"mode":"inbound"}`)
+	for _, s := range []string{"ot-baggage-laneway-synthetic", "Uberctx-laneway%2dsynthetic", "user-agent", "o", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := c.CarrierHeader(name), carrierHeaderReference(c, name); got != want {
+			t.Fatalf("CarrierHeader(%q) = %v, want %v", name, got, want)
+		}
+	})
 }

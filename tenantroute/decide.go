@@ -214,7 +214,7 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 			if c.TrustBoundary {
 				d.strip(name)
 			}
-		case c.TrustBoundary && hasPrefixFold(name, c.StripHeaderPrefix):
+		case c.TrustBoundary && proxyhost.HasPrefixFold(name, c.StripHeaderPrefix):
 			if !c.keeps(name) {
 				d.strip(name)
 			}
@@ -223,9 +223,9 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 			if d.headerCount == 1 {
 				d.header = val
 			}
-		case (c.otNames != nil || c.stripAll()) && hasPrefixFold(name, "ot-baggage-"):
+		case (c.otNames != nil || c.stripAll()) && proxyhost.HasPrefixFold(name, "ot-baggage-"):
 			c.carrierHeader(d, name, val, len("ot-baggage-"), c.otAll, &d.ot, &d.otN)
-		case (c.uberNames != nil || c.stripAll()) && hasPrefixFold(name, "uberctx-"):
+		case (c.uberNames != nil || c.stripAll()) && proxyhost.HasPrefixFold(name, "uberctx-"):
 			c.carrierHeader(d, name, val, len("uberctx-"), c.uberAll, &d.uber, &d.uberN)
 		case c.stripAll():
 			// A plain header named after a tenant key (`sd-routing-key: x`) is a carrier too.
@@ -577,22 +577,5 @@ func nextListMember(v string) (member, rest string) {
 
 // equalFold compares an arbitrary header name with a lower-case name, ASCII case-insensitively.
 func equalFold(name, lower string) bool {
-	return len(name) == len(lower) && hasPrefixFold(name, lower)
-}
-
-// hasPrefixFold reports whether name starts with the lower-case prefix, ASCII case-insensitively.
-func hasPrefixFold(name, prefix string) bool {
-	if len(name) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		b := name[i]
-		if b >= 'A' && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if b != prefix[i] {
-			return false
-		}
-	}
-	return true
+	return len(name) == len(lower) && proxyhost.HasPrefixFold(name, lower)
 }

@@ -272,7 +272,7 @@ func FuzzRoute(f *testing.F) {
 			if equalFold(h[0], c.TenantHeader) {
 				tenantValues = append(tenantValues, h[1])
 			} else if c.TrustBoundary {
-				require.False(t, hasPrefixFold(h[0], c.StripHeaderPrefix), "client header %q survived the trust boundary", h[0])
+				require.False(t, proxyhost.HasPrefixFold(h[0], c.StripHeaderPrefix), "client header %q survived the trust boundary", h[0])
 			}
 		}
 		if d.Tenant == "" {
@@ -465,7 +465,7 @@ func assertOnlyTenantForwarded(t *testing.T, forwarded [][2]string, tenant strin
 		switch {
 		case equalFold(p[0], "x-tenant"), equalFold(p[0], "x-laneway-tenant"):
 			assert.Equal(t, tenant, p[1], "%s holds only the accepted tenant", p[0])
-		case hasPrefixFold(p[0], "ot-baggage-"), hasPrefixFold(p[0], "uberctx-"):
+		case proxyhost.HasPrefixFold(p[0], "ot-baggage-"), proxyhost.HasPrefixFold(p[0], "uberctx-"):
 			assert.NotEmpty(t, tenant, "carrier header %s: %s survived a gateway that accepted no tenant", p[0], p[1])
 			assert.Equal(t, tenant, p[1], "carrier header %s holds only the accepted tenant", p[0])
 		case equalFold(p[0], "tracestate"):
