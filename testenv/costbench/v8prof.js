@@ -20,6 +20,11 @@
 // --count 3; medians), each Go contender from --dist against the same module from OLD_DIR and the C++ SDK peer:
 // new/old, new/cpp, old/cpp by thread CPU time per stream (is a change measurably cheaper on V8?).
 //
+// With --ab OLD_DIR --cases FILE it times instead every case of a cases file (the format of
+// testenv/costbench/filter-requests.json, the requests of the filters' BenchmarkCost tables; --only picks cases by
+// name) on --dist's and OLD_DIR's build of the case's module: new/old per case, the pooled per-round ratios' median
+// and quartiles (no peer: the peers do tenantroute's common path only).
+//
 // With --floor it times instead, the same way, the rungs between the C++ peer and the Go module on the routed
 // and baseline requests, each over the C++ SDK peer: the C peer (the floor for this logic in any language), the
 // Go no-op module, the costprobe fixture run up to each step of tenantroute's path (none: the Go SDK's fixed
@@ -48,13 +53,13 @@ const { cpu, now, median, cycle, interleave, ratio } = require('./v8timing.js');
 const pairs = (h) => h && h.map(([k, v]) => [bytes(k), bytes(v)]);
 
 const fixtures = flag('fixtures', '.build/fixtures');
-function load(mod, config, from = dist) {
+function load(mod, config, from = dist, properties = {}) {
   const file = [from, peers, fixtures].map((d) => path.join(d, mod + '.wasm')).find((f) => fs.existsSync(f));
   if (!file) throw new Error(`${mod}.wasm is absent from ${dist} and ${peers} (go run ./packager/cmd/wasmbuild -names ${dist})`);
   const m = new WebAssembly.Module(fs.readFileSync(file));
   const named = WebAssembly.Module.customSections(m, 'name').length > 0;
-  if (!named && !mod.includes('-')) console.error(`warning: ${file} has no name section: Go functions read as wasm-function[N] (build with wasmbuild -names)`);
-  return new VM(m, { pluginConfig: bytes(config), logLevel: 2, keepLogs: false });
+  if (!named && !mod.includes('-') && !flag('cases')) console.error(`warning: ${file} has no name section: Go functions read as wasm-function[N] (build with wasmbuild -names)`);
+  return new VM(m, { pluginConfig: bytes(config), properties, logLevel: 2, keepLogs: false });
 }
 
 // The contenders of each case: name, module, plugin config, and what the request must carry afterwards.
@@ -206,6 +211,32 @@ function ab(oldDir) {
   }
 }
 
+// abCases times each case of a cases file on dist's and OLD_DIR's build of its module (see the header).
+function abCases(oldDir, file) {
+  const rounds = +flag('rounds', 7), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 3);
+  const cs = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (!Array.isArray(cs) || cs.length === 0) throw new Error(`${file}: expected a JSON list of {"Name","Module","Config","Props","Req","Resp"}`);
+  console.log('| case | new ns | old ns | new/old | q1-q3 |\n|---|---:|---:|---:|---|');
+  for (const k of cs.filter((x) => !only || only.includes(x.Name))) {
+    const props = Object.fromEntries(Object.entries(k.Props || {}).map(([p, v]) => [p, bytes(v)]));
+    const req = pairs(k.Req), resp = pairs(k.Resp);
+    const vms = [load(k.Module, k.Config, dist, props), load(k.Module, k.Config, oldDir, props)];
+    for (const vm of vms) { cycle(vm, req, resp); if (vm.failed) throw new Error(`${k.Name}: VM failed: ${vm.failed.message}`); }
+    const preq = prepareHeaders(req), presp = resp && prepareHeaders(resp);
+    const nw = [], old = [], rs = [];
+    for (let r = 0; r < count; r++) {
+      const order = r % 2 ? [1, 0] : [0, 1]; // neither build always runs first in a round
+      const { cpuNs: ns } = interleave(order.map((i) => () => cycle(vms[i], preq, presp)), rounds, roundNs);
+      const [n, o] = r % 2 ? [ns[1], ns[0]] : [ns[0], ns[1]];
+      nw.push(median(n)); old.push(median(o));
+      n.forEach((x, i) => rs.push(x / o[i]));
+    }
+    rs.sort((a, b) => a - b);
+    const q = (f) => rs[Math.floor(f * (rs.length - 1))];
+    console.log(`| ${k.Name} | ${median(nw).toFixed(0)} | ${median(old).toFixed(0)} | ${median(rs).toFixed(3)} | ${q(0.25).toFixed(3)}-${q(0.75).toFixed(3)} |`);
+  }
+}
+
 // floor times the rungs from the C peer to tenantroute, each over the C++ SDK peer (see the header).
 function floor() {
   const rounds = +flag('rounds', 7), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 3);
@@ -228,6 +259,7 @@ function floor() {
 
 (async () => {
   if (args.includes('--floor')) { floor(); return; }
+  if (flag('ab') && flag('cases')) { abCases(flag('ab'), flag('cases')); return; }
   if (flag('ab')) { ab(flag('ab')); return; }
   const session = new inspector.Session();
   session.connect();

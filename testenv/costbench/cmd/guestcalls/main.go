@@ -34,7 +34,14 @@ func main() {
 	peers := flag.String("peers", os.Getenv(costbench.PeersDirEnv), "folder of the C++/C peers (empty: left out)")
 	only := flag.String("only", "", "comma-separated cases to run (default all): tenantroute-routed, tenantroute-baseline, all-roles")
 	top := flag.Int("top", 15, "functions listed per callback")
+	cases := flag.String("cases", "", "JSON file of cases to count instead of the exchanges (see costbench.ReadCases; modules from -dist)")
 	flag.Parse()
+	run := run
+	if *cases != "" {
+		run = func(ctx context.Context, w io.Writer, dist, _, only string, top int) error {
+			return runCases(ctx, w, dist, *cases, only, top)
+		}
+	}
 	if err := run(context.Background(), os.Stdout, *dist, *peers, *only, *top); err != nil {
 		fmt.Fprintln(os.Stderr, "guestcalls:", err)
 		os.Exit(1)
@@ -103,7 +110,7 @@ func run(ctx context.Context, w io.Writer, dist, peers, only string, top int) er
 				}
 				dir = peers
 			}
-			if err := count(ctx, w, x, c, filepath.Join(dir, c.Module+".wasm"), top); err != nil {
+			if err := count(ctx, w, x, c, nil, filepath.Join(dir, c.Module+".wasm"), top); err != nil {
 				return fmt.Errorf("%s/%s: %w", x.Name, c.Name, err)
 			}
 		}
@@ -111,7 +118,31 @@ func run(ctx context.Context, w io.Writer, dist, peers, only string, top int) er
 	return nil
 }
 
-func count(ctx context.Context, w io.Writer, x costbench.Exchange, c costbench.ExchangeModule, path string, top int) error {
+// runCases counts every selected case of a cases file on -dist's build of its module.
+func runCases(ctx context.Context, w io.Writer, dist, file, only string, top int) error {
+	cs, err := costbench.ReadCases(file)
+	if err != nil {
+		return err
+	}
+	for _, fc := range cs {
+		if only != "" && !contains(strings.Split(only, ","), fc.Name) {
+			continue
+		}
+		path, err := costbench.ModuleFile(dist, fc.Module)
+		if err != nil {
+			return fmt.Errorf("%s: %w", fc.Name, err)
+		}
+		c := fc.Case()
+		x := costbench.Exchange{Name: fc.Name, Request: c.Request, Response: c.Response}
+		if err := count(ctx, w, x, costbench.ExchangeModule{Name: fc.Module, Module: fc.Module, Config: c.PluginConfig}, c.Properties, path, top); err != nil {
+			return fmt.Errorf("%s: %w", fc.Name, err)
+		}
+	}
+	return nil
+}
+
+// count counts one stream of x on the module at path, after a warm-up; x.Tenant is checked when set.
+func count(ctx context.Context, w io.Writer, x costbench.Exchange, c costbench.ExchangeModule, props map[string][]byte, path string, top int) error {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w (build the Go modules with: go run ./packager/cmd/wasmbuild -names .build/names)", err)
@@ -124,14 +155,16 @@ func count(ctx context.Context, w io.Writer, x costbench.Exchange, c costbench.E
 		return err
 	}
 	defer rt.Close(ctx)
-	vm, err := rt.LoadVM(lctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.Config), LogLevel: testenv.LogInfo})
+	vm, err := rt.LoadVM(lctx, wasm, testenv.VMOptions{PluginConfig: []byte(c.Config), Properties: props, LogLevel: testenv.LogInfo})
 	if err != nil {
 		return err
 	}
 	stream := func() *testenv.HTTPStream {
 		st := vm.NewHTTPStream()
-		st.RequestHeaders(x.Request, true)
-		st.ResponseHeaders(x.Response, true)
+		st.RequestHeaders(x.Request.Clone(), true)
+		if x.Response != nil {
+			st.ResponseHeaders(x.Response.Clone(), true)
+		}
 		st.Complete()
 		return st
 	}
@@ -144,7 +177,7 @@ func count(ctx context.Context, w io.Writer, x costbench.Exchange, c costbench.E
 	if err := vm.Err(); err != nil {
 		return err
 	}
-	if got, _ := st.Request().Headers.Get("x-laneway-tenant"); got != x.Tenant {
+	if got, _ := st.Request().Headers.Get("x-laneway-tenant"); x.Tenant != "" && got != x.Tenant {
 		return fmt.Errorf("x-laneway-tenant is %q, expected %q", got, x.Tenant)
 	}
 	fmt.Fprintf(w, "\n### %s: %s (%s)\n\n| callback | guest calls | host calls |\n|---|---:|---:|\n", x.Name, c.Name, filepath.Base(path))
