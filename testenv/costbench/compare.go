@@ -181,7 +181,7 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 			vms[i] = append(vms[i], vm)
 			sc := c
 			sc.Request = req
-			s := runStream(vm, sc)
+			s := RunStream(vm, sc)
 			req = s.Request().Headers
 			if opts.Check != nil {
 				if err := opts.Check(name, vm, s); err != nil {
@@ -242,7 +242,9 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 	return out, nil
 }
 
-func runStream(vm *testenv.VM, c Case) *testenv.HTTPStream {
+// RunStream runs one full stream of c's exchange on vm (request headers, then response headers when c has
+// them) and returns it.
+func RunStream(vm *testenv.VM, c Case) *testenv.HTTPStream {
 	s := vm.NewHTTPStream()
 	s.RequestHeaders(c.Request.Clone(), true)
 	if c.Response != nil {

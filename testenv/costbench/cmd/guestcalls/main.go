@@ -160,13 +160,7 @@ func count(ctx context.Context, w io.Writer, x costbench.Exchange, c costbench.E
 		return err
 	}
 	stream := func() *testenv.HTTPStream {
-		st := vm.NewHTTPStream()
-		st.RequestHeaders(x.Request.Clone(), true)
-		if x.Response != nil {
-			st.ResponseHeaders(x.Response.Clone(), true)
-		}
-		st.Complete()
-		return st
+		return costbench.RunStream(vm, costbench.Case{Request: x.Request, Response: x.Response})
 	}
 	for i := 0; i < 20000; i++ {
 		stream()
