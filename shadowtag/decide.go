@@ -175,13 +175,6 @@ func isTrue(v string) bool {
 	return v == "1" || strings.EqualFold(v, "true")
 }
 
-// nameIs is name == s for a non-empty s, with the last bytes compared first: in the Go compiler's Wasm code
-// comparing with a string longer than 6 bytes calls the runtime's memequal, and most header names that are
-// as long as s differ from it in their last byte (":method", ":scheme" and "baggage" are all 7 long).
-func nameIs(name, s string) bool {
-	return len(name) == len(s) && name[len(name)-1] == s[len(s)-1] && name == s
-}
-
 // scan fills s from pairs and returns every baggage value appended to bags (a stack
 // buffer in Decide: storing it through s would move it to the heap).
 func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
@@ -191,23 +184,23 @@ func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
 		p := &pairs[i]
 		switch name := p[0]; {
-		case nameIs(name, ":authority"):
+		case proxyhost.SameName(name, ":authority"):
 			s.authority = p[1]
-		case name == "host":
+		case proxyhost.SameName(name, "host"):
 			if host == "" {
 				host = p[1]
 			}
-		case nameIs(name, ":method"):
+		case proxyhost.SameName(name, ":method"):
 			s.method = p[1]
-		case nameIs(name, MarkerHeader):
+		case proxyhost.SameName(name, MarkerHeader):
 			s.lanewayCount++
 			s.lanewayValue = p[1]
 			if isTrue(p[1]) {
 				s.lanewayTrue = true
 			}
-		case nameIs(name, "baggage"):
+		case proxyhost.SameName(name, "baggage"):
 			bags = append(bags, p[1])
-		case nameIs(name, RequestIDHeader):
+		case proxyhost.SameName(name, RequestIDHeader):
 			if s.requestID == "" {
 				s.requestID = p[1]
 			}

@@ -54,3 +54,40 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+func TestSameNameWords(t *testing.T) {
+	names := []string{"", "a", "ab", "abc", "host", "hosz", ":path", "accept", ":method", ":methoe", "baggage", "baggagf",
+		":authority", ":authoritz", "x-request-id", "x-request-ie", "y-request-id", "x-laneway-synthetic", "x-laneway-synthetid",
+		"x-laneway-synthetic-token", "x-laneway-synthetic-tokem", "ot-baggage-laneway-synthetic-and-more-than-32"}
+	for _, a := range names {
+		for _, b := range names {
+			assert.Equal(t, a == b, sameNameWords(a, b), "%q vs %q", a, b)
+			assert.Equal(t, a == b, SameName(a, b), "%q vs %q", a, b)
+		}
+	}
+	// Substrings of one buffer: unaligned starts, and ends where the next byte differs.
+	buf := "xx:authority:authorityy"
+	assert.True(t, sameNameWords(buf[2:12], ":authority"))
+	assert.True(t, sameNameWords(buf[12:22], ":authority"))
+	assert.False(t, sameNameWords(buf[13:23], ":authority"))
+}
+
+// FuzzSameNameWords holds the word comparison to == on any two strings, equal lengths included.
+func FuzzSameNameWords(f *testing.F) {
+	f.Add("x-laneway-tenant", "x-laneway-tenanT")
+	f.Add(":authority", ":authority")
+	f.Add("abc", "abd")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got := sameNameWords(a, b); got != (a == b) {
+			t.Fatalf("sameNameWords(%q, %q) = %v", a, b, got)
+		}
+		// The same length, differing (or not) in one byte.
+		if len(a) > 0 {
+			c := []byte(a)
+			c[len(c)/2] ^= byte(len(b)) & 1
+			if got := sameNameWords(a, string(c)); got != (a == string(c)) {
+				t.Fatalf("sameNameWords(%q, %q) = %v", a, c, got)
+			}
+		}
+	})
+}
