@@ -1,6 +1,10 @@
 package shadowtag
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/laneway/laneway/filters/proxyhost"
+)
 
 // shadowSuffix is what Envoy appends to the host of a mirrored request.
 const shadowSuffix = "-shadow"
@@ -9,7 +13,8 @@ const shadowSuffix = "-shadow"
 // one; "-shadow" alone is not a suffixed host.
 func trimShadowSuffix(h string) (string, bool) {
 	n := len(h) - len(shadowSuffix)
-	if n <= 0 || !strings.EqualFold(h[n:], shadowSuffix) {
+	// ASCII case-insensitively, as strings.EqualFold would: 7 bytes holding 7 runes are all ASCII.
+	if n <= 0 || !proxyhost.HasPrefixFold(h[n:], shadowSuffix) {
 		return h, false
 	}
 	return h[:n], true

@@ -1,6 +1,7 @@
 package shadowtag
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -64,7 +65,7 @@ func TestAllowListMatchesExactHostsAndWildcardSubdomains(t *testing.T) {
 }
 
 func FuzzAuthority(f *testing.F) {
-	for _, s := range []string{"svc-shadow:8080", "svc:8080-shadow", "[::1]-shadow:1", "[::1]:1-shadow", ":-shadow", "[", "]:", "a:b:c"} {
+	for _, s := range []string{"svc-shadow:8080", "svc:8080-shadow", "svc-\u017fhadow", "svc-SHADOW", "svc\u212a-shadow", "[::1]-shadow:1", "[::1]:1-shadow", ":-shadow", "[", "]:", "a:b:c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, a string) {
@@ -79,9 +80,24 @@ func FuzzAuthority(f *testing.F) {
 		if shadow && len(restored) != len(a)-len(shadowSuffix) {
 			t.Fatalf("%q restored to %q: must lose exactly the suffix", a, restored)
 		}
+		// The suffix is found ASCII case-insensitively, exactly where Unicode folding (strings.EqualFold) finds it.
+		n := len(a) - len(shadowSuffix)
+		if _, got := trimShadowSuffix(a); got != (n > 0 && strings.EqualFold(a[n:], shadowSuffix)) {
+			t.Fatalf("trimShadowSuffix(%q) = %v, strings.EqualFold disagrees", a, got)
+		}
 		if len(host)+len(port) > len(a) {
 			t.Fatalf("%q: host %q port %q longer than input", a, host, port)
 		}
 		_ = allowed([]string{"*.x", "x"}, destinationHost(a))
 	})
+}
+
+func TestIsTrue(t *testing.T) {
+	for v, want := range map[string]bool{
+		"1": true, " 1\t": true, "true": true, "TRUE": true, "\tTrue ": true,
+		"": false, "0": false, "false": false, "yes": false, "1 1": false, "tru": false, "\u017f": false,
+	} {
+		assert.Equal(t, want, isTrue(v), "%q", v)
+		assert.Equal(t, strings.Trim(v, " \t") == "1" || strings.EqualFold(strings.Trim(v, " \t"), "true"), isTrue(v), "%q", v)
+	}
 }

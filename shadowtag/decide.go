@@ -171,7 +171,7 @@ type scan struct {
 
 // isTrue reports whether a marker value says shadow: "1" or "true", any case, blanks around ignored.
 func isTrue(v string) bool {
-	v = strings.Trim(v, " \t")
+	v = baggage.TrimOWS(v) // spaces and tabs at both ends, without strings.Trim's cutset set-up
 	return v == "1" || strings.EqualFold(v, "true")
 }
 
