@@ -81,9 +81,6 @@ type Facts struct {
 	Mode        Mode   // the mode applied (Resolve of the listener direction); 0 when auto is unresolved: pass
 	Principal   string // waypoint: the caller's identity (filter_state io.istio.peer_principal); "" when unknown
 	EndOfStream bool   // the request has no body (inbound: a JSON body to redact follows otherwise)
-	// Baggage, when not nil, answers the questions about the baggage values (a view the caller shares with
-	// other deciders of the same request); nil: Decide asks package baggage's functions.
-	Baggage *baggage.ViewKey
 }
 
 // Decision is what the filter does with one request: the embedded Verdict (request-header edits, whether Envoy
@@ -169,8 +166,7 @@ type scan struct {
 	carrierPresent bool   // an ot-baggage-/uberctx- header reading as the marker key
 	bagMarker      string // laneway-shadow baggage value (set by detect)
 	bagMarkerOK    bool
-	requestID      string           // the first non-empty x-request-id (compare's sampling key)
-	bv             *baggage.ViewKey // Facts.Baggage (set before the scan)
+	requestID      string // the first non-empty x-request-id (compare's sampling key)
 }
 
 // isTrue reports whether a marker value says shadow: "1" or "true", any case, blanks around ignored.
@@ -244,7 +240,7 @@ func (c *Config) Decide(headers [][2]string, f Facts, d *Decision) {
 	if f.Mode == 0 {
 		return // auto without a listener direction: pass unchanged
 	}
-	s := scan{edge: f.Mode == ModeEdge, bv: f.Baggage}
+	s := scan{edge: f.Mode == ModeEdge}
 	var buf [4]string // baggage values; kept out of scan so it stays on the stack
 	bags := c.scan(&s, headers, buf[:])
 	d.Method, d.RequestID = s.method, s.requestID
@@ -317,18 +313,10 @@ func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
 		d.Signals |= SignalLanewayHeader
 	}
 	if len(bags) > 0 {
+		s.bagMarker, s.bagMarkerOK = baggage.Lookup(bags, MarkerBaggageKey)
 		// Fail closed: occurrences that disagree (Lookup: absent) still mark the request when one says shadow.
-		// (Branches, not helpers: the single filter pays no extra call.)
-		if s.bv != nil {
-			s.bagMarker, s.bagMarkerOK = s.bv.Lookup(bags, MarkerBaggageKey)
-			if s.bagMarkerOK && isTrue(s.bagMarker) || !s.bagMarkerOK && s.bv.AnyValue(bags, MarkerBaggageKey, isTrue) {
-				d.Signals |= SignalLanewayBaggage
-			}
-		} else {
-			s.bagMarker, s.bagMarkerOK = baggage.Lookup(bags, MarkerBaggageKey)
-			if s.bagMarkerOK && isTrue(s.bagMarker) || !s.bagMarkerOK && baggage.AnyValue(bags, MarkerBaggageKey, isTrue) {
-				d.Signals |= SignalLanewayBaggage
-			}
+		if s.bagMarkerOK && isTrue(s.bagMarker) || !s.bagMarkerOK && baggage.AnyValue(bags, MarkerBaggageKey, isTrue) {
+			d.Signals |= SignalLanewayBaggage
 		}
 	}
 	d.Shadow = d.Signals != 0
@@ -347,17 +335,8 @@ func (c *Config) mark(d *Decision, s *scan, bags []string) {
 	// The baggage is forwarded as it is only when its one laneway-shadow member says 1 and the key text
 	// occurs nowhere else: a member the parser drops (malformed, beyond the limits) may still be read by
 	// the app's laxer parser, and forwarded.
-	if c.Baggage {
-		sole := s.bagMarkerOK && s.bagMarker == MarkerValue
-		switch {
-		case sole && s.bv != nil:
-			sole = s.bv.MentionedOnce(bags, MarkerBaggageKey) && !s.bv.HasEscapedKeys(bags)
-		case sole:
-			sole = baggage.MentionedOnce(bags, MarkerBaggageKey) && !baggage.HasEscapedKeys(bags)
-		}
-		if !sole {
-			c.markBaggage(d, bags)
-		}
+	if c.Baggage && !(s.bagMarkerOK && s.bagMarker == MarkerValue && baggage.MentionedOnce(bags, MarkerBaggageKey) && !baggage.HasEscapedKeys(bags)) {
+		c.markBaggage(d, bags)
 	}
 	if c.RestoreHost {
 		if restored, ok := restoreAuthority(s.authority); ok {

@@ -64,9 +64,6 @@ type Facts struct {
 	Principal string
 	// Now is the current time.
 	Now time.Time
-	// Baggage, when not nil, answers the questions about the baggage values (a view the caller shares with
-	// other deciders of the same request); nil: Decide asks package baggage's functions.
-	Baggage *baggage.ViewKey
 
 	_ [0]func() // not comparable: spares the module an equality function
 }
@@ -148,7 +145,7 @@ func (s *scan) addID(id string, ok bool) {
 	s.id = id
 }
 
-func (c *Config) scan(headers [][2]string, bv *baggage.ViewKey, s *scan) {
+func (c *Config) scan(headers [][2]string, s *scan) {
 	*s = scan{}
 	var arr [4]string
 	bags := arr[:0]
@@ -179,19 +176,11 @@ func (c *Config) scan(headers [][2]string, bv *baggage.ViewKey, s *scan) {
 	}
 	// A member may hold the marker where the key's text occurs, or where a key holds an escape that some
 	// propagator decodes (laneway%2Dsynthetic): see filters/baggage, "Keys as other propagators read them".
-	// bv, when not nil, is asked instead of the functions (branches, not helpers: the single filter pays no
-	// extra call).
-	if bv != nil && !bv.MayHoldKey(bags, c.BaggageKey) || bv == nil && !baggage.MayHoldKeys(bags, c.BaggageKey) {
+	if !baggage.MayHoldKeys(bags, c.BaggageKey) {
 		return
 	}
 	s.bagMention = true
-	v, ok := "", false
-	if bv != nil {
-		v, ok = bv.Lookup(bags, c.BaggageKey)
-	} else {
-		v, ok = baggage.Lookup(bags, c.BaggageKey)
-	}
-	if ok {
+	if v, ok := baggage.Lookup(bags, c.BaggageKey); ok {
 		s.present, s.inBaggage = true, true
 		s.addID(parseBaggageMarker(v))
 		return
@@ -199,7 +188,7 @@ func (c *Config) scan(headers [][2]string, bv *baggage.ViewKey, s *scan) {
 	// The key text occurs but Lookup found no single value: either another
 	// key or value merely contains it, or the key occurs with conflicting
 	// values (which an application's parser would still read).
-	if bv != nil && bv.Has(bags, c.BaggageKey) || bv == nil && baggage.Has(bags, c.BaggageKey) {
+	if baggage.Has(bags, c.BaggageKey) {
 		s.present, s.inBaggage, s.bad = true, true, true
 	}
 }
@@ -209,7 +198,7 @@ func (c *Config) scan(headers [][2]string, bv *baggage.ViewKey, s *scan) {
 // the steady state of the Wasm build, no allocation. When a marked request needs a fact f does not have,
 // Decide sets d.Need and stops: the caller reads the facts and calls Continue with the same headers.
 func (c *Config) Decide(headers [][2]string, f *Facts, d *Decision) {
-	c.scan(headers, f.Baggage, &d.s)
+	c.scan(headers, &d.s)
 	if need := c.wants(&d.s) &^ f.Have; need != 0 {
 		d.Need = need
 		return

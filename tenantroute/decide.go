@@ -145,19 +145,11 @@ func (d *Decision) reset() {
 // Decide decides the tenant of a request from its header pairs (names in any case, repeats allowed) and the
 // header edits that route it there. It calls no host function and, with d reused, allocates nothing in the
 // steady state; the values in d alias headers and d's own buffers until the next Decide.
-func (c *Config) Decide(headers [][2]string, d *Decision) { c.decide(headers, nil, d) }
-
-// DecideWith is Decide with bv, when not nil, answering the questions about the baggage values (a view the
-// caller shares with other deciders of the same request).
-func (c *Config) DecideWith(headers [][2]string, bv *baggage.ViewKey, d *Decision) {
-	c.decide(headers, bv, d)
-}
-
-func (c *Config) decide(headers [][2]string, bv *baggage.ViewKey, d *Decision) {
+func (c *Config) Decide(headers [][2]string, d *Decision) {
 	d.reset()
 	c.scan(headers, d)
 
-	val, src, key := c.find(d, bv)
+	val, src, key := c.find(d)
 	if src != SourceNone {
 		switch {
 		case !c.Valid(val):
@@ -322,16 +314,10 @@ func (d *Decision) removeN(name string, n int) {
 }
 
 // find returns the highest-priority non-empty tenant value present, or SourceNone.
-func (c *Config) find(d *Decision, bv *baggage.ViewKey) (val string, src Source, key string) {
+func (c *Config) find(d *Decision) (val string, src Source, key string) {
 	if len(d.bag) > 0 {
 		for _, k := range c.BaggageKeys {
-			v, ok := "", false
-			if bv != nil { // a branch, not a helper: the single filter pays no extra call
-				v, ok = bv.Lookup(d.bag, k)
-			} else {
-				v, ok = baggage.Lookup(d.bag, k)
-			}
-			if ok && v != "" {
+			if v, ok := baggage.Lookup(d.bag, k); ok && v != "" {
 				return v, SourceBaggage, k
 			}
 		}

@@ -1,9 +1,7 @@
 package combined
 
 import (
-	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
-	"github.com/laneway/laneway/shadowtag"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -46,15 +44,8 @@ type plugin struct {
 	// the first reply); keep the names a later role's trust-boundary strip must not remove.
 	edited [][2]string
 	view   [][2]string // the headers as the roles so far left them: the snapshot or edited
-	// bag is one search of the baggage values in view for the key each role looks up (synthBag, shadowBag,
-	// tenantBag answer for them), instead of a search per role: reset per request and whenever a role's edits
-	// changed view, made when a role first asks. A role that asks about other values (or another key) gets
-	// the functions' answers.
-	bag                            baggage.View
-	synthBag, shadowBag, tenantBag *baggage.ViewKey
-	bagValues                      [4]string // the baggage values of view, collected for bag.Search
-	merged                         proxyhost.Verdict
-	keep                           []string
+	merged proxyhost.Verdict
+	keep   []string
 	// reply is the local reply with AnsweredByHeader added to the answering role's headers (replyHeaders).
 	reply        proxyhost.Reply
 	replyHeaders [][2]string
@@ -78,7 +69,6 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	p.synth = synthRole{cfg: cfg.Synthetic}
 	p.shadow = shadowRole{cfg: cfg.Shadowtag}
 	p.tenant = tenantRole{cfg: cfg.Tenantroute}
-	p.watchBaggageKeys()
 	proxywasm.LogInfo(cfg.Summary())
 	if cfg.Synthetic != nil {
 		p.synth.start()
@@ -99,22 +89,6 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.started = true
 	return types.OnPluginStartStatusOK
-}
-
-// watchBaggageKeys makes the shared baggage view search for the key each role that is on looks up first.
-func (p *plugin) watchBaggageKeys() {
-	var synth, shadow, tenant string
-	if p.cfg.Synthetic != nil {
-		synth = p.cfg.Synthetic.BaggageKey
-	}
-	if p.cfg.Shadowtag != nil {
-		shadow = shadowtag.MarkerBaggageKey
-	}
-	if p.cfg.Tenantroute != nil && len(p.cfg.Tenantroute.BaggageKeys) > 0 {
-		tenant = p.cfg.Tenantroute.BaggageKeys[0]
-	}
-	k := p.bag.Watch(synth, shadow, tenant)
-	p.synthBag, p.shadowBag, p.tenantBag = k[0], k[1], k[2]
 }
 
 // NewHttpContext implements types.PluginContext: the shared context, or a stream's own when a role keeps
@@ -148,7 +122,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	}
 	if p.cfg.Synthetic == nil && p.cfg.Shadowtag == nil {
 		// tenantroute alone: its verdict is written as it is, nothing to merge (what the tenantroute module does).
-		v := p.tenant.decide(headers, nil, nil)
+		v := p.tenant.decide(headers, nil)
 		p.writer.Apply("laneway", headers, v)
 		p.tenant.countDecision()
 		return types.ActionContinue
@@ -158,7 +132,6 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 		own = nil
 	}
 	p.view = headers
-	p.bag.Reset()
 	p.merged.Reset()
 	p.keep = p.keep[:0]
 	var (
@@ -168,7 +141,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	)
 	if p.cfg.Synthetic != nil {
 		ranSy = true
-		v := p.synth.decide(p.view, p.synthBag, own)
+		v := p.synth.decide(p.view, own)
 		rep, by = p.apply(v, KeySynthetic, p.cfg.Shadowtag != nil || p.cfg.Tenantroute != nil)
 		if rep == nil && p.synth.vouches() {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
@@ -176,12 +149,12 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	}
 	if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
-		v := p.shadow.decide(p.view, p.shadowBag, own, endOfStream)
+		v := p.shadow.decide(p.view, own, endOfStream)
 		rep, by = p.apply(v, KeyShadowtag, p.cfg.Tenantroute != nil)
 	}
 	if rep == nil && p.cfg.Tenantroute != nil {
 		ranTe = true
-		v := p.tenant.decide(p.view, p.tenantBag, p.keep)
+		v := p.tenant.decide(p.view, p.keep)
 		p.apply(v, KeyTenantroute, false)
 	}
 	if rep != nil {
@@ -231,7 +204,6 @@ func (p *plugin) apply(v *proxyhost.Verdict, role string, more bool) (*proxyhost
 	// The snapshot is copied once; after that p.view is edited itself, which AppendEdited allows.
 	p.edited = proxyhost.AppendEdited(p.edited[:0], p.view, v.Edits)
 	p.view = p.edited
-	p.bag.Reset() // the edits may have changed the baggage: the next role's question searches again
 	return nil, ""
 }
 
@@ -252,7 +224,6 @@ func (p *plugin) release() {
 		p.edited = nil
 	}
 	p.view = nil
-	p.bag.Reset()
 	clear(p.merged.Edits)
 	clear(p.keep)
 	clear(p.replyHeaders)

@@ -3,7 +3,6 @@ package combined
 import (
 	"unsafe"
 
-	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -29,16 +28,15 @@ func (r *shadowRole) start() {
 	proxywasm.LogInfo(cfg.Summary() + note)
 }
 
-// decide runs shadowtag's decision over headers; bag is the view of their baggage the roles share. s is the
-// stream's own context when JSON body fields are redacted (nil otherwise); endOfStream says whether a body
-// follows the headers.
-func (r *shadowRole) decide(headers [][2]string, bag *baggage.ViewKey, s *stream, endOfStream bool) *proxyhost.Verdict {
+// decide runs shadowtag's decision over headers. s is the stream's own context when JSON body fields are
+// redacted (nil otherwise); endOfStream says whether a body follows the headers.
+func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) *proxyhost.Verdict {
 	if r.mode == 0 && !r.tried {
 		r.mode, _ = r.cfg.ResolveMode(true)
 		r.tried = true
 	}
 	cfg, d := r.cfg, &r.d
-	f := shadowtag.Facts{Mode: r.mode, EndOfStream: endOfStream, Baggage: bag}
+	f := shadowtag.Facts{Mode: r.mode, EndOfStream: endOfStream}
 	if r.mode == shadowtag.ModeWaypoint && len(cfg.Principals)+len(cfg.PrincipalPrefixes) > 0 {
 		if v, err := shadowtag.PeerPrincipalProperty.Read(); err == nil && len(v) > 0 {
 			f.Principal = unsafe.String(&v[0], len(v)) // compared at once, never kept

@@ -1,7 +1,6 @@
 package combined
 
 import (
-	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -33,15 +32,14 @@ func (r *synthRole) start() {
 	proxywasm.LogInfo("synthetic: started: " + r.cfg.Summary())
 }
 
-// decide runs synthetic's decision over headers, reading the host facts it asks for; bag is the view of
-// their baggage the roles share. s is the stream's own context when the acknowledgement may be checked (nil
-// otherwise).
-func (r *synthRole) decide(headers [][2]string, bag *baggage.ViewKey, s *stream) *proxyhost.Verdict {
+// decide runs synthetic's decision over headers, reading the host facts it asks for. s is the stream's own
+// context when the acknowledgement may be checked (nil otherwise).
+func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 	if r.unresolved {
 		r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true)
 	}
 	cfg, d, f := r.cfg, &synthDecision, &synthFacts
-	f.Have, f.Baggage = 0, bag
+	f.Have = 0
 	cfg.Decide(headers, f, d)
 	for d.Need != 0 {
 		cfg.ReadFacts(d.Need, f)

@@ -3,7 +3,6 @@ package combined
 import (
 	"strings"
 
-	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/tenantroute"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -26,12 +25,11 @@ func (r *tenantRole) start() {
 	}
 }
 
-// decide routes the request; bag, when not nil, is the view of their baggage the roles share. keep names the
-// headers a role before it set or vouched for: a trust boundary's strip of client-set headers does not remove
-// them, nor counts them as stripped.
-func (r *tenantRole) decide(headers [][2]string, bag *baggage.ViewKey, keep []string) *proxyhost.Verdict {
+// decide routes the request. keep names the headers a role before it set or vouched for: a trust boundary's
+// strip of client-set headers does not remove them, nor counts them as stripped.
+func (r *tenantRole) decide(headers [][2]string, keep []string) *proxyhost.Verdict {
 	d := &r.d
-	r.cfg.DecideWith(headers, bag, d)
+	r.cfg.Decide(headers, d)
 	if len(keep) > 0 && r.cfg.TrustBoundary {
 		kept := d.Edits[:0]
 		for _, e := range d.Edits {
