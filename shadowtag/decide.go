@@ -313,9 +313,11 @@ func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
 		d.Signals |= SignalLanewayHeader
 	}
 	if len(bags) > 0 {
-		s.bagMarker, s.bagMarkerOK = baggage.Lookup(bags, MarkerBaggageKey)
 		// Fail closed: occurrences that disagree (Lookup: absent) still mark the request when one says shadow.
-		if s.bagMarkerOK && isTrue(s.bagMarker) || !s.bagMarkerOK && baggage.AnyValue(bags, MarkerBaggageKey, isTrue) {
+		// (LookupElseAny: Lookup, then AnyValue, in one search when the key's text occurs nowhere.)
+		var anyTrue bool
+		s.bagMarker, s.bagMarkerOK, anyTrue = baggage.LookupElseAny(bags, MarkerBaggageKey, isTrue)
+		if s.bagMarkerOK && isTrue(s.bagMarker) || anyTrue {
 			d.Signals |= SignalLanewayBaggage
 		}
 	}

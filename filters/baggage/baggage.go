@@ -95,7 +95,8 @@ func Lookup(values []string, key string) (string, bool) {
 	// Only list elements that start with the key matter unless a limit applies; finding them with a
 	// substring search (memchr for the first byte) is far cheaper in Wasm than scanning every member.
 	if key != "" && key[0] != ' ' && key[0] != '\t' && withinLimits(values) {
-		return lookupCandidates(values, key)
+		v, ok, _ := lookupCandidates(values, key)
+		return v, ok
 	}
 	// A member's key is part of its header value, so a key that occurs in no value is absent.
 	if !Mentions(values, key) {
@@ -113,6 +114,22 @@ func Lookup(values []string, key string) (string, bool) {
 		}
 	}
 	return l.result()
+}
+
+// LookupElseAny returns what Lookup(values, key) returns and, when that is no value, what AnyValue(values, key,
+// match) returns (false with a value): where the key's text occurs nowhere, with one search instead of two.
+func LookupElseAny(values []string, key string, match func(value string) bool) (value string, ok, anyMatch bool) {
+	if key != "" && key[0] != ' ' && key[0] != '\t' && withinLimits(values) {
+		var seen bool
+		if value, ok, seen = lookupCandidates(values, key); ok || !seen {
+			return value, ok, false // not seen: no member has the key, as AnyValue's Mentions would find
+		}
+		return "", false, AnyValue(values, key, match)
+	}
+	if value, ok = Lookup(values, key); ok {
+		return value, true, false
+	}
+	return "", false, AnyValue(values, key, match)
 }
 
 // AnyValue reports whether some member Parse keeps under key has a value (percent-decoded) for which match
@@ -210,18 +227,20 @@ func withinLimits(values []string) bool {
 }
 
 // lookupCandidates is Lookup when no limit applies, for a non-empty key that does not start with a space
-// or tab: only list elements that start with the key are parsed, instead of every member (which costs
-// microseconds in Wasm). The first occurrence of the key at or after an element boundary is at the
-// element's start if the element starts with the key (only spaces and tabs precede that start), so
-// after any other occurrence the search resumes at the next element.
-func lookupCandidates(values []string, key string) (string, bool) {
+// or tab; seen reports whether the key's text occurs in values at all. Only list elements that start with
+// the key are parsed, instead of every member (which costs microseconds in Wasm). The first occurrence of
+// the key at or after an element boundary is at the element's start if the element starts with the key
+// (only spaces and tabs precede that start), so after any other occurrence the search resumes at the next
+// element.
+func lookupCandidates(values []string, key string) (value string, ok, seen bool) {
 	var l lookupState
 	for _, v := range values {
-		for from := 0; from < len(v); {
-			i := strings.Index(v[from:], key)
+		for from := 0; len(v)-from >= len(key); { // shorter: no occurrence (and key is not empty)
+			i := index(v[from:], key)
 			if i < 0 {
 				break
 			}
+			seen = true
 			p := from + i
 			end := strings.IndexByte(v[p:], ',')
 			if end < 0 {
@@ -234,12 +253,14 @@ func lookupCandidates(values []string, key string) (string, bool) {
 				continue
 			}
 			_, stop := trimOWS(v, p, end)
-			if m, ok := parseMember(v[p:stop]); ok && m.key == key && !l.add(m) {
-				return "", false
+			// The member's key and key both start v[p:]: they are equal when they are as long.
+			if m, ok := parseMember(v[p:stop]); ok && len(m.key) == len(key) && !l.add(m) {
+				return "", false, true
 			}
 		}
 	}
-	return l.result()
+	value, ok = l.result()
+	return value, ok, seen
 }
 
 // atElementStart reports whether only spaces and tabs lie between v[p] and the preceding comma or the start of v.
@@ -260,7 +281,7 @@ func atElementStart(v string, p int) bool {
 // can only match where its text occurs (keys are never percent-decoded).
 func Mentions(values []string, s string) bool {
 	for _, v := range values {
-		if strings.Contains(v, s) {
+		if index(v, s) >= 0 {
 			return true
 		}
 	}
@@ -568,4 +589,42 @@ var charClass = func() (t [256]uint8) {
 
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// maxFalseStarts is the number of occurrences of a key's first byte index looks at before it leaves the rest
+// of the search to strings.Index, whose cost stays linear on any input.
+const maxFalseStarts = 8
+
+// index is strings.Index(s, key), cheaper in the Go compiler's Wasm code for the short keys and header values of
+// a request: it compares a candidate's last byte before the whole key (strings.Index compares the second byte,
+// which a key shares with the other laneway keys), and leaves out strings.Index's other length cases.
+func index(s, key string) int {
+	n := len(key)
+	switch {
+	case n == 0:
+		return 0
+	case n > len(s):
+		return -1
+	}
+	c, last := key[0], key[n-1]
+	t := len(s) - n + 1
+	for i, starts := 0, 0; i < t; i++ {
+		if s[i] != c {
+			j := strings.IndexByte(s[i+1:t], c)
+			if j < 0 {
+				return -1
+			}
+			i += j + 1
+		}
+		if s[i+n-1] == last && s[i:i+n] == key {
+			return i
+		}
+		if starts++; starts == maxFalseStarts {
+			if j := strings.Index(s[i+1:], key); j >= 0 {
+				return i + 1 + j
+			}
+			return -1
+		}
+	}
+	return -1
 }

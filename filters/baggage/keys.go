@@ -48,7 +48,7 @@ func ReadsAsAny(raw string, keys []string) bool {
 func MayHoldKeys(values []string, keys ...string) bool {
 	for _, v := range values {
 		for _, k := range keys {
-			if strings.Contains(v, k) {
+			if index(v, k) >= 0 {
 				return true
 			}
 		}
