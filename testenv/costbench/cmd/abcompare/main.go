@@ -71,7 +71,7 @@ func run(oldDir, newDir, peers, only string, count int) error {
 	}
 	fmt.Println("| case | module | new ns | old ns | new/old | new/cpp | old/cpp |\n|---|---|---:|---:|---:|---:|---:|")
 	for _, x := range xs {
-		if only != "" && !strings.Contains(","+only+",", ","+x.Name+",") {
+		if !selected(only, x.Name) {
 			continue
 		}
 		var peer []byte
@@ -116,6 +116,11 @@ func run(oldDir, newDir, peers, only string, count int) error {
 	return nil
 }
 
+// selected reports whether -only (a comma-separated list; empty: all) names the case.
+func selected(only, name string) bool {
+	return only == "" || strings.Contains(","+only+",", ","+name+",")
+}
+
 // runCases times every selected case of the cases file on old's and new's build of its module (see -cases).
 func runCases(oldDir, newDir, file, only string, count, rounds int) error {
 	cs, err := costbench.ReadCases(file)
@@ -124,7 +129,7 @@ func runCases(oldDir, newDir, file, only string, count, rounds int) error {
 	}
 	fmt.Println("| case | new ns | old ns | new/old | q1-q3 |\n|---|---:|---:|---:|---|")
 	for _, fc := range cs {
-		if only != "" && !strings.Contains(","+only+",", ","+fc.Name+",") {
+		if !selected(only, fc.Name) {
 			continue
 		}
 		var wasm [2][]byte // new, old
