@@ -127,3 +127,33 @@ func TestWasmFlushTickRunsOnlyWhileCapturesWait(t *testing.T) {
 		})
 	}
 }
+
+// A full batch does not wait for the flush period: the capture that fills it sets a tick due at once (the stream
+// itself does not send), the root context sends the batch on it, and the flush period comes back for what is
+// left. At a request rate that fills the queue within one flush period, captures were dropped before.
+func TestWasmFullBatchIsSentOnTheNextTick(t *testing.T) {
+	rt := testenvtest.Runtime(t)
+	for _, profile := range []testenv.Profile{testenv.Envoy133, testenv.Envoy139} {
+		t.Run(profileName(profile), func(t *testing.T) {
+			h := newWasmCaptureHost(t, rt, profile, cfgCompare, collectorOK) // batchSize 8, flushMs 100
+			for i := 0; i < 7; i++ {
+				h.run(exchange{req: live("u-" + strconv.Itoa(i)), resp: okJSON(), respBody: chunks(`{}`)})
+			}
+			assert.Equal(t, 100*time.Millisecond, h.vm.TickPeriod(), "a partial batch waits for the flush period")
+			h.run(exchange{req: live("u-7"), resp: okJSON(), respBody: chunks(`{}`)})
+			assert.Equal(t, time.Millisecond, h.vm.TickPeriod(), "the eighth capture fills the batch: a tick at once")
+			assert.Empty(t, h.calls(), "nothing is sent from a stream")
+			h.run(exchange{req: live("u-8"), resp: okJSON(), respBody: chunks(`{}`)})
+			h.vm.AdvanceClock(time.Millisecond)
+			require.Len(t, h.calls(), 2, "the tick sent the full batch and what came after it")
+			assert.Len(t, decodeBatch(t, h.calls()[0].body), 8)
+			assert.Zero(t, h.vm.TickPeriod(), "nothing waits: no tick")
+			for i := 9; i < 12; i++ {
+				h.run(exchange{req: live("u-" + strconv.Itoa(i)), resp: okJSON(), respBody: chunks(`{}`)})
+			}
+			assert.Equal(t, 100*time.Millisecond, h.vm.TickPeriod(), "the flush period again for a partial batch")
+			assert.Equal(t, int64(9), h.counter(CompareSent))
+			assert.Zero(t, h.counter(CompareDropped))
+		})
+	}
+}

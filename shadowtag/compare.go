@@ -120,7 +120,8 @@ type comparer struct {
 	down     bool // the last send failed (logged once per change)
 	// ticking: the flush tick is set. It runs only while captures are queued: an idle or unsampled
 	// workload's VM is never woken for compare (set from a stream, the period is its root context's).
-	ticking bool
+	// urgent: the tick is set to urgentTickMs, because a full batch waits while a send slot is free.
+	ticking, urgent bool
 
 	sampled, sent, failed, dropped, incomplete proxywasm.MetricCounter
 
@@ -169,7 +170,16 @@ func (m *comparer) enqueue(shard int, capture []byte) {
 	q.ends = append(q.ends, len(q.queue))
 	m.queued++
 	m.queuedBytes += len(capture) + 1
+	if len(q.ends) >= m.cfg.BatchSize && m.inFlight < MaxInFlight && !m.urgent {
+		// The root context sends the full batch on a tick due at once, instead of up to flushMs later, when at
+		// a high request rate the queue would have filled and dropped captures meanwhile. The stream does not
+		// send it itself: building and dispatching a batch would then add to that one request's callback.
+		m.setPeriod(urgentTickMs)
+	}
 }
+
+// urgentTickMs is the tick period while a full batch waits for the root context to send it.
+const urgentTickMs = 1
 
 // flush sends batches while fewer than MaxInFlight sends are outstanding: full batches of any shard, and on
 // the flush tick (all) whatever each shard holds, shard by shard in turn.
@@ -190,27 +200,36 @@ func (m *comparer) flush(all bool) {
 	}
 }
 
-// tick runs on the flush tick: it sends what is queued and stops the tick once nothing is.
+// tick runs on the flush tick: it sends what is queued, then stops the tick once nothing is, or after an urgent
+// tick sets the flush period back (every capture still waits at most one flush period).
 func (m *comparer) tick() {
 	m.flush(true)
-	if m.queued == 0 && m.ticking {
-		m.setTick(false)
+	switch {
+	case m.queued == 0 && m.ticking:
+		m.setPeriod(0)
+	case m.urgent:
+		m.setPeriod(m.cfg.FlushMs)
 	}
 }
 
-// setTick starts or stops the flush tick. A failed start is tried again at the next capture queued.
+// setTick starts (the flush period) or stops the flush tick.
 func (m *comparer) setTick(on bool) {
 	ms := uint32(0)
 	if on {
 		ms = m.cfg.FlushMs
 	}
+	m.setPeriod(ms)
+}
+
+// setPeriod sets the tick period (0: none). A failed start is tried again at the next capture queued.
+func (m *comparer) setPeriod(ms uint32) {
 	if err := proxywasm.SetTickPeriodMilliSeconds(ms); err != nil {
 		if proxyhost.DebugEnabled() {
 			proxywasm.LogDebug("shadowtag: cannot set the compare flush tick: " + err.Error())
 		}
 		return
 	}
-	m.ticking = on
+	m.ticking, m.urgent = ms != 0, ms == urgentTickMs
 }
 
 // ready returns the next shard (round robin) with a full batch or a due one, or -1.
