@@ -118,10 +118,10 @@ type comparer struct {
 
 	inFlight int
 	down     bool // the last send failed (logged once per change)
-	// ticking: the flush tick is set. It runs only while captures are queued: an idle or unsampled
-	// workload's VM is never woken for compare (set from a stream, the period is its root context's).
-	// urgent: the tick is set to urgentTickMs, because a full batch waits while a send slot is free.
-	ticking, urgent bool
+	// period is the flush tick's period in ms (0: none). The tick runs only while captures are queued: an idle
+	// or unsampled workload's VM is never woken for compare (set from a stream, the period is its root
+	// context's); it is urgentTickMs while a full batch waits and a send slot is free, else cfg.FlushMs.
+	period uint32
 
 	sampled, sent, failed, dropped, incomplete proxywasm.MetricCounter
 
@@ -162,15 +162,15 @@ func (m *comparer) enqueue(shard int, capture []byte) {
 		m.dropped.Increment(1)
 		return
 	}
-	if !m.ticking {
-		m.setTick(true)
+	if m.period == 0 {
+		m.setPeriod(m.cfg.FlushMs)
 	}
 	q := &m.shards[shard]
 	q.queue = append(append(q.queue, capture...), ',')
 	q.ends = append(q.ends, len(q.queue))
 	m.queued++
 	m.queuedBytes += len(capture) + 1
-	if len(q.ends) >= m.cfg.BatchSize && m.inFlight < MaxInFlight && !m.urgent {
+	if len(q.ends) >= m.cfg.BatchSize && m.inFlight < MaxInFlight && m.period != urgentTickMs {
 		// The root context sends the full batch on a tick due at once, instead of up to flushMs later, when at
 		// a high request rate the queue would have filled and dropped captures meanwhile. The stream does not
 		// send it itself: building and dispatching a batch would then add to that one request's callback.
@@ -205,20 +205,11 @@ func (m *comparer) flush(all bool) {
 func (m *comparer) tick() {
 	m.flush(true)
 	switch {
-	case m.queued == 0 && m.ticking:
+	case m.queued == 0:
 		m.setPeriod(0)
-	case m.urgent:
+	case m.period == urgentTickMs:
 		m.setPeriod(m.cfg.FlushMs)
 	}
-}
-
-// setTick starts (the flush period) or stops the flush tick.
-func (m *comparer) setTick(on bool) {
-	ms := uint32(0)
-	if on {
-		ms = m.cfg.FlushMs
-	}
-	m.setPeriod(ms)
 }
 
 // setPeriod sets the tick period (0: none). A failed start is tried again at the next capture queued.
@@ -229,7 +220,7 @@ func (m *comparer) setPeriod(ms uint32) {
 		}
 		return
 	}
-	m.ticking, m.urgent = ms != 0, ms == urgentTickMs
+	m.period = ms
 }
 
 // ready returns the next shard (round robin) with a full batch or a due one, or -1.

@@ -243,16 +243,8 @@ func Compare(ctx context.Context, c Case, contenders []Contender, opts CompareOp
 }
 
 // RunStream runs one full stream of c's exchange on vm (request headers, then response headers when c has
-// them) and returns it.
-func RunStream(vm *testenv.VM, c Case) *testenv.HTTPStream {
-	s := vm.NewHTTPStream()
-	s.RequestHeaders(c.Request.Clone(), true)
-	if c.Response != nil {
-		s.ResponseHeaders(c.Response.Clone(), true)
-	}
-	s.Complete()
-	return s
-}
+// them) and returns it: a chain of one.
+func RunStream(vm *testenv.VM, c Case) *testenv.HTTPStream { return chain{vm}.cycle(c) }
 
 // threadCPU is the calling thread's CPU time in nanoseconds (Linux schedstat), -1 where unavailable.
 func threadCPU() int64 {

@@ -36,13 +36,13 @@ func main() {
 	top := flag.Int("top", 15, "functions listed per callback")
 	cases := flag.String("cases", "", "JSON file of cases to count instead of the exchanges (see costbench.ReadCases; modules from -dist)")
 	flag.Parse()
-	run := run
+	var err error
 	if *cases != "" {
-		run = func(ctx context.Context, w io.Writer, dist, _, only string, top int) error {
-			return runCases(ctx, w, dist, *cases, only, top)
-		}
+		err = runCases(context.Background(), os.Stdout, *dist, *cases, *only, *top)
+	} else {
+		err = run(context.Background(), os.Stdout, *dist, *peers, *only, *top)
 	}
-	if err := run(context.Background(), os.Stdout, *dist, *peers, *only, *top); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "guestcalls:", err)
 		os.Exit(1)
 	}

@@ -92,6 +92,16 @@ func (s settings) selected(name string) bool {
 	return len(s.only) == 0 || slices.Contains(s.only, name)
 }
 
+// firstUnknown returns the first name of -only that known does not know, and whether there is one.
+func (s settings) firstUnknown(known func(name string) bool) (name string, found bool) {
+	for _, n := range s.only {
+		if !known(n) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
 // scenario is one module's configuration and the exchange it runs.
 type scenario struct {
 	config      string
@@ -221,10 +231,10 @@ func profileExchanges(ctx context.Context, dist, peers string, set settings) ([]
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range set.only {
-		if !slices.ContainsFunc(xs, func(x costbench.Exchange) bool { return x.Name == name }) {
-			return nil, fmt.Errorf("-only: no exchange %q: expected tenantroute-routed, tenantroute-baseline or all-roles", name)
-		}
+	if name, found := set.firstUnknown(func(name string) bool {
+		return slices.ContainsFunc(xs, func(x costbench.Exchange) bool { return x.Name == name })
+	}); found {
+		return nil, fmt.Errorf("-only: no exchange %q: expected tenantroute-routed, tenantroute-baseline or all-roles", name)
 	}
 	c, err := newCounter(ctx, set)
 	if err != nil {
@@ -304,10 +314,10 @@ type abResult struct {
 
 // profileAB counts every selected case in A and B.
 func profileAB(ctx context.Context, a, b string, cs []costbench.FileCase, set settings) ([]abResult, error) {
-	for _, name := range set.only {
-		if !slices.ContainsFunc(cs, func(c costbench.FileCase) bool { return c.Name == name }) {
-			return nil, fmt.Errorf("-only: the cases file has no case %q", name)
-		}
+	if name, found := set.firstUnknown(func(name string) bool {
+		return slices.ContainsFunc(cs, func(c costbench.FileCase) bool { return c.Name == name })
+	}); found {
+		return nil, fmt.Errorf("-only: the cases file has no case %q", name)
 	}
 	c, err := newCounter(ctx, set)
 	if err != nil {
