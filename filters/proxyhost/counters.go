@@ -25,6 +25,6 @@ func (c *Counters) Defined() bool { return c.m != nil }
 // Inc adds one to counter i; an index outside the defined names counts nothing.
 func (c *Counters) Inc(i int) {
 	if uint(i) < uint(len(c.m)) {
-		c.m[i].Increment(1)
+		incCounter(c.m[i])
 	}
 }

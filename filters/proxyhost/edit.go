@@ -31,13 +31,9 @@ type Edit struct {
 	Name, Value string
 }
 
-// The host calls, replaced in tests.
-var (
-	setPairs = proxywasm.ReplaceHttpRequestHeaders
-	remove   = proxywasm.RemoveHttpRequestHeader
-	replace  = replaceRequestHeader
-	add      = proxywasm.AddHttpRequestHeader
-)
+// setPairs is the whole-map write, replaced in tests; the single-edit calls (remove, replace, add) are bound per
+// build (host_native.go, host_wasm.go).
+var setPairs = proxywasm.ReplaceHttpRequestHeaders
 
 // Size returns the length of pairs in the proxy-wasm pairs encoding (u32 count, u32 lengths, NUL-terminated names and values).
 func Size(pairs [][2]string) int {

@@ -62,6 +62,35 @@ const StreamContextReplaceable = false
 // natively (StreamContextReplaceable).
 func ReplaceStreamContext(types.HttpContext) bool { return false }
 
+// The single-edit host calls, replaced in tests.
+var (
+	remove  = proxywasm.RemoveHttpRequestHeader
+	replace = replaceRequestHeader
+	add     = proxywasm.AddHttpRequestHeader
+)
+
+// callForeign is the one way laneway's filters call a host foreign function natively; tests swap it
+// (SwapForeignCall).
+var callForeign ForeignCall = proxywasm.CallForeignFunction
+
+// SwapForeignCall makes every foreign call of every filter go to f (a test modelling a host without
+// clear_route_cache, which proxytest cannot) and returns the function that restores the previous one. It
+// exists only natively: in Wasm the call is the import itself.
+func SwapForeignCall(f ForeignCall) (restore func()) {
+	prev := callForeign
+	callForeign = f
+	return func() { callForeign = prev }
+}
+
+// clearRouteCache calls ClearRouteCacheFunction.
+func clearRouteCache() error {
+	_, err := callForeign(ClearRouteCacheFunction, nil)
+	return err
+}
+
+// incCounter adds one to m (proxy_increment_metric).
+func incCounter(m proxywasm.MetricCounter) { m.Increment(1) }
+
 // replaceRequestHeader is proxy_replace_header_map_value on the request headers as Envoy and testenv do it:
 // the value takes the first copy's place and the other copies go. proxytest replaces the first copy only, so
 // natively the whole map is written back (see AppendEdited).

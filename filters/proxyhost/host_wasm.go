@@ -52,5 +52,19 @@ func ReplaceStreamContext(ctx types.HttpContext) bool {
 	return proxywasm.LanewayReplaceStreamContext(ctx)
 }
 
-// replaceRequestHeader is proxy_replace_header_map_value on the request headers.
-var replaceRequestHeader = proxywasm.ReplaceHttpRequestHeader
+// remove is proxy_remove_header_map_value on the request headers: one import call, no SDK layer (see the glue's
+// edits.go), as are replace, add, clearRouteCache and incCounter.
+func remove(name string) error { return proxywasm.LanewayRemoveRequestHeader(name) }
+
+// replace is proxy_replace_header_map_value on the request headers.
+func replace(name, value string) error { return proxywasm.LanewayReplaceRequestHeader(name, value) }
+
+// add is proxy_add_header_map_value on the request headers.
+func add(name, value string) error { return proxywasm.LanewayAddRequestHeader(name, value) }
+
+// clearRouteCache calls ClearRouteCacheFunction.
+func clearRouteCache() error { return proxywasm.LanewayClearRouteCache() }
+
+// incCounter adds one to m (proxy_increment_metric); a failure is ignored, where the SDK's Increment panics:
+// a counter must not take the VM down.
+func incCounter(m proxywasm.MetricCounter) { proxywasm.LanewayIncrementCounter(uint32(m)) }
