@@ -175,14 +175,26 @@ func isTrue(v string) bool {
 	return v == "1" || strings.EqualFold(v, "true")
 }
 
+// scanNames are the names scan compares every header with outside the edge when no marker header is configured.
+var scanNames = proxyhost.NewNameSet(":authority", "host", ":method", MarkerHeader, "baggage", RequestIDHeader)
+
 // scan fills s from pairs and returns every baggage value appended to bags (a stack
 // buffer in Decide: storing it through s would move it to the heap).
 func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
 	bags = bags[:0]
 	host := ""
+	// Outside the edge, with no configured marker headers, only the names of scanNames matter: the others
+	// are skipped with one hash each (proxyhost.NameSet).
+	names := proxyhost.NameSet(^uint64(0))
+	if !s.edge && len(c.MarkerHeaders) == 0 {
+		names = scanNames
+	}
 	for i := range pairs {
 		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
 		p := &pairs[i]
+		if !names.MayHold(p[0]) {
+			continue
+		}
 		switch name := p[0]; {
 		case proxyhost.SameName(name, ":authority"):
 			s.authority = p[1]
