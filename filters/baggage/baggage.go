@@ -1,7 +1,6 @@
 package baggage
 
 import (
-	"encoding/binary"
 	"strings"
 	"unsafe"
 )
@@ -544,7 +543,7 @@ const (
 // dominates the cost of parsing, and byte-wise table lookups are slow in wasm.
 func skipPlainWords(s string, i int) int {
 	for i+8 <= len(s) {
-		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		w := word(s, i)
 		bad := (w - 0x21*ones) | // some byte < 0x21 (or borrow from one)
 			(w + (0x80-0x7f)*ones) | // some byte >= 0x7F
 			w | // some byte >= 0x80
@@ -556,6 +555,13 @@ func skipPlainWords(s string, i int) int {
 		i += 8
 	}
 	return i
+}
+
+// word is the eight bytes of s from i on as one unaligned load (Wasm allows it, and checkptr does for
+// pointer-free types), in the machine's byte order: its callers only ask whether some byte of it is one of a
+// set, which no order changes. The caller makes sure i+8 <= len(s).
+func word(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
 }
 
 // zeroBytes has the high bit of some byte set if and only if w has a zero byte.

@@ -153,3 +153,21 @@ func FuzzKeyReadsAs(f *testing.F) {
 		}
 	})
 }
+
+func TestHasEscape(t *testing.T) {
+	for _, v := range []string{"", "%", "+", "a", "abcdefg", "abcdefg%", "%abcdefgh", "abcdefgh+", "abcdefghi",
+		"abcdefghijklmno+", "abcdefghijklmnop", "laneway-tenant=acme,sd-routing-key=abc123", "k=v%2C", "a+b=c,d=e"} {
+		assert.Equal(t, strings.ContainsAny(v, "%+"), hasEscape(v), "%q", v)
+	}
+}
+
+func FuzzHasEscape(f *testing.F) {
+	for _, v := range []string{"", "%", "abcdefgh+", "laneway-tenant=acme,sd-routing-key=abc123%", "\x80\xff%+"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if got, want := hasEscape(v), strings.ContainsAny(v, "%+"); got != want {
+			t.Fatalf("hasEscape(%q) = %v, want %v", v, got, want)
+		}
+	})
+}
