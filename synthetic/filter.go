@@ -18,16 +18,17 @@ func NewVMContext() types.VMContext { return &vmContext{} }
 
 type vmContext struct{ types.DefaultVMContext }
 
-// NewPluginContext implements types.VMContext. In the Wasm build deleted stream contexts come back through
-// proxyhost and are reused (see release).
+// NewPluginContext implements types.VMContext.
 func (*vmContext) NewPluginContext(uint32) types.PluginContext {
-	proxyhost.OnHTTPContextDeleted(releaseContext)
-	return &pluginContext{}
+	p := &pluginContext{}
+	p.shared.p = p
+	return p
 }
 
-// releaseContext receives every HTTP context of the VM once Envoy deleted its stream.
+// releaseContext receives every HTTP context of the VM once Envoy deleted its stream (registered when a plugin
+// requires acknowledgements); the plugins' shared contexts stay where they are.
 func releaseContext(c types.HttpContext) {
-	if h, ok := c.(*httpContext); ok {
+	if h, ok := c.(*httpContext); ok && h != &h.p.shared {
 		h.release()
 	}
 }
@@ -35,6 +36,9 @@ func releaseContext(c types.HttpContext) {
 type pluginContext struct {
 	types.DefaultPluginContext
 	cfg *Config
+	// shared serves every stream when no acknowledgement is required: such a stream keeps no state from its
+	// request to its response, so it needs no context of its own (no allocation, no free-list bookkeeping).
+	shared httpContext
 	// unresolved: the configuration has no mode and the listener direction was not known at start; the
 	// first request tries again.
 	unresolved bool
@@ -71,6 +75,11 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	p.cfg, p.unresolved = ResolveDirection(&cfg, false)
 	p.counters = proxyhost.DefineCounters(MetricPrefix, Outcomes)
+	if cfg.AckRequired {
+		// In the Wasm build deleted stream contexts come back through proxyhost and are reused (see release).
+		// Registered only when streams have contexts of their own; the hook serves every plugin of the VM.
+		proxyhost.OnHTTPContextDeleted(releaseContext)
+	}
 	proxywasm.LogInfo("synthetic: started: " + p.cfg.Summary())
 	return types.OnPluginStartStatusOK
 }
@@ -102,10 +111,14 @@ func ResolveDirection(c *Config, onRequest bool) (cfg *Config, unresolved bool) 
 
 const noDirectionWarning = " (expected 1, inbound, or 2, outbound): marked requests are refused; set \"mode\" in the plugin configuration"
 
-// NewHttpContext implements types.PluginContext.
+// NewHttpContext implements types.PluginContext: the shared context unless acknowledgements are required,
+// then a stream's own (reused from the free list in the steady state).
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 	if p.cfg == nil {
 		return &types.DefaultHttpContext{}
+	}
+	if !p.cfg.AckRequired {
+		return &p.shared
 	}
 	if n := len(p.free); n > 0 {
 		h := p.free[n-1]

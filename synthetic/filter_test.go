@@ -105,3 +105,29 @@ func TestReleasedContextKeepsOnlySmallAckMemory(t *testing.T) {
 	big.release()
 	assert.Nil(t, p.free[1].ack.mem, "memory of an unusually long host is not kept")
 }
+
+func TestStreamsShareOneContextUnlessAcksAreRequired(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		shared bool
+	}{
+		{`{"mode":"outbound"}`, true},
+		{`{"mode":"inbound"}`, true},
+		{`{"mode":"outbound","ack":{"required":true}}`, false},
+	} {
+		cfg, err := ParseConfig([]byte(tc.config))
+		require.NoError(t, err, tc.config)
+		p := (&vmContext{}).NewPluginContext(1).(*pluginContext)
+		p.cfg = &cfg
+		a, b := p.NewHttpContext(2), p.NewHttpContext(3)
+		assert.Equal(t, tc.shared, a == b, tc.config)
+		assert.Equal(t, tc.shared, a == types.HttpContext(&p.shared), tc.config)
+		// A VM whose other plugin requires acks hands every deleted context to the hook: the shared one stays put.
+		releaseContext(&p.shared)
+		assert.Empty(t, p.free, tc.config)
+		if !tc.shared {
+			releaseContext(a)
+			assert.Len(t, p.free, 1, tc.config)
+		}
+	}
+}
