@@ -151,19 +151,21 @@ func (c *Config) scan(headers [][2]string, s *scan) {
 	bags := arr[:0]
 	for i := range headers {
 		k, v := headers[i][0], headers[i][1]
+		// The constant cases first and together: Go's switch picks among them by length before it compares
+		// bytes (c.Header is never one of them: ParseConfig refuses pseudo-headers and baggage).
 		switch k {
 		case ":method":
 			s.method = v
 		case ":authority":
 			s.authority = v
+		case "baggage":
+			bags = append(bags, v)
 		case c.Header:
 			s.present = true
 			if s.headerCount++; s.headerCount == 1 {
 				s.headerFirst = v
 			}
 			s.addID(parseHeaderMarker(v))
-		case "baggage":
-			bags = append(bags, v)
 		default:
 			if k == c.TokenHeader {
 				s.tokens++
