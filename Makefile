@@ -6,7 +6,7 @@ REGISTRY_VERSION := v3.1.2
 FUZZTIME ?= 10s
 JSAPP   := testenv/apphop/js
 
-.PHONY: all build test soak test-race bench fuzz check demo tools clean
+.PHONY: all build test soak test-race bench pgo fuzz check demo tools clean
 
 all: build test
 
@@ -61,6 +61,12 @@ bench: build
 	  || echo "the V8 comparison failed (its error is above)" > dist/v8peers.absent; fi
 	$(GO) run ./packager/cmd/benchreport -v8 dist/v8peers.json -v8-absent dist/v8peers.absent < dist/bench.txt > BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"
+
+## pgo: write the profiles the Wasm build optimizes each shipped filter with (filters/<name>/default.pgo, which
+## go build picks up by itself): CPU profiles of laneway's code running natively on the cost benchmarks'
+## requests (testenv/costbench/cmd/pgoprofile). Run it after changing a filter's request path and commit them.
+pgo:
+	$(GO) run ./testenv/costbench/cmd/pgoprofile -go $(GO) -per 2s
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)
 fuzz:

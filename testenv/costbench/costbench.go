@@ -8,6 +8,7 @@ package costbench
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -175,30 +176,48 @@ func timed(f func(n int)) float64 {
 const baselineTime = 200 * time.Millisecond
 
 func nativeCycles(b *testing.B, c Case, n int) {
+	run, release, err := NativeRun(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer release()
+	run(n)
+}
+
+// NativeRun starts c's filter natively under proxytest (c.Native's VM context, c's configuration and
+// properties) and returns a function that runs n streams of c's exchange through it, and the function that
+// stops the emulator (proxytest runs one at a time) and gives the process its log output back. Host log lines
+// are discarded meanwhile: the runs are about the filter, not the terminal.
+func NativeRun(c Case) (run func(n int), release func(), err error) {
 	opt := proxytest.NewEmulatorOption().WithVMContext(c.Native()).WithPluginConfiguration([]byte(c.PluginConfig))
 	for path, v := range c.Properties {
 		opt = opt.WithProperty(splitPath(path), v)
 	}
-	// proxytest prints every host log line; the comparison is about the filter, not the terminal.
 	log.SetOutput(io.Discard)
-	defer log.SetOutput(os.Stderr)
-	host, release := proxytest.NewHostEmulator(opt)
-	defer release()
+	host, stop := proxytest.NewHostEmulator(opt)
+	release = func() {
+		stop()
+		log.SetOutput(os.Stderr)
+	}
 	// Envoy >= 1.33 provides clear_route_cache; proxytest aborts on unregistered foreign functions.
 	host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { return []byte{0} })
 	if host.StartPlugin() != types.OnPluginStartStatusOK {
-		b.Fatalf("%s: plugin start failed under proxytest", c.Module)
+		release()
+		return nil, nil, fmt.Errorf("%s: plugin start failed under proxytest", c.Module)
 	}
 	req := c.Request.Pairs()
 	resp := c.Response.Pairs()
-	for i := 0; i < n; i++ {
-		id := host.InitializeHttpContext()
-		host.CallOnRequestHeaders(id, req, true)
-		if resp != nil {
-			host.CallOnResponseHeaders(id, resp, true)
+	run = func(n int) {
+		for i := 0; i < n; i++ {
+			id := host.InitializeHttpContext()
+			host.CallOnRequestHeaders(id, req, true)
+			if resp != nil {
+				host.CallOnResponseHeaders(id, resp, true)
+			}
+			host.CompleteHttpContext(id)
 		}
-		host.CompleteHttpContext(id)
 	}
+	return run, release, nil
 }
 
 func cycle(vm *testenv.VM, c Case) {
