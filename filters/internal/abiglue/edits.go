@@ -7,23 +7,32 @@ import "unsafe"
 // The host calls a filter makes on most requests (a header edit, clear_route_cache, a counter), each one
 // import call with no SDK layer in between: through the SDK (AddHttpRequestHeader → addMapValue → the
 // host method → StatusToError) one edit cost about 400 Wasm instructions, four Go calls deep, where the
-// import itself takes a few. Each returns the host's status; callers turn a failure into an error.
+// import itself takes a few. The SDK-side wrappers (laneway_api.go) are small enough to be inlined, so a
+// filter's call reaches these directly.
+
+// statusError is nil for OK and the SDK's error for any other status: the conversion is a call only on failure.
+func statusError(st uint32) error {
+	if st == uint32(StatusOK) {
+		return nil
+	}
+	return StatusToError(Status(st))
+}
 
 // AddHeaderValue is proxy_add_header_map_value.
-func AddHeaderValue(mapType MapType, key, value string) Status {
-	return Status(abiAddHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
+func AddHeaderValue(mapType MapType, key, value string) error {
+	return statusError(abiAddHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
 		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value))))
 }
 
 // ReplaceHeaderValue is proxy_replace_header_map_value.
-func ReplaceHeaderValue(mapType MapType, key, value string) Status {
-	return Status(abiReplaceHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
+func ReplaceHeaderValue(mapType MapType, key, value string) error {
+	return statusError(abiReplaceHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
 		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value))))
 }
 
 // RemoveHeaderValue is proxy_remove_header_map_value.
-func RemoveHeaderValue(mapType MapType, key string) Status {
-	return Status(abiRemoveHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key))))
+func RemoveHeaderValue(mapType MapType, key string) error {
+	return statusError(abiRemoveHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key))))
 }
 
 // clearRouteCacheName is Envoy's foreign function that makes the router select the route again.
@@ -31,11 +40,11 @@ const clearRouteCacheName = "clear_route_cache"
 
 // ClearRouteCache calls the foreign function clear_route_cache with no argument; whatever the host returns is
 // dropped (Envoy returns nothing).
-func ClearRouteCache() Status {
+func ClearRouteCache() error {
 	op, ol := bytesSlots()
 	st := abiCallForeignFunction(unsafe.Pointer(unsafe.StringData(clearRouteCacheName)), uint32(len(clearRouteCacheName)), nil, 0, op, ol)
 	releaseAllocs()
-	return Status(st)
+	return statusError(st)
 }
 
 // IncrementMetric is proxy_increment_metric.

@@ -81,35 +81,27 @@ func LanewayReplaceStreamContext(ctx types.HttpContext) bool {
 
 // LanewayAddRequestHeader appends a request header value with one host call (added by laneway's Wasm build).
 func LanewayAddRequestHeader(key, value string) error {
-	return statusError(internal.AddHeaderValue(internal.MapTypeHttpRequestHeaders, key, value))
+	return internal.AddHeaderValue(internal.MapTypeHttpRequestHeaders, key, value)
 }
 
 // LanewayReplaceRequestHeader replaces a request header's values with one host call (added by laneway's Wasm
 // build).
 func LanewayReplaceRequestHeader(key, value string) error {
-	return statusError(internal.ReplaceHeaderValue(internal.MapTypeHttpRequestHeaders, key, value))
+	return internal.ReplaceHeaderValue(internal.MapTypeHttpRequestHeaders, key, value)
 }
 
 // LanewayRemoveRequestHeader removes every value of a request header with one host call (added by laneway's Wasm
 // build).
 func LanewayRemoveRequestHeader(key string) error {
-	return statusError(internal.RemoveHeaderValue(internal.MapTypeHttpRequestHeaders, key))
+	return internal.RemoveHeaderValue(internal.MapTypeHttpRequestHeaders, key)
 }
 
 // LanewayClearRouteCache calls Envoy's clear_route_cache foreign function; a host without it answers
 // types.ErrorStatusNotFound (added by laneway's Wasm build).
-func LanewayClearRouteCache() error { return statusError(internal.ClearRouteCache()) }
+func LanewayClearRouteCache() error { return internal.ClearRouteCache() }
 
 // LanewayIncrementCounter adds one to a counter and reports whether the host did (added by laneway's Wasm
 // build). Unlike MetricCounter.Increment it never panics: a counter the host refuses must not take the VM down.
 func LanewayIncrementCounter(id uint32) bool {
 	return internal.IncrementMetric(id, 1) == internal.StatusOK
-}
-
-// statusError is nil for OK and the SDK's error for any other status: the conversion is a call only on failure.
-func statusError(st internal.Status) error {
-	if st == internal.StatusOK {
-		return nil
-	}
-	return internal.StatusToError(st)
 }
