@@ -145,6 +145,12 @@ func (d *Decision) reset() {
 // Decide decides the tenant of a request from its header pairs (names in any case, repeats allowed) and the
 // header edits that route it there. It calls no host function and, with d reused, allocates nothing in the
 // steady state; the values in d alias headers and d's own buffers until the next Decide.
+//
+// Kept out of line: with the build's profile (default.pgo) the compiler inlines hot calls only into functions
+// that are still small, so Decide inlined into OnHttpRequestHeaders left its own steps (scan, reset, the
+// edits) as calls; out of line they are inlined into it (121 Wasm instructions less per request).
+//
+//go:noinline
 func (c *Config) Decide(headers [][2]string, d *Decision) {
 	d.reset()
 	c.scan(headers, d)
