@@ -15,9 +15,11 @@ var errMalformedMap = errors.New("host returned malformed header map pairs")
 // deserializeInto appends the pairs serialized in b (count, then a key and value length per pair, then each
 // key and value followed by a NUL) to dst, with strings aliasing b. It checks every length against b.
 //
-// It runs on every request over every header: dst is grown once for all pairs and filled by index, and the
-// lengths are read through one pointer into b, so each pair costs two loads, one bounds check and two stores
-// (a per-pair append and sub-slices of b cost about twice that in the Go compiler's Wasm code).
+// It runs on every request over every header: dst is grown once for all pairs (only when its capacity is short:
+// the caller reuses it) and filled by index, and the lengths are read through one pointer into b, so each pair
+// costs two loads, one bounds check and one store of both strings (a per-pair append and sub-slices of b cost
+// about twice that in the Go compiler's Wasm code). Both strings are made before the store, so that the store's
+// two pointers share one write-barrier check.
 func deserializeInto(dst [][2]string, b []byte) ([][2]string, error) {
 	if len(b) < 4 {
 		return nil, errMalformedMap
@@ -30,7 +32,10 @@ func deserializeInto(dst [][2]string, b []byte) ([][2]string, error) {
 	}
 	// count <= len(b)/8 from here, so growing dst by count is bounded by the buffer the host filled.
 	n := len(dst)
-	dst = slices.Grow(dst, int(count))[:n+int(count)]
+	if uint64(cap(dst)-n) < count {
+		dst = slices.Grow(dst, int(count))
+	}
+	dst = dst[:n+int(count)]
 	out := dst[n:]
 	base := unsafe.Pointer(unsafe.SliceData(b))
 	for i := range out {
@@ -38,13 +43,14 @@ func deserializeInto(dst [][2]string, b []byte) ([][2]string, error) {
 		sizes := (*[8]byte)(unsafe.Add(base, 4+8*i))
 		kn := uint64(binary.LittleEndian.Uint32(sizes[:4]))
 		vn := uint64(binary.LittleEndian.Uint32(sizes[4:]))
-		if data+kn+vn+2 > size {
+		end := data + kn + vn + 2
+		if end > size {
 			return nil, errMalformedMap
 		}
-		out[i][0] = unsafe.String((*byte)(unsafe.Add(base, data)), int(kn))
-		data += kn + 1
-		out[i][1] = unsafe.String((*byte)(unsafe.Add(base, data)), int(vn))
-		data += vn + 1
+		k := unsafe.String((*byte)(unsafe.Add(base, data)), int(kn))
+		v := unsafe.String((*byte)(unsafe.Add(base, data+kn+1)), int(vn))
+		out[i] = [2]string{k, v}
+		data = end
 	}
 	return dst, nil
 }
