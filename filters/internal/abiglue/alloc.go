@@ -15,9 +15,9 @@ func exportOnMemoryAllocate(size uint32) uint32 {
 	if size == 0 {
 		return uint32(uintptrOf(&allocOne[0]))
 	}
-	if into := scratchInto; into != nil {
-		scratchInto = nil
-		if b := scratchAlloc(into, size); b != nil {
+	if into := scratchInto; into != scratchNone {
+		scratchInto = scratchNone
+		if b := scratchAlloc(&scratchBufs[into&(scratchIDs-1)], size); b != nil {
 			return uint32(uintptrOf(b))
 		}
 	}

@@ -2,7 +2,10 @@
 
 package internal
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // A scratch read returns a header map without allocating: the host copies the serialized map into a buffer
 // the glue reuses, and the pairs land in a reused slice whose strings alias that buffer. Both are overwritten
@@ -17,19 +20,28 @@ const (
 	scratchMaxPairs = 512
 )
 
-var (
-	serialBuf    []byte
-	scratchBuf   []byte // request header maps
-	propBuf      []byte // property values, apart so that reading one does not overwrite the headers
-	valueBuf     []byte // single header values, apart from both
-	bodyBuf      []byte // body bytes, apart from all of them
-	scratchPairs [][2]string
-	// scratchInto is set during a scratch read's host call: the allocation the host asks for then comes from
-	// that buffer (see exportOnMemoryAllocate).
-	scratchInto *[]byte
+// The scratch buffers, by id: one per kind of read, so that reading one kind does not overwrite another's bytes.
+const (
+	scratchNone    = iota
+	scratchHeaders // request and response header maps
+	scratchProps   // property values
+	scratchValues  // single header values
+	scratchBody    // body bytes
+	// scratchIDs sizes scratchBufs as a power of two, so that indexing it with id&(scratchIDs-1) needs no check.
+	scratchIDs = 8
 )
 
-// scratchAlloc returns room for size bytes in *buf, growing it, or nil when size exceeds scratchMaxBytes.
+var (
+	serialBuf    []byte
+	scratchBufs  [scratchIDs][]byte
+	scratchPairs [][2]string
+	// scratchInto names, during a scratch read's host call, the buffer the allocation the host asks for then
+	// comes from (see exportOnMemoryAllocate); scratchNone otherwise. An id, not a pointer: setting and clearing
+	// it costs no write barrier.
+	scratchInto uint32
+)
+
+// scratchAlloc returns room for size (> 0) bytes in *buf, growing it, or nil when size exceeds scratchMaxBytes.
 func scratchAlloc(buf *[]byte, size uint32) *byte {
 	if size > scratchMaxBytes {
 		return nil
@@ -38,45 +50,58 @@ func scratchAlloc(buf *[]byte, size uint32) *byte {
 		n := max(size, 256, uint32(cap(*buf))*2)
 		*buf = make([]byte, min(n, scratchMaxBytes))
 	}
-	return &(*buf)[:size][0]
+	return unsafe.SliceData(*buf)
 }
 
-// scratchRead makes a host call that returns bytes through the (ptr, len) out-slots, with the memory the host
-// asks for taken from *buf (see exportOnMemoryAllocate); it returns those bytes, nil when there are none.
-func scratchRead(buf *[]byte, call func(outPtr, outLen *uint32) uint32) ([]byte, Status) {
-	op, ol := bytesSlots()
-	scratchInto = buf
-	st := Status(call(op, ol))
-	scratchInto = nil
+// scratchSlots starts a scratch read into buffer id: it clears and returns the (ptr, len) out-slots, as
+// bytesSlots, for a host call whose memory allocation then comes from that buffer (see exportOnMemoryAllocate).
+// scratchData ends the read. The two are inlined around the host call, which costs less than handing the call
+// to a shared function as a closure.
+func scratchSlots(id uint32) (*uint32, *uint32) {
+	scratchInto = id
+	outPtr, outLen = 0, 0
+	return &outPtr, &outLen
+}
+
+// scratchData ends a scratch read whose host call returned st: it returns the bytes the host wrote through
+// the out-slots, nil when there are none or st is not OK.
+func scratchData(st Status) []byte {
+	scratchInto = scratchNone
 	var data []byte
 	if st == StatusOK && outPtr != 0 && outLen != 0 {
-		data = unsafe.Slice((*byte)(unsafe.Pointer(uintptr(outPtr))), outLen)
+		// An array pointer, not unsafe.Slice: that multiplies the length by the element size with a call.
+		data = (*[math.MaxUint32]byte)(unsafe.Pointer(uintptr(outPtr)))[:outLen:outLen]
 	}
 	// Data over scratchMaxBytes came in a buffer of its own, held by allocKeep until now: data keeps it alive
 	// from here on (as in received).
-	releaseAllocs()
-	return data, st
+	if len(allocKeep) != 0 {
+		releaseAllocs()
+	}
+	return data
 }
 
 // ReadHeaderMapScratch returns the pairs of a header map with no allocation in the steady state. The strings
 // are valid until the next ReadHeaderMapScratch: copy what must outlive the current callback. A status other
-// than OK comes with nil pairs; malformed data from the host is an error, never a panic.
-func ReadHeaderMapScratch(mapType MapType) ([][2]string, Status, error) {
-	data, st := scratchRead(&scratchBuf, func(op, ol *uint32) uint32 { return abiGetHeaderMapPairs(uint32(mapType), op, ol) })
+// than OK is its error (StatusToError) with nil pairs; malformed data from the host is an error, never a
+// panic.
+func ReadHeaderMapScratch(mapType MapType) ([][2]string, error) {
+	op, ol := scratchSlots(scratchHeaders)
+	st := Status(abiGetHeaderMapPairs(uint32(mapType), op, ol))
+	data := scratchData(st)
 	if st != StatusOK {
-		return nil, st, nil
+		return nil, StatusToError(st)
 	}
 	if data == nil {
-		return scratchPairs[:0], st, nil
+		return scratchPairs[:0], nil
 	}
 	pairs, err := deserializeInto(scratchPairs[:0], data)
 	if err != nil {
-		return nil, st, err
+		return nil, err
 	}
 	if cap(pairs) <= scratchMaxPairs {
 		scratchPairs = pairs
 	}
-	return pairs, st, nil
+	return pairs, nil
 }
 
 // SerializeMapReused serializes pairs into a buffer the next call reuses, for host calls that copy their
@@ -98,7 +123,9 @@ func ReadPropertyScratch(path []byte) ([]byte, Status) {
 	if len(path) == 0 {
 		return nil, StatusBadArgument
 	}
-	return scratchRead(&propBuf, func(op, ol *uint32) uint32 { return abiGetProperty(ptr(&path[0]), uint32(len(path)), op, ol) })
+	op, ol := scratchSlots(scratchProps)
+	st := Status(abiGetProperty(ptr(&path[0]), uint32(len(path)), op, ol))
+	return scratchData(st), st
 }
 
 // ReadHeaderValueScratch returns the first value of key in a header map with no allocation in the steady
@@ -107,16 +134,18 @@ func ReadHeaderValueScratch(mapType MapType, key string) ([]byte, Status) {
 	if key == "" {
 		return nil, StatusBadArgument
 	}
-	return scratchRead(&valueBuf, func(op, ol *uint32) uint32 {
-		return abiGetHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)), op, ol)
-	})
+	op, ol := scratchSlots(scratchValues)
+	st := Status(abiGetHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)), op, ol))
+	return scratchData(st), st
 }
 
 // ReadBufferScratch returns up to maxSize bytes of a buffer (an HTTP body) from start with no allocation in the
 // steady state; the bytes are valid until the next ReadBufferScratch. A status other than OK comes with nil;
 // OK with no bytes is NotFound, as the SDK's read says.
 func ReadBufferScratch(bufferType BufferType, start, maxSize uint32) ([]byte, Status) {
-	data, st := scratchRead(&bodyBuf, func(op, ol *uint32) uint32 { return abiGetBufferBytes(uint32(bufferType), start, maxSize, op, ol) })
+	op, ol := scratchSlots(scratchBody)
+	st := Status(abiGetBufferBytes(uint32(bufferType), start, maxSize, op, ol))
+	data := scratchData(st)
 	if st == StatusOK && data == nil {
 		return nil, StatusNotFound
 	}

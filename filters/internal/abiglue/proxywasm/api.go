@@ -20,12 +20,9 @@ func LanewayDebugLogEnabled() bool { return internal.LogLevelEnabled(internal.Lo
 
 // LanewayRequestHeadersScratch returns the request's header pairs with strings valid until its next call
 // (added by laneway's Wasm build; see the glue's ReadHeaderMapScratch).
-func LanewayRequestHeadersScratch() ([][2]string, error) {
-	pairs, st, err := internal.ReadHeaderMapScratch(internal.MapTypeHttpRequestHeaders)
-	if err != nil {
-		return nil, err
-	}
-	return pairs, internal.StatusToError(st)
+func LanewayRequestHeadersScratch() (pairs [][2]string, err error) {
+	pairs, err = internal.ReadHeaderMapScratch(internal.MapTypeHttpRequestHeaders)
+	return
 }
 
 // LanewayOnHTTPContextDeleted registers f to receive each HTTP context once Envoy deleted its stream (added by
@@ -51,12 +48,9 @@ func LanewayResponseHeaderScratch(key string) (string, error) {
 
 // LanewayResponseHeadersScratch returns the response's header pairs with strings valid until the next scratch
 // read of a header map (added by laneway's Wasm build; see the glue's ReadHeaderMapScratch).
-func LanewayResponseHeadersScratch() ([][2]string, error) {
-	pairs, st, err := internal.ReadHeaderMapScratch(internal.MapTypeHttpResponseHeaders)
-	if err != nil {
-		return nil, err
-	}
-	return pairs, internal.StatusToError(st)
+func LanewayResponseHeadersScratch() (pairs [][2]string, err error) {
+	pairs, err = internal.ReadHeaderMapScratch(internal.MapTypeHttpResponseHeaders)
+	return
 }
 
 // LanewayBodyScratch returns up to maxSize bytes of the request (response false) or response body buffer from
