@@ -5,54 +5,70 @@ package internal
 import (
 	"encoding/binary"
 	"errors"
-	"slices"
 	"unsafe"
 )
 
 // errMalformedMap reports serialized pairs that do not fit the ABI's layout.
 var errMalformedMap = errors.New("host returned malformed header map pairs")
 
-// deserializeInto appends the pairs serialized in b (count, then a key and value length per pair, then each
-// key and value followed by a NUL) to dst, with strings aliasing b. It checks every length against b.
+// pairHeader is the memory layout of a [2]string. A pair stored through it gets its strings without
+// unsafe.String's checks (two compares and branches per string); its pointers are unsafe.Pointer, so the
+// store keeps its write barriers.
+type pairHeader struct {
+	key    unsafe.Pointer
+	keyLen int
+	val    unsafe.Pointer
+	valLen int
+}
+
+// deserializeInto sets *dst to the pairs serialized in b (count, then a key and value length per pair, then
+// each key and value followed by a NUL), with strings aliasing b, reusing *dst's storage when its capacity
+// suffices. It checks every length against b; on malformed data it returns errMalformedMap and *dst's contents
+// are unspecified.
 //
-// It runs on every request over every header: dst is grown once for all pairs (only when its capacity is short:
-// the caller reuses it) and filled by index, and the lengths are read through one pointer into b, so each pair
-// costs two loads, one bounds check and one store of both strings (a per-pair append and sub-slices of b cost
-// about twice that in the Go compiler's Wasm code). Both strings are made before the store, so that the store's
-// two pointers share one write-barrier check.
-func deserializeInto(dst [][2]string, b []byte) ([][2]string, error) {
+// It runs on every request over every header, so it is shaped for the Go compiler's Wasm code: *dst is grown
+// (a write barrier) only when its capacity is short, and otherwise only its length is set; the caller passes a
+// pointer and gets an error back (fewer words through the stack than slices both ways); the pairs are filled
+// by index and their lengths read through a pointer into b that moves 8 bytes a pair; each pair is stored
+// whole through a pairHeader, so its two pointers share one write-barrier check. Every string lies inside b:
+// a key ends before its NUL and a value before the NUL that end <= len(b) accounts for.
+func deserializeInto(dst *[][2]string, b []byte) error {
 	if len(b) < 4 {
-		return nil, errMalformedMap
+		return errMalformedMap
 	}
 	count := uint64(binary.LittleEndian.Uint32(b))
 	data := 4 + 8*count
 	size := uint64(len(b))
 	if data > size {
-		return nil, errMalformedMap
+		return errMalformedMap
 	}
-	// count <= len(b)/8 from here, so growing dst by count is bounded by the buffer the host filled.
-	n := len(dst)
-	if uint64(cap(dst)-n) < count {
-		dst = slices.Grow(dst, int(count))
+	// count <= len(b)/8 from here, so growing *dst to count is bounded by the buffer the host filled.
+	if uint64(cap(*dst)) < count {
+		*dst = make([][2]string, count)
 	}
-	dst = dst[:n+int(count)]
-	out := dst[n:]
+	*dst = (*dst)[:count] // sets the length only
+	out := *dst
 	base := unsafe.Pointer(unsafe.SliceData(b))
+	sizes := unsafe.Add(base, 4)
 	for i := range out {
-		// An array pointer, not unsafe.Slice: that checks its length with a call per use.
-		sizes := (*[8]byte)(unsafe.Add(base, 4+8*i))
-		kn := uint64(binary.LittleEndian.Uint32(sizes[:4]))
-		vn := uint64(binary.LittleEndian.Uint32(sizes[4:]))
+		kn := le32(sizes)
+		vn := le32(unsafe.Add(sizes, 4))
 		end := data + kn + vn + 2
 		if end > size {
-			return nil, errMalformedMap
+			return errMalformedMap
 		}
-		k := unsafe.String((*byte)(unsafe.Add(base, data)), int(kn))
-		v := unsafe.String((*byte)(unsafe.Add(base, data+kn+1)), int(vn))
-		out[i] = [2]string{k, v}
+		*(*pairHeader)(unsafe.Pointer(&out[i])) = pairHeader{unsafe.Add(base, data), int(kn), unsafe.Add(base, data+kn+1), int(vn)}
 		data = end
+		sizes = unsafe.Add(sizes, 8)
 	}
-	return dst, nil
+	return nil
+}
+
+// le32 reads the little-endian uint32 at p. Built from bytes into a uint64, it compiles to one zero-extending
+// load on a little-endian machine (binary.LittleEndian.Uint32 converted to uint64 adds a mask to that load).
+func le32(p unsafe.Pointer) uint64 {
+	b := (*[4]byte)(p)
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24
 }
 
 // serializeInto lays pairs out in dst's storage as the ABI expects (the layout deserializeInto reads) and

@@ -22,6 +22,15 @@ func serialize(pairs [][2]string) []byte {
 	return b
 }
 
+// deserialize reads b into a new slice, as deserializeInto does into the glue's reused one; nil on error.
+func deserialize(b []byte) ([][2]string, error) {
+	var pairs [][2]string
+	if err := deserializeInto(&pairs, b); err != nil {
+		return nil, err
+	}
+	return pairs, nil
+}
+
 func TestDeserializeIntoReadsWhatTheHostSerialized(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -32,7 +41,7 @@ func TestDeserializeIntoReadsWhatTheHostSerialized(t *testing.T) {
 		{"repeats and empty values", [][2]string{{"baggage", "a=1"}, {"baggage", ""}, {"", "x"}, {"k", "v\x00w"}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := deserializeInto(nil, serialize(tt.pairs))
+			got, err := deserialize(serialize(tt.pairs))
 			require.NoError(t, err)
 			assert.Equal(t, len(tt.pairs), len(got))
 			for i := range tt.pairs {
@@ -47,7 +56,7 @@ func TestSerializeIntoLaysPairsOutAsTheABIDoes(t *testing.T) {
 	for _, pairs := range [][][2]string{nil, {{":status", "403"}}, {{"a", ""}, {"", "b"}, {"content-type", "text/plain"}}} {
 		got := serializeInto(buf, pairs)
 		assert.Equal(t, serialize(pairs), got)
-		back, err := deserializeInto(nil, got)
+		back, err := deserialize(got)
 		require.NoError(t, err)
 		assert.Equal(t, len(pairs), len(back))
 	}
@@ -72,7 +81,7 @@ func TestDeserializeIntoRejectsMalformedData(t *testing.T) {
 		{"key length past the end", hugeKey},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := deserializeInto(nil, tt.b)
+			got, err := deserialize(tt.b)
 			assert.ErrorIs(t, err, errMalformedMap)
 			assert.Nil(t, got)
 		})
@@ -81,16 +90,21 @@ func TestDeserializeIntoRejectsMalformedData(t *testing.T) {
 
 func TestDeserializeIntoReusesTheSliceWithoutAllocating(t *testing.T) {
 	b := serialize([][2]string{{":method", "GET"}, {":path", "/"}, {"baggage", "laneway-tenant=sbx-1"}})
-	dst := make([][2]string, 0, 8)
+	dst := make([][2]string, 5, 8)
+	storage := unsafe.SliceData(dst)
 	allocs := testing.AllocsPerRun(100, func() {
-		var err error
-		dst, err = deserializeInto(dst[:0], b)
-		if err != nil {
+		if err := deserializeInto(&dst, b); err != nil {
 			t.Fatal(err)
 		}
 	})
 	assert.Zero(t, allocs)
+	assert.Equal(t, storage, unsafe.SliceData(dst), "the storage is reused")
+	require.Len(t, dst, 3, "the length is the pairs read, whatever it was")
 	assert.Equal(t, "sbx-1", dst[2][1][len("laneway-tenant="):])
+
+	small := make([][2]string, 0, 2)
+	require.NoError(t, deserializeInto(&small, b))
+	assert.Equal(t, [][2]string{{":method", "GET"}, {":path", "/"}, {"baggage", "laneway-tenant=sbx-1"}}, small, "a short capacity grows")
 }
 
 // FuzzDeserializeInto: any bytes give pairs or errMalformedMap, never a panic, and every string lies inside
@@ -99,7 +113,7 @@ func FuzzDeserializeInto(f *testing.F) {
 	f.Add(serialize([][2]string{{"baggage", "laneway-tenant=sbx-1"}}), "k", "v")
 	f.Add([]byte{1, 0, 0, 0}, "", "")
 	f.Fuzz(func(t *testing.T, b []byte, k, v string) {
-		got, err := deserializeInto(nil, b)
+		got, err := deserialize(b)
 		if err != nil {
 			require.ErrorIs(t, err, errMalformedMap)
 		}
@@ -114,7 +128,7 @@ func FuzzDeserializeInto(f *testing.F) {
 		}
 		want := [][2]string{{k, v}, {v, k}}
 		require.Equal(t, serialize(want), serializeInto(b, want), "serializeInto lays pairs out as the ABI does, whatever its buffer held")
-		got, err = deserializeInto(nil, serialize(want))
+		got, err = deserialize(serialize(want))
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 	})

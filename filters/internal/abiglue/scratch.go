@@ -94,12 +94,13 @@ func ReadHeaderMapScratch(mapType MapType) ([][2]string, error) {
 	if data == nil {
 		return scratchPairs[:0], nil
 	}
-	pairs, err := deserializeInto(scratchPairs[:0], data)
+	err := deserializeInto(&scratchPairs, data)
+	pairs := scratchPairs
+	if cap(pairs) > scratchMaxPairs {
+		scratchPairs = nil
+	}
 	if err != nil {
 		return nil, err
-	}
-	if cap(pairs) <= scratchMaxPairs {
-		scratchPairs = pairs
 	}
 	return pairs, nil
 }
