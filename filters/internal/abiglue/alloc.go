@@ -2,6 +2,8 @@
 
 package internal
 
+import "unsafe"
+
 // allocKeep holds the buffers proxy_on_memory_allocate returned to the host until the host call that
 // asked for them has handed their address to Go code (see received). Go's GC does not move objects, so
 // the address stays valid; this reference keeps the buffer from being freed in between.
@@ -12,14 +14,22 @@ var allocOne [1]byte
 
 //go:wasmexport proxy_on_memory_allocate
 func exportOnMemoryAllocate(size uint32) uint32 {
-	if size == 0 {
-		return uint32(uintptrOf(&allocOne[0]))
-	}
+	// The common case first: a scratch read whose buffer is large enough. A buffer's capacity never exceeds
+	// scratchMaxBytes, and size-1 wraps around for size 0.
 	if into := scratchInto; into != scratchNone {
 		scratchInto = scratchNone
-		if b := scratchAlloc(&scratchBufs[into&(scratchIDs-1)], size); b != nil {
-			return uint32(uintptrOf(b))
+		buf := &scratchBufs[into&(scratchIDs-1)]
+		if size-1 < uint32(cap(*buf)) {
+			return uint32(uintptrOf(unsafe.SliceData(*buf)))
 		}
+		if size != 0 {
+			if b := scratchGrow(buf, size); b != nil {
+				return uint32(uintptrOf(b))
+			}
+		}
+	}
+	if size == 0 {
+		return uint32(uintptrOf(&allocOne[0]))
 	}
 	buf := make([]byte, size)
 	allocKeep = append(allocKeep, buf)

@@ -41,15 +41,14 @@ var (
 	scratchInto uint32
 )
 
-// scratchAlloc returns room for size (> 0) bytes in *buf, growing it, or nil when size exceeds scratchMaxBytes.
-func scratchAlloc(buf *[]byte, size uint32) *byte {
+// scratchGrow replaces *buf, too small for size bytes, with a larger buffer and returns it, or returns nil
+// when size exceeds scratchMaxBytes (exportOnMemoryAllocate serves buffers large enough itself).
+func scratchGrow(buf *[]byte, size uint32) *byte {
 	if size > scratchMaxBytes {
 		return nil
 	}
-	if uint32(cap(*buf)) < size {
-		n := max(size, 256, uint32(cap(*buf))*2)
-		*buf = make([]byte, min(n, scratchMaxBytes))
-	}
+	n := max(size, 256, uint32(cap(*buf))*2)
+	*buf = make([]byte, min(n, scratchMaxBytes))
 	return unsafe.SliceData(*buf)
 }
 
