@@ -42,9 +42,10 @@ func deserializeInto(dst *[][2]string, b []byte) error {
 	if data > size {
 		return errMalformedMap
 	}
-	// count <= len(b)/8 from here, so growing *dst to count is bounded by the buffer the host filled.
-	if uint64(cap(*dst)) < count {
-		*dst = make([][2]string, count)
+	// count <= len(b)/8 from here, so growing *dst to count is bounded by the buffer the host filled. It grows
+	// as append would (at least double), so that maps of varying sizes reach a reused capacity in a few reads.
+	if c := uint64(cap(*dst)); c < count {
+		*dst = make([][2]string, count, max(count, 2*c, 8))
 	}
 	*dst = (*dst)[:count] // sets the length only
 	out := *dst

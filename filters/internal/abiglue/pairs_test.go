@@ -105,6 +105,14 @@ func TestDeserializeIntoReusesTheSliceWithoutAllocating(t *testing.T) {
 	small := make([][2]string, 0, 2)
 	require.NoError(t, deserializeInto(&small, b))
 	assert.Equal(t, [][2]string{{":method", "GET"}, {":path", "/"}, {"baggage", "laneway-tenant=sbx-1"}}, small, "a short capacity grows")
+	assert.Equal(t, 8, cap(small), "at least to 8")
+	grown := make([][2]string, 0, 2)
+	for n := 1; n <= 40; n++ {
+		pairs := make([][2]string, n)
+		require.NoError(t, deserializeInto(&grown, serialize(pairs)))
+		require.Len(t, grown, n)
+	}
+	assert.Equal(t, 64, cap(grown), "the capacity doubles: 8, 16, 32, 64")
 }
 
 // FuzzDeserializeInto: any bytes give pairs or errMalformedMap, never a panic, and every string, empty ones
