@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -548,6 +549,16 @@ func TestKeepingLeavesNamedHeadersAtTheTrustBoundary(t *testing.T) {
 // TestResetLeavesAZeroDecision holds reset, which clears field by field, to what a fresh Decision is: after a
 // request that fills every field (a rejected tenant, every carrier, the plain header, edits, rewritten baggage
 // and tracestate) a reset Decision equals the zero one apart from the buffers it keeps.
+// reset empties the Verdict field by field: these must be all of its fields.
+func TestResetKnowsEveryVerdictField(t *testing.T) {
+	var names []string
+	vt := reflect.TypeFor[proxyhost.Verdict]()
+	for i := range vt.NumField() {
+		names = append(names, vt.Field(i).Name)
+	}
+	require.Equal(t, []string{"Edits", "Reroute", "Reply"}, names, "reset sets these; update it with Verdict")
+}
+
 func TestResetLeavesAZeroDecision(t *testing.T) {
 	for _, cfg := range []string{allCarriersConfig, stripGatewayConfig, nextHopConfig} {
 		c := mustConfig(t, cfg)
@@ -558,6 +569,7 @@ func TestResetLeavesAZeroDecision(t *testing.T) {
 		require.NotEmpty(t, d.Edits, cfg)
 		c.Decide(req(hdr("ot-baggage-laneway-tenant", "BAD!"), hdr("uberctx-laneway-tenant", "BAD!")), &d)
 		require.True(t, d.carriers, "%s: the request filled the carrier arrays", cfg)
+		d.Reply = &proxyhost.Reply{Status: 403} // never set by Decide, but reset empties the whole Verdict
 		d.reset()
 		want := Decision{bag: d.bag[:0], ts: d.ts[:0], bagBuf: d.bagBuf, tsBuf: d.tsBuf}
 		want.Edits = d.Edits[:0]

@@ -1,6 +1,7 @@
 package baggage
 
 import (
+	"math/bits"
 	"strings"
 	"unsafe"
 )
@@ -93,8 +94,8 @@ func (b *Baggage) Dropped() int { return b.dropped }
 func Lookup(values []string, key string) (string, bool) {
 	// Only list elements that start with the key matter unless a limit applies; finding them with a
 	// substring search (memchr for the first byte) is far cheaper in Wasm than scanning every member.
-	if key != "" && key[0] != ' ' && key[0] != '\t' && withinLimits(values) {
-		v, ok, _ := lookupCandidates(values, key)
+	if key != "" && key[0] != ' ' && key[0] != '\t' && (oneShortValue(values) || withinLimits(values)) {
+		v, ok, _ := lookupCandidates(values, key, 0)
 		return v, ok
 	}
 	// A member's key is part of its header value, so a key that occurs in no value is absent.
@@ -108,7 +109,7 @@ func Lookup(values []string, key string) (string, bool) {
 		if !ok {
 			break
 		}
-		if m.key == key && !l.add(m) {
+		if m.key == key && !l.add(m.value, m.escaped) {
 			return "", false
 		}
 	}
@@ -118,9 +119,9 @@ func Lookup(values []string, key string) (string, bool) {
 // LookupElseAny returns what Lookup(values, key) returns and, when that is no value, what AnyValue(values, key,
 // match) returns (false with a value): where the key's text occurs nowhere, with one search instead of two.
 func LookupElseAny(values []string, key string, match func(value string) bool) (value string, ok, anyMatch bool) {
-	if key != "" && key[0] != ' ' && key[0] != '\t' && withinLimits(values) {
+	if key != "" && key[0] != ' ' && key[0] != '\t' && (oneShortValue(values) || withinLimits(values)) {
 		var seen bool
-		if value, ok, seen = lookupCandidates(values, key); ok || !seen {
+		if value, ok, seen = lookupCandidates(values, key, 0); ok || !seen {
 			return value, ok, false // not seen: no member has the key, as AnyValue's Mentions would find
 		}
 		return "", false, AnyValue(values, key, match)
@@ -168,30 +169,61 @@ func Has(values []string, key string) bool {
 	}
 }
 
-// lookupState combines the members found under one key as Get does.
-type lookupState struct {
-	first   rawMember
-	found   bool
-	decoded string
-	haveDec bool
+// Key is a baggage key prepared for lookups that repeat (a filter's configured keys): whether it is a
+// token, which Lookup finds out on every call that meets a candidate member, is known once.
+type Key struct {
+	_     [0]func() // not comparable: no generated equality function (a few hundred bytes of Wasm)
+	name  string
+	token int8 // 1: name is a token; -1: it is not; 0 (the zero Key): not known
 }
 
-// add records a member with the key; false means the occurrences disagree and the key is absent.
-func (l *lookupState) add(m rawMember) bool {
+// MakeKey prepares name for LookupKey.
+func MakeKey(name string) Key {
+	if isToken(name) {
+		return Key{name: name, token: 1}
+	}
+	return Key{name: name, token: -1}
+}
+
+// Name returns the key MakeKey was given.
+func (k Key) Name() string { return k.name }
+
+// LookupKey returns what Lookup(values, k.Name()) returns. The zero Key is the empty key.
+func LookupKey(values []string, k Key) (string, bool) {
+	key := k.name
+	if key != "" && key[0] != ' ' && key[0] != '\t' && (oneShortValue(values) || withinLimits(values)) {
+		v, ok, _ := lookupCandidates(values, key, k.token)
+		return v, ok
+	}
+	return Lookup(values, key)
+}
+
+// lookupState combines the members found under one key as Get does.
+type lookupState struct {
+	first    string // first value found, still percent-encoded
+	firstEsc bool   // first has escapes
+	found    bool
+	decoded  string
+	haveDec  bool
+}
+
+// add records the value (still percent-encoded) of a member with the key; false means the occurrences
+// disagree and the key is absent.
+func (l *lookupState) add(value string, escaped bool) bool {
 	if !l.found {
-		l.first, l.found = m, true
+		l.first, l.firstEsc, l.found = value, escaped, true
 		return true
 	}
-	if m.value == l.first.value {
+	if value == l.first {
 		return true
 	}
-	if !m.escaped && !l.first.escaped {
+	if !escaped && !l.firstEsc {
 		return false
 	}
 	if !l.haveDec {
-		l.decoded, l.haveDec = decodeValue(l.first), true
+		l.decoded, l.haveDec = decode(l.first, l.firstEsc), true
 	}
-	return decodeValue(m) == l.decoded
+	return decode(value, escaped) == l.decoded
 }
 
 func (l *lookupState) result() (string, bool) {
@@ -201,8 +233,12 @@ func (l *lookupState) result() (string, bool) {
 	if l.haveDec {
 		return l.decoded, true
 	}
-	return decodeValue(l.first), true
+	return decode(l.first, l.firstEsc), true
 }
+
+// oneShortValue reports whether values is one value too short for a limit to apply: withinLimits' common
+// case, without its call.
+func oneShortValue(values []string) bool { return len(values) == 1 && len(values[0]) < 2*MaxMembers }
 
 // withinLimits reports whether no limit can apply to values: the combined text is at most MaxBytes
 // long and has at most MaxMembers list elements.
@@ -231,35 +267,88 @@ func withinLimits(values []string) bool {
 // the key at or after an element boundary is at the element's start if the element starts with the key
 // (only spaces and tabs precede that start), so after any other occurrence the search resumes at the next
 // element.
-func lookupCandidates(values []string, key string) (value string, ok, seen bool) {
+//
+// token tells whether key is a token if the caller knows (1 yes, -1 no), else 0.
+func lookupCandidates(values []string, key string, token int8) (value string, ok, seen bool) {
 	var l lookupState
+	n := len(key)
 	for _, v := range values {
-		for from := 0; len(v)-from >= len(key); { // shorter: no occurrence (and key is not empty)
+		for from := 0; len(v)-from >= n; { // shorter: no occurrence (and key is not empty)
 			i := index(v[from:], key)
 			if i < 0 {
 				break
 			}
 			seen = true
 			p := from + i
-			end := strings.IndexByte(v[p:], ',')
+			// The member's key and key both start v[p:]: they are equal when they are as long, that is
+			// when key is a token and no token byte follows it.
+			atStart := atElementStart(v, p)
+			if atStart && token == 0 {
+				token = -1
+				if isToken(key) {
+					token = 1
+				}
+			}
+			var (
+				val string
+				esc bool
+				end = -1
+			)
+			if atStart && token > 0 {
+				// What parseMember(v[p:stop]) would return for a plain member, with its end found on the way.
+				val, esc, end = plainMember(v, p+n)
+			}
 			if end < 0 {
-				end = len(v)
-			} else {
-				end += p
+				if end = strings.IndexByte(v[p:], ','); end < 0 {
+					end = len(v)
+				} else {
+					end += p
+				}
+				from = end + 1
+				if !atStart {
+					continue
+				}
+				_, stop := trimOWS(v, p, end)
+				m, ok := parseMember(v[p:stop])
+				if !ok || len(m.key) != n {
+					continue
+				}
+				val, esc = m.value, m.escaped
 			}
 			from = end + 1
-			if !atElementStart(v, p) {
-				continue
-			}
-			_, stop := trimOWS(v, p, end)
-			// The member's key and key both start v[p:]: they are equal when they are as long.
-			if m, ok := parseMember(v[p:stop]); ok && len(m.key) == len(key) && !l.add(m) {
+			if !l.found { // l.add's first case, without its call
+				l.first, l.firstEsc, l.found = val, esc, true
+			} else if !l.add(val, esc) {
 				return "", false, true
 			}
 		}
 	}
+	if !l.found || !l.haveDec && !l.firstEsc {
+		return l.first, l.found, seen // what l.result() returns, without a call
+	}
 	value, ok = l.result()
 	return value, ok, seen
+}
+
+// plainMember reads the rest of a list member without properties whose key (a token) ends just before v[i]:
+// optional whitespace, '=', optional whitespace, the value, optional whitespace, then a ',' or the end of v.
+// It returns the value (still percent-encoded), whether it has escapes, and the offset of that ',' (or
+// len(v)); end is -1 if the member is not of that form (no '=', a longer key, properties, malformed), which
+// parseMember then judges.
+func plainMember(v string, i int) (value string, escaped bool, end int) {
+	i = skipOWS(v, i)
+	if i == len(v) || v[i] != '=' {
+		return "", false, -1
+	}
+	start := skipOWS(v, i+1)
+	stop, escaped := skipValue(v, start)
+	if stop < 0 {
+		return "", false, -1
+	}
+	if end = skipOWS(v, stop); end < len(v) && v[end] != ',' {
+		return "", false, -1
+	}
+	return v[start:stop], escaped, end
 }
 
 // atElementStart reports whether only spaces and tabs lie between v[p] and the preceding comma or the start of v.
@@ -301,11 +390,17 @@ func MentionedOnce(values []string, s string) bool {
 }
 
 // decodeValue returns m's value percent-decoded.
-func decodeValue(m rawMember) string {
-	if !m.escaped {
-		return m.value
+func decodeValue(m rawMember) string { return decode(m.value, m.escaped) }
+
+// decode returns value percent-decoded; escaped tells whether it has escapes. Not inlined: values with
+// escapes are rare, and each inlined copy cost its caller a few hundred bytes of Wasm.
+//
+//go:noinline
+func decode(value string, escaped bool) string {
+	if !escaped {
+		return value
 	}
-	buf := appendDecoded(make([]byte, 0, len(m.value)), m.value)
+	buf := appendDecoded(make([]byte, 0, len(value)), value)
 	return unsafe.String(unsafe.SliceData(buf), len(buf))
 }
 
@@ -515,17 +610,39 @@ func skipToken(s string, i int) int {
 
 // skipValue returns the end of the baggage-octets starting at i and whether they
 // contain escapes, or -1 if a '%' is not followed by two hex digits.
+//
+// Scanning values dominates the cost of parsing, and byte-wise table lookups are slow in Wasm: it tests 8
+// bytes at a time for plain baggage-octets (0x21-0x7E except '"', ',', ';', '\\', '%'), the last (fewer than 8)
+// bytes in the word that ends s shifted down so that zero bytes follow them, and stops at the lowest byte
+// nonPlain flags.
 func skipValue(s string, i int) (int, bool) {
 	escaped := false
+	n := len(s)
 	for {
-		i = skipPlainWords(s, i)
-		for i < len(s) && charClass[s[i]]&classPlain != 0 {
-			i++
+		if n < 8 {
+			for i < n && charClass[s[i]]&classPlain != 0 {
+				i++
+			}
+		} else {
+			for {
+				if i+8 > n {
+					if i < n {
+						// A zero byte (not plain) lies past the n-i bytes left, so the lowest flagged byte is at most n.
+						i += bits.TrailingZeros64(nonPlain(load64(s, n-8)>>(8*(8-(n-i))&63))) >> 3
+					}
+					break
+				}
+				if bad := nonPlain(load64(s, i)); bad != 0 {
+					i += bits.TrailingZeros64(bad) >> 3
+					break
+				}
+				i += 8
+			}
 		}
-		if i == len(s) || s[i] != '%' {
+		if i == n || s[i] != '%' {
 			return i, escaped
 		}
-		if i+2 >= len(s) || charClass[s[i+1]]&classHex == 0 || charClass[s[i+2]]&classHex == 0 {
+		if i+2 >= n || charClass[s[i+1]]&classHex == 0 || charClass[s[i+2]]&classHex == 0 {
 			return -1, false
 		}
 		escaped = true
@@ -538,29 +655,24 @@ const (
 	highs = 0x8080808080808080
 )
 
-// skipPlainWords skips 8 bytes at a time while all of them are plain
-// baggage-octets (0x21-0x7E except '"', ',', ';', '\\', '%'). Scanning values
-// dominates the cost of parsing, and byte-wise table lookups are slow in wasm.
-func skipPlainWords(s string, i int) int {
-	for i+8 <= len(s) {
-		w := word(s, i)
-		bad := (w - 0x21*ones) | // some byte < 0x21 (or borrow from one)
-			(w + (0x80-0x7f)*ones) | // some byte >= 0x7F
-			w | // some byte >= 0x80
-			zeroBytes(w^('"'*ones)) | zeroBytes(w^(','*ones)) | zeroBytes(w^(';'*ones)) |
-			zeroBytes(w^('\\'*ones)) | zeroBytes(w^('%'*ones))
-		if bad&highs != 0 {
-			break
-		}
-		i += 8
-	}
-	return i
+// nonPlain has the high bit set of the lowest byte of w that is not a plain baggage-octet, if any, and
+// possibly of later bytes. Each term flags its bytes exactly up to the first one it flags: only a borrow or
+// carry out of a flagged byte can flag a byte above it that is not.
+func nonPlain(w uint64) uint64 {
+	return ((w - 0x21*ones) | // some byte < 0x21 (or borrow from one)
+		(w + (0x80-0x7f)*ones) | // some byte >= 0x7F
+		w | // some byte >= 0x80
+		zeroBytes(w^('"'*ones)) | zeroBytes(w^(','*ones)) | zeroBytes(w^(';'*ones)) |
+		zeroBytes(w^('\\'*ones)) | zeroBytes(w^('%'*ones))) & highs
 }
 
-// word is the eight bytes of s from i on as one unaligned load (Wasm allows it, and checkptr does for
-// pointer-free types), in the machine's byte order: its callers only ask whether some byte of it is one of a
-// set, which no order changes. The caller makes sure i+8 <= len(s).
-func word(s string, i int) uint64 {
+// isToken reports whether s is a non-empty token (skipToken(s, 0) == len(s)).
+func isToken(s string) bool { return s != "" && skipToken(s, 0) == len(s) }
+
+// load64 returns the 8 bytes of s at i as a little-endian word; i+8 <= len(s). It reads memory directly:
+// binary.LittleEndian.Uint64 of unsafe.Slice costs a runtime.MulUintptr call in the Go compiler's Wasm code.
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
 	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
 }
 
@@ -602,8 +714,8 @@ func isAlnum(c byte) bool {
 const maxFalseStarts = 8
 
 // index is strings.Index(s, key), cheaper in the Go compiler's Wasm code for the short keys and header values of
-// a request: it compares a candidate's last byte before the whole key (strings.Index compares the second byte,
-// which a key shares with the other laneway keys), and leaves out strings.Index's other length cases.
+// a request: it compares a candidate's last byte (or word) before the whole key (strings.Index compares the
+// second byte, which a key shares with the other laneway keys), and leaves out strings.Index's other length cases.
 func index(s, key string) int {
 	n := len(key)
 	switch {
@@ -613,6 +725,10 @@ func index(s, key string) int {
 		return -1
 	}
 	c, last := key[0], key[n-1]
+	var first8, last8 uint64 // a key of 8 bytes or more is compared a word at a time
+	if n >= 8 {
+		first8, last8 = load64(key, 0), load64(key, n-8)
+	}
 	t := len(s) - n + 1
 	for i, starts := 0, 0; i < t; i++ {
 		if s[i] != c {
@@ -622,7 +738,10 @@ func index(s, key string) int {
 			}
 			i += j + 1
 		}
-		if s[i+n-1] == last && s[i:i+n] == key {
+		// A string == calls runtime.memequal, a byte loop in the Go compiler's Wasm code: a key of 8 to 16
+		// bytes is its first and last words (which may overlap).
+		if n < 8 && s[i+n-1] == last && s[i:i+n] == key ||
+			n >= 8 && load64(s, i) == first8 && load64(s, i+n-8) == last8 && (n <= 16 || s[i+8:i+n-8] == key[8:n-8]) {
 			return i
 		}
 		if starts++; starts == maxFalseStarts {

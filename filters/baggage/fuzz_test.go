@@ -195,23 +195,30 @@ func naiveSkipValue(s string, i int) (int, bool) {
 func TestSkipValueMatchesByteWiseReferenceForEveryByteAndPosition(t *testing.T) {
 	for c := range 256 {
 		for pos := range 20 {
-			for _, tail := range []string{"", "abcdefghijklmnop"} {
+			for _, tail := range []string{"", "abcdefghijklmnop", ",", "\x00b", "\xffb", "%41", "%4"} {
 				s := strings.Repeat("a", pos) + string([]byte{byte(c)}) + tail
-				gi, ge := skipValue(s, 0)
-				wi, we := naiveSkipValue(s, 0)
-				require.Equal(t, wi, gi, "end of %q", s)
-				require.Equal(t, we, ge, "escaped in %q", s)
+				for from := 0; from <= len(s); from++ {
+					gi, ge := skipValue(s, from)
+					wi, we := naiveSkipValue(s, from)
+					require.Equal(t, wi, gi, "end of %q from %d", s, from)
+					require.Equal(t, we, ge, "escaped in %q from %d", s, from)
+				}
 			}
 		}
 	}
 }
 
 func FuzzSkipValue(f *testing.F) {
-	f.Add("abcdefgh%41ijklmnop\"q")
-	f.Fuzz(func(t *testing.T, s string) {
-		gi, ge := skipValue(s, 0)
-		wi, we := naiveSkipValue(s, 0)
-		require.Equal(t, wi, gi)
-		require.Equal(t, we, ge)
+	f.Add("abcdefgh%41ijklmnop\"q", 0)
+	f.Add("k=abcdefgh%41ijklmnop", 2)
+	f.Add("abc,defgh", 5)
+	f.Fuzz(func(t *testing.T, s string, from int) {
+		if from < 0 || from > len(s) {
+			from = 0
+		}
+		gi, ge := skipValue(s, from)
+		wi, we := naiveSkipValue(s, from)
+		require.Equal(t, wi, gi, "end of %q from %d", s, from)
+		require.Equal(t, we, ge, "escaped in %q from %d", s, from)
 	})
 }

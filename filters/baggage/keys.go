@@ -74,7 +74,7 @@ func hasEscape(v string) bool {
 		if i > n-8 {
 			i = n - 8
 		}
-		w := word(v, i)
+		w := load64(v, i)
 		if (zeroBytes(w^('%'*ones))|zeroBytes(w^('+'*ones)))&highs != 0 {
 			return true
 		}

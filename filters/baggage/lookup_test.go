@@ -83,3 +83,56 @@ func TestHasFindsAKeptMemberOfTheExactKey(t *testing.T) {
 	assert.False(t, Has([]string{"k=a b"}, "k"), "a malformed member is not kept")
 	assert.Zero(t, testing.AllocsPerRun(50, func() { _ = Has([]string{"a=1,k%2D=%41,k=%41"}, "k") }))
 }
+
+// FuzzLookupAgreesWithGet: Lookup is Parse(values).Get(key) for any values and key. The key's text is placed
+// in the first value between two fuzzed strings, so that its occurrences reach Lookup's member fast path
+// (plainMember), the general path after it and every way out of them.
+func FuzzLookupAgreesWithGet(f *testing.F) {
+	for _, s := range seeds {
+		f.Add("a=1,", "k", strings.TrimPrefix(s, "k"), "b=2")
+	}
+	for _, post := range []string{"=sbx-1", "=sbx-1,", " = sbx-1 ,x=1", "\t=\t%41\t", "=%4", "=%4,", "=a;p", "=a ;p=1", "=a b",
+		"=a,laneway-tenant=a", "=a,laneway-tenant=b", "=%61,laneway-tenant=a", "x=1", "", "=", "= ", "=\"q\"", "=a\x80"} {
+		f.Add("userid=42,", "laneway-tenant", post, "")
+		f.Add(" \t", "laneway-tenant", post, "laneway-tenant=a")
+	}
+	f.Add("x", "laneway-tenant", "=a", "")
+	f.Add("a=1,", "sd-routing-key", "=b", "laneway-tenant=a")
+	f.Add("a=1,", "laneway-synthetic", "=1", "")
+	f.Add("a=1,", "k(", "=1", "")
+	f.Add("a=1,", "laneway-tenant\x7f", "=1", "")
+	f.Fuzz(func(t *testing.T, pre, key, post, h2 string) {
+		values := []string{pre + key + post, h2}
+		if h2 == "" {
+			values = values[:1]
+		}
+		b := Parse(values)
+		want, wantOK := b.Get(key)
+		got, ok := Lookup(values, key)
+		if ok != wantOK || got != want {
+			t.Fatalf("Lookup(%q, %q) = %q, %v; Get: %q, %v", values, key, got, ok, want, wantOK)
+		}
+		k := MakeKey(key)
+		got, ok = LookupKey(values, k)
+		if ok != wantOK || got != want || k.Name() != key {
+			t.Fatalf("LookupKey(%q, MakeKey(%q)) = %q, %v; Get: %q, %v", values, key, got, ok, want, wantOK)
+		}
+	})
+}
+
+// LookupKey answers as Lookup does for the same key, including the zero Key (the empty key).
+func TestLookupKeyIsLookup(t *testing.T) {
+	for _, values := range [][]string{{"k=1"}, {"=1"}, {"k(=1,k=2"}, {"a=1,k=%41"}, {"k=1,k=2"}, {genMembers(64, 0), "k=1"}} {
+		for _, key := range []string{"", "k", "k(", " k", "m1"} {
+			want, wantOK := Lookup(values, key)
+			got, ok := LookupKey(values, MakeKey(key))
+			assert.Equal(t, wantOK, ok, "%q %q", values, key)
+			assert.Equal(t, want, got, "%q %q", values, key)
+		}
+		got, ok := LookupKey(values, Key{})
+		want, wantOK := Lookup(values, "")
+		assert.Equal(t, wantOK, ok)
+		assert.Equal(t, want, got)
+	}
+	assert.Zero(t, testing.AllocsPerRun(50, func() { _, _ = LookupKey([]string{"a=1,laneway-tenant=x"}, MakeKey("laneway-tenant")) }))
+}
