@@ -669,12 +669,6 @@ func nonPlain(w uint64) uint64 {
 // isToken reports whether s is a non-empty token (skipToken(s, 0) == len(s)).
 func isToken(s string) bool { return s != "" && skipToken(s, 0) == len(s) }
 
-// load64 returns the 8 bytes of s at i as a little-endian word; i+8 <= len(s). It reads memory directly:
-// binary.LittleEndian.Uint64 of unsafe.Slice costs a runtime.MulUintptr call in the Go compiler's Wasm code.
-func load64(s string, i int) uint64 {
-	_ = s[i+7]
-	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
-}
 
 // zeroBytes has the high bit of some byte set if and only if w has a zero byte.
 func zeroBytes(w uint64) uint64 { return (w - ones) &^ w }

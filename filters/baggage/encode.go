@@ -107,7 +107,7 @@ func Clean(values []string) bool {
 // validKey reports whether key is a non-empty token, as a member's key must be.
 func validKey(key string) bool { return key != "" && skipToken(key, 0) == len(key) }
 
-// RemoveKeys returns one combined header without members whose key reads as a listed key, other members' bytes verbatim; bool = something removed.
+// RemoveKeys returns one combined header without members whose key reads as a listed key (keys are tokens), other members' bytes verbatim; bool = something removed.
 //
 // A member is removed when its key reads as a listed key under any common
 // propagator's decoding (KeyReadsAs; `laneway%2Dtenant` for laneway-tenant).

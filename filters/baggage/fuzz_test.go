@@ -47,20 +47,24 @@ func FuzzParse(f *testing.F) {
 		require.Equal(t, gok, ok, "Lookup agrees with Get on %q", key)
 		require.Equal(t, gv, v, "Lookup agrees with Get on %q", key)
 
-		// RemoveKeys keeps every kept member whose key does not read as key (KeyReadsAs), in order, and nothing else.
+		// RemoveKeys keeps every kept member whose key does not read as key (KeyReadsAs), in order, and nothing else,
+		// for the keys it is given: tokens, as the filters' configurations hold them. (A key that is not in its own
+		// normal form, such as " 0", is outside its contract: ReadsAsAny compares a plain member key by bytes.)
 		out, removed := RemoveKeys(values, key)
 		rb := Parse([]string{out})
-		var want []Member
-		for i := range b.Len() {
-			if !KeyReadsAs(b.At(i).Key, key) {
-				want = append(want, b.At(i))
-			}
-		}
-		require.Equal(t, len(want) != b.Len() || b.Dropped() > 0, removed, "removed flag")
-		require.Equal(t, want, nilIfEmpty(members(&rb)))
 		require.Zero(t, rb.Dropped(), "RemoveKeys output %q is clean", out)
-		_, ok = Lookup([]string{out}, key)
-		require.False(t, ok)
+		if validKey(key) {
+			var want []Member
+			for i := range b.Len() {
+				if !KeyReadsAs(b.At(i).Key, key) {
+					want = append(want, b.At(i))
+				}
+			}
+			require.Equal(t, len(want) != b.Len() || b.Dropped() > 0, removed, "removed flag")
+			require.Equal(t, want, nilIfEmpty(members(&rb)))
+			_, ok = Lookup([]string{out}, key)
+			require.False(t, ok)
+		}
 		// AppendWithoutKeys writes the same header after whatever dst holds.
 		into, intoRemoved := AppendWithoutKeys([]byte("prefix"), values, key)
 		require.Equal(t, "prefix"+out, string(into))

@@ -29,7 +29,8 @@ func KeyReadsAs(raw, key string) bool {
 // uberctx- header): header names are case-insensitive, so ASCII letters compare case-insensitively.
 func HeaderKeyReadsAs(raw, key string) bool { return keyReadsAs(raw, key, true) }
 
-// ReadsAsAny reports whether the member key raw reads as one of keys (see KeyReadsAs).
+// ReadsAsAny reports whether the member key raw reads as one of keys (see KeyReadsAs); the keys are tokens, as
+// the filters' configurations hold them, so a plain raw key is compared by its bytes.
 func ReadsAsAny(raw string, keys []string) bool {
 	plain := isPlainKey(raw)
 	for _, k := range keys {
