@@ -66,7 +66,7 @@ bench: build
 ## go build picks up by itself): CPU profiles of laneway's code running natively on the cost benchmarks'
 ## requests (testenv/costbench/cmd/pgoprofile). Run it after changing a filter's request path and commit them.
 pgo:
-	$(GO) run ./testenv/costbench/cmd/pgoprofile -go $(GO) -per 2s
+	$(GO) run ./testenv/costbench/cmd/pgoprofile -go $(GO) -per 4s
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)
 fuzz:
