@@ -669,7 +669,6 @@ func nonPlain(w uint64) uint64 {
 // isToken reports whether s is a non-empty token (skipToken(s, 0) == len(s)).
 func isToken(s string) bool { return s != "" && skipToken(s, 0) == len(s) }
 
-
 // zeroBytes has the high bit of some byte set if and only if w has a zero byte.
 func zeroBytes(w uint64) uint64 { return (w - ones) &^ w }
 
