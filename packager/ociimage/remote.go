@@ -240,7 +240,11 @@ func explain(op string, r name.Reference, o RemoteOptions, err error) error {
 			Expected: "an OCI registry listening at " + host,
 			Fix:      "check host and port (is the registry running?); use --plain-http for an HTTP registry off loopback", Err: err}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+	// A connection that existed and went away: the peer closed or reset it, or (net.ErrClosed) the transport
+	// closed its side after the peer vanished mid-request, which a registry killed during an upload gives at
+	// random in place of EPIPE. Only a failed dial means the registry could not be reached at all.
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, net.ErrClosed) {
 		return &Error{Op: opRef, Received: fmt.Sprintf("the connection to registry %s was lost%s", host, step),
 			Expected: fmt.Sprintf("the registry to stay up until the %s completes", op),
 			Fix: fmt.Sprintf("check that the registry is running (is it restarting? its logs say why it dropped the connection), then run the %s again (safe: same image, same digest); "+
