@@ -125,7 +125,9 @@ func TestARegistryKilledMidUploadFailsThePushClearlyAndNeverLeavesATag(t *testin
 			assert.False(t, reg.TagExists(t, "laneway/tenantroute", "v1"), "no tag after a push cut off mid-upload")
 			assert.False(t, reg.BlobExists(t, "laneway/tenantroute", layer), "the half-uploaded layer was never committed")
 
-			d, err := Push(context.Background(), reg.Host+"/laneway/tenantroute:v1", img, RemoteOptions{Attempts: 1})
+			// Pushed again as a user would, with the default retries: a registry restarted after an unclean kill
+			// now and then answers its first blob check with HTTP 500 (seen in about 1 of 50 runs).
+			d, err := Push(context.Background(), reg.Host+"/laneway/tenantroute:v1", img, RemoteOptions{})
 			require.NoError(t, err, "pushing again once the registry is back succeeds")
 			ex, err := Fetch(context.Background(), reg.Host+"/laneway/tenantroute:v1", RemoteOptions{Attempts: 1})
 			require.NoError(t, err)
