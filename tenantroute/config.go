@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/tidwall/gjson"
 )
@@ -327,14 +327,14 @@ func isDNSLabel(s string) bool {
 	}
 	switch {
 	case n >= 8:
-		ok := dnsLabelBytes(load64(s, n-8)) // the last word may overlap the one before
+		ok := dnsLabelBytes(bytewords.Load64(s, n-8)) // the last word may overlap the one before
 		for i := 0; i < n-8; i += 8 {
-			ok &= dnsLabelBytes(load64(s, i))
+			ok &= dnsLabelBytes(bytewords.Load64(s, i))
 		}
-		return ok&highs == highs
+		return ok&bytewords.Highs == bytewords.Highs
 	case n >= 4:
 		// The first and last 4 bytes (which may overlap) as one word.
-		return dnsLabelBytes(uint64(load32(s, 0))|uint64(load32(s, n-4))<<32)&highs == highs
+		return dnsLabelBytes(uint64(bytewords.Load32(s, 0))|uint64(bytewords.Load32(s, n-4))<<32)&bytewords.Highs == bytewords.Highs
 	}
 	for i := 0; i < n; i++ {
 		b := s[i]
@@ -345,30 +345,14 @@ func isDNSLabel(s string) bool {
 	return true
 }
 
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
 // dnsLabelBytes has the high bit of each byte of w set if that byte is a-z, 0-9 or '-'. For a byte y <= 0x7F,
 // y + (0x80-a) has its high bit set if and only if y >= a, and no sum carries into the next byte unless some
 // byte of w is 0x80 or more, whose own result is clear anyway (as is any result of a word with such a byte
 // when all must be set).
 func dnsLabelBytes(w uint64) uint64 {
-	return ^w & ((w+(0x80-'a')*ones)&^(w+(0x80-'z'-1)*ones) | // a-z
-		(w+(0x80-'0')*ones)&^(w+(0x80-'9'-1)*ones) | // 0-9
-		^((w ^ '-'*ones) + 0x7f*ones)) // '-': y ^ '-' + 0x7F has its high bit clear
-}
-
-// load64 and load32 return the 8 or 4 bytes of s at i, little-endian; the caller keeps them within s.
-func load64(s string, i int) uint64 {
-	_ = s[i+7]
-	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
-}
-
-func load32(s string, i int) uint32 {
-	_ = s[i+3]
-	return *(*uint32)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
+	return ^w & ((w+(0x80-'a')*bytewords.Ones)&^(w+(0x80-'z'-1)*bytewords.Ones) | // a-z
+		(w+(0x80-'0')*bytewords.Ones)&^(w+(0x80-'9'-1)*bytewords.Ones) | // 0-9
+		^((w ^ '-'*bytewords.Ones) + 0x7f*bytewords.Ones)) // '-': y ^ '-' + 0x7F has its high bit clear
 }
 
 // isSafe reports whether b is an RFC 3986 unreserved character: safe in a header, a baggage value and a log line.

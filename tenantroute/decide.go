@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/laneway/laneway/filters/proxyhost"
 )
 
@@ -595,7 +596,7 @@ func nextListMember(v string) (member, rest string) {
 // byte ORed with 0x20 is a given lower-case letter exactly when it is that letter in either case.
 func isBaggageName(name string) bool {
 	const bagg, gage = 'b' | 'a'<<8 | 'g'<<16 | 'g'<<24, 'g' | 'a'<<8 | 'g'<<16 | 'e'<<24
-	return len(name) == len("baggage") && load32(name, 0)|0x20202020 == bagg && load32(name, 3)|0x20202020 == gage
+	return len(name) == len("baggage") && bytewords.Load32(name, 0)|0x20202020 == bagg && bytewords.Load32(name, 3)|0x20202020 == gage
 }
 
 // equalFold compares an arbitrary header name with a lower-case name, ASCII case-insensitively.

@@ -1,6 +1,7 @@
 package baggage
 
 import (
+	"github.com/laneway/laneway/filters/bytewords"
 	"math/bits"
 	"strings"
 	"unsafe"
@@ -628,11 +629,11 @@ func skipValue(s string, i int) (int, bool) {
 				if i+8 > n {
 					if i < n {
 						// A zero byte (not plain) lies past the n-i bytes left, so the lowest flagged byte is at most n.
-						i += bits.TrailingZeros64(nonPlain(load64(s, n-8)>>(8*(8-(n-i))&63))) >> 3
+						i += bits.TrailingZeros64(nonPlain(bytewords.Load64(s, n-8)>>(8*(8-(n-i))&63))) >> 3
 					}
 					break
 				}
-				if bad := nonPlain(load64(s, i)); bad != 0 {
+				if bad := nonPlain(bytewords.Load64(s, i)); bad != 0 {
 					i += bits.TrailingZeros64(bad) >> 3
 					break
 				}
@@ -650,27 +651,19 @@ func skipValue(s string, i int) (int, bool) {
 	}
 }
 
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
 // nonPlain has the high bit set of the lowest byte of w that is not a plain baggage-octet, if any, and
 // possibly of later bytes. Each term flags its bytes exactly up to the first one it flags: only a borrow or
 // carry out of a flagged byte can flag a byte above it that is not.
 func nonPlain(w uint64) uint64 {
-	return ((w - 0x21*ones) | // some byte < 0x21 (or borrow from one)
-		(w + (0x80-0x7f)*ones) | // some byte >= 0x7F
+	return ((w - 0x21*bytewords.Ones) | // some byte < 0x21 (or borrow from one)
+		(w + (0x80-0x7f)*bytewords.Ones) | // some byte >= 0x7F
 		w | // some byte >= 0x80
-		zeroBytes(w^('"'*ones)) | zeroBytes(w^(','*ones)) | zeroBytes(w^(';'*ones)) |
-		zeroBytes(w^('\\'*ones)) | zeroBytes(w^('%'*ones))) & highs
+		bytewords.ZeroBytes(w^('"'*bytewords.Ones)) | bytewords.ZeroBytes(w^(','*bytewords.Ones)) | bytewords.ZeroBytes(w^(';'*bytewords.Ones)) |
+		bytewords.ZeroBytes(w^('\\'*bytewords.Ones)) | bytewords.ZeroBytes(w^('%'*bytewords.Ones))) & bytewords.Highs
 }
 
 // isToken reports whether s is a non-empty token (skipToken(s, 0) == len(s)).
 func isToken(s string) bool { return s != "" && skipToken(s, 0) == len(s) }
-
-// zeroBytes has the high bit of some byte set if and only if w has a zero byte.
-func zeroBytes(w uint64) uint64 { return (w - ones) &^ w }
 
 const (
 	classToken = 1 << iota // RFC 7230 tchar
@@ -720,7 +713,7 @@ func index(s, key string) int {
 	c, last := key[0], key[n-1]
 	var first8, last8 uint64 // a key of 8 bytes or more is compared a word at a time
 	if n >= 8 {
-		first8, last8 = load64(key, 0), load64(key, n-8)
+		first8, last8 = bytewords.Load64(key, 0), bytewords.Load64(key, n-8)
 	}
 	t := len(s) - n + 1
 	for i, starts := 0, 0; i < t; i++ {
@@ -734,7 +727,7 @@ func index(s, key string) int {
 		// A string == calls runtime.memequal, a byte loop in the Go compiler's Wasm code: a key of 8 to 16
 		// bytes is its first and last words (which may overlap).
 		if n < 8 && s[i+n-1] == last && s[i:i+n] == key ||
-			n >= 8 && load64(s, i) == first8 && load64(s, i+n-8) == last8 && (n <= 16 || s[i+8:i+n-8] == key[8:n-8]) {
+			n >= 8 && bytewords.Load64(s, i) == first8 && bytewords.Load64(s, i+n-8) == last8 && (n <= 16 || s[i+8:i+n-8] == key[8:n-8]) {
 			return i
 		}
 		if starts++; starts == maxFalseStarts {

@@ -1,5 +1,7 @@
 package baggage
 
+import "github.com/laneway/laneway/filters/bytewords"
+
 // Key normalisation: how the propagators applications use read a member's key (see "Keys as other
 // propagators read them" in the package doc). One definition, AppendNormalizedKey; KeyReadsAs compares
 // by it without allocating.
@@ -74,12 +76,12 @@ func hasEscape(v string) bool {
 	}
 	var found uint64
 	for i := 0; i+8 <= n; i += 8 {
-		w := load64(v, i)
-		found |= zeroBytes(w^('%'*ones)) | zeroBytes(w^('+'*ones))
+		w := bytewords.Load64(v, i)
+		found |= bytewords.ZeroBytes(w^('%'*bytewords.Ones)) | bytewords.ZeroBytes(w^('+'*bytewords.Ones))
 	}
-	w := load64(v, n-8)
-	found |= zeroBytes(w^('%'*ones)) | zeroBytes(w^('+'*ones))
-	return found&highs != 0
+	w := bytewords.Load64(v, n-8)
+	found |= bytewords.ZeroBytes(w^('%'*bytewords.Ones)) | bytewords.ZeroBytes(w^('+'*bytewords.Ones))
+	return found&bytewords.Highs != 0
 }
 
 // HasEscapedKeys reports whether some member key in values holds a '%' or '+' that a propagator may decode:
