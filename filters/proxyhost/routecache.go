@@ -4,8 +4,6 @@ package proxyhost
 // Envoy's ABI 0.2.1 header edits clear the route cache too, so a host without it still re-routes.
 const ClearRouteCacheFunction = "clear_route_cache"
 
-// ForeignCall is the signature of proxywasm.CallForeignFunction.
+// ForeignCall is the signature of proxywasm.CallForeignFunction (SwapForeignCall, native build). Writer.Apply is
+// what calls ClearRouteCacheFunction, at most once per request.
 type ForeignCall func(name string, param []byte) ([]byte, error)
-
-// ClearRouteCache calls ClearRouteCacheFunction; a host without it answers types.ErrorStatusNotFound.
-func ClearRouteCache() error { return clearRouteCache() }
