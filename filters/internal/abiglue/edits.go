@@ -10,29 +10,30 @@ import "unsafe"
 // import itself takes a few. The SDK-side wrappers (laneway_api.go) are small enough to be inlined, so a
 // filter's call reaches these directly.
 
-// statusError is nil for OK and the SDK's error for any other status: the conversion is a call only on failure.
-func statusError(st uint32) error {
-	if st == uint32(StatusOK) {
+// StatusError is nil for OK and the SDK's error (StatusToError) for any other status: small enough to be inlined,
+// so the conversion is a call only on failure (the SDK-side reads and these writes use it).
+func StatusError(st Status) error {
+	if st == StatusOK {
 		return nil
 	}
-	return StatusToError(Status(st))
+	return StatusToError(st)
 }
 
 // AddHeaderValue is proxy_add_header_map_value.
 func AddHeaderValue(mapType MapType, key, value string) error {
-	return statusError(abiAddHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
-		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value))))
+	return StatusError(Status(abiAddHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
+		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value)))))
 }
 
 // ReplaceHeaderValue is proxy_replace_header_map_value.
 func ReplaceHeaderValue(mapType MapType, key, value string) error {
-	return statusError(abiReplaceHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
-		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value))))
+	return StatusError(Status(abiReplaceHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
+		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value)))))
 }
 
 // RemoveHeaderValue is proxy_remove_header_map_value.
 func RemoveHeaderValue(mapType MapType, key string) error {
-	return statusError(abiRemoveHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key))))
+	return StatusError(Status(abiRemoveHeaderMapValue(uint32(mapType), unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)))))
 }
 
 // clearRouteCacheName is Envoy's foreign function that makes the router select the route again.
@@ -44,7 +45,7 @@ func ClearRouteCache() error {
 	op, ol := bytesSlots()
 	st := abiCallForeignFunction(unsafe.Pointer(unsafe.StringData(clearRouteCacheName)), uint32(len(clearRouteCacheName)), nil, 0, op, ol)
 	releaseAllocs()
-	return statusError(st)
+	return StatusError(Status(st))
 }
 
 // IncrementMetric is proxy_increment_metric.

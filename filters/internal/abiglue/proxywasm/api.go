@@ -33,14 +33,14 @@ func LanewayOnHTTPContextDeleted(f func(types.HttpContext)) { internal.SetHTTPCo
 // into memory its next call reuses (added by laneway's Wasm build; see the glue's ReadPropertyScratch).
 func LanewayGetPropertyScratch(serializedPath []byte) ([]byte, error) {
 	v, st := internal.ReadPropertyScratch(serializedPath)
-	return v, internal.StatusToError(st)
+	return v, internal.StatusError(st)
 }
 
 // LanewayResponseHeaderScratch returns the first value of a response header, valid until its next call
 // (added by laneway's Wasm build; see the glue's ReadHeaderValueScratch).
 func LanewayResponseHeaderScratch(key string) (string, error) {
 	v, st := internal.ReadHeaderValueScratch(internal.MapTypeHttpResponseHeaders, key)
-	if err := internal.StatusToError(st); err != nil {
+	if err := internal.StatusError(st); err != nil {
 		return "", err
 	}
 	return unsafe.String(unsafe.SliceData(v), len(v)), nil
@@ -64,7 +64,7 @@ func LanewayBodyScratch(response bool, start, maxSize int) ([]byte, error) {
 		bt = internal.BufferTypeHttpResponseBody
 	}
 	b, st := internal.ReadBufferScratch(bt, uint32(start), uint32(maxSize))
-	return b, internal.StatusToError(st)
+	return b, internal.StatusError(st)
 }
 
 // LanewayReplaceStreamContext makes ctx the running stream's context from now on (added by laneway's Wasm
