@@ -2,6 +2,8 @@ package combined
 
 import (
 	"github.com/laneway/laneway/filters/proxyhost"
+	"github.com/laneway/laneway/shadowtag"
+	"github.com/laneway/laneway/synthetic"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -40,15 +42,16 @@ type plugin struct {
 	perStream bool
 	free      []*stream
 	// edited holds the header map as the roles so far edited it (one reused copy of the snapshot, a later
-	// role's edits applied to it in place); merged the verdict of all roles (the merged edits, Reroute ORed,
-	// the first reply); keep the names a later role's trust-boundary strip must not remove.
+	// role's edits applied to it in place); merged the verdict of two or more roles that asked for something
+	// (their edits in order, Reroute ORed); keep the names a later role's trust-boundary strip must not remove.
 	edited [][2]string
-	view   [][2]string // the headers as the roles so far left them: the snapshot or edited
 	merged proxyhost.Verdict
 	keep   []string
-	// reply is the local reply with AnsweredByHeader added to the answering role's headers (replyHeaders).
+	// reply is the local reply with AnsweredByHeader added to the answering role's headers (replyHeaders);
+	// replied is the verdict that sends it.
 	reply        proxyhost.Reply
 	replyHeaders [][2]string
+	replied      proxyhost.Verdict
 	writer       proxyhost.Writer
 }
 
@@ -122,7 +125,7 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	}
 	if p.cfg.Synthetic == nil && p.cfg.Shadowtag == nil {
 		// tenantroute alone: its verdict is written as it is, nothing to merge (what the tenantroute module does).
-		v := p.tenant.decide(headers, nil)
+		v := p.tenant.decide(headers)
 		p.writer.Apply("laneway", headers, v)
 		p.tenant.countDecision()
 		return types.ActionContinue
@@ -131,42 +134,67 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	if !s.own {
 		own = nil
 	}
-	p.view = headers
-	p.merged.Reset()
-	p.keep = p.keep[:0]
+	// m is on the stack: tracking the verdict to write and the view there costs no write barrier.
+	m := merge{view: headers}
 	var (
 		rep                 *proxyhost.Reply
-		by                  string // the role whose reply it is
+		by                  string // the role whose reply it is (set with rep, read only when rep is set)
 		ranSy, ranSh, ranTe bool
 	)
+	// Each role's decision is called from here, not through a wrapper of its role: a call passing the headers
+	// costs about a hundred Wasm instructions, and the wrappers are too large to inline. What a decision rarely
+	// needs (host facts, a stream's state, debug logs) is its role's finish.
 	if p.cfg.Synthetic != nil {
 		ranSy = true
-		v := p.synth.decide(p.view, own)
-		rep, by = p.apply(v, KeySynthetic, p.cfg.Shadowtag != nil || p.cfg.Tenantroute != nil)
-		if rep == nil && p.synth.vouches() {
+		r, d := &p.synth, &synthDecision
+		if r.unresolved {
+			r.resolve()
+		}
+		synthFacts.Have = 0
+		r.cfg.Decide(m.view, &synthFacts, d)
+		if d.Need != 0 || d.AwaitAck || d.Action != synthetic.ActionNone {
+			r.finish(m.view, own)
+		}
+		rep, by = p.apply(&m, &d.Verdict, p.cfg.Shadowtag != nil || p.cfg.Tenantroute != nil), KeySynthetic
+		if rep == nil && d.Synthetic() {
+			// Its marker header is one synthetic checked (or set): a later role's trust-boundary strip keeps it.
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
 	}
 	if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
-		v := p.shadow.decide(p.view, own, endOfStream)
-		rep, by = p.apply(v, KeyShadowtag, p.cfg.Tenantroute != nil)
+		r := &p.shadow
+		if r.mode == 0 || r.mode == shadowtag.ModeWaypoint {
+			r.decideWith(m.view, endOfStream)
+		} else {
+			r.cfg.Decide(m.view, shadowtag.Facts{Mode: r.mode, EndOfStream: endOfStream}, &r.d)
+		}
+		if own != nil || r.d.Shadow {
+			r.finish(own)
+		}
+		rep, by = p.apply(&m, &r.d.Verdict, p.cfg.Tenantroute != nil), KeyShadowtag
 	}
 	if rep == nil && p.cfg.Tenantroute != nil {
 		ranTe = true
-		v := p.tenant.decide(p.view, p.keep)
-		p.apply(v, KeyTenantroute, false)
+		r := &p.tenant
+		r.cfg.Decide(m.view, &r.d)
+		if len(p.keep) > 0 && r.cfg.TrustBoundary {
+			r.spare(p.keep)
+		}
+		p.apply(&m, &r.d.Verdict, false)
 	}
+	action := types.ActionContinue
 	if rep != nil {
-		p.merged.Reply = p.answer(by, rep)
+		action = p.writer.Apply("laneway", headers, p.answer(by, rep))
+	} else if m.out != nil {
+		// Nothing to write (no edit, no reroute) calls nothing: the writer would do nothing with it.
+		action = p.writer.Apply("laneway", headers, m.out)
+		if p.writer.Err() != nil && ranSh && p.shadow.rerouted() {
+			// Without the reroute header the shadow write would reach the real collaborator: suppress it instead.
+			action = p.writer.Apply("laneway", headers, p.answer(KeyShadowtag, p.shadow.suppress()))
+		}
 	}
-	action := p.writer.Apply("laneway", headers, &p.merged)
-	if rep == nil && p.writer.Err() != nil && ranSh && p.shadow.rerouted() {
-		// Without the reroute header the shadow write would reach the real collaborator: suppress it instead.
-		p.merged.Reply = p.answer(KeyShadowtag, p.shadow.suppress())
-		action = p.writer.Apply("laneway", headers, &p.merged)
-	}
-	p.release()
+	p.release(&m)
 	if ranSy {
 		p.synth.countDecision()
 	}
@@ -179,52 +207,86 @@ func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
 	return action
 }
 
-// apply merges one role's verdict: a reply is returned with the role's name (the roles after it do not run);
-// otherwise its Reroute is ORed in and its edits join the merged edits. When more roles decide after it (more),
-// the view they decide on gets its edits and the names it sets are kept from tenantroute's trust-boundary strip.
-// The last role's edits build no view: no role reads one, it cost a copy of the headers per request, and its
-// first allocations pushed the VM's heap into a second 512 KiB arena (linear memory 3328 -> 4096 KiB).
-func (p *plugin) apply(v *proxyhost.Verdict, role string, more bool) (*proxyhost.Reply, string) {
-	if v.Reply != nil {
-		return v.Reply, role
+// merge is one request's merge state: the verdict to write and the headers as the roles so far left them.
+type merge struct {
+	// out is nil while no role asked for anything, then the one role's own verdict, written as it is (no copy
+	// of its edits), then p.merged once a second role asks for something.
+	out  *proxyhost.Verdict
+	view [][2]string // the snapshot, or p.edited once a role before the last edited it
+}
+
+// apply merges one role's verdict into m: a reply is returned (the roles after it do not run); a verdict that
+// asks for something goes to add. Small enough to inline: most roles ask for nothing.
+func (p *plugin) apply(m *merge, v *proxyhost.Verdict, more bool) *proxyhost.Reply {
+	if v.Reply == nil && (len(v.Edits) != 0 || v.Reroute) {
+		p.add(m, v, more)
 	}
-	p.merged.Reroute = p.merged.Reroute || v.Reroute
-	if len(v.Edits) == 0 {
-		return nil, ""
+	return v.Reply
+}
+
+// add merges a verdict that asks for something: its Reroute is ORed in and its edits join the merged edits.
+// When more roles decide after it (more), the view they decide on gets its edits and the names it sets are
+// kept from tenantroute's trust-boundary strip. The last role's edits build no view: no role reads one, it
+// cost a copy of the headers per request, and its first allocations pushed the VM's heap into a second
+// 512 KiB arena (linear memory 3328 -> 4096 KiB).
+func (p *plugin) add(m *merge, v *proxyhost.Verdict, more bool) {
+	switch {
+	case m.out == nil:
+		m.out = v
+	case m.out != &p.merged:
+		// A second role asks for something: the first one's verdict is copied into the merged one.
+		p.merged.Edits = append(append(p.merged.Edits[:0], m.out.Edits...), v.Edits...)
+		p.merged.Reroute = m.out.Reroute || v.Reroute
+		m.out = &p.merged
+	default:
+		p.merged.Edits = append(p.merged.Edits, v.Edits...)
+		p.merged.Reroute = p.merged.Reroute || v.Reroute
 	}
-	p.merged.Edits = append(p.merged.Edits, v.Edits...)
-	if !more {
-		return nil, ""
+	if !more || len(v.Edits) == 0 {
+		return
 	}
-	for _, e := range v.Edits {
-		if e.Kind != proxyhost.Remove {
+	for i := range v.Edits {
+		if e := &v.Edits[i]; e.Kind != proxyhost.Remove {
 			p.keep = append(p.keep, e.Name)
 		}
 	}
-	// The snapshot is copied once; after that p.view is edited itself, which AppendEdited allows.
-	p.edited = proxyhost.AppendEdited(p.edited[:0], p.view, v.Edits)
-	p.view = p.edited
-	return nil, ""
+	// The snapshot is copied once; after that p.edited is edited itself, which AppendEdited allows.
+	p.edited = proxyhost.AppendEdited(p.edited[:0], m.view, v.Edits)
+	m.view = p.edited
 }
 
-// answer returns rep with AnsweredByHeader naming role, and its Detail prefixed with it for the debug log.
-func (p *plugin) answer(role string, rep *proxyhost.Reply) *proxyhost.Reply {
+// answer returns, as a verdict to write, rep with AnsweredByHeader naming role, and its Detail prefixed
+// with it for the debug log.
+func (p *plugin) answer(role string, rep *proxyhost.Reply) *proxyhost.Verdict {
 	p.replyHeaders = append(append(p.replyHeaders[:0], rep.Headers...), [2]string{AnsweredByHeader, role})
 	p.reply = proxyhost.Reply{Status: rep.Status, Headers: p.replyHeaders, Body: rep.Body}
 	if proxyhost.DebugEnabled() {
 		p.reply.Detail = "answered locally by " + role + ": " + rep.Detail
 	}
-	return &p.reply
+	p.replied.Reply = &p.reply
+	return &p.replied
 }
 
-// release drops the request's strings from the reused view and edits, and a flood's oversized storage.
-func (p *plugin) release() {
-	clear(p.edited)
-	if cap(p.edited) > maxKeptPairs {
-		p.edited = nil
+// release drops the request's strings from the reused view, edits, kept names and reply, and a flood's
+// oversized storage; what the request did not use is left alone (it is empty already).
+func (p *plugin) release(m *merge) {
+	if len(p.edited) > 0 {
+		clear(p.edited)
+		p.edited = p.edited[:0]
+		if cap(p.edited) > maxKeptPairs {
+			p.edited = nil
+		}
 	}
-	p.view = nil
-	clear(p.merged.Edits)
-	clear(p.keep)
-	clear(p.replyHeaders)
+	if m.out == &p.merged {
+		clear(p.merged.Edits)
+		p.merged.Edits = p.merged.Edits[:0]
+	}
+	if len(p.keep) > 0 {
+		clear(p.keep)
+		p.keep = p.keep[:0]
+	}
+	if len(p.replyHeaders) > 0 {
+		clear(p.replyHeaders)
+		p.replyHeaders = p.replyHeaders[:0]
+	}
 }

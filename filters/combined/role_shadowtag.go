@@ -28,21 +28,30 @@ func (r *shadowRole) start() {
 	proxywasm.LogInfo(cfg.Summary() + note)
 }
 
-// decide runs shadowtag's decision over headers. s is the stream's own context when JSON body fields are
-// redacted (nil otherwise); endOfStream says whether a body follows the headers.
-func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) *proxyhost.Verdict {
+// requestHeaders calls shadowtag's Decide itself when the mode is resolved and not waypoint (see there);
+// finish then does what a decision rarely needs.
+
+// decideWith decides for a mode still auto (resolved on the first request) or waypoint (whose facts include
+// the caller's principal).
+func (r *shadowRole) decideWith(headers [][2]string, endOfStream bool) {
 	if r.mode == 0 && !r.tried {
 		r.mode, _ = r.cfg.ResolveMode(true)
 		r.tried = true
 	}
-	cfg, d := r.cfg, &r.d
+	cfg := r.cfg
 	f := shadowtag.Facts{Mode: r.mode, EndOfStream: endOfStream}
 	if r.mode == shadowtag.ModeWaypoint && len(cfg.Principals)+len(cfg.PrincipalPrefixes) > 0 {
 		if v, err := shadowtag.PeerPrincipalProperty.Read(); err == nil && len(v) > 0 {
 			f.Principal = unsafe.String(&v[0], len(v)) // compared at once, never kept
 		}
 	}
-	cfg.Decide(headers, f, d)
+	cfg.Decide(headers, f, &r.d)
+}
+
+// finish starts the body redaction of s (the stream's own context when JSON body fields are redacted, nil
+// otherwise) and debug-logs a shadow request's outcome.
+func (r *shadowRole) finish(s *stream) {
+	cfg, d := r.cfg, &r.d
 	if s != nil {
 		s.body.Start(d.RedactBody, d.Redacted)
 	}
@@ -56,7 +65,6 @@ func (r *shadowRole) decide(headers [][2]string, s *stream, endOfStream bool) *p
 			proxywasm.LogDebug("shadowtag: rerouted shadow " + d.Method + " to " + d.Destination + " via " + cfg.RerouteHeader)
 		}
 	}
-	return &d.Verdict
 }
 
 // rerouted reports whether the last decision rerouted a shadow write: its reroute header must be written,

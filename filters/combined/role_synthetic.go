@@ -32,15 +32,15 @@ func (r *synthRole) start() {
 	proxywasm.LogInfo("synthetic: started: " + r.cfg.Summary())
 }
 
-// decide runs synthetic's decision over headers, reading the host facts it asks for. s is the stream's own
-// context when the acknowledgement may be checked (nil otherwise).
-func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
-	if r.unresolved {
-		r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true)
-	}
+// resolve tries again to resolve the direction of a configuration without a mode.
+func (r *synthRole) resolve() { r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true) }
+
+// requestHeaders calls synthetic's Decide itself (see there); finish does what a decision rarely needs.
+
+// finish completes the last decision: reads the host facts it needs, arms the stream's acknowledgement check
+// and explains an action in the debug log.
+func (r *synthRole) finish(headers [][2]string, s *stream) {
 	cfg, d, f := r.cfg, &synthDecision, &synthFacts
-	f.Have = 0
-	cfg.Decide(headers, f, d)
 	for d.Need != 0 {
 		cfg.ReadFacts(d.Need, f)
 		cfg.Continue(headers, f, d)
@@ -52,12 +52,7 @@ func (r *synthRole) decide(headers [][2]string, s *stream) *proxyhost.Verdict {
 	if d.Action != synthetic.ActionNone && proxyhost.DebugEnabled() {
 		d.Explain()
 	}
-	return &d.Verdict
 }
-
-// vouches reports whether the last decision let the request go on as synthetic: its marker header is then
-// one synthetic checked (or set), which a later role's trust-boundary strip must keep.
-func (r *synthRole) vouches() bool { return synthDecision.Synthetic() }
 
 // countDecision counts the last decision under the synthetic filter's names.
 func (r *synthRole) countDecision() { r.cfg.Count(&r.counters, &synthDecision) }

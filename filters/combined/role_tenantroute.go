@@ -25,24 +25,27 @@ func (r *tenantRole) start() {
 	}
 }
 
-// decide routes the request. keep names the headers a role before it set or vouched for: a trust boundary's
-// strip of client-set headers does not remove them, nor counts them as stripped.
-func (r *tenantRole) decide(headers [][2]string, keep []string) *proxyhost.Verdict {
+// decide routes the request (the tenantroute-only plugin; requestHeaders calls Decide itself when roles
+// before it ran).
+func (r *tenantRole) decide(headers [][2]string) *proxyhost.Verdict {
+	r.cfg.Decide(headers, &r.d)
+	return &r.d.Verdict
+}
+
+// spare takes out of the last decision the trust-boundary strips of the names in keep, the headers a role
+// before it set or vouched for: they are neither removed nor counted as stripped.
+func (r *tenantRole) spare(keep []string) {
 	d := &r.d
-	r.cfg.Decide(headers, d)
-	if len(keep) > 0 && r.cfg.TrustBoundary {
-		kept := d.Edits[:0]
-		for _, e := range d.Edits {
-			if e.Kind == proxyhost.Remove && containsFold(keep, e.Name) {
-				d.Stripped-- // each trust-boundary strip is one Remove edit counted once in Stripped
-				continue
-			}
-			kept = append(kept, e)
+	kept := d.Edits[:0]
+	for _, e := range d.Edits {
+		if e.Kind == proxyhost.Remove && containsFold(keep, e.Name) {
+			d.Stripped-- // each trust-boundary strip is one Remove edit counted once in Stripped
+			continue
 		}
-		d.Edits = kept
-		d.Reroute = len(kept) > 0
+		kept = append(kept, e)
 	}
-	return &d.Verdict
+	d.Edits = kept
+	d.Reroute = len(kept) > 0
 }
 
 func containsFold(names []string, name string) bool {
