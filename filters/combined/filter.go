@@ -109,10 +109,16 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 	return &stream{p: p, own: true}
 }
 
-// requestHeaders is the combined filter: one header read, the roles' decisions in order over that
-// snapshot (each seeing the edits of the roles before it), one write of the merged edits, at most one
-// clear_route_cache and at most one local reply.
-func (p *plugin) requestHeaders(s *stream, endOfStream bool) types.Action {
+// OnHttpRequestHeaders implements types.HttpContext; it is the combined filter: one header read, the roles'
+// decisions in order over that snapshot (each seeing the edits of the roles before it), one write of the
+// merged edits, at most one clear_route_cache and at most one local reply. (A plugin method it called cost a
+// call per request.)
+func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	p := s.p
+	if s.own {
+		// Only a stream's own context holds a body redaction (the shared one never starts one).
+		s.body.Clear()
+	}
 	if !p.started {
 		return types.ActionContinue
 	}

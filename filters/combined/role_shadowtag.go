@@ -28,7 +28,7 @@ func (r *shadowRole) start() {
 	proxywasm.LogInfo(cfg.Summary() + note)
 }
 
-// requestHeaders calls shadowtag's Decide itself when the mode is resolved and not waypoint (see there);
+// OnHttpRequestHeaders calls shadowtag's Decide itself when the mode is resolved and not waypoint (see there);
 // finish then does what a decision rarely needs.
 
 // decideWith decides for a mode still auto (resolved on the first request) or waypoint (whose facts include

@@ -18,7 +18,7 @@ type synthRole struct {
 }
 
 // synthDecision and synthFacts serve every request's synthetic role, one at a time: a VM runs one callback at
-// a time, whatever its plugins, and the decision is acted on and counted before requestHeaders returns. They
+// a time, whatever its plugins, and the decision is acted on and counted before OnHttpRequestHeaders returns. They
 // are not role fields: the plugin context is converted to an interface, which would keep the String method of
 // every type they hold, and time.Time's links its formatting and time zone code (about 80 KB of the module).
 var (
@@ -35,7 +35,7 @@ func (r *synthRole) start() {
 // resolve tries again to resolve the direction of a configuration without a mode.
 func (r *synthRole) resolve() { r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true) }
 
-// requestHeaders calls synthetic's Decide itself (see there); finish does what a decision rarely needs.
+// OnHttpRequestHeaders calls synthetic's Decide itself (see there); finish does what a decision rarely needs.
 
 // finish completes the last decision: reads the host facts it needs, arms the stream's acknowledgement check
 // and explains an action in the debug log.

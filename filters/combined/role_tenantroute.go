@@ -25,8 +25,8 @@ func (r *tenantRole) start() {
 	}
 }
 
-// decide routes the request (the tenantroute-only plugin; requestHeaders calls Decide itself when roles
-// before it ran).
+// decide routes the request for a plugin with tenantroute alone (with other roles on, OnHttpRequestHeaders
+// calls Decide itself).
 func (r *tenantRole) decide(headers [][2]string) *proxyhost.Verdict {
 	r.cfg.Decide(headers, &r.d)
 	return &r.d.Verdict

@@ -42,11 +42,7 @@ func (p *plugin) releaseStream(s *stream) {
 	}
 }
 
-// OnHttpRequestHeaders implements types.HttpContext.
-func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
-	s.body.Clear()
-	return s.p.requestHeaders(s, endOfStream)
-}
+// OnHttpRequestHeaders is in filter.go.
 
 // OnHttpResponseHeaders checks synthetic's acknowledgement of a mutating synthetic call; other streams pass
 // at once.
