@@ -76,20 +76,20 @@ func WriteRequestHeaders(edited [][2]string, edits []Edit) (changed bool, err er
 func EditRequestHeaders(edits []Edit) (changed bool, err error) {
 	for i := range edits {
 		e := &edits[i]
-		var callErr error
+		var r editResult
 		switch e.Kind {
 		case Remove:
-			callErr = remove(e.Name)
+			r = remove(e.Name)
 		case Replace:
-			callErr = replace(e.Name, e.Value)
+			r = replace(e.Name, e.Value)
 		case Add:
-			callErr = add(e.Name, e.Value)
+			r = add(e.Name, e.Value)
 		default:
 			continue
 		}
-		if callErr != nil {
+		if failed(r) {
 			if err == nil {
-				err = callErr
+				err = editError(r)
 			}
 			continue
 		}

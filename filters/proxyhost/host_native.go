@@ -62,6 +62,15 @@ const StreamContextReplaceable = false
 // natively (StreamContextReplaceable).
 func ReplaceStreamContext(types.HttpContext) bool { return false }
 
+// editResult is what a single-edit host call returns: natively its error (host_wasm.go says why Wasm differs).
+type editResult = error
+
+// failed reports whether an edit's host call failed.
+func failed(r editResult) bool { return r != nil }
+
+// editError is the error of a failed edit's host call.
+func editError(r editResult) error { return r }
+
 // The single-edit host calls, replaced in tests.
 var (
 	remove  = proxywasm.RemoveHttpRequestHeader

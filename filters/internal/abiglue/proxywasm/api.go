@@ -73,22 +73,28 @@ func LanewayReplaceStreamContext(ctx types.HttpContext) bool {
 	return internal.ReplaceStreamContext(ctx)
 }
 
-// LanewayAddRequestHeader appends a request header value with one host call (added by laneway's Wasm build).
-func LanewayAddRequestHeader(key, value string) error {
-	return internal.AddHeaderValue(internal.MapTypeHttpRequestHeaders, key, value)
+// LanewayAddRequestHeader appends a request header value with one host call and returns the host's status,
+// 0 for success (LanewayStatusError converts a failure): small enough to inline, so the caller reaches the
+// import itself (added by laneway's Wasm build).
+func LanewayAddRequestHeader(key, value string) uint32 {
+	return internal.AddRequestHeader(key, value)
 }
 
-// LanewayReplaceRequestHeader replaces a request header's values with one host call (added by laneway's Wasm
-// build).
-func LanewayReplaceRequestHeader(key, value string) error {
-	return internal.ReplaceHeaderValue(internal.MapTypeHttpRequestHeaders, key, value)
+// LanewayReplaceRequestHeader replaces a request header's values with one host call and returns the host's
+// status, as LanewayAddRequestHeader (added by laneway's Wasm build).
+func LanewayReplaceRequestHeader(key, value string) uint32 {
+	return internal.ReplaceRequestHeader(key, value)
 }
 
-// LanewayRemoveRequestHeader removes every value of a request header with one host call (added by laneway's Wasm
-// build).
-func LanewayRemoveRequestHeader(key string) error {
-	return internal.RemoveHeaderValue(internal.MapTypeHttpRequestHeaders, key)
+// LanewayRemoveRequestHeader removes every value of a request header with one host call and returns the host's
+// status, as LanewayAddRequestHeader (added by laneway's Wasm build).
+func LanewayRemoveRequestHeader(key string) uint32 {
+	return internal.RemoveRequestHeader(key)
 }
+
+// LanewayStatusError returns the error the SDK's calls return for a host status: nil for 0 (OK), else one of
+// the types.ErrorStatus values (added by laneway's Wasm build).
+func LanewayStatusError(status uint32) error { return internal.StatusError(internal.Status(status)) }
 
 // LanewayClearRouteCache calls Envoy's clear_route_cache foreign function; a host without it answers
 // types.ErrorStatusNotFound (added by laneway's Wasm build).
