@@ -98,6 +98,8 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 // per-stream state (reused from the free list in the steady state).
 func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 	if !p.perStream {
+		// The shared context waits for no acknowledgement: its OnHttpResponseHeaders would only pass.
+		proxyhost.SkipResponseHeaders()
 		return &p.shared
 	}
 	if n := len(p.free); n > 0 {

@@ -33,6 +33,12 @@ func DebugEnabled() bool { return true }
 // stream; nil registers none. Natively it does nothing: proxytest's SDK never hands a context back.
 func OnHTTPContextDeleted(func(types.HttpContext)) {}
 
+// SkipResponseHeaders, called from NewHttpContext, makes the Wasm glue answer the response headers of the
+// stream being created with ActionContinue itself, without calling the context's OnHttpResponseHeaders (a
+// call per stream saved where a shared context waits for nothing on the response). Natively it does nothing:
+// proxytest calls the context, whose OnHttpResponseHeaders must therefore return ActionContinue too.
+func SkipResponseHeaders() {}
+
 // ResponseHeaders returns the response's header pairs with one host call (in Wasm valid until the next
 // RequestHeaders or ResponseHeaders: copy what must outlive the callback).
 func ResponseHeaders() ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }

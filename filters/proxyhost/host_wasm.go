@@ -29,6 +29,10 @@ func DebugEnabled() bool { return proxywasm.LanewayDebugLogEnabled() }
 // OnHTTPContextDeleted registers f to receive every HTTP context of the VM once Envoy deleted its stream.
 func OnHTTPContextDeleted(f func(types.HttpContext)) { proxywasm.LanewayOnHTTPContextDeleted(f) }
 
+// SkipResponseHeaders, called from NewHttpContext, passes the new stream's response headers without a call to
+// its context (see host_native.go).
+func SkipResponseHeaders() { proxywasm.LanewaySkipResponseHeaders() }
+
 // ResponseHeaders returns the response's header pairs, valid until the next RequestHeaders or ResponseHeaders.
 func ResponseHeaders() ([][2]string, error) { return proxywasm.LanewayResponseHeadersScratch() }
 

@@ -9,6 +9,8 @@ import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 type streamEntry struct {
 	id, root uint32
 	ctx      types.HttpContext // nil: the slot is free
+	// quiet: the glue answers the stream's response headers itself (see SkipResponseHeaders).
+	quiet bool
 }
 
 // streamSlots is the direct-mapped part of the table (a power of two). Envoy numbers contexts with one
@@ -36,15 +38,17 @@ func stream(id uint32) streamEntry {
 // streamContext returns the live stream's context, nil when id is not a live HTTP stream.
 func streamContext(id uint32) types.HttpContext { return stream(id).ctx }
 
-func streamAdd(id, root uint32, ctx types.HttpContext) {
+// streamAdd makes id a live stream of root with context ctx; quiet marks its response headers answered by the
+// glue.
+func streamAdd(id, root uint32, ctx types.HttpContext, quiet bool) {
 	if e := &streams.slots[id&(streamSlots-1)]; e.ctx == nil {
-		*e = streamEntry{id: id, root: root, ctx: ctx}
+		*e = streamEntry{id: id, root: root, ctx: ctx, quiet: quiet}
 		return
 	}
 	if streams.overflow == nil {
 		streams.overflow = map[uint32]streamEntry{}
 	}
-	streams.overflow[id] = streamEntry{id: id, root: root, ctx: ctx}
+	streams.overflow[id] = streamEntry{id: id, root: root, ctx: ctx, quiet: quiet}
 }
 
 // streamRemove forgets the stream and returns its context, nil when id was not a live HTTP stream.
@@ -61,18 +65,18 @@ func streamRemove(id uint32) types.HttpContext {
 	return nil
 }
 
-// streamReplace makes ctx the live stream's context (its later callbacks and its deletion go to ctx); false
-// when id is not a live HTTP stream or ctx is nil.
+// streamReplace makes ctx the live stream's context (its later callbacks, its response headers included, and
+// its deletion go to ctx); false when id is not a live HTTP stream or ctx is nil.
 func streamReplace(id uint32, ctx types.HttpContext) bool {
 	if ctx == nil {
 		return false
 	}
 	if e := &streams.slots[id&(streamSlots-1)]; e.id == id && e.ctx != nil {
-		e.ctx = ctx
+		e.ctx, e.quiet = ctx, false
 		return true
 	}
 	if e, ok := streams.overflow[id]; ok {
-		e.ctx = ctx
+		e.ctx, e.quiet = ctx, false
 		streams.overflow[id] = e
 		return true
 	}

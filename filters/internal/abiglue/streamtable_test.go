@@ -18,7 +18,7 @@ func TestStreamTableKeepsEveryLiveStreamThroughSlotCollisions(t *testing.T) {
 	// 2, 2+512 and 2+1024 share a slot: the first takes it, the others overflow.
 	ids := []uint32{2, 3, 2 + streamSlots, 2 + 2*streamSlots, 1<<32 - 1}
 	for i, id := range ids {
-		streamAdd(id, uint32(100+i), &testStream{id: id})
+		streamAdd(id, uint32(100+i), &testStream{id: id}, false)
 	}
 	assert.Len(t, streams.overflow, 2)
 	for i, id := range ids {
@@ -37,7 +37,7 @@ func TestStreamTableKeepsEveryLiveStreamThroughSlotCollisions(t *testing.T) {
 	assert.Equal(t, uint32(2+streamSlots), streamContext(2+streamSlots).(*testStream).id)
 	assert.Equal(t, uint32(2+streamSlots), streamRemove(2+streamSlots).(*testStream).id)
 	assert.Nil(t, streamContext(2+streamSlots))
-	streamAdd(2+4*streamSlots, 7, &testStream{id: 2 + 4*streamSlots})
+	streamAdd(2+4*streamSlots, 7, &testStream{id: 2 + 4*streamSlots}, false)
 	assert.Len(t, streams.overflow, 1, "the freed slot is reused")
 	assert.Equal(t, uint32(7), stream(2+4*streamSlots).root)
 	for _, id := range []uint32{3, 2 + 2*streamSlots, 1<<32 - 1, 2 + 4*streamSlots} {
@@ -52,7 +52,7 @@ func TestStreamTableNeedsNoOverflowForAWindowOfIncreasingIDs(t *testing.T) {
 	t.Cleanup(func() { streams.slots, streams.overflow = [streamSlots]streamEntry{}, nil })
 	const live = 300
 	for id := uint32(1); id < 100000; id++ {
-		streamAdd(id, 1, &testStream{id: id})
+		streamAdd(id, 1, &testStream{id: id}, false)
 		if id > live {
 			require.NotNil(t, streamRemove(id-live))
 		}
@@ -63,8 +63,8 @@ func TestStreamTableNeedsNoOverflowForAWindowOfIncreasingIDs(t *testing.T) {
 func TestStreamReplaceSwapsTheContextOfALiveStreamOnly(t *testing.T) {
 	t.Cleanup(func() { streams.slots, streams.overflow = [streamSlots]streamEntry{}, nil })
 	// 5 owns its slot, 5+512 overflows: both can be replaced, and keep their root.
-	streamAdd(5, 1, &testStream{id: 5})
-	streamAdd(5+streamSlots, 2, &testStream{id: 5 + streamSlots})
+	streamAdd(5, 1, &testStream{id: 5}, false)
+	streamAdd(5+streamSlots, 2, &testStream{id: 5 + streamSlots}, false)
 	for _, id := range []uint32{5, 5 + streamSlots} {
 		require.True(t, streamReplace(id, &testStream{id: 1000 + id}), "stream %d", id)
 		assert.Equal(t, 1000+id, streamContext(id).(*testStream).id)
@@ -80,4 +80,26 @@ func TestStreamReplaceSwapsTheContextOfALiveStreamOnly(t *testing.T) {
 	assert.Equal(t, uint32(1005), streamRemove(5).(*testStream).id)
 	assert.Equal(t, uint32(1005+streamSlots), streamRemove(5+streamSlots).(*testStream).id)
 	assert.False(t, streamReplace(5, &testStream{id: 5}), "a deleted stream cannot be replaced")
+}
+
+func TestAQuietStreamStaysQuietUntilItsContextIsReplaced(t *testing.T) {
+	t.Cleanup(func() { streams.slots, streams.overflow = [streamSlots]streamEntry{}, nil })
+	// 7 owns its slot, 7+512 overflows; 8 is not quiet.
+	streamAdd(7, 1, &testStream{id: 7}, true)
+	streamAdd(7+streamSlots, 1, &testStream{id: 7 + streamSlots}, true)
+	streamAdd(8, 1, &testStream{id: 8}, false)
+	assert.True(t, stream(7).quiet)
+	assert.True(t, stream(7+streamSlots).quiet)
+	assert.False(t, stream(8).quiet)
+	assert.False(t, stream(9).quiet, "an id that is not live is not quiet")
+	// A replaced context gets its callbacks, its response headers included.
+	for _, id := range []uint32{7, 7 + streamSlots} {
+		require.True(t, streamReplace(id, &testStream{id: 1000 + id}))
+		assert.False(t, stream(id).quiet, "stream %d", id)
+	}
+	// The slot a quiet stream leaves is not quiet for the next one.
+	streamRemove(8)
+	streamRemove(7)
+	streamAdd(7, 1, &testStream{id: 7}, false)
+	assert.False(t, stream(7).quiet)
 }

@@ -25,6 +25,11 @@ func LanewayRequestHeadersScratch() (pairs [][2]string, err error) {
 	return
 }
 
+// LanewaySkipResponseHeaders, called from a NewHttpContext, makes the glue answer the new stream's response
+// headers with ActionContinue without calling its context (added by laneway's Wasm build; see the glue's
+// SkipResponseHeaders).
+func LanewaySkipResponseHeaders() { internal.SkipResponseHeaders() }
+
 // LanewayOnHTTPContextDeleted registers f to receive each HTTP context once Envoy deleted its stream (added by
 // laneway's Wasm build; see filters/proxyhost).
 func LanewayOnHTTPContextDeleted(f func(types.HttpContext)) { internal.SetHTTPContextDeletedHook(f) }
