@@ -76,7 +76,7 @@ func WriteRequestHeaders(edited [][2]string, edits []Edit) (changed bool, err er
 func EditRequestHeaders(edits []Edit) (changed bool, err error) {
 	for i := range edits {
 		e := &edits[i]
-		var r editResult
+		var r hostResult
 		switch e.Kind {
 		case Remove:
 			r = remove(e.Name)
@@ -89,7 +89,7 @@ func EditRequestHeaders(edits []Edit) (changed bool, err error) {
 		}
 		if failed(r) {
 			if err == nil {
-				err = editError(r)
+				err = hostError(r)
 			}
 			continue
 		}

@@ -68,14 +68,15 @@ const StreamContextReplaceable = false
 // natively (StreamContextReplaceable).
 func ReplaceStreamContext(types.HttpContext) bool { return false }
 
-// editResult is what a single-edit host call returns: natively its error (host_wasm.go says why Wasm differs).
-type editResult = error
+// hostResult is what an edit's or clear_route_cache's host call returns: natively its error (host_wasm.go
+// says why Wasm differs).
+type hostResult = error
 
-// failed reports whether an edit's host call failed.
-func failed(r editResult) bool { return r != nil }
+// failed reports whether a host call failed.
+func failed(r hostResult) bool { return r != nil }
 
-// editError is the error of a failed edit's host call.
-func editError(r editResult) error { return r }
+// hostError is the error of a failed host call.
+func hostError(r hostResult) error { return r }
 
 // The single-edit host calls, replaced in tests.
 var (
@@ -98,7 +99,7 @@ func SwapForeignCall(f ForeignCall) (restore func()) {
 }
 
 // clearRouteCache calls ClearRouteCacheFunction.
-func clearRouteCache() error {
+func clearRouteCache() hostResult {
 	_, err := callForeign(ClearRouteCacheFunction, nil)
 	return err
 }

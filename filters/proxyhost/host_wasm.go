@@ -56,31 +56,31 @@ func ReplaceStreamContext(ctx types.HttpContext) bool {
 	return proxywasm.LanewayReplaceStreamContext(ctx)
 }
 
-// editResult is what a single-edit host call returns: in Wasm the host's status, 0 for success. An error is
-// made of it only on failure (editError), so each call inlines to the import itself; an error result cost
-// a Go call more, about 100 Wasm instructions per edit.
-type editResult = uint32
+// hostResult is what an edit's or clear_route_cache's host call returns: in Wasm the host's status, 0 for
+// success. An error is made of it only on failure (hostError), so each edit inlines to the import itself; an
+// error result cost a Go call more, about 100 Wasm instructions per edit.
+type hostResult = uint32
 
-// failed reports whether an edit's host call failed.
-func failed(r editResult) bool { return r != 0 }
+// failed reports whether a host call failed.
+func failed(r hostResult) bool { return r != 0 }
 
-// editError is the error of a failed edit's host call.
-func editError(r editResult) error { return proxywasm.LanewayStatusError(r) }
+// hostError is the error of a failed host call.
+func hostError(r hostResult) error { return proxywasm.LanewayStatusError(r) }
 
 // remove is proxy_remove_header_map_value on the request headers: one import call, no SDK layer (see the glue's
 // edits.go), as are replace, add, clearRouteCache and incCounter.
-func remove(name string) editResult { return proxywasm.LanewayRemoveRequestHeader(name) }
+func remove(name string) hostResult { return proxywasm.LanewayRemoveRequestHeader(name) }
 
 // replace is proxy_replace_header_map_value on the request headers.
-func replace(name, value string) editResult {
+func replace(name, value string) hostResult {
 	return proxywasm.LanewayReplaceRequestHeader(name, value)
 }
 
 // add is proxy_add_header_map_value on the request headers.
-func add(name, value string) editResult { return proxywasm.LanewayAddRequestHeader(name, value) }
+func add(name, value string) hostResult { return proxywasm.LanewayAddRequestHeader(name, value) }
 
 // clearRouteCache calls ClearRouteCacheFunction.
-func clearRouteCache() error { return proxywasm.LanewayClearRouteCache() }
+func clearRouteCache() hostResult { return proxywasm.LanewayClearRouteCache() }
 
 // incCounter adds one to m (proxy_increment_metric); a failure is ignored, where the SDK's Increment panics:
 // a counter must not take the VM down.

@@ -58,10 +58,10 @@ func (w *Writer) Apply(filter string, headers [][2]string, v *Verdict) types.Act
 	// A host that fails clear_route_cache (without the function it answers types.ErrorStatusNotFound) is
 	// remembered and not asked again: ABI <= 0.2.1 header edits clear the route cache anyway.
 	if v.Reroute && (changed || len(v.Edits) == 0) && !w.noClearRouteCache {
-		if err := clearRouteCache(); err != nil {
+		if r := clearRouteCache(); failed(r) {
 			w.noClearRouteCache = true
 			if DebugEnabled() {
-				proxywasm.LogDebug(filter + ": no " + ClearRouteCacheFunction + " foreign function (" + err.Error() + "); relying on header edits to re-route")
+				proxywasm.LogDebug(filter + ": no " + ClearRouteCacheFunction + " foreign function (" + hostError(r).Error() + "); relying on header edits to re-route")
 			}
 		}
 	}

@@ -101,9 +101,10 @@ func LanewayRemoveRequestHeader(key string) uint32 {
 // the types.ErrorStatus values (added by laneway's Wasm build).
 func LanewayStatusError(status uint32) error { return internal.StatusError(internal.Status(status)) }
 
-// LanewayClearRouteCache calls Envoy's clear_route_cache foreign function; a host without it answers
-// types.ErrorStatusNotFound (added by laneway's Wasm build).
-func LanewayClearRouteCache() error { return internal.ClearRouteCache() }
+// LanewayClearRouteCache calls Envoy's clear_route_cache foreign function and returns the host's status, 0 for
+// success; a host without it answers 1, types.ErrorStatusNotFound through LanewayStatusError (added by
+// laneway's Wasm build).
+func LanewayClearRouteCache() uint32 { return internal.ClearRouteCache() }
 
 // LanewayIncrementCounter adds one to a counter and reports whether the host did (added by laneway's Wasm
 // build). Unlike MetricCounter.Increment it never panics: a counter the host refuses must not take the VM down.
