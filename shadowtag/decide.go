@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/laneway/laneway/filters/proxyhost"
 )
 
@@ -112,8 +113,19 @@ func (d *Decision) reset(mode Mode) {
 	if cap(edits) > maxKeptEdits {
 		edits = nil
 	}
-	clear(d.Edits) // keep no request's strings alive until the next one
-	*d = Decision{Verdict: proxyhost.Verdict{Edits: edits}, Mode: mode, bagBuf: d.bagBuf, hostBuf: d.hostBuf}
+	if len(d.Edits) > 0 {
+		clear(d.Edits) // keep no request's strings alive until the next one
+	}
+	// Field by field: a composite literal is built on the stack and copied whole (224 bytes, with a write
+	// barrier check), where most fields are already zero. reply is set only together with Reply.
+	if d.Reply != nil {
+		d.reply = proxyhost.Reply{}
+	}
+	d.Edits, d.Reroute, d.Reply = edits, false, nil
+	d.Mode, d.Shadow, d.Signals, d.Outcome = mode, false, 0, OutcomePassed
+	d.Destination, d.Redacted, d.RedactBody = "", false, false
+	// Method and RequestID are set from the scan (Decide) unless the mode is 0.
+	d.Method, d.RequestID = "", ""
 }
 
 // Continue reports whether the request goes on (false: a local response was decided).
@@ -175,26 +187,88 @@ func isTrue(v string) bool {
 	return v == "1" || strings.EqualFold(v, "true")
 }
 
-// scanNames are the names scan compares every header with outside the edge when no marker header is configured.
-var scanNames = proxyhost.NewNameSet(":authority", "host", ":method", MarkerHeader, "baggage", RequestIDHeader)
+// Header names as little-endian words (bytewords.Load64/Load32): scanCommon compares a name with them by its
+// length and one or two word loads, where a chain of proxyhost.SameName compares costs a call to
+// runtime.memequal for the names shorter than 8 bytes.
+var (
+	wordHost        = bytewords.Load32("host", 0)
+	wordMethod      = bytewords.Load32(":method", 0)
+	wordMethod3     = bytewords.Load32(":method", 3)
+	wordBaggage     = bytewords.Load32("baggage", 0)
+	wordBaggage3    = bytewords.Load32("baggage", 3)
+	wordAuthority   = bytewords.Load64(":authority", 0)
+	wordAuthority2  = bytewords.Load64(":authority", 2)
+	wordRequestID   = bytewords.Load64(RequestIDHeader, 0)
+	wordRequestID4  = bytewords.Load64(RequestIDHeader, 4)
+	wordMarker      = bytewords.Load64(MarkerHeader, 0)
+	wordMarker8     = bytewords.Load64(MarkerHeader, 8)
+	scanCommonSizes = uint64(1)<<len("host") | 1<<len(":method") | 1<<len(":authority") | 1<<len(RequestIDHeader) | 1<<len(MarkerHeader)
+)
+
+// scanCommon is scan outside the edge with no configured marker headers, where only :authority, host,
+// :method, x-laneway-shadow, baggage and x-request-id matter: a name is told by its length, then by the
+// words at its two ends.
+func scanCommon(s *scan, pairs [][2]string, bags []string) []string {
+	host := ""
+	for i := range pairs {
+		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
+		p := &pairs[i]
+		name := p[0]
+		if n := uint(len(name)); n >= 64 || scanCommonSizes&(1<<n) == 0 {
+			continue // one shift and test skips most names
+		}
+		switch len(name) {
+		case 4:
+			if bytewords.Load32(name, 0) == wordHost && host == "" {
+				host = p[1]
+			}
+		case 7:
+			w, w3 := bytewords.Load32(name, 0), bytewords.Load32(name, 3)
+			if w == wordMethod && w3 == wordMethod3 {
+				s.method = p[1]
+			} else if w == wordBaggage && w3 == wordBaggage3 {
+				bags = append(bags, p[1])
+			}
+		case 10:
+			if bytewords.Load64(name, 0) == wordAuthority && bytewords.Load64(name, 2) == wordAuthority2 {
+				s.authority = p[1]
+			}
+		case 12:
+			if bytewords.Load64(name, 0) == wordRequestID && bytewords.Load64(name, 4) == wordRequestID4 && s.requestID == "" {
+				s.requestID = p[1]
+			}
+		default: // 16
+			if bytewords.Load64(name, 0) == wordMarker && bytewords.Load64(name, 8) == wordMarker8 {
+				s.lanewayCount++
+				s.lanewayValue = p[1]
+				if isTrue(p[1]) {
+					s.lanewayTrue = true
+				}
+			}
+		}
+	}
+	if s.authority == "" {
+		s.authority = host
+	}
+	return bags
+}
 
 // scan fills s from pairs and returns every baggage value appended to bags (a stack
 // buffer in Decide: storing it through s would move it to the heap).
 func (c *Config) scan(s *scan, pairs [][2]string, bags []string) []string {
-	bags = bags[:0]
-	host := ""
-	// Outside the edge, with no configured marker headers, only the names of scanNames matter: the others
-	// are skipped with one hash each (proxyhost.NameSet).
-	names := proxyhost.NameSet(^uint64(0))
 	if !s.edge && len(c.MarkerHeaders) == 0 {
-		names = scanNames
+		return scanCommon(s, pairs, bags[:0])
 	}
+	return c.scanAll(s, pairs, bags[:0])
+}
+
+// scanAll is scan at the edge or with configured marker headers: every name is compared with each one scan
+// looks for.
+func (c *Config) scanAll(s *scan, pairs [][2]string, bags []string) []string {
+	host := ""
 	for i := range pairs {
 		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
 		p := &pairs[i]
-		if !names.MayHold(p[0]) {
-			continue
-		}
 		switch name := p[0]; {
 		case proxyhost.SameName(name, ":authority"):
 			s.authority = p[1]
@@ -324,7 +398,7 @@ func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
 	if s.lanewayTrue {
 		d.Signals |= SignalLanewayHeader
 	}
-	if len(bags) > 0 {
+	if len(bags) > 0 && mayMentionMarkerKey(bags) {
 		// Fail closed: occurrences that disagree (Lookup: absent) still mark the request when one says shadow.
 		// (LookupElseAny: Lookup, then AnyValue, in one search when the key's text occurs nowhere.)
 		var anyTrue bool
@@ -334,6 +408,41 @@ func (c *Config) detect(d *Decision, s *scan, bags []string, inbound bool) {
 		}
 	}
 	d.Shadow = d.Signals != 0
+}
+
+// Every occurrence of MarkerBaggageKey holds its "sh"; sBytes and hBytes are 's' and 'h' in every byte.
+const (
+	sBytes = 's' * bytewords.Ones
+	hBytes = 'h' * bytewords.Ones
+)
+
+// mayMentionMarkerKey reports whether the text MarkerBaggageKey may occur in some of values: false only when no
+// value has an "sh" (a word at a time), so that LookupElseAny, which returns no value and no match when the key's
+// text occurs nowhere, is not called for most baggage.
+func mayMentionMarkerKey(values []string) bool {
+	for _, v := range values {
+		n := len(v)
+		if n < len(MarkerBaggageKey) { // at least 9 bytes, as the loads need
+			continue
+		}
+		// The last pair of words ends at the value's end, overlapping the one before. (Two pairs a turn
+		// cost more, not less: hasSH is then too big to be inlined.)
+		for i := 0; i < n-9; i += 8 {
+			if hasSH(v, i) {
+				return true
+			}
+		}
+		if hasSH(v, n-9) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSH reports whether "sh" starts at one of v[i:i+8] (v holds 9 bytes from i): bytes i..i+7 are compared
+// with 's' and i+1..i+8 with 'h', and a zero byte in the or of the two is an "sh" at its position.
+func hasSH(v string, i int) bool {
+	return bytewords.ZeroBytes((bytewords.Load64(v, i)^sBytes)|(bytewords.Load64(v, i+1)^hBytes))&bytewords.Highs != 0
 }
 
 // ensureMarkerHeader sets x-laneway-shadow: 1 unless it is already exactly that.
