@@ -217,25 +217,27 @@ func scanCommon(s *scan, pairs [][2]string, bags []string) []string {
 		if n := uint(len(name)); n >= 64 || scanCommonSizes&(1<<n) == 0 {
 			continue // one shift and test skips most names
 		}
-		switch len(name) {
-		case 4:
-			if bytewords.Load32(name, 0) == wordHost && host == "" {
-				host = p[1]
-			}
-		case 7:
+		// Tested in this order, not binary-searched (a switch on len(name) would be): most names that get here
+		// are 7 bytes long (:method, :scheme, baggage), then 10 (:authority, user-agent).
+		switch n := len(name); {
+		case n == 7:
 			w, w3 := bytewords.Load32(name, 0), bytewords.Load32(name, 3)
 			if w == wordMethod && w3 == wordMethod3 {
 				s.method = p[1]
 			} else if w == wordBaggage && w3 == wordBaggage3 {
 				bags = append(bags, p[1])
 			}
-		case 10:
+		case n == 10:
 			if bytewords.Load64(name, 0) == wordAuthority && bytewords.Load64(name, 2) == wordAuthority2 {
 				s.authority = p[1]
 			}
-		case 12:
+		case n == 12:
 			if bytewords.Load64(name, 0) == wordRequestID && bytewords.Load64(name, 4) == wordRequestID4 && s.requestID == "" {
 				s.requestID = p[1]
+			}
+		case n == 4:
+			if bytewords.Load32(name, 0) == wordHost && host == "" {
+				host = p[1]
 			}
 		default: // 16
 			if bytewords.Load64(name, 0) == wordMarker && bytewords.Load64(name, 8) == wordMarker8 {
