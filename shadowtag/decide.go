@@ -428,23 +428,23 @@ func mayMentionMarkerKey(values []string) bool {
 			continue
 		}
 		// The last pair of words ends at the value's end, overlapping the one before. (Two pairs a turn
-		// cost more, not less: hasSH is then too big to be inlined.)
+		// cost more, not less: shZeros is then too big to be inlined.)
+		var zeros uint64
 		for i := 0; i < n-9; i += 8 {
-			if hasSH(v, i) {
-				return true
-			}
+			zeros |= shZeros(v, i) // no branch a turn: most values have no "sh"
 		}
-		if hasSH(v, n-9) {
+		if (zeros|shZeros(v, n-9))&bytewords.Highs != 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// hasSH reports whether "sh" starts at one of v[i:i+8] (v holds 9 bytes from i): bytes i..i+7 are compared
-// with 's' and i+1..i+8 with 'h', and a zero byte in the or of the two is an "sh" at its position.
-func hasSH(v string, i int) bool {
-	return bytewords.ZeroBytes((bytewords.Load64(v, i)^sBytes)|(bytewords.Load64(v, i+1)^hBytes))&bytewords.Highs != 0
+// shZeros has a high bit (bytewords.Highs) set when "sh" starts at one of v[i:i+8] (v holds 9 bytes from i):
+// bytes i..i+7 are compared with 's' and i+1..i+8 with 'h', and a zero byte in the or of the two is an "sh" at
+// its position.
+func shZeros(v string, i int) uint64 {
+	return bytewords.ZeroBytes((bytewords.Load64(v, i) ^ sBytes) | (bytewords.Load64(v, i+1) ^ hBytes))
 }
 
 // ensureMarkerHeader sets x-laneway-shadow: 1 unless it is already exactly that.
