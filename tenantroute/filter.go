@@ -139,6 +139,14 @@ type RejectedLog struct {
 
 // Note logs d's baggage overflow at debug level, and d's rejected tenant the first time it is seen.
 func (l *RejectedLog) Note(c *Config, d *Decision) {
+	// Most requests have nothing to note: this test inlines into the caller, the call costs about 50 Wasm
+	// instructions.
+	if d.BaggageFull || d.Rejected != "" {
+		l.note(c, d)
+	}
+}
+
+func (l *RejectedLog) note(c *Config, d *Decision) {
 	if d.BaggageFull && proxyhost.DebugEnabled() {
 		proxywasm.LogDebug(filterName + ": tenant " + d.Tenant + " not added to baggage: it would exceed the W3C limits")
 	}
