@@ -319,22 +319,25 @@ func (c *Config) Allowed(t string) bool {
 
 // isDNSLabel reports whether s is an RFC 1123 label: 1-63 of [a-z0-9-], alphanumeric at both ends. Every
 // request with a tenant pays for it, so it tests 4 or 8 bytes at a time (the byte loop took a few branches
-// per byte in the Go compiler's Wasm code).
+// per byte in the Go compiler's Wasm code), the ends included: a '-' passes only where the mask says, so
+// the first and last byte need no test (and jump) of their own.
 func isDNSLabel(s string) bool {
 	n := len(s)
-	if n == 0 || n > 63 || s[0] == '-' || s[n-1] == '-' {
-		return false
-	}
 	switch {
+	case n > 63:
+		return false
 	case n >= 8:
-		ok := dnsLabelBytes(bytewords.Load64(s, n-8)) // the last word may overlap the one before
-		for i := 0; i < n-8; i += 8 {
-			ok &= dnsLabelBytes(bytewords.Load64(s, i))
+		// The first and last words (which may overlap each other and the ones between).
+		ok := dnsLabelBytes(bytewords.Load64(s, 0), hyphenNotFirst) & dnsLabelBytes(bytewords.Load64(s, n-8), hyphenNotLast)
+		for i := 8; i < n-8; i += 8 {
+			ok &= dnsLabelBytes(bytewords.Load64(s, i), bytewords.Highs)
 		}
-		return ok&bytewords.Highs == bytewords.Highs
+		return ok == bytewords.Highs
 	case n >= 4:
-		// The first and last 4 bytes (which may overlap) as one word.
-		return dnsLabelBytes(uint64(bytewords.Load32(s, 0))|uint64(bytewords.Load32(s, n-4))<<32)&bytewords.Highs == bytewords.Highs
+		// The first and last 4 bytes (which may overlap) as one word: s[0] is its first byte, s[n-1] its last.
+		return dnsLabelBytes(uint64(bytewords.Load32(s, 0))|uint64(bytewords.Load32(s, n-4))<<32, hyphenNotFirst&hyphenNotLast) == bytewords.Highs
+	case n == 0 || s[0] == '-' || s[n-1] == '-':
+		return false
 	}
 	for i := 0; i < n; i++ {
 		b := s[i]
@@ -345,14 +348,20 @@ func isDNSLabel(s string) bool {
 	return true
 }
 
-// dnsLabelBytes has the high bit of each byte of w set if that byte is a-z, 0-9 or '-'. For a byte y <= 0x7F,
-// y + (0x80-a) has its high bit set if and only if y >= a, and no sum carries into the next byte unless some
-// byte of w is 0x80 or more, whose own result is clear anyway (as is any result of a word with such a byte
-// when all must be set).
-func dnsLabelBytes(w uint64) uint64 {
-	return ^w & ((w+(0x80-'a')*bytewords.Ones)&^(w+(0x80-'z'-1)*bytewords.Ones) | // a-z
+// Hyphen masks for dnsLabelBytes: a '-' is allowed in every byte but the first, or the last, of the word.
+const (
+	hyphenNotFirst = bytewords.Highs &^ 0x80
+	hyphenNotLast  = bytewords.Highs &^ (0x80 << 56)
+)
+
+// dnsLabelBytes has the high bit of each byte of w set if that byte is a-z, 0-9, or a '-' where hyphens has
+// the byte's high bit set; every other bit is clear. For a byte y <= 0x7F, y + (0x80-a) has its high bit set
+// if and only if y >= a, and no sum carries into the next byte unless some byte of w is 0x80 or more, whose
+// own result is clear anyway (as is any result of a word with such a byte when all must be set).
+func dnsLabelBytes(w, hyphens uint64) uint64 {
+	return ^w & bytewords.Highs & ((w+(0x80-'a')*bytewords.Ones)&^(w+(0x80-'z'-1)*bytewords.Ones) | // a-z
 		(w+(0x80-'0')*bytewords.Ones)&^(w+(0x80-'9'-1)*bytewords.Ones) | // 0-9
-		^((w ^ '-'*bytewords.Ones) + 0x7f*bytewords.Ones)) // '-': y ^ '-' + 0x7F has its high bit clear
+		^((w^'-'*bytewords.Ones)+0x7f*bytewords.Ones)&hyphens) // '-': y ^ '-' + 0x7F has its high bit clear
 }
 
 // isSafe reports whether b is an RFC 3986 unreserved character: safe in a header, a baggage value and a log line.
