@@ -93,22 +93,24 @@ type Decision struct {
 	// Verdict holds the request-header edits, in order, and Reroute: set whenever there are edits, since
 	// the output header or a carrier the routes may match changed.
 	proxyhost.Verdict
+	// The one-byte fields are next to each other so that reset clears them with one store.
 	Outcome Outcome
-	// Tenant is the tenant the request is routed to ("" = baseline).
-	Tenant string
 	// Source is where Tenant came from.
 	Source Source
-	// Key is the baggage key Tenant (or Rejected) was found under, "" for the plain header and workloadTenant.
-	Key string
-	// Rejected is a tenant value found but refused ("" = none); RejectedSource and Reason say where and why.
-	Rejected       string
+	// RejectedSource and Reason say where Rejected came from and why it was refused.
 	RejectedSource Source
 	Reason         Reason
+	// BaggageFull is set when the tenant could not be appended to baggage without breaking W3C limits.
+	BaggageFull bool
+	// Tenant is the tenant the request is routed to ("" = baseline).
+	Tenant string
+	// Key is the baggage key Tenant (or Rejected) was found under, "" for the plain header and workloadTenant.
+	Key string
+	// Rejected is a tenant value found but refused ("" = none).
+	Rejected string
 	// Stripped counts client-set headers and tenant members removed at the trust boundary (with a tenant
 	// accepted: a baggage value or plain-header copy naming another tenant, and carrier entries).
 	Stripped int
-	// BaggageFull is set when the tenant could not be appended to baggage without breaking W3C limits.
-	BaggageFull bool
 
 	bag, ts     []string
 	tenantCount int
@@ -131,12 +133,11 @@ type Decision struct {
 // compiler's Wasm code. TestResetLeavesAZeroDecision holds it to a zero Decision.
 func (d *Decision) reset() {
 	// d.Verdict.Reset(), field by field (TestResetLeavesAZeroDecision names Verdict's fields).
-	d.Edits, d.Reroute, d.Reply = d.Edits[:0], false, nil
-	d.Outcome, d.Tenant, d.Source, d.Key = OutcomeBaseline, "", SourceNone, ""
-	d.Rejected, d.RejectedSource, d.Reason = "", SourceNone, ReasonNone
-	d.Stripped, d.BaggageFull = 0, false
-	d.bag, d.ts = d.bag[:0], d.ts[:0]
-	d.tenantCount, d.tenantFirst, d.header, d.headerCount = 0, "", "", 0
+	// The pointer stores first and together: each run of them is one write-barrier test (and jump).
+	d.Reply, d.Tenant, d.Key, d.Rejected, d.tenantFirst, d.header = nil, "", "", "", "", ""
+	d.Edits, d.Reroute = d.Edits[:0], false
+	d.Outcome, d.Source, d.RejectedSource, d.Reason, d.BaggageFull = OutcomeBaseline, SourceNone, SourceNone, ReasonNone, false
+	d.Stripped, d.bag, d.ts, d.tenantCount, d.headerCount = 0, d.bag[:0], d.ts[:0], 0, 0
 	if d.carriers {
 		d.ot, d.uber, d.plain = [MaxBaggageKeys]string{}, [MaxBaggageKeys]string{}, [MaxBaggageKeys]string{}
 		d.otN, d.uberN, d.plainN = [MaxBaggageKeys]int{}, [MaxBaggageKeys]int{}, [MaxBaggageKeys]int{}
