@@ -199,9 +199,10 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 		th := c.TenantHeader // loaded once: the appends below could alias c for all the compiler knows
 		for i := range headers {
 			name := headers[i][0]
-			if (len(name)-len("baggage"))*(len(name)-len(th)) != 0 {
+			if (len(name)-len("baggage"))*(len(name)-len(th)) != 0 || name[0] == ':' {
 				// Neither length: one branch, where the switch below takes a jump per case (names are far
-				// shorter than 2^31 bytes, so the product cannot wrap to 0).
+				// shorter than 2^31 bytes, so the product cannot wrap to 0). A pseudo-header (:method and
+				// :scheme have baggage's length) is neither name: header names are tokens, without ':'.
 				continue
 			}
 			switch {
