@@ -167,15 +167,18 @@ func (c *Config) Decide(headers [][2]string, d *Decision) {
 		} else {
 			valid = isDNSLabel(val)
 		}
+		// Each case stores its two strings together: one write-barrier test.
 		switch {
 		case !valid:
-			d.Rejected, d.RejectedSource, d.Reason = val, src, ReasonMalformed
+			d.Rejected, d.Key = val, key
+			d.RejectedSource, d.Reason = src, ReasonMalformed
 		case !c.Allowed(val) || c.TrustBoundary && c.allow == nil:
-			d.Rejected, d.RejectedSource, d.Reason = val, src, ReasonNotAllowed
+			d.Rejected, d.Key = val, key
+			d.RejectedSource, d.Reason = src, ReasonNotAllowed
 		default:
-			d.Outcome, d.Tenant, d.Source = OutcomeRouted, val, src
+			d.Tenant, d.Key = val, key
+			d.Outcome, d.Source = OutcomeRouted, src
 		}
-		d.Key = key
 	}
 	if d.Tenant == "" && c.WorkloadTenant != "" {
 		d.Outcome, d.Tenant, d.Source = OutcomeInjected, c.WorkloadTenant, SourceWorkload
