@@ -695,14 +695,68 @@ func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
-// maxFalseStarts is the number of occurrences of a key's first byte index looks at before it leaves the rest
-// of the search to strings.Index, whose cost stays linear on any input.
+// maxFalseStarts is the number of candidate positions index checks before it leaves the rest of the search to
+// strings.Index, whose cost stays linear on any input.
 const maxFalseStarts = 8
 
 // index is strings.Index(s, key), cheaper in the Go compiler's Wasm code for the short keys and header values of
-// a request: it compares a candidate's last byte (or word) before the whole key (strings.Index compares the
-// second byte, which a key shares with the other laneway keys), and leaves out strings.Index's other length cases.
+// a request. A key of 8 bytes or more is searched eight start positions a step: the positions where both the
+// key's first and last bytes occur, found with word tests, without a memchr call (about eight instructions a
+// byte); the laneway keys share their first eight bytes, so the last byte rules most of them out. Shorter keys
+// go to indexShort.
 func index(s, key string) int {
+	n := len(key)
+	if n < 8 || n > len(s) {
+		return indexShort(s, key)
+	}
+	t := len(s) - n + 1 // start positions
+	first, last := uint64(key[0])*bytewords.Ones, uint64(key[n-1])*bytewords.Ones
+	first8, last8 := bytewords.Load64(key, 0), bytewords.Load64(key, n-8)
+	starts, i := 0, 0
+	for ; i < t; i += 8 {
+		// m flags (at least) each start position i+j, j < 8, whose first and last bytes are the key's. The last
+		// step has r < 8 positions; its last-byte word is loaded from the end of s and shifted down to line up.
+		var m uint64
+		if r := t - i; r >= 8 {
+			m = bytewords.ZeroBytes(bytewords.Load64(s, i)^first) & bytewords.ZeroBytes(bytewords.Load64(s, i+n-1)^last) & bytewords.Highs
+		} else {
+			m = bytewords.ZeroBytes(bytewords.Load64(s, i)^first) & bytewords.ZeroBytes(bytewords.Load64(s, len(s)-8)>>uint(64-8*r)^last) &
+				(bytewords.Highs >> uint(64-8*r))
+		}
+		for ; m != 0; m &= m - 1 {
+			j := i + bits.TrailingZeros64(m)>>3
+			if bytewords.Load64(s, j) == first8 && bytewords.Load64(s, j+n-8) == last8 && sameMiddle(s[j:j+n], key) {
+				return j
+			}
+			if starts++; starts == maxFalseStarts {
+				i = j + 1
+				goto rest
+			}
+		}
+	}
+	return -1
+rest:
+	if j := strings.Index(s[i:], key); j >= 0 {
+		return i + j
+	}
+	return -1
+}
+
+// sameMiddle reports whether a and b, of the same length of 8 bytes or more and the same first and last eight
+// bytes, are equal: it compares the words between (a string == calls runtime.memequal, a byte loop in Wasm).
+func sameMiddle(a, b string) bool {
+	for k := 8; k < len(a)-8; k += 8 {
+		if bytewords.Load64(a, k) != bytewords.Load64(b, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// indexShort is index for a key shorter than 8 bytes, or longer than s: it compares a candidate's last byte
+// before the whole key (strings.Index compares the second byte), and leaves out strings.Index's other length
+// cases.
+func indexShort(s, key string) int {
 	n := len(key)
 	switch {
 	case n == 0:
@@ -711,10 +765,6 @@ func index(s, key string) int {
 		return -1
 	}
 	c, last := key[0], key[n-1]
-	var first8, last8 uint64 // a key of 8 bytes or more is compared a word at a time
-	if n >= 8 {
-		first8, last8 = bytewords.Load64(key, 0), bytewords.Load64(key, n-8)
-	}
 	t := len(s) - n + 1
 	for i, starts := 0, 0; i < t; i++ {
 		if s[i] != c {
@@ -724,10 +774,7 @@ func index(s, key string) int {
 			}
 			i += j + 1
 		}
-		// A string == calls runtime.memequal, a byte loop in the Go compiler's Wasm code: a key of 8 to 16
-		// bytes is its first and last words (which may overlap).
-		if n < 8 && s[i+n-1] == last && s[i:i+n] == key ||
-			n >= 8 && bytewords.Load64(s, i) == first8 && bytewords.Load64(s, i+n-8) == last8 && (n <= 16 || s[i+8:i+n-8] == key[8:n-8]) {
+		if s[i+n-1] == last && s[i:i+n] == key {
 			return i
 		}
 		if starts++; starts == maxFalseStarts {

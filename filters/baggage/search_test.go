@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,6 +21,11 @@ var indexSeeds = [][2]string{
 	{"abababababababababababac", "abac"}, {"xaxbxaxbxaxbxaxbxaxbxaxbxab", "xab"},
 	{strings.Repeat("ka", 20) + "k=1", "k="}, {strings.Repeat("k", 9) + "=", "k="}, {strings.Repeat("k", 8) + "=", "k="},
 	{"kkk", "kk"}, {"k=1,k=2", "k"}, {"é=1,€=2", "€"}, {"a\x00b", "\x00"},
+	{"laneway-tenant=sbx-1", "laneway-tenant"}, {"x,laneway-synthetic=1", "laneway-synthetic"},
+	{"userid=42,laneway-synthetic=1;p,laneway-synthetic-x=2", "laneway-synthetic"},
+	{strings.Repeat("laneway-x", 12) + "laneway-shadow", "laneway-shadow"},
+	{strings.Repeat("lllllllw", 5), "lllllllw"}, {strings.Repeat("\x01", 40) + "\x00\x01", "\x00\x01\x01\x01\x01\x01\x01\x01"},
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "aaaaaaaaab"}, {"01234567890123456789012345678901234", "5678901234567890123456789"},
 }
 
 func TestIndexAgreesWithStringsIndex(t *testing.T) {
@@ -35,7 +41,46 @@ func FuzzIndex(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s, key string) {
 		require.Equal(t, strings.Index(s, key), index(s, key), "index(%q, %q)", s, key)
+		require.Equal(t, indexBefore(s, key), index(s, key), "index(%q, %q) against the memchr search", s, key)
 	})
+}
+
+// indexBefore is index as it was before the word search (memchr for the first byte, then the last byte or the
+// first and last words), kept as a differential reference.
+func indexBefore(s, key string) int {
+	n := len(key)
+	switch {
+	case n == 0:
+		return 0
+	case n > len(s):
+		return -1
+	}
+	c, last := key[0], key[n-1]
+	var first8, last8 uint64
+	if n >= 8 {
+		first8, last8 = bytewords.Load64(key, 0), bytewords.Load64(key, n-8)
+	}
+	t := len(s) - n + 1
+	for i, starts := 0, 0; i < t; i++ {
+		if s[i] != c {
+			j := strings.IndexByte(s[i+1:t], c)
+			if j < 0 {
+				return -1
+			}
+			i += j + 1
+		}
+		if n < 8 && s[i+n-1] == last && s[i:i+n] == key ||
+			n >= 8 && bytewords.Load64(s, i) == first8 && bytewords.Load64(s, i+n-8) == last8 && (n <= 16 || s[i+8:i+n-8] == key[8:n-8]) {
+			return i
+		}
+		if starts++; starts == maxFalseStarts {
+			if j := strings.Index(s[i+1:], key); j >= 0 {
+				return i + 1 + j
+			}
+			return -1
+		}
+	}
+	return -1
 }
 
 // lookupElseAnyWant is what LookupElseAny must return: Lookup's answer and, without a value, AnyValue's.
