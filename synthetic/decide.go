@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/laneway/laneway/filters/baggage"
+	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 )
@@ -145,36 +146,141 @@ func (s *scan) addID(id string, ok bool) {
 	s.id = id
 }
 
-func (c *Config) scan(headers [][2]string, s *scan) {
-	*s = scan{}
-	var arr [4]string
-	bags := arr[:0]
-	for i := range headers {
-		k, v := headers[i][0], headers[i][1]
-		// The constant cases first and together: Go's switch picks among them by length before it compares
-		// bytes (c.Header is never one of them: ParseConfig refuses pseudo-headers and baggage).
-		switch k {
-		case ":method":
-			s.method = v
-		case ":authority":
-			s.authority = v
-		case "baggage":
-			bags = append(bags, v)
-		case c.Header:
-			s.present = true
-			if s.headerCount++; s.headerCount == 1 {
-				s.headerFirst = v
-			}
-			s.addID(parseHeaderMarker(v))
-		default:
-			if k == c.TokenHeader {
-				s.tokens++
-				s.token = v
-			} else if !s.carriers && c.Mode != ModeOutbound && mayBeCarrier(k) && c.CarrierHeader(k) {
-				// Other propagators' carriers matter only where the marker is checked: not outbound.
-				s.carriers = true
+// Little-endian words of the constant names the scan looks for (bytewords.Load32, Load64).
+const (
+	wordMet     = ':' | 'm'<<8 | 'e'<<16 | 't'<<24                                         // ":met"
+	wordThod    = 't' | 'h'<<8 | 'o'<<16 | 'd'<<24                                         // ":method"[3:]
+	wordAuthori = ':' | 'a'<<8 | 'u'<<16 | 't'<<24 | 'h'<<32 | 'o'<<40 | 'r'<<48 | 'i'<<56 // ":authori"
+	wordRity    = 'r' | 'i'<<8 | 't'<<16 | 'y'<<24                                         // ":authority"[6:]
+	wordBagg    = 'b' | 'a'<<8 | 'g'<<16 | 'g'<<24                                         // "bagg"
+	wordGage    = 'g' | 'a'<<8 | 'g'<<16 | 'e'<<24                                         // "baggage"[3:]
+)
+
+// Little-endian words of the first eight bytes of the carrier prefixes, with foldWord's bits set: OR-ing foldWord
+// into a name's first word lowers its ASCII letters (and changes some other bytes, so the test is a superset).
+const (
+	foldWord    = 0x2020202020202020
+	wordUberctx = 'u' | 'b'<<8 | 'e'<<16 | 'r'<<24 | 'c'<<32 | 't'<<40 | 'x'<<48 | '-'<<56 // "uberctx-"
+	wordOtBagga = 'o' | 't'<<8 | '-'<<16 | 'b'<<24 | 'a'<<32 | 'g'<<40 | 'g'<<48 | 'a'<<56 // "ot-bagga"
+)
+
+// sameName reports whether header names a and b are equal. It compares eight bytes a step and makes no call:
+// a string == calls runtime.memequal, a byte loop in the Go compiler's Wasm code.
+func sameName(a, b string) bool {
+	n := len(a)
+	if len(b) != n {
+		return false
+	}
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if a[i] != b[i] {
+				return false
 			}
 		}
+		return true
+	}
+	for i := 0; i < n-8; i += 8 {
+		if bytewords.Load64(a, i) != bytewords.Load64(b, i) {
+			return false
+		}
+	}
+	return bytewords.Load64(a, n-8) == bytewords.Load64(b, n-8)
+}
+
+func (c *Config) scan(headers [][2]string, s *scan) {
+	// The loop makes no call and writes only t, on the stack: in the Go compiler's Wasm code a call anywhere in
+	// a loop (a write barrier's too) makes every turn spill its locals. Names that need more (the marker and
+	// token headers, whose lengths are configured, and carriers) are noted in named and left to scanName.
+	var (
+		t      scan
+		named  [4]int // the first headers for scanName
+		nnamed int
+	)
+	bag, nbags := 0, 0 // first baggage header, baggage headers
+	hl, tl := len(c.Header), len(c.TokenHeader)
+	for i := range headers {
+		k := headers[i][0]
+		// Names compared by length, then as words: a string == or switch calls runtime.memequal, a byte loop in
+		// Wasm.
+		switch n := len(k); {
+		case n == len(":method") && bytewords.Load32(k, 0) == wordMet && bytewords.Load32(k, 3) == wordThod:
+			t.method = headers[i][1]
+		case n == len(":authority") && bytewords.Load64(k, 0) == wordAuthori && bytewords.Load32(k, 6) == wordRity:
+			t.authority = headers[i][1]
+		case n == len("baggage") && bytewords.Load32(k, 0) == wordBagg && bytewords.Load32(k, 3) == wordGage:
+			if nbags == 0 {
+				bag = i
+			}
+			nbags++
+		case n == hl || n == tl ||
+			n > len("uberctx-") && (bytewords.Load64(k, 0)|foldWord == wordUberctx || bytewords.Load64(k, 0)|foldWord == wordOtBagga):
+			// The carrier test is a superset of CarrierHeader's names: their first eight bytes, lowered, are one of these.
+			if nnamed < len(named) {
+				named[nnamed] = i
+			}
+			nnamed++
+		}
+	}
+	if nnamed > len(named) {
+		c.scanNames(headers, &t)
+	} else {
+		for _, i := range named[:nnamed] {
+			c.scanName(headers[i][0], headers[i][1], &t)
+		}
+	}
+	c.scanBaggage(headers, bag, nbags, &t)
+	*s = t
+}
+
+// scanNames is scanName over every header but the constant names the scan's first pass takes: c.Header is never
+// one of them (ParseConfig refuses pseudo-headers and baggage), but the pass does not compare them with it.
+func (c *Config) scanNames(headers [][2]string, s *scan) {
+	for i := range headers {
+		switch k := headers[i][0]; len(k) {
+		case len(":method"):
+			if bytewords.Load32(k, 0) == wordMet && bytewords.Load32(k, 3) == wordThod ||
+				bytewords.Load32(k, 0) == wordBagg && bytewords.Load32(k, 3) == wordGage {
+				continue
+			}
+		case len(":authority"):
+			if bytewords.Load64(k, 0) == wordAuthori && bytewords.Load32(k, 6) == wordRity {
+				continue
+			}
+		}
+		c.scanName(headers[i][0], headers[i][1], s)
+	}
+}
+
+// scanName is the scan of one header that is not one of the constant names: the marker and token headers and
+// other propagators' carriers.
+func (c *Config) scanName(k, v string, s *scan) {
+	switch n := len(k); {
+	case n == len(c.Header) && sameName(k, c.Header):
+		s.present = true
+		if s.headerCount++; s.headerCount == 1 {
+			s.headerFirst = v
+		}
+		s.addID(parseHeaderMarker(v))
+	case n == len(c.TokenHeader) && sameName(k, c.TokenHeader):
+		s.tokens++
+		s.token = v
+	case !s.carriers && c.Mode != ModeOutbound && mayBeCarrier(k) && c.CarrierHeader(k):
+		// Other propagators' carriers matter only where the marker is checked: not outbound.
+		s.carriers = true
+	}
+}
+
+// scanBaggage is the scan of the nbags baggage headers, the first at headers[bag].
+func (c *Config) scanBaggage(headers [][2]string, bag, nbags int, s *scan) {
+	if nbags == 0 {
+		return
+	}
+	var arr [4]string
+	bags := arr[:0]
+	if nbags == 1 {
+		bags = append(bags, headers[bag][1])
+	} else {
+		bags = collect(headers[bag:], "baggage", bags)
 	}
 	// A member may hold the marker where the key's text occurs, or where a key holds an escape that some
 	// propagator decodes (laneway%2Dsynthetic): see filters/baggage, "Keys as other propagators read them".
