@@ -275,12 +275,10 @@ func (c *Config) scanBaggage(headers [][2]string, bag, nbags int, s *scan) {
 	if nbags == 0 {
 		return
 	}
-	var arr [4]string
-	bags := arr[:0]
-	if nbags == 1 {
-		bags = append(bags, headers[bag][1])
-	} else {
-		bags = collect(headers[bag:], "baggage", bags)
+	bags := headers[bag][1:] // the one value, in place
+	if nbags > 1 {
+		var arr [4]string
+		bags = collect(headers[bag:], "baggage", arr[:0])
 	}
 	// A member may hold the marker where the key's text occurs, or where a key holds an escape that some
 	// propagator decodes (laneway%2Dsynthetic): see filters/baggage, "Keys as other propagators read them".
