@@ -21,10 +21,3 @@ func DefineCounters(prefix string, names []string) Counters {
 
 // Defined reports whether DefineCounters made c (the zero Counters counts nothing).
 func (c *Counters) Defined() bool { return c.m != nil }
-
-// Inc adds one to counter i; an index outside the defined names counts nothing.
-func (c *Counters) Inc(i int) {
-	if uint(i) < uint(len(c.m)) {
-		incCounter(c.m[i])
-	}
-}

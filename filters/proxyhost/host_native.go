@@ -104,8 +104,14 @@ func clearRouteCache() hostResult {
 	return err
 }
 
-// incCounter adds one to m (proxy_increment_metric).
-func incCounter(m proxywasm.MetricCounter) { m.Increment(1) }
+// Inc adds one to counter i (proxy_increment_metric); an index outside the defined names counts nothing. A
+// counter the host refuses is ignored in Wasm, where the SDK's Increment would panic: a counter must not take
+// the VM down.
+func (c *Counters) Inc(i int) {
+	if uint(i) < uint(len(c.m)) {
+		c.m[i].Increment(1)
+	}
+}
 
 // replaceRequestHeader is proxy_replace_header_map_value on the request headers as Envoy and testenv do it:
 // the value takes the first copy's place and the other copies go. proxytest replaces the first copy only, so
