@@ -203,7 +203,8 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		}
 	}
 	p.release(&m)
-	if ranSy {
+	if ranSy && synthDecision.Counts() {
+		// An unmarked request counts nothing: no call.
 		p.synth.countDecision()
 	}
 	if ranSh {
