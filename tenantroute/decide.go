@@ -356,7 +356,8 @@ func (d *Decision) edit(kind proxyhost.Op, name, value string) {
 func (c *Config) find(d *Decision) (val string, src Source, key string) {
 	if len(d.bag) > 0 {
 		// compile prepared the keys (Config is built with ParseConfig).
-		for _, k := range c.bagKeys {
+		for i := range c.bagKeys {
+			k := &c.bagKeys[i]
 			if v, ok := baggage.LookupKey(d.bag, k); ok && v != "" {
 				return v, SourceBaggage, k.Name()
 			}

@@ -189,8 +189,9 @@ func MakeKey(name string) Key {
 // Name returns the key MakeKey was given.
 func (k Key) Name() string { return k.name }
 
-// LookupKey returns what Lookup(values, k.Name()) returns. The zero Key is the empty key.
-func LookupKey(values []string, k Key) (string, bool) {
+// LookupKey returns what Lookup(values, k.Name()) returns. The zero Key is the empty key. k is a pointer: a
+// Key by value took three argument words and a copy per loop turn in the caller.
+func LookupKey(values []string, k *Key) (string, bool) {
 	key := k.name
 	if key != "" && key[0] != ' ' && key[0] != '\t' && (oneShortValue(values) || withinLimits(values)) {
 		v, ok, _ := lookupCandidates(values, key, k.token)
