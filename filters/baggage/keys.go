@@ -47,6 +47,11 @@ func ReadsAsAny(raw string, keys []string) bool {
 // parsing. A key can only be read where its text occurs, or where a key holds a '%' or '+' that some
 // propagator decodes; a value without either cannot hold one.
 func MayHoldKeys(values []string, keys ...string) bool {
+	if len(values) == 1 && len(keys) == 1 {
+		// The common request (one baggage header, one key) without the two loops, whose turns spill locals.
+		v := values[0]
+		return index(v, keys[0]) >= 0 || hasEscape(v) && escapedKeyText(v)
+	}
 	for _, v := range values {
 		for _, k := range keys {
 			if index(v, k) >= 0 {
