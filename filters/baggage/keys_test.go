@@ -171,3 +171,35 @@ func FuzzHasEscape(f *testing.F) {
 		}
 	})
 }
+
+// mayHoldKeysLoops is MayHoldKeys before its one-value, one-key path: the generic loops only.
+func mayHoldKeysLoops(values []string, keys ...string) bool {
+	for _, v := range values {
+		for _, k := range keys {
+			if strings.Contains(v, k) {
+				return true
+			}
+		}
+		if hasEscape(v) && escapedKeyText(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzMayHoldKeys holds MayHoldKeys, with one key or two and one value or two, to the generic loops.
+func FuzzMayHoldKeys(f *testing.F) {
+	for _, s := range []string{"userid=42,laneway-tenant=sbx-1", "a=laneway-synthetic", "x%41=1", "a=1,b+=2", "laneway-tenan", ""} {
+		f.Add(s, "laneway-tenant", "k")
+	}
+	f.Add("k=1", "k", "")
+	f.Fuzz(func(t *testing.T, v, k1, k2 string) {
+		for _, c := range []struct {
+			values, keys []string
+		}{{[]string{v}, []string{k1}}, {[]string{v, k2}, []string{k1}}, {[]string{v}, []string{k1, k2}}} {
+			if got, want := MayHoldKeys(c.values, c.keys...), mayHoldKeysLoops(c.values, c.keys...); got != want {
+				t.Fatalf("MayHoldKeys(%q, %q) = %v, loops say %v", c.values, c.keys, got, want)
+			}
+		}
+	})
+}
