@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,46 +40,7 @@ func FuzzIndex(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s, key string) {
 		require.Equal(t, strings.Index(s, key), index(s, key), "index(%q, %q)", s, key)
-		require.Equal(t, indexBefore(s, key), index(s, key), "index(%q, %q) against the memchr search", s, key)
 	})
-}
-
-// indexBefore is index as it was before the word search (memchr for the first byte, then the last byte or the
-// first and last words), kept as a differential reference.
-func indexBefore(s, key string) int {
-	n := len(key)
-	switch {
-	case n == 0:
-		return 0
-	case n > len(s):
-		return -1
-	}
-	c, last := key[0], key[n-1]
-	var first8, last8 uint64
-	if n >= 8 {
-		first8, last8 = bytewords.Load64(key, 0), bytewords.Load64(key, n-8)
-	}
-	t := len(s) - n + 1
-	for i, starts := 0, 0; i < t; i++ {
-		if s[i] != c {
-			j := strings.IndexByte(s[i+1:t], c)
-			if j < 0 {
-				return -1
-			}
-			i += j + 1
-		}
-		if n < 8 && s[i+n-1] == last && s[i:i+n] == key ||
-			n >= 8 && bytewords.Load64(s, i) == first8 && bytewords.Load64(s, i+n-8) == last8 && (n <= 16 || s[i+8:i+n-8] == key[8:n-8]) {
-			return i
-		}
-		if starts++; starts == maxFalseStarts {
-			if j := strings.Index(s[i+1:], key); j >= 0 {
-				return i + 1 + j
-			}
-			return -1
-		}
-	}
-	return -1
 }
 
 // lookupElseAnyWant is what LookupElseAny must return: Lookup's answer and, without a value, AnyValue's.
