@@ -1,6 +1,7 @@
 package combined
 
 import (
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/laneway/laneway/synthetic"
@@ -148,16 +149,27 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		rep                 *proxyhost.Reply
 		by                  string // the role whose reply it is (set with rep, read only when rep is set)
 		ranSy, ranSh, ranTe bool
+		quietSh             bool // shadowtag passed the request on the summary alone: counted as passed
 	)
+	// One pass over the headers tells synthetic and shadowtag whether the request can hold anything they act on
+	// (a marker header's length, a carrier, a baggage mention, a -shadow authority). A role it cannot hold
+	// anything for is not run: its decision is its pass without edits (see the roles' QuietOn, each held to
+	// its Decide by a fuzz target), so the roles after it see the same headers.
+	var (
+		sum    headerscan.Summary
+		bagBuf [4]string
+		bags   []string
+	)
+	headerscan.Scan(headers, &sum)
+	if sum.HasBaggage() {
+		bags = sum.Baggage(headers, bagBuf[:0])
+	}
 	// Each role's decision is called from here, not through a wrapper of its role: a call passing the headers
 	// costs about a hundred Wasm instructions, and the wrappers are too large to inline. What a decision rarely
 	// needs (host facts, a stream's state, debug logs) is its role's finish.
-	if p.cfg.Synthetic != nil {
+	if p.cfg.Synthetic != nil && !p.synth.quietOn(&sum, bags) {
 		ranSy = true
 		r, d := &p.synth, &synthDecision
-		if r.unresolved {
-			r.resolve()
-		}
 		synthFacts.Have = 0
 		r.cfg.Decide(m.view, &synthFacts, d)
 		if d.Need != 0 || d.AwaitAck || d.Action != synthetic.ActionNone {
@@ -169,7 +181,9 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
 	}
-	if rep == nil && p.cfg.Shadowtag != nil {
+	if rep == nil && p.cfg.Shadowtag != nil && p.shadow.quietOn(&sum, bags) {
+		quietSh = true
+	} else if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
 		r := &p.shadow
 		if r.mode == 0 || r.mode == shadowtag.ModeWaypoint {
@@ -209,6 +223,8 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	}
 	if ranSh {
 		p.shadow.countDecision()
+	} else if quietSh {
+		p.shadow.countPassed()
 	}
 	if ranTe {
 		p.tenant.countDecision()

@@ -3,6 +3,7 @@ package combined
 import (
 	"unsafe"
 
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/shadowtag"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -82,3 +83,13 @@ func (r *shadowRole) suppress() *proxyhost.Reply {
 
 // countDecision counts the last decision under the shadowtag filter's names.
 func (r *shadowRole) countDecision() { r.cfg.Count(&r.counters, &r.d) }
+
+// quietOn reports whether the request s summarises (bags its baggage values) holds nothing shadowtag acts on in
+// its resolved mode (shadowtag.Config.QuietOn): its decision is then a pass without edits (countPassed). False
+// while auto is unresolved: decideWith resolves it.
+func (r *shadowRole) quietOn(s *headerscan.Summary, bags []string) bool {
+	return r.mode != 0 && r.cfg.QuietOn(r.mode, s, bags)
+}
+
+// countPassed counts a request quietOn passed, as Count counts a passed decision.
+func (r *shadowRole) countPassed() { r.counters.Inc(int(shadowtag.OutcomePassed)) }

@@ -1,6 +1,7 @@
 package combined
 
 import (
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/synthetic"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -34,6 +35,16 @@ func (r *synthRole) start() {
 
 // resolve tries again to resolve the direction of a configuration without a mode.
 func (r *synthRole) resolve() { r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true) }
+
+// quietOn resolves the direction if it is still unresolved, then reports whether the request s summarises (bags
+// its baggage values) holds nothing synthetic acts on (synthetic.Config.QuietOn): its decision is then the
+// unmarked pass, which edits nothing and counts nothing.
+func (r *synthRole) quietOn(s *headerscan.Summary, bags []string) bool {
+	if r.unresolved {
+		r.resolve()
+	}
+	return r.cfg.QuietOn(s, bags)
+}
 
 // OnHttpRequestHeaders calls synthetic's Decide itself (see there); finish does what a decision rarely needs.
 

@@ -1,0 +1,107 @@
+// Package headerscan summarises a request's header map in one pass for a module that runs several roles over it
+// (the combined laneway module): which name lengths occur, whether another propagator's baggage carrier occurs,
+// where the baggage headers are and what the authority is. A role reads from the summary whether the request
+// can hold anything it acts on (synthetic.Config.QuietOn, shadowtag.Config.QuietOn); only a role that may have
+// something to do then runs its own scan and decision.
+//
+// The pass makes no call and writes only locals: in the Go compiler's Wasm code a call or a heap write in a loop
+// makes every turn spill its locals.
+package headerscan
+
+import "github.com/laneway/laneway/filters/bytewords"
+
+// Summary is what Scan found in one request's header pairs.
+type Summary struct {
+	// Lengths has bit n%64 set for every header name of n bytes (LengthBit): a name a role looks for can only be
+	// present when its length's bit is set.
+	Lengths uint64
+	// Carriers: some name of more than 8 bytes starts, ASCII case-insensitively and as a superset, with
+	// "uberctx-" or "ot-bagga" (ot-baggage-): other propagators' carriers of baggage members.
+	Carriers bool
+	// Authority is the value of the last :authority header, or of the first host header when that is empty.
+	Authority string
+	// bag is the index of the first baggage header, nbags their number.
+	bag, nbags int
+}
+
+// LengthBit returns the bit of Summary.Lengths a name of n bytes sets.
+func LengthBit(n int) uint64 { return 1 << (uint(n) & 63) }
+
+// Little-endian words of the names the pass tells apart (bytewords.Load32, Load64).
+const (
+	wordBagg    = 'b' | 'a'<<8 | 'g'<<16 | 'g'<<24                                         // "bagg"
+	wordGage    = 'g' | 'a'<<8 | 'g'<<16 | 'e'<<24                                         // "baggage"[3:]
+	wordAuthori = ':' | 'a'<<8 | 'u'<<16 | 't'<<24 | 'h'<<32 | 'o'<<40 | 'r'<<48 | 'i'<<56 // ":authori"
+	wordRity    = 'r' | 'i'<<8 | 't'<<16 | 'y'<<24                                         // ":authority"[6:]
+	wordHost    = 'h' | 'o'<<8 | 's'<<16 | 't'<<24                                         // "host"
+	// The first eight bytes of the carrier prefixes with foldWord's bits set: OR-ing foldWord into a name's first
+	// word lowers its ASCII letters (and changes some other bytes, so the test is a superset).
+	foldWord    = 0x2020202020202020
+	wordUberctx = 'u' | 'b'<<8 | 'e'<<16 | 'r'<<24 | 'c'<<32 | 't'<<40 | 'x'<<48 | '-'<<56 // "uberctx-"
+	wordOtBagga = 'o' | 't'<<8 | '-'<<16 | 'b'<<24 | 'a'<<32 | 'g'<<40 | 'g'<<48 | 'a'<<56 // "ot-bagga"
+)
+
+// Scan summarises headers (as one get_header_map_pairs returns them: lowercase names, repeats allowed) into s.
+func Scan(headers [][2]string, s *Summary) {
+	var (
+		lengths    uint64
+		carriers   bool
+		authority  string
+		host       string
+		bag, nbags int
+	)
+	for i := range headers {
+		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
+		p := &headers[i]
+		name := p[0]
+		n := len(name)
+		lengths |= 1 << (uint(n) & 63)
+		switch {
+		case n == 7:
+			if bytewords.Load32(name, 0) == wordBagg && bytewords.Load32(name, 3) == wordGage {
+				if nbags == 0 {
+					bag = i
+				}
+				nbags++
+			}
+		case n == 4:
+			if bytewords.Load32(name, 0) == wordHost && host == "" {
+				host = p[1]
+			}
+		case n > 8:
+			// :authority's first word is none of the carriers'.
+			w := bytewords.Load64(name, 0)
+			if n == 10 && w == wordAuthori && bytewords.Load32(name, 6) == wordRity {
+				authority = p[1]
+			} else if w|foldWord == wordUberctx || w|foldWord == wordOtBagga {
+				carriers = true
+			}
+		}
+	}
+	if authority == "" {
+		authority = host
+	}
+	*s = Summary{Lengths: lengths, Carriers: carriers, Authority: authority, bag: bag, nbags: nbags}
+}
+
+// Has reports whether some header name may be one of the names whose LengthBits are in mask.
+func (s *Summary) Has(mask uint64) bool { return s.Lengths&mask != 0 }
+
+// HasBaggage reports whether the request has a baggage header.
+func (s *Summary) HasBaggage() bool { return s.nbags > 0 }
+
+// Baggage returns the values of the baggage headers: the one value in place, or several appended to buf.
+func (s *Summary) Baggage(headers [][2]string, buf []string) []string {
+	switch s.nbags {
+	case 0:
+		return nil
+	case 1:
+		return headers[s.bag][1:]
+	}
+	for i := s.bag; i < len(headers); i++ {
+		if headers[i][0] == "baggage" {
+			buf = append(buf, headers[i][1])
+		}
+	}
+	return buf
+}
