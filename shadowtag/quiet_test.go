@@ -3,6 +3,7 @@ package shadowtag
 import (
 	"testing"
 
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/stretchr/testify/assert"
 )
@@ -24,7 +25,8 @@ func quietOn(c *Config, mode Mode, headers [][2]string) bool {
 	var s headerscan.Summary
 	headerscan.Scan(headers, &s)
 	var buf [4]string
-	return c.QuietOn(mode, &s, s.Baggage(headers, buf[:0]))
+	bags := s.Baggage(headers, buf[:0])
+	return c.QuietOn(mode, headers, &s, len(bags) > 0 && baggage.MayHoldKeys(bags, MarkerBaggageKey))
 }
 
 // assertQuietIsPassed fails unless Decide passes a request QuietOn called quiet, as the combined module then

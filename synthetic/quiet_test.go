@@ -3,6 +3,7 @@ package synthetic
 import (
 	"testing"
 
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/stretchr/testify/assert"
 )
@@ -12,7 +13,8 @@ func quietOn(c *Config, headers [][2]string) bool {
 	var s headerscan.Summary
 	headerscan.Scan(headers, &s)
 	var buf [4]string
-	return c.QuietOn(&s, s.Baggage(headers, buf[:0]))
+	bags := s.Baggage(headers, buf[:0])
+	return c.QuietOn(headers, &s, len(bags) > 0 && baggage.MayHoldKeys(bags, c.BaggageKey))
 }
 
 // assertQuietIsUnmarked fails unless Decide passes a request QuietOn called quiet as unmarked, as the combined

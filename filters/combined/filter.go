@@ -1,6 +1,7 @@
 package combined
 
 import (
+	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/laneway/laneway/shadowtag"
@@ -54,6 +55,8 @@ type plugin struct {
 	replyHeaders [][2]string
 	replied      proxyhost.Verdict
 	writer       proxyhost.Writer
+	// sieve looks for synthetic's and shadowtag's baggage keys in one pass (see OnHttpRequestHeaders).
+	sieve baggage.Sieve
 }
 
 // OnPluginStart implements types.PluginContext: parse and validate the configuration, start each role
@@ -83,6 +86,11 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	if cfg.Tenantroute != nil {
 		p.tenant.start()
 	}
+	synthKey := shadowtag.MarkerBaggageKey
+	if cfg.Synthetic != nil {
+		synthKey = cfg.Synthetic.BaggageKey
+	}
+	p.sieve = baggage.NewSieve(synthKey, shadowtag.MarkerBaggageKey)
 	p.perStream = cfg.Synthetic != nil && cfg.Synthetic.AckRequired ||
 		cfg.Shadowtag != nil && len(cfg.Shadowtag.Redact.JSONFields) > 0
 	if p.perStream {
@@ -158,16 +166,16 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	var (
 		sum    headerscan.Summary
 		bagBuf [4]string
-		bags   []string
+		held   int // the roles' baggage keys some member may hold (baggage.SieveA: synthetic's, SieveB: shadowtag's)
 	)
 	headerscan.Scan(headers, &sum)
 	if sum.HasBaggage() {
-		bags = sum.Baggage(headers, bagBuf[:0])
+		held = p.sieve.MayHold(sum.Baggage(headers, bagBuf[:0]))
 	}
 	// Each role's decision is called from here, not through a wrapper of its role: a call passing the headers
 	// costs about a hundred Wasm instructions, and the wrappers are too large to inline. What a decision rarely
 	// needs (host facts, a stream's state, debug logs) is its role's finish.
-	if p.cfg.Synthetic != nil && !p.synth.quietOn(&sum, bags) {
+	if p.cfg.Synthetic != nil && !p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0) {
 		ranSy = true
 		r, d := &p.synth, &synthDecision
 		synthFacts.Have = 0
@@ -181,7 +189,7 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
 	}
-	if rep == nil && p.cfg.Shadowtag != nil && p.shadow.quietOn(&sum, bags) {
+	if rep == nil && p.cfg.Shadowtag != nil && p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0) {
 		quietSh = true
 	} else if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true

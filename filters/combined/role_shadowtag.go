@@ -84,11 +84,11 @@ func (r *shadowRole) suppress() *proxyhost.Reply {
 // countDecision counts the last decision under the shadowtag filter's names.
 func (r *shadowRole) countDecision() { r.cfg.Count(&r.counters, &r.d) }
 
-// quietOn reports whether the request s summarises (bags its baggage values) holds nothing shadowtag acts on in
-// its resolved mode (shadowtag.Config.QuietOn): its decision is then a pass without edits (countPassed). False
-// while auto is unresolved: decideWith resolves it.
-func (r *shadowRole) quietOn(s *headerscan.Summary, bags []string) bool {
-	return r.mode != 0 && r.cfg.QuietOn(r.mode, s, bags)
+// quietOn reports whether the request whose headers s summarises holds nothing shadowtag acts on in its resolved
+// mode (shadowtag.Config.QuietOn; keyMayOccur: some baggage value may hold its key): its decision is then a pass
+// without edits (countPassed). False while auto is unresolved: decideWith resolves it.
+func (r *shadowRole) quietOn(headers [][2]string, s *headerscan.Summary, keyMayOccur bool) bool {
+	return r.mode != 0 && r.cfg.QuietOn(r.mode, headers, s, keyMayOccur)
 }
 
 // countPassed counts a request quietOn passed, as Count counts a passed decision.

@@ -36,14 +36,14 @@ func (r *synthRole) start() {
 // resolve tries again to resolve the direction of a configuration without a mode.
 func (r *synthRole) resolve() { r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true) }
 
-// quietOn resolves the direction if it is still unresolved, then reports whether the request s summarises (bags
-// its baggage values) holds nothing synthetic acts on (synthetic.Config.QuietOn): its decision is then the
-// unmarked pass, which edits nothing and counts nothing.
-func (r *synthRole) quietOn(s *headerscan.Summary, bags []string) bool {
+// quietOn resolves the direction if it is still unresolved, then reports whether the request whose headers s
+// summarises holds nothing synthetic acts on (synthetic.Config.QuietOn; keyMayOccur: some baggage value may hold
+// its key): its decision is then the unmarked pass, which edits nothing and counts nothing.
+func (r *synthRole) quietOn(headers [][2]string, s *headerscan.Summary, keyMayOccur bool) bool {
 	if r.unresolved {
 		r.resolve()
 	}
-	return r.cfg.QuietOn(s, bags)
+	return r.cfg.QuietOn(headers, s, keyMayOccur)
 }
 
 // OnHttpRequestHeaders calls synthetic's Decide itself (see there); finish does what a decision rarely needs.

@@ -1,8 +1,8 @@
 // Package headerscan summarises a request's header map in one pass for a module that runs several roles over it
-// (the combined laneway module): which name lengths occur, whether another propagator's baggage carrier occurs,
-// where the baggage headers are and what the authority is. A role reads from the summary whether the request
-// can hold anything it acts on (synthetic.Config.QuietOn, shadowtag.Config.QuietOn); only a role that may have
-// something to do then runs its own scan and decision.
+// (the combined laneway module): which name lengths occur and where the baggage headers are; the authority and
+// whether another propagator's baggage carrier occurs are looked up only when a role asks. A role reads from the
+// summary whether the request can hold anything it acts on (synthetic.Config.QuietOn, shadowtag.Config.QuietOn);
+// only a role that may have something to do then runs its own scan and decision.
 //
 // The pass makes no call and writes only locals: in the Go compiler's Wasm code a call or a heap write in a loop
 // makes every turn spill its locals.
@@ -15,11 +15,6 @@ type Summary struct {
 	// Lengths has bit n%64 set for every header name of n bytes (LengthBit): a name a role looks for can only be
 	// present when its length's bit is set.
 	Lengths uint64
-	// Carriers: some name of more than 8 bytes starts, ASCII case-insensitively and as a superset, with
-	// "uberctx-" or "ot-bagga" (ot-baggage-): other propagators' carriers of baggage members.
-	Carriers bool
-	// Authority is the value of the last :authority header, or of the first host header when that is empty.
-	Authority string
 	// bag is the index of the first baggage header, nbags their number.
 	bag, nbags int
 }
@@ -45,43 +40,20 @@ const (
 func Scan(headers [][2]string, s *Summary) {
 	var (
 		lengths    uint64
-		carriers   bool
-		authority  string
-		host       string
 		bag, nbags int
 	)
 	for i := range headers {
-		// By index: a [2]string range variable is copied to the Go stack on every iteration in Wasm.
-		p := &headers[i]
-		name := p[0]
+		name := headers[i][0]
 		n := len(name)
 		lengths |= 1 << (uint(n) & 63)
-		switch {
-		case n == 7:
-			if bytewords.Load32(name, 0) == wordBagg && bytewords.Load32(name, 3) == wordGage {
-				if nbags == 0 {
-					bag = i
-				}
-				nbags++
+		if n == 7 && bytewords.Load32(name, 0) == wordBagg && bytewords.Load32(name, 3) == wordGage {
+			if nbags == 0 {
+				bag = i
 			}
-		case n == 4:
-			if bytewords.Load32(name, 0) == wordHost && host == "" {
-				host = p[1]
-			}
-		case n > 8:
-			// :authority's first word is none of the carriers'.
-			w := bytewords.Load64(name, 0)
-			if n == 10 && w == wordAuthori && bytewords.Load32(name, 6) == wordRity {
-				authority = p[1]
-			} else if w|foldWord == wordUberctx || w|foldWord == wordOtBagga {
-				carriers = true
-			}
+			nbags++
 		}
 	}
-	if authority == "" {
-		authority = host
-	}
-	*s = Summary{Lengths: lengths, Carriers: carriers, Authority: authority, bag: bag, nbags: nbags}
+	*s = Summary{Lengths: lengths, bag: bag, nbags: nbags}
 }
 
 // Has reports whether some header name may be one of the names whose LengthBits are in mask.
@@ -104,4 +76,39 @@ func (s *Summary) Baggage(headers [][2]string, buf []string) []string {
 		}
 	}
 	return buf
+}
+
+// Authority returns the value of the last :authority header of headers, or of the first host header when that is
+// empty.
+func Authority(headers [][2]string) string {
+	authority, host := "", ""
+	for i := range headers {
+		switch name := headers[i][0]; len(name) {
+		case 10:
+			if bytewords.Load64(name, 0) == wordAuthori && bytewords.Load32(name, 6) == wordRity {
+				authority = headers[i][1]
+			}
+		case 4:
+			if bytewords.Load32(name, 0) == wordHost && host == "" {
+				host = headers[i][1]
+			}
+		}
+	}
+	if authority == "" {
+		return host
+	}
+	return authority
+}
+
+// Carriers reports whether some name of headers, of more than 8 bytes, starts ASCII case-insensitively with
+// "uberctx-" or "ot-bagga" (ot-baggage-): a superset of other propagators' carriers of baggage members.
+func Carriers(headers [][2]string) bool {
+	for i := range headers {
+		if name := headers[i][0]; len(name) > 8 {
+			if w := bytewords.Load64(name, 0) | foldWord; w == wordUberctx || w == wordOtBagga {
+				return true
+			}
+		}
+	}
+	return false
 }
