@@ -9,6 +9,7 @@ import (
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/laneway/laneway/filters/pluginconfig"
+	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
 )
 
@@ -84,6 +85,14 @@ type Config struct {
 func (c Config) Keeping(names ...string) Config {
 	c.kept = append([]string(nil), names...)
 	return c
+}
+
+// StripsForPrefix reports whether the trust boundary removes a header named name for its StripHeaderPrefix alone:
+// the strips Keeping can leave alone. Baggage, tracestate and the tenant header are removed for what they hold,
+// whatever their names begin with.
+func (c *Config) StripsForPrefix(name string) bool {
+	return c.TrustBoundary && proxyhost.HasPrefixFold(name, c.StripHeaderPrefix) && !isBaggageName(name) &&
+		!((c.useTracestate || c.stripAll()) && equalFold(name, "tracestate")) && !equalFold(name, c.TenantHeader)
 }
 
 // keeps reports whether name is one of the headers Keeping named.

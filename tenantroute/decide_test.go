@@ -576,3 +576,15 @@ func TestResetLeavesAZeroDecision(t *testing.T) {
 		assert.Equal(t, want, d, cfg)
 	}
 }
+
+func TestStripsForPrefixIsWhatKeepingCanLeave(t *testing.T) {
+	c := mustConfig(t, `{"trustBoundary":true,"allow":["acme"]}`)
+	for name, want := range map[string]bool{
+		"x-laneway-synthetic": true, "X-Laneway-Route": true, "x-laneway-": true,
+		"x-laneway-tenant": false, "baggage": false, "tracestate": false, "x-other": false,
+	} {
+		assert.Equal(t, want, c.StripsForPrefix(name), name)
+	}
+	sidecar := mustConfig(t, `{}`)
+	assert.False(t, sidecar.StripsForPrefix("x-laneway-synthetic"), "only a trust boundary strips")
+}

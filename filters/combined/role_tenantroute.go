@@ -33,12 +33,14 @@ func (r *tenantRole) decide(headers [][2]string) *proxyhost.Verdict {
 }
 
 // spare takes out of the last decision the trust-boundary strips of the names in keep, the headers a role
-// before it set or vouched for: they are neither removed nor counted as stripped.
+// before it set or vouched for: they are neither removed nor counted as stripped (what tenantroute.Config.Keeping
+// does, without a copy of the configuration per request). Only the strips for the x-laneway- prefix are spared: a
+// baggage header an earlier role rewrote is still removed when the tenant left in it was rejected.
 func (r *tenantRole) spare(keep []string) {
-	d := &r.d
+	d, c := &r.d, r.cfg
 	kept := d.Edits[:0]
 	for _, e := range d.Edits {
-		if e.Kind == proxyhost.Remove && containsFold(keep, e.Name) {
+		if e.Kind == proxyhost.Remove && c.StripsForPrefix(e.Name) && containsFold(keep, e.Name) {
 			d.Stripped-- // each trust-boundary strip is one Remove edit counted once in Stripped
 			continue
 		}
