@@ -6,6 +6,7 @@ import (
 
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/bytewords"
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/proxyhost"
 )
 
@@ -148,15 +149,25 @@ func (d *Decision) reset() {
 // Decide decides the tenant of a request from its header pairs (names in any case, repeats allowed) and the
 // header edits that route it there. It calls no host function and, with d reused, allocates nothing in the
 // steady state; the values in d alias headers and d's own buffers until the next Decide.
+func (c *Config) Decide(headers [][2]string, d *Decision) { c.DecideOn(headers, nil, nil, d) }
+
+// DecideOn is Decide for a module that has summarised headers in s (headerscan.Scan; bags: the baggage values
+// s.Baggage returned), or with s nil. Where the configuration reads only baggage and the tenant header (the
+// common sidecar one) and no header name has the tenant header's length, the summary stands for tenantroute's
+// own pass over the headers: it found the same baggage headers, in the same order.
 //
 // Kept out of line: with the build's profile (default.pgo) the compiler inlines hot calls only into functions
 // that are still small, so Decide inlined into OnHttpRequestHeaders left its own steps (scan, reset, the
 // edits) as calls; out of line they are inlined into it (121 Wasm instructions less per request).
 //
 //go:noinline
-func (c *Config) Decide(headers [][2]string, d *Decision) {
+func (c *Config) DecideOn(headers [][2]string, s *headerscan.Summary, bags []string, d *Decision) {
 	d.reset()
-	c.scan(headers, d)
+	if s != nil && c.onlyBaggage && !s.Has(headerscan.LengthBit(len(c.TenantHeader))) {
+		d.bag = append(d.bag, bags...)
+	} else {
+		c.scan(headers, d)
+	}
 
 	val, src, key := c.find(d)
 	if src != SourceNone {

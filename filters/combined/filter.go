@@ -124,6 +124,13 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 // decisions in order over that snapshot (each seeing the edits of the roles before it), one write of the
 // merged edits, at most one clear_route_cache and at most one local reply. (A plugin method it called cost a
 // call per request.)
+//
+// One pass over the headers (headerscan) and one over the baggage (baggage.Sieve) tell synthetic and shadowtag
+// whether the request can hold anything they act on: a marker header's length, a carrier, a mention of their
+// baggage keys, a -shadow authority. A role that cannot is not run: its decision is its pass without edits and
+// without a reply (the roles' QuietOn, each held to its Decide by a fuzz target, and the whole filter to the
+// roles run in order by FuzzCombinedIsTheRolesInOrder). When both pass so, tenantroute decides over the same
+// snapshot and its verdict is written as it is; otherwise decideInOrder merges the roles' verdicts.
 func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	p := s.p
 	if s.own {
@@ -147,6 +154,47 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		p.tenant.countDecision()
 		return types.ActionContinue
 	}
+	var (
+		sum    headerscan.Summary
+		bagBuf [4]string
+		bags   []string
+		held   int // the roles' baggage keys some member may hold (baggage.SieveA: synthetic's, SieveB: shadowtag's)
+	)
+	headerscan.Scan(headers, &sum)
+	if sum.HasBaggage() {
+		bags = sum.Baggage(headers, bagBuf[:0])
+		held = p.sieve.MayHold(bags)
+	}
+	quietSy := p.cfg.Synthetic == nil || p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0)
+	quietSh := p.cfg.Shadowtag == nil || p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0)
+	if !quietSy || !quietSh {
+		return p.decideInOrder(s, headers, endOfStream, quietSy, quietSh, &sum, bags)
+	}
+	// Neither synthetic nor shadowtag has anything to do: synthetic counts nothing (an unmarked request),
+	// shadowtag counts a pass, and tenantroute's verdict is written as it is.
+	action := types.ActionContinue
+	if p.cfg.Tenantroute != nil {
+		r := &p.tenant
+		r.cfg.DecideOn(headers, &sum, bags, &r.d)
+		action = p.writer.Apply("laneway", headers, &r.d.Verdict)
+	}
+	if p.cfg.Shadowtag != nil {
+		p.shadow.countPassed()
+	}
+	if p.cfg.Tenantroute != nil {
+		p.tenant.countDecision()
+	}
+	return action
+}
+
+// decideInOrder is OnHttpRequestHeaders for a request synthetic or shadowtag has something to do with: the roles
+// decide in order, each over the headers as the roles before it left them, and their verdicts are merged. A role
+// the summary sum found quiet (quietSy, quietSh) is not run while the headers are still the snapshot sum
+// describes. Kept out of line, so that the common request's path stays small: inlined, these rarer steps made the
+// filter's function large enough that every call in it spilled more of its locals.
+//
+//go:noinline
+func (p *plugin) decideInOrder(s *stream, headers [][2]string, endOfStream, quietSy, quietSh bool, sum *headerscan.Summary, bags []string) types.Action {
 	own := s
 	if !s.own {
 		own = nil
@@ -157,25 +205,12 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		rep                 *proxyhost.Reply
 		by                  string // the role whose reply it is (set with rep, read only when rep is set)
 		ranSy, ranSh, ranTe bool
-		quietSh             bool // shadowtag passed the request on the summary alone: counted as passed
+		passedSh            bool // shadowtag passed the request on the summary alone: counted as passed
 	)
-	// One pass over the headers tells synthetic and shadowtag whether the request can hold anything they act on
-	// (a marker header's length, a carrier, a baggage mention, a -shadow authority). A role it cannot hold
-	// anything for is not run: its decision is its pass without edits (see the roles' QuietOn, each held to
-	// its Decide by a fuzz target), so the roles after it see the same headers.
-	var (
-		sum    headerscan.Summary
-		bagBuf [4]string
-		held   int // the roles' baggage keys some member may hold (baggage.SieveA: synthetic's, SieveB: shadowtag's)
-	)
-	headerscan.Scan(headers, &sum)
-	if sum.HasBaggage() {
-		held = p.sieve.MayHold(sum.Baggage(headers, bagBuf[:0]))
-	}
 	// Each role's decision is called from here, not through a wrapper of its role: a call passing the headers
 	// costs about a hundred Wasm instructions, and the wrappers are too large to inline. What a decision rarely
 	// needs (host facts, a stream's state, debug logs) is its role's finish.
-	if p.cfg.Synthetic != nil && !p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0) {
+	if p.cfg.Synthetic != nil && !quietSy {
 		ranSy = true
 		r, d := &p.synth, &synthDecision
 		synthFacts.Have = 0
@@ -189,8 +224,9 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 			p.keep = append(p.keep, p.cfg.Synthetic.Header)
 		}
 	}
-	if rep == nil && p.cfg.Shadowtag != nil && p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0) {
-		quietSh = true
+	if rep == nil && p.cfg.Shadowtag != nil && quietSh && !m.edited {
+		// The summary still describes the headers shadowtag would decide on.
+		passedSh = true
 	} else if rep == nil && p.cfg.Shadowtag != nil {
 		ranSh = true
 		r := &p.shadow
@@ -207,7 +243,12 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	if rep == nil && p.cfg.Tenantroute != nil {
 		ranTe = true
 		r := &p.tenant
-		r.cfg.Decide(m.view, &r.d)
+		if m.edited {
+			r.cfg.Decide(m.view, &r.d)
+		} else {
+			// No role before it edited the headers: the summary still describes them.
+			r.cfg.DecideOn(m.view, sum, bags, &r.d)
+		}
 		if len(p.keep) > 0 && r.cfg.TrustBoundary {
 			r.spare(p.keep)
 		}
@@ -231,7 +272,7 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	}
 	if ranSh {
 		p.shadow.countDecision()
-	} else if quietSh {
+	} else if passedSh {
 		p.shadow.countPassed()
 	}
 	if ranTe {
@@ -244,8 +285,9 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 type merge struct {
 	// out is nil while no role asked for anything, then the one role's own verdict, written as it is (no copy
 	// of its edits), then p.merged once a second role asks for something.
-	out  *proxyhost.Verdict
-	view [][2]string // the snapshot, or p.edited once a role before the last edited it
+	out    *proxyhost.Verdict
+	view   [][2]string // the snapshot, or p.edited once a role before the last edited it
+	edited bool        // view is p.edited
 }
 
 // apply merges one role's verdict into m: a reply is returned (the roles after it do not run); a verdict that
@@ -285,7 +327,7 @@ func (p *plugin) add(m *merge, v *proxyhost.Verdict, more bool) {
 	}
 	// The snapshot is copied once; after that p.edited is edited itself, which AppendEdited allows.
 	p.edited = proxyhost.AppendEdited(p.edited[:0], m.view, v.Edits)
-	m.view = p.edited
+	m.view, m.edited = p.edited, true
 }
 
 // answer returns, as a verdict to write, rep with AnsweredByHeader naming role, and its Detail prefixed

@@ -15,7 +15,8 @@ type Summary struct {
 	// Lengths has bit n%64 set for every header name of n bytes (LengthBit): a name a role looks for can only be
 	// present when its length's bit is set.
 	Lengths uint64
-	// bag is the index of the first baggage header, nbags their number.
+	// bag is the index of the first baggage header (its name in any case: Envoy's are lower case, and
+	// tenantroute's own pass takes any), nbags their number.
 	bag, nbags int
 }
 
@@ -50,7 +51,7 @@ func Scan(headers [][2]string, s *Summary) {
 		name := headers[i][0]
 		n := len(name)
 		lengths |= 1 << (uint(n) & 63)
-		if n == 7 && bytewords.Load32(name, 0) == wordBagg && bytewords.Load32(name, 3) == wordGage {
+		if n == 7 && bytewords.Load32(name, 0)|0x20202020 == wordBagg && bytewords.Load32(name, 3)|0x20202020 == wordGage {
 			if nbags == 0 {
 				bag = i
 			}
@@ -58,6 +59,11 @@ func Scan(headers [][2]string, s *Summary) {
 		}
 	}
 	*s = Summary{Lengths: lengths, bag: bag, nbags: nbags}
+}
+
+// isBaggage reports whether name is "baggage" in any case, as Scan tells it.
+func isBaggage(name string) bool {
+	return len(name) == 7 && bytewords.Load32(name, 0)|0x20202020 == wordBagg && bytewords.Load32(name, 3)|0x20202020 == wordGage
 }
 
 // Has reports whether some header name may be one of the names whose LengthBits are in mask.
@@ -75,7 +81,7 @@ func (s *Summary) Baggage(headers [][2]string, buf []string) []string {
 		return headers[s.bag][1:]
 	}
 	for i := s.bag; i < len(headers); i++ {
-		if headers[i][0] == "baggage" {
+		if isBaggage(headers[i][0]) {
 			buf = append(buf, headers[i][1])
 		}
 	}
