@@ -24,6 +24,14 @@
 // README once asked users to give separate WasmPlugins unnecessary. shadowtag goes before tenantroute so that
 // a mirrored host is restored before routing.
 //
+// Most requests carry nothing synthetic or shadowtag acts on. One pass over the header names
+// (headerscan.Scan: their lengths, where the baggage is) and one over the baggage values (baggage.Sieve: whether
+// their keys may occur) tell it; a role whose QuietOn then says so is not run, its decision being its pass without
+// edits (synthetic counts nothing for an unmarked request, shadowtag counts it as passed). Each QuietOn is held to
+// its role's Decide by a fuzz target, and the whole filter to the roles run in order, without the shortcut, by
+// FuzzCombinedIsTheRolesInOrder. When both pass so, tenantroute decides over the same snapshot, taking the
+// summary's baggage for its own pass over the headers, and its verdict is written as it is.
+//
 // The merged edits are written once (edit by edit when few, else one whole-map write), Envoy is asked to
 // select the route again at most once (when a role asked for it and a header changed), and at most one local
 // reply is sent: the first role that refuses (synthetic's refusal, shadowtag's suppression) wins, the roles
