@@ -5,6 +5,7 @@ import (
 
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/headerscan"
+	"github.com/laneway/laneway/filters/headerscan/fuzzpairs"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -100,17 +101,7 @@ func FuzzQuietOnIsUnmarked(f *testing.F) {
 		configs[i] = mustConfig(f, js)
 	}
 	f.Fuzz(func(t *testing.T, picks []byte, name, value string) {
-		pairs := make([][2]string, 0, len(picks)/2+1)
-		for i := 0; i+1 < len(picks); i += 2 {
-			n, v := name, value
-			if j := int(picks[i]) % (len(quietNamePool) + 1); j < len(quietNamePool) {
-				n = quietNamePool[j]
-			}
-			if j := int(picks[i+1]) % (len(quietValuePool) + 1); j < len(quietValuePool) {
-				v = quietValuePool[j]
-			}
-			pairs = append(pairs, [2]string{n, v})
-		}
+		pairs := fuzzpairs.FromPicks(picks, quietNamePool, quietValuePool, name, value)
 		for _, c := range configs {
 			assertQuietIsUnmarked(t, c, pairs)
 		}

@@ -1,6 +1,7 @@
 package headerscan
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,7 +50,7 @@ func check(t *testing.T, headers [][2]string) {
 	want := naiveSummary(headers)
 	var buf [4]string
 	bags := s.Baggage(headers, buf[:0])
-	if s.Lengths != want.lengths || s.HasBaggage() != (len(want.bags) > 0) || !equal(bags, want.bags) ||
+	if s.Lengths != want.lengths || s.HasBaggage() != (len(want.bags) > 0) || !slices.Equal(bags, want.bags) ||
 		Authority(headers) != want.authority || Carriers(headers) != want.carriers {
 		t.Fatalf("%q: lengths %b bags %q authority %q carriers %v; want %b %q %q %v", headers, s.Lengths, bags,
 			Authority(headers), Carriers(headers), want.lengths, want.bags, want.authority, want.carriers)
@@ -57,18 +58,6 @@ func check(t *testing.T, headers [][2]string) {
 	for _, h := range headers {
 		assert.True(t, s.Has(LengthBit(len(h[0]))), "every name's length is in the mask: %q", h[0])
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestScanSummarisesTheHeaders(t *testing.T) {
