@@ -164,7 +164,11 @@ func (c *Config) Decide(headers [][2]string, d *Decision) { c.DecideOn(headers, 
 func (c *Config) DecideOn(headers [][2]string, s *headerscan.Summary, bags []string, d *Decision) {
 	d.reset()
 	if s != nil && c.onlyBaggage && !s.Has(headerscan.LengthBit(len(c.TenantHeader))) {
-		d.bag = append(d.bag, bags...)
+		if len(bags) == 1 {
+			d.bag = append(d.bag, bags[0]) // one string stored, where appending a slice copies with memmove
+		} else {
+			d.bag = append(d.bag, bags...)
+		}
 	} else {
 		c.scan(headers, d)
 	}
