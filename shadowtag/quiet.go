@@ -1,6 +1,11 @@
 package shadowtag
 
-import "github.com/laneway/laneway/filters/headerscan"
+import (
+	"math/bits"
+
+	"github.com/laneway/laneway/filters/bytewords"
+	"github.com/laneway/laneway/filters/headerscan"
+)
 
 // QuietOn reports whether Decide in mode would pass the request whose headers s summarises without
 // reading it further: not a shadow copy by any signal (inbound and outbound), or nothing to strip (edge). Such a
@@ -21,16 +26,48 @@ func (c *Config) QuietOn(mode Mode, headers [][2]string, s *headerscan.Summary, 
 	case ModeOutbound:
 		return !s.Has(mask)
 	case ModeInbound:
-		return !s.Has(mask) && !(c.HostSuffix && shadowAuthority(headerscan.Authority(headers)))
+		return !s.Has(mask) && !(c.HostSuffix && mayBeShadowAuthority(headerscan.Authority(headers)))
 	case ModeEdge:
 		return !s.Has(mask|headerscan.LengthBit(len(c.RerouteHeader))) && !headerscan.Carriers(headers) &&
-			!shadowAuthority(headerscan.Authority(headers))
+			!mayBeShadowAuthority(headerscan.Authority(headers))
 	}
 	return false
 }
 
-// shadowAuthority reports whether authority carries the -shadow suffix Envoy's mirroring appends.
-func shadowAuthority(authority string) bool {
-	_, _, shadow := parseAuthority(authority)
-	return shadow
+// Little-endian words of "-sha" and "adow" (shadowSuffix) with the bits foldWord32 sets.
+const (
+	foldWord32  = 0x20202020
+	wordDashSha = '-' | 's'<<8 | 'h'<<16 | 'a'<<24
+	wordAdow    = 'a' | 'd'<<8 | 'o'<<16 | 'w'<<24
+	low7        = 0x7f7f7f7f7f7f7f7f // the low seven bits of every byte
+)
+
+// mayBeShadowAuthority is false only when parseAuthority finds no -shadow suffix in authority: a superset of its
+// shadow, without its calls. A suffixed authority ends in "-shadow" (any case), or in "-shadow" followed by a
+// colon and digits (the port splitHostPort splits off). The two places are compared as words, OR-ing foldWord32
+// in (which lowers ASCII letters and maps some other bytes onto them: a superset); the colon is the last one in
+// the authority's last eight bytes (a word test, no loop), else found byte by byte.
+func mayBeShadowAuthority(authority string) bool {
+	n := len(authority)
+	if n > len(shadowSuffix) && suffixWordsAt(authority, n) {
+		return true
+	}
+	if n >= 8 {
+		// The high bit of each byte of the last word that is a colon (exact: no borrow runs between bytes).
+		x := bytewords.Load64(authority, n-8) ^ (':' * bytewords.Ones)
+		if colons := ^(((x & low7) + low7) | x) & bytewords.Highs; colons != 0 {
+			j := n - 8 + (63-bits.LeadingZeros64(colons))/8 // the last colon's index
+			return j >= len(shadowSuffix) && suffixWordsAt(authority, j)
+		}
+	}
+	j := n
+	for j > 0 && authority[j-1]-'0' <= 9 {
+		j--
+	}
+	return j > len(shadowSuffix) && authority[j-1] == ':' && suffixWordsAt(authority, j-1)
+}
+
+// suffixWordsAt reports whether a[:end] may end in shadowSuffix (end >= 7; see mayBeShadowAuthority).
+func suffixWordsAt(a string, end int) bool {
+	return bytewords.Load32(a, end-7)|foldWord32 == wordDashSha && bytewords.Load32(a, end-4)|foldWord32 == wordAdow
 }

@@ -115,3 +115,28 @@ func FuzzQuietOnIsPassed(f *testing.F) {
 		}
 	})
 }
+
+// mayBeShadowAuthority is a superset of parseAuthority's shadow, and false for the usual authorities.
+func TestMayBeShadowAuthorityHoldsEveryShadowAuthority(t *testing.T) {
+	for _, a := range []string{"svc-b-shadow", "svc-b-SHADOW", "svc-b-shadow:8080", "svc-b-shadow:", "svc:8080-shadow",
+		"[::1]-shadow:1", "[::1]:80-Shadow", "x-shadow", "-shadow", "-shadow:1", "a:b-shadow:1", "svc-b.ns.svc.cluster.local-shadow:80",
+		"", ":", "1", "svc-b:8080", "svc-b.shop.svc.cluster.local:8080", "shadow", "svc-shadowx:80", "svc-shadow:8o", "[::1]:8080"} {
+		if _, _, shadow := parseAuthority(a); shadow && !mayBeShadowAuthority(a) {
+			t.Errorf("%q: parseAuthority finds the -shadow suffix, mayBeShadowAuthority does not", a)
+		}
+	}
+	for _, a := range []string{"svc-b:8080", "svc-b.shop.svc.cluster.local:8080", "shop.example.com", "[::1]:8080", "10.0.0.1"} {
+		assert.False(t, mayBeShadowAuthority(a), a)
+	}
+}
+
+func FuzzMayBeShadowAuthority(f *testing.F) {
+	for _, a := range []string{"svc-b-shadow:8080", "svc:8080-shadow", "svc-b:8080", "[::1]-shadow:1", "-shadow:"} {
+		f.Add(a)
+	}
+	f.Fuzz(func(t *testing.T, a string) {
+		if _, _, shadow := parseAuthority(a); shadow && !mayBeShadowAuthority(a) {
+			t.Fatalf("%q: parseAuthority finds the -shadow suffix, mayBeShadowAuthority does not", a)
+		}
+	})
+}
