@@ -14,9 +14,9 @@ type Sieve struct {
 	a, b string
 	// r0, r1 (s0, s1) are the first and second bytes of the run looked for for a (b), repeated in every byte;
 	// shared: the keys share that run (s0, s1 are then r0, r1).
-	// short: some key has fewer than two bytes (the sieve then says both).
-	r0, r1, s0, s1 uint64
-	shared, short  bool
+	// short: some key has fewer than two bytes (the sieve then says both); same: b is a (one key is sieved).
+	r0, r1, s0, s1      uint64
+	shared, short, same bool
 }
 
 // The bits MayHold returns.
@@ -36,7 +36,7 @@ func NewSieve(a, b string) Sieve {
 	}
 	if p >= 2 {
 		r0, r1 := uint64(a[p-2])*bytewords.Ones, uint64(a[p-1])*bytewords.Ones
-		return Sieve{a: a, b: b, r0: r0, r1: r1, s0: r0, s1: r1, shared: true}
+		return Sieve{a: a, b: b, r0: r0, r1: r1, s0: r0, s1: r1, shared: true, same: a == b}
 	}
 	return Sieve{a: a, b: b, r0: uint64(a[0]) * bytewords.Ones, r1: uint64(a[1]) * bytewords.Ones,
 		s0: uint64(b[0]) * bytewords.Ones, s1: uint64(b[1]) * bytewords.Ones}
@@ -122,11 +122,17 @@ func (s *Sieve) MayHold(values []string) int {
 	return r
 }
 
-// apart tells the keys apart with MayHoldKeys where the run they share occurs (rare: few members hold it). Out of
-// line: a call in MayHold makes it keep its locals on the Go stack.
+// apart tells the keys apart with MayHoldKeys where the run they share occurs (rare: few members hold it); one key
+// sieved is looked for once. Out of line: a call in MayHold makes it keep its locals on the Go stack.
 //
 //go:noinline
 func (s *Sieve) apart(values []string) int {
+	if s.same {
+		if MayHoldKeys(values, s.a) {
+			return SieveA | SieveB
+		}
+		return 0
+	}
 	r := 0
 	if MayHoldKeys(values, s.a) {
 		r |= SieveA

@@ -19,6 +19,14 @@ func sieveWant(values []string, a, b string) int {
 	return r
 }
 
+func TestSieveOfOneKeyLooksForItOnce(t *testing.T) {
+	s := NewSieve("laneway-shadow", "laneway-shadow")
+	assert.Equal(t, 0, s.MayHold([]string{"userid=42,laneway-tenant=sbx-1"}))
+	assert.Equal(t, 0, s.MayHold([]string{"a=slow,b=2"}), "the run \"ow\" occurs, the key does not")
+	assert.Equal(t, SieveA|SieveB, s.MayHold([]string{"userid=42,laneway-shadow=1"}))
+	assert.Equal(t, SieveA|SieveB, s.MayHold([]string{"laneway%2Dshadow=1"}))
+}
+
 func TestSieveTellsTheLanewayKeysApart(t *testing.T) {
 	s := NewSieve("laneway-synthetic", "laneway-shadow")
 	for _, tc := range []struct {
@@ -53,6 +61,7 @@ func FuzzSieve(f *testing.F) {
 	f.Add("laneway-synthetic", "laneway-shadow", "userid=42,laneway-tenant=sbx-1", "laneway-shadow=1")
 	f.Add("k", "laneway-shadow", "k=1", "")
 	f.Add("ab", "abc", "xxxxxxxxab", "%41")
+	f.Add("laneway-shadow", "laneway-shadow", "a=1,x-laneway-shadow=1", "shadow")
 	f.Fuzz(func(t *testing.T, a, b, v1, v2 string) {
 		s := NewSieve(a, b)
 		values := []string{v1, v2}
@@ -60,6 +69,11 @@ func FuzzSieve(f *testing.F) {
 		want := sieveWant(values, a, b)
 		if got&want != want {
 			t.Fatalf("MayHold(%q) for %q, %q = %b, MayHoldKeys says %b", values, a, b, got, want)
+		}
+		// One key sieved alone says both bits or neither, and both whenever MayHoldKeys says it.
+		if one := NewSieve(a, a); one.MayHold(values) != 0 != (one.MayHold(values) == SieveA|SieveB) ||
+			MayHoldKeys(values, a) && one.MayHold(values) == 0 {
+			t.Fatalf("MayHold(%q) for %q alone = %b", values, a, one.MayHold(values))
 		}
 		if s.short || strings.ContainsAny(v1+v2, "%+") {
 			return

@@ -13,9 +13,12 @@ import (
 // resolves it (auto from the listener direction), counted under the shadowtag filter's names; the body
 // redaction of shadow copies runs on the stream (stream.go).
 type shadowRole struct {
-	cfg      *shadowtag.Config
-	mode     shadowtag.Mode // resolved mode; 0 while auto is unresolved
-	tried    bool           // auto: the per-request direction read was attempted
+	cfg   *shadowtag.Config
+	mode  shadowtag.Mode // resolved mode; 0 while auto is unresolved
+	tried bool           // auto: the per-request direction read was attempted
+	// loud has the summary's length bits that alone make QuietOn false; all of them in a mode or configuration
+	// where it is always false (setLoud).
+	loud     uint64
 	counters proxyhost.Counters
 	d        shadowtag.Decision
 }
@@ -26,6 +29,7 @@ func (r *shadowRole) start() {
 	var note string
 	r.mode, note = cfg.ResolveMode(false)
 	r.tried = false
+	r.setLoud()
 	proxywasm.LogInfo(cfg.Summary() + note)
 }
 
@@ -38,6 +42,7 @@ func (r *shadowRole) decideWith(headers [][2]string, endOfStream bool) {
 	if r.mode == 0 && !r.tried {
 		r.mode, _ = r.cfg.ResolveMode(true)
 		r.tried = true
+		r.setLoud()
 	}
 	cfg := r.cfg
 	f := shadowtag.Facts{Mode: r.mode, EndOfStream: endOfStream}
@@ -89,6 +94,25 @@ func (r *shadowRole) countDecision() { r.cfg.Count(&r.counters, &r.d) }
 // without edits (countPassed). False while auto is unresolved: decideWith resolves it.
 func (r *shadowRole) quietOn(headers [][2]string, s *headerscan.Summary, keyMayOccur bool) bool {
 	return r.mode != 0 && r.cfg.QuietOn(r.mode, headers, s, keyMayOccur)
+}
+
+// setLoud sets loud to the length bits of the names whose presence alone makes QuietOn false in the resolved mode
+// (a marker header's, in edge mode the reroute header's too), or to all bits where QuietOn is never true (auto
+// unresolved, waypoint, a shadow workload).
+func (r *shadowRole) setLoud() {
+	c := r.cfg
+	if c.ShadowWorkload || r.mode != shadowtag.ModeInbound && r.mode != shadowtag.ModeOutbound && r.mode != shadowtag.ModeEdge {
+		r.loud = ^uint64(0)
+		return
+	}
+	m := headerscan.LengthBit(len(shadowtag.MarkerHeader))
+	for i := range c.MarkerHeaders {
+		m |= headerscan.LengthBit(len(c.MarkerHeaders[i].Name))
+	}
+	if r.mode == shadowtag.ModeEdge {
+		m |= headerscan.LengthBit(len(c.RerouteHeader))
+	}
+	r.loud = m
 }
 
 // countPassed counts a request quietOn passed, as Count counts a passed decision.

@@ -14,8 +14,10 @@ type synthRole struct {
 	// unresolved: the configuration has no mode and the listener direction was not known at start; the first
 	// request tries again.
 	unresolved bool
-	counters   proxyhost.Counters
-	warnedAck  bool
+	// loud has the summary's length bits that alone make QuietOn false (setLoud).
+	loud      uint64
+	counters  proxyhost.Counters
+	warnedAck bool
 }
 
 // synthDecision and synthFacts serve every request's synthetic role, one at a time: a VM runs one callback at
@@ -29,12 +31,30 @@ var (
 
 func (r *synthRole) start() {
 	r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, false)
+	r.setLoud()
 	r.counters = proxyhost.DefineCounters(synthetic.MetricPrefix, synthetic.Outcomes)
 	proxywasm.LogInfo("synthetic: started: " + r.cfg.Summary())
 }
 
 // resolve tries again to resolve the direction of a configuration without a mode.
-func (r *synthRole) resolve() { r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true) }
+func (r *synthRole) resolve() {
+	r.cfg, r.unresolved = synthetic.ResolveDirection(r.cfg, true)
+	r.setLoud()
+}
+
+// setLoud sets loud to the length bits of the names whose presence alone makes QuietOn false: the marker header's
+// and, where markers are checked (every mode but outbound), the token header's. None while the direction is
+// unresolved: quietOn, which resolves it, is then always asked.
+func (r *synthRole) setLoud() {
+	r.loud = 0
+	if r.unresolved {
+		return
+	}
+	r.loud = headerscan.LengthBit(len(r.cfg.Header))
+	if r.cfg.Mode != synthetic.ModeOutbound {
+		r.loud |= headerscan.LengthBit(len(r.cfg.TokenHeader))
+	}
+}
 
 // quietOn resolves the direction if it is still unresolved, then reports whether the request whose headers s
 // summarises holds nothing synthetic acts on (synthetic.Config.QuietOn; keyMayOccur: some baggage value may hold
