@@ -139,10 +139,12 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 // whether the request can hold anything they act on: a marker header's length, a carrier, a mention of their
 // baggage keys, a -shadow authority. A role that cannot is not run: its decision is its pass without edits and
 // without a reply (the roles' QuietOn, each held to its Decide by a fuzz target, and the whole filter to the
-// roles run in order by FuzzCombinedIsTheRolesInOrder). With one of synthetic and shadowtag on (p.lone), the cheap
-// question is asked first: a request holding a name of a length that alone makes it not quiet (its loud bits) is
-// decided in order at once, without the sieve or its other checks. (With both on, asking it for each role cost
-// the common request more than it saved.) (The body keeps the line offsets of its calls: profile-guided inlining finds a call site
+// roles run in order by FuzzCombinedIsTheRolesInOrder). Shadowtag is asked only when synthetic is quiet: a
+// synthetic that is not nearly always edits the headers (or answers), and shadowtag then decides on the edited
+// ones anyway. So the cheap question is asked first: a request holding a name of a length that alone makes
+// synthetic not quiet (its loud bits), or shadowtag when it is on without synthetic (p.lone), is decided in
+// order at once, without the sieve or the quiet checks. (Asking it for shadowtag with both on cost the common
+// request more than it saved.) (The body keeps the line offsets of its calls: profile-guided inlining finds a call site
 // by its line within the function.) When both pass so, tenantroute decides over the same
 // snapshot and its verdict is written as it is; otherwise decideInOrder merges the roles' verdicts.
 func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
@@ -172,7 +174,7 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	var bagBuf [4]string
 	bags, held := []string(nil), 0 // held: the keys some member may hold (baggage.SieveA: synthetic's, SieveB: shadowtag's)
 	headerscan.Scan(headers, &sum)
-	if sum.Lengths&(p.synth.loud|p.shadow.loud)&p.lone != 0 {
+	if sum.Lengths&(p.synth.loud|p.shadow.loud&p.lone) != 0 {
 		return p.decideInOrder(s, headers, endOfStream, p.cfg.Synthetic == nil, p.cfg.Shadowtag == nil, &sum, sum.Baggage(headers, bagBuf[:0]))
 	}
 	if sum.HasBaggage() {
@@ -180,7 +182,7 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		held = p.sieve.MayHold(bags)
 	}
 	quietSy := p.cfg.Synthetic == nil || p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0)
-	quietSh := p.cfg.Shadowtag == nil || p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0)
+	quietSh := p.cfg.Shadowtag == nil || quietSy && p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0)
 	if !quietSy || !quietSh {
 		return p.decideInOrder(s, headers, endOfStream, quietSy, quietSh, &sum, bags)
 	}
