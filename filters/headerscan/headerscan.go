@@ -88,26 +88,25 @@ func (s *Summary) Baggage(headers [][2]string, buf []string) []string {
 	return buf
 }
 
-// Authority returns the value of the last :authority header of headers, or of the first host header when that is
-// empty.
+// Authority returns the value of the last :authority header of headers, or of the first non-empty host header
+// when that is empty. The host headers are looked for only then (a second pass, rare: Envoy sets :authority): one length test a
+// turn.
 func Authority(headers [][2]string) string {
-	authority, host := "", ""
+	authority := ""
 	for i := range headers {
-		switch name := headers[i][0]; len(name) {
-		case 10:
-			if bytewords.Load64(name, 0) == wordAuthori && bytewords.Load32(name, 6) == wordRity {
-				authority = headers[i][1]
-			}
-		case 4:
-			if bytewords.Load32(name, 0) == wordHost && host == "" {
-				host = headers[i][1]
-			}
+		if name := headers[i][0]; len(name) == 10 && bytewords.Load64(name, 0) == wordAuthori && bytewords.Load32(name, 6) == wordRity {
+			authority = headers[i][1]
 		}
 	}
-	if authority == "" {
-		return host
+	if authority != "" {
+		return authority
 	}
-	return authority
+	for i := range headers {
+		if name := headers[i][0]; len(name) == 4 && bytewords.Load32(name, 0) == wordHost && headers[i][1] != "" {
+			return headers[i][1]
+		}
+	}
+	return ""
 }
 
 // Carriers reports whether some name of headers, of more than 8 bytes, starts ASCII case-insensitively with
