@@ -72,13 +72,21 @@ func (s *Summary) Has(mask uint64) bool { return s.Lengths&mask != 0 }
 // HasBaggage reports whether the request has a baggage header.
 func (s *Summary) HasBaggage() bool { return s.nbags > 0 }
 
-// Baggage returns the values of the baggage headers: the one value in place, or several appended to buf.
+// Baggage returns the values of the baggage headers: the one value in place, or several appended to buf. Small
+// enough to inline for the one value most requests have.
 func (s *Summary) Baggage(headers [][2]string, buf []string) []string {
-	switch s.nbags {
-	case 0:
-		return nil
-	case 1:
+	if s.nbags == 1 {
 		return headers[s.bag][1:]
+	}
+	return s.allBaggage(headers, buf)
+}
+
+// allBaggage is Baggage for none or several baggage headers (out of line, so that Baggage inlines).
+//
+//go:noinline
+func (s *Summary) allBaggage(headers [][2]string, buf []string) []string {
+	if s.nbags == 0 {
+		return nil
 	}
 	for i := s.bag; i < len(headers); i++ {
 		if isBaggage(headers[i][0]) {
