@@ -15,23 +15,35 @@ import (
 // resolved, waypoint): Decide then decides. keyMayOccur is false only when no baggage value may hold
 // MarkerBaggageKey as any propagator reads it: baggage.MayHoldKeys is false, or a baggage.Sieve says so.
 func (c *Config) QuietOn(mode Mode, headers [][2]string, s *headerscan.Summary, keyMayOccur bool) bool {
-	if c.ShadowWorkload || keyMayOccur {
+	if c.ShadowWorkload || keyMayOccur || s.Has(c.LoudLengths(mode)) {
 		return false
-	}
-	mask := headerscan.LengthBit(len(MarkerHeader))
-	for i := range c.MarkerHeaders {
-		mask |= headerscan.LengthBit(len(c.MarkerHeaders[i].Name))
 	}
 	switch mode {
 	case ModeOutbound:
-		return !s.Has(mask)
+		return true
 	case ModeInbound:
-		return !s.Has(mask) && !(c.HostSuffix && mayBeShadowAuthority(headerscan.Authority(headers)))
+		return !(c.HostSuffix && mayBeShadowAuthority(headerscan.Authority(headers)))
 	case ModeEdge:
-		return !s.Has(mask|headerscan.LengthBit(len(c.RerouteHeader))) && !headerscan.Carriers(headers) &&
-			!mayBeShadowAuthority(headerscan.Authority(headers))
+		return !headerscan.Carriers(headers) && !mayBeShadowAuthority(headerscan.Authority(headers))
 	}
 	return false
+}
+
+// LoudLengths returns the headerscan length bits of the names whose presence alone makes QuietOn false in mode:
+// the marker headers' (laneway's and the configured ones), at the edge the reroute header's too; every bit where
+// QuietOn is never true (auto unresolved, waypoint, a shadow workload).
+func (c *Config) LoudLengths(mode Mode) uint64 {
+	if c.ShadowWorkload || mode != ModeInbound && mode != ModeOutbound && mode != ModeEdge {
+		return ^uint64(0)
+	}
+	m := headerscan.LengthBit(len(MarkerHeader))
+	for i := range c.MarkerHeaders {
+		m |= headerscan.LengthBit(len(c.MarkerHeaders[i].Name))
+	}
+	if mode == ModeEdge {
+		m |= headerscan.LengthBit(len(c.RerouteHeader))
+	}
+	return m
 }
 
 // Little-endian words of "-sha" and "adow" (shadowSuffix) with the bits foldWord32 sets.

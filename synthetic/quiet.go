@@ -10,11 +10,17 @@ import "github.com/laneway/laneway/filters/headerscan"
 // the key): Decide then decides. keyMayOccur is false only when no baggage value may hold c.BaggageKey as any
 // propagator reads it: baggage.MayHoldKeys is false, or a baggage.Sieve says so.
 func (c *Config) QuietOn(headers [][2]string, s *headerscan.Summary, keyMayOccur bool) bool {
-	if keyMayOccur {
+	if keyMayOccur || s.Has(c.LoudLengths()) {
 		return false
 	}
+	return c.Mode == ModeOutbound || !headerscan.Carriers(headers)
+}
+
+// LoudLengths returns the headerscan length bits of the names whose presence alone makes QuietOn false: the
+// marker header's and, where markers are checked (every mode but outbound), the token header's.
+func (c *Config) LoudLengths() uint64 {
 	if c.Mode == ModeOutbound {
-		return !s.Has(headerscan.LengthBit(len(c.Header)))
+		return headerscan.LengthBit(len(c.Header))
 	}
-	return !s.Has(headerscan.LengthBit(len(c.Header))|headerscan.LengthBit(len(c.TokenHeader))) && !headerscan.Carriers(headers)
+	return headerscan.LengthBit(len(c.Header)) | headerscan.LengthBit(len(c.TokenHeader))
 }

@@ -229,6 +229,9 @@ func (p *plugin) decideInOrder(s *stream, headers [][2]string, endOfStream, quie
 	if p.cfg.Synthetic != nil && !quietSy {
 		ranSy = true
 		r, d := &p.synth, &synthDecision
+		if r.unresolved {
+			r.resolve() // quietOn resolves it, but the loud path does not ask quietOn
+		}
 		synthFacts.Have = 0
 		r.cfg.Decide(m.view, &synthFacts, d)
 		if d.Need != 0 || d.AwaitAck || d.Action != synthetic.ActionNone {

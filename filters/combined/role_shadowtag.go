@@ -96,24 +96,9 @@ func (r *shadowRole) quietOn(headers [][2]string, s *headerscan.Summary, keyMayO
 	return r.mode != 0 && r.cfg.QuietOn(r.mode, headers, s, keyMayOccur)
 }
 
-// setLoud sets loud to the length bits of the names whose presence alone makes QuietOn false in the resolved mode
-// (a marker header's, in edge mode the reroute header's too), or to all bits where QuietOn is never true (auto
-// unresolved, waypoint, a shadow workload).
-func (r *shadowRole) setLoud() {
-	c := r.cfg
-	if c.ShadowWorkload || r.mode != shadowtag.ModeInbound && r.mode != shadowtag.ModeOutbound && r.mode != shadowtag.ModeEdge {
-		r.loud = ^uint64(0)
-		return
-	}
-	m := headerscan.LengthBit(len(shadowtag.MarkerHeader))
-	for i := range c.MarkerHeaders {
-		m |= headerscan.LengthBit(len(c.MarkerHeaders[i].Name))
-	}
-	if r.mode == shadowtag.ModeEdge {
-		m |= headerscan.LengthBit(len(c.RerouteHeader))
-	}
-	r.loud = m
-}
+// setLoud sets loud to the length bits whose presence alone makes QuietOn false in the resolved mode
+// (shadowtag.Config.LoudLengths: all of them while auto is unresolved).
+func (r *shadowRole) setLoud() { r.loud = r.cfg.LoudLengths(r.mode) }
 
 // countPassed counts a request quietOn passed, as Count counts a passed decision.
 func (r *shadowRole) countPassed() { r.counters.Inc(int(shadowtag.OutcomePassed)) }

@@ -42,17 +42,12 @@ func (r *synthRole) resolve() {
 	r.setLoud()
 }
 
-// setLoud sets loud to the length bits of the names whose presence alone makes QuietOn false: the marker header's
-// and, where markers are checked (every mode but outbound), the token header's. None while the direction is
-// unresolved: quietOn, which resolves it, is then always asked.
+// setLoud sets loud to the length bits whose presence alone makes QuietOn false (synthetic.Config.LoudLengths);
+// none while the direction is unresolved: quietOn, which resolves it, is then always asked.
 func (r *synthRole) setLoud() {
 	r.loud = 0
-	if r.unresolved {
-		return
-	}
-	r.loud = headerscan.LengthBit(len(r.cfg.Header))
-	if r.cfg.Mode != synthetic.ModeOutbound {
-		r.loud |= headerscan.LengthBit(len(r.cfg.TokenHeader))
+	if !r.unresolved {
+		r.loud = r.cfg.LoudLengths()
 	}
 }
 
