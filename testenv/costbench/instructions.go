@@ -39,6 +39,8 @@ type CountOptions struct {
 	// Check, when set, inspects the last counted stream of the last module, so that a module is only counted
 	// doing the work it is compared for.
 	Check func(s *testenv.HTTPStream) error
+	// Runs names functions counted run by run (instrcount.Options.Runs).
+	Runs []string
 }
 
 // CountInstructions runs c's exchange on instrumented copies of ct's modules (one for a module, the chain's for a
@@ -58,7 +60,7 @@ func CountInstructions(ctx context.Context, rt *testenv.Runtime, c Case, ct Cont
 	}()
 	counts := make([]InstructionCount, len(ct.stages()))
 	for i, st := range ct.stages() {
-		wasm, funcs, err := instrcount.Instrument(st.Wasm)
+		wasm, funcs, err := instrcount.InstrumentWith(st.Wasm, instrcount.Options{Runs: opts.Runs})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ct.Name, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -58,13 +59,25 @@ const (
 type section struct {
 	id      byte
 	payload []byte
+	at      int // the payload's offset in the module
 }
 
 // Instrument returns the module rewritten to count executed instructions, and its counted functions in
 // index order. It refuses, with an error naming the function and the offset, a body with an instruction it
 // does not know (SIMD, threads, exceptions, GC and other post-2.0 proposals), and a module that already
 // exports a counter.
-func Instrument(wasm []byte) ([]byte, []Func, error) {
+func Instrument(wasm []byte) ([]byte, []Func, error) { return InstrumentWith(wasm, Options{}) }
+
+// Options tunes InstrumentWith.
+type Options struct {
+	// Runs names functions whose straight-line runs are counted each on its own: such a function is listed as
+	// one Func per run, named "NAME@0xOFFSET" after the run's first instruction's offset in the module (the
+	// offsets wasm-objdump -d prints), so that a profile shows which part of a function its instructions go to.
+	Runs []string
+}
+
+// InstrumentWith is Instrument with options.
+func InstrumentWith(wasm []byte, opts Options) ([]byte, []Func, error) {
 	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) || binary.LittleEndian.Uint32(wasm[4:8]) != 1 {
 		head := wasm[:min(len(wasm), 8)]
 		return nil, nil, fmt.Errorf("instrcount: not a Wasm binary module: the first bytes are % x, expected 00 61 73 6d 01 00 00 00 (\"\\0asm\", version 1); pass a compiled .wasm file, not text (.wat) or a component", head)
@@ -80,7 +93,8 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		if left := len(wasm) - r.p; int64(n) > int64(left) {
 			return nil, nil, fmt.Errorf("instrcount: section %d at offset %d declares %d bytes but only %d are left: the module is truncated", id, at, n, left)
 		}
-		secs = append(secs, section{id: id, payload: r.bytes(int(n))})
+		payloadAt := r.p // before r.bytes moves it (a field's plain operand may be read after the call)
+		secs = append(secs, section{id: id, at: payloadAt, payload: r.bytes(int(n))})
 	}
 	var importedFuncs, importedGlobals, globals uint32
 	var names map[uint32]string
@@ -132,14 +146,28 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 	var code, gl, ex []byte
 	code = appendU32(code, nfuncs)
 	funcs := make([]Func, 0, nfuncs)
+	var runs []Func
 	for i := uint32(0); i < nfuncs; i++ {
 		idx := importedFuncs + i
 		size := r.u32()
+		bodyAt := secs[codeAt].at + r.p
 		body := r.bytes(int(size))
 		if r.err != nil {
 			return nil, nil, fmt.Errorf("instrcount: function %d (%s): code entry %d of %d: %w: the code section is truncated", idx, funcName(idx), i, nfuncs, r.err)
 		}
-		nb, err := instrumentBody(body, firstGlobal+2*i, firstGlobal+2*i+1)
+		var runAt func(start int) (uint32, uint32)
+		if slices.Contains(opts.Runs, funcName(idx)) {
+			// Each run gets its own pair of globals, after every function's pair.
+			runAt = func(start int) (uint32, uint32) {
+				k := uint32(len(runs))
+				g := firstGlobal + 2*nfuncs + 2*k
+				name := fmt.Sprintf("%s@0x%x", funcName(idx), bodyAt+start)
+				runs = append(runs, Func{Index: idx, Name: name, Export: counterPrefix + "run." + strconv.FormatUint(uint64(k), 10),
+					BulkExport: counterPrefix + "run.bulk." + strconv.FormatUint(uint64(k), 10)})
+				return g, g + 1
+			}
+		}
+		nb, err := instrumentBody(body, firstGlobal+2*i, firstGlobal+2*i+1, runAt)
 		if err != nil {
 			return nil, nil, fmt.Errorf("instrcount: function %d (%s): %w", idx, funcName(idx), err)
 		}
@@ -159,24 +187,36 @@ func Instrument(wasm []byte) ([]byte, []Func, error) {
 		return nil, nil, fmt.Errorf("instrcount: code section: %d bytes after the last of its %d bodies", len(r.b)-r.p, nfuncs)
 	}
 	secs[codeAt].payload = code
+	for _, f := range runs {
+		gl = append(gl, 0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7E, 0x01, 0x42, 0x00, 0x0B)
+		k, _ := strconv.ParseUint(strings.TrimPrefix(f.Export, counterPrefix+"run."), 10, 32)
+		ex = appendName(ex, f.Export)
+		ex = append(ex, 0x03)
+		ex = appendU32(ex, firstGlobal+2*nfuncs+2*uint32(k))
+		ex = appendName(ex, f.BulkExport)
+		ex = append(ex, 0x03)
+		ex = appendU32(ex, firstGlobal+2*nfuncs+2*uint32(k)+1)
+	}
+	funcs = append(funcs, runs...)
+	nglobals, nexports := 2*nfuncs+2*uint32(len(runs)), 2*nfuncs+2*uint32(len(runs))
 
 	// The global section: existing globals, then the counters.
 	if globalAt >= 0 {
 		gr := reader{b: secs[globalAt].payload}
 		gr.u32()
 		rest := secs[globalAt].payload[gr.p:]
-		secs[globalAt].payload = append(appendU32(nil, globals+2*nfuncs), append(append([]byte(nil), rest...), gl...)...)
+		secs[globalAt].payload = append(appendU32(nil, globals+nglobals), append(append([]byte(nil), rest...), gl...)...)
 	} else {
-		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, 2*nfuncs), gl...)})
+		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, nglobals), gl...)})
 	}
 	// The export section: existing exports, then the counters.
 	if exportAt := indexOf(secs, secExport); exportAt >= 0 {
 		er := reader{b: secs[exportAt].payload}
 		n := er.u32()
 		rest := secs[exportAt].payload[er.p:]
-		secs[exportAt].payload = append(appendU32(nil, n+2*nfuncs), append(append([]byte(nil), rest...), ex...)...)
+		secs[exportAt].payload = append(appendU32(nil, n+nexports), append(append([]byte(nil), rest...), ex...)...)
 	} else {
-		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, 2*nfuncs), ex...)})
+		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, nexports), ex...)})
 	}
 
 	out := append([]byte(nil), wasm[:8]...)
@@ -304,7 +344,8 @@ func functionNames(p []byte) map[uint32]string {
 
 // instrumentBody rewrites one function body (locals and expression) so that each straight-line run adds
 // its instruction count to global g, and its memory.copy and memory.fill count to global bulk.
-func instrumentBody(body []byte, g, bulk uint32) ([]byte, error) {
+// runAt, when not nil, gives each run its own two globals instead (start is the run's offset in body).
+func instrumentBody(body []byte, g, bulk uint32, runAt func(start int) (uint32, uint32)) ([]byte, error) {
 	r := reader{b: body}
 	for n := r.u32(); n > 0 && r.err == nil; n-- { // local declarations: count, valtype
 		r.u32()
@@ -327,6 +368,9 @@ func instrumentBody(body []byte, g, bulk uint32) ([]byte, error) {
 	}
 	start, n, nbulk := r.p, 0, 0
 	flush := func(end int) { // counts the run [start, end) and copies it after its counters
+		if runAt != nil && n > 0 {
+			g, bulk = runAt(start)
+		}
 		add(g, n)
 		add(bulk, nbulk)
 		out = append(out, body[start:end]...)

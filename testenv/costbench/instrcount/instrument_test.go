@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -546,5 +547,44 @@ func TestSnapshotNeedsTheInstrumentedModule(t *testing.T) {
 	for name, snapshot := range map[string]func([]Func, func(string) (uint64, bool)) ([]uint64, error){"Snapshot": Snapshot, "SnapshotBulk": SnapshotBulk} {
 		_, err := snapshot(funcs, get)
 		assert.ErrorContains(t, err, "load the module Instrument returned, not the original", name)
+	}
+}
+
+// TestInstrumentWithRunsSplitsTheCount: a function counted run by run lists one Func per run that ran, named
+// after its offset in the module, and their counts add up to what Instrument counts for the function; the other
+// functions are counted as before.
+func TestInstrumentWithRunsSplitsTheCount(t *testing.T) {
+	rt := newRuntime(t)
+	for _, c := range countCases() {
+		t.Run(c.name, func(t *testing.T) {
+			c.mod.names = true
+			wasm := c.mod.bytes()
+			var names []string
+			for _, f := range c.mod.funcs {
+				names = append(names, f.name)
+			}
+			out, funcs, err := InstrumentWith(wasm, Options{Runs: names[:1]})
+			require.NoError(t, err)
+			counted := instantiate(t, rt, out)
+			_, err = counted.ExportedFunction(c.call).Call(context.Background(), c.arg)
+			require.NoError(t, err)
+			got, runs := map[string]uint64{}, 0
+			for name, v := range counts(t, counted, funcs) {
+				if fn, off, ok := strings.Cut(name, "@0x"); ok {
+					runs++
+					at, err := strconv.ParseUint(off, 16, 32)
+					require.NoError(t, err)
+					require.Less(t, int(at), len(wasm), "run offset %s", name)
+					name = fn
+				}
+				got[name] += v
+			}
+			expected := map[string]uint64{}
+			for _, f := range c.mod.funcs {
+				expected[f.name] = c.counts[f.name]
+			}
+			assert.Equal(t, expected, got)
+			assert.Positive(t, runs, "no run of %s listed", names[0])
+		})
 	}
 }

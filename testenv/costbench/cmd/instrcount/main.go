@@ -50,9 +50,10 @@ func main() {
 	a := flag.String("a", "", "A/B: folder (or one .wasm file) of the A modules")
 	b := flag.String("b", "", "A/B: folder (or one .wasm file) of the B modules")
 	cases := flag.String("cases", "", "A/B: JSON file of the cases to run")
+	runs := flag.String("runs", "", "comma-separated function names counted run by run (each straight-line run listed as NAME@0xOFFSET, the offset wasm-objdump -d prints)")
 	flag.Parse()
 	ctx := context.Background()
-	set := settings{warmup: 20000, streams: 2000, top: *top, only: splitList(*only), progress: os.Stderr}
+	set := settings{warmup: 20000, streams: 2000, top: *top, only: splitList(*only), runs: splitList(*runs), progress: os.Stderr}
 	var err error
 	switch {
 	case *a == "" && *b == "" && *cases == "":
@@ -83,7 +84,7 @@ func main() {
 // (nil: the run's own).
 type settings struct {
 	warmup, streams, top int
-	only                 []string
+	only, runs           []string
 	progress             io.Writer
 	cache                wazero.CompilationCache
 }
@@ -150,7 +151,7 @@ func (c *counter) count(ctx context.Context, path string, s scenario) (profile, 
 	if err != nil {
 		return profile{}, err
 	}
-	opts := costbench.CountOptions{Warmup: c.set.warmup, Streams: c.set.streams}
+	opts := costbench.CountOptions{Warmup: c.set.warmup, Streams: c.set.streams, Runs: c.set.runs}
 	if s.checkTenant {
 		opts.Check = func(st *testenv.HTTPStream) error {
 			if got, _ := st.Request().Headers.Get("x-laneway-tenant"); got != s.tenant {
