@@ -29,6 +29,11 @@ func (c *Config) QuietOn(mode Mode, headers [][2]string, s *headerscan.Summary, 
 	return false
 }
 
+// QuietByLengths reports whether QuietOn(mode, headers, s, keyMayOccur) is exactly !keyMayOccur &&
+// !s.Has(c.LoudLengths(mode)) for every request: it then reads nothing of the headers themselves (outbound, not a
+// shadow workload), so a module may keep that test, decided once per configuration and mode, in place of the call.
+func (c *Config) QuietByLengths(mode Mode) bool { return mode == ModeOutbound && !c.ShadowWorkload }
+
 // LoudLengths returns the headerscan length bits of the names whose presence alone makes QuietOn false in mode:
 // the marker headers' (laneway's and the configured ones), at the edge the reroute header's too; every bit where
 // QuietOn is never true (auto unresolved, waypoint, a shadow workload).

@@ -34,6 +34,18 @@ func quietOn(c *Config, mode Mode, headers [][2]string) bool {
 // counts it without calling Decide.
 func assertQuietIsPassed(t *testing.T, c *Config, mode Mode, headers [][2]string) {
 	t.Helper()
+	if c.QuietByLengths(mode) {
+		// QuietOn is then the lengths-and-key test, with the key's mention as the test gives it.
+		var s headerscan.Summary
+		headerscan.Scan(headers, &s)
+		var buf [4]string
+		bags := s.Baggage(headers, buf[:0])
+		for _, k := range []bool{false, true, len(bags) > 0 && baggage.MayHoldKeys(bags, MarkerBaggageKey)} {
+			if c.QuietOn(mode, headers, &s, k) != (!k && !s.Has(c.LoudLengths(mode))) {
+				t.Fatalf("mode %v: QuietByLengths, but QuietOn(keyMayOccur %v) is not the lengths-and-key test for %q", mode, k, headers)
+			}
+		}
+	}
 	if !quietOn(c, mode, headers) {
 		return
 	}

@@ -16,6 +16,11 @@ func (c *Config) QuietOn(headers [][2]string, s *headerscan.Summary, keyMayOccur
 	return c.Mode == ModeOutbound || !headerscan.Carriers(headers)
 }
 
+// QuietByLengths reports whether QuietOn(headers, s, keyMayOccur) is exactly !keyMayOccur && !s.Has(c.LoudLengths())
+// for every request: it then reads nothing of the headers themselves (outbound, where no carrier is looked at), so
+// a module may keep that test, decided once per configuration, in place of the call.
+func (c *Config) QuietByLengths() bool { return c.Mode == ModeOutbound }
+
 // LoudLengths returns the headerscan length bits of the names whose presence alone makes QuietOn false: the
 // marker header's and, where markers are checked (every mode but outbound), the token header's.
 func (c *Config) LoudLengths() uint64 {

@@ -22,6 +22,18 @@ func quietOn(c *Config, headers [][2]string) bool {
 // module then takes it without calling Decide: no action, no edit, no reply, no fact asked for, nothing counted.
 func assertQuietIsUnmarked(t *testing.T, c *Config, headers [][2]string) {
 	t.Helper()
+	if c.QuietByLengths() {
+		// QuietOn is then the lengths-and-key test, with the key's mention as the test gives it.
+		var s headerscan.Summary
+		headerscan.Scan(headers, &s)
+		var buf [4]string
+		bags := s.Baggage(headers, buf[:0])
+		for _, k := range []bool{false, true, len(bags) > 0 && baggage.MayHoldKeys(bags, c.BaggageKey)} {
+			if c.QuietOn(headers, &s, k) != (!k && !s.Has(c.LoudLengths())) {
+				t.Fatalf("mode %v: QuietByLengths, but QuietOn(keyMayOccur %v) is not the lengths-and-key test for %q", c.Mode, k, headers)
+			}
+		}
+	}
 	if !quietOn(c, headers) {
 		return
 	}

@@ -59,6 +59,29 @@ type plugin struct {
 	sieve baggage.Sieve
 	// lone is all ones when exactly one of synthetic and shadowtag is on, else zero (see OnHttpRequestHeaders).
 	lone uint64
+	// byLengths: every role of synthetic and shadowtag that is on has a resolved mode in which its QuietOn is the
+	// lengths-and-key test (their QuietByLengths), so OnHttpRequestHeaders makes that test itself. heldSy and heldSh
+	// are the sieve's bits of the roles that are on (baggage.SieveA, SieveB; 0 for a role that is off), shLoud
+	// shadowtag's loud bits (0 when off). resolving: some role's mode is still to be resolved (setByLengths then
+	// runs again after each request).
+	byLengths, resolving bool
+	heldSy, heldSh       int
+	shLoud               uint64
+}
+
+// setByLengths sets byLengths, heldSy, heldSh, shLoud and resolving from the roles' configurations and modes.
+func (p *plugin) setByLengths() {
+	sy := p.cfg.Synthetic == nil || !p.synth.unresolved && p.synth.cfg.QuietByLengths()
+	sh := p.cfg.Shadowtag == nil || p.shadow.mode != 0 && p.shadow.cfg.QuietByLengths(p.shadow.mode)
+	p.byLengths = sy && sh
+	p.resolving = p.cfg.Synthetic != nil && p.synth.unresolved || p.cfg.Shadowtag != nil && p.shadow.mode == 0 && !p.shadow.tried
+	p.heldSy, p.heldSh, p.shLoud = 0, 0, 0
+	if p.cfg.Synthetic != nil {
+		p.heldSy = baggage.SieveA
+	}
+	if p.cfg.Shadowtag != nil {
+		p.heldSh, p.shLoud = baggage.SieveB, p.shadow.loud
+	}
 }
 
 // OnPluginStart implements types.PluginContext: parse and validate the configuration, start each role
@@ -101,6 +124,7 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	if (cfg.Synthetic == nil) != (cfg.Shadowtag == nil) {
 		p.lone = ^uint64(0)
 	}
+	p.setByLengths()
 	p.perStream = cfg.Synthetic != nil && cfg.Synthetic.AckRequired ||
 		cfg.Shadowtag != nil && len(cfg.Shadowtag.Redact.JSONFields) > 0
 	if p.perStream {
@@ -144,7 +168,8 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 // ones anyway. So the cheap question is asked first: a request holding a name of a length that alone makes
 // synthetic not quiet (its loud bits), or shadowtag when it is on without synthetic (p.lone), is decided in
 // order at once, without the sieve or the quiet checks. (Asking it for shadowtag with both on cost the common
-// request more than it saved.) (The body keeps the line offsets of its calls: profile-guided inlining finds a call site
+// request more than it saved.) Where both roles' QuietOn is the lengths-and-key test (their QuietByLengths: the
+// outbound sidecar), that test is made here, without their calls. (The body keeps the line offsets of its calls: profile-guided inlining finds a call site
 // by its line within the function.) When both pass so, tenantroute decides over the same
 // snapshot and its verdict is written as it is; otherwise decideInOrder merges the roles' verdicts.
 func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
@@ -181,8 +206,18 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		bags = sum.Baggage(headers, bagBuf[:0])
 		held = p.sieve.MayHold(bags)
 	}
-	quietSy := p.cfg.Synthetic == nil || p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0)
-	quietSh := p.cfg.Shadowtag == nil || quietSy && p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0)
+	var quietSy, quietSh bool
+	if p.byLengths {
+		// The roles' QuietOn, as QuietByLengths says it is (synthetic's loud bits were tested above).
+		quietSy = held&p.heldSy == 0
+		quietSh = quietSy && held&p.heldSh == 0 && sum.Lengths&p.shLoud == 0
+	} else {
+		quietSy = p.cfg.Synthetic == nil || p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0)
+		quietSh = p.cfg.Shadowtag == nil || quietSy && p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0)
+		if p.resolving {
+			p.setByLengths()
+		}
+	}
 	if !quietSy || !quietSh {
 		return p.decideInOrder(s, headers, endOfStream, quietSy, quietSh, &sum, bags)
 	}
@@ -296,6 +331,9 @@ func (p *plugin) decideInOrder(s *stream, headers [][2]string, endOfStream, quie
 	}
 	if ranTe {
 		p.tenant.countDecision()
+	}
+	if p.resolving {
+		p.setByLengths()
 	}
 	return action
 }
