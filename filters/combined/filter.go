@@ -181,24 +181,19 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	if !p.started {
 		return types.ActionContinue
 	}
-	headers, err := proxyhost.RequestHeaders()
-	if err != nil {
-		if proxyhost.DebugEnabled() {
-			proxywasm.LogDebug("laneway: cannot read request headers: " + err.Error())
-		}
-		return types.ActionContinue
-	}
 	if p.cfg.Synthetic == nil && p.cfg.Shadowtag == nil {
 		// tenantroute alone: its verdict is written as it is, nothing to merge (what the tenantroute module does).
-		v := p.tenant.decide(headers)
-		p.writer.Apply("laneway", headers, v)
-		p.tenant.countDecision()
+		return p.tenantAlone()
+	}
+	// The glue summarises the names as it reads the pairs (headerscan.Scan's summary, one pass).
+	var sum headerscan.Summary
+	headers, err := proxyhost.RequestHeadersScanned(&sum)
+	if err != nil {
+		p.readFailed(err)
 		return types.ActionContinue
 	}
-	var sum headerscan.Summary
 	var bagBuf [4]string
 	bags, held := []string(nil), 0 // held: the keys some member may hold (baggage.SieveA: synthetic's, SieveB: shadowtag's)
-	headerscan.Scan(headers, &sum)
 	if sum.Lengths&(p.synth.loud|p.shadow.loud&p.lone) != 0 {
 		return p.decideInOrder(s, headers, endOfStream, p.cfg.Synthetic == nil, p.cfg.Shadowtag == nil, &sum, sum.Baggage(headers, bagBuf[:0]))
 	}
@@ -236,6 +231,26 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 		p.tenant.countDecision()
 	}
 	return action
+}
+
+// tenantAlone is OnHttpRequestHeaders for a plugin with tenantroute alone.
+func (p *plugin) tenantAlone() types.Action {
+	headers, err := proxyhost.RequestHeaders()
+	if err != nil {
+		p.readFailed(err)
+		return types.ActionContinue
+	}
+	v := p.tenant.decide(headers)
+	p.writer.Apply("laneway", headers, v)
+	p.tenant.countDecision()
+	return types.ActionContinue
+}
+
+// readFailed debug-logs a failed read of the request headers (the request then passes untouched).
+func (p *plugin) readFailed(err error) {
+	if proxyhost.DebugEnabled() {
+		proxywasm.LogDebug("laneway: cannot read request headers: " + err.Error())
+	}
 }
 
 // decideInOrder is OnHttpRequestHeaders for a request synthetic or shadowtag has something to do with: the roles

@@ -20,6 +20,12 @@ type Summary struct {
 	bag, nbags int
 }
 
+// Of returns the summary a pass like Scan made elsewhere (the Wasm glue's read of the pairs): the lengths bits, the
+// index of the first baggage header and their number.
+func Of(lengths uint64, bag, nbags int) Summary {
+	return Summary{Lengths: lengths, bag: bag, nbags: nbags}
+}
+
 // LengthBit returns the bit of Summary.Lengths a name of n bytes sets.
 func LengthBit(n int) uint64 { return 1 << (uint(n) & 63) }
 

@@ -3,6 +3,7 @@
 package proxyhost
 
 import (
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -16,6 +17,13 @@ const reuse = false
 
 // RequestHeaders returns the request's header pairs with one host call (in Wasm valid until the next call).
 func RequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
+
+// RequestHeadersScanned is RequestHeaders that also summarises the names into s (headerscan.Scan).
+func RequestHeadersScanned(s *headerscan.Summary) ([][2]string, error) {
+	pairs, err := proxywasm.GetHttpRequestHeaders()
+	headerscan.Scan(pairs, s)
+	return pairs, err
+}
 
 // ResponseHeader returns the first value of the response header name (in Wasm valid until the next call).
 func ResponseHeader(name string) (string, error) { return proxywasm.GetHttpResponseHeader(name) }

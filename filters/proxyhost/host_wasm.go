@@ -3,6 +3,7 @@
 package proxyhost
 
 import (
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -15,6 +16,14 @@ const reuse = true
 
 // RequestHeaders returns the request's header pairs, valid until the next call.
 func RequestHeaders() ([][2]string, error) { return proxywasm.LanewayRequestHeadersScratch() }
+
+// RequestHeadersScanned is RequestHeaders that also summarises the names into s, as headerscan.Scan does, on the
+// glue's read of the pairs (one pass over them instead of two).
+func RequestHeadersScanned(s *headerscan.Summary) ([][2]string, error) {
+	pairs, ns, err := proxywasm.LanewayRequestHeadersScan()
+	*s = headerscan.Of(ns.Lengths, ns.Bag, ns.Bags)
+	return pairs, err
+}
 
 // ResponseHeader returns the first value of the response header name, valid until the next call.
 func ResponseHeader(name string) (string, error) { return proxywasm.LanewayResponseHeaderScratch(name) }

@@ -65,6 +65,69 @@ func deserializeInto(dst *[][2]string, b []byte) error {
 	return nil
 }
 
+// NameScan is what a scanning read (deserializeScanInto) learns of the header names on the way, for a module
+// that summarises the request's headers (laneway's combined module, see filters/headerscan): it spares that
+// module a second pass over the pairs, which costs more than the few instructions a pair added here.
+type NameScan struct {
+	// Lengths has bit n&63 set for every name of n bytes.
+	Lengths uint64
+	// Bag is the index of the first name that is "baggage" in any ASCII case (the W3C baggage header every
+	// laneway role reads), Bags how many such names there are.
+	Bag, Bags int
+}
+
+// Little-endian words of "bagg" and "gage" ("baggage"[3:]), with the bits foldBits sets to fold ASCII case.
+const (
+	wordBagg = 'b' | 'a'<<8 | 'g'<<16 | 'g'<<24
+	wordGage = 'g' | 'a'<<8 | 'g'<<16 | 'e'<<24
+	foldBits = 0x20202020
+)
+
+// deserializeScanInto is deserializeInto that also fills ns with what the names hold (NameScan). On malformed
+// data it returns errMalformedMap and *ns is unspecified.
+func deserializeScanInto(dst *[][2]string, b []byte, ns *NameScan) error {
+	if len(b) < 4 {
+		return errMalformedMap
+	}
+	count := uint64(binary.LittleEndian.Uint32(b))
+	data := 4 + 8*count
+	size := uint64(len(b))
+	if data > size {
+		return errMalformedMap
+	}
+	if c := uint64(cap(*dst)); c < count {
+		*dst = make([][2]string, count, max(count, 2*c, 8))
+	}
+	*dst = (*dst)[:count]
+	out := *dst
+	base := unsafe.Pointer(unsafe.SliceData(b))
+	sizes := unsafe.Add(base, 4)
+	var lengths uint64
+	bag, bags := 0, 0
+	for i := range out {
+		kn := le32(sizes)
+		vn := le32(unsafe.Add(sizes, 4))
+		end := data + kn + vn + 2
+		if end > size {
+			return errMalformedMap
+		}
+		key := unsafe.Add(base, data)
+		lengths |= 1 << (kn & 63)
+		// A name of seven bytes lies inside b (end <= size): its two overlapping words are read in place.
+		if kn == 7 && le32(key)|foldBits == wordBagg && le32(unsafe.Add(key, 3))|foldBits == wordGage {
+			if bags == 0 {
+				bag = i
+			}
+			bags++
+		}
+		*(*pairHeader)(unsafe.Pointer(&out[i])) = pairHeader{key, int(kn), unsafe.Add(base, data+kn+1), int(vn)}
+		data = end
+		sizes = unsafe.Add(sizes, 8)
+	}
+	*ns = NameScan{Lengths: lengths, Bag: bag, Bags: bags}
+	return nil
+}
+
 // le32 reads the little-endian uint32 at p. Built from bytes into a uint64, it compiles to one zero-extending
 // load on a little-endian machine (binary.LittleEndian.Uint32 converted to uint64 adds a mask to that load).
 func le32(p unsafe.Pointer) uint64 {

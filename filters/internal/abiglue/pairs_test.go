@@ -2,6 +2,7 @@ package internal
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -147,5 +148,69 @@ func FuzzDeserializeInto(f *testing.F) {
 		got, err = deserialize(serialize(want))
 		require.NoError(t, err)
 		require.Equal(t, want, got)
+	})
+}
+
+// nameScanOf is NameScan as its definition reads, computed from deserialized pairs.
+func nameScanOf(pairs [][2]string) NameScan {
+	var ns NameScan
+	for i, p := range pairs {
+		ns.Lengths |= 1 << (uint(len(p[0])) & 63)
+		if strings.EqualFold(p[0], "baggage") {
+			if ns.Bags == 0 {
+				ns.Bag = i
+			}
+			ns.Bags++
+		}
+	}
+	return ns
+}
+
+func TestDeserializeScanIntoTellsTheNames(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		pairs [][2]string
+		want  NameScan
+	}{
+		{"empty map", [][2]string{}, NameScan{}},
+		{"no baggage", [][2]string{{":path", "/"}, {"x-request-id", "1"}}, NameScan{Lengths: 1<<5 | 1<<12}},
+		{"baggage in any case, repeated", [][2]string{{":method", "GET"}, {"BagGage", "a=1"}, {"baggage", ""}},
+			NameScan{Lengths: 1 << 7, Bag: 1, Bags: 2}},
+		{"seven bytes, not baggage", [][2]string{{"baggagf", "x"}, {"xaggage", "y"}, {"bag\x00age", "z"}}, NameScan{Lengths: 1 << 7}},
+		{"lengths fold at 64", [][2]string{{strings.Repeat("x", 65), ""}, {"", "v"}}, NameScan{Lengths: 1<<1 | 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [][2]string
+			ns := NameScan{Lengths: ^uint64(0), Bag: -1, Bags: -1} // every field must be written
+			require.NoError(t, deserializeScanInto(&got, serialize(tt.pairs), &ns))
+			assert.Equal(t, tt.want, ns)
+			assert.Equal(t, len(tt.pairs), len(got))
+			for i := range tt.pairs {
+				assert.Equal(t, tt.pairs[i], got[i])
+			}
+		})
+	}
+}
+
+// FuzzDeserializeScanInto holds the scanning read to the plain one (the same pairs, the same error) and its
+// NameScan to the definition's, computed from the pairs.
+func FuzzDeserializeScanInto(f *testing.F) {
+	f.Add(serialize([][2]string{{"baggage", "laneway-tenant=sbx-1"}, {"BAGGAGE", ""}}))
+	f.Add(serialize([][2]string{{":authority", "a"}, {"baggagE", "x"}}))
+	f.Add([]byte{2, 0, 0, 0, 7, 0, 0, 0})
+	var reused [][2]string
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want, wantErr := deserialize(b)
+		var ns NameScan
+		err := deserializeScanInto(&reused, b, &ns)
+		require.Equal(t, wantErr, err)
+		if err != nil {
+			return
+		}
+		require.Len(t, reused, len(want))
+		for i := range want {
+			require.Equal(t, want[i], reused[i])
+		}
+		require.Equal(t, nameScanOf(want), ns)
 	})
 }

@@ -104,6 +104,35 @@ func ReadHeaderMapScratch(mapType MapType) ([][2]string, error) {
 	return pairs, nil
 }
 
+// ScannedNames is what the last ReadHeaderMapScanScratch learnt of the names (NameScan), valid with its pairs. A
+// variable the read fills, not a result: results travel through the Go stack in Wasm, and copying them out cost
+// more than the pass over the names saves.
+var ScannedNames NameScan
+
+// ReadHeaderMapScanScratch is ReadHeaderMapScratch that also fills ScannedNames from the names on the way
+// (deserializeScanInto); on an error ScannedNames is unspecified.
+func ReadHeaderMapScanScratch(mapType MapType) ([][2]string, error) {
+	op, ol := scratchSlots(scratchHeaders)
+	st := Status(abiGetHeaderMapPairs(uint32(mapType), op, ol))
+	data := scratchData(st)
+	if st != StatusOK {
+		return nil, StatusToError(st)
+	}
+	if data == nil {
+		ScannedNames = NameScan{}
+		return scratchPairs[:0], nil
+	}
+	err := deserializeScanInto(&scratchPairs, data, &ScannedNames)
+	pairs := scratchPairs
+	if cap(pairs) > scratchMaxPairs {
+		scratchPairs = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return pairs, nil
+}
+
 // SerializeMapReused serializes pairs into a buffer the next call reuses, for host calls that copy their
 // arguments before returning and never call back into Go meanwhile (set_header_map_pairs and
 // send_local_response: Envoy sends a local reply after the callback returns). Buffers larger than

@@ -25,6 +25,19 @@ func LanewayRequestHeadersScratch() (pairs [][2]string, err error) {
 	return
 }
 
+// LanewayNameScan is what LanewayRequestHeadersScan tells of the names: which name lengths occur (bit n&63 of
+// Lengths for a name of n bytes) and where the baggage headers are (the index of the first, Bag, and their
+// number, Bags; names in any ASCII case) (added by laneway's Wasm build; see the glue's NameScan).
+type LanewayNameScan = internal.NameScan
+
+// LanewayRequestHeadersScan is LanewayRequestHeadersScratch that also tells what the names hold, in the
+// LanewayNameScan it returns, valid with the pairs (added by laneway's Wasm build; see the glue's
+// ReadHeaderMapScanScratch).
+func LanewayRequestHeadersScan() ([][2]string, *LanewayNameScan, error) {
+	pairs, err := internal.ReadHeaderMapScanScratch(internal.MapTypeHttpRequestHeaders)
+	return pairs, &internal.ScannedNames, err
+}
+
 // LanewaySkipResponseHeaders, called from a NewHttpContext, makes the glue answer the new stream's response
 // headers with ActionContinue without calling its context (added by laneway's Wasm build; see the glue's
 // SkipResponseHeaders).
