@@ -159,19 +159,19 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 // merged edits, at most one clear_route_cache and at most one local reply. (A plugin method it called cost a
 // call per request.)
 //
-// One pass over the headers (headerscan) and one over the baggage (baggage.Sieve) tell synthetic and shadowtag
-// whether the request can hold anything they act on: a marker header's length, a carrier, a mention of their
-// baggage keys, a -shadow authority. A role that cannot is not run: its decision is its pass without edits and
-// without a reply (the roles' QuietOn, each held to its Decide by a fuzz target, and the whole filter to the
-// roles run in order by FuzzCombinedIsTheRolesInOrder). Shadowtag is asked only when synthetic is quiet: a
-// synthetic that is not nearly always edits the headers (or answers), and shadowtag then decides on the edited
-// ones anyway. So the cheap question is asked first: a request holding a name of a length that alone makes
-// synthetic not quiet (its loud bits), or shadowtag when it is on without synthetic (p.lone), is decided in
-// order at once, without the sieve or the quiet checks. (Asking it for shadowtag with both on cost the common
+// One pass over the header names (a headerscan summary, made by the glue as it reads the pairs) and one over the
+// baggage (baggage.Sieve) tell synthetic and shadowtag whether the request can hold anything they act on: a marker
+// header's length, a carrier, a mention of their baggage keys, a -shadow authority. A role that cannot is not run:
+// its decision is its pass without edits and without a reply (the roles' QuietOn, each held to its Decide by a fuzz
+// target, and the whole filter to the roles run in order by FuzzCombinedIsTheRolesInOrder). Shadowtag is asked only
+// when synthetic is quiet: a synthetic that is not nearly always edits the headers (or answers), and shadowtag then
+// decides on the edited ones anyway. So the cheap question is asked first: a request holding a name of a length that
+// alone makes synthetic not quiet (its loud bits), or shadowtag when it is on without synthetic (p.lone), is decided
+// in order at once, without the sieve or the quiet checks. (Asking it for shadowtag with both on cost the common
 // request more than it saved.) Where both roles' QuietOn is the lengths-and-key test (their QuietByLengths: the
-// outbound sidecar), that test is made here, without their calls. (The body keeps the line offsets of its calls: profile-guided inlining finds a call site
-// by its line within the function.) When both pass so, tenantroute decides over the same
-// snapshot and its verdict is written as it is; otherwise decideInOrder merges the roles' verdicts.
+// outbound sidecar), that test is made here, without their calls. (The body keeps the line offsets of its calls:
+// profile-guided inlining finds a call site by its line within the function.) When both pass so, tenantroute decides
+// over the same snapshot and its verdict is written as it is; otherwise decideInOrder merges the roles' verdicts.
 func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	p := s.p
 	if s.own {

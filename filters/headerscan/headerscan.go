@@ -5,7 +5,9 @@
 // only a role that may have something to do then runs its own scan and decision.
 //
 // The pass makes no call and writes only locals: in the Go compiler's Wasm code a call or a heap write in a loop
-// makes every turn spill its locals.
+// makes every turn spill its locals. In the Wasm build the combined module does not run Scan: the ABI glue makes the
+// same summary as it reads the pairs (proxyhost.RequestHeadersScanned, Of), held to Scan's definition by the glue's
+// FuzzDeserializeScanInto; natively, and in the roles' tests, Scan makes it.
 package headerscan
 
 import "github.com/laneway/laneway/filters/bytewords"
