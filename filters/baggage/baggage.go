@@ -192,6 +192,43 @@ func (k Key) Name() string { return k.name }
 // LookupKey returns what Lookup(values, k.Name()) returns. The zero Key is the empty key. k is a pointer: a
 // Key by value took three argument words and a copy per loop turn in the caller.
 func LookupKey(values []string, k *Key) (string, bool) {
+	// The common request: one short value, a token key (never empty, no white space), absent or once a plain member.
+	if k.token > 0 && oneShortValue(values) {
+		if v, ok, sure := lookupOne(values[0], k.name); sure {
+			return v, ok
+		}
+	}
+	return lookupKey(values, k)
+}
+
+// lookupOne is lookupCandidates for one value too short for a limit to apply and a token key, for the shapes most
+// requests have: the key's text absent, or once, at an element's start, as a plain member without escapes. sure is
+// false for every other shape, which lookupCandidates then reads (out of line in lookupKey: inlined, it made
+// LookupKey's frame large, and every request paid for setting it up).
+func lookupOne(v, key string) (value string, ok, sure bool) {
+	if len(v) < len(key) {
+		return "", false, true // too short to hold the key: no call
+	}
+	p := index(v, key)
+	if p < 0 {
+		return "", false, true
+	}
+	if !atElementStart(v, p) {
+		return "", false, false
+	}
+	val, esc, end := plainMember(v, p+len(key))
+	if end < 0 || esc || end < len(v) && index(v[end+1:], key) >= 0 {
+		// Not a plain member, escapes to decode, or more text of the key after it (lookupCandidates goes on from
+		// end+1 too).
+		return "", false, false
+	}
+	return val, true, true
+}
+
+// lookupKey is LookupKey without its common case.
+//
+//go:noinline
+func lookupKey(values []string, k *Key) (string, bool) {
 	key := k.name
 	if key != "" && key[0] != ' ' && key[0] != '\t' && (oneShortValue(values) || withinLimits(values)) {
 		v, ok, _ := lookupCandidates(values, key, k.token)
