@@ -57,7 +57,7 @@ bench: build
 	elif [ ! -f "$(V8HOST)/host.js" ]; then echo "the V8 host is absent: no $(V8HOST)/host.js (set V8HOST=folder)" > dist/v8peers.absent; \
 	elif [ ! -f "$(PEERS)/cpp-noop.wasm" ]; then echo "the peers are absent: no $(PEERS)/cpp-noop.wasm (set PEERS=folder)" > dist/v8peers.absent; \
 	else echo "bench: the peer comparison on V8 (node $$(node --version))"; \
-	  node --no-liftoff testenv/costbench/v8peers.js --v8host "$(V8HOST)" --dist dist --peers "$(PEERS)" --json dist/v8peers.json \
+	  node --no-liftoff testenv/costbench/v8peers.js --v8host "$(V8HOST)" --dist dist --peers "$(PEERS)" --processes 5 --json dist/v8peers.json \
 	  || echo "the V8 comparison failed (its error is above)" > dist/v8peers.absent; fi
 	$(GO) run ./packager/cmd/benchreport -v8 dist/v8peers.json -v8-absent dist/v8peers.absent < dist/bench.txt > BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"

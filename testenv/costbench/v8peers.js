@@ -1,7 +1,7 @@
 'use strict';
 // v8peers.js: the BenchmarkPeers comparison (tenantroute/peers_bench_test.go) on V8, Envoy's default engine.
 //
-//   node --no-liftoff v8peers.js --v8host DIR --dist DIR [--fixtures DIR] --peers DIR [--rounds 5] [--round-ms 150] [--count 1] [--json OUT]
+//   node --no-liftoff v8peers.js --v8host DIR --dist DIR [--fixtures DIR] --peers DIR [--rounds 5] [--round-ms 150] [--count 1] [--processes 1] [--json OUT]
 //
 // It uses the proxy-wasm host for Node from the v8host folder (host.js, loaded from --v8host, never copied
 // into this repository) and that folder's peer-scenarios.json (the Go no-op and tenantroute next to the
@@ -25,12 +25,53 @@ const v8host = flag('v8host');
 const dist = flag('dist', 'dist');
 const fixtures = flag('fixtures', path.join(path.dirname(path.resolve(dist)), '.build', 'fixtures'));
 const peers = flag('peers');
-if (!v8host || !peers) { console.error('usage: node --no-liftoff v8peers.js --v8host DIR --dist DIR [--fixtures DIR] --peers DIR [--rounds N] [--round-ms MS] [--count N] [--json OUT]'); process.exit(2); }
+if (!v8host || !peers) { console.error('usage: node --no-liftoff v8peers.js --v8host DIR --dist DIR [--fixtures DIR] --peers DIR [--rounds N] [--round-ms MS] [--count N] [--processes N] [--json OUT]'); process.exit(2); }
 const { VM, prepareHeaders } = require(path.resolve(v8host, 'host.js'));
 const rounds = +flag('rounds', 5), roundNs = +flag('round-ms', 150) * 1e6, count = +flag('count', 1);
 
 const bytes = (s) => Buffer.from(s, 'utf8').toString('latin1');
 const { median, cycle, interleave, ratio } = require('./v8timing.js');
+
+// With --processes N (N > 1) the whole comparison runs in N node processes, one after another, and every figure
+// is the median over them: on V8 a module's time moves from process to process (code placement, the compiler's
+// choices) by more than from round to round, so rounds and --count inside one process do not average it out. Each
+// process prints its own lines; the JSON holds the medians, the process count, and count = the runs a median is
+// taken over.
+const processes = +flag('processes', 1);
+if (processes > 1) {
+  const { execFileSync } = require('node:child_process');
+  const os = require('node:os');
+  const childArgs = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--processes' || args[i] === '--json') i++; else childArgs.push(args[i]);
+  }
+  const runs = [];
+  for (let p = 0; p < processes; p++) {
+    const tmp = path.join(os.tmpdir(), `v8peers-${process.pid}-${p}.json`);
+    console.log(`process ${p + 1} of ${processes}`);
+    execFileSync(process.execPath, [...process.execArgv, __filename, ...childArgs, '--json', tmp], { stdio: 'inherit' });
+    runs.push(JSON.parse(fs.readFileSync(tmp, 'utf8')));
+    fs.unlinkSync(tmp);
+  }
+  // mergeRows takes, row by row, each number's median over the processes (rows match by position and name).
+  const mergeRows = (key) => runs[0][key].map((r0, i) => {
+    const row = {};
+    for (const [k, v] of Object.entries(r0)) {
+      if (typeof v !== 'number') { row[k] = v; continue; }
+      row[k] = median(runs.map((r) => {
+        if (r[key][i].name !== r0.name) throw new Error(`process runs disagree on row ${i}: ${r[key][i].name} and ${r0.name}`);
+        return r[key][i][k];
+      }));
+    }
+    return row;
+  });
+  const merged = { ...runs[0], count: count * processes, processes, rows: mergeRows('rows'), combined: mergeRows('combined') };
+  for (const r of [...merged.rows, ...merged.combined]) {
+    console.log(`median of ${processes} processes:`, r.name, Object.entries(r).filter(([k]) => k !== 'name').map(([k, v]) => `${v.toFixed(k.endsWith('-ns') ? 0 : 3)} ${k}`).join(', '));
+  }
+  if (flag('json')) fs.writeFileSync(flag('json'), JSON.stringify(merged) + '\n');
+  process.exit(0);
+}
 
 // The groups of BenchmarkPeers: the row name there, the scenario suffix in peer-scenarios.json, what the
 // request must carry afterwards.

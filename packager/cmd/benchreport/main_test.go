@@ -54,6 +54,12 @@ BenchmarkPeers/tenantroute-routed-2   	  1000	  5000 ns/op	  2000 c-ns	  3000 cp
 	assert.Contains(t, s, "| tenantroute-routed | wazero (testenv) | 4200 | 3000 | 2000 | 1.40 | 1.45 | 2.10 | 2.20 | 1.5 (met) |")
 	assert.Contains(t, s, "| noop-stream | V8 11.3 (node v20, --no-liftoff) | 600 | 400 | 300 | 1.50 | 1.60 | 2.00 | 2.10 | 1.3 (not met) |")
 	assert.NotContains(t, s, "absent")
+	assert.NotContains(t, s, "node processes", "one process: no medians over processes to announce")
+
+	require.NoError(t, os.WriteFile(v8, []byte(`{"node":"v20","v8":"11.3","flags":["--no-liftoff"],"rounds":5,"count":5,"processes":5,"rows":[{"name":"noop-stream","go-ns":600,"cpp-ns":400,"c-ns":300,"x-cpp":1.5,"x-cpp-wall":1.6,"x-c":2,"x-c-wall":2.1}]}`), 0o644))
+	out.Reset()
+	require.NoError(t, run(strings.NewReader(in), &out, options{dist: dir, v8: v8}))
+	assert.Contains(t, out.String(), "The V8 figures here and below are the medians of 5 node processes")
 }
 
 func TestReportSaysWhenPeersAreAbsent(t *testing.T) {

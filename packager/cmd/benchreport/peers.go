@@ -23,12 +23,14 @@ type peerRow struct {
 
 // v8Run is what testenv/costbench/v8peers.js writes.
 type v8Run struct {
-	Node   string           `json:"node"`
-	V8     string           `json:"v8"`
-	Flags  []string         `json:"flags"`
-	Rounds int              `json:"rounds"`
-	Count  int              `json:"count"`
-	Rows   []map[string]any `json:"rows"`
+	Node   string   `json:"node"`
+	V8     string   `json:"v8"`
+	Flags  []string `json:"flags"`
+	Rounds int      `json:"rounds"`
+	Count  int      `json:"count"`
+	// Processes is how many node processes the figures are the medians of (v8peers.js --processes).
+	Processes int              `json:"processes"`
+	Rows      []map[string]any `json:"rows"`
 	// Combined are the combined module's rows (combined, separate and cpp figures).
 	Combined []map[string]any `json:"combined"`
 }
@@ -62,6 +64,10 @@ func peerSection(out io.Writer, results []result, notes []string, o options) err
 		"in one run, median of the per-round ratios; ns are the benchmark thread's CPU time per full stream "+
 		"(steadier than wall time on a shared machine), `wall` the same ratio by wall clock. Target: Go/C++ at most "+
 		"1.3 for the no-op stream, 1.5 for tenantroute.\n\n")
+	if v8 != nil && v8.Processes > 1 {
+		fmt.Fprintf(out, "The V8 figures here and below are the medians of %d node processes run one after another: on V8 a module's "+
+			"time moves from process to process (code placement, the compiler's choices) more than from round to round.\n\n", v8.Processes)
+	}
 	var why []string
 	if len(wz) == 0 {
 		why = append(why, "wazero: no peer figures in this run"+absentReason(notes))
