@@ -110,7 +110,8 @@ func ReadHeaderMapScratch(mapType MapType) ([][2]string, error) {
 var ScannedNames NameScan
 
 // ReadHeaderMapScanScratch is ReadHeaderMapScratch that also fills ScannedNames from the names on the way
-// (deserializeScanInto); on an error ScannedNames is unspecified.
+// (deserializeScanInto); on an error ScannedNames is unspecified. A function of its own, not a flag of
+// ReadHeaderMapScratch: the modules that do not summarise the names pay nothing for it.
 func ReadHeaderMapScanScratch(mapType MapType) ([][2]string, error) {
 	op, ol := scratchSlots(scratchHeaders)
 	st := Status(abiGetHeaderMapPairs(uint32(mapType), op, ol))
