@@ -21,13 +21,20 @@ var quietConfigs = []string{
 	`{"mode":"waypoint"}`,
 }
 
-// quietOn summarises headers and asks c's QuietOn in mode.
-func quietOn(c *Config, mode Mode, headers [][2]string) bool {
+// summarise returns headers' summary and whether a baggage value may hold MarkerBaggageKey (what a module passes
+// QuietOn).
+func summarise(headers [][2]string) (headerscan.Summary, bool) {
 	var s headerscan.Summary
 	headerscan.Scan(headers, &s)
 	var buf [4]string
 	bags := s.Baggage(headers, buf[:0])
-	return c.QuietOn(mode, headers, &s, len(bags) > 0 && baggage.MayHoldKeys(bags, MarkerBaggageKey))
+	return s, len(bags) > 0 && baggage.MayHoldKeys(bags, MarkerBaggageKey)
+}
+
+// quietOn summarises headers and asks c's QuietOn in mode.
+func quietOn(c *Config, mode Mode, headers [][2]string) bool {
+	s, keyMayOccur := summarise(headers)
+	return c.QuietOn(mode, headers, &s, keyMayOccur)
 }
 
 // assertQuietIsPassed fails unless Decide passes a request QuietOn called quiet, as the combined module then
@@ -36,11 +43,8 @@ func assertQuietIsPassed(t *testing.T, c *Config, mode Mode, headers [][2]string
 	t.Helper()
 	if c.QuietByLengths(mode) {
 		// QuietOn is then the lengths-and-key test, with the key's mention as the test gives it.
-		var s headerscan.Summary
-		headerscan.Scan(headers, &s)
-		var buf [4]string
-		bags := s.Baggage(headers, buf[:0])
-		for _, k := range []bool{false, true, len(bags) > 0 && baggage.MayHoldKeys(bags, MarkerBaggageKey)} {
+		s, keyMayOccur := summarise(headers)
+		for _, k := range []bool{false, true, keyMayOccur} {
 			if c.QuietOn(mode, headers, &s, k) != (!k && !s.Has(c.LoudLengths(mode))) {
 				t.Fatalf("mode %v: QuietByLengths, but QuietOn(keyMayOccur %v) is not the lengths-and-key test for %q", mode, k, headers)
 			}

@@ -9,13 +9,19 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// quietOn summarises headers and asks c's QuietOn.
-func quietOn(c *Config, headers [][2]string) bool {
+// summarise returns headers' summary and whether a baggage value may hold key (what a module passes QuietOn).
+func summarise(headers [][2]string, key string) (headerscan.Summary, bool) {
 	var s headerscan.Summary
 	headerscan.Scan(headers, &s)
 	var buf [4]string
 	bags := s.Baggage(headers, buf[:0])
-	return c.QuietOn(headers, &s, len(bags) > 0 && baggage.MayHoldKeys(bags, c.BaggageKey))
+	return s, len(bags) > 0 && baggage.MayHoldKeys(bags, key)
+}
+
+// quietOn summarises headers and asks c's QuietOn.
+func quietOn(c *Config, headers [][2]string) bool {
+	s, keyMayOccur := summarise(headers, c.BaggageKey)
+	return c.QuietOn(headers, &s, keyMayOccur)
 }
 
 // assertQuietIsUnmarked fails unless Decide passes a request QuietOn called quiet as unmarked, as the combined
@@ -24,11 +30,8 @@ func assertQuietIsUnmarked(t *testing.T, c *Config, headers [][2]string) {
 	t.Helper()
 	if c.QuietByLengths() {
 		// QuietOn is then the lengths-and-key test, with the key's mention as the test gives it.
-		var s headerscan.Summary
-		headerscan.Scan(headers, &s)
-		var buf [4]string
-		bags := s.Baggage(headers, buf[:0])
-		for _, k := range []bool{false, true, len(bags) > 0 && baggage.MayHoldKeys(bags, c.BaggageKey)} {
+		s, keyMayOccur := summarise(headers, c.BaggageKey)
+		for _, k := range []bool{false, true, keyMayOccur} {
 			if c.QuietOn(headers, &s, k) != (!k && !s.Has(c.LoudLengths())) {
 				t.Fatalf("mode %v: QuietByLengths, but QuietOn(keyMayOccur %v) is not the lengths-and-key test for %q", c.Mode, k, headers)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/laneway/laneway/filters/baggage"
 	"github.com/laneway/laneway/filters/bytewords"
+	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/pluginconfig"
 	"github.com/laneway/laneway/filters/proxyhost"
 	"github.com/tidwall/gjson"
@@ -91,7 +92,7 @@ func (c Config) Keeping(names ...string) Config {
 // the strips Keeping can leave alone. Baggage, tracestate and the tenant header are removed for what they hold,
 // whatever their names begin with.
 func (c *Config) StripsForPrefix(name string) bool {
-	return c.TrustBoundary && proxyhost.HasPrefixFold(name, c.StripHeaderPrefix) && !isBaggageName(name) &&
+	return c.TrustBoundary && proxyhost.HasPrefixFold(name, c.StripHeaderPrefix) && !headerscan.IsBaggage(name) &&
 		!((c.useTracestate || c.stripAll()) && equalFold(name, "tracestate")) && !equalFold(name, c.TenantHeader)
 }
 

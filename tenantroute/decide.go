@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/laneway/laneway/filters/baggage"
-	"github.com/laneway/laneway/filters/bytewords"
 	"github.com/laneway/laneway/filters/headerscan"
 	"github.com/laneway/laneway/filters/proxyhost"
 )
@@ -224,7 +223,7 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 				continue
 			}
 			switch {
-			case isBaggageName(name):
+			case headerscan.IsBaggage(name):
 				d.bag = append(d.bag, headers[i][1])
 			case equalFold(name, th):
 				d.tenantCount++
@@ -243,7 +242,7 @@ func (c *Config) scan(headers [][2]string, d *Decision) {
 			continue
 		}
 		switch {
-		case isBaggageName(name):
+		case headerscan.IsBaggage(name):
 			d.bag = append(d.bag, val)
 		case (c.useTracestate || c.stripAll()) && equalFold(name, "tracestate"):
 			d.ts = append(d.ts, val)
@@ -629,13 +628,6 @@ func tracestateRewrite(dst []byte, values, keys []string, tenant string) (out []
 func nextListMember(v string) (member, rest string) {
 	member, rest, _ = strings.Cut(v, ",")
 	return baggage.TrimOWS(member), rest
-}
-
-// isBaggageName is equalFold(name, "baggage"), 4 bytes at a time: every byte of "baggage" is a letter, and a
-// byte ORed with 0x20 is a given lower-case letter exactly when it is that letter in either case.
-func isBaggageName(name string) bool {
-	const bagg, gage = 'b' | 'a'<<8 | 'g'<<16 | 'g'<<24, 'g' | 'a'<<8 | 'g'<<16 | 'e'<<24
-	return len(name) == len("baggage") && bytewords.Load32(name, 0)|0x20202020 == bagg && bytewords.Load32(name, 3)|0x20202020 == gage
 }
 
 // equalFold compares an arbitrary header name with a lower-case name, ASCII case-insensitively.

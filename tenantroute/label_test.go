@@ -3,6 +3,8 @@ package tenantroute
 import (
 	"strings"
 	"testing"
+
+	"github.com/laneway/laneway/filters/headerscan"
 )
 
 // naiveDNSLabel is isDNSLabel byte by byte.
@@ -53,22 +55,22 @@ func FuzzDNSLabel(f *testing.F) {
 	})
 }
 
-// TestBaggageNameIsEqualFold: isBaggageName is equalFold(name, "baggage") for every byte at every position.
+// TestBaggageNameIsEqualFold: headerscan.IsBaggage, the baggage test tenantroute uses, is equalFold(name, "baggage") for every byte at every position.
 func TestBaggageNameIsEqualFold(t *testing.T) {
 	for _, base := range []string{"baggage", "BAGGAGE", "bAgGaGe", "baggagf", ":method"} {
 		for pos := range len(base) {
 			for c := range 256 {
 				b := []byte(base)
 				b[pos] = byte(c)
-				if got, want := isBaggageName(string(b)), equalFold(string(b), "baggage"); got != want {
-					t.Fatalf("isBaggageName(%q) = %v, want %v", b, got, want)
+				if got, want := headerscan.IsBaggage(string(b)), equalFold(string(b), "baggage"); got != want {
+					t.Fatalf("headerscan.IsBaggage(%q) = %v, want %v", b, got, want)
 				}
 			}
 		}
 	}
 	for _, s := range []string{"", "b", "baggag", "baggages", "xbaggage"} {
-		if isBaggageName(s) {
-			t.Fatalf("isBaggageName(%q)", s)
+		if headerscan.IsBaggage(s) {
+			t.Fatalf("headerscan.IsBaggage(%q)", s)
 		}
 	}
 }

@@ -61,26 +61,25 @@ type plugin struct {
 	lone uint64
 	// byLengths: every role of synthetic and shadowtag that is on has a resolved mode in which its QuietOn is the
 	// lengths-and-key test (their QuietByLengths), so OnHttpRequestHeaders makes that test itself. heldSy and heldSh
-	// are the sieve's bits of the roles that are on (baggage.SieveA, SieveB; 0 for a role that is off), shLoud
-	// shadowtag's loud bits (0 when off). resolving: some role's mode is still to be resolved (setByLengths then
-	// runs again after each request).
+	// are the sieve's bits of the roles that are on (baggage.SieveA, SieveB; 0 for a role that is off: with one key
+	// sieved, both bits stand for it). resolving: some role's mode is still to be resolved (setByLengths then runs
+	// again after each request).
 	byLengths, resolving bool
 	heldSy, heldSh       int
-	shLoud               uint64
 }
 
-// setByLengths sets byLengths, heldSy, heldSh, shLoud and resolving from the roles' configurations and modes.
+// setByLengths sets byLengths, heldSy, heldSh and resolving from the roles' configurations and modes.
 func (p *plugin) setByLengths() {
 	sy := p.cfg.Synthetic == nil || !p.synth.unresolved && p.synth.cfg.QuietByLengths()
 	sh := p.cfg.Shadowtag == nil || p.shadow.mode != 0 && p.shadow.cfg.QuietByLengths(p.shadow.mode)
 	p.byLengths = sy && sh
 	p.resolving = p.cfg.Synthetic != nil && p.synth.unresolved || p.cfg.Shadowtag != nil && p.shadow.mode == 0 && !p.shadow.tried
-	p.heldSy, p.heldSh, p.shLoud = 0, 0, 0
+	p.heldSy, p.heldSh = 0, 0
 	if p.cfg.Synthetic != nil {
 		p.heldSy = baggage.SieveA
 	}
 	if p.cfg.Shadowtag != nil {
-		p.heldSh, p.shLoud = baggage.SieveB, p.shadow.loud
+		p.heldSh = baggage.SieveB
 	}
 }
 
@@ -205,7 +204,7 @@ func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	if p.byLengths {
 		// The roles' QuietOn, as QuietByLengths says it is (synthetic's loud bits were tested above).
 		quietSy = held&p.heldSy == 0
-		quietSh = quietSy && held&p.heldSh == 0 && sum.Lengths&p.shLoud == 0
+		quietSh = quietSy && held&p.heldSh == 0 && sum.Lengths&p.shadow.loud == 0 // 0 when shadowtag is off
 	} else {
 		quietSy = p.cfg.Synthetic == nil || p.synth.quietOn(headers, &sum, held&baggage.SieveA != 0)
 		quietSh = p.cfg.Shadowtag == nil || quietSy && p.shadow.quietOn(headers, &sum, held&baggage.SieveB != 0)

@@ -59,7 +59,7 @@ func Scan(headers [][2]string, s *Summary) {
 		name := headers[i][0]
 		n := len(name)
 		lengths |= 1 << (uint(n) & 63)
-		if n == 7 && bytewords.Load32(name, 0)|0x20202020 == wordBagg && bytewords.Load32(name, 3)|0x20202020 == wordGage {
+		if IsBaggage(name) {
 			if nbags == 0 {
 				bag = i
 			}
@@ -69,8 +69,11 @@ func Scan(headers [][2]string, s *Summary) {
 	*s = Summary{Lengths: lengths, bag: bag, nbags: nbags}
 }
 
-// isBaggage reports whether name is "baggage" in any case, as Scan tells it.
-func isBaggage(name string) bool {
+// IsBaggage reports whether name is "baggage" in any ASCII case: the baggage header as every laneway role reads
+// its name (Envoy's names are lower case; the roles' own passes take any). Four bytes at a time: every byte of
+// "baggage" is a letter, and a byte ORed with 0x20 is a given lower-case letter exactly when it is that letter in
+// either case.
+func IsBaggage(name string) bool {
 	return len(name) == 7 && bytewords.Load32(name, 0)|0x20202020 == wordBagg && bytewords.Load32(name, 3)|0x20202020 == wordGage
 }
 
@@ -97,7 +100,7 @@ func (s *Summary) allBaggage(headers [][2]string, buf []string) []string {
 		return nil
 	}
 	for i := s.bag; i < len(headers); i++ {
-		if isBaggage(headers[i][0]) {
+		if IsBaggage(headers[i][0]) {
 			buf = append(buf, headers[i][1])
 		}
 	}

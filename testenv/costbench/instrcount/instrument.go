@@ -187,36 +187,36 @@ func InstrumentWith(wasm []byte, opts Options) ([]byte, []Func, error) {
 		return nil, nil, fmt.Errorf("instrcount: code section: %d bytes after the last of its %d bodies", len(r.b)-r.p, nfuncs)
 	}
 	secs[codeAt].payload = code
-	for _, f := range runs {
+	for k, f := range runs { // run k's globals follow every function's pair (see runAt)
+		g := firstGlobal + 2*nfuncs + 2*uint32(k)
 		gl = append(gl, 0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7E, 0x01, 0x42, 0x00, 0x0B)
-		k, _ := strconv.ParseUint(strings.TrimPrefix(f.Export, counterPrefix+"run."), 10, 32)
 		ex = appendName(ex, f.Export)
 		ex = append(ex, 0x03)
-		ex = appendU32(ex, firstGlobal+2*nfuncs+2*uint32(k))
+		ex = appendU32(ex, g)
 		ex = appendName(ex, f.BulkExport)
 		ex = append(ex, 0x03)
-		ex = appendU32(ex, firstGlobal+2*nfuncs+2*uint32(k)+1)
+		ex = appendU32(ex, g+1)
 	}
 	funcs = append(funcs, runs...)
-	nglobals, nexports := 2*nfuncs+2*uint32(len(runs)), 2*nfuncs+2*uint32(len(runs))
+	added := 2*nfuncs + 2*uint32(len(runs)) // the counters' globals, and as many exports
 
 	// The global section: existing globals, then the counters.
 	if globalAt >= 0 {
 		gr := reader{b: secs[globalAt].payload}
 		gr.u32()
 		rest := secs[globalAt].payload[gr.p:]
-		secs[globalAt].payload = append(appendU32(nil, globals+nglobals), append(append([]byte(nil), rest...), gl...)...)
+		secs[globalAt].payload = append(appendU32(nil, globals+added), append(append([]byte(nil), rest...), gl...)...)
 	} else {
-		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, nglobals), gl...)})
+		insertSection(&secs, section{id: secGlobal, payload: append(appendU32(nil, added), gl...)})
 	}
 	// The export section: existing exports, then the counters.
 	if exportAt := indexOf(secs, secExport); exportAt >= 0 {
 		er := reader{b: secs[exportAt].payload}
 		n := er.u32()
 		rest := secs[exportAt].payload[er.p:]
-		secs[exportAt].payload = append(appendU32(nil, n+nexports), append(append([]byte(nil), rest...), ex...)...)
+		secs[exportAt].payload = append(appendU32(nil, n+added), append(append([]byte(nil), rest...), ex...)...)
 	} else {
-		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, nexports), ex...)})
+		insertSection(&secs, section{id: secExport, payload: append(appendU32(nil, added), ex...)})
 	}
 
 	out := append([]byte(nil), wasm[:8]...)
